@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { addTask } from '../../graph/edit.js';
+import { openWorkspace } from '../context.js';
+import { examples } from '../help.js';
+import { colors, print, printJson } from '../output.js';
+import { addTaskFlags, changesFromFlags } from '../task-flags.js';
+
+export function register(program: Command): void {
+  const command = program
+    .command('add')
+    .description('add a task (its id comes from the title unless --id is given)')
+    .argument('<title>', 'what the task is called')
+    .option('--id <id>', 'choose the id instead of deriving it from the title')
+    .option('--json', 'print the new task as JSON');
+  addTaskFlags(command, 'add');
+  command.action(async (title: string, options: Record<string, unknown>) => {
+    const { store } = openWorkspace(command);
+    const result = await store.transact((graph) => addTask(graph, { id: options.id as string | undefined, title, ...changesFromFlags(options) }, new Date()));
+    if (options.json) return printJson(result.task);
+    print(`Added ${colors.bold(result.task.id)}`);
+    for (const blocker of result.unknownBlockers) print(colors.yellow(`warning: blocker ${blocker} does not exist yet; ${result.task.id} stays blocked until it does and is done`));
+  });
+  examples(command, 'wg add "Design API" --skill design -d "Sketch the endpoints"', 'wg add "Build API" --blocked-by design-api --skill rust --deliverable src/api.rs --verify "cargo test"');
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { editTask } from '../../graph/edit.js';
+import { openWorkspace } from '../context.js';
+import { examples } from '../help.js';
+import { colors, print, printJson } from '../output.js';
+import { addTaskFlags, changesFromFlags } from '../task-flags.js';
+
+export function register(program: Command): void {
+  const command = program
+    .command('edit')
+    .description('change a task: set fields, add to lists (--tag x) or remove from them (--remove-tag x)')
+    .argument('<id>', 'the task')
+    .option('--json', 'print the changed task as JSON');
+  addTaskFlags(command, 'edit');
+  command.action(async (id: string, options: Record<string, unknown>) => {
+    const { store } = openWorkspace(command);
+    const result = await store.transact((graph) => editTask(graph, id, changesFromFlags(options)));
+    if (options.json) return printJson(result.task);
+    print(`Updated ${colors.bold(id)}`);
+    for (const blocker of result.unknownBlockers) print(colors.yellow(`warning: blocker ${blocker} does not exist yet`));
+  });
+  examples(command, 'wg edit build-api --blocked-by write-spec --remove-tag draft', 'wg edit build-api --timeout 45m --max-retries 3');
+}

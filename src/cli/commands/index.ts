@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { register as add } from './add.js';
+import { register as artifact } from './artifact.js';
+import { register as blocked } from './blocked.js';
+import { register as claim } from './claim.js';
+import { register as edit } from './edit.js';
+import { register as init } from './init.js';
+import { register as lifecycle } from './lifecycle.js';
+import { register as list } from './list.js';
+import { register as log } from './log.js';
+import { register as progress } from './progress.js';
+import { register as ready } from './ready.js';
+import { register as show } from './show.js';
+
+/** Every command registers itself on the program; help lists them in this order. */
+export const COMMANDS: Array<(program: Command) => void> = [init, add, edit, list, show, ready, blocked, claim, lifecycle, log, progress, artifact];

@@ -1,0 +1,38 @@
+/** The `wg` program: commander wiring and the one place errors become one line. */
+import { Command, CommanderError } from 'commander';
+import { WgError } from '../errors.js';
+import { COMMANDS } from './commands/index.js';
+import { colors } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('wg')
+    .description('workgraph: a shared task graph for autonomous agents')
+    .option('--dir <path>', 'the .workgraph folder (default: $WG_DIR, else the nearest .workgraph upwards)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(colors.red(text)) })
+    .addHelpText('after', '\nExample:\n  wg init && wg add "Design API" && wg add "Build API" --blocked-by design-api && wg ready')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+function report(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode;
+  if (error instanceof WgError) {
+    process.stderr.write(`${colors.red('error:')} ${error.message}\n`);
+    if (error.hint) process.stderr.write(`${colors.dim(`hint: ${error.hint}`)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${colors.red('error:')} ${message.split('\n')[0]}\n`);
+  if (process.env.WG_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}

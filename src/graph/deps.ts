@@ -1,0 +1,198 @@
+/**
+ * Dependencies. An edge is declared on either side: `blocked_by` on the dependent or
+ * `blocks` on the blocker; both mean the same thing. "Blocked" is always derived here.
+ */
+import type { Graph } from './model.js';
+import type { Task, TaskStatus } from './schema.js';
+
+export interface DependencyIndex {
+  /** Ids this task waits for (they may not exist). */
+  blockersOf(id: string): readonly string[];
+  /** Ids of tasks that wait for this one. */
+  dependentsOf(id: string): readonly string[];
+}
+
+const NONE: readonly string[] = [];
+
+export function dependencyIndex(graph: Graph): DependencyIndex {
+  const blockers = new Map<string, Set<string>>();
+  const dependents = new Map<string, Set<string>>();
+  const link = (dependent: string, blocker: string) => {
+    if (dependent === blocker) return;
+    let set = blockers.get(dependent);
+    if (!set) blockers.set(dependent, (set = new Set()));
+    set.add(blocker);
+    let back = dependents.get(blocker);
+    if (!back) dependents.set(blocker, (back = new Set()));
+    back.add(dependent);
+  };
+  for (const task of graph.tasks.values()) {
+    for (const blocker of task.blocked_by ?? NONE) link(task.id, blocker);
+    for (const dependent of task.blocks ?? NONE) link(dependent, task.id);
+  }
+  return {
+    blockersOf: (id) => (blockers.has(id) ? [...blockers.get(id)!] : NONE),
+    dependentsOf: (id) => (dependents.has(id) ? [...dependents.get(id)!] : NONE),
+  };
+}
+
+/** A dependency is satisfied by a blocker that is done or abandoned; a missing blocker never is. */
+export function satisfiesDependents(status: TaskStatus): boolean {
+  return status === 'done' || status === 'abandoned';
+}
+
+export interface Blocker {
+  id: string;
+  /** `missing` when no task has this id. */
+  status: TaskStatus | 'missing';
+}
+
+export function unsatisfiedBlockers(graph: Graph, index: DependencyIndex, id: string): Blocker[] {
+  const result: Blocker[] = [];
+  for (const blockerId of index.blockersOf(id)) {
+    const blocker = graph.tasks.get(blockerId);
+    if (!blocker) result.push({ id: blockerId, status: 'missing' });
+    else if (!satisfiesDependents(blocker.status)) result.push({ id: blockerId, status: blocker.status });
+  }
+  return result;
+}
+
+export type Readiness = { ready: true } | { ready: false; reasons: string[] };
+
+/** Why a task can or cannot be claimed right now. */
+export function readiness(graph: Graph, index: DependencyIndex, task: Task, now: Date): Readiness {
+  const reasons: string[] = [];
+  if (task.status !== 'open') reasons.push(`status is ${task.status}`);
+  for (const blocker of unsatisfiedBlockers(graph, index, task.id)) {
+    reasons.push(blocker.status === 'missing' ? `blocked by ${blocker.id} (no such task)` : `blocked by ${blocker.id} (${blocker.status})`);
+  }
+  if (task.not_before && Date.parse(task.not_before) > now.getTime()) reasons.push(`not before ${task.not_before}`);
+  if (task.claim?.trajectory && task.status === 'open') {
+    reasons.push(`reserved by ${task.claim.actor} for trajectory ${task.claim.trajectory}`);
+  }
+  return reasons.length === 0 ? { ready: true } : { ready: false, reasons };
+}
+
+export function readyTasks(graph: Graph, now: Date): Task[] {
+  const index = dependencyIndex(graph);
+  return [...graph.tasks.values()].filter((task) => readiness(graph, index, task, now).ready);
+}
+
+export function isBlocked(graph: Graph, index: DependencyIndex, task: Task): boolean {
+  return unsatisfiedBlockers(graph, index, task.id).length > 0;
+}
+
+/** One node of a why-blocked explanation: a blocker and, recursively, what blocks it. */
+export interface BlockerTree extends Blocker {
+  title?: string;
+  blockedBy: BlockerTree[];
+  /** Already explained higher up in the tree. */
+  seen?: boolean;
+}
+
+export function whyBlocked(graph: Graph, id: string): BlockerTree[] {
+  const index = dependencyIndex(graph);
+  const seen = new Set<string>([id]);
+  const explain = (taskId: string): BlockerTree[] =>
+    unsatisfiedBlockers(graph, index, taskId).map((blocker) => {
+      const title = graph.tasks.get(blocker.id)?.title;
+      if (seen.has(blocker.id)) return { ...blocker, title, blockedBy: [], seen: true };
+      seen.add(blocker.id);
+      return { ...blocker, title, blockedBy: explain(blocker.id) };
+    });
+  return explain(id);
+}
+
+/** Every task that transitively waits for `id`, with its distance. */
+export function transitiveDependents(graph: Graph, id: string): Map<string, number> {
+  const index = dependencyIndex(graph);
+  const depth = new Map<string, number>();
+  let frontier = [id];
+  for (let level = 1; frontier.length > 0; level++) {
+    const next: string[] = [];
+    for (const current of frontier) {
+      for (const dependent of index.dependentsOf(current)) {
+        if (dependent === id || depth.has(dependent)) continue;
+        depth.set(dependent, level);
+        next.push(dependent);
+      }
+    }
+    frontier = next;
+  }
+  return depth;
+}
+
+/**
+ * If making `taskId` wait for `newBlockers` would close a cycle, the cycle as a list of
+ * ids where each waits for the next (first and last are `taskId`).
+ */
+export function cycleIfBlocked(graph: Graph, taskId: string, newBlockers: readonly string[]): string[] | undefined {
+  const index = dependencyIndex(graph);
+  for (const start of newBlockers) {
+    if (start === taskId) return [taskId, taskId];
+    const path = pathVia(index.blockersOf, start, taskId);
+    if (path) return [taskId, ...path];
+  }
+  return undefined;
+}
+
+/** A path from `from` to `to` following `next`, or undefined. Iterative: graphs can be deep. */
+function pathVia(next: (id: string) => readonly string[], from: string, to: string): string[] | undefined {
+  const parent = new Map<string, string | null>([[from, null]]);
+  const queue = [from];
+  for (let head = 0; head < queue.length; head++) {
+    const current = queue[head]!;
+    if (current === to) {
+      const path: string[] = [];
+      for (let at: string | null = current; at !== null; at = parent.get(at) ?? null) path.unshift(at);
+      return path;
+    }
+    for (const neighbour of next(current)) {
+      if (!parent.has(neighbour)) {
+        parent.set(neighbour, current);
+        queue.push(neighbour);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Every distinct cycle found by a depth-first walk (each reported once, as ids that wait on the next). */
+export function findCycles(graph: Graph): string[][] {
+  const index = dependencyIndex(graph);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const cycles: string[][] = [];
+  for (const root of graph.tasks.keys()) {
+    if (state.has(root)) continue;
+    // Explicit stack so a 100k-long chain cannot overflow the call stack.
+    const stack: Array<{ id: string; blockers: readonly string[]; next: number }> = [];
+    const path: string[] = [];
+    const enter = (id: string) => {
+      state.set(id, 'visiting');
+      path.push(id);
+      stack.push({ id, blockers: index.blockersOf(id).filter((b) => graph.tasks.has(b)), next: 0 });
+    };
+    enter(root);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      if (frame.next < frame.blockers.length) {
+        const blocker = frame.blockers[frame.next++]!;
+        const seen = state.get(blocker);
+        if (seen === 'visiting') cycles.push([...path.slice(path.indexOf(blocker)), blocker]);
+        else if (seen === undefined) enter(blocker);
+      } else {
+        state.set(frame.id, 'done');
+        path.pop();
+        stack.pop();
+      }
+    }
+  }
+  return cycles;
+}
+
+export type DisplayStatus = TaskStatus | 'blocked';
+
+/** The stored status, except that an open task waiting on blockers shows as `blocked`. */
+export function displayStatus(graph: Graph, index: DependencyIndex, task: Task): DisplayStatus {
+  return task.status === 'open' && isBlocked(graph, index, task) ? 'blocked' : task.status;
+}

@@ -1,0 +1,175 @@
+/**
+ * The records of graph.jsonl, validated at the boundary. Objects are "loose": fields
+ * we do not know pass through untouched, so a graph written by the Rust workgraph (or
+ * a newer wg) survives a rewrite without losing anything.
+ */
+import { z } from 'zod';
+
+export const TASK_STATUSES = ['open', 'in-progress', 'done', 'failed', 'abandoned', 'pending-review'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const COMPLEXITIES = ['simple', 'moderate', 'complex'] as const;
+export type Complexity = (typeof COMPLEXITIES)[number];
+
+export const TRUST_LEVELS = ['verified', 'provisional', 'unknown'] as const;
+export type TrustLevel = (typeof TRUST_LEVELS)[number];
+
+export const ACTOR_TYPES = ['agent', 'human'] as const;
+
+/** Ids end up in paths (`.workgraph/runs/<id>/`), so nothing that can climb or hide. */
+const ID_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}._-]*$/u;
+
+export function idProblem(id: string): string | undefined {
+  if (id.length === 0) return 'id is empty';
+  if (id.length > 200) return 'id is longer than 200 characters';
+  if (!ID_PATTERN.test(id) || id.includes('..')) {
+    return `invalid id "${id}": use letters, digits, "-", "_" and "." (no "/", no "..")`;
+  }
+  return undefined;
+}
+
+export const Id = z.string().superRefine((id, ctx) => {
+  const problem = idProblem(id);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const Timestamp = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), {
+    message: 'not an RFC 3339 timestamp',
+  });
+
+/** `90s`, `30m`, `2h`, `1h30m`, or a bare number of seconds. */
+export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h|d))+$|^\d+$/;
+export const Duration = z.string().regex(DURATION_PATTERN, 'not a duration like 90s, 30m or 2h');
+
+const StringList = z.array(z.string());
+const IdList = z.array(Id);
+
+export const LogEntrySchema = z.looseObject({
+  timestamp: Timestamp,
+  actor: z.string().optional(),
+  message: z.string(),
+});
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+export const EstimateSchema = z.looseObject({
+  hours: z.number().nonnegative().optional(),
+  cost: z.number().nonnegative().optional(),
+});
+
+export const TokenUsageSchema = z.looseObject({
+  input_tokens: z.number().int().nonnegative().optional(),
+  output_tokens: z.number().int().nonnegative().optional(),
+  cache_read_tokens: z.number().int().nonnegative().optional(),
+  cache_write_tokens: z.number().int().nonnegative().optional(),
+  cost_usd: z.number().nonnegative().optional(),
+});
+export type TokenUsage = z.infer<typeof TokenUsageSchema>;
+
+/**
+ * The lease on a task. Only a hash of the token is stored; the holder got the token
+ * itself when it claimed. `pid`/`host`/`pid_start` identify the process that holds the
+ * lease so a later runner can tell whether it died.
+ */
+export const ClaimSchema = z.looseObject({
+  attempt: z.number().int().positive(),
+  actor: z.string(),
+  token_hash: z.string(),
+  since: Timestamp,
+  pid: z.number().int().positive().optional(),
+  host: z.string().optional(),
+  pid_start: z.string().optional(),
+  /** Set when the task is one step of a reserved trajectory that has not started yet. */
+  trajectory: z.string().optional(),
+});
+export type Claim = z.infer<typeof ClaimSchema>;
+
+export const TaskSchema = z.looseObject({
+  id: Id,
+  title: z.string(),
+  description: z.string().optional(),
+  status: z.enum(TASK_STATUSES),
+  assigned: z.string().optional(),
+  estimate: EstimateSchema.optional(),
+  blocks: IdList.optional(),
+  blocked_by: IdList.optional(),
+  requires: IdList.optional(),
+  tags: StringList.optional(),
+  skills: StringList.optional(),
+  inputs: StringList.optional(),
+  deliverables: StringList.optional(),
+  artifacts: StringList.optional(),
+  exec: z.string().optional(),
+  not_before: Timestamp.optional(),
+  created_at: Timestamp.optional(),
+  started_at: Timestamp.optional(),
+  completed_at: Timestamp.optional(),
+  log: z.array(LogEntrySchema).optional(),
+  retry_count: z.number().int().nonnegative().optional(),
+  max_retries: z.number().int().nonnegative().optional(),
+  failure_reason: z.string().optional(),
+  model: z.string().optional(),
+  verify: z.string().optional(),
+  // wg's own fields on top of upstream's
+  prefers_skills: StringList.optional(),
+  complexity: z.enum(COMPLEXITIES).optional(),
+  context_files: StringList.optional(),
+  prompt: z.string().optional(),
+  tools: StringList.optional(),
+  working_dir: z.string().optional(),
+  timeout: Duration.optional(),
+  backend: z.string().optional(),
+  progress: z.number().min(0).max(100).optional(),
+  token_usage: TokenUsageSchema.optional(),
+  attempts: z.number().int().nonnegative().optional(),
+  claim: ClaimSchema.optional(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const ActorSchema = z.looseObject({
+  id: Id,
+  name: z.string().optional(),
+  role: z.string().optional(),
+  capabilities: StringList.optional(),
+  context_limit: z.number().int().positive().optional(),
+  trust_level: z.enum(TRUST_LEVELS).optional(),
+  actor_type: z.enum(ACTOR_TYPES).optional(),
+  last_seen: Timestamp.optional(),
+  backend: z.string().optional(),
+  model: z.string().optional(),
+});
+export type Actor = z.infer<typeof ActorSchema>;
+
+export const ResourceSchema = z.looseObject({
+  id: Id,
+  name: z.string().optional(),
+  type: z.string().optional(),
+});
+export type Resource = z.infer<typeof ResourceSchema>;
+
+export const RECORD_KINDS = ['task', 'actor', 'resource'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+export const SCHEMA_BY_KIND = {
+  task: TaskSchema,
+  actor: ActorSchema,
+  resource: ResourceSchema,
+} as const;
+
+/** Known fields whose empty or zero value means "not set", so they are left off the line. */
+export const SPARSE_DEFAULTS: Record<RecordKind, Record<string, unknown>> = {
+  task: { retry_count: 0, progress: 0, attempts: 0 },
+  actor: {},
+  resource: {},
+};
+
+export function knownFields(kind: RecordKind): ReadonlySet<string> {
+  return KNOWN_FIELDS[kind];
+}
+
+const KNOWN_FIELDS: Record<RecordKind, ReadonlySet<string>> = {
+  task: new Set(Object.keys(TaskSchema.shape)),
+  actor: new Set(Object.keys(ActorSchema.shape)),
+  resource: new Set(Object.keys(ResourceSchema.shape)),
+};

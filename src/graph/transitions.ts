@@ -1,0 +1,145 @@
+/**
+ * One function per state transition. Each takes the transaction's graph, checks that
+ * the move is allowed, and replaces the task record (never mutates it in place).
+ */
+import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError } from '../errors.js';
+import { dependencyIndex, readiness } from './deps.js';
+import { checkLease, type Credentials } from './lease.js';
+import { getTask, type Graph } from './model.js';
+import type { ProcessIdentity } from '../system/process.js';
+import type { Claim, LogEntry, Task, TaskStatus } from './schema.js';
+
+/** Who is acting, when, and with which lease credentials. */
+export interface Caller {
+  actor: string;
+  now: Date;
+  credentials?: Credentials | undefined;
+  force?: boolean | undefined;
+}
+
+
+function entry(by: Caller, message: string): LogEntry {
+  return { timestamp: by.now.toISOString(), actor: by.actor, message };
+}
+
+function withLog(task: Task, ...entries: LogEntry[]): Task {
+  return { ...task, log: [...(task.log ?? []), ...entries] };
+}
+
+function put(graph: Graph, task: Task): Task {
+  graph.tasks.set(task.id, task);
+  return task;
+}
+
+/** Check the lease, returning the log entries a forced override must leave behind. */
+function leaseEntries(task: Task, by: Caller): LogEntry[] {
+  const check = checkLease(task, by.credentials, by.force ?? false);
+  return check.kind === 'forced' ? [entry(by, check.note)] : [];
+}
+
+function leaseSummary(claim: Claim): string {
+  return `already claimed by ${claim.actor} (since ${claim.since})`;
+}
+
+export interface ClaimRequest {
+  tokenHash: string;
+  process?: ProcessIdentity | undefined;
+}
+
+export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRequest): Task {
+  const task = getTask(graph, id);
+  if (task.status === 'in-progress') throw new AlreadyClaimedError(task.claim ? leaseSummary(task.claim) : `already in progress (assigned to ${task.assigned ?? 'nobody'})`);
+  const reservedForOther = task.claim?.trajectory !== undefined && task.claim.actor !== by.actor;
+  if (reservedForOther) throw new AlreadyClaimedError(`reserved by ${task.claim!.actor} for trajectory ${task.claim!.trajectory} (since ${task.claim!.since})`);
+  if (task.status !== 'open') throw new NotReadyError(`cannot claim ${id}: status is ${task.status}`, task.status === 'failed' ? '`wg retry` reopens a failed task' : undefined);
+  const forcedPast: LogEntry[] = [];
+  const ready = readiness(graph, dependencyIndex(graph), { ...task, claim: undefined }, by.now);
+  if (!ready.ready) {
+    if (!by.force) throw new NotReadyError(`cannot claim ${id}: ${ready.reasons.join('; ')}`, 'use --force to claim it anyway');
+    forcedPast.push(entry(by, `claimed with --force despite: ${ready.reasons.join('; ')}`));
+  }
+  const attempt = (task.attempts ?? 0) + 1;
+  const claim: Claim = {
+    attempt,
+    actor: by.actor,
+    token_hash: request.tokenHash,
+    since: by.now.toISOString(),
+    ...(request.process ?? {}),
+  };
+  return put(graph, withLog({ ...task, status: 'in-progress', assigned: by.actor, started_at: by.now.toISOString(), attempts: attempt, claim, failure_reason: undefined }, ...forcedPast, entry(by, `claimed by ${by.actor} (attempt ${attempt})`)));
+}
+
+export function unclaimTask(graph: Graph, id: string, by: Caller, reason?: string): Task {
+  const task = getTask(graph, id);
+  if (task.status !== 'in-progress' && !task.claim) throw new TransitionError(`${id} is not claimed (status ${task.status})`);
+  const forced = leaseEntries(task, by);
+  const status: TaskStatus = task.status === 'in-progress' ? 'open' : task.status;
+  return put(graph, withLog({ ...task, status, assigned: undefined, claim: undefined }, ...forced, entry(by, reason ? `unclaimed: ${reason}` : 'unclaimed')));
+}
+
+const FINISHED: ReadonlySet<TaskStatus> = new Set(['done', 'abandoned']);
+
+export function completeTask(graph: Graph, id: string, by: Caller): Task {
+  const task = getTask(graph, id);
+  if (FINISHED.has(task.status)) throw new TransitionError(`${id} is already ${task.status}`);
+  const forced = leaseEntries(task, by);
+  return put(graph, withLog({ ...task, status: 'done', completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined }, ...forced, entry(by, 'done')));
+}
+
+export function failTask(graph: Graph, id: string, by: Caller, reason: string): Task {
+  const task = getTask(graph, id);
+  if (FINISHED.has(task.status) || task.status === 'failed') throw new TransitionError(`${id} is already ${task.status}`);
+  const forced = leaseEntries(task, by);
+  const failed: Task = { ...task, status: 'failed', failure_reason: reason, retry_count: (task.retry_count ?? 0) + 1, claim: undefined };
+  return put(graph, withLog(failed, ...forced, entry(by, `failed: ${reason}`)));
+}
+
+export function abandonTask(graph: Graph, id: string, by: Caller, reason: string): Task {
+  const task = getTask(graph, id);
+  if (FINISHED.has(task.status)) throw new TransitionError(`${id} is already ${task.status}`);
+  const forced = leaseEntries(task, by);
+  return put(graph, withLog({ ...task, status: 'abandoned', failure_reason: reason, claim: undefined }, ...forced, entry(by, `abandoned: ${reason}`)));
+}
+
+/** Reopen a failed task; `defaultMaxRetries` applies when the task sets none. */
+export function retryTask(graph: Graph, id: string, by: Caller, defaultMaxRetries: number): Task {
+  const task = getTask(graph, id);
+  if (task.status !== 'failed') throw new TransitionError(`${id} is ${task.status}, only a failed task can be retried`);
+  const limit = task.max_retries ?? defaultMaxRetries;
+  const retries = task.retry_count ?? 0;
+  if (retries >= limit && !by.force) {
+    throw new TransitionError(`${id} has failed ${retries} times (max_retries ${limit})`, 'raise it with `wg edit --max-retries N`, or use --force');
+  }
+  return put(graph, withLog({ ...task, status: 'open', assigned: undefined, claim: undefined }, entry(by, `reopened for retry ${retries} of ${limit} (last failure: ${task.failure_reason ?? 'unknown'})`)));
+}
+
+export function appendLog(graph: Graph, id: string, by: Caller, message: string): Task {
+  const task = getTask(graph, id);
+  if (message.trim() === '') throw new InvalidInputError('log message is empty');
+  const forced = leaseEntries(task, by);
+  return put(graph, withLog(task, ...forced, entry(by, message)));
+}
+
+export function setProgress(graph: Graph, id: string, by: Caller, percent: number, message?: string): Task {
+  const task = getTask(graph, id);
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new InvalidInputError(`progress must be 0-100, got ${percent}`);
+  const forced = leaseEntries(task, by);
+  const text = message ? `progress ${percent}%: ${message}` : `progress ${percent}%`;
+  return put(graph, withLog({ ...task, progress: percent }, ...forced, entry(by, text)));
+}
+
+export function addArtifact(graph: Graph, id: string, by: Caller, path: string): Task {
+  const task = getTask(graph, id);
+  const forced = leaseEntries(task, by);
+  const artifacts = task.artifacts ?? [];
+  if (artifacts.includes(path)) return forced.length > 0 ? put(graph, withLog(task, ...forced)) : task;
+  return put(graph, withLog({ ...task, artifacts: [...artifacts, path] }, ...forced, entry(by, `artifact ${path}`)));
+}
+
+export function removeArtifact(graph: Graph, id: string, by: Caller, path: string): Task {
+  const task = getTask(graph, id);
+  const forced = leaseEntries(task, by);
+  const artifacts = task.artifacts ?? [];
+  if (!artifacts.includes(path)) throw new InvalidInputError(`${id} has no artifact ${path}`);
+  return put(graph, withLog({ ...task, artifacts: artifacts.filter((a) => a !== path) }, ...forced, entry(by, `artifact removed ${path}`)));
+}

@@ -1,0 +1,139 @@
+/**
+ * An exclusive cross-process lock: a file created with O_EXCL that names its owner
+ * (pid, host, process start time). A lock whose owner is gone is stale and is taken
+ * over at once; one from another host only after `staleAfterMs`.
+ *
+ * Why not proper-lockfile: its takeover is stat -> rmdir -> mkdir, so two waiters that
+ * both judged a lock stale can both end up holding it, and it needs a heartbeat timer.
+ * Here, breaking a stale lock happens under a second O_EXCL file and re-checks that
+ * the lock is still the one judged stale, so only one waiter can take it over.
+ */
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { LockTimeoutError } from '../errors.js';
+import { currentProcess, isProcessGone, type ProcessIdentity } from '../system/process.js';
+
+export interface LockOptions {
+  /** Give up waiting for a live holder after this long. */
+  timeoutMs?: number;
+  /** A lock from another host (or without a readable owner) is stale after this long. */
+  staleAfterMs?: number;
+}
+
+interface Owner extends ProcessIdentity {
+  nonce: string;
+  acquired_at: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_STALE_MS = 10_000;
+/** An owner file is written right after it is created; give a slow writer this long. */
+const UNWRITTEN_GRACE_MS = 2_000;
+
+export interface HeldLock {
+  release(): void;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function tryCreate(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOwner(text: string): Owner | undefined {
+  try {
+    const owner = JSON.parse(text) as Owner;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function isStale(text: string, path: string, staleAfterMs: number): boolean {
+  const owner = parseOwner(text);
+  if (!owner) return ageMs(path) > UNWRITTEN_GRACE_MS;
+  const gone = isProcessGone(owner);
+  return gone === 'unknown' ? ageMs(path) > staleAfterMs : gone;
+}
+
+/** Remove `path` only if it still holds `expected`, serialised with other breakers. */
+function breakStaleLock(path: string, expected: string, staleAfterMs: number): void {
+  const guard = `${path}.break`;
+  if (!tryCreate(guard, String(process.pid))) {
+    // A breaker that died mid-break leaves its guard; it is only ever held for microseconds.
+    if (ageMs(guard) > staleAfterMs) unlinkQuietly(guard);
+    return;
+  }
+  try {
+    if (readText(path) === expected) unlinkQuietly(path);
+  } finally {
+    unlinkQuietly(guard);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+export async function acquireLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_MS;
+  const owner: Owner = { ...currentProcess(), nonce: randomBytes(8).toString('hex'), acquired_at: new Date().toISOString() };
+  const content = JSON.stringify(owner);
+  const deadline = Date.now() + timeoutMs;
+  let wait = 1;
+  for (;;) {
+    if (tryCreate(path, content)) return { release: () => releaseLock(path, content) };
+    const current = readText(path);
+    if (current !== undefined && isStale(current, path, staleAfterMs)) {
+      breakStaleLock(path, current, staleAfterMs);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const holder = current ? parseOwner(current) : undefined;
+      const who = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.acquired_at})` : 'another process';
+      throw new LockTimeoutError(`the graph is locked by ${who}`, `if that process is stuck, stop it; its lock is ${path}`);
+    }
+    // Jittered backoff keeps many waiters from retrying in lockstep.
+    await sleep(wait + Math.random() * wait);
+    wait = Math.min(wait * 2, 50);
+  }
+}
+
+function releaseLock(path: string, content: string): void {
+  if (readText(path) === content) unlinkQuietly(path);
+}

@@ -1,0 +1,64 @@
+/**
+ * Who a process is, and whether it is still alive. A pid alone is not enough: pids are
+ * reused, and a zombie still answers `kill(pid, 0)`. On Linux we read /proc/<pid>/stat
+ * for the state and the start time (clock ticks since boot), which together identify
+ * one process for its whole life.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** Start time from /proc, when the platform has it. */
+  pid_start?: string | undefined;
+}
+
+interface ProcStat {
+  state: string;
+  startTime: string;
+}
+
+function readProcStat(pid: number): ProcStat | undefined | 'unsupported' {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return process.platform === 'linux' ? undefined : 'unsupported';
+    return 'unsupported';
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces or ")".
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '?', startTime: fields[19] ?? '' };
+}
+
+export function processStartTime(pid: number): string | undefined {
+  const stat = readProcStat(pid);
+  return stat === undefined || stat === 'unsupported' ? undefined : stat.startTime;
+}
+
+export function currentProcess(): ProcessIdentity {
+  return { pid: process.pid, host: hostname(), pid_start: processStartTime(process.pid) };
+}
+
+/** Alive and still the same process (when `startTime` is known). Zombies count as dead. */
+export function isProcessAlive(pid: number, startTime?: string): boolean {
+  const stat = readProcStat(pid);
+  if (stat === 'unsupported') {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTime === undefined || stat.startTime === startTime;
+}
+
+/** Whether the process that `identity` names is gone, as far as this host can tell. */
+export function isProcessGone(identity: ProcessIdentity): boolean | 'unknown' {
+  if (identity.host !== hostname()) return 'unknown';
+  return !isProcessAlive(identity.pid, identity.pid_start);
+}
