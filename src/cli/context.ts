@@ -3,13 +3,14 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Credentials } from '../graph/lease.js';
 import type { Caller } from '../graph/transitions.js';
-import { loadConfig, type Config } from '../store/config.js';
+import type { Config } from '../store/config.js';
 import { FileGraphStore } from '../store/file-store.js';
 import { locateWorkgraph, type Location } from '../store/locate.js';
 
 export interface Workspace extends Location {
   store: FileGraphStore;
-  config: Config;
+  /** Loaded on demand: most commands never need it, and it brings in the TOML parser and zod. */
+  config(): Promise<Config>;
 }
 
 /** Global options live on the root program; `optsWithGlobals` merges them in. */
@@ -19,7 +20,11 @@ export function globalOptions(command: Command): { dir?: string } {
 
 export function openWorkspace(command: Command): Workspace {
   const location = locateWorkgraph(globalOptions(command).dir, process.cwd(), process.env);
-  return { ...location, store: new FileGraphStore(location.dir), config: loadConfig(location.dir) };
+  return {
+    ...location,
+    store: new FileGraphStore(location.dir),
+    config: async () => (await import('../store/config.js')).loadConfig(location.dir),
+  };
 }
 
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,6 +1,7 @@
 /** The task flags shared by `wg add` and `wg edit`, and their translation into changes. */
 import { Command, InvalidArgumentError } from 'commander';
-import { LIST_FIELDS, type ListField, type ScalarField, type TaskChanges } from '../graph/edit.js';
+import type { TaskChanges } from '../graph/edit.js';
+import { LIST_FIELDS, type ListField, type ScalarField } from '../graph/types.js';
 
 /** Repeatable flags that also accept comma lists: `--tag a,b --tag c`. */
 export function collect(value: string, previous: string[] = []): string[] {

@@ -4,37 +4,7 @@ import { cycleIfBlocked } from './deps.js';
 import { assertValidId, uniqueIdFromTitle } from './ids.js';
 import { getTask, type Graph } from './model.js';
 import { ActorSchema, TaskSchema, type Actor, type Task } from './schema.js';
-
-/** Task fields that hold lists, with the CLI's singular flag name for each. */
-export const LIST_FIELDS = {
-  blocked_by: 'blocked-by',
-  skills: 'skill',
-  prefers_skills: 'prefer-skill',
-  tags: 'tag',
-  inputs: 'input',
-  deliverables: 'deliverable',
-  context_files: 'context-file',
-  tools: 'tool',
-  requires: 'require',
-} as const;
-export type ListField = keyof typeof LIST_FIELDS;
-
-export const SCALAR_FIELDS = [
-  'title',
-  'description',
-  'complexity',
-  'exec',
-  'prompt',
-  'working_dir',
-  'timeout',
-  'max_retries',
-  'model',
-  'backend',
-  'verify',
-  'assigned',
-  'not_before',
-] as const;
-export type ScalarField = (typeof SCALAR_FIELDS)[number];
+import type { ListField, ScalarField } from './types.js';
 
 export interface TaskChanges {
   /** `undefined` leaves a field alone; `null` clears it. */

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { idProblem } from './schema.js';
+import { idProblem } from './types.js';
 
 /** As upstream: lowercase, every non-alphanumeric character becomes `-`, first three words. */
 export function slugFromTitle(title: string): string {

@@ -5,28 +5,19 @@
  */
 import { z } from 'zod';
 
-export const TASK_STATUSES = ['open', 'in-progress', 'done', 'failed', 'abandoned', 'pending-review'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
+import {
+  ACTOR_TYPES,
+  COMPLEXITIES,
+  DURATION_PATTERN,
+  idProblem,
+  KNOWN_FIELDS,
+  RECORD_KINDS,
+  TASK_STATUSES,
+  TRUST_LEVELS,
+  type RecordKind,
+} from './types.js';
 
-export const COMPLEXITIES = ['simple', 'moderate', 'complex'] as const;
-export type Complexity = (typeof COMPLEXITIES)[number];
-
-export const TRUST_LEVELS = ['verified', 'provisional', 'unknown'] as const;
-export type TrustLevel = (typeof TRUST_LEVELS)[number];
-
-export const ACTOR_TYPES = ['agent', 'human'] as const;
-
-/** Ids end up in paths (`.workgraph/runs/<id>/`), so nothing that can climb or hide. */
-const ID_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}._-]*$/u;
-
-export function idProblem(id: string): string | undefined {
-  if (id.length === 0) return 'id is empty';
-  if (id.length > 200) return 'id is longer than 200 characters';
-  if (!ID_PATTERN.test(id) || id.includes('..')) {
-    return `invalid id "${id}": use letters, digits, "-", "_" and "." (no "/", no "..")`;
-  }
-  return undefined;
-}
+export * from './types.js';
 
 export const Id = z.string().superRefine((id, ctx) => {
   const problem = idProblem(id);
@@ -39,8 +30,6 @@ export const Timestamp = z
     message: 'not an RFC 3339 timestamp',
   });
 
-/** `90s`, `30m`, `2h`, `1h30m`, or a bare number of seconds. */
-export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h|d))+$|^\d+$/;
 export const Duration = z.string().regex(DURATION_PATTERN, 'not a duration like 90s, 30m or 2h');
 
 const StringList = z.array(z.string());
@@ -148,28 +137,21 @@ export const ResourceSchema = z.looseObject({
 });
 export type Resource = z.infer<typeof ResourceSchema>;
 
-export const RECORD_KINDS = ['task', 'actor', 'resource'] as const;
-export type RecordKind = (typeof RECORD_KINDS)[number];
-
 export const SCHEMA_BY_KIND = {
   task: TaskSchema,
   actor: ActorSchema,
   resource: ResourceSchema,
 } as const;
 
-/** Known fields whose empty or zero value means "not set", so they are left off the line. */
-export const SPARSE_DEFAULTS: Record<RecordKind, Record<string, unknown>> = {
-  task: { retry_count: 0, progress: 0, attempts: 0 },
-  actor: {},
-  resource: {},
-};
-
-export function knownFields(kind: RecordKind): ReadonlySet<string> {
-  return KNOWN_FIELDS[kind];
+/** Why `object` is not a valid record of `kind`, or undefined if it is. */
+export function recordProblem(kind: RecordKind, object: unknown): string | undefined {
+  const result = SCHEMA_BY_KIND[kind].safeParse(object);
+  if (result.success) return undefined;
+  return result.error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
 }
 
-const KNOWN_FIELDS: Record<RecordKind, ReadonlySet<string>> = {
-  task: new Set(Object.keys(TaskSchema.shape)),
-  actor: new Set(Object.keys(ActorSchema.shape)),
-  resource: new Set(Object.keys(ResourceSchema.shape)),
-};
+/** types.ts lists the fields without loading zod; fail loudly at load if the lists drift apart. */
+for (const kind of RECORD_KINDS) {
+  const shape = Object.keys(SCHEMA_BY_KIND[kind].shape).sort().join(',');
+  if (shape !== [...KNOWN_FIELDS[kind]].sort().join(',')) throw new Error(`KNOWN_FIELDS.${kind} does not match its schema`);
+}

@@ -5,19 +5,26 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import { GraphFileError } from '../errors.js';
+import { GraphFileError, WgError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
-import { graphChanged, parseGraph, renderGraph, type ParsedGraph } from './jsonl.js';
+import { changedRecords, parseGraph, renderGraph, type ParsedGraph, type RecordValidator } from './jsonl.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import type { GraphStore } from './store.js';
+import { ValidationCache } from './validation-cache.js';
 
 export const GRAPH_FILE = 'graph.jsonl';
 export const LOCK_FILE = 'graph.lock';
 
+/** zod is loaded only when some content actually needs validating. */
+async function loadValidator(): Promise<RecordValidator> {
+  const { recordProblem } = await import('../graph/schema.js');
+  return recordProblem;
+}
+
 export class FileGraphStore implements GraphStore {
   readonly graphPath: string;
   readonly lockPath: string;
+  private readonly cache: ValidationCache;
 
   constructor(
     readonly dir: string,
@@ -25,42 +32,63 @@ export class FileGraphStore implements GraphStore {
   ) {
     this.graphPath = join(dir, GRAPH_FILE);
     this.lockPath = join(dir, LOCK_FILE);
+    this.cache = new ValidationCache(dir);
+  }
+
+  private readText(): string {
+    try {
+      return readFileSync(this.graphPath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw error;
+    }
   }
 
   /** Every line, valid or not, with the problems found (for `wg check`). */
-  parse(): ParsedGraph {
-    let text: string;
-    try {
-      text = readFileSync(this.graphPath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') text = '';
-      else throw error;
-    }
-    return parseGraph(text, GRAPH_FILE);
+  async parse(): Promise<ParsedGraph> {
+    const text = this.readText();
+    const digest = this.cache.digest(text);
+    if (this.cache.isValidated(digest)) return parseGraph(text, undefined, GRAPH_FILE);
+    const parsed = parseGraph(text, await loadValidator(), GRAPH_FILE);
+    if (parsed.problems.length === 0) this.cache.remember(digest);
+    return parsed;
   }
 
-  private parseStrict(): ParsedGraph {
-    const parsed = this.parse();
+  private async parseStrict(): Promise<ParsedGraph> {
+    const parsed = await this.parse();
     if (parsed.problems.length > 0) throw new GraphFileError(parsed.problems);
     return parsed;
   }
 
   async load(): Promise<Graph> {
-    return this.parseStrict().graph;
+    return (await this.parseStrict()).graph;
   }
 
   async transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T> {
     const lock = await acquireLock(this.lockPath, this.lockOptions);
     try {
-      const parsed = this.parseStrict();
+      const parsed = await this.parseStrict();
       const draft = copyGraph(parsed.graph);
       const result = await change(draft);
-      if (graphChanged(draft, parsed.graph)) {
-        writeFileAtomic.sync(this.graphPath, renderGraph(draft, parsed.lines), { fsync: true });
-      }
+      const changed = changedRecords(draft, parsed.graph);
+      const removed = [draft.tasks.size, draft.actors.size, draft.resources.size].join() !== [parsed.graph.tasks.size, parsed.graph.actors.size, parsed.graph.resources.size].join();
+      if (changed.length > 0 || removed) await this.write(draft, parsed, changed);
       return result;
     } finally {
       lock.release();
     }
+  }
+
+  /** Nothing invalid is ever written: changed records are validated before the file is replaced. */
+  private async write(draft: Graph, parsed: ParsedGraph, changed: ReturnType<typeof changedRecords>): Promise<void> {
+    const validate = await loadValidator();
+    for (const { kind, record } of changed) {
+      const problem = validate(kind, record);
+      if (problem) throw new WgError(`internal error: refusing to write an invalid ${kind} "${String(record.id)}": ${problem}`);
+    }
+    const text = renderGraph(draft, parsed.lines);
+    const { default: writeFileAtomic } = await import('write-file-atomic');
+    writeFileAtomic.sync(this.graphPath, text, { fsync: true });
+    this.cache.remember(this.cache.digest(text));
   }
 }

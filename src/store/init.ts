@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { CONFIG_FILE, CONFIG_TEMPLATE } from './config.js';
+import { CONFIG_FILE, CONFIG_TEMPLATE } from './config-template.js';
 import { GRAPH_FILE } from './file-store.js';
 
 const GITIGNORE = `# Runtime files: locks, run directories and logs are not part of the graph.

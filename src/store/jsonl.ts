@@ -1,11 +1,11 @@
 /**
- * graph.jsonl <-> Graph. Parsing remembers, for every line, its original text and key
- * order, so a rewrite reproduces untouched records byte for byte and keeps the fields
- * and kinds it does not know.
+ * graph.jsonl <-> Graph. Every line keeps its original text, and every record is the
+ * object JSON.parse produced (key order included), so a rewrite reproduces untouched
+ * records byte for byte, keeps changed ones in their key order, and never drops a
+ * field or a kind it does not know.
  */
-import type { z } from 'zod';
 import { emptyGraph, type Graph } from '../graph/model.js';
-import { knownFields, RECORD_KINDS, SCHEMA_BY_KIND, SPARSE_DEFAULTS, type RecordKind } from '../graph/schema.js';
+import { KNOWN_FIELDS, RECORD_KINDS, SPARSE_DEFAULTS, type RecordKind } from '../graph/types.js';
 
 /** Later upstream format names: `after` means `blocked_by`, `before` means `blocks`. */
 const ALIASES: Record<string, string> = { after: 'blocked_by', before: 'blocks' };
@@ -14,12 +14,14 @@ export interface SourceLine {
   /** `task:ID`, `actor:ID`, `resource:ID`; undefined for kinds we do not know (kept verbatim). */
   key: string | undefined;
   text: string;
-  /** The record object parsed from this line: identity tells whether it changed. */
+  /** The record parsed from this line: identity tells whether it changed. */
   record: object | undefined;
-  keyOrder: string[];
-  /** Canonical field name -> the alias this line used for it. */
-  aliases: Record<string, string>;
+  /** Canonical field name -> the alias this line used for it (rare: later-format graphs). */
+  aliases?: Record<string, string>;
 }
+
+/** Says why a record is invalid, or returns undefined. Supplied by the store (zod). */
+export type RecordValidator = (kind: RecordKind, record: Record<string, unknown>) => string | undefined;
 
 export interface ParsedGraph {
   graph: Graph;
@@ -32,28 +34,35 @@ export function recordKey(kind: RecordKind, id: string): string {
 }
 
 function isKnownKind(kind: unknown): kind is RecordKind {
-  return typeof kind === 'string' && (RECORD_KINDS as readonly string[]).includes(kind);
+  return kind === 'task' || kind === 'actor' || kind === 'resource';
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-      return `${where}${issue.message}`;
-    })
-    .join('; ');
+/** Rename alias keys in place of their position; `after` + `blocked_by` on one line are joined. */
+function normalizeAliases(object: Record<string, unknown>): { record: Record<string, unknown>; aliases?: Record<string, string> } {
+  if (!('after' in object) && !('before' in object)) return { record: object };
+  const aliases: Record<string, string> = {};
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(object)) {
+    const canonical = ALIASES[name] ?? name;
+    if (canonical !== name) aliases[canonical] = name;
+    const existing = record[canonical];
+    record[canonical] = Array.isArray(existing) && Array.isArray(value) ? [...new Set([...existing, ...value])] : value;
+  }
+  return { record, aliases };
 }
 
-/** Parse the whole file. Problems are `NAME:LINE: reason`; the graph holds every valid record. */
-export function parseGraph(text: string, fileName = 'graph.jsonl'): ParsedGraph {
+/**
+ * Parse the whole file. Problems are `NAME:LINE: reason`. `validate` is skipped when
+ * the store knows this exact content already passed validation.
+ */
+export function parseGraph(text: string, validate: RecordValidator | undefined, fileName = 'graph.jsonl'): ParsedGraph {
   const graph = emptyGraph();
   const lines: SourceLine[] = [];
   const problems: string[] = [];
   const firstLine = new Map<string, number>();
-  const rows = text.split('\n');
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    const lineNo = i + 1;
+  let lineNo = 0;
+  for (const row of text.split('\n')) {
+    lineNo++;
     if (row.trim() === '') continue;
     const fail = (reason: string) => problems.push(`${fileName}:${lineNo}: ${reason}`);
     let raw: unknown;
@@ -67,78 +76,55 @@ export function parseGraph(text: string, fileName = 'graph.jsonl'): ParsedGraph 
       fail('not a JSON object');
       continue;
     }
-    const object = raw as Record<string, unknown>;
-    const kind = object.kind;
+    const kind = (raw as { kind?: unknown }).kind;
     if (kind === undefined) {
       fail('missing "kind" (task, actor or resource)');
       continue;
     }
     if (!isKnownKind(kind)) {
-      lines.push({ key: undefined, text: row, record: undefined, keyOrder: [], aliases: {} });
+      lines.push({ key: undefined, text: row, record: undefined });
       continue;
     }
-    const keyOrder = Object.keys(object);
-    const aliases: Record<string, string> = {};
-    const fields: Record<string, unknown> = {};
-    for (const name of keyOrder) {
-      if (name === 'kind') continue;
-      const canonical = (kind === 'task' ? ALIASES[name] : undefined) ?? name;
-      if (canonical !== name) aliases[canonical] = name;
-      fields[canonical] = mergeAliased(fields[canonical], object[name]);
-    }
-    const result = SCHEMA_BY_KIND[kind].safeParse(fields);
-    const label = typeof fields.id === 'string' ? `${kind} "${fields.id}"` : kind;
-    if (!result.success) {
-      fail(`${label}: ${describeIssues(result.error)}`);
+    const { record, aliases } = normalizeAliases(raw as Record<string, unknown>);
+    const id = record.id;
+    const problem = typeof id !== 'string' ? 'id: missing or not a string' : validate?.(kind, record);
+    if (problem !== undefined) {
+      fail(`${typeof id === 'string' ? `${kind} "${id}"` : kind}: ${problem}`);
       continue;
     }
-    const record = result.data;
-    const key = recordKey(kind, record.id);
+    const key = recordKey(kind, id as string);
     const seenAt = firstLine.get(key);
     if (seenAt !== undefined) {
-      fail(`duplicate ${kind} id "${record.id}" (first on line ${seenAt})`);
+      fail(`duplicate ${kind} id "${id}" (first on line ${seenAt})`);
       continue;
     }
     firstLine.set(key, lineNo);
-    mapFor(graph, kind).set(record.id, record as never);
-    lines.push({ key, text: row, record, keyOrder, aliases });
+    mapFor(graph, kind).set(id as string, record as never);
+    lines.push(aliases ? { key, text: row, record, aliases } : { key, text: row, record });
   }
   return { graph, lines, problems };
 }
 
-/** `after` and `blocked_by` on one line both count: their lists are joined. */
-function mergeAliased(existing: unknown, value: unknown): unknown {
-  if (existing === undefined) return value;
-  if (Array.isArray(existing) && Array.isArray(value)) return [...new Set([...existing, ...value])];
-  return value;
-}
-
-function mapFor(graph: Graph, kind: RecordKind): Map<string, object> {
+export function mapFor(graph: Graph, kind: RecordKind): Map<string, object> {
   return kind === 'task' ? graph.tasks : kind === 'actor' ? graph.actors : graph.resources;
 }
 
+const KNOWN = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new Set(KNOWN_FIELDS[kind])])) as Record<RecordKind, Set<string>>;
+
 function isUnset(kind: RecordKind, name: string, value: unknown): boolean {
   if (value === undefined || value === null) return true;
-  if (!knownFields(kind).has(name)) return false;
+  if (!KNOWN[kind].has(name)) return false;
   if (Array.isArray(value) && value.length === 0) return true;
   if (value === '') return true;
   return SPARSE_DEFAULTS[kind][name] === value;
 }
 
-/** One sparse line: `kind` first, then the original key order, then new fields. */
-export function serializeRecord(kind: RecordKind, record: object, source?: Pick<SourceLine, 'keyOrder' | 'aliases'>): string {
-  const fields = record as Record<string, unknown>;
+/** One sparse line: `kind` first, then the record's own key order (aliases written back as they were). */
+export function serializeRecord(kind: RecordKind, record: object, aliases: Record<string, string> = {}): string {
   const out: Record<string, unknown> = { kind };
-  const aliasFor = source?.aliases ?? {};
-  const canonicalOf = Object.fromEntries(Object.entries(aliasFor).map(([canonical, alias]) => [alias, canonical]));
-  const order = [...(source?.keyOrder ?? []).map((name) => canonicalOf[name] ?? name), ...Object.keys(fields)];
-  for (const name of order) {
-    if (name === 'kind' || !(name in fields)) continue;
-    const outName = aliasFor[name] ?? name;
-    if (outName in out) continue;
-    const value = fields[name];
-    if (isUnset(kind, name, value)) continue;
-    out[outName] = value;
+  for (const [name, value] of Object.entries(record)) {
+    if (name === 'kind' || isUnset(kind, name, value)) continue;
+    out[aliases[name] ?? name] = value;
   }
   return JSON.stringify(out);
 }
@@ -156,11 +142,10 @@ export function renderGraph(graph: Graph, lines: readonly SourceLine[]): string 
       continue;
     }
     const kind = line.key.slice(0, line.key.indexOf(':')) as RecordKind;
-    const id = line.key.slice(kind.length + 1);
-    const record = mapFor(graph, kind).get(id);
+    const record = mapFor(graph, kind).get(line.key.slice(kind.length + 1));
     written.add(line.key);
     if (!record) continue;
-    out.push(record === line.record ? line.text : serializeRecord(kind, record, line));
+    out.push(record === line.record ? line.text : serializeRecord(kind, record, line.aliases));
   }
   for (const kind of RECORD_KINDS) {
     for (const [id, record] of mapFor(graph, kind)) {
@@ -170,12 +155,14 @@ export function renderGraph(graph: Graph, lines: readonly SourceLine[]): string 
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
-/** Whether any record was replaced, added or removed since `loaded`. */
-export function graphChanged(next: Graph, loaded: Graph): boolean {
-  if (next.tasks.size !== loaded.tasks.size || next.actors.size !== loaded.actors.size || next.resources.size !== loaded.resources.size) return true;
+/** The records that were replaced or added since `loaded` (what a write must validate). */
+export function changedRecords(next: Graph, loaded: Graph): Array<{ kind: RecordKind; record: Record<string, unknown> }> {
+  const changed: Array<{ kind: RecordKind; record: Record<string, unknown> }> = [];
   for (const kind of RECORD_KINDS) {
     const before = mapFor(loaded, kind);
-    for (const [id, record] of mapFor(next, kind)) if (before.get(id) !== record) return true;
+    for (const [id, record] of mapFor(next, kind)) {
+      if (before.get(id) !== record) changed.push({ kind, record: record as Record<string, unknown> });
+    }
   }
-  return false;
+  return changed;
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { addTask } from '../../graph/edit.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
@@ -15,6 +14,8 @@ export function register(program: Command): void {
   addTaskFlags(command, 'add');
   command.action(async (title: string, options: Record<string, unknown>) => {
     const { store } = openWorkspace(command);
+    // Loaded here, not at start-up: it brings in zod, which read-only commands do not need.
+    const { addTask } = await import('../../graph/edit.js');
     const result = await store.transact((graph) => addTask(graph, { id: options.id as string | undefined, title, ...changesFromFlags(options) }, new Date()));
     if (options.json) return printJson(result.task);
     print(`Added ${colors.bold(result.task.id)}`);

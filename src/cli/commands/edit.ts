@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { editTask } from '../../graph/edit.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
@@ -14,6 +13,8 @@ export function register(program: Command): void {
   addTaskFlags(command, 'edit');
   command.action(async (id: string, options: Record<string, unknown>) => {
     const { store } = openWorkspace(command);
+    // Loaded here, not at start-up: it brings in zod, which read-only commands do not need.
+    const { editTask } = await import('../../graph/edit.js');
     const result = await store.transact((graph) => editTask(graph, id, changesFromFlags(options)));
     if (options.json) return printJson(result.task);
     print(`Updated ${colors.bold(id)}`);

@@ -19,8 +19,9 @@ function define(program: Command, name: string, description: string, transition:
   if (reason === 'required') command.requiredOption('--reason <text>', 'why (recorded as failure_reason)');
   if (reason === 'optional') command.option('--reason <text>', 'why (recorded in the log)');
   command.option('--json', 'print the task as JSON').action(async (id: string, options: Options) => {
-    const { store, config } = openWorkspace(command);
-    const task = await store.transact((graph) => transition(graph, id, callerFor(id, options), options, config.defaults.max_retries));
+    const workspace = openWorkspace(command);
+    const maxRetries = name === 'retry' ? (await workspace.config()).defaults.max_retries : 0;
+    const task = await workspace.store.transact((graph) => transition(graph, id, callerFor(id, options), options, maxRetries));
     if (options.json) return printJson(task);
     print(`${colors.bold(id)} is now ${status(task.status)}`);
   });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { dependencyIndex, displayStatus } from '../../graph/deps.js';
-import { TASK_STATUSES } from '../../graph/schema.js';
+import { TASK_STATUSES } from '../../graph/types.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson, status, table, truncate } from '../output.js';

@@ -1,0 +1,82 @@
+/**
+ * Constants of the graph format that need no validator. Kept apart from schema.ts so
+ * that read-only commands can start without loading zod (see store/validation-cache.ts).
+ */
+export const TASK_STATUSES = ['open', 'in-progress', 'done', 'failed', 'abandoned', 'pending-review'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const COMPLEXITIES = ['simple', 'moderate', 'complex'] as const;
+export type Complexity = (typeof COMPLEXITIES)[number];
+
+export const TRUST_LEVELS = ['verified', 'provisional', 'unknown'] as const;
+export type TrustLevel = (typeof TRUST_LEVELS)[number];
+
+export const ACTOR_TYPES = ['agent', 'human'] as const;
+
+export const RECORD_KINDS = ['task', 'actor', 'resource'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** Ids end up in paths (`.workgraph/runs/<id>/`), so nothing that can climb or hide. */
+const ID_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}._-]*$/u;
+
+export function idProblem(id: string): string | undefined {
+  if (id.length === 0) return 'id is empty';
+  if (id.length > 200) return 'id is longer than 200 characters';
+  if (!ID_PATTERN.test(id) || id.includes('..')) {
+    return `invalid id "${id}": use letters, digits, "-", "_" and "." (no "/", no "..")`;
+  }
+  return undefined;
+}
+
+/** `90s`, `30m`, `2h`, `1h30m`, or a bare number of seconds. */
+export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h|d))+$|^\d+$/;
+
+/** The fields each kind defines (schema.ts checks that these match its shapes). */
+export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
+  task: [
+    'id', 'title', 'description', 'status', 'assigned', 'estimate', 'blocks', 'blocked_by', 'requires', 'tags', 'skills',
+    'inputs', 'deliverables', 'artifacts', 'exec', 'not_before', 'created_at', 'started_at', 'completed_at', 'log',
+    'retry_count', 'max_retries', 'failure_reason', 'model', 'verify', 'prefers_skills', 'complexity', 'context_files',
+    'prompt', 'tools', 'working_dir', 'timeout', 'backend', 'progress', 'token_usage', 'attempts', 'claim',
+  ],
+  actor: ['id', 'name', 'role', 'capabilities', 'context_limit', 'trust_level', 'actor_type', 'last_seen', 'backend', 'model'],
+  resource: ['id', 'name', 'type'],
+};
+
+/** Known fields whose zero value means "not set", so they are left off the line. */
+export const SPARSE_DEFAULTS: Record<RecordKind, Record<string, unknown>> = {
+  task: { retry_count: 0, progress: 0, attempts: 0 },
+  actor: {},
+  resource: {},
+};
+
+/** Task fields that hold lists, with the CLI's singular flag name for each. */
+export const LIST_FIELDS = {
+  blocked_by: 'blocked-by',
+  skills: 'skill',
+  prefers_skills: 'prefer-skill',
+  tags: 'tag',
+  inputs: 'input',
+  deliverables: 'deliverable',
+  context_files: 'context-file',
+  tools: 'tool',
+  requires: 'require',
+} as const;
+export type ListField = keyof typeof LIST_FIELDS;
+
+export const SCALAR_FIELDS = [
+  'title',
+  'description',
+  'complexity',
+  'exec',
+  'prompt',
+  'working_dir',
+  'timeout',
+  'max_retries',
+  'model',
+  'backend',
+  'verify',
+  'assigned',
+  'not_before',
+] as const;
+export type ScalarField = (typeof SCALAR_FIELDS)[number];
