@@ -11,6 +11,7 @@ graph.lock.break
 graph.jsonl.*
 runs/
 logs/
+cache/
 `;
 
 export function initWorkgraph(dir: string): void {
