@@ -15,24 +15,26 @@ export interface DependencyIndex {
 const NONE: readonly string[] = [];
 
 export function dependencyIndex(graph: Graph): DependencyIndex {
-  const blockers = new Map<string, Set<string>>();
-  const dependents = new Map<string, Set<string>>();
+  // Plain arrays (edges per task are few): this runs on every command, over every task.
+  const blockers = new Map<string, string[]>();
+  const dependents = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [value]);
+    else if (!list.includes(value)) list.push(value);
+  };
   const link = (dependent: string, blocker: string) => {
     if (dependent === blocker) return;
-    let set = blockers.get(dependent);
-    if (!set) blockers.set(dependent, (set = new Set()));
-    set.add(blocker);
-    let back = dependents.get(blocker);
-    if (!back) dependents.set(blocker, (back = new Set()));
-    back.add(dependent);
+    add(blockers, dependent, blocker);
+    add(dependents, blocker, dependent);
   };
   for (const task of graph.tasks.values()) {
-    for (const blocker of task.blocked_by ?? NONE) link(task.id, blocker);
-    for (const dependent of task.blocks ?? NONE) link(dependent, task.id);
+    if (task.blocked_by) for (const blocker of task.blocked_by) link(task.id, blocker);
+    if (task.blocks) for (const dependent of task.blocks) link(dependent, task.id);
   }
   return {
-    blockersOf: (id) => (blockers.has(id) ? [...blockers.get(id)!] : NONE),
-    dependentsOf: (id) => (dependents.has(id) ? [...dependents.get(id)!] : NONE),
+    blockersOf: (id) => blockers.get(id) ?? NONE,
+    dependentsOf: (id) => dependents.get(id) ?? NONE,
   };
 }
 
@@ -75,7 +77,11 @@ export function readiness(graph: Graph, index: DependencyIndex, task: Task, now:
 
 export function readyTasks(graph: Graph, now: Date): Task[] {
   const index = dependencyIndex(graph);
-  return [...graph.tasks.values()].filter((task) => readiness(graph, index, task, now).ready);
+  const ready: Task[] = [];
+  for (const task of graph.tasks.values()) {
+    if (task.status === 'open' && readiness(graph, index, task, now).ready) ready.push(task);
+  }
+  return ready;
 }
 
 export function isBlocked(graph: Graph, index: DependencyIndex, task: Task): boolean {
