@@ -49,3 +49,9 @@ export class TransitionError extends WgError {}
 export class LockTimeoutError extends WgError {}
 
 export class ConfigError extends WgError {}
+
+/** A prompt template that names a placeholder nobody fills. */
+export class TemplateError extends WgError {}
+
+/** A path (working_dir, context file, artifact) that leads outside the project. */
+export class OutsideProjectError extends WgError {}

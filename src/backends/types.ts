@@ -1,0 +1,68 @@
+/**
+ * One interface for every agent backend: from a task, its prompt and the options,
+ * produce the process to launch; then turn that process's output lines into
+ * normalized events. The runner owns everything else (spawning, timeouts, logs).
+ */
+import type { Task } from '../graph/schema.js';
+
+export interface RunContext {
+  task: Task;
+  /** The prompt text (see src/prompt/); backends that take no prompt ignore it. */
+  prompt: string;
+  /** Absolute path of the prompt, already written to the run directory as prompt.md. */
+  promptFile: string;
+  /** Absolute working directory of the agent. */
+  workdir: string;
+  /** Task's model, else the actor's, else config's default. */
+  model: string | undefined;
+  /** This backend's table from config.toml (`[backends.<name>]`), unvalidated: each backend validates its own. */
+  settings: Record<string, unknown>;
+  /** The environment the agent gets (the parent's plus WG_*); a backend may add or remove variables. */
+  env: Record<string, string | undefined>;
+  /** A session id from the previous step of a trajectory, for backends that can resume one. */
+  resumeSession?: string | undefined;
+}
+
+export interface LaunchSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Written to stdin, which is then closed. Undefined: stdin is not connected at all. */
+  stdin?: string | undefined;
+}
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  costUsd?: number;
+}
+
+/** What a run reports, whatever the agent program. */
+export type AgentEvent =
+  | { type: 'progress'; message: string; percent?: number }
+  | { type: 'tool'; name: string; summary: string; isError?: boolean }
+  | { type: 'text'; text: string }
+  | ({ type: 'usage' } & Usage)
+  | { type: 'result'; ok: boolean; reason?: string; sessionId?: string }
+  | { type: 'error'; message: string };
+
+export type Stream = 'stdout' | 'stderr';
+
+/** Stateful for one run: called once per output line, in order. */
+export interface OutputParser {
+  line(text: string, stream: Stream): AgentEvent[];
+  /** After the process exited: any events the parser still owes (a summary, a missing result). */
+  end?(): AgentEvent[];
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Whether the agent receives a prompt (the shell backend runs `exec` and does not). */
+  readonly usesPrompt: boolean;
+  /** The process to launch. Throws ConfigError when the configuration is unusable (never retried). */
+  launch(context: RunContext): LaunchSpec;
+  parser(): OutputParser;
+}
