@@ -19,4 +19,23 @@ max_retries = 2
 
 # Context limit, in tokens, of the default local actor used when no actor is defined.
 # context_limit = 200000
+
+# Agent backends. A task runs on its own \`backend\`, else "shell" if it has \`exec\`,
+# else its actor's backend, else [defaults] backend. "shell" is built in and needs
+# no table; "command" runs any program, configured here:
+#
+# [backends.command]
+# argv = ["my-agent", "--prompt-file", "{prompt_file}", "--model", "{model}"]
+# stdin = false                       # true: the prompt is also written to stdin
+# env = { MY_AGENT_MODE = "batch" }   # added to the agent's environment
+#
+# Placeholders in argv: {prompt_file}, {task_id}, {model} (empty when none is set)
+# and {workdir}. Each output line becomes a progress event; lines starting
+# "::progress 40 message", "::tool NAME summary" or '::usage {"input_tokens": 1200,
+# "output_tokens": 300, "cost_usd": 0.01}' report structure instead.
+#
+# Further command backends, each under its own name (backend = "reviewer"):
+# [backends.reviewer]
+# type = "command"
+# argv = ["review-agent", "{prompt_file}"]
 `;

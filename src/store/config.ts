@@ -18,6 +18,12 @@ const ConfigSchema = z.looseObject({
       context_limit: z.number().int().positive().optional(),
     })
     .prefault({}),
+  /**
+   * `[backends.<name>]` tables. Only `type` is checked here: each backend validates
+   * its own table when it launches (see src/backends/), so backends added later bring
+   * their keys without touching this schema.
+   */
+  backends: z.record(z.string(), z.looseObject({ type: z.string().optional() })).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
