@@ -1,0 +1,85 @@
+/**
+ * Reserving a planned trajectory, inside the caller's transaction: the first step is
+ * claimed, every later step keeps status `open` but carries a claim marked with the
+ * trajectory's first step id. readiness() reports such a step as not ready, so nobody
+ * else is offered it, and claimTask lets only the reserving actor take it. Pure.
+ */
+import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError } from '../errors.js';
+import { dependencyIndex, satisfiesDependents } from './deps.js';
+import { getTask, type Graph } from './model.js';
+import type { Claim, Task } from './schema.js';
+import { claimTask, type Caller, type ClaimRequest } from './transitions.js';
+import type { Trajectory } from './trajectory.js';
+
+export interface Reservation {
+  /** The first step, now in progress for the caller. */
+  head: Task;
+  /** The later steps, still open, reserved for the caller. */
+  reserved: Task[];
+}
+
+function logged(task: Task, by: Caller, message: string): Task {
+  return { ...task, log: [...(task.log ?? []), { timestamp: by.now.toISOString(), actor: by.actor, message }] };
+}
+
+/** Why a later step cannot be reserved; every check runs before anything changes. */
+function checkReservable(graph: Graph, task: Task, earlier: ReadonlySet<string>, by: Caller): void {
+  if (task.status === 'in-progress') throw new AlreadyClaimedError(`trajectory step ${task.id} is already claimed by ${task.claim?.actor ?? task.assigned ?? 'someone'}`);
+  if (task.claim && task.claim.actor !== by.actor) {
+    throw new AlreadyClaimedError(`trajectory step ${task.id} is reserved by ${task.claim.actor} for trajectory ${task.claim.trajectory ?? '?'} (since ${task.claim.since})`);
+  }
+  if (task.status !== 'open') throw new NotReadyError(`trajectory step ${task.id} is ${task.status}`, 'plan the trajectory again');
+  for (const blocker of dependencyIndex(graph).blockersOf(task.id)) {
+    const found = graph.tasks.get(blocker);
+    if (earlier.has(blocker) || (found && satisfiesDependents(found.status))) continue;
+    throw new NotReadyError(`trajectory step ${task.id} waits for ${blocker}, which is neither finished nor an earlier step`, 'plan the trajectory again');
+  }
+}
+
+/**
+ * Claim the first step and reserve the rest, all or nothing. Meant for the same
+ * transaction that planned the trajectory; the checks also catch a plan gone stale.
+ */
+export function reserveTrajectory(graph: Graph, trajectory: Trajectory, by: Caller, request: ClaimRequest): Reservation {
+  const ids = trajectory.steps.map((step) => step.id);
+  const headId = ids[0];
+  if (headId === undefined) throw new InvalidInputError('the trajectory has no steps');
+  if (new Set(ids).size !== ids.length) throw new InvalidInputError(`the trajectory visits a task twice: ${ids.join(' -> ')}`);
+  const later = ids.slice(1).map((id) => getTask(graph, id));
+  later.forEach((task, i) => checkReservable(graph, task, new Set(ids.slice(0, i + 1)), by));
+
+  // claimTask validates the head completely before it replaces anything, so a refusal here still changes nothing.
+  const head = claimTask(graph, headId, by, request);
+  const reserved = later.map((task, i) => {
+    const claim: Claim = {
+      attempt: (task.attempts ?? 0) + 1,
+      actor: by.actor,
+      token_hash: request.tokenHash,
+      since: by.now.toISOString(),
+      ...(request.process ?? {}),
+      trajectory: headId,
+    };
+    const updated = logged({ ...task, claim }, by, `reserved by ${by.actor}: step ${i + 2} of ${ids.length} of trajectory ${headId}`);
+    graph.tasks.set(updated.id, updated);
+    return updated;
+  });
+  return { head, reserved };
+}
+
+/**
+ * Clear what is left of the reservations of the trajectory that started at `headId`
+ * (the runner calls this when a step fails). Only the reserving actor may, unless
+ * `force`. Returns the released tasks; none left is not an error.
+ */
+export function releaseReservations(graph: Graph, headId: string, by: Caller): Task[] {
+  const held = [...graph.tasks.values()].filter((task) => task.status === 'open' && task.claim?.trajectory === headId);
+  const foreign = held.find((task) => task.claim!.actor !== by.actor);
+  if (foreign && !by.force) {
+    throw new TransitionError(`trajectory ${headId} is reserved by ${foreign.claim!.actor}, not ${by.actor}`, 'use --force to release it anyway');
+  }
+  return held.map((task) => {
+    const released = logged({ ...task, claim: undefined }, by, `reservation for trajectory ${headId} released`);
+    graph.tasks.set(released.id, released);
+    return released;
+  });
+}

@@ -1,0 +1,192 @@
+/**
+ * Building the prompt text (pure). Sections, in the order of templates/task.md: the
+ * task, what to deliver, how it is checked, context from upstream (each dependency's
+ * artifacts and latest log, then what the previous trajectory step just did, then the
+ * declared inputs), the context files, what was omitted, the working directory and
+ * tools, and the protocol.
+ *
+ * Budget: the fixed parts always go in. File contents are then added in the order they
+ * appear: whole if they fit, else their first lines, else only their path. Whatever is
+ * cut is named on the "omitted:" line, so the agent knows to read it from disk.
+ */
+import { normalizeRef } from '../graph/context.js';
+import { CHARS_PER_TOKEN } from '../graph/estimate.js';
+import type { Upstream } from '../graph/context.js';
+import { renderTemplate } from './template.js';
+import type { BuiltPrompt, FileContent, PromptSources, PromptTemplates } from './types.js';
+
+/** When no context limit is known. */
+export const DEFAULT_PROMPT_BUDGET_TOKENS = 100_000;
+/** The prompt may fill half the context window: the rest is the agent's room to read, think and write. */
+export const PROMPT_BUDGET_SHARE = 0.5;
+export const PREVIEW_LINES = 20;
+export const PREVIEW_LINE_CHARS = 200;
+
+export function promptBudget(contextLimit: number | undefined): number {
+  return contextLimit === undefined ? DEFAULT_PROMPT_BUDGET_TOKENS : Math.max(1, Math.floor(contextLimit * PROMPT_BUDGET_SHARE));
+}
+
+export function tokensOf(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+type Mode = 'full' | 'preview' | 'reference';
+type TextContent = Extract<FileContent, { kind: 'text' }>;
+
+/** A text file the budget decides about, as first mentioned. */
+interface Slot {
+  key: string;
+  path: string;
+  origin: string;
+  content: TextContent;
+}
+
+function lineCount(text: string): number {
+  if (text === '') return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/** A fence longer than any run of backticks in the content, so the content cannot close it. */
+function fenced(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}\n${text.replace(/\n$/, '')}\n${fence}`;
+}
+
+function preview(content: TextContent): { text: string; shown: number; of: string } {
+  const lines = content.text.split('\n').slice(0, PREVIEW_LINES).map((line) => (line.length > PREVIEW_LINE_CHARS ? `${line.slice(0, PREVIEW_LINE_CHARS - 1)}…` : line));
+  const shown = Math.min(PREVIEW_LINES, lineCount(content.text));
+  const of = content.complete ? `${lineCount(content.text)} lines` : `a ${content.bytes}-byte file`;
+  return { text: lines.join('\n'), shown, of };
+}
+
+function fileBlock(path: string, origin: string, content: FileContent, mode: Mode): string {
+  const heading = `#### \`${path}\` (${origin})`;
+  switch (content.kind) {
+    case 'binary':
+      return `${heading}: binary file (${content.bytes} bytes), not inlined`;
+    case 'directory':
+      return `${heading}: a directory, not inlined`;
+    case 'missing':
+      return `${heading}: not found (it may not have been written yet)`;
+    case 'unreadable':
+      return `${heading}: could not be read (${content.reason})`;
+    case 'text':
+      if (mode === 'full') return `${heading}\n\n${fenced(content.text)}`;
+      if (mode === 'preview') {
+        const part = preview(content);
+        return `${heading}: first ${part.shown} of ${part.of}\n\n${fenced(part.text)}`;
+      }
+      return `${heading}: not inlined (${content.bytes} bytes) to stay within the prompt budget; read it from disk`;
+  }
+}
+
+/** How a cut file is named on the omitted line; undefined when it is inlined whole. */
+function omittedEntry(path: string, content: TextContent, mode: Mode): string | undefined {
+  if (mode === 'full') return undefined;
+  if (mode === 'reference') return path;
+  const part = preview(content);
+  return `${path} (first ${part.shown} of ${part.of} shown)`;
+}
+
+const bullets = (items: readonly string[]) => items.map((item) => `- ${item}`).join('\n');
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+
+/** Renders the whole prompt for one choice of modes; `onFirstMention` sees each text file once, in order. */
+function render(sources: PromptSources, templates: PromptTemplates, budgetTokens: number, modes: ReadonlyMap<string, Mode>, onFirstMention: (slot: Slot) => void = () => {}): { text: string; omitted: string[] } {
+  const shown = new Set<string>();
+  const omitted: string[] = [];
+  const file = (path: string, origin: string): string => {
+    const key = normalizeRef(path);
+    if (shown.has(key)) return `#### \`${path}\` (${origin}): shown above`;
+    shown.add(key);
+    const content: FileContent = sources.files[key] ?? { kind: 'missing' };
+    if (content.kind !== 'text') return fileBlock(path, origin, content, 'reference');
+    onFirstMention({ key, path, origin, content });
+    const mode = modes.get(key) ?? 'reference';
+    const entry = omittedEntry(path, content, mode);
+    if (entry !== undefined) omitted.push(entry);
+    return fileBlock(path, origin, content, mode);
+  };
+
+  const log = (dep: Upstream, label: string) => (dep.log.length === 0 ? [] : [`${label}:`, bullets(dep.log.map((entry) => `${entry.timestamp} ${entry.actor ?? '?'}: ${oneLine(entry.message)}`))]);
+  const artifacts = (dep: Upstream) => (dep.artifacts.length === 0 ? ['No artifacts registered.'] : dep.artifacts.map((path) => file(path, `artifact of ${dep.id}`)));
+  // The previous trajectory step is usually also a dependency: it is shown once, with its longer log.
+  const previousId = sources.previousStep?.id;
+  const dependency = (dep: Upstream): string => {
+    if (dep.status === 'missing') return `### \`${dep.id}\`: no such task`;
+    const isPrevious = dep.id === previousId;
+    const unregistered = dep.deliverables.filter((path) => !dep.artifacts.some((artifact) => normalizeRef(artifact) === normalizeRef(path)));
+    return [
+      `### ${isPrevious ? 'Previous step of your trajectory: ' : ''}\`${dep.id}\`: ${dep.title} (${dep.status})`,
+      ...artifacts(dep),
+      ...(unregistered.length > 0 ? [`Promised but not registered: ${unregistered.map((path) => `\`${path}\``).join(', ')}`] : []),
+      ...log(dep, isPrevious ? 'What it just did' : 'Latest log entries'),
+    ].join('\n\n');
+  };
+  const inputs = sources.inputs.map((input) => {
+    if (input.state === 'available') return `\`${input.input}\`: registered by ${input.from.join(', ')}`;
+    if (input.state === 'promised') return `\`${input.input}\`: promised by ${input.from.join(', ')}, not registered yet`;
+    return `\`${input.input}\`: no upstream task produces it`;
+  });
+  const upstream = [
+    ...(sources.upstream.length === 0 && !sources.previousStep ? ['This task has no dependencies.'] : sources.upstream.map((dep) => dependency(dep.id === previousId ? sources.previousStep! : dep))),
+    ...(sources.previousStep && !sources.upstream.some((dep) => dep.id === previousId) ? [dependency(sources.previousStep)] : []),
+    ...(inputs.length > 0 ? [`### Your declared inputs\n\n${bullets(inputs)}`] : []),
+  ].join('\n\n');
+
+  const contextFiles = (sources.task.context_files ?? []).map((path) => file(path, 'context file'));
+  const task = sources.task;
+  const vars: Record<string, string> = {
+    task_id: task.id,
+    task_title: task.title,
+    task_body: task.prompt ?? task.description ?? '(no description)',
+    deliverables: (task.deliverables ?? []).length === 0 ? 'None declared.' : bullets(task.deliverables!.map((path) => `\`${path}\``)),
+    verify: task.verify
+      ? `When you exit 0, wg runs this check in the working directory; the task is done only if it passes:\n\n${fenced(task.verify)}`
+      : 'No check is declared: make sure the deliverables exist and work before you finish.',
+    upstream,
+    context_files: contextFiles.length === 0 ? 'None.' : contextFiles.join('\n\n'),
+    omitted:
+      omitted.length === 0
+        ? 'omitted: nothing.'
+        : `omitted: ${omitted.length} file${omitted.length === 1 ? '' : 's'} to stay within the ${budgetTokens}-token budget: ${omitted.join(', ')}. Read them from disk if you need them.`,
+    environment: [
+      `Working directory: \`${sources.workdir}\``,
+      sources.tools.length === 0 ? 'No tools are declared for this task: use what your environment provides.' : `Tools you may use: ${sources.tools.join(', ')}`,
+    ].join('\n\n'),
+    protocol: renderTemplate(templates.protocol, { task_id: task.id, task_title: task.title, workdir: sources.workdir }).trim(),
+  };
+  return { text: `${renderTemplate(templates.task, vars).trim()}\n`, omitted };
+}
+
+/**
+ * Chosen modes, upgraded file by file while the running size stays within the budget.
+ * The size starts from the prompt with every file cut, and each upgrade adds what its
+ * block and its omitted-line entry (with its ", ") change. That is an upper bound: the
+ * line's header only gets shorter as fewer files are cut. A file whose content is
+ * shorter than the note that replaces it is always inlined: cutting it would not save.
+ */
+function allocate(sources: PromptSources, templates: PromptTemplates, budgetTokens: number): Map<string, Mode> {
+  const slots: Slot[] = [];
+  const modes = new Map<string, Mode>();
+  let size = render(sources, templates, budgetTokens, modes, (slot) => slots.push(slot)).text.length;
+  const budgetChars = budgetTokens * CHARS_PER_TOKEN;
+  for (const slot of slots) {
+    const cost = (mode: Mode) => fileBlock(slot.path, slot.origin, slot.content, mode).length + (omittedEntry(slot.path, slot.content, mode)?.length ?? -2) + 2;
+    const reference = cost('reference');
+    for (const mode of slot.content.complete ? (['full', 'preview'] as const) : (['preview'] as const)) {
+      const delta = cost(mode) - reference;
+      if (delta > 0 && size + delta > budgetChars) continue;
+      modes.set(slot.key, mode);
+      size += delta;
+      break;
+    }
+  }
+  return modes;
+}
+
+export function buildPrompt(sources: PromptSources, templates: PromptTemplates, budgetTokens: number): BuiltPrompt {
+  const built = render(sources, templates, budgetTokens, allocate(sources, templates, budgetTokens));
+  return { text: built.text, omitted: built.omitted, estimatedTokens: tokensOf(built.text) };
+}

@@ -1,0 +1,36 @@
+/**
+ * The one way a task's prompt is made: `wg run --dry-run` and a real run both call
+ * `preparePrompt`, so what a dry run shows is what the agent gets.
+ */
+import type { Graph } from '../graph/model.js';
+import type { Actor, Task } from '../graph/schema.js';
+import { buildPrompt, promptBudget } from './build.js';
+import { gatherPromptSources } from './sources.js';
+import { loadPromptTemplates } from './templates.js';
+import type { BuiltPrompt } from './types.js';
+
+export { buildPrompt, DEFAULT_PROMPT_BUDGET_TOKENS, PROMPT_BUDGET_SHARE, promptBudget } from './build.js';
+export { gatherPromptSources, readProjectFile } from './sources.js';
+export { renderTemplate } from './template.js';
+export { loadPromptTemplates, loadTemplate } from './templates.js';
+export type { BuiltPrompt, FileContent, PromptSources, PromptTemplates, Template } from './types.js';
+
+export interface PrepareOptions {
+  /** Its context_limit sets the budget. */
+  actor?: Actor | undefined;
+  /** The limit to use when the actor has none (config's defaults.context_limit). */
+  contextLimit?: number | undefined;
+  /** The trajectory step that ran just before this one. */
+  previousStepId?: string | undefined;
+  /** Absolute working directory of the agent. */
+  workdir: string;
+  /** Defaults to the task's own `tools`. */
+  tools?: string[] | undefined;
+}
+
+/** Gather (reads files under `root`), load the templates (project overrides first) and build. */
+export function preparePrompt(root: string, workgraphDir: string, graph: Graph, task: Task, options: PrepareOptions): BuiltPrompt {
+  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, tools: options.tools, workdir: options.workdir });
+  const templates = loadPromptTemplates(workgraphDir);
+  return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));
+}

@@ -1,0 +1,53 @@
+/**
+ * What a prompt is built from. sources.ts gathers it (the only part that reads files);
+ * build.ts turns it into text without touching the disk, so it can be tested on
+ * literal values and `--dry-run` shows exactly what a real run sends.
+ */
+import type { InputSource, Upstream } from '../graph/context.js';
+import type { Task } from '../graph/schema.js';
+
+/** A file named by the prompt, as read from the project. */
+export type FileContent =
+  /** `complete` is false when the file was larger than what was read: it can only be shown in part. */
+  | { kind: 'text'; text: string; bytes: number; complete: boolean }
+  | { kind: 'binary'; bytes: number }
+  | { kind: 'directory' }
+  | { kind: 'missing' }
+  | { kind: 'unreadable'; reason: string };
+
+export interface PromptSources {
+  task: Task;
+  /** Where each declared input comes from (see graph/context.ts). */
+  inputs: InputSource[];
+  /** The direct dependencies, in dependency order, each with its latest log entries. */
+  upstream: Upstream[];
+  /** The step of the trajectory that ran just before this one, with a longer log. */
+  previousStep: Upstream | undefined;
+  /** Every artifact and context file above, keyed by normalizeRef(path). */
+  files: Record<string, FileContent>;
+  /** Absolute working directory of the agent. */
+  workdir: string;
+  /** The tools the agent may use; empty when none are declared. */
+  tools: string[];
+}
+
+/** A template's text and where it came from (named in errors). */
+export interface Template {
+  name: string;
+  source: string;
+  text: string;
+}
+
+export interface PromptTemplates {
+  /** The frame: section order and headings. */
+  task: Template;
+  /** How the agent reports to wg. */
+  protocol: Template;
+}
+
+export interface BuiltPrompt {
+  text: string;
+  /** Each file the budget cut, with how (also named in the prompt's "omitted:" line). */
+  omitted: string[];
+  estimatedTokens: number;
+}
