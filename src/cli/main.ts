@@ -30,6 +30,11 @@ function report(error: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `wg list | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

@@ -71,6 +71,9 @@ export const ClaimSchema = z.looseObject({
   pid_start: z.string().optional(),
   /** Set when the task is one step of a reserved trajectory that has not started yet. */
   trajectory: z.string().optional(),
+  /** The agent process a runner launched for this attempt, so a later runner can stop it if it outlived its runner. */
+  agent_pid: z.number().int().positive().optional(),
+  agent_start: z.string().optional(),
 });
 export type Claim = z.infer<typeof ClaimSchema>;
 

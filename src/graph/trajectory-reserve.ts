@@ -11,6 +11,9 @@ import type { Claim, Task } from './schema.js';
 import { claimTask, type Caller, type ClaimRequest } from './transitions.js';
 import type { Trajectory } from './trajectory.js';
 
+/** Not the hash of any token, so no credentials match a reservation. */
+export const RESERVED_TOKEN_HASH = 'reserved';
+
 export interface Reservation {
   /** The first step, now in progress for the caller. */
   head: Task;
@@ -54,7 +57,8 @@ export function reserveTrajectory(graph: Graph, trajectory: Trajectory, by: Call
     const claim: Claim = {
       attempt: (task.attempts ?? 0) + 1,
       actor: by.actor,
-      token_hash: request.tokenHash,
+      // No token opens a reserved step: its actor claims it (and gets a token) when it starts.
+      token_hash: RESERVED_TOKEN_HASH,
       since: by.now.toISOString(),
       ...(request.process ?? {}),
       trajectory: headId,

@@ -7,7 +7,7 @@ import { dependencyIndex, readiness } from './deps.js';
 import { checkLease, type Credentials } from './lease.js';
 import { getTask, type Graph } from './model.js';
 import type { ProcessIdentity } from '../system/process.js';
-import type { Claim, LogEntry, Task, TaskStatus } from './schema.js';
+import type { Claim, LogEntry, Task, TaskStatus, TokenUsage } from './schema.js';
 
 /** Who is acting, when, and with which lease credentials. */
 export interface Caller {
@@ -142,4 +142,40 @@ export function removeArtifact(graph: Graph, id: string, by: Caller, path: strin
   const artifacts = task.artifacts ?? [];
   if (!artifacts.includes(path)) throw new InvalidInputError(`${id} has no artifact ${path}`);
   return put(graph, withLog({ ...task, artifacts: artifacts.filter((a) => a !== path) }, ...forced, entry(by, `artifact removed ${path}`)));
+}
+
+/**
+ * Put a task whose attempt ended without a verdict (interrupted, or its runner died)
+ * back to open. When the attempt counts, it uses up a retry; out of retries it fails.
+ */
+export function reopenTask(graph: Graph, id: string, by: Caller, reason: string, options: { countsAsAttempt: boolean; maxRetries: number }): Task {
+  const task = getTask(graph, id);
+  if (task.status !== 'in-progress' && !task.claim) throw new TransitionError(`${id} is not running (status ${task.status})`);
+  const forced = leaseEntries(task, by);
+  const retries = (task.retry_count ?? 0) + (options.countsAsAttempt ? 1 : 0);
+  const exhausted = options.countsAsAttempt && retries >= (task.max_retries ?? options.maxRetries);
+  const status: TaskStatus = task.status !== 'in-progress' ? task.status : exhausted ? 'failed' : 'open';
+  const note = status === 'failed' ? `${reason}; no retries left` : `${reason}; reopened`;
+  return put(graph, withLog({ ...task, status, assigned: status === 'open' ? undefined : task.assigned, claim: undefined, failure_reason: reason, retry_count: retries }, ...forced, entry(by, note)));
+}
+
+/** Add what an agent spent to the task's running total. */
+export function addTokenUsage(graph: Graph, id: string, usage: TokenUsage): Task {
+  const task = getTask(graph, id);
+  const total: TokenUsage = { ...(task.token_usage ?? {}) };
+  for (const key of ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_usd'] as const) {
+    const value = usage[key];
+    if (value !== undefined) total[key] = key === 'cost_usd' ? Math.round(((total[key] ?? 0) + value) * 1e6) / 1e6 : (total[key] ?? 0) + value;
+  }
+  return put(graph, { ...task, token_usage: total });
+}
+
+/** Note which process is doing the attempt, so a later runner can stop it if this runner dies. */
+export function recordAgentProcess(graph: Graph, id: string, by: Caller, agent: { pid: number; start?: string | undefined }): Task {
+  const task = getTask(graph, id);
+  checkLease(task, by.credentials, false);
+  if (!task.claim) return task;
+  const claim: Claim = { ...task.claim, agent_pid: agent.pid };
+  if (agent.start !== undefined) claim.agent_start = agent.start;
+  return put(graph, { ...task, claim });
 }

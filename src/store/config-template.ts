@@ -38,4 +38,16 @@ max_retries = 2
 # [backends.reviewer]
 # type = "command"
 # argv = ["review-agent", "{prompt_file}"]
+
+[run]
+# How many jobs \`wg run\` runs at once.
+parallel = 4
+# Longest context-coherent trajectory one job walks (1 turns trajectories off).
+max_steps = 3
+# Wait before the first automatic retry; it doubles for each further one.
+retry_backoff = "1s"
+# Between SIGTERM and SIGKILL when an agent is stopped.
+grace = "5s"
+# Kill an agent that prints nothing for this long (unset: no stall limit).
+# stall_timeout = "10m"
 `;

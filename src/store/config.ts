@@ -18,6 +18,15 @@ const ConfigSchema = z.looseObject({
       context_limit: z.number().int().positive().optional(),
     })
     .prefault({}),
+  run: z
+    .looseObject({
+      parallel: z.number().int().positive().default(4),
+      max_steps: z.number().int().positive().default(3),
+      stall_timeout: Duration.optional(),
+      retry_backoff: Duration.default('1s'),
+      grace: Duration.default('5s'),
+    })
+    .prefault({}),
   /**
    * `[backends.<name>]` tables. Only `type` is checked here: each backend validates
    * its own table when it launches (see src/backends/), so backends added later bring

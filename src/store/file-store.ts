@@ -3,7 +3,7 @@
  * written atomically (temp file in the same folder, fsync, rename) so a reader never
  * sees half a file and a crash leaves the previous graph intact.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphFileError, WgError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
@@ -25,6 +25,8 @@ export class FileGraphStore implements GraphStore {
   readonly graphPath: string;
   readonly lockPath: string;
   private readonly cache: ValidationCache;
+  /** The last content this process read or wrote, with the file identity it had. Never mutated. */
+  private known: { identity: string; parsed: ParsedGraph } | undefined;
 
   constructor(
     readonly dir: string,
@@ -33,6 +35,20 @@ export class FileGraphStore implements GraphStore {
     this.graphPath = join(dir, GRAPH_FILE);
     this.lockPath = join(dir, LOCK_FILE);
     this.cache = new ValidationCache(dir);
+  }
+
+  /**
+   * The file's identity: an atomic rewrite (by wg or upstream) makes a new inode, an
+   * edit in place a new mtime. Unchanged identity means unchanged content.
+   */
+  private fileIdentity(): string {
+    try {
+      const stat = statSync(this.graphPath, { bigint: true });
+      return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw error;
+    }
   }
 
   private readText(): string {
@@ -46,11 +62,17 @@ export class FileGraphStore implements GraphStore {
 
   /** Every line, valid or not, with the problems found (for `wg check`). */
   async parse(): Promise<ParsedGraph> {
+    // A long-lived process (the runner) reads the file again only when it changed.
+    const identity = this.fileIdentity();
+    if (this.known?.identity === identity) return this.known.parsed;
     const text = this.readText();
     const digest = this.cache.digest(text);
-    if (this.cache.isValidated(digest)) return parseGraph(text, undefined, GRAPH_FILE);
-    const parsed = parseGraph(text, await loadValidator(), GRAPH_FILE);
-    if (parsed.problems.length === 0) this.cache.remember(digest);
+    const trusted = this.cache.isValidated(digest);
+    const parsed = parseGraph(text, trusted ? undefined : await loadValidator(), GRAPH_FILE);
+    if (parsed.problems.length === 0) {
+      if (!trusted) this.cache.remember(digest);
+      if (identity === this.fileIdentity()) this.known = { identity, parsed };
+    }
     return parsed;
   }
 
@@ -86,9 +108,10 @@ export class FileGraphStore implements GraphStore {
       const problem = validate(kind, record);
       if (problem) throw new WgError(`internal error: refusing to write an invalid ${kind} "${String(record.id)}": ${problem}`);
     }
-    const text = renderGraph(draft, parsed.lines);
+    const { text, lines } = renderGraph(draft, parsed.lines);
     const { default: writeFileAtomic } = await import('write-file-atomic');
     writeFileAtomic.sync(this.graphPath, text, { fsync: true });
     this.cache.remember(this.cache.digest(text));
+    this.known = { identity: this.fileIdentity(), parsed: { graph: copyGraph(draft), lines, problems: [] } };
   }
 }

@@ -131,28 +131,30 @@ export function serializeRecord(kind: RecordKind, record: object, aliases: Recor
 
 /**
  * The new file text: existing lines in their order (untouched records verbatim,
- * changed ones re-serialized, deleted ones dropped), then new records.
+ * changed ones re-serialized, deleted ones dropped), then new records. Also returns
+ * the lines of the new text, so the store can keep them without parsing it again.
  */
-export function renderGraph(graph: Graph, lines: readonly SourceLine[]): string {
-  const out: string[] = [];
+export function renderGraph(graph: Graph, lines: readonly SourceLine[]): { text: string; lines: SourceLine[] } {
+  const out: SourceLine[] = [];
   const written = new Set<string>();
   for (const line of lines) {
     if (line.key === undefined) {
-      out.push(line.text);
+      out.push(line);
       continue;
     }
     const kind = line.key.slice(0, line.key.indexOf(':')) as RecordKind;
     const record = mapFor(graph, kind).get(line.key.slice(kind.length + 1));
     written.add(line.key);
     if (!record) continue;
-    out.push(record === line.record ? line.text : serializeRecord(kind, record, line.aliases));
+    out.push(record === line.record ? line : { ...line, text: serializeRecord(kind, record, line.aliases), record });
   }
   for (const kind of RECORD_KINDS) {
     for (const [id, record] of mapFor(graph, kind)) {
-      if (!written.has(recordKey(kind, id))) out.push(serializeRecord(kind, record));
+      const key = recordKey(kind, id);
+      if (!written.has(key)) out.push({ key, text: serializeRecord(kind, record), record });
     }
   }
-  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+  return { text: out.length === 0 ? '' : `${out.map((line) => line.text).join('\n')}\n`, lines: out };
 }
 
 /** The records that were replaced or added since `loaded` (what a write must validate). */

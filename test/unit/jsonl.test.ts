@@ -11,14 +11,14 @@ describe('graph.jsonl round trip', () => {
   it('rewrites an unchanged graph byte for byte, unknown kinds and fields included', () => {
     const parsed = parseGraph(fixture, recordProblem);
     expect(parsed.problems).toEqual([]);
-    expect(renderGraph(parsed.graph, parsed.lines)).toBe(fixture);
+    expect(renderGraph(parsed.graph, parsed.lines).text).toBe(fixture);
   });
 
   it('keeps unknown fields, key order and line order when one record changes', () => {
     const parsed = parseGraph(fixture, recordProblem);
     const design = parsed.graph.tasks.get('design-schema')!;
     parsed.graph.tasks.set('design-schema', { ...design, title: 'Design the schema' });
-    const lines = renderGraph(parsed.graph, parsed.lines).trimEnd().split('\n');
+    const lines = renderGraph(parsed.graph, parsed.lines).text.trimEnd().split('\n');
     const rewritten = JSON.parse(lines[0]!);
     expect(Object.keys(rewritten)).toEqual(Object.keys(JSON.parse(fixture.split('\n')[0]!)));
     expect(rewritten.title).toBe('Design the schema');
@@ -33,7 +33,7 @@ describe('graph.jsonl round trip', () => {
     const task = parsed.graph.tasks.get('recover-failure')!;
     expect(task.blocked_by).toEqual(['fail-task']);
     parsed.graph.tasks.set(task.id, { ...task, blocked_by: ['fail-task', 'design-schema'] });
-    const line = renderGraph(parsed.graph, parsed.lines).split('\n').find((l) => l.includes('"recover-failure"'))!;
+    const line = renderGraph(parsed.graph, parsed.lines).text.split('\n').find((l) => l.includes('"recover-failure"'))!;
     expect(JSON.parse(line)).toMatchObject({ after: ['fail-task', 'design-schema'] });
     expect(line).not.toContain('blocked_by');
   });
@@ -41,7 +41,7 @@ describe('graph.jsonl round trip', () => {
   it('appends new records after the existing lines', () => {
     const parsed = parseGraph(fixture, recordProblem);
     parsed.graph.tasks.set('new-one', { id: 'new-one', title: 'New', status: 'open' });
-    const lines = renderGraph(parsed.graph, parsed.lines).trimEnd().split('\n');
+    const lines = renderGraph(parsed.graph, parsed.lines).text.trimEnd().split('\n');
     expect(lines.at(-1)).toBe('{"kind":"task","id":"new-one","title":"New","status":"open"}');
   });
 

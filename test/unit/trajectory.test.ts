@@ -162,7 +162,7 @@ describe('reserveTrajectory', () => {
     expect(head).toMatchObject({ status: 'in-progress', assigned: 'me', claim: { actor: 'me', token_hash: 'sha256:t', attempt: 1 } });
     expect(head.claim!.trajectory).toBeUndefined();
     expect(reserved.map((task) => task.id)).toEqual(['two', 'three']);
-    expect(graph.tasks.get('two')).toMatchObject({ status: 'open', claim: { attempt: 3, actor: 'me', token_hash: 'sha256:t', since: NOW.toISOString(), trajectory: 'one', pid: 42, host: 'h' } });
+    expect(graph.tasks.get('two')).toMatchObject({ status: 'open', claim: { attempt: 3, actor: 'me', token_hash: 'reserved', since: NOW.toISOString(), trajectory: 'one', pid: 42, host: 'h' } });
     expect(graph.tasks.get('two')!.log!.at(-1)!.message).toBe('reserved by me: step 2 of 3 of trajectory one');
 
     completeTask(graph, 'one', by('me'));

@@ -19,8 +19,9 @@ import { register as match } from './match.js';
 import { register as next } from './next.js';
 import { register as progress } from './progress.js';
 import { register as ready } from './ready.js';
+import { register as run } from './run.js';
 import { register as show } from './show.js';
 import { register as trajectory } from './trajectory.js';
 
 /** Every command registers itself on the program; help lists them in this order. */
-export const COMMANDS: Array<(program: Command) => void> = [init, add, edit, list, show, ready, blocked, claim, trajectory, lifecycle, log, progress, artifact, actor, match, next, context, impact, criticalPath, bottlenecks, graph, check];
+export const COMMANDS: Array<(program: Command) => void> = [init, add, edit, list, show, ready, blocked, claim, trajectory, lifecycle, log, progress, artifact, run, actor, match, next, context, impact, criticalPath, bottlenecks, graph, check];

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { getTask } from '../../graph/model.js';
+import type { LogEntry } from '../../graph/schema.js';
+import type { GraphStore } from '../../store/store.js';
 import { appendLog } from '../../graph/transitions.js';
 import { callerFor, openWorkspace, withLeaseOptions, type LeaseOptions } from '../context.js';
 import { examples } from '../help.js';
@@ -14,8 +16,10 @@ export function register(program: Command): void {
       .argument('[message]', 'append this message instead of listing'),
   )
     .option('--json', 'print the log (or the new entry) as JSON')
-    .action(async (id: string, message: string | undefined, options: LeaseOptions & { json?: boolean }) => {
+    .option('-f, --follow', 'keep printing new entries while the task is in progress')
+    .action(async (id: string, message: string | undefined, options: LeaseOptions & { json?: boolean; follow?: boolean }) => {
       const { store } = openWorkspace(command);
+      if (options.follow) return follow(store, id, options.json ?? false);
       if (message === undefined) {
         const log = getTask(await store.load(), id).log ?? [];
         if (options.json) return printJson(log);
@@ -26,5 +30,28 @@ export function register(program: Command): void {
       const task = await store.transact((graph) => appendLog(graph, id, callerFor(id, options), message));
       if (options.json) printJson(task.log!.at(-1));
     });
-  examples(command, 'wg log build-api', 'wg log build-api "schema migrated; starting on handlers"');
+  examples(command, 'wg log build-api', 'wg log build-api "schema migrated; starting on handlers"', 'wg log build-api --follow');
+}
+
+const POLL_MS = 300;
+
+function printEntry(entry: LogEntry, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify(entry)}\n`);
+  else print(`${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message}`);
+}
+
+/** Tail a task's log: print what is there, then new entries, until the task leaves in-progress. */
+async function follow(store: GraphStore, id: string, json: boolean): Promise<void> {
+  let shown = 0;
+  for (;;) {
+    const task = getTask(await store.load(), id);
+    const log = task.log ?? [];
+    for (const entry of log.slice(shown)) printEntry(entry, json);
+    shown = log.length;
+    if (task.status !== 'in-progress' && task.status !== 'open') {
+      if (!json) print(colors.dim(`${id} is ${task.status}`));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }

@@ -1,0 +1,158 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { parseDuration } from '../../graph/duration.js';
+import type { DryRunPlan } from '../../runner/dry-run.js';
+import type { LaunchOptions } from '../../runner/prepare.js';
+import type { RunOptions, RunSummary } from '../../runner/run.js';
+import { openWorkspace } from '../context.js';
+import { examples } from '../help.js';
+import { colors, print, printJson } from '../output.js';
+import { parseCount } from '../task-flags.js';
+
+interface Flags {
+  trajectory?: boolean;
+  maxSteps?: number;
+  actor?: string;
+  backend?: string;
+  model?: string;
+  timeout?: number;
+  stallTimeout?: number;
+  parallel?: number;
+  maxRetries?: number;
+  failFast?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  allowOutside?: boolean;
+  retryBackoff?: number;
+  grace?: number;
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new InvalidArgumentError('expected a duration like 90s, 30m or 2h');
+  }
+}
+
+function positive(value: string): number {
+  const count = parseCount(value);
+  if (count < 1) throw new InvalidArgumentError('expected at least 1');
+  return count;
+}
+
+/** The folder of this installation's `wg` executables, for agents' PATH. */
+function wgBinDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
+}
+
+function printPlan(plan: DryRunPlan): void {
+  if (plan.steps.length === 0) print('Nothing is ready to run.');
+  for (const step of plan.steps) {
+    print(colors.bold(`── wave ${step.wave}: ${step.task} ${colors.dim(`(${step.title})`)}`));
+    print(`actor:    ${step.actor}${step.after ? `, trajectory step after ${step.after}` : ''} (attempt ${step.attempt})`);
+    if (step.error) {
+      print(colors.red(`would fail: ${step.error}`));
+      continue;
+    }
+    print(`backend:  ${step.backend}${step.model ? `, model ${step.model}` : ''}`);
+    print(`argv:     ${[step.file!, ...step.args!].map((arg) => JSON.stringify(arg)).join(' ')}`);
+    print(`cwd:      ${step.cwd}`);
+    if (step.stdin) print(`stdin:    ${step.stdin}`);
+    print(`env:      the parent's environment (secrets masked in --json) plus`);
+    for (const [name, value] of Object.entries(step.addedEnv ?? {})) print(`          ${name}=${value}`);
+    if (step.prompt !== undefined) {
+      print(colors.dim(`prompt (~${step.promptTokens} tokens${step.omitted?.length ? `; ${step.omitted.join('; ')}` : ''}):`));
+      print(step.prompt.trimEnd().split('\n').map((line) => `  │ ${line}`).join('\n'));
+    }
+    print();
+  }
+  for (const item of plan.unassignable) print(colors.yellow(`unassignable: ${item.task}: ${item.reasons.join('; ')}`));
+  if (plan.neverReady.length > 0) print(colors.yellow(`never ready in this plan: ${plan.neverReady.join(', ')}`));
+}
+
+function printSummary(summary: RunSummary, dir: string): void {
+  print();
+  print(colors.bold(`Run finished in ${(summary.elapsedMs / 1000).toFixed(1)}s: ${summary.done.length} done, ${summary.failed.length} failed, ${summary.blocked.length} blocked, ${summary.unassignable.length} unassignable`));
+  for (const item of summary.recovered) print(`${colors.yellow('recovered')} ${item.task}: ${item.reason} (${item.status})`);
+  for (const item of summary.failed) print(`${colors.red('failed')}   ${item.id}: ${item.reason}`);
+  for (const item of summary.blocked) print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
+  for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
+  if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the file on disk holds the last complete write`));
+  if (summary.interrupted) print(colors.yellow('interrupted: running agents were stopped and their tasks reopened'));
+  const example = summary.failed[0]?.id ?? summary.done.at(-1);
+  if (example) print(colors.dim(`next: wg show ${example} · wg log ${example} · ${join(dir, 'runs', example)}/`));
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('run')
+    .description('run the whole graph (or one task) with agents: plan, claim, launch, record, until nothing is runnable')
+    .argument('[task]', 'run only this task (it must be ready)')
+    .option('--trajectory', 'with a task: walk its context-coherent trajectory')
+    .option('--max-steps <n>', 'longest trajectory a job may walk (1 turns trajectories off)', positive)
+    .option('--actor <id>', 'run as this actor only')
+    .option('--backend <name>', 'use this backend for every task (shell, command, or a [backends.NAME])')
+    .option('--model <name>', 'use this model for every task')
+    .option('--timeout <duration>', "wall-clock limit per attempt when the task sets none (e.g. 30m)", duration)
+    .option('--stall-timeout <duration>', 'kill an agent that prints nothing for this long', duration)
+    .option('--parallel <n>', 'how many jobs run at once (default 4)', positive)
+    .option('--max-retries <n>', 'failed attempts allowed when the task sets no max_retries', parseCount)
+    .option('--retry-backoff <duration>', 'wait before the first automatic retry, doubling after (default 1s)', duration)
+    .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping an agent (default 5s)', duration)
+    .option('--fail-fast', 'stop everything at the first task that fails for good')
+    .option('--allow-outside', 'let a working_dir lead outside the project')
+    .option('--dry-run', 'build and print every prompt, argv, cwd and env in run order; launch nothing, write nothing')
+    .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
+    .action(async (taskId: string | undefined, flags: Flags) => {
+      const workspace = openWorkspace(command);
+      const config = await workspace.config();
+      const launch: LaunchOptions = {
+        root: workspace.root,
+        workgraphDir: workspace.dir,
+        config,
+        wgBinDir: wgBinDir(),
+        backend: flags.backend,
+        model: flags.model,
+        allowOutside: flags.allowOutside ?? false,
+        baseEnv: process.env,
+      };
+      const runDefaults = config.run;
+      const options: RunOptions = {
+        only: taskId,
+        trajectory: flags.trajectory ?? false,
+        maxSteps: flags.maxSteps ?? runDefaults.max_steps,
+        actor: flags.actor,
+        parallel: flags.parallel ?? runDefaults.parallel,
+        maxRetries: flags.maxRetries ?? config.defaults.max_retries,
+        failFast: flags.failFast ?? false,
+        retryBackoffMs: flags.retryBackoff ?? parseDuration(runDefaults.retry_backoff),
+        timeoutMs: flags.timeout ?? (config.defaults.timeout ? parseDuration(config.defaults.timeout) : undefined),
+        stallMs: flags.stallTimeout ?? (runDefaults.stall_timeout ? parseDuration(runDefaults.stall_timeout) : undefined),
+        graceMs: flags.grace ?? parseDuration(runDefaults.grace),
+        contextLimit: config.defaults.context_limit,
+      };
+
+      if (flags.dryRun) {
+        const { planDryRun } = await import('../../runner/dry-run.js');
+        const plan = planDryRun(await workspace.store.load(), launch, options);
+        if (flags.json) return printJson(plan);
+        return printPlan(plan);
+      }
+
+      const { Runner } = await import('../../runner/run.js');
+      const reporters = await import('../../runner/reporters.js');
+      const reporter = flags.json ? new reporters.JsonReporter() : process.stdout.isTTY ? new reporters.LiveReporter() : new reporters.LineReporter();
+      const interrupt = new AbortController();
+      // First Ctrl-C: stop cleanly (kill running trees, reopen their tasks). A second one is not swallowed.
+      process.once('SIGINT', () => interrupt.abort());
+      process.once('SIGTERM', () => interrupt.abort());
+      const summary = await new Runner(workspace.store, launch, options, reporter, interrupt.signal).run();
+      reporter.close();
+      if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
+      else printSummary(summary, workspace.dir);
+      process.exitCode = summary.interrupted ? 130 : summary.exitCode;
+    });
+  examples(command, 'wg run', 'wg run --dry-run', 'wg run build-api --trajectory --actor alice', 'wg run --parallel 8 --timeout 30m --fail-fast');
+}

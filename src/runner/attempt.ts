@@ -1,0 +1,273 @@
+/**
+ * One attempt of one task, from the moment its lease is held to the moment its
+ * verdict is recorded: prepare, write the run directory, launch, stream, verify,
+ * and finish the task through the lease (which fences us out if it moved on).
+ */
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentEvent } from '../backends/types.js';
+import { StaleAttemptError, WgError } from '../errors.js';
+import { getTask } from '../graph/model.js';
+import type { Graph } from '../graph/model.js';
+import { parseDuration } from '../graph/duration.js';
+import { addTokenUsage, appendLog, completeTask, failTask, recordAgentProcess, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
+import { processStartTime } from '../system/process.js';
+import type { TokenUsage } from '../graph/schema.js';
+import { describeOutcome, type Outcome } from './outcome.js';
+import type { GraphWriter } from './graph-writer.js';
+import type { Reporter } from './events.js';
+import { prepareLaunch, type AttemptIdentity, type LaunchOptions, type PreparedLaunch } from './prepare.js';
+import { maskEnv, secretValues, StreamRedactor } from './redact.js';
+import { supervise, type ProcessEnd } from './supervise.js';
+import { runVerify } from './verify.js';
+
+export interface AttemptContext {
+  launch: LaunchOptions;
+  writer: GraphWriter;
+  reporter: Reporter;
+  load(): Promise<Graph>;
+  signal: AbortSignal;
+  graceMs: number;
+  stallMs?: number | undefined;
+  defaultTimeoutMs?: number | undefined;
+  defaultMaxRetries: number;
+}
+
+export interface AttemptResult {
+  /** As measured; replaced by the agent's own verdict if it called `wg fail` (known once `recorded` settles). */
+  outcome: Outcome;
+  /** The task's status once the verdict is on disk ('lease lost' if the task moved on meanwhile). */
+  recorded: Promise<string>;
+  /** The agent's last words, for the next step of a trajectory. */
+  lastText?: string | undefined;
+  sessionId?: string | undefined;
+}
+
+/** Log entries from output are rate-limited: a gigabyte of output must not become a gigabyte of graph. */
+const PROGRESS_LOG_INTERVAL_MS = 1000;
+const MAX_LOGGED_EVENTS = 200;
+
+export function runDirectory(workgraphDir: string, taskId: string, attempt: number): string {
+  return join(workgraphDir, 'runs', taskId, String(attempt));
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.end(resolve));
+}
+
+function toTokenUsage(event: Extract<AgentEvent, { type: 'usage' }>): TokenUsage {
+  const usage: TokenUsage = {};
+  if (event.inputTokens !== undefined) usage.input_tokens = event.inputTokens;
+  if (event.outputTokens !== undefined) usage.output_tokens = event.outputTokens;
+  if (event.cacheReadTokens !== undefined) usage.cache_read_tokens = event.cacheReadTokens;
+  if (event.cacheWriteTokens !== undefined) usage.cache_write_tokens = event.cacheWriteTokens;
+  if (event.costUsd !== undefined) usage.cost_usd = event.costUsd;
+  return usage;
+}
+
+function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined): Outcome {
+  switch (end.kind) {
+    case 'exited':
+      if (end.exitCode !== 0) return { kind: 'failed', exitCode: end.exitCode, reason: result && !result.ok ? result.reason : undefined };
+      if (result && !result.ok) return { kind: 'failed', exitCode: 0, reason: result.reason ?? 'the agent reported an error' };
+      return { kind: 'succeeded' };
+    case 'signalled':
+      return { kind: 'killed', signal: end.signal };
+    case 'spawn-error':
+      return { kind: 'spawn-error', message: end.message };
+    case 'timed-out':
+      return { kind: 'timed-out', afterMs: end.afterMs };
+    case 'stalled':
+      return { kind: 'stalled', afterMs: end.afterMs };
+    case 'interrupted':
+      return { kind: 'interrupted' };
+  }
+}
+
+export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity): Promise<AttemptResult> {
+  const started = Date.now();
+  const caller = (): Caller => ({ actor: identity.actor.id, now: new Date(), credentials: { taskId, token: identity.token } });
+  const graph = await context.load();
+  const task = getTask(graph, taskId);
+  const runDir = runDirectory(context.launch.workgraphDir, taskId, identity.attempt);
+  mkdirSync(runDir, { recursive: true });
+
+  let prepared: PreparedLaunch;
+  try {
+    prepared = prepareLaunch(graph, task, identity, join(runDir, 'prompt.md'), context.launch);
+  } catch (error) {
+    if (!(error instanceof WgError)) throw error;
+    const outcome: Outcome = { kind: 'invalid-configuration', message: error.message };
+    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: context.launch.backend ?? '?' });
+    return finish(context, taskId, identity, caller, outcome, started, {});
+  }
+  if (prepared.backend.usesPrompt) writeFileSync(join(runDir, 'prompt.md'), prepared.prompt);
+  const timeoutMs = task.timeout ? parseDuration(task.timeout) : context.defaultTimeoutMs;
+  writeFileSync(
+    join(runDir, 'command.json'),
+    `${JSON.stringify(
+      {
+        task: taskId,
+        attempt: identity.attempt,
+        actor: identity.actor.id,
+        backend: prepared.backendName,
+        model: prepared.model ?? null,
+        file: prepared.spec.file,
+        args: prepared.spec.args,
+        cwd: prepared.spec.cwd,
+        stdin: prepared.spec.stdin === undefined ? null : `prompt (${Buffer.byteLength(prepared.spec.stdin)} bytes)`,
+        timeout_ms: timeoutMs ?? null,
+        stall_timeout_ms: context.stallMs ?? null,
+        env: maskEnv(prepared.spec.env),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: prepared.backendName });
+
+  const secrets = secretValues(prepared.spec.env);
+  const raw = createWriteStream(join(runDir, 'output.log'));
+  const eventsFile = createWriteStream(join(runDir, 'events.jsonl'));
+  const sink = new EventSink(context, taskId, caller);
+  const parser = prepared.backend.parser();
+  const handle = (event: AgentEvent) => {
+    eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
+    context.reporter.event({ type: 'agent', task: taskId, event });
+    sink.take(event);
+  };
+
+  const end = await supervise({
+    spec: prepared.spec,
+    timeoutMs,
+    stallMs: context.stallMs,
+    graceMs: context.graceMs,
+    signal: context.signal,
+    raw,
+    filter: () => new StreamRedactor(secrets),
+    onLine: (text, stream) => parser.line(text, stream).forEach(handle),
+    onSpawn: (pid) => sink.recordProcess(pid),
+  });
+  (parser.end?.() ?? []).forEach(handle);
+  await Promise.all([closeStream(raw), closeStream(eventsFile)]);
+
+  let outcome = outcomeOf(end, sink.result);
+  if (outcome.kind === 'succeeded' && task.verify) {
+    outcome = await runVerify(task.verify, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
+  }
+  sink.flush();
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId });
+}
+
+/**
+ * Record the verdict through the lease; an agent may already have called `wg done` or
+ * `wg fail` itself. Not awaited here: the runner treats a success as done at once (its
+ * dependents' claims queue behind this write, so the file never disagrees), and awaits
+ * `recorded` only when it needs the status (after a failure).
+ */
+function finish(
+  context: AttemptContext,
+  taskId: string,
+  identity: AttemptIdentity,
+  caller: () => Caller,
+  measured: Outcome,
+  started: number,
+  extra: { lastText?: string | undefined; sessionId?: string | undefined },
+): AttemptResult {
+  const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
+  result.recorded = context.writer
+    .apply((graph) => {
+      const current = getTask(graph, taskId);
+      const ownAttempt = current.claim?.attempt === identity.attempt;
+      if (!ownAttempt && current.status === 'done') return 'done';
+      if (!ownAttempt && current.status === 'failed') {
+        result.outcome = { kind: 'failed', exitCode: measured.kind === 'failed' ? measured.exitCode : 0, reason: current.failure_reason ?? 'the agent failed the task' };
+        return 'failed';
+      }
+      if (measured.kind === 'succeeded') return completeTask(graph, taskId, caller()).status;
+      if (measured.kind === 'interrupted') return reopenTask(graph, taskId, caller(), 'interrupted', { countsAsAttempt: false, maxRetries: context.defaultMaxRetries }).status;
+      return failTask(graph, taskId, caller(), describeOutcome(measured)).status;
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof StaleAttemptError)) throw error;
+      context.reporter.event({ type: 'warning', message: `${taskId}: ${error.message}; this attempt's result was not recorded` });
+      return 'lease lost';
+    });
+  context.reporter.event({ type: 'end', task: taskId, attempt: identity.attempt, outcome: measured, reason: describeOutcome(measured), elapsedMs: Date.now() - started });
+  return result;
+}
+
+/** Turns agent events into task log entries, progress and token usage, without flooding the graph. */
+class EventSink {
+  result: Extract<AgentEvent, { type: 'result' }> | undefined;
+  lastText: string | undefined;
+  private pendingProgress: Extract<AgentEvent, { type: 'progress' }> | undefined;
+  private lastProgressLog = 0;
+  private logged = 0;
+  private readonly usage: Record<string, number> = {};
+  private sawUsage = false;
+
+  constructor(
+    private readonly context: AttemptContext,
+    private readonly taskId: string,
+    private readonly caller: () => Caller,
+  ) {}
+
+  take(event: AgentEvent): void {
+    switch (event.type) {
+      case 'progress':
+        this.pendingProgress = event;
+        if (Date.now() - this.lastProgressLog >= PROGRESS_LOG_INTERVAL_MS) this.logProgress();
+        return;
+      case 'tool':
+        this.log(`tool ${event.name}: ${event.summary}${event.isError ? ' (error)' : ''}`);
+        return;
+      case 'error':
+        this.log(`error: ${event.message}`);
+        return;
+      case 'text':
+        this.lastText = event.text;
+        return;
+      case 'usage':
+        this.sawUsage = true;
+        for (const [key, value] of Object.entries(toTokenUsage(event)) as Array<[string, number]>) this.usage[key] = (this.usage[key] ?? 0) + value;
+        return;
+      case 'result':
+        this.result = event;
+        if (!event.ok && event.reason) this.log(`agent reported failure: ${event.reason}`);
+        return;
+    }
+  }
+
+  recordProcess(pid: number): void {
+    this.write((graph) => recordAgentProcess(graph, this.taskId, this.caller(), { pid, start: processStartTime(pid) }));
+  }
+
+  private logProgress(): void {
+    const event = this.pendingProgress;
+    if (!event) return;
+    this.pendingProgress = undefined;
+    this.lastProgressLog = Date.now();
+    if (event.percent !== undefined) this.write((graph) => setProgress(graph, this.taskId, this.caller(), event.percent!, event.message));
+    else this.log(event.message, true);
+  }
+
+  private log(message: string, isProgress = false): void {
+    if (!isProgress && this.logged >= MAX_LOGGED_EVENTS) return;
+    if (!isProgress && ++this.logged === MAX_LOGGED_EVENTS) message = `${message} (further tool calls and errors only in events.jsonl)`;
+    this.write((graph) => appendLog(graph, this.taskId, this.caller(), message));
+  }
+
+  private write(change: (graph: Graph) => unknown): void {
+    // A lease that moved on (the agent finished the task itself) only means the entry is
+    // dropped; a failed write is the writer's `failure`, which stops the runner.
+    this.context.writer.apply(change).catch(() => undefined);
+  }
+
+  /** Queue what is still owed; the writes land before (or with) the verdict, which is queued after them. */
+  flush(): void {
+    this.logProgress();
+    if (this.lastText) this.log(`agent's last message: ${this.lastText.slice(0, 300)}`, true);
+    if (this.sawUsage) this.write((graph) => addTokenUsage(graph, this.taskId, this.usage as TokenUsage));
+  }
+}

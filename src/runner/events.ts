@@ -1,0 +1,18 @@
+/** What a run reports as it goes: the live view, the line log and --json all read these. */
+import type { AgentEvent } from '../backends/types.js';
+import type { Outcome } from './outcome.js';
+
+export type RunEvent =
+  | { type: 'recovered'; task: string; reason: string; status: string }
+  | { type: 'start'; task: string; title: string; actor: string; attempt: number; backend: string; step?: { index: number; of: number } | undefined }
+  | { type: 'agent'; task: string; event: AgentEvent }
+  | { type: 'end'; task: string; attempt: number; outcome: Outcome; reason: string; elapsedMs: number }
+  | { type: 'retry'; task: string; attempt: number; inMs: number; reason: string }
+  | { type: 'unassignable'; task: string; reasons: string[] }
+  | { type: 'warning'; message: string };
+
+export interface Reporter {
+  event(event: RunEvent): void;
+  /** Called once before the summary is printed, to take down a live display. */
+  close(): void;
+}

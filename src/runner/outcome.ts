@@ -1,0 +1,69 @@
+/** How one attempt of one task ended: a single union, described by one function. */
+
+export type Outcome =
+  | { kind: 'succeeded' }
+  | { kind: 'failed'; exitCode: number; reason?: string | undefined }
+  | { kind: 'timed-out'; afterMs: number }
+  | { kind: 'stalled'; afterMs: number }
+  | { kind: 'killed'; signal: string }
+  | { kind: 'spawn-error'; message: string }
+  | { kind: 'verification-failed'; exitCode: number; output: string }
+  | { kind: 'interrupted' }
+  /** The task could not even be prepared (bad backend settings, working_dir outside the project...). */
+  | { kind: 'invalid-configuration'; message: string };
+
+export type OutcomeKind = Outcome['kind'];
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds % 60);
+  if (minutes < 60) return rest ? `${minutes}m${rest}s` : `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`;
+}
+
+/** The failure_reason recorded on the task, and the line people read. */
+export function describeOutcome(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return 'succeeded';
+    case 'failed':
+      return outcome.reason ?? `exit code ${outcome.exitCode}`;
+    case 'timed-out':
+      return `timed out after ${formatDuration(outcome.afterMs)}`;
+    case 'stalled':
+      return `stalled: no output for ${formatDuration(outcome.afterMs)}`;
+    case 'killed':
+      return `killed by ${outcome.signal}`;
+    case 'spawn-error':
+      return `could not start the agent: ${outcome.message}`;
+    case 'verification-failed': {
+      const tail = outcome.output.trim().split('\n').at(-1);
+      return `verification failed (exit code ${outcome.exitCode})${tail ? `: ${tail.slice(0, 200)}` : ''}`;
+    }
+    case 'interrupted':
+      return 'interrupted';
+    case 'invalid-configuration':
+      return `invalid configuration: ${outcome.message}`;
+  }
+}
+
+/** A program that cannot start or a configuration that cannot work will not fix itself on retry. */
+export function isRetryable(outcome: Outcome): boolean {
+  switch (outcome.kind) {
+    case 'spawn-error':
+    case 'invalid-configuration':
+    case 'interrupted':
+    case 'succeeded':
+      return false;
+    case 'failed':
+    case 'timed-out':
+    case 'stalled':
+    case 'killed':
+    case 'verification-failed':
+      return true;
+  }
+}

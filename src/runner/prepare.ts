@@ -1,0 +1,83 @@
+/**
+ * Everything about one attempt that is decided before launch: prompt, backend, model,
+ * working directory, environment and the exact process. `wg run --dry-run` and a
+ * real run both go through `prepareLaunch`, so what a dry run shows is what runs.
+ */
+import { resolveBackend, chooseBackendName, type Backend, type LaunchSpec } from '../backends/index.js';
+import type { Graph } from '../graph/model.js';
+import type { Actor, Task } from '../graph/schema.js';
+import { preparePrompt } from '../prompt/index.js';
+import type { Config } from '../store/config.js';
+import { resolveWorkdir } from './workdir.js';
+
+export interface LaunchOptions {
+  root: string;
+  workgraphDir: string;
+  config: Config;
+  /** Folder holding the `wg` executable agents should find on PATH. */
+  wgBinDir: string;
+  backend?: string | undefined;
+  model?: string | undefined;
+  allowOutside: boolean;
+  baseEnv: Record<string, string | undefined>;
+}
+
+export interface AttemptIdentity {
+  actor: Actor;
+  attempt: number;
+  /** The lease token; a dry run shows a placeholder. */
+  token: string;
+  previousStepId?: string | undefined;
+  resumeSession?: string | undefined;
+}
+
+export interface PreparedLaunch {
+  taskId: string;
+  backendName: string;
+  backend: Backend;
+  model: string | undefined;
+  workdir: string;
+  prompt: string;
+  promptTokens: number;
+  omitted: string[];
+  spec: LaunchSpec;
+  /** The variables wg itself adds to the agent's environment (for display). */
+  addedEnv: Record<string, string>;
+}
+
+export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptIdentity): Record<string, string> {
+  return {
+    WG_DIR: options.workgraphDir,
+    WG_TASK_ID: task.id,
+    WG_TOKEN: identity.token,
+    WG_ACTOR: identity.actor.id,
+    WG_ATTEMPT: String(identity.attempt),
+    PATH: `${options.wgBinDir}:${options.baseEnv.PATH ?? ''}`,
+  };
+}
+
+/**
+ * Build the launch. `promptFile` is where prompt.md will be (the run directory); the
+ * prompt text is returned for the caller to write there before launching.
+ */
+export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions): PreparedLaunch {
+  const backendName = options.backend ?? chooseBackendName(task, identity.actor, options.config);
+  const { backend, settings } = resolveBackend(backendName, options.config);
+  const workdir = resolveWorkdir(options.root, task.working_dir, options.allowOutside);
+  const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
+  const prompt = backend.usesPrompt
+    ? preparePrompt(options.root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir, tools: task.tools })
+    : { text: '', omitted: [], estimatedTokens: 0 };
+  const addedEnv = agentEnv(options, task, identity);
+  const spec = backend.launch({
+    task,
+    prompt: prompt.text,
+    promptFile,
+    workdir,
+    model,
+    settings,
+    env: { ...options.baseEnv, ...addedEnv },
+    resumeSession: identity.resumeSession,
+  });
+  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt.text, promptTokens: prompt.estimatedTokens, omitted: prompt.omitted, spec, addedEnv };
+}

@@ -1,0 +1,334 @@
+/**
+ * `wg run`: plan, claim and execute until nothing is runnable or running. Planning
+ * matches ready tasks to actors (the core's scoring), claims a trajectory per free
+ * slot, and runs it through a p-queue; every finished job triggers a new plan.
+ */
+import PQueue from 'p-queue';
+import { AlreadyClaimedError, NotReadyError, StaleAttemptError } from '../errors.js';
+import { dependencyIndex, readiness, readyTasks, unsatisfiedBlockers } from '../graph/deps.js';
+import { hashToken, newToken } from '../graph/lease.js';
+import { copyGraph, getTask, type Graph } from '../graph/model.js';
+import type { Actor, Task } from '../graph/schema.js';
+import { planTrajectory } from '../graph/trajectory.js';
+import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
+import { claimTask, retryTask, type Caller } from '../graph/transitions.js';
+import type { GraphStore } from '../store/store.js';
+import { currentProcess, type ProcessIdentity } from '../system/process.js';
+import { assignActor, jobSteps, runActors } from './assign.js';
+import { runAttempt, type AttemptContext } from './attempt.js';
+import type { Reporter } from './events.js';
+import { GraphWriter } from './graph-writer.js';
+import { describeOutcome, isRetryable } from './outcome.js';
+import type { LaunchOptions } from './prepare.js';
+import { orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
+
+export interface RunOptions {
+  /** `wg run <task>`: only this task (and, with `trajectory`, its trajectory). */
+  only?: string | undefined;
+  trajectory: boolean;
+  maxSteps: number;
+  actor?: string | undefined;
+  parallel: number;
+  maxRetries: number;
+  failFast: boolean;
+  retryBackoffMs: number;
+  timeoutMs?: number | undefined;
+  stallMs?: number | undefined;
+  graceMs: number;
+  contextLimit?: number | undefined;
+}
+
+export interface RunSummary {
+  done: string[];
+  failed: Array<{ id: string; reason: string }>;
+  blocked: Array<{ id: string; waitingFor: string[] }>;
+  unassignable: Array<{ id: string; reasons: string[] }>;
+  open: string[];
+  recovered: Recovered[];
+  interrupted: boolean;
+  writeFailure?: string | undefined;
+  elapsedMs: number;
+  /** 0 only if every task in scope is done (or abandoned). */
+  exitCode: number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+export class Runner {
+  private readonly writer: GraphWriter;
+  private readonly process: ProcessIdentity = currentProcess();
+  private readonly queue: PQueue;
+  private readonly inFlight = new Set<string>();
+  private readonly done = new Set<string>();
+  private readonly projectedDone = new Set<string>();
+  private readonly unassignable = new Map<string, string[]>();
+  private readonly stop = new AbortController();
+  private readonly signal: AbortSignal;
+  private scope: Set<string> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly store: GraphStore,
+    private readonly launch: LaunchOptions,
+    private readonly options: RunOptions,
+    private readonly reporter: Reporter,
+    private readonly interrupt: AbortSignal,
+  ) {
+    this.writer = new GraphWriter(store);
+    this.queue = new PQueue({ concurrency: options.parallel });
+    this.signal = AbortSignal.any([interrupt, this.stop.signal]);
+  }
+
+  private attemptContext(): AttemptContext {
+    return {
+      launch: this.launch,
+      writer: this.writer,
+      reporter: this.reporter,
+      load: () => this.writer.snapshot(),
+      signal: this.signal,
+      graceMs: this.options.graceMs,
+      stallMs: this.options.stallMs,
+      defaultTimeoutMs: this.options.timeoutMs,
+      defaultMaxRetries: this.options.maxRetries,
+    };
+  }
+
+  async run(): Promise<RunSummary> {
+    const started = Date.now();
+    const recovered = await this.recover();
+    if (this.options.only) this.scope = await this.initialScope(this.options.only);
+    for (;;) {
+      if (!this.signal.aborted && !this.writer.failure) await this.plan();
+      if (this.queue.size + this.queue.pending === 0 && this.projectedDone.size === 0) break;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    await this.writer.drain().catch(() => undefined);
+    return this.summarize(recovered, started);
+  }
+
+  private async recover(): Promise<Recovered[]> {
+    const graph = await this.store.load();
+    const orphans = orphanedLeases(graph);
+    if (orphans.length === 0) return [];
+    await stopOrphanedAgents(orphans, this.options.graceMs);
+    const recovered = await this.writer.apply((draft) => recoverOrphans(draft, orphans.map((task) => task.id), { actor: 'runner', now: new Date() }, this.options.maxRetries));
+    for (const item of recovered) this.reporter.event({ type: 'recovered', task: item.task, reason: item.reason, status: item.status });
+    return recovered;
+  }
+
+  /** `wg run <task>` runs that task only, or with --trajectory the path planned from it. */
+  private async initialScope(id: string): Promise<Set<string>> {
+    const graph = await this.store.load();
+    const task = getTask(graph, id);
+    const ready = readiness(graph, dependencyIndex(graph), task, new Date());
+    if (!ready.ready) throw new NotReadyError(`cannot run ${id}: ${ready.reasons.join('; ')}`);
+    if (!this.options.trajectory) return new Set([id]);
+    const assignment = assignActor(graph, task, runActors(graph, this.options.actor, this.options.contextLimit));
+    const actor = 'actor' in assignment ? assignment.actor : undefined;
+    const trajectory = planTrajectory(graph, id, { actor, maxSteps: this.options.maxSteps, now: new Date(), contextLimit: this.options.contextLimit });
+    return new Set(trajectory.steps.map((step) => step.id));
+  }
+
+  private async plan(): Promise<void> {
+    const graph = await this.projectedGraph();
+    const actors = runActors(graph, this.options.actor, this.options.contextLimit);
+    const maxSteps = this.options.only ? (this.options.trajectory ? this.options.maxSteps : 1) : this.options.maxSteps;
+    let free = this.options.parallel - (this.queue.size + this.queue.pending);
+    const claims: Array<Promise<void>> = [];
+    for (const task of readyTasks(graph, new Date())) {
+      if (free <= 0) break;
+      if (this.inFlight.has(task.id) || (this.scope && !this.scope.has(task.id))) continue;
+      const choice = assignActor(graph, task, actors);
+      if ('reasons' in choice) {
+        if (!this.unassignable.has(task.id)) this.reporter.event({ type: 'unassignable', task: task.id, reasons: choice.reasons });
+        this.unassignable.set(task.id, choice.reasons);
+        continue;
+      }
+      this.unassignable.delete(task.id);
+      const steps = jobSteps(graph, task, choice.actor, {
+        maxSteps,
+        contextLimit: this.options.contextLimit,
+        exclude: (id) => this.inFlight.has(id) || (this.scope !== undefined && !this.scope.has(id)),
+      });
+      steps.forEach((id) => this.inFlight.add(id));
+      free--;
+      claims.push(this.claimAndStart(steps, choice.actor));
+    }
+    await Promise.all(claims);
+  }
+
+  /** Claim the first step and reserve the rest in one transaction, then queue the job. */
+  private async claimAndStart(steps: string[], actor: Actor): Promise<void> {
+    const token = newToken();
+    const by: Caller = { actor: actor.id, now: new Date() };
+    const request = { tokenHash: hashToken(token), process: this.process };
+    let attempt: number;
+    try {
+      attempt = await this.writer.apply((graph) => {
+        if (steps.length === 1) return claimTask(graph, steps[0]!, by, request).claim!.attempt;
+        const trajectory = planTrajectory(graph, steps[0]!, { actor, maxSteps: steps.length, now: by.now, contextLimit: this.options.contextLimit });
+        const reserved = new Set(steps);
+        trajectory.steps = trajectory.steps.filter((step) => reserved.has(step.id));
+        return reserveTrajectory(graph, trajectory, by, request).head.claim!.attempt;
+      });
+    } catch (error) {
+      steps.forEach((id) => this.inFlight.delete(id));
+      // Someone else (another runner, a person) got there first: plan again later.
+      if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError) return;
+      throw error;
+    }
+    void this.queue
+      .add(() => this.runJob(steps, actor, token, attempt))
+      .catch((error: unknown) => {
+        this.reporter.event({ type: 'warning', message: `runner error: ${error instanceof Error ? error.message : String(error)}` });
+        this.stop.abort();
+      })
+      .finally(() => {
+        steps.forEach((id) => this.inFlight.delete(id));
+        this.wake?.();
+      });
+  }
+
+  /** Run the steps in order, retrying each as allowed; a step that fails for good releases the rest. */
+  private async runJob(steps: string[], actor: Actor, firstToken: string, firstAttempt: number): Promise<void> {
+    const context = this.attemptContext();
+    let previous: string | undefined;
+    let resumeSession: string | undefined;
+    for (const [index, id] of steps.entries()) {
+      let token = firstToken;
+      let attempt = firstAttempt;
+      if (index > 0) {
+        if (this.signal.aborted) break;
+        token = newToken();
+        const claimed = await this.claimStep(id, actor, token);
+        if (claimed === undefined) break;
+        attempt = claimed;
+      }
+      for (;;) {
+        const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession });
+        if (result.outcome.kind === 'succeeded') {
+          this.expectDone(id, result.recorded);
+          previous = id;
+          resumeSession = result.sessionId;
+          break;
+        }
+        const status = await result.recorded;
+        if (status === 'done') {
+          this.done.add(id);
+          previous = id;
+          break;
+        }
+        const retry = await this.retryDecision(id, result.outcome);
+        if (retry === undefined) {
+          if (result.outcome.kind !== 'interrupted') this.onPermanentFailure();
+          await this.release(steps[0]!, actor);
+          return;
+        }
+        this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(result.outcome) });
+        await sleep(retry, this.signal);
+        if (this.signal.aborted) {
+          await this.release(steps[0]!, actor);
+          return;
+        }
+        token = newToken();
+        const reclaimed = await this.claimStep(id, actor, token, true);
+        if (reclaimed === undefined) return;
+        attempt = reclaimed;
+      }
+    }
+    await this.release(steps[0]!, actor);
+  }
+
+  /**
+   * A success counts as done at once, so planning can move on while the verdict is
+   * written; the dependents' claims queue behind that write. If the write says
+   * otherwise (the lease moved on), the projection is dropped.
+   */
+  private expectDone(id: string, recorded: Promise<string>): void {
+    this.projectedDone.add(id);
+    recorded
+      .then((status) => {
+        if (status === 'done') this.done.add(id);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.projectedDone.delete(id);
+        this.wake?.();
+      });
+  }
+
+  /** The last committed graph, with successes still being written counted as done. */
+  private async projectedGraph(): Promise<Graph> {
+    const snapshot = await this.writer.snapshot();
+    if (this.projectedDone.size === 0) return snapshot;
+    const projected = copyGraph(snapshot);
+    for (const id of this.projectedDone) {
+      const task = projected.tasks.get(id);
+      if (task && task.status !== 'done') projected.tasks.set(id, { ...task, status: 'done', claim: undefined });
+    }
+    return projected;
+  }
+
+  /** Milliseconds to wait before retrying, or undefined when the failure is final. */
+  private async retryDecision(id: string, outcome: Parameters<typeof isRetryable>[0]): Promise<number | undefined> {
+    if (!isRetryable(outcome) || this.signal.aborted) return undefined;
+    const task = getTask(await this.writer.snapshot(), id);
+    if (task.status !== 'failed') return undefined;
+    const retries = task.retry_count ?? 0;
+    if (retries >= (task.max_retries ?? this.options.maxRetries)) return undefined;
+    return this.options.retryBackoffMs * 2 ** Math.max(0, retries - 1);
+  }
+
+  private async claimStep(id: string, actor: Actor, token: string, reopen = false): Promise<number | undefined> {
+    const by: Caller = { actor: actor.id, now: new Date() };
+    try {
+      return await this.writer.apply((graph) => {
+        if (reopen) retryTask(graph, id, { ...by, actor: 'runner' }, this.options.maxRetries);
+        return claimTask(graph, id, by, { tokenHash: hashToken(token), process: this.process }).claim!.attempt;
+      });
+    } catch (error) {
+      if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError) return undefined;
+      throw error;
+    }
+  }
+
+  private async release(headId: string, actor: Actor): Promise<void> {
+    await this.writer.apply((graph) => releaseReservations(graph, headId, { actor: actor.id, now: new Date() })).catch(() => undefined);
+  }
+
+  private onPermanentFailure(): void {
+    if (this.options.failFast) this.stop.abort();
+  }
+
+  private async summarize(recovered: Recovered[], started: number): Promise<RunSummary> {
+    const graph = await this.store.load();
+    const index = dependencyIndex(graph);
+    const inScope = [...graph.tasks.values()].filter((task) => !this.scope || this.scope.has(task.id));
+    const failed = inScope.filter((task) => task.status === 'failed').map((task) => ({ id: task.id, reason: task.failure_reason ?? 'unknown' }));
+    const blocked = inScope
+      .filter((task) => task.status === 'open' && unsatisfiedBlockers(graph, index, task.id).length > 0)
+      .map((task) => ({ id: task.id, waitingFor: unsatisfiedBlockers(graph, index, task.id).map((b) => `${b.id} (${b.status})`) }));
+    const unassignable = [...this.unassignable].filter(([id]) => graph.tasks.get(id)?.status === 'open').map(([id, reasons]) => ({ id, reasons }));
+    const open = inScope.filter((task) => task.status === 'open' || task.status === 'in-progress' || task.status === 'pending-review').map((task) => task.id);
+    const finished = inScope.every((task) => task.status === 'done' || task.status === 'abandoned');
+    const interrupted = this.interrupt.aborted;
+    const writeFailure = this.writer.failure ? String((this.writer.failure as Error).message ?? this.writer.failure) : undefined;
+    return {
+      done: [...this.done],
+      failed,
+      blocked,
+      unassignable,
+      open,
+      recovered,
+      interrupted,
+      writeFailure,
+      elapsedMs: Date.now() - started,
+      exitCode: finished && !writeFailure ? 0 : 1,
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { ConfigError, OutsideProjectError } from '../errors.js';
+
+/**
+ * The agent's working directory: the task's `working_dir` relative to the project
+ * root. It must exist, and (after symlinks) stay inside the project unless the run
+ * allows otherwise.
+ */
+export function resolveWorkdir(root: string, workingDir: string | undefined, allowOutside: boolean): string {
+  const wanted = resolve(root, workingDir ?? '.');
+  let real: string;
+  try {
+    real = realpathSync(wanted);
+    if (!statSync(real).isDirectory()) throw new ConfigError(`working_dir ${workingDir} is not a folder`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`working_dir ${workingDir} does not exist (${wanted})`);
+  }
+  const inside = relative(realpathSync(root), real);
+  const outside = inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
+  if (outside && !allowOutside) throw new OutsideProjectError(`working_dir ${workingDir} leads outside the project (${real})`, 'pass --allow-outside to permit it');
+  return real;
+}

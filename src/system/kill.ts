@@ -1,0 +1,76 @@
+/**
+ * Killing a whole process tree. Agents run in their own process group, so one signal
+ * to the group reaches every descendant that stayed in it; tree-kill walks parent
+ * links as well, which also finds descendants that moved to a session of their own.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import treeKill from 'tree-kill';
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nobody left in the group.
+  }
+}
+
+function signalDescendants(pid: number, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => treeKill(pid, signal, () => resolve()));
+}
+
+export async function signalTree(pid: number, signal: NodeJS.Signals): Promise<void> {
+  await signalDescendants(pid, signal);
+  signalGroup(pid, signal);
+}
+
+/**
+ * Whether any live process is left in the group led (once) by `pid`. On Linux, /proc
+ * tells zombies apart: orphans that nobody reaps (no init in a container) would
+ * otherwise look alive for ever.
+ */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // Something answers; scanning /proc (slow) tells whether it is more than zombies.
+  const members = liveGroupMembers(pid);
+  return members === undefined ? true : members > 0;
+}
+
+function liveGroupMembers(pgid: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  let live = 0;
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the parenthesised command: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') live++;
+  }
+  return live;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * SIGTERM to the tree, then SIGKILL to whatever is still there after `graceMs`.
+ * Resolves once the group is empty (or after the SIGKILL, which cannot be ignored).
+ */
+export async function terminateTree(pid: number, graceMs: number): Promise<void> {
+  await signalTree(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < deadline) await sleep(25);
+  if (groupAlive(pid)) await signalTree(pid, 'SIGKILL');
+}
