@@ -3,7 +3,8 @@
  * verdict is recorded: prepare, write the run directory, launch, stream, verify,
  * and finish the task through the lease (which fences us out if it moved on).
  */
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentEvent } from '../backends/types.js';
 import { StaleAttemptError, WgError } from '../errors.js';
@@ -90,7 +91,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const graph = await context.load();
   const task = getTask(graph, taskId);
   const runDir = runDirectory(context.launch.workgraphDir, taskId, identity.attempt);
-  mkdirSync(runDir, { recursive: true });
+  await mkdir(runDir, { recursive: true });
 
   let prepared: PreparedLaunch;
   try {
@@ -101,9 +102,9 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
     context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: context.launch.backend ?? '?' });
     return finish(context, taskId, identity, caller, outcome, started, {});
   }
-  if (prepared.backend.usesPrompt) writeFileSync(join(runDir, 'prompt.md'), prepared.prompt);
+  if (prepared.backend.usesPrompt) await writeFile(join(runDir, 'prompt.md'), prepared.prompt);
   const timeoutMs = task.timeout ? parseDuration(task.timeout) : context.defaultTimeoutMs;
-  writeFileSync(
+  await writeFile(
     join(runDir, 'command.json'),
     `${JSON.stringify(
       {

@@ -110,7 +110,8 @@ export class FileGraphStore implements GraphStore {
     }
     const { text, lines } = renderGraph(draft, parsed.lines);
     const { default: writeFileAtomic } = await import('write-file-atomic');
-    writeFileAtomic.sync(this.graphPath, text, { fsync: true });
+    // The async form leaves the main thread free (fsync runs in the thread pool) while the lock is held.
+    await writeFileAtomic(this.graphPath, text, { fsync: true });
     this.cache.remember(this.cache.digest(text));
     this.known = { identity: this.fileIdentity(), parsed: { graph: copyGraph(draft), lines, problems: [] } };
   }

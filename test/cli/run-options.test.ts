@@ -1,0 +1,111 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeProject, script, waitFor } from '../support/fake.js';
+import { cleanEnv, WG_BIN, type Project } from '../support/wg.js';
+
+let project: Project;
+afterEach(() => project?.cleanup());
+
+interface Shown {
+  status: string;
+  failure_reason?: string;
+  retry_count?: number;
+  log: Array<{ message: string }>;
+}
+const show = (id: string) => project.json<Shown>(['show', id]);
+
+describe('wg run options', () => {
+  it('does not retry a program that cannot start, and says why', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Missing program', '--id', 'missing', '--max-retries', '5', '--backend', 'ghost']);
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(join(project.dir, '.workgraph', 'config.toml'), '\n[backends.ghost]\ntype = "command"\nargv = ["/nonexistent/agent-binary", "{prompt_file}"]\n');
+    const result = await project.wg(['run']);
+    expect(result.exitCode).toBe(1);
+    const shown = await show('missing');
+    expect(shown.status).toBe('failed');
+    expect(shown.failure_reason).toMatch(/^could not start the agent: .*ENOENT/);
+    expect(shown.retry_count).toBe(1);
+    expect(readdirSync(join(project.dir, '.workgraph', 'runs', 'missing'))).toEqual(['1']);
+  });
+
+  it('treats an unusable configuration as final: a working_dir outside the project', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Escape', '--id', 'escape', '--max-retries', '5', '--working-dir', '..', '--exec', 'pwd']);
+    const result = await project.wg(['run']);
+    expect(result.exitCode).toBe(1);
+    expect((await show('escape')).failure_reason).toMatch(/^invalid configuration: working_dir \.\. leads outside the project/);
+  });
+
+  it('--fail-fast stops the other running agents at the first final failure', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Breaks', '--id', 'breaks', '--max-retries', '1', '--exec', 'exit 2']);
+    await project.ok(['add', 'Slow', '--id', 'slow', '--prompt', script([{ print: 'started' }, { sleep: 600000 }])]);
+    const result = await project.wg(['run', '--fail-fast', '--parallel', '2']);
+    expect(result.exitCode).toBe(1);
+    expect((await show('breaks')).status).toBe('failed');
+    expect(await show('slow')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
+  });
+
+  it('masks secrets from the environment in output.log, events.jsonl and the task log', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Leaky', '--id', 'leaky', '--exec', 'echo "key is $SERVICE_API_KEY"; echo "token $WG_TOKEN"']);
+    const secret = 'sk-test-0123456789abcdef';
+    const result = await project.wg(['run'], { env: { SERVICE_API_KEY: secret } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const runDir = join(project.dir, '.workgraph', 'runs', 'leaky', '1');
+    const written = ['output.log', 'events.jsonl', 'command.json'].map((file) => readFileSync(join(runDir, file), 'utf8')).join('\n') + project.graphText() + result.stdout;
+    expect(written).not.toContain(secret);
+    expect(readFileSync(join(runDir, 'output.log'), 'utf8')).toBe('key is ***\ntoken ***\n');
+  });
+
+  it('wg run <task> --trajectory walks the path in one job, each step seeing the one before', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Draft', '--id', 'draft', '--deliverable', 'draft.md', '--prompt', script([{ write: { path: 'draft.md', content: 'DRAFT-BODY' } }, { wg: ['artifact', '$TASK', 'draft.md'] }])]);
+    await project.ok(['add', 'Edit', '--id', 'edit', '--blocked-by', 'draft', '--input', 'draft.md', '--prompt', script([{ copyPrompt: 'edit-prompt.md' }])]);
+    await project.ok(['add', 'Unrelated', '--id', 'unrelated', '--exec', 'true']);
+    const result = await project.wg(['run', 'draft', '--trajectory', '--max-steps', '3']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect((await show('edit')).status).toBe('done');
+    expect((await show('unrelated')).status).toBe('open');
+    expect(readFileSync(join(project.dir, 'edit-prompt.md'), 'utf8')).toContain('DRAFT-BODY');
+  });
+
+  it('prints one plain line per event in a pipe, with no colour codes', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Hello', '--id', 'hello', '--exec', 'echo hello-from-agent']);
+    const result = await project.wg(['run'], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } });
+    expect(result.stdout).toMatch(/^\d\d:\d\d:\d\d start hello \(local, attempt 1, shell\)$/m);
+    expect(result.stdout).toMatch(/^\d\d:\d\d:\d\d {3}hello: hello-from-agent$/m);
+    expect(result.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('--json prints the events as NDJSON, ending with the summary', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Hello', '--id', 'hello', '--exec', 'echo hi']);
+    const result = await project.wg(['run', '--json']);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.map((event) => event.type)).toEqual(['start', 'agent', 'end', 'summary']);
+    expect(events[2].outcome).toEqual({ kind: 'succeeded' });
+    expect(events[3]).toMatchObject({ done: ['hello'], exitCode: 0 });
+  });
+
+  it('wg log --follow tails a running task until it finishes', async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Talker', '--id', 'talker', '--exec', 'i=0; while [ ! -f go ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done; wg log talker "after the go signal"']);
+    const follower = execa('node', [WG_BIN, 'log', 'talker', '--follow'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    let seen = '';
+    follower.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    await waitFor(() => seen.includes('claimed by local'), 'the follower to show the claim');
+    (await import('node:fs')).writeFileSync(join(project.dir, 'go'), '');
+    expect((await runner).exitCode).toBe(0);
+    const followed = await follower;
+    expect(followed.exitCode).toBe(0);
+    expect(followed.stdout).toMatch(/after the go signal/);
+    expect(followed.stdout.trim().split('\n').at(-1)).toBe('talker is done');
+    expect(existsSync(join(project.dir, 'go'))).toBe(true);
+  });
+});
