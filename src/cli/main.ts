@@ -1,10 +1,10 @@
 /** The `wg` program: commander wiring and the one place errors become one line. */
 import { Command, CommanderError } from 'commander';
 import { WgError } from '../errors.js';
-import { COMMANDS } from './commands/index.js';
+import { registerCommands } from './commands/index.js';
 import { colors } from './output.js';
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('wg')
     .description('workgraph: a shared task graph for autonomous agents')
     .option('--dir <path>', 'the .workgraph folder (default: $WG_DIR, else the nearest .workgraph upwards)')
@@ -12,7 +12,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(colors.red(text)) })
     .addHelpText('after', '\nExample:\n  wg init && wg add "Design API" && wg add "Build API" --blocked-by design-api && wg ready')
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  await registerCommands(program, argv.slice(2));
   return program;
 }
 
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   });
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (error) {
     process.exitCode = report(error);
   }

@@ -1,27 +1,51 @@
 import type { Command } from 'commander';
-import { register as actor } from './actor.js';
-import { register as add } from './add.js';
-import { register as artifact } from './artifact.js';
-import { register as blocked } from './blocked.js';
-import { register as bottlenecks } from './bottlenecks.js';
-import { register as check } from './check.js';
-import { register as claim } from './claim.js';
-import { register as context } from './context.js';
-import { register as criticalPath } from './critical-path.js';
-import { register as edit } from './edit.js';
-import { register as graph } from './graph.js';
-import { register as impact } from './impact.js';
-import { register as init } from './init.js';
-import { register as lifecycle } from './lifecycle.js';
-import { register as list } from './list.js';
-import { register as log } from './log.js';
-import { register as match } from './match.js';
-import { register as next } from './next.js';
-import { register as progress } from './progress.js';
-import { register as ready } from './ready.js';
-import { register as run } from './run.js';
-import { register as show } from './show.js';
-import { register as trajectory } from './trajectory.js';
 
-/** Every command registers itself on the program; help lists them in this order. */
-export const COMMANDS: Array<(program: Command) => void> = [init, add, edit, list, show, ready, blocked, claim, trajectory, lifecycle, log, progress, artifact, run, actor, match, next, context, impact, criticalPath, bottlenecks, graph, check];
+type Module = Promise<{ register(program: Command): void }>;
+
+/**
+ * Every command module, in the order help lists them. Modules are imported on demand:
+ * a command loads only its own code, so `wg ready` does not pay for `wg run`.
+ */
+const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
+  ['init', ['init'], () => import('./init.js')],
+  ['add', ['add'], () => import('./add.js')],
+  ['edit', ['edit'], () => import('./edit.js')],
+  ['list', ['list'], () => import('./list.js')],
+  ['show', ['show'], () => import('./show.js')],
+  ['ready', ['ready'], () => import('./ready.js')],
+  ['blocked', ['blocked', 'why-blocked'], () => import('./blocked.js')],
+  ['claim', ['claim'], () => import('./claim.js')],
+  ['trajectory', ['trajectory'], () => import('./trajectory.js')],
+  ['lifecycle', ['done', 'fail', 'abandon', 'unclaim', 'retry'], () => import('./lifecycle.js')],
+  ['log', ['log'], () => import('./log.js')],
+  ['progress', ['progress'], () => import('./progress.js')],
+  ['artifact', ['artifact'], () => import('./artifact.js')],
+  ['run', ['run'], () => import('./run.js')],
+  ['actor', ['actor'], () => import('./actor.js')],
+  ['match', ['match'], () => import('./match.js')],
+  ['next', ['next'], () => import('./next.js')],
+  ['context', ['context'], () => import('./context.js')],
+  ['impact', ['impact'], () => import('./impact.js')],
+  ['critical-path', ['critical-path'], () => import('./critical-path.js')],
+  ['bottlenecks', ['bottlenecks'], () => import('./bottlenecks.js')],
+  ['graph', ['graph'], () => import('./graph.js')],
+  ['check', ['check'], () => import('./check.js')],
+];
+
+/** The subcommand named on the command line, skipping global options (and `--dir`'s value). */
+function subcommandOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--dir') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/** Register the named command only, or every command (for help and unknown names). */
+export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
+  const name = subcommandOf(args);
+  const wanted = MODULES.filter(([, commands]) => name !== undefined && commands.includes(name));
+  const modules = await Promise.all((wanted.length > 0 ? wanted : MODULES).map(([, , load]) => load()));
+  for (const module of modules) module.register(program);
+}
