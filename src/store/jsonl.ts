@@ -11,8 +11,11 @@ import { KNOWN_FIELDS, RECORD_KINDS, SPARSE_DEFAULTS, type RecordKind } from '..
 const ALIASES: Record<string, string> = { after: 'blocked_by', before: 'blocks' };
 
 export interface SourceLine {
-  /** `task:ID`, `actor:ID`, `resource:ID`; undefined for kinds we do not know (kept verbatim). */
-  key: string | undefined;
+  /** undefined for kinds we do not know (the line is kept verbatim). */
+  kind: RecordKind | undefined;
+  id: string;
+  /** 1-based line number in the file this was read from (0 for records not read from a file). */
+  lineNo: number;
   text: string;
   /** The record parsed from this line: identity tells whether it changed. */
   record: object | undefined;
@@ -59,11 +62,10 @@ export function parseGraph(text: string, validate: RecordValidator | undefined, 
   const graph = emptyGraph();
   const lines: SourceLine[] = [];
   const problems: string[] = [];
-  const firstLine = new Map<string, number>();
   let lineNo = 0;
   for (const row of text.split('\n')) {
     lineNo++;
-    if (row.trim() === '') continue;
+    if (row.length === 0 || (row.charCodeAt(0) <= 32 && row.trim() === '')) continue;
     const fail = (reason: string) => problems.push(`${fileName}:${lineNo}: ${reason}`);
     let raw: unknown;
     try {
@@ -82,7 +84,7 @@ export function parseGraph(text: string, validate: RecordValidator | undefined, 
       continue;
     }
     if (!isKnownKind(kind)) {
-      lines.push({ key: undefined, text: row, record: undefined });
+      lines.push({ kind: undefined, id: '', lineNo, text: row, record: undefined });
       continue;
     }
     const { record, aliases } = normalizeAliases(raw as Record<string, unknown>);
@@ -92,15 +94,16 @@ export function parseGraph(text: string, validate: RecordValidator | undefined, 
       fail(`${typeof id === 'string' ? `${kind} "${id}"` : kind}: ${problem}`);
       continue;
     }
-    const key = recordKey(kind, id as string);
-    const seenAt = firstLine.get(key);
-    if (seenAt !== undefined) {
-      fail(`duplicate ${kind} id "${id}" (first on line ${seenAt})`);
+    const records = mapFor(graph, kind);
+    if (records.has(id as string)) {
+      const first = lines.find((line) => line.kind === kind && line.id === id)?.lineNo;
+      fail(`duplicate ${kind} id "${id}" (first on line ${first})`);
       continue;
     }
-    firstLine.set(key, lineNo);
-    mapFor(graph, kind).set(id as string, record as never);
-    lines.push(aliases ? { key, text: row, record, aliases } : { key, text: row, record });
+    records.set(id as string, record as never);
+    const line: SourceLine = { kind, id: id as string, lineNo, text: row, record };
+    if (aliases) line.aliases = aliases;
+    lines.push(line);
   }
   return { graph, lines, problems };
 }
@@ -138,20 +141,19 @@ export function renderGraph(graph: Graph, lines: readonly SourceLine[]): { text:
   const out: SourceLine[] = [];
   const written = new Set<string>();
   for (const line of lines) {
-    if (line.key === undefined) {
+    if (line.kind === undefined) {
       out.push(line);
       continue;
     }
-    const kind = line.key.slice(0, line.key.indexOf(':')) as RecordKind;
-    const record = mapFor(graph, kind).get(line.key.slice(kind.length + 1));
-    written.add(line.key);
+    const kind = line.kind;
+    const record = mapFor(graph, kind).get(line.id);
+    written.add(recordKey(kind, line.id));
     if (!record) continue;
     out.push(record === line.record ? line : { ...line, text: serializeRecord(kind, record, line.aliases), record });
   }
   for (const kind of RECORD_KINDS) {
     for (const [id, record] of mapFor(graph, kind)) {
-      const key = recordKey(kind, id);
-      if (!written.has(key)) out.push({ key, text: serializeRecord(kind, record), record });
+      if (!written.has(recordKey(kind, id))) out.push({ kind, id, lineNo: 0, text: serializeRecord(kind, record), record });
     }
   }
   return { text: out.length === 0 ? '' : `${out.map((line) => line.text).join('\n')}\n`, lines: out };
