@@ -33,6 +33,13 @@ export const Timestamp = z
 export const Duration = z.string().regex(DURATION_PATTERN, 'not a duration like 90s, 30m or 2h');
 
 const StringList = z.array(z.string());
+/**
+ * A description or prompt is for a person or an agent to read; beyond 1 MB (about a
+ * quarter of a million tokens, more than any context window) it is a mistake or an
+ * attack, and it would be copied into every prompt downstream.
+ */
+export const MAX_TEXT_CHARS = 1_000_000;
+const Text = z.string().max(MAX_TEXT_CHARS, `longer than ${MAX_TEXT_CHARS.toLocaleString('en')} characters`);
 const IdList = z.array(Id);
 
 export const LogEntrySchema = z.looseObject({
@@ -80,7 +87,7 @@ export type Claim = z.infer<typeof ClaimSchema>;
 export const TaskSchema = z.looseObject({
   id: Id,
   title: z.string(),
-  description: z.string().optional(),
+  description: Text.optional(),
   status: z.enum(TASK_STATUSES),
   assigned: z.string().optional(),
   estimate: EstimateSchema.optional(),
@@ -107,7 +114,7 @@ export const TaskSchema = z.looseObject({
   prefers_skills: StringList.optional(),
   complexity: z.enum(COMPLEXITIES).optional(),
   context_files: StringList.optional(),
-  prompt: z.string().optional(),
+  prompt: Text.optional(),
   tools: StringList.optional(),
   working_dir: z.string().optional(),
   timeout: Duration.optional(),

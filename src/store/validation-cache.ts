@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Bump when the schema accepts less than before, so old verdicts are not trusted. */
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 export class ValidationCache {
   private readonly path: string;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
+import { assertPathsInsideProject } from '../project-paths.js';
 import { addTaskFlags, changesFromFlags } from '../task-flags.js';
 
 export function register(program: Command): void {
@@ -13,10 +14,12 @@ export function register(program: Command): void {
     .option('--json', 'print the new task as JSON');
   addTaskFlags(command, 'add');
   command.action(async (title: string, options: Record<string, unknown>) => {
-    const { store } = openWorkspace(command);
+    const { store, root } = openWorkspace(command);
+    const changes = changesFromFlags(options);
+    assertPathsInsideProject(root, changes);
     // Loaded here, not at start-up: it brings in zod, which read-only commands do not need.
     const { addTask } = await import('../../graph/edit.js');
-    const result = await store.transact((graph) => addTask(graph, { id: options.id as string | undefined, title, ...changesFromFlags(options) }, new Date()));
+    const result = await store.transact((graph) => addTask(graph, { id: options.id as string | undefined, title, ...changes }, new Date()));
     if (options.json) return printJson(result.task);
     print(`Added ${colors.bold(result.task.id)}`);
     for (const blocker of result.unknownBlockers) print(colors.yellow(`warning: blocker ${blocker} does not exist yet; ${result.task.id} stays blocked until it does and is done`));

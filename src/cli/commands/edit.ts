@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
+import { assertPathsInsideProject } from '../project-paths.js';
 import { addTaskFlags, changesFromFlags } from '../task-flags.js';
 
 export function register(program: Command): void {
@@ -12,10 +13,12 @@ export function register(program: Command): void {
     .option('--json', 'print the changed task as JSON');
   addTaskFlags(command, 'edit');
   command.action(async (id: string, options: Record<string, unknown>) => {
-    const { store } = openWorkspace(command);
+    const { store, root } = openWorkspace(command);
+    const changes = changesFromFlags(options);
+    assertPathsInsideProject(root, changes);
     // Loaded here, not at start-up: it brings in zod, which read-only commands do not need.
     const { editTask } = await import('../../graph/edit.js');
-    const result = await store.transact((graph) => editTask(graph, id, changesFromFlags(options)));
+    const result = await store.transact((graph) => editTask(graph, id, changes));
     if (options.json) return printJson(result.task);
     print(`Updated ${colors.bold(id)}`);
     for (const blocker of result.unknownBlockers) print(colors.yellow(`warning: blocker ${blocker} does not exist yet`));

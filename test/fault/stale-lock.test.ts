@@ -1,0 +1,81 @@
+/**
+ * Locks left behind by processes that died, in the forms leases.test.ts does not
+ * cover (it kills a live holder): a pid that now belongs to another process, a lock
+ * file killed before its owner was written, an owner on another host, and a
+ * breaker's guard file left by a process killed mid-takeover. Each must be taken
+ * over by the next command within the stale timeout (10 s; 2 s for an unwritten
+ * owner), and a lock that is not stale must not be.
+ */
+import { utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempProject, type Project } from '../support/wg.js';
+
+let project: Project;
+let lockPath: string;
+beforeEach(async () => {
+  project = await tempProject();
+  lockPath = join(project.dir, '.workgraph', 'graph.lock');
+});
+afterEach(() => project.cleanup());
+
+const STALE_MS = 10_000;
+const owner = (fields: object) => JSON.stringify({ nonce: 'left-behind', acquired_at: new Date().toISOString(), ...fields });
+/** Back-date a file so it looks `ageMs` old. */
+const age = (path: string, ageMs: number) => utimesSync(path, new Date(Date.now() - ageMs), new Date(Date.now() - ageMs));
+
+async function timedAdd(id: string): Promise<number> {
+  const started = Date.now();
+  const result = await project.wg(['add', `After ${id}`, '--id', id]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  expect(project.graphText()).toContain(`"id":"${id}"`);
+  return Date.now() - started;
+}
+
+describe('a lock left by a killed process', () => {
+  it('naming a pid that was reused by another process (start time differs): taken over at once', async () => {
+    // Our own pid is certainly alive, but not with this start time.
+    writeFileSync(lockPath, owner({ pid: process.pid, host: hostname(), pid_start: '1' }));
+    expect(await timedAdd('reused')).toBeLessThan(STALE_MS / 2);
+  });
+
+  it('whose owner was never written (killed between create and write): taken over after the 2 s grace', async () => {
+    writeFileSync(lockPath, '');
+    const waited = await timedAdd('unwritten');
+    expect(waited).toBeGreaterThan(1_500);
+    expect(waited).toBeLessThan(STALE_MS);
+  });
+
+  it('from another host, whose liveness cannot be checked: waited for until it is stale, then taken over', async () => {
+    writeFileSync(lockPath, owner({ pid: 12345, host: 'some-other-host' }));
+    // 8.5 s old: the next command must wait the remaining ~1.5 s, not the full timeout, and not zero.
+    age(lockPath, STALE_MS - 1_500);
+    const waited = await timedAdd('other-host');
+    expect(waited).toBeGreaterThan(1_000);
+    expect(waited).toBeLessThan(STALE_MS);
+  });
+
+  it("with a takeover guard left by a breaker that was killed too: both are cleared", async () => {
+    writeFileSync(lockPath, owner({ pid: 2 ** 22 + 7, host: hostname() }));
+    writeFileSync(`${lockPath}.break`, '999999');
+    age(`${lockPath}.break`, STALE_MS + 1_000);
+    expect(await timedAdd('after-breaker')).toBeLessThan(STALE_MS / 2);
+  });
+
+  it('a fresh lock from another host is respected: the graph is not written while it is held', async () => {
+    writeFileSync(lockPath, owner({ pid: 12345, host: 'some-other-host' }));
+    // Stale in 3 s, so the test does not wait the whole 10 s.
+    age(lockPath, STALE_MS - 3_000);
+    const before = project.graphText();
+    const writer = project.wg(['add', 'Must wait', '--id', 'must-wait']);
+    // Give the writer time to try (it polls every <=50 ms); the file must stay as it was.
+    const deadline = Date.now() + 1_500;
+    while (Date.now() < deadline) {
+      expect(project.graphText()).toBe(before);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await writer).exitCode).toBe(0);
+    expect(project.graphText()).toContain('"must-wait"');
+  });
+});
