@@ -1,12 +1,19 @@
 /** The `wg` program: commander wiring and the one place errors become one line. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { WgError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { colors } from './output.js';
 
+/** From package.json, so a release needs no second place to bump. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('wg')
     .description('workgraph: a shared task graph for autonomous agents')
+    .version(packageVersion(), '-V, --version', 'print the version of wg')
     .option('--dir <path>', 'the .workgraph folder (default: $WG_DIR, else the nearest .workgraph upwards)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(colors.red(text)) })
