@@ -180,6 +180,9 @@ export class Runner {
       steps.forEach((id) => this.inFlight.delete(id));
       // Someone else (another runner, a person) got there first: plan again later.
       if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError) return;
+      // The graph cannot be written: stop the agents still running (their results could not be
+      // recorded either) and let run() finish with the summary, instead of exiting under them.
+      if (this.writer.failure) return this.stop.abort();
       throw error;
     }
     void this.queue

@@ -16,6 +16,7 @@ export interface TaskLine {
   status: string;
   assigned?: string;
   claim?: { attempt: number };
+  failure_reason?: string;
   log?: Array<{ actor: string; message: string }>;
 }
 
