@@ -5,6 +5,9 @@
 import { ConfigError } from '../errors.js';
 import type { Actor, Task } from '../graph/schema.js';
 import type { Config } from '../store/config.js';
+import { anthropicBackend } from './anthropic.js';
+import { claudeBackend } from './claude.js';
+import { codexBackend } from './codex.js';
 import { commandBackend } from './command.js';
 import { shellBackend } from './shell.js';
 import type { Backend } from './types.js';
@@ -15,11 +18,17 @@ export type { AgentEvent, Backend, LaunchSpec, OutputParser, RunContext, Stream,
 export const BUILTIN_BACKENDS: Readonly<Record<string, Backend>> = {
   shell: shellBackend,
   command: commandBackend('command'),
+  claude: claudeBackend('claude'),
+  codex: codexBackend('codex'),
+  anthropic: anthropicBackend('anthropic'),
 };
 
 /** What a `[backends.NAME]` table may set as `type` to define a further backend called NAME. */
 export const BACKEND_TYPES: Readonly<Record<string, (name: string) => Backend>> = {
   command: commandBackend,
+  claude: (name) => claudeBackend(name),
+  codex: (name) => codexBackend(name),
+  anthropic: anthropicBackend,
 };
 
 export interface ResolvedBackend {

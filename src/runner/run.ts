@@ -233,6 +233,8 @@ export class Runner {
           return;
         }
         this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(result.outcome) });
+        // A retry starts a fresh agent session: resuming may be what failed (a session that cannot be resumed).
+        resumeSession = undefined;
         await sleep(retry, this.signal);
         if (this.signal.aborted) {
           await this.release(steps[0]!, actor);

@@ -228,14 +228,14 @@ describe('resolveBackend', () => {
   });
 
   it('lists the known names when a name is unknown', () => {
-    expect(knownBackendNames(configured)).toEqual(['shell', 'command', 'writer', 'reviewer']);
-    expect(configError(() => resolveBackend('codex', configured)).message).toBe('unknown backend "codex" (known: shell, command, writer, reviewer)');
+    expect(knownBackendNames(configured)).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic', 'writer', 'reviewer']);
+    expect(configError(() => resolveBackend('gemini', configured)).message).toBe('unknown backend "gemini" (known: shell, command, claude, codex, anthropic, writer, reviewer)');
   });
 
   it('refuses a table without a type, an unknown type, and a type that would redefine a built-in', () => {
-    expect(configError(() => resolveBackend('claude', configured)).message).toBe('config.toml [backends.claude] has no type, and claude is not a built-in backend');
+    expect(configError(() => resolveBackend('gemini', config({ backends: { gemini: { argv: ['g'] } } }))).message).toBe('config.toml [backends.gemini] has no type, and gemini is not a built-in backend');
     expect(configError(() => resolveBackend('x', config({ backends: { x: { type: 'rocket' } } }))).message).toBe(
-      'config.toml [backends.x]: unknown type "rocket" (known: command)',
+      'config.toml [backends.x]: unknown type "rocket" (known: command, claude, codex, anthropic)',
     );
     expect(configError(() => resolveBackend('shell', config({ backends: { shell: { type: 'command' } } }))).message).toMatch(
       /type "command" cannot redefine the built-in shell backend/,

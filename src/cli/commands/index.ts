@@ -30,6 +30,8 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['bottlenecks', ['bottlenecks'], () => import('./bottlenecks.js')],
   ['graph', ['graph'], () => import('./graph.js')],
   ['check', ['check'], () => import('./check.js')],
+  ['backends', ['backends'], () => import('./backends.js')],
+  ['agent-anthropic', ['agent-anthropic'], () => import('./agent-anthropic.js')],
 ];
 
 /** The subcommand named on the command line, skipping global options (and `--dir`'s value). */

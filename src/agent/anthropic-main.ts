@@ -1,0 +1,78 @@
+/**
+ * The built-in agent as a process (`wg agent-anthropic`): read the prompt, run the tool
+ * loop against the Messages API, and print every event as one JSON line on stdout for
+ * the `anthropic` backend's parser. Imported only by that hidden command, so no other
+ * command pays for loading the SDK.
+ */
+import { readFileSync } from 'node:fs';
+import Anthropic, { APIConnectionError, APIError, AuthenticationError, PermissionDeniedError } from '@anthropic-ai/sdk';
+import type { AgentEvent } from '../backends/types.js';
+import { runAgentLoop } from './loop.js';
+import type { AgentToolName } from './tool-names.js';
+
+export interface AnthropicAgentOptions {
+  promptFile: string;
+  workdir: string;
+  model: string;
+  tools: AgentToolName[];
+  maxTurns: number;
+  maxTokens: number;
+  tokenBudget?: number | undefined;
+  bashTimeoutMs: number;
+  /** Undefined: ANTHROPIC_BASE_URL, else the SDK's default endpoint. */
+  baseURL?: string | undefined;
+  /** Retries of one request on connection errors, 408, 409, 429 and 5xx (the SDK backs off between them). */
+  maxRetries: number;
+}
+
+/** The API's own message from an error body, without the SDK's status prefix and JSON. */
+function apiMessage(error: APIError): string {
+  const body = error.error as { error?: { message?: unknown } } | undefined;
+  const message = body?.error?.message;
+  return typeof message === 'string' ? message : error.message;
+}
+
+export function failureReason(error: unknown, options: Pick<AnthropicAgentOptions, 'maxRetries'>, baseURL: string): string {
+  if (error instanceof AuthenticationError) return `the Anthropic API rejected the API key (HTTP 401: ${apiMessage(error)}); check ANTHROPIC_API_KEY`;
+  if (error instanceof PermissionDeniedError) return `the Anthropic API refused access (HTTP 403: ${apiMessage(error)}); check the key's permissions`;
+  if (error instanceof APIConnectionError) return `could not reach the Anthropic API at ${baseURL} after ${options.maxRetries} retries: ${error.message}`;
+  if (error instanceof APIError) {
+    const status = error.status;
+    if (status === undefined) return `the Anthropic API stream failed: ${apiMessage(error)}`;
+    if (status === 429 || status >= 500) return `the Anthropic API failed with HTTP ${status} after ${options.maxRetries} retries: ${apiMessage(error)}`;
+    return `the Anthropic API refused the request (HTTP ${status}): ${apiMessage(error)}`;
+  }
+  return `the built-in agent failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Runs the agent; resolves to the process's exit code. */
+export async function runAnthropicAgent(options: AnthropicAgentOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const emit = (event: AgentEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  const apiKey = env.ANTHROPIC_API_KEY;
+  if (!apiKey) {
+    emit({ type: 'result', ok: false, reason: 'ANTHROPIC_API_KEY is not set: the built-in agent needs an API key' });
+    return 1;
+  }
+  const baseURL = options.baseURL ?? env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com';
+  try {
+    const prompt = readFileSync(options.promptFile, 'utf8');
+    const client = new Anthropic({ apiKey, baseURL, maxRetries: options.maxRetries });
+    emit({ type: 'progress', message: `built-in agent started with model ${options.model}, tools: ${options.tools.join(', ') || 'none'}` });
+    const verdict = await runAgentLoop({
+      client,
+      model: options.model,
+      prompt,
+      tools: options.tools,
+      maxTurns: options.maxTurns,
+      maxTokens: options.maxTokens,
+      tokenBudget: options.tokenBudget,
+      toolContext: { workdir: options.workdir, bashTimeoutMs: options.bashTimeoutMs, env },
+      emit,
+    });
+    emit(verdict.ok ? { type: 'result', ok: true } : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed' });
+    return verdict.ok ? 0 : 1;
+  } catch (error) {
+    emit({ type: 'result', ok: false, reason: failureReason(error, options, baseURL) });
+    return 1;
+  }
+}

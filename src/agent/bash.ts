@@ -1,0 +1,60 @@
+/**
+ * The built-in agent's `bash` tool: one command in the working directory, in its own
+ * process group so a timeout stops everything it started, with output kept to a tail.
+ */
+import { spawn } from 'node:child_process';
+import { terminateTree } from '../system/kill.js';
+
+export interface BashResult {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  timedOut: boolean;
+  output: string;
+}
+
+const MAX_OUTPUT = 30_000;
+
+export function runBash(command: string, options: { cwd: string; timeoutMs: number; env: NodeJS.ProcessEnv }): Promise<BashResult> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', command], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let dropped = 0;
+    const take = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.length > MAX_OUTPUT * 2) {
+        dropped += output.length - MAX_OUTPUT;
+        output = output.slice(-MAX_OUTPUT);
+      }
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) void terminateTree(child.pid, 2000);
+    }, options.timeoutMs);
+    const finish = (exitCode: number | undefined, signal: string | undefined) => {
+      clearTimeout(timer);
+      if (output.length > MAX_OUTPUT) {
+        dropped += output.length - MAX_OUTPUT;
+        output = output.slice(-MAX_OUTPUT);
+      }
+      resolve({ exitCode, signal, timedOut, output: dropped > 0 ? `[${dropped} characters of earlier output dropped]\n${output}` : output });
+    };
+    child.on('error', (error) => {
+      output += `could not start bash: ${error.message}`;
+      finish(undefined, undefined);
+    });
+    // 'close' waits for the pipes, which a leftover background process may hold: end the group once bash exits.
+    child.on('exit', () => {
+      if (child.pid !== undefined && !timedOut) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Nobody left in the group.
+        }
+      }
+    });
+    child.on('close', (code, signal) => finish(code ?? undefined, signal ?? undefined));
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * The `anthropic` backend: wg's own agent on the Anthropic Messages API, run as a
+ * separate process (`wg agent-anthropic`) so the runner supervises, times out and kills
+ * it like any other agent.
+ *
+ *   [backends.anthropic]
+ *   model = "claude-sonnet-5-5"     # when neither task, actor nor [defaults] names one
+ *   base_url = "https://..."        # default: $ANTHROPIC_BASE_URL, else Anthropic's API
+ *   tools = ["read_file", "write_file", "edit_file", "list_files", "search_files", "bash"]
+ *   max_turns = 50
+ *   max_tokens = 8192               # output limit of one response
+ *   token_budget = 2000000          # input + output tokens for the whole session
+ *   bash_timeout = "2m"
+ *   max_retries = 4                 # per request, on 429, 5xx and connection errors
+ *   env = { }
+ *
+ * Tools: those the task's `tools` name (Claude Code's names work too: Read, Write, Edit,
+ * LS, Glob, Grep, Bash), else the `tools` above. Every path stays inside the working
+ * directory; `bash` runs there but is otherwise as free as the user running wg.
+ * The key comes from ANTHROPIC_API_KEY in the agent's environment.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AGENT_TOOL_NAMES, chooseTools } from '../agent/tool-names.js';
+import { ConfigError } from '../errors.js';
+import { Duration } from '../graph/schema.js';
+import { parseDuration } from '../graph/duration.js';
+import { capText, progressFromLine } from './lines.js';
+import { parseJsonObject } from './json-lines.js';
+import { parseSettings, withEnv } from './settings.js';
+import type { AgentEvent, Backend, LaunchSpec, OutputParser, RunContext, Stream } from './types.js';
+
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
+
+export const AnthropicSettingsSchema = z.strictObject({
+  type: z.literal('anthropic').optional(),
+  model: z.string().trim().min(1).optional(),
+  base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  tools: z.array(z.enum(AGENT_TOOL_NAMES)).default([...AGENT_TOOL_NAMES]),
+  max_turns: z.number().int().positive().default(50),
+  max_tokens: z.number().int().positive().default(8192),
+  token_budget: z.number().int().positive().optional(),
+  bash_timeout: Duration.default('2m'),
+  max_retries: z.number().int().nonnegative().default(4),
+  env: z.record(z.string(), z.string()).optional(),
+});
+export type AnthropicSettings = z.infer<typeof AnthropicSettingsSchema>;
+
+export function parseAnthropicSettings(name: string, settings: Record<string, unknown>): AnthropicSettings {
+  return parseSettings(AnthropicSettingsSchema, name, settings);
+}
+
+/** bin/wg.js of this installation (this file is dist/backends/anthropic.js). */
+export const WG_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/wg.js');
+
+export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunContext, 'task' | 'model' | 'promptFile' | 'workdir'>): string[] {
+  const tools = chooseTools(context.task.tools, settings.tools);
+  const args = [
+    WG_ENTRY,
+    'agent-anthropic',
+    '--prompt-file',
+    context.promptFile,
+    '--workdir',
+    context.workdir,
+    '--model',
+    context.model ?? settings.model ?? DEFAULT_ANTHROPIC_MODEL,
+    `--tools=${tools.join(',')}`,
+    '--max-turns',
+    String(settings.max_turns),
+    '--max-tokens',
+    String(settings.max_tokens),
+    '--bash-timeout',
+    `${parseDuration(settings.bash_timeout)}ms`,
+    '--max-retries',
+    String(settings.max_retries),
+  ];
+  if (settings.token_budget !== undefined) args.push('--token-budget', String(settings.token_budget));
+  if (settings.base_url !== undefined) args.push('--base-url', settings.base_url);
+  return args;
+}
+
+export function anthropicBackend(name: string): Backend {
+  return {
+    name,
+    usesPrompt: true,
+
+    launch(context: RunContext): LaunchSpec {
+      const settings = parseAnthropicSettings(name, context.settings);
+      const env = withEnv(context.env, settings.env);
+      if (!env.ANTHROPIC_API_KEY) {
+        throw new ConfigError(`the ${name} backend needs ANTHROPIC_API_KEY in the environment`, 'export ANTHROPIC_API_KEY=... before wg run, or set it under env in [backends.anthropic]');
+      }
+      // The same Node that runs wg runs the agent: no dependence on which `node` is on PATH.
+      return { file: process.execPath, args: anthropicArgs(settings, context), cwd: context.workdir, env };
+    },
+
+    parser(): OutputParser {
+      return anthropicEventParser();
+    },
+  };
+}
+
+const EVENT_TYPES = new Set(['progress', 'tool', 'text', 'usage', 'result', 'error']);
+
+/** The agent prints normalized events already: read them back, and anything else as progress. */
+export function anthropicEventParser(): OutputParser {
+  let sawResult = false;
+  let lastStderr: string | undefined;
+  return {
+    line(text: string, stream: Stream): AgentEvent[] {
+      if (stream === 'stderr') {
+        if (text.trim() !== '') lastStderr = text.trim();
+        return progressFromLine(text);
+      }
+      const object = parseJsonObject(text);
+      if (!object || typeof object.type !== 'string' || !EVENT_TYPES.has(object.type)) return progressFromLine(text);
+      if (object.type === 'result') sawResult = true;
+      return [object as unknown as AgentEvent];
+    },
+    end(): AgentEvent[] {
+      if (sawResult) return [];
+      return [{ type: 'result', ok: false, reason: `the built-in agent ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}` }];
+    },
+  };
+}
+

@@ -1,0 +1,163 @@
+/**
+ * Claude Code's `--output-format stream-json` lines as normalized events. Unknown line
+ * types are ignored (the CLI adds new ones often). Tokens and cost come from the final
+ * `result` line only, which totals the whole session; the per-message usage on
+ * `assistant` lines would count the same tokens twice.
+ */
+import { capText, progressFromLine } from './lines.js';
+import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
+import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
+
+/** What Claude Code prints on stderr when `--resume` names a session it does not have. */
+const RESUME_FAILED = /No conversation found with session ID|--resume requires a valid session/i;
+
+export function claudeStreamParser(): OutputParser {
+  const toolNames = new Map<string, string>();
+  let sawResult = false;
+  let resumeFailure: string | undefined;
+  let lastStderr: string | undefined;
+
+  const stdoutLine = (object: JsonObject): AgentEvent[] => {
+    switch (object.type) {
+      case 'system':
+        return systemEvents(object);
+      case 'assistant':
+        return assistantEvents(object, toolNames);
+      case 'user':
+        return toolResultErrors(object, toolNames);
+      case 'rate_limit_event':
+        return rateLimitEvents(object);
+      case 'result':
+        sawResult = true;
+        return resultEvents(object, resumeFailure);
+      default:
+        return [];
+    }
+  };
+
+  return {
+    line(text: string, stream: Stream): AgentEvent[] {
+      if (stream === 'stderr') {
+        if (text.trim() !== '') lastStderr = text.trim();
+        if (RESUME_FAILED.test(text)) resumeFailure = text.trim();
+        return progressFromLine(text);
+      }
+      const object = parseJsonObject(text);
+      return object ? stdoutLine(object) : progressFromLine(text);
+    },
+    end(): AgentEvent[] {
+      if (sawResult) return [];
+      const reason = resumeFailure ? resumeReason(resumeFailure) : `Claude Code ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`;
+      return [{ type: 'result', ok: false, reason }];
+    },
+  };
+}
+
+function resumeReason(message: string): string {
+  return `could not resume the previous step's Claude Code session (${capText(message, 200)}); a retry starts a fresh session`;
+}
+
+function systemEvents(object: JsonObject): AgentEvent[] {
+  if (object.subtype === 'init') {
+    const version = asString(object.claude_code_version);
+    const model = asString(object.model);
+    return [{ type: 'progress', message: `Claude Code${version ? ` ${version}` : ''} started${model ? ` with model ${model}` : ''}, session ${asString(object.session_id) ?? '?'}` }];
+  }
+  if (object.subtype === 'api_retry') {
+    const status = asNumber(object.error_status);
+    const delay = asNumber(object.retry_delay_ms);
+    const what = [status !== undefined ? `HTTP ${status}` : undefined, asString(object.error)].filter(Boolean).join(' ');
+    return [{ type: 'error', message: `model API request failed (${what || 'unknown error'}); retry ${asNumber(object.attempt) ?? '?'} of ${asNumber(object.max_retries) ?? '?'}${delay !== undefined ? ` in ${Math.round(delay)}ms` : ''}` }];
+  }
+  return [];
+}
+
+function assistantEvents(object: JsonObject, toolNames: Map<string, string>): AgentEvent[] {
+  const events: AgentEvent[] = [];
+  for (const block of asArray(asObject(object.message)?.content)) {
+    const item = asObject(block);
+    if (item?.type === 'text' && typeof item.text === 'string' && item.text.trim() !== '') {
+      events.push({ type: 'text', text: item.text });
+    } else if (item?.type === 'tool_use') {
+      const name = asString(item.name) ?? 'tool';
+      const id = asString(item.id);
+      if (id) toolNames.set(id, name);
+      events.push({ type: 'tool', name, summary: summarizeToolInput(item.input) });
+    }
+  }
+  return events;
+}
+
+/** Tool results come back on `user` lines; only the failed ones are worth an event (the call itself was one already). */
+function toolResultErrors(object: JsonObject, toolNames: Map<string, string>): AgentEvent[] {
+  const events: AgentEvent[] = [];
+  for (const block of asArray(asObject(object.message)?.content)) {
+    const item = asObject(block);
+    if (item?.type !== 'tool_result' || item.is_error !== true) continue;
+    const name = toolNames.get(asString(item.tool_use_id) ?? '') ?? 'a tool';
+    events.push({ type: 'error', message: capText(`${name} failed: ${contentText(item.content)}`) });
+  }
+  return events;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content.trim();
+  return asArray(content)
+    .map((part) => asString(asObject(part)?.text) ?? '')
+    .join(' ')
+    .trim();
+}
+
+function rateLimitEvents(object: JsonObject): AgentEvent[] {
+  const info = asObject(object.rate_limit_info) ?? {};
+  const status = asString(info.status) ?? 'unknown';
+  const kind = asString(info.rateLimitType);
+  const resets = asNumber(info.resetsAt);
+  const until = resets !== undefined ? ` until ${new Date(resets * 1000).toISOString()}` : '';
+  const message = `rate limit ${status}${kind ? ` (${kind})` : ''}${until}`;
+  return [status === 'rejected' ? { type: 'error', message } : { type: 'progress', message }];
+}
+
+function resultEvents(object: JsonObject, resumeFailure: string | undefined): AgentEvent[] {
+  const events: AgentEvent[] = [];
+  const usage = asObject(object.usage) ?? {};
+  const tokens: Usage = {};
+  const set = (key: keyof Usage, value: number | undefined) => {
+    if (value !== undefined) tokens[key] = value;
+  };
+  set('inputTokens', asNumber(usage.input_tokens));
+  set('outputTokens', asNumber(usage.output_tokens));
+  set('cacheReadTokens', asNumber(usage.cache_read_input_tokens));
+  set('cacheWriteTokens', asNumber(usage.cache_creation_input_tokens));
+  set('costUsd', asNumber(object.total_cost_usd));
+  if (Object.keys(tokens).length > 0) events.push({ type: 'usage', ...tokens });
+
+  const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object);
+  const sessionId = asString(object.session_id);
+  const result: AgentEvent = reason ? { type: 'result', ok: false, reason } : { type: 'result', ok: true };
+  // A session that could not be resumed must not be offered to the next step again.
+  if (sessionId && !resumeFailure) result.sessionId = sessionId;
+  events.push(result);
+  return events;
+}
+
+/** Why a `result` line means failure, or undefined when it is a success. */
+export function failureReason(result: JsonObject): string | undefined {
+  const subtype = asString(result.subtype) ?? 'unknown';
+  const turns = asNumber(result.num_turns);
+  const text = asString(result.result)?.trim();
+  if (subtype === 'error_max_turns') return `Claude Code stopped at its turn limit${turns !== undefined ? ` after ${turns} turns` : ''}`;
+  if (subtype === 'error_max_budget_usd') return `Claude Code stopped at its budget limit${asNumber(result.total_cost_usd) !== undefined ? ` ($${asNumber(result.total_cost_usd)} spent)` : ''}`;
+  if (result.is_error === true || subtype !== 'success') {
+    const status = asNumber(result.api_error_status);
+    const detail = text ? `: ${capText(text, 300)}` : '';
+    if (status !== undefined) return `Claude Code failed on a model API error (HTTP ${status})${detail}`;
+    return `Claude Code reported an error (${subtype})${detail}`;
+  }
+  const denials = asArray(result.permission_denials).map(asObject).filter((denial): denial is JsonObject => denial !== undefined);
+  if (denials.length > 0) {
+    const calls = denials.map((denial) => `${asString(denial.tool_name) ?? 'a tool'} (${summarizeToolInput(denial.tool_input, 80)})`);
+    return capText(`Claude Code was denied permission for ${calls.join(', ')}; allow it in the task's tools or [backends.claude] allowed_tools`);
+  }
+  return undefined;
+}

@@ -1,0 +1,116 @@
+/**
+ * The `claude` backend: Claude Code in print mode, streaming JSON.
+ *
+ *   [backends.claude]
+ *   command = "/opt/claude/bin/claude"    # default: claude on PATH, else the npm package's binary
+ *   permission_mode = "acceptEdits"       # or dontAsk, bypassPermissions, plan, auto, default
+ *   allowed_tools = ["Read", "Edit", "Bash(npm test)"]   # when the task names no tools
+ *   disallowed_tools = ["Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow"]
+ *   max_turns = 40
+ *   max_budget_usd = 2.5
+ *   resume = false                        # true: a trajectory step resumes the previous step's session
+ *   extra_args = []                       # appended to the command line
+ *   env = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "1" }
+ *
+ * The prompt goes on stdin, never in argv (a long prompt would overflow it). In print mode
+ * Claude Code never asks a person: a tool call its permissions do not allow is refused and
+ * listed in the result's `permission_denials`; such a run counts as failed, naming the refused
+ * calls, since the agent could not do what it set out to (widen the task's `tools` to allow them).
+ *
+ * Resuming: with `resume = true`, the next step of a trajectory passes `--resume <session>`.
+ * When that session cannot be resumed (it was deleted, or it belongs to another folder),
+ * the attempt fails with a reason saying so, and the runner's retry of that step starts a
+ * fresh session (so a failed resume costs one retry).
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { claudeStreamParser } from './claude-stream.js';
+import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
+import { parseSettings, withEnv } from './settings.js';
+import type { Backend, LaunchSpec, OutputParser, RunContext } from './types.js';
+
+/** Tools that take the agent out of its working directory or hand work to another agent. */
+export const CLAUDE_TOOLS_LEAVING_WORKDIR = ['Task', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage'];
+
+export const CLAUDE_PERMISSION_MODES = ['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'plan'] as const;
+
+const ToolList = z.array(z.string().trim().min(1, 'tool names cannot be empty'));
+
+export const ClaudeSettingsSchema = z.strictObject({
+  type: z.literal('claude').optional(),
+  command: z.string().trim().min(1).optional(),
+  permission_mode: z.enum(CLAUDE_PERMISSION_MODES).default('acceptEdits'),
+  allowed_tools: ToolList.optional(),
+  disallowed_tools: ToolList.default(CLAUDE_TOOLS_LEAVING_WORKDIR),
+  max_turns: z.number().int().positive().optional(),
+  max_budget_usd: z.number().positive().optional(),
+  resume: z.boolean().default(false),
+  extra_args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).optional(),
+});
+export type ClaudeSettings = z.infer<typeof ClaudeSettingsSchema>;
+
+export function parseClaudeSettings(name: string, settings: Record<string, unknown>): ClaudeSettings {
+  return parseSettings(ClaudeSettingsSchema, name, settings);
+}
+
+/** Everything after the program name. Pure: the same inputs give the same command line. */
+export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, 'model' | 'task' | 'resumeSession'>): string[] {
+  const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
+  if (context.model) args.push('--model', context.model);
+  const allowed = context.task.tools ?? settings.allowed_tools ?? [];
+  if (allowed.length > 0) args.push('--allowedTools', ...allowed);
+  // A tool the task asks for by name is allowed even if it would leave the folder: the task's author chose it.
+  const disallowed = settings.disallowed_tools.filter((tool) => !allowed.includes(tool));
+  if (disallowed.length > 0) args.push('--disallowedTools', ...disallowed);
+  if (settings.max_turns !== undefined) args.push('--max-turns', String(settings.max_turns));
+  if (settings.max_budget_usd !== undefined) args.push('--max-budget-usd', String(settings.max_budget_usd));
+  if (settings.resume && context.resumeSession) args.push('--resume', context.resumeSession);
+  args.push(...settings.extra_args);
+  return args;
+}
+
+/** The child's environment: Claude Code refuses to start when CLAUDECODE says it is nested in a session. */
+export function claudeEnv(settings: ClaudeSettings, env: RunContext['env']): Record<string, string | undefined> {
+  const childEnv = withEnv(env, settings.env);
+  delete childEnv.CLAUDECODE;
+  return childEnv;
+}
+
+export function locateClaude(configured: string | undefined, pathVariable: string | undefined, cwd: string): FoundProgram | undefined {
+  const suffix = platformSuffix();
+  return findProgram('claude', {
+    configured,
+    pathVariable,
+    cwd,
+    packaged: [
+      { packageName: `@anthropic-ai/claude-code-${suffix}`, relativePath: 'claude' },
+      { packageName: `@anthropic-ai/claude-code-${suffix}-musl`, relativePath: 'claude' },
+      { packageName: '@anthropic-ai/claude-code', relativePath: 'bin/claude.exe' },
+    ],
+  });
+}
+
+export function claudeBackend(name: string, locate: typeof locateClaude = locateClaude): Backend {
+  return {
+    name,
+    usesPrompt: true,
+
+    launch(context: RunContext): LaunchSpec {
+      const settings = parseClaudeSettings(name, context.settings);
+      const env = claudeEnv(settings, context.env);
+      const program = locate(settings.command, env.PATH, context.workdir);
+      if (!program) {
+        throw new ConfigError(
+          settings.command ? `config.toml [backends.${name}] command: ${settings.command} was not found or is not executable` : 'Claude Code (claude) is not on PATH and not installed beside wg',
+          settings.command ? 'give the absolute path of the claude binary' : 'npm install -g @anthropic-ai/claude-code, or set command under [backends.claude] in .workgraph/config.toml',
+        );
+      }
+      return { file: program.path, args: claudeArgs(settings, context), cwd: context.workdir, env, stdin: context.prompt };
+    },
+
+    parser(): OutputParser {
+      return claudeStreamParser();
+    },
+  };
+}

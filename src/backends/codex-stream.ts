@@ -1,0 +1,111 @@
+/**
+ * `codex exec --json` lines as normalized events. One `exec` runs one turn: it ends with
+ * `turn.completed` (success, with the turn's token usage) or `turn.failed`. Top-level
+ * `error` lines saying "Reconnecting..." are retries in progress, not the end.
+ */
+import { capText, progressFromLine } from './lines.js';
+import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
+import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
+
+export function codexStreamParser(): OutputParser {
+  let completed = false;
+  let failure: string | undefined;
+  let lastError: string | undefined;
+
+  const line = (object: JsonObject): AgentEvent[] => {
+    switch (object.type) {
+      case 'thread.started':
+        return [{ type: 'progress', message: `Codex thread ${asString(object.thread_id) ?? '?'} started` }];
+      case 'item.started':
+        return startedItem(asObject(object.item) ?? {});
+      case 'item.completed':
+        return completedItem(asObject(object.item) ?? {});
+      case 'turn.completed':
+        completed = true;
+        return usageEvents(asObject(object.usage) ?? {});
+      case 'turn.failed': {
+        const message = asString(asObject(object.error)?.message) ?? lastError ?? 'no reason given';
+        failure = `Codex turn failed: ${capText(message, 300)}`;
+        return [];
+      }
+      case 'error': {
+        const message = asString(object.message) ?? 'unknown error';
+        if (/^Reconnecting/i.test(message)) return [{ type: 'progress', message: capText(message) }];
+        lastError = message;
+        return [{ type: 'error', message: capText(message) }];
+      }
+      default:
+        return [];
+    }
+  };
+
+  return {
+    line(text: string, stream: Stream): AgentEvent[] {
+      if (stream === 'stderr') return progressFromLine(text);
+      const object = parseJsonObject(text);
+      return object ? line(object) : progressFromLine(text);
+    },
+    end(): AgentEvent[] {
+      if (failure) return [{ type: 'result', ok: false, reason: failure }];
+      if (completed) return [{ type: 'result', ok: true }];
+      return [{ type: 'result', ok: false, reason: `Codex ended without finishing its turn${lastError ? `: ${capText(lastError, 300)}` : ''}` }];
+    },
+  };
+}
+
+/** `/bin/bash -lc 'npm test'` -> `npm test`: the wrapper says nothing about what ran. */
+export function unwrapShellCommand(command: string): string {
+  const match = /^\S*\/(?:ba|z)?sh -l?c '(.*)'$/s.exec(command);
+  return match ? match[1]!.replace(/'\\''/g, "'") : command;
+}
+
+function startedItem(item: JsonObject): AgentEvent[] {
+  if (item.type !== 'command_execution') return [];
+  return [{ type: 'progress', message: capText(`running ${unwrapShellCommand(asString(item.command) ?? '')}`) }];
+}
+
+function completedItem(item: JsonObject): AgentEvent[] {
+  switch (item.type) {
+    case 'agent_message': {
+      const text = asString(item.text);
+      return text && text.trim() !== '' ? [{ type: 'text', text }] : [];
+    }
+    case 'reasoning':
+      return progressFromLine(asString(item.text) ?? '');
+    case 'command_execution': {
+      const exitCode = asNumber(item.exit_code);
+      const failed = item.status === 'failed' || (exitCode !== undefined && exitCode !== 0);
+      const command = unwrapShellCommand(asString(item.command) ?? '');
+      return [{ type: 'tool', name: 'shell', summary: capText(`${command}${failed && exitCode !== undefined ? ` (exit code ${exitCode})` : ''}`, 200), ...(failed ? { isError: true } : {}) }];
+    }
+    case 'file_change': {
+      const changes = asArray(item.changes).map((change) => {
+        const object = asObject(change) ?? {};
+        return `${asString(object.kind) ?? 'change'} ${asString(object.path) ?? '?'}`;
+      });
+      return [{ type: 'tool', name: 'edit', summary: capText(changes.join(', '), 200), ...(item.status === 'failed' ? { isError: true } : {}) }];
+    }
+    case 'mcp_tool_call':
+      return [{ type: 'tool', name: `${asString(item.server) ?? 'mcp'}.${asString(item.tool) ?? 'tool'}`, summary: summarizeToolInput(item.arguments), ...(item.status === 'failed' ? { isError: true } : {}) }];
+    case 'web_search':
+      return [{ type: 'tool', name: 'web_search', summary: capText(asString(item.query) ?? '', 200) }];
+    case 'error':
+      return [{ type: 'error', message: capText(asString(item.message) ?? 'unknown error') }];
+    default:
+      return [];
+  }
+}
+
+/** OpenAI counts cached input inside input_tokens; wg's input_tokens, like Anthropic's, excludes it. */
+function usageEvents(usage: JsonObject): AgentEvent[] {
+  const input = asNumber(usage.input_tokens);
+  const cached = asNumber(usage.cached_input_tokens) ?? 0;
+  const tokens: Usage = {};
+  if (input !== undefined) tokens.inputTokens = Math.max(0, input - cached);
+  if (cached > 0) tokens.cacheReadTokens = cached;
+  const cacheWrite = asNumber(usage.cache_write_input_tokens);
+  if (cacheWrite) tokens.cacheWriteTokens = cacheWrite;
+  const output = asNumber(usage.output_tokens);
+  if (output !== undefined) tokens.outputTokens = output;
+  return Object.keys(tokens).length > 0 ? [{ type: 'usage', ...tokens }] : [];
+}

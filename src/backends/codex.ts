@@ -1,0 +1,102 @@
+/**
+ * The `codex` backend: OpenAI's Codex CLI, `codex exec --json`.
+ *
+ *   [backends.codex]
+ *   command = "/opt/codex/bin/codex"      # default: codex on PATH, else the npm package's binary
+ *   sandbox = "workspace-write"           # or read-only, danger-full-access
+ *   config = { model_reasoning_effort = "high" }   # each becomes `-c key=value`
+ *   extra_args = []                       # appended before the prompt argument
+ *   env = { CODEX_HOME = "/srv/codex-home" }
+ *
+ * The prompt is read from stdin (`-` as the prompt argument), which is then closed: codex
+ * waits for more input while its stdin stays open. Providers, keys and login live in
+ * codex's own `$CODEX_HOME/config.toml`. The task's `tools` are not mapped: codex has its
+ * own fixed tool set, kept inside the working directory by the sandbox.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { codexStreamParser } from './codex-stream.js';
+import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
+import { parseSettings, withEnv } from './settings.js';
+import type { Backend, LaunchSpec, OutputParser, RunContext } from './types.js';
+
+export const CODEX_SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+
+export const CodexSettingsSchema = z.strictObject({
+  type: z.literal('codex').optional(),
+  command: z.string().trim().min(1).optional(),
+  sandbox: z.enum(CODEX_SANDBOX_MODES).default('workspace-write'),
+  config: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  extra_args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).optional(),
+});
+export type CodexSettings = z.infer<typeof CodexSettingsSchema>;
+
+export function parseCodexSettings(name: string, settings: Record<string, unknown>): CodexSettings {
+  return parseSettings(CodexSettingsSchema, name, settings);
+}
+
+/** A `-c key=value` override: codex parses the value as TOML, so strings are quoted. */
+function configOverride(key: string, value: string | number | boolean): string {
+  return `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
+}
+
+export function codexArgs(settings: CodexSettings, context: Pick<RunContext, 'model' | 'workdir'>): string[] {
+  const args = ['exec', '--json', '--sandbox', settings.sandbox, '--skip-git-repo-check', '-C', context.workdir];
+  if (context.model) args.push('-m', context.model);
+  for (const [key, value] of Object.entries(settings.config)) args.push('-c', configOverride(key, value));
+  args.push(...settings.extra_args, '-');
+  return args;
+}
+
+/** Rust target triples the npm package uses for its vendored binaries. */
+const CODEX_TRIPLES: Record<string, string> = {
+  'linux-x64': 'x86_64-unknown-linux-musl',
+  'linux-arm64': 'aarch64-unknown-linux-musl',
+  'darwin-x64': 'x86_64-apple-darwin',
+  'darwin-arm64': 'aarch64-apple-darwin',
+};
+
+export function locateCodex(configured: string | undefined, pathVariable: string | undefined, cwd: string): FoundProgram | undefined {
+  const suffix = platformSuffix();
+  const triple = CODEX_TRIPLES[suffix];
+  const platformPackage = `@openai/codex-${suffix}`;
+  return findProgram('codex', {
+    configured,
+    pathVariable,
+    cwd,
+    packaged: [
+      ...(triple
+        ? [
+            { packageName: platformPackage, relativePath: `vendor/${triple}/bin/codex` },
+            { packageName: platformPackage, relativePath: `vendor/${triple}/codex/codex` },
+          ]
+        : []),
+      { packageName: '@openai/codex', relativePath: 'bin/codex.js' },
+    ],
+  });
+}
+
+export function codexBackend(name: string, locate: typeof locateCodex = locateCodex): Backend {
+  return {
+    name,
+    usesPrompt: true,
+
+    launch(context: RunContext): LaunchSpec {
+      const settings = parseCodexSettings(name, context.settings);
+      const env = withEnv(context.env, settings.env);
+      const program = locate(settings.command, env.PATH, context.workdir);
+      if (!program) {
+        throw new ConfigError(
+          settings.command ? `config.toml [backends.${name}] command: ${settings.command} was not found or is not executable` : 'Codex (codex) is not on PATH and not installed beside wg',
+          settings.command ? 'give the absolute path of the codex binary' : 'npm install -g @openai/codex, or set command under [backends.codex] in .workgraph/config.toml',
+        );
+      }
+      return { file: program.path, args: codexArgs(settings, context), cwd: context.workdir, env, stdin: context.prompt };
+    },
+
+    parser(): OutputParser {
+      return codexStreamParser();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * `wg backends`: for each backend, whether its program is there, which version, and what
+ * it still lacks (an API key, a login). Looks at the disk and runs `--version`, so it is
+ * kept apart from the backends themselves, which only build launches.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse as parseToml } from 'smol-toml';
+import { BUILTIN_BACKENDS } from './index.js';
+import { locateClaude } from './claude.js';
+import { locateCodex } from './codex.js';
+import { packageFolder, searchPath } from './find-program.js';
+import type { Config } from '../store/config.js';
+
+export interface BackendReport {
+  name: string;
+  /** The backend kind: the built-in's own name, or a table's `type`. */
+  type: string;
+  program: string | null;
+  /** How the program was found: config, PATH, package (beside wg), or runtime (wg's own Node). */
+  source: string | null;
+  version: string | null;
+  /** What stops it from running; empty when it is ready. */
+  missing: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+const VERSION_TIMEOUT_MS = 15_000;
+
+async function versionOf(file: string, args: string[] = ['--version']): Promise<string | null> {
+  const result = await execa(file, args, { reject: false, timeout: VERSION_TIMEOUT_MS, stdin: 'ignore', env: { CLAUDECODE: undefined } });
+  const line = `${result.stdout}`.trim().split('\n')[0]?.trim();
+  return result.exitCode === 0 && line ? line : null;
+}
+
+function claudeCredentials(env: Env): string[] {
+  if (env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN || env.CLAUDE_CODE_OAUTH_TOKEN) return [];
+  const configDir = env.CLAUDE_CONFIG_DIR ?? join(env.HOME ?? homedir(), '.claude');
+  if (existsSync(join(configDir, '.credentials.json'))) return [];
+  return ['an API key (ANTHROPIC_API_KEY) or a login (run claude, then /login)'];
+}
+
+/** Codex reads keys from its login (auth.json), OPENAI_API_KEY, or the env_key of its configured provider. */
+function codexCredentials(env: Env): string[] {
+  const home = env.CODEX_HOME ?? join(env.HOME ?? homedir(), '.codex');
+  if (existsSync(join(home, 'auth.json')) || env.OPENAI_API_KEY || env.CODEX_API_KEY) return [];
+  try {
+    const config = parseToml(readFileSync(join(home, 'config.toml'), 'utf8')) as { model_provider?: string; model_providers?: Record<string, { env_key?: string }> };
+    const provider = config.model_provider ? config.model_providers?.[config.model_provider] : undefined;
+    if (provider && (provider.env_key === undefined || env[provider.env_key])) return [];
+    if (provider?.env_key) return [`${provider.env_key} (the key of model provider ${config.model_provider} in ${join(home, 'config.toml')})`];
+  } catch {
+    // No readable config: only a login or OPENAI_API_KEY would do.
+  }
+  return ['an API key (OPENAI_API_KEY) or a login (codex login)'];
+}
+
+async function probeOne(name: string, type: string, table: Record<string, unknown>, env: Env, cwd: string): Promise<BackendReport> {
+  const report: BackendReport = { name, type, program: null, source: null, version: null, missing: [] };
+  const command = typeof table.command === 'string' ? table.command : undefined;
+  switch (type) {
+    case 'shell': {
+      report.program = searchPath('sh', env.PATH) ?? null;
+      report.source = report.program ? 'PATH' : null;
+      if (!report.program) report.missing.push('sh on PATH');
+      return report;
+    }
+    case 'command': {
+      const argv = Array.isArray(table.argv) ? table.argv : undefined;
+      const program = typeof argv?.[0] === 'string' ? argv[0] : undefined;
+      if (!program) {
+        report.missing.push(`argv under [backends.${name}] in .workgraph/config.toml`);
+        return report;
+      }
+      report.program = program.includes('/') ? (existsSync(program) ? program : null) : (searchPath(program, env.PATH) ?? null);
+      report.source = report.program ? (program.includes('/') ? 'config' : 'PATH') : null;
+      if (!report.program) report.missing.push(`${program} (argv[0]) was not found`);
+      return report;
+    }
+    case 'claude': {
+      const found = locateClaude(command, env.PATH, cwd);
+      if (found) Object.assign(report, { program: found.path, source: found.source, version: await versionOf(found.path) });
+      else report.missing.push('the claude program (npm install -g @anthropic-ai/claude-code)');
+      report.missing.push(...claudeCredentials(env));
+      return report;
+    }
+    case 'codex': {
+      const found = locateCodex(command, env.PATH, cwd);
+      if (found) Object.assign(report, { program: found.path, source: found.source, version: await versionOf(found.path) });
+      else report.missing.push('the codex program (npm install -g @openai/codex)');
+      report.missing.push(...codexCredentials(env));
+      return report;
+    }
+    case 'anthropic': {
+      report.program = process.execPath;
+      report.source = 'runtime';
+      const sdk = packageFolder('@anthropic-ai/sdk');
+      const version = sdk ? (JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as { version?: string }).version : undefined;
+      report.version = version ? `@anthropic-ai/sdk ${version}` : null;
+      if (!sdk) report.missing.push('the @anthropic-ai/sdk package');
+      if (!env.ANTHROPIC_API_KEY && !(table.env as Env | undefined)?.ANTHROPIC_API_KEY) report.missing.push('an API key (ANTHROPIC_API_KEY)');
+      return report;
+    }
+    default:
+      report.missing.push(`a known type (this table has type "${type}")`);
+      return report;
+  }
+}
+
+/** Every built-in backend and every typed `[backends.NAME]` table, probed in parallel. */
+export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, cwd: string): Promise<BackendReport[]> {
+  const tables = config.backends ?? {};
+  const entries: Array<[name: string, type: string]> = Object.keys(BUILTIN_BACKENDS).map((name) => [name, name]);
+  for (const [name, table] of Object.entries(tables)) {
+    if (!Object.hasOwn(BUILTIN_BACKENDS, name) && typeof table.type === 'string') entries.push([name, table.type]);
+  }
+  return Promise.all(entries.map(([name, type]) => probeOne(name, type, Object.hasOwn(tables, name) ? tables[name]! : {}, { ...env, ...((tables[name]?.env as Env | undefined) ?? {}) }, cwd)));
+}

@@ -1,0 +1,16 @@
+/** Validation of a backend's `[backends.NAME]` table, with errors that name the table and the key. */
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+export function parseSettings<Schema extends z.ZodType>(schema: Schema, name: string, settings: Record<string, unknown>): z.infer<Schema> {
+  const result = schema.safeParse(settings);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const key = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  throw new ConfigError(`config.toml [backends.${name}]: ${key}${issue.message}`);
+}
+
+/** `env` values a table adds to the agent's environment, over the inherited ones. */
+export function withEnv(base: Record<string, string | undefined>, added: Record<string, string> | undefined): Record<string, string | undefined> {
+  return { ...base, ...added };
+}

@@ -1,0 +1,75 @@
+/**
+ * `wg agent-anthropic`: the built-in agent's process, launched by the `anthropic` backend.
+ * Hidden from `wg --help`: people choose the backend, not this command.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { parseDuration } from '../../graph/duration.js';
+import { AGENT_TOOL_NAMES, type AgentToolName } from '../../agent/tool-names.js';
+import { examples } from '../help.js';
+
+interface Flags {
+  promptFile: string;
+  workdir: string;
+  model: string;
+  tools: AgentToolName[];
+  maxTurns: number;
+  maxTokens: number;
+  tokenBudget?: number;
+  bashTimeout: number;
+  baseUrl?: string;
+  maxRetries: number;
+}
+
+function count(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number');
+  return number;
+}
+
+function toolList(value: string): AgentToolName[] {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of names) {
+    if (!(AGENT_TOOL_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown tool ${name} (known: ${AGENT_TOOL_NAMES.join(', ')})`);
+  }
+  return names as AgentToolName[];
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new InvalidArgumentError('expected a duration like 90s, 30m or 2h');
+  }
+}
+
+export function register(program: Command): void {
+  const command = new Command('agent-anthropic')
+    .description('run the built-in Anthropic agent on one prompt, printing events as JSON lines (used by the anthropic backend)')
+    .requiredOption('--prompt-file <path>', 'the prompt')
+    .requiredOption('--model <model>', 'the model')
+    .option('--workdir <path>', 'the folder every tool is confined to', process.cwd())
+    .option('--tools <names>', `comma-separated, from: ${AGENT_TOOL_NAMES.join(', ')} (empty: none)`, toolList, [...AGENT_TOOL_NAMES])
+    .option('--max-turns <n>', 'stop after this many model responses', count, 50)
+    .option('--max-tokens <n>', 'output limit of one response', count, 8192)
+    .option('--token-budget <n>', 'stop once the session has used this many tokens', count)
+    .option('--bash-timeout <duration>', 'limit of one bash call', duration, 120_000)
+    .option('--base-url <url>', 'the API endpoint (default: $ANTHROPIC_BASE_URL)')
+    .option('--max-retries <n>', 'retries of a request that failed with 429, 5xx or a connection error', count, 4)
+    .action(async (flags: Flags) => {
+      const { runAnthropicAgent } = await import('../../agent/anthropic-main.js');
+      process.exitCode = await runAnthropicAgent({
+        promptFile: flags.promptFile,
+        workdir: flags.workdir,
+        model: flags.model,
+        tools: flags.tools,
+        maxTurns: flags.maxTurns,
+        maxTokens: flags.maxTokens,
+        tokenBudget: flags.tokenBudget,
+        bashTimeoutMs: flags.bashTimeout,
+        baseURL: flags.baseUrl,
+        maxRetries: flags.maxRetries,
+      });
+    });
+  program.addCommand(command, { hidden: true });
+  examples(command, 'ANTHROPIC_API_KEY=... wg agent-anthropic --prompt-file prompt.md --model claude-sonnet-5-5 --workdir . --tools read_file,write_file');
+}

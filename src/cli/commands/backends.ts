@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { NoWorkgraphError } from '../../errors.js';
+import type { Config } from '../../store/config.js';
+import { openWorkspace } from '../context.js';
+import { examples } from '../help.js';
+import { colors, print, printJson, table } from '../output.js';
+
+export function register(program: Command): void {
+  const command = program
+    .command('backends')
+    .description('list the agent backends: whether each program is found, its version, and what it still needs (API key, login)')
+    .option('--json', 'print the reports as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { probeBackends } = await import('../../backends/probe.js');
+      // Outside a project the built-ins are still worth checking; a project adds its own tables.
+      let config: Pick<Config, 'backends'> = {};
+      try {
+        config = await openWorkspace(command).config();
+      } catch (error) {
+        if (!(error instanceof NoWorkgraphError)) throw error;
+      }
+      const reports = await probeBackends(config, process.env, process.cwd());
+      if (options.json) return printJson(reports);
+      const rows = reports.map((report) => [
+        report.name,
+        report.missing.length === 0 ? colors.green('ready') : colors.yellow('missing'),
+        report.program ? `${report.program}${report.source ? colors.dim(` (${report.source})`) : ''}` : colors.red('not found'),
+        report.version ?? '-',
+        report.missing.join('; ') || '-',
+      ]);
+      print(table(['BACKEND', 'STATUS', 'PROGRAM', 'VERSION', 'MISSING'], rows));
+    });
+  examples(command, 'wg backends', 'wg backends --json | jq -r \'.[] | select(.missing == []) | .name\'');
+}

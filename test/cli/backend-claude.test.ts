@@ -1,0 +1,143 @@
+/**
+ * The claude backend against the real Claude Code CLI (the pinned npm package), pointed at
+ * the scripted model server with ANTHROPIC_BASE_URL.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { agentProject, announceSkip, findClaude, TEST_API_KEY, type AgentProgram, type AgentProject, type ShownTask } from '../support/agents.js';
+import type { ModelServerScript } from '../support/model-server.js';
+
+const claude: AgentProgram = await findClaude();
+announceSkip('claude backend tests', claude);
+
+let agent: AgentProject | undefined;
+afterEach(async () => {
+  await agent?.cleanup();
+  agent = undefined;
+});
+
+function claudeProject(script: ModelServerScript, table = '', extraEnv: Record<string, string> = {}) {
+  return agentProject({
+    script,
+    config: () => `[defaults]\nbackend = "claude"\nmodel = "claude-scripted-1"\nmax_retries = 0\n\n[backends.claude]\ncommand = ${JSON.stringify(claude.path)}\nmax_turns = 8\n${table}\n[run]\nretry_backoff = "50ms"\ngrace = "500ms"\n`,
+    env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY, CLAUDE_CODE_MAX_RETRIES: '0', ...extraEnv }),
+  });
+}
+
+const show = (id: string) => agent!.project.json<ShownTask>(['show', id]);
+const messages = (task: ShownTask) => task.log.map((entry) => entry.message);
+const commandOf = (id: string, attempt: number) => JSON.parse(readFileSync(join(agent!.project.dir, '.workgraph', 'runs', id, String(attempt), 'command.json'), 'utf8')) as { args: string[] };
+
+describe.skipIf(claude.skipReason !== undefined)(`claude backend with the real Claude Code ${claude.version ?? '(not installed)'}`, () => {
+  beforeAll(() => {
+    expect(claude.path).toBeDefined();
+  });
+
+  it('runs a task whose agent writes a file with Bash: file there, task done, tool call logged, tokens and cost recorded', async () => {
+    agent = await claudeProject({
+      anthropic: [{ tool: 'Bash', input: { command: 'echo hello-from-claude > out.txt', description: 'write the file' } }, { text: 'I wrote out.txt.' }],
+      usage: { input: 120, output: 30 },
+    });
+    await agent.project.ok(['add', 'Write out.txt', '--id', 'write', '--tool', 'Bash']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(readFileSync(join(agent.project.dir, 'out.txt'), 'utf8')).toBe('hello-from-claude\n');
+    const task = await show('write');
+    expect(task.status).toBe('done');
+    expect(messages(task)).toContain('tool Bash: echo hello-from-claude > out.txt');
+    expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(true);
+    expect(task.token_usage).toMatchObject({ input_tokens: 240, output_tokens: 60 });
+    expect(task.token_usage!.cost_usd).toBeGreaterThan(0);
+    // The prompt went on stdin and reached the model; the model named in config was used.
+    const first = agent.server.scripted('anthropic')[0]!;
+    expect(first.body.model).toBe('claude-scripted-1');
+    expect(JSON.stringify(first.body.messages)).toContain('Write out.txt');
+  });
+
+  it('an HTTP 500 from the model API fails the task with a reason naming it', async () => {
+    agent = await claudeProject({ anthropic: [{ status: 500, message: 'scripted outage' }] });
+    await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    const task = await show('doomed');
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toMatch(/Claude Code failed on a model API error \(HTTP 500\).*scripted outage/);
+  });
+
+  it('a tool call refused by its permissions fails the task, naming the refused call', async () => {
+    agent = await claudeProject({
+      anthropic: [{ tool: 'Bash', input: { command: 'node -e "require(\'fs\').writeFileSync(\'sneaky.txt\', \'x\')"' } }, { text: 'I could not run it.' }],
+    });
+    // The task allows reading only: Bash is not among its tools.
+    await agent.project.ok(['add', 'Read only', '--id', 'read-only', '--tool', 'Read']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    const task = await show('read-only');
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toMatch(/denied permission for Bash \(node -e/);
+    expect(existsSync(join(agent.project.dir, 'sneaky.txt'))).toBe(false);
+  });
+
+  it('resumes the previous step\'s session along a trajectory', async () => {
+    agent = await claudeProject(
+      {
+        anthropic: [
+          { tool: 'Bash', input: { command: 'echo step-one > one.txt' } },
+          { text: 'Step one done.' },
+          { tool: 'Bash', input: { command: 'echo step-two > two.txt' } },
+          { text: 'Step two done.' },
+        ],
+      },
+      'resume = true\nallowed_tools = ["Bash"]\n',
+    );
+    await agent.project.ok(['add', 'Step one', '--id', 'one', '--deliverable', 'one.txt']);
+    await agent.project.ok(['add', 'Step two', '--id', 'two', '--blocked-by', 'one', '--input', 'one.txt']);
+    const result = await agent.project.wg(['run', 'one', '--trajectory', '--max-steps', '2'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect((await show('two')).status).toBe('done');
+    const [first, second] = ['one', 'two'].map((id) => commandOf(id, 1));
+    expect(first!.args).not.toContain('--resume');
+    expect(second!.args).toContain('--resume');
+    // The second step's first request carries the first step's conversation.
+    const requests = agent.server.scripted('anthropic');
+    expect(requests).toHaveLength(4);
+    expect(JSON.stringify(requests[2]!.body.messages)).toContain('Step one done.');
+  });
+
+  it('a session that cannot be resumed fails that attempt with a reason saying so, and the retry starts fresh', async () => {
+    agent = await claudeProject({ anthropic: [{ text: 'Step one done.' }, { text: 'Fresh start worked.' }] }, 'resume = true\n');
+    mkdirSync(join(agent.project.dir, 'elsewhere'));
+    await agent.project.ok(['add', 'Step one', '--id', 'one', '--deliverable', 'one.txt']);
+    // Claude Code keeps sessions per folder: the step in another folder cannot resume step one's session.
+    await agent.project.ok(['add', 'Step two', '--id', 'two', '--blocked-by', 'one', '--input', 'one.txt', '--working-dir', 'elsewhere', '--max-retries', '2']);
+    const result = await agent.project.wg(['run', 'one', '--trajectory', '--max-steps', '2'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const task = await show('two');
+    expect(task.status).toBe('done');
+    expect(messages(task).join('\n')).toMatch(/could not resume the previous step's Claude Code session/);
+    expect(commandOf('two', 1).args).toContain('--resume');
+    expect(commandOf('two', 2).args).not.toContain('--resume');
+  });
+
+  it('--dry-run shows the exact argv, cwd and a masked environment without CLAUDECODE', async () => {
+    agent = await claudeProject({}, 'max_budget_usd = 1.5\n', { CLAUDECODE: '1' });
+    await agent.project.ok(['add', 'Plan me', '--id', 'plan-me', '--tool', 'Read,Edit']);
+    const plan = await agent.project.json<{ steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string> }> }>(['run', '--dry-run'], { env: { ...agent.env, CLAUDECODE: '1' } });
+    const step = plan.steps[0]!;
+    expect(step.file).toBe(claude.path);
+    expect(step.args).toEqual([
+      '-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits',
+      '--model', 'claude-scripted-1',
+      '--allowedTools', 'Read', 'Edit',
+      '--disallowedTools', 'Task', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage',
+      '--max-turns', '8', '--max-budget-usd', '1.5',
+    ]);
+    expect(step.cwd).toBe(agent.project.dir);
+    expect(step.stdin).toBe('the prompt');
+    expect(step.env.ANTHROPIC_API_KEY).toBe('***');
+    expect(step.env.WG_TOKEN).toBe('***');
+    expect(step.env).not.toHaveProperty('CLAUDECODE');
+    expect(agent.server.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Projects wired to the real agent programs and a scripted model server on 127.0.0.1.
+ * Nothing here reaches the internet: every endpoint points at the local server, and the
+ * programs' own background traffic (telemetry, updates) is switched off. Each program
+ * gets a temporary HOME, so no user settings, logins or sessions leak in or out.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { locateClaude } from '../../src/backends/claude.js';
+import { locateCodex } from '../../src/backends/codex.js';
+import { startModelServer, type ModelServer, type ModelServerScript } from './model-server.js';
+import { tempProject, type Project } from './wg.js';
+
+export interface AgentProgram {
+  path: string | undefined;
+  version: string | undefined;
+  /** Why the tests of this program are skipped; undefined when it runs. */
+  skipReason: string | undefined;
+}
+
+/** The program as the backend would find it beside wg (PATH ignored, so the pinned npm version is the one tested). */
+async function probe(name: string, path: string | undefined): Promise<AgentProgram> {
+  if (!path) return { path, version: undefined, skipReason: `${name} is not installed (npm install did not bring its platform binary)` };
+  const result = await execa(path, ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore' });
+  if (result.exitCode !== 0) return { path, version: undefined, skipReason: `${path} --version failed: ${String(result.stderr || result.stdout).split('\n')[0]}` };
+  return { path, version: String(result.stdout).trim(), skipReason: undefined };
+}
+
+export const findClaude = () => probe('claude', locateClaude(undefined, '', process.cwd())?.path);
+export const findCodex = () => probe('codex', locateCodex(undefined, '', process.cwd())?.path);
+
+/** Say loudly in the test output that a suite does not run, and why. */
+export function announceSkip(suite: string, program: AgentProgram): void {
+  if (program.skipReason) process.stderr.write(`\n*** SKIPPED ${suite}: ${program.skipReason}\n\n`);
+}
+
+export interface AgentProject {
+  project: Project;
+  server: ModelServer;
+  home: string;
+  /** Environment for `wg run`: the agent inherits it. */
+  env: Record<string, string | undefined>;
+  cleanup(): Promise<void>;
+}
+
+export const TEST_API_KEY = 'sk-test-not-a-real-key-0123456789';
+
+/** Variables that keep the agent programs off the network (everything else goes to 127.0.0.1). */
+const OFFLINE_ENV = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  DISABLE_AUTOUPDATER: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_ERROR_REPORTING: '1',
+  CLAUDECODE: undefined,
+  // A key inherited from the developer's shell must never be sent anywhere.
+  OPENAI_API_KEY: undefined,
+  ANTHROPIC_AUTH_TOKEN: undefined,
+  ANTHROPIC_BASE_URL: undefined,
+  ANTHROPIC_API_KEY: undefined,
+  NO_PROXY: '127.0.0.1,localhost',
+};
+
+export async function agentProject(options: { script: ModelServerScript; config: (serverUrl: string) => string; env?: (server: ModelServer, home: string) => Record<string, string | undefined> }): Promise<AgentProject> {
+  const server = await startModelServer(options.script);
+  const project = await tempProject();
+  const home = mkdtempSync(join(tmpdir(), 'wg-agent-home-'));
+  writeFileSync(join(project.dir, '.workgraph', 'config.toml'), options.config(server.url));
+  const env = { HOME: home, ...OFFLINE_ENV, ...(options.env?.(server, home) ?? {}) };
+  return {
+    project,
+    server,
+    home,
+    env,
+    cleanup: async () => {
+      await server.close();
+      project.cleanup();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A CODEX_HOME whose only model provider is the local server (the key comes from LOCAL_MODEL_KEY). */
+export function codexHome(home: string, serverUrl: string): string {
+  const codexHomeDir = join(home, 'codex-home');
+  mkdirSync(codexHomeDir, { recursive: true });
+  writeFileSync(
+    join(codexHomeDir, 'config.toml'),
+    [
+      'model = "gpt-scripted"',
+      'model_provider = "local"',
+      '',
+      '[model_providers.local]',
+      'name = "local scripted server"',
+      `base_url = "${serverUrl}/v1"`,
+      'env_key = "LOCAL_MODEL_KEY"',
+      'wire_api = "responses"',
+      '',
+    ].join('\n'),
+  );
+  return codexHomeDir;
+}
+
+export interface ShownTask {
+  status: string;
+  failure_reason?: string;
+  token_usage?: { input_tokens?: number; output_tokens?: number; cache_read_tokens?: number; cache_write_tokens?: number; cost_usd?: number };
+  log: Array<{ message: string }>;
+}

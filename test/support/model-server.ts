@@ -1,0 +1,210 @@
+/**
+ * A scripted model server on 127.0.0.1 for tests against the real agent programs. It
+ * speaks just enough of two wire protocols:
+ *
+ * - Anthropic Messages (`POST /v1/messages`, SSE when `"stream": true`), used by the
+ *   `claude` CLI and by @anthropic-ai/sdk (which sends `authorization: Bearer`, the CLI
+ *   sends `x-api-key`: both are accepted);
+ * - OpenAI Responses (`POST /v1/responses`, SSE), used by the `codex` CLI.
+ *
+ * Each protocol has its own queue of scripted replies; every agent-loop request takes
+ * the next one. A request that offers no tools is a side request of the program (a
+ * title, a topic check) and gets a short text reply without using up the script.
+ * When the queue is empty the server ends the conversation with a plain text reply.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ScriptedReply =
+  /** The model calls a tool. */
+  | { tool: string; input: Record<string, unknown> }
+  /** The model answers with text and ends its turn. */
+  | { text: string }
+  /** The request fails with this HTTP status (and an API error body naming `message`). */
+  | { status: number; message?: string }
+  /** The stream starts and then reports an error (Anthropic: an `error` event; OpenAI: `response.failed`). */
+  | { streamError: string };
+
+export interface RecordedRequest {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  /** Whether it took a scripted reply (false for side requests and unknown paths). */
+  scripted: boolean;
+}
+
+export interface ModelServer {
+  /** `http://127.0.0.1:PORT` (no trailing slash, no /v1). */
+  url: string;
+  requests: RecordedRequest[];
+  /** Agent-loop requests of one protocol, in order. */
+  scripted(api: 'anthropic' | 'openai'): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export interface ModelServerScript {
+  anthropic?: ScriptedReply[];
+  openai?: ScriptedReply[];
+  /** Tokens reported for every reply. */
+  usage?: { input: number; output: number };
+}
+
+const FINAL_TEXT = 'All done.';
+
+export async function startModelServer(script: ModelServerScript): Promise<ModelServer> {
+  const queues = { anthropic: [...(script.anthropic ?? [])], openai: [...(script.openai ?? [])] };
+  const usage = script.usage ?? { input: 100, output: 20 };
+  const requests: RecordedRequest[] = [];
+  let counter = 0;
+  const nextId = (prefix: string) => `${prefix}_${String(++counter).padStart(6, '0')}`;
+
+  const server = createServer((request, response) => {
+    let raw = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (raw += chunk));
+    request.on('end', () => {
+      const path = (request.url ?? '/').split('?')[0]!;
+      let body: any = {};
+      try {
+        body = raw === '' ? {} : JSON.parse(raw);
+      } catch {
+        body = { unparsed: raw };
+      }
+      const recorded: RecordedRequest = { path, headers: request.headers, body, scripted: false };
+      requests.push(recorded);
+      const api = path.endsWith('/messages') ? 'anthropic' : path.endsWith('/responses') ? 'openai' : undefined;
+      if (request.method !== 'POST' || api === undefined) return sendJson(response, 404, { error: { message: `not scripted: ${request.method} ${path}` } });
+      if (!hasKey(request)) return sendApiError(response, api, 401, 'no API key was sent');
+      const offersTools = Array.isArray(body.tools) && body.tools.length > 0;
+      let reply: ScriptedReply = { text: FINAL_TEXT };
+      if (offersTools) {
+        recorded.scripted = true;
+        reply = queues[api].shift() ?? { text: FINAL_TEXT };
+      }
+      if ('status' in reply) return sendApiError(response, api, reply.status, reply.message ?? `scripted HTTP ${reply.status}`);
+      if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
+      return sendOpenAi(response, body, reply, usage, nextId);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    scripted: (api) => requests.filter((request) => request.scripted && (api === 'anthropic' ? request.path.endsWith('/messages') : request.path.endsWith('/responses'))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function hasKey(request: IncomingMessage): boolean {
+  const bearer = request.headers.authorization;
+  return Boolean(request.headers['x-api-key']) || (typeof bearer === 'string' && bearer.startsWith('Bearer ') && bearer.length > 'Bearer '.length);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+function sendApiError(response: ServerResponse, api: 'anthropic' | 'openai', status: number, message: string): void {
+  if (api === 'anthropic') {
+    const type = status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+    return sendJson(response, status, { type: 'error', error: { type, message } });
+  }
+  const code = status === 401 ? 'invalid_api_key' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  return sendJson(response, status, { error: { type: code, code, message, param: null } });
+}
+
+function startSse(response: ServerResponse): (event: string, data: unknown) => void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  return (event, data) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+type Usage = { input: number; output: number };
+type Reply = Exclude<ScriptedReply, { status: number }>;
+
+function sendAnthropic(response: ServerResponse, body: any, reply: Reply, usage: Usage, nextId: (prefix: string) => string): void {
+  const model = typeof body.model === 'string' ? body.model : 'scripted-model';
+  const block =
+    'tool' in reply
+      ? { type: 'tool_use', id: nextId('toolu'), name: reply.tool, input: reply.input }
+      : { type: 'text', text: 'text' in reply ? reply.text : '' };
+  const stopReason = 'tool' in reply ? 'tool_use' : 'end_turn';
+  const message = {
+    id: nextId('msg'),
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [] as unknown[],
+    stop_reason: null as string | null,
+    stop_sequence: null,
+    usage: { input_tokens: usage.input, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  };
+  if (body.stream !== true) {
+    if ('streamError' in reply) return sendApiError(response, 'anthropic', 500, reply.streamError);
+    return sendJson(response, 200, { ...message, content: [block], stop_reason: stopReason, usage: { ...message.usage, output_tokens: usage.output } });
+  }
+  const send = startSse(response);
+  send('message_start', { type: 'message_start', message });
+  if ('streamError' in reply) {
+    send('error', { type: 'error', error: { type: 'overloaded_error', message: reply.streamError } });
+    response.end();
+    return;
+  }
+  if (block.type === 'tool_use') {
+    send('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } });
+    send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify((block as { input: unknown }).input) } });
+  } else {
+    send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: (block as { text: string }).text } });
+  }
+  send('content_block_stop', { type: 'content_block_stop', index: 0 });
+  send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output } });
+  send('message_stop', { type: 'message_stop' });
+  response.end();
+}
+
+function sendOpenAi(response: ServerResponse, body: any, reply: Reply, usage: Usage, nextId: (prefix: string) => string): void {
+  const model = typeof body.model === 'string' ? body.model : 'scripted-model';
+  const id = nextId('resp');
+  const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, status: 'in_progress', output: [] as unknown[] };
+  const send = startSse(response);
+  let sequence = 0;
+  const emit = (type: string, data: Record<string, unknown>) => send(type, { type, sequence_number: sequence++, ...data });
+  emit('response.created', { response: base });
+  if ('streamError' in reply) {
+    emit('response.failed', { response: { ...base, status: 'failed', error: { code: 'invalid_prompt', message: reply.streamError } } });
+    response.end();
+    return;
+  }
+  const item =
+    'tool' in reply
+      ? { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: reply.tool, arguments: JSON.stringify(reply.input), status: 'completed' }
+      : { type: 'message', id: nextId('msg'), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply.text, annotations: [] }] };
+  emit('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress' } });
+  if (item.type === 'message') {
+    const text = (reply as { text: string }).text;
+    emit('response.output_text.delta', { item_id: item.id, output_index: 0, content_index: 0, delta: text });
+    emit('response.output_text.done', { item_id: item.id, output_index: 0, content_index: 0, text });
+  }
+  emit('response.output_item.done', { output_index: 0, item });
+  emit('response.completed', {
+    response: {
+      ...base,
+      status: 'completed',
+      output: [item],
+      usage: {
+        input_tokens: usage.input,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: usage.output,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: usage.input + usage.output,
+      },
+    },
+  });
+  response.end();
+}
