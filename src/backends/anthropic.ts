@@ -25,7 +25,6 @@ import { z } from 'zod';
 import { AGENT_TOOL_NAMES, chooseTools } from '../agent/tool-names.js';
 import { ConfigError } from '../errors.js';
 import { Duration } from '../graph/schema.js';
-import { parseDuration } from '../graph/duration.js';
 import { capText, progressFromLine } from './lines.js';
 import { parseJsonObject } from './json-lines.js';
 import { parseSettings, withEnv } from './settings.js';
@@ -71,7 +70,7 @@ export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunCont
     '--max-tokens',
     String(settings.max_tokens),
     '--bash-timeout',
-    `${parseDuration(settings.bash_timeout)}ms`,
+    settings.bash_timeout,
     '--max-retries',
     String(settings.max_retries),
   ];

@@ -30,7 +30,16 @@ type Env = Record<string, string | undefined>;
 
 const VERSION_TIMEOUT_MS = 15_000;
 
-async function versionOf(file: string, args: string[] = ['--version']): Promise<string | null> {
+/** One `--version` per program, however many tables use it. */
+const versions = new Map<string, Promise<string | null>>();
+
+function versionOf(file: string): Promise<string | null> {
+  let version = versions.get(file);
+  if (!version) versions.set(file, (version = runVersion(file)));
+  return version;
+}
+
+async function runVersion(file: string, args: string[] = ['--version']): Promise<string | null> {
   const result = await execa(file, args, { reject: false, timeout: VERSION_TIMEOUT_MS, stdin: 'ignore', env: { CLAUDECODE: undefined } });
   const line = `${result.stdout}`.trim().split('\n')[0]?.trim();
   return result.exitCode === 0 && line ? line : null;

@@ -38,6 +38,34 @@ max_retries = 2
 # [backends.reviewer]
 # type = "command"
 # argv = ["review-agent", "{prompt_file}"]
+#
+# Agent programs, built in (\`wg backends\` shows what each one still needs):
+#
+# [backends.claude]                   # Claude Code: claude -p, prompt on stdin
+# command = "claude"                  # default: claude on PATH, else the npm package's binary
+# permission_mode = "acceptEdits"     # or dontAsk, bypassPermissions, plan, auto, default
+# allowed_tools = ["Read", "Edit", "Bash(npm test)"]   # used when a task names no tools
+# disallowed_tools = ["Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow", "SendMessage"]
+# max_turns = 40
+# max_budget_usd = 2.5
+# resume = false                      # true: a trajectory step resumes the previous step's
+#                                     # session; if that fails, the step's retry starts fresh
+#
+# [backends.codex]                    # OpenAI Codex: codex exec --json; keys and providers
+# sandbox = "workspace-write"         # live in $CODEX_HOME/config.toml
+# config = { model_reasoning_effort = "high" }   # each becomes -c key=value
+#
+# [backends.anthropic]                # wg's own agent on the Anthropic API (ANTHROPIC_API_KEY)
+# base_url = "https://api.anthropic.com"   # default: $ANTHROPIC_BASE_URL, else this
+# tools = ["read_file", "write_file", "edit_file", "list_files", "search_files", "bash"]
+# max_turns = 50
+# max_tokens = 8192                   # output limit of one response
+# token_budget = 2000000              # input + output tokens for the whole session
+# bash_timeout = "2m"
+# max_retries = 4                     # per request, on 429, 5xx and connection errors
+#
+# claude and codex also take command, extra_args and env; anthropic takes env. Each can
+# be set up again under another name with its type: [backends.opus] type = "claude".
 
 [run]
 # How many jobs \`wg run\` runs at once.

@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAnthropicSettings } from '../../src/backends/anthropic.js';
+import { parseClaudeSettings } from '../../src/backends/claude.js';
+import { parseCodexSettings } from '../../src/backends/codex.js';
 import { commandBackend, parseProtocolLine } from '../../src/backends/command.js';
 import { BUILTIN_BACKENDS, chooseBackendName, knownBackendNames, resolveBackend } from '../../src/backends/index.js';
 import { MAX_EVENT_TEXT } from '../../src/backends/lines.js';
@@ -263,11 +266,21 @@ describe('config.toml [backends] tables', () => {
   it('loads as written in the template once its examples are uncommented, and those examples launch', () => {
     const uncommented = CONFIG_TEMPLATE.replace(/^# (\[backends\.|argv =|stdin =|env =|type =)/gm, '$1');
     const loaded = loadToml(uncommented);
-    expect(Object.keys(loaded.backends ?? {})).toEqual(['command', 'reviewer']);
+    expect(Object.keys(loaded.backends ?? {})).toEqual(['command', 'reviewer', 'claude', 'codex', 'anthropic']);
     for (const name of ['command', 'reviewer']) {
       const { backend, settings } = resolveBackend(name, loaded);
       expect(backend.launch(context({ settings })).cwd).toBe('/project/api');
     }
+  });
+
+  it('documents settings the agent backends accept', () => {
+    // Every commented `key = value` line of the agent tables, uncommented (trailing comments are TOML comments).
+    const agentPart = CONFIG_TEMPLATE.slice(CONFIG_TEMPLATE.indexOf('# [backends.claude]'), CONFIG_TEMPLATE.indexOf('[run]'));
+    const uncommented = agentPart.replace(/^# ([a-z_]+ = |\[backends\.)/gm, '$1').replace(/^#.*$/gm, '');
+    const loaded = loadToml(uncommented);
+    expect(parseClaudeSettings('claude', loaded.backends!.claude!)).toMatchObject({ permission_mode: 'acceptEdits', max_turns: 40, resume: false });
+    expect(parseCodexSettings('codex', loaded.backends!.codex!)).toMatchObject({ sandbox: 'workspace-write', config: { model_reasoning_effort: 'high' } });
+    expect(parseAnthropicSettings('anthropic', loaded.backends!.anthropic!)).toMatchObject({ max_turns: 50, bash_timeout: '2m', token_budget: 2000000 });
   });
 
   it('keeps unknown keys of backend tables for the backends to read, but checks type', () => {

@@ -1,0 +1,178 @@
+/**
+ * The anthropic backend: wg's own agent process, on the real @anthropic-ai/sdk, against
+ * the scripted Messages API server.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentProject, TEST_API_KEY, type AgentProject, type ShownTask } from '../support/agents.js';
+import type { ModelServerScript } from '../support/model-server.js';
+import { REPO_ROOT } from '../support/wg.js';
+
+let agent: AgentProject | undefined;
+let outside: string | undefined;
+afterEach(async () => {
+  await agent?.cleanup();
+  agent = undefined;
+  if (outside) rmSync(outside, { recursive: true, force: true });
+  outside = undefined;
+});
+
+/** `endpoint`: through config (base_url) or the environment (ANTHROPIC_BASE_URL). */
+function anthropicProject(script: ModelServerScript, options: { table?: string; endpoint?: 'config' | 'env'; key?: string | undefined } = {}) {
+  const endpoint = options.endpoint ?? 'config';
+  return agentProject({
+    script,
+    config: (url) =>
+      `[defaults]\nbackend = "anthropic"\nmodel = "claude-scripted-1"\nmax_retries = 0\n\n[backends.anthropic]\n${endpoint === 'config' ? `base_url = "${url}"\n` : ''}max_retries = 1\n${options.table ?? ''}\n[run]\nretry_backoff = "50ms"\ngrace = "500ms"\n`,
+    env: (server) => ({ ANTHROPIC_API_KEY: 'key' in options ? options.key : TEST_API_KEY, ...(endpoint === 'env' ? { ANTHROPIC_BASE_URL: server.url } : {}) }),
+  });
+}
+
+const show = (id: string) => agent!.project.json<ShownTask>(['show', id]);
+const messages = (task: ShownTask) => task.log.map((entry) => entry.message);
+
+/** The tool_result blocks the agent sent back in its `index`-th request. */
+function toolResults(index: number): Array<{ content: string; is_error: boolean }> {
+  const request = agent!.server.scripted('anthropic')[index]!;
+  const last = request.body.messages.at(-1);
+  return last.content.filter((block: { type: string }) => block.type === 'tool_result');
+}
+
+describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
+  it('runs a task whose agent writes a file: file there, task done, tool call logged, tokens recorded', async () => {
+    agent = await anthropicProject({
+      anthropic: [{ tool: 'write_file', input: { path: 'notes/out.txt', content: 'hello from the built-in agent\n' } }, { text: 'I wrote notes/out.txt.' }],
+      usage: { input: 90, output: 15 },
+    });
+    await agent.project.ok(['add', 'Write notes/out.txt', '--id', 'write']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(readFileSync(join(agent.project.dir, 'notes', 'out.txt'), 'utf8')).toBe('hello from the built-in agent\n');
+    const task = await show('write');
+    expect(task.status).toBe('done');
+    expect(messages(task)).toContain('tool write_file: notes/out.txt');
+    expect(messages(task).some((message) => message.includes('I wrote notes/out.txt.'))).toBe(true);
+    expect(task.token_usage).toMatchObject({ input_tokens: 180, output_tokens: 30 });
+    // The SDK's auth form, the prompt, every default tool, and the tool result sent back.
+    const [first, second] = agent.server.scripted('anthropic');
+    expect(first!.headers.authorization).toBe(`Bearer ${TEST_API_KEY}`);
+    expect(first!.body.stream).toBe(true);
+    expect(first!.body.model).toBe('claude-scripted-1');
+    expect(JSON.stringify(first!.body.messages[0])).toContain('Write notes/out.txt');
+    expect(first!.body.tools.map((tool: { name: string }) => tool.name)).toEqual(['read_file', 'write_file', 'edit_file', 'list_files', 'search_files', 'bash']);
+    expect(second!.body.messages.at(-1).content[0]).toMatchObject({ type: 'tool_result', is_error: false });
+  });
+
+  it('runs bash in the working directory (endpoint from ANTHROPIC_BASE_URL), offering only the tools the task allows', async () => {
+    agent = await anthropicProject({ anthropic: [{ tool: 'bash', input: { command: 'pwd > where.txt && echo made it' } }, { text: 'Done.' }] }, { endpoint: 'env' });
+    await agent.project.ok(['add', 'Shell work', '--id', 'shell-work', '--tool', 'Bash,Read']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(readFileSync(join(agent.project.dir, 'where.txt'), 'utf8').trim()).toBe(agent.project.dir);
+    expect(agent.server.scripted('anthropic')[0]!.body.tools.map((tool: { name: string }) => tool.name)).toEqual(['read_file', 'bash']);
+    expect(toolResults(1)[0]!.content).toBe('exit code 0\nmade it');
+  });
+
+  it('refuses paths that leave the working directory, and the model sees why', async () => {
+    outside = mkdtempSync(join(tmpdir(), 'wg-outside-'));
+    writeFileSync(join(outside, 'secret.txt'), 'SECRET-OUTSIDE');
+    agent = await anthropicProject({
+      anthropic: [
+        { tool: 'write_file', input: { path: '../x', content: 'escaped' } },
+        { tool: 'read_file', input: { path: '/etc/passwd' } },
+        { tool: 'read_file', input: { path: 'link/secret.txt' } },
+        { tool: 'write_file', input: { path: 'link/planted.txt', content: 'escaped' } },
+        { text: 'Every path outside was refused.' },
+      ],
+    });
+    // The agent works in sub/, so ../x would land in the project folder, outside its working directory.
+    mkdirSync(join(agent.project.dir, 'sub'));
+    symlinkSync(outside, join(agent.project.dir, 'sub', 'link'));
+    await agent.project.ok(['add', 'Escape', '--id', 'escape', '--working-dir', 'sub']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const refusals = [1, 2, 3, 4].map((index) => toolResults(index)[0]!);
+    expect(refusals.every((refusal) => refusal.is_error)).toBe(true);
+    expect(refusals[0]!.content).toMatch(/\.\.\/x is outside the working directory: paths may not climb out of it/);
+    expect(refusals[1]!.content).toMatch(/\/etc\/passwd is outside the working directory: absolute paths must lie inside it/);
+    expect(refusals[2]!.content).toMatch(/link\/secret\.txt leads outside the working directory through a symbolic link/);
+    expect(refusals[3]!.content).toMatch(/link\/planted\.txt leads outside the working directory through a symbolic link/);
+    expect(JSON.stringify(agent.server.requests.map((request) => request.body))).not.toContain('SECRET-OUTSIDE');
+    expect(JSON.stringify(agent.server.requests.map((request) => request.body))).not.toContain('root:x:0');
+    expect(existsSync(join(agent.project.dir, 'x'))).toBe(false);
+    expect(existsSync(join(outside, 'planted.txt'))).toBe(false);
+    expect(messages(await show('escape')).filter((message) => message.startsWith('error: '))).toHaveLength(4);
+  });
+
+  it('a rejected API key fails the task with a reason naming the authentication error', async () => {
+    agent = await anthropicProject({ anthropic: [{ status: 401, message: 'invalid x-api-key' }] });
+    await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    const task = await show('doomed');
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toBe('the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY');
+    expect(agent.server.scripted('anthropic')).toHaveLength(1);
+  });
+
+  it('retries HTTP 500 as the SDK does, then fails the task naming the status', async () => {
+    agent = await anthropicProject({ anthropic: [{ status: 500, message: 'scripted outage' }, { status: 500, message: 'scripted outage' }] });
+    await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    expect((await show('doomed')).failure_reason).toBe('the Anthropic API failed with HTTP 500 after 1 retries: scripted outage');
+    expect(agent.server.scripted('anthropic')).toHaveLength(2);
+  });
+
+  it('a 500 followed by success is retried and the task is done', async () => {
+    agent = await anthropicProject({ anthropic: [{ status: 500 }, { text: 'Recovered.' }] });
+    await agent.project.ok(['add', 'Flaky API', '--id', 'flaky']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect((await show('flaky')).status).toBe('done');
+  });
+
+  it('stops at the turn limit with a reason saying so', async () => {
+    agent = await anthropicProject(
+      { anthropic: [{ tool: 'list_files', input: {} }, { tool: 'list_files', input: {} }, { tool: 'list_files', input: {} }] },
+      { table: 'max_turns = 2\n' },
+    );
+    await agent.project.ok(['add', 'Loop', '--id', 'loop']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    expect((await show('loop')).failure_reason).toBe('the built-in agent stopped at its turn limit (2 turns)');
+  });
+
+  it('without ANTHROPIC_API_KEY the task fails as invalid configuration, before launching anything', async () => {
+    agent = await anthropicProject({}, { key: undefined });
+    await agent.project.ok(['add', 'No key', '--id', 'no-key']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    expect((await show('no-key')).failure_reason).toMatch(/^invalid configuration: the anthropic backend needs ANTHROPIC_API_KEY/);
+    expect(agent.server.requests).toEqual([]);
+  });
+
+  it('--dry-run shows the exact argv, cwd and a masked environment', async () => {
+    agent = await anthropicProject({}, { table: 'token_budget = 50000\nbash_timeout = "30s"\n' });
+    await agent.project.ok(['add', 'Plan me', '--id', 'plan-me', '--tool', 'Read,Grep']);
+    const plan = await agent.project.json<{ steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string> }> }>(['run', '--dry-run'], { env: agent.env });
+    const step = plan.steps[0]!;
+    expect(step.file).toBe(process.execPath);
+    expect(step.args).toEqual([
+      join(REPO_ROOT, 'bin', 'wg.js'), 'agent-anthropic',
+      '--prompt-file', join(agent.project.dir, '.workgraph', 'runs', 'plan-me', '1', 'prompt.md'),
+      '--workdir', agent.project.dir,
+      '--model', 'claude-scripted-1',
+      '--tools=read_file,search_files',
+      '--max-turns', '50', '--max-tokens', '8192', '--bash-timeout', '30s', '--max-retries', '1',
+      '--token-budget', '50000',
+      '--base-url', agent.server.url,
+    ]);
+    expect(step.cwd).toBe(agent.project.dir);
+    expect(step.stdin).toBeUndefined();
+    expect(step.env.ANTHROPIC_API_KEY).toBe('***');
+    expect(agent.server.requests).toEqual([]);
+  });
+});

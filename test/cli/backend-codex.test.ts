@@ -1,0 +1,84 @@
+/**
+ * The codex backend against the real Codex CLI (the pinned npm package), its only model
+ * provider being the scripted server, configured in a temporary CODEX_HOME.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentProject, announceSkip, codexHome, findCodex, type AgentProgram, type AgentProject, type ShownTask } from '../support/agents.js';
+import type { ModelServerScript } from '../support/model-server.js';
+
+const codex: AgentProgram = await findCodex();
+announceSkip('codex backend tests', codex);
+
+let agent: AgentProject | undefined;
+afterEach(async () => {
+  await agent?.cleanup();
+  agent = undefined;
+});
+
+function codexProject(script: ModelServerScript, table = '') {
+  return agentProject({
+    script,
+    config: () => `[defaults]\nbackend = "codex"\nmodel = "gpt-scripted"\nmax_retries = 0\n\n[backends.codex]\ncommand = ${JSON.stringify(codex.path)}\n${table}\n[run]\nretry_backoff = "50ms"\ngrace = "500ms"\n`,
+    env: (server, home) => ({ CODEX_HOME: codexHome(home, server.url), LOCAL_MODEL_KEY: 'sk-local-not-a-real-key-42' }),
+  });
+}
+
+const show = (id: string) => agent!.project.json<ShownTask>(['show', id]);
+const messages = (task: ShownTask) => task.log.map((entry) => entry.message);
+
+describe.skipIf(codex.skipReason !== undefined)(`codex backend with the real ${codex.version ?? 'codex (not installed)'}`, () => {
+  it('runs a task whose agent writes a file with its shell tool: file there, task done, tool call logged, tokens recorded', async () => {
+    agent = await codexProject({
+      openai: [{ tool: 'exec_command', input: { cmd: 'echo codex-was-here > out.txt' } }, { text: 'I wrote out.txt.' }],
+      usage: { input: 150, output: 25 },
+    });
+    await agent.project.ok(['add', 'Write out.txt', '--id', 'write']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(readFileSync(join(agent.project.dir, 'out.txt'), 'utf8')).toBe('codex-was-here\n');
+    const task = await show('write');
+    expect(task.status).toBe('done');
+    expect(messages(task)).toContain('tool shell: echo codex-was-here > out.txt');
+    expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(true);
+    // One turn, two model calls: the usage of the whole turn.
+    expect(task.token_usage).toMatchObject({ input_tokens: 300, output_tokens: 50 });
+    const first = agent.server.scripted('openai')[0]!;
+    expect(first.body.model).toBe('gpt-scripted');
+    expect(first.headers.authorization).toBe('Bearer sk-local-not-a-real-key-42');
+    expect(JSON.stringify(first.body.input)).toContain('Write out.txt');
+  });
+
+  it('a failed turn (turn.failed) fails the task with the reason the API gave', async () => {
+    agent = await codexProject({ openai: [{ streamError: 'scripted refusal: this prompt is not allowed' }] });
+    await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    const task = await show('doomed');
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toBe('Codex turn failed: scripted refusal: this prompt is not allowed');
+  });
+
+  it('a failing command is logged as a failed tool call', async () => {
+    agent = await codexProject({ openai: [{ tool: 'exec_command', input: { cmd: 'exit 3' } }, { text: 'The command failed, stopping.' }] });
+    await agent.project.ok(['add', 'Try', '--id', 'try']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(messages(await show('try'))).toContain('tool shell: exit 3 (exit code 3) (error)');
+  });
+
+  it('--dry-run shows the exact argv, cwd and a masked environment', async () => {
+    agent = await codexProject({}, 'config = { model_reasoning_effort = "low" }\n');
+    await agent.project.ok(['add', 'Plan me', '--id', 'plan-me']);
+    const plan = await agent.project.json<{ steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string> }> }>(['run', '--dry-run'], { env: agent.env });
+    const step = plan.steps[0]!;
+    expect(step.file).toBe(codex.path);
+    expect(step.args).toEqual(['exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check', '-C', agent.project.dir, '-m', 'gpt-scripted', '-c', 'model_reasoning_effort="low"', '-']);
+    expect(step.cwd).toBe(agent.project.dir);
+    expect(step.stdin).toBe('the prompt');
+    expect(step.env.LOCAL_MODEL_KEY).toBe('***');
+    expect(step.env.CODEX_HOME).toBe(join(agent.home, 'codex-home'));
+    expect(agent.server.requests).toEqual([]);
+  });
+});

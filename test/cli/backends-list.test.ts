@@ -1,0 +1,65 @@
+/** `wg backends`: what each backend's program is, its version, and what it still lacks. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findClaude, findCodex } from '../support/agents.js';
+import { tempProject, type Project } from '../support/wg.js';
+
+interface Report {
+  name: string;
+  type: string;
+  program: string | null;
+  source: string | null;
+  version: string | null;
+  missing: string[];
+}
+
+const claude = await findClaude();
+const codex = await findCodex();
+
+let project: Project | undefined;
+let home: string | undefined;
+afterEach(() => {
+  project?.cleanup();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe('wg backends', () => {
+  it('reports each program, its version and what is missing, including typed tables', async () => {
+    project = await tempProject();
+    home = mkdtempSync(join(tmpdir(), 'wg-backends-home-'));
+    writeFileSync(join(project.dir, '.workgraph', 'config.toml'), '[backends.reviewer]\ntype = "claude"\n\n[backends.lister]\ntype = "command"\nargv = ["ls", "{prompt_file}"]\n');
+    const env = { HOME: home, ANTHROPIC_API_KEY: undefined, OPENAI_API_KEY: undefined, CODEX_HOME: undefined, CLAUDE_CONFIG_DIR: undefined, ANTHROPIC_AUTH_TOKEN: undefined, CLAUDE_CODE_OAUTH_TOKEN: undefined, CODEX_API_KEY: undefined };
+    const reports = await project.json<Report[]>(['backends'], { env });
+    const byName = new Map(reports.map((report) => [report.name, report]));
+    expect([...byName.keys()]).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic', 'reviewer', 'lister']);
+    expect(byName.get('shell')!.missing).toEqual([]);
+    expect(byName.get('command')!.missing).toEqual(['argv under [backends.command] in .workgraph/config.toml']);
+    expect(byName.get('lister')).toMatchObject({ type: 'command', source: 'PATH', missing: [] });
+    expect(byName.get('anthropic')!.version).toMatch(/^@anthropic-ai\/sdk \d+\.\d+\.\d+/);
+    expect(byName.get('anthropic')!.missing).toEqual(['an API key (ANTHROPIC_API_KEY)']);
+    if (!claude.skipReason) {
+      expect(byName.get('claude')).toMatchObject({ version: claude.version, missing: ['an API key (ANTHROPIC_API_KEY) or a login (run claude, then /login)'] });
+      expect(byName.get('reviewer')).toMatchObject({ type: 'claude', version: claude.version });
+    }
+    if (!codex.skipReason) expect(byName.get('codex')).toMatchObject({ version: codex.version, missing: ['an API key (OPENAI_API_KEY) or a login (codex login)'] });
+
+    const ready = await project.json<Report[]>(['backends'], { env: { ...env, ANTHROPIC_API_KEY: 'sk-x', OPENAI_API_KEY: 'sk-y' } });
+    expect(ready.find((report) => report.name === 'anthropic')!.missing).toEqual([]);
+    if (!claude.skipReason) expect(ready.find((report) => report.name === 'claude')!.missing).toEqual([]);
+    if (!codex.skipReason) expect(ready.find((report) => report.name === 'codex')!.missing).toEqual([]);
+    const table = await project.ok(['backends'], { env });
+    expect(table).toMatch(/^BACKEND\s+STATUS\s+PROGRAM\s+VERSION\s+MISSING/);
+    expect(table).toMatch(/^anthropic\s+missing\s+/m);
+  });
+
+  it('works outside a project, and --help has an example', async () => {
+    home = mkdtempSync(join(tmpdir(), 'wg-backends-home-'));
+    const { runWg } = await import('../support/wg.js');
+    const result = await runWg(['backends', '--json'], { cwd: home, env: { HOME: home } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as Report[]).map((report) => report.name)).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic']);
+    expect((await runWg(['backends', '--help'])).stdout).toContain('Examples:\n  wg backends');
+  });
+});

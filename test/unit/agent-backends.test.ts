@@ -1,0 +1,171 @@
+/** Pure parts of the claude, codex and anthropic backends: command lines, settings, stream parsing, program lookup. */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { anthropicBackend, anthropicEventParser } from '../../src/backends/anthropic.js';
+import { claudeBackend, claudeArgs, parseClaudeSettings } from '../../src/backends/claude.js';
+import { claudeStreamParser } from '../../src/backends/claude-stream.js';
+import { codexBackend } from '../../src/backends/codex.js';
+import { codexStreamParser, unwrapShellCommand } from '../../src/backends/codex-stream.js';
+import { findProgram } from '../../src/backends/find-program.js';
+import type { AgentEvent, OutputParser, RunContext } from '../../src/backends/types.js';
+import { ConfigError } from '../../src/errors.js';
+
+function context(fields: Partial<RunContext> = {}): RunContext {
+  return {
+    task: { id: 't', title: 'T', status: 'in-progress' },
+    prompt: 'Do it.',
+    promptFile: '/runs/t/1/prompt.md',
+    workdir: '/work',
+    model: 'm-1',
+    settings: {},
+    env: { PATH: '/bin', CLAUDECODE: '1', ANTHROPIC_API_KEY: 'k' },
+    ...fields,
+  };
+}
+
+const found = () => ({ path: '/opt/agent', source: 'config' as const });
+const feed = (parser: OutputParser, lines: Array<string | object>): AgentEvent[] => [
+  ...lines.flatMap((line) => parser.line(typeof line === 'string' ? line : JSON.stringify(line), 'stdout')),
+  ...(parser.end?.() ?? []),
+];
+
+describe('claude backend', () => {
+  it('puts the prompt on stdin, removes CLAUDECODE, and lets a task ask for a tool that is disallowed by default', () => {
+    const spec = claudeBackend('claude', found).launch(context({ task: { id: 't', title: 'T', status: 'open', tools: ['Bash', 'Task'] }, resumeSession: 'abc', settings: { resume: true } }));
+    expect(spec).toMatchObject({ file: '/opt/agent', cwd: '/work', stdin: 'Do it.' });
+    expect(spec.env).not.toHaveProperty('CLAUDECODE');
+    expect(spec.args).toEqual([
+      '-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits', '--model', 'm-1',
+      '--allowedTools', 'Bash', 'Task', '--disallowedTools', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage', '--resume', 'abc',
+    ]);
+  });
+
+  it('resumes only when configured to, and reports bad settings and a missing program as ConfigError', () => {
+    expect(claudeArgs(parseClaudeSettings('claude', { disallowed_tools: [] }), { task: context().task, model: undefined, resumeSession: 'abc' })).toEqual(['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits']);
+    expect(() => parseClaudeSettings('claude', { permission_mode: 'ask' })).toThrow(ConfigError);
+    expect(() => parseClaudeSettings('claude', { max_turn: 3 })).toThrow(/config\.toml \[backends\.claude\]: Unrecognized key/);
+    expect(() => claudeBackend('claude', () => undefined).launch(context())).toThrow(/Claude Code \(claude\) is not on PATH/);
+  });
+
+  it('maps a session onto events: init, tool calls, failed tool results, the text, usage and the verdict', () => {
+    const events = feed(claudeStreamParser(), [
+      { type: 'system', subtype: 'init', session_id: 's-1', model: 'm-1', claude_code_version: '2.1.197' },
+      { type: 'assistant', message: { content: [{ type: 'tool_use', id: 'u1', name: 'Bash', input: { command: 'npm   test' } }] } },
+      { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'u1', content: 'This command requires approval', is_error: true }] } },
+      { type: 'rate_limit_event', rate_limit_info: { status: 'allowed_warning', rateLimitType: 'five_hour' } },
+      { type: 'brand_new_line_type', anything: true },
+      'not json at all',
+      { type: 'assistant', message: { content: [{ type: 'text', text: 'Done.' }] } },
+      { type: 'result', subtype: 'success', is_error: false, num_turns: 2, session_id: 's-1', total_cost_usd: 0.25, usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 7 }, permission_denials: [] },
+    ]);
+    expect(events).toEqual([
+      { type: 'progress', message: 'Claude Code 2.1.197 started with model m-1, session s-1' },
+      { type: 'tool', name: 'Bash', summary: 'npm test' },
+      { type: 'error', message: 'Bash failed: This command requires approval' },
+      { type: 'progress', message: 'rate limit allowed_warning (five_hour)' },
+      { type: 'progress', message: 'not json at all' },
+      { type: 'text', text: 'Done.' },
+      { type: 'usage', inputTokens: 10, outputTokens: 5, cacheReadTokens: 100, cacheWriteTokens: 7, costUsd: 0.25 },
+      { type: 'result', ok: true, sessionId: 's-1' },
+    ]);
+  });
+
+  it('fails on is_error, on turn and budget limits, on denied permissions, and when no result came', () => {
+    const verdict = (result: object) => feed(claudeStreamParser(), [{ type: 'result', session_id: 's', ...result }]).at(-1);
+    expect(verdict({ subtype: 'success', is_error: true, api_error_status: 529, result: 'Overloaded' })).toEqual({ type: 'result', ok: false, reason: 'Claude Code failed on a model API error (HTTP 529): Overloaded', sessionId: 's' });
+    expect(verdict({ subtype: 'error_max_turns', is_error: true, num_turns: 8 })).toMatchObject({ ok: false, reason: 'Claude Code stopped at its turn limit after 8 turns' });
+    expect(verdict({ subtype: 'error_max_budget_usd', is_error: true, total_cost_usd: 2 })).toMatchObject({ ok: false, reason: 'Claude Code stopped at its budget limit ($2 spent)' });
+    expect(verdict({ subtype: 'success', is_error: false, permission_denials: [{ tool_name: 'Write', tool_input: { file_path: '/etc/hosts' } }] })).toMatchObject({
+      ok: false,
+      reason: "Claude Code was denied permission for Write (/etc/hosts); allow it in the task's tools or [backends.claude] allowed_tools",
+    });
+    const parser = claudeStreamParser();
+    parser.line('Error: something broke', 'stderr');
+    expect(parser.end!()).toEqual([{ type: 'result', ok: false, reason: 'Claude Code ended without a result: Error: something broke' }]);
+  });
+
+  it('reports a session it could not resume, and does not pass that session on', () => {
+    const parser = claudeStreamParser();
+    parser.line('No conversation found with session ID: s-old', 'stderr');
+    const events = feed(parser, [{ type: 'result', subtype: 'error_during_execution', is_error: true, session_id: 's-old' }]);
+    expect(events.at(-1)).toEqual({ type: 'result', ok: false, reason: "could not resume the previous step's Claude Code session (No conversation found with session ID: s-old); a retry starts a fresh session" });
+  });
+});
+
+describe('codex backend', () => {
+  it('reads the prompt from a closed stdin and passes config overrides as TOML values', () => {
+    const spec = codexBackend('codex', found).launch(context({ settings: { sandbox: 'read-only', config: { a: 'x', b: 2, c: true } } }));
+    expect(spec.args).toEqual(['exec', '--json', '--sandbox', 'read-only', '--skip-git-repo-check', '-C', '/work', '-m', 'm-1', '-c', 'a="x"', '-c', 'b=2', '-c', 'c=true', '-']);
+    expect(spec.stdin).toBe('Do it.');
+    expect(() => codexBackend('codex', found).launch(context({ settings: { sandbox: 'none' } }))).toThrow(ConfigError);
+  });
+
+  it('maps a turn onto events; reconnect errors are progress, not the end', () => {
+    const events = feed(codexStreamParser(), [
+      { type: 'thread.started', thread_id: 'th-1' },
+      { type: 'turn.started' },
+      { type: 'error', message: 'Reconnecting... 1/5 (stream disconnected)' },
+      { type: 'item.started', item: { type: 'command_execution', command: "/bin/bash -lc 'npm test'", status: 'in_progress' } },
+      { type: 'item.completed', item: { type: 'command_execution', command: "/bin/bash -lc 'npm test'", exit_code: 1, status: 'completed' } },
+      { type: 'item.completed', item: { type: 'file_change', changes: [{ path: 'src/a.ts', kind: 'update' }], status: 'completed' } },
+      { type: 'item.completed', item: { type: 'error', message: 'Model metadata not found' } },
+      { type: 'item.completed', item: { type: 'agent_message', text: 'Fixed.' } },
+      { type: 'turn.completed', usage: { input_tokens: 1000, cached_input_tokens: 600, output_tokens: 50 } },
+    ]);
+    expect(events).toEqual([
+      { type: 'progress', message: 'Codex thread th-1 started' },
+      { type: 'progress', message: 'Reconnecting... 1/5 (stream disconnected)' },
+      { type: 'progress', message: 'running npm test' },
+      { type: 'tool', name: 'shell', summary: 'npm test (exit code 1)', isError: true },
+      { type: 'tool', name: 'edit', summary: 'update src/a.ts' },
+      { type: 'error', message: 'Model metadata not found' },
+      { type: 'text', text: 'Fixed.' },
+      { type: 'usage', inputTokens: 400, cacheReadTokens: 600, outputTokens: 50 },
+      { type: 'result', ok: true },
+    ]);
+  });
+
+  it('fails on turn.failed, and when the turn never finished', () => {
+    expect(feed(codexStreamParser(), [{ type: 'turn.failed', error: { message: 'quota exceeded' } }]).at(-1)).toEqual({ type: 'result', ok: false, reason: 'Codex turn failed: quota exceeded' });
+    expect(feed(codexStreamParser(), [{ type: 'error', message: 'stream closed' }]).at(-1)).toEqual({ type: 'result', ok: false, reason: 'Codex ended without finishing its turn: stream closed' });
+    expect(unwrapShellCommand("/bin/bash -lc 'echo '\\''hi'\\'''")).toBe("echo 'hi'");
+  });
+});
+
+describe('anthropic backend', () => {
+  it('needs an API key, and reads its own events back', () => {
+    expect(() => anthropicBackend('anthropic').launch(context({ env: { PATH: '/bin' } }))).toThrow(/needs ANTHROPIC_API_KEY/);
+    expect(() => anthropicBackend('anthropic').launch(context({ settings: { tools: ['teleport'] } }))).toThrow(ConfigError);
+    const events = feed(anthropicEventParser(), [{ type: 'tool', name: 'bash', summary: 'ls' }, { type: 'mystery' }, { type: 'result', ok: true }]);
+    expect(events).toEqual([{ type: 'tool', name: 'bash', summary: 'ls' }, { type: 'progress', message: '{"type":"mystery"}' }, { type: 'result', ok: true }]);
+    expect(feed(anthropicEventParser(), [])).toEqual([{ type: 'result', ok: false, reason: 'the built-in agent ended without a result' }]);
+  });
+});
+
+describe('findProgram', () => {
+  it('prefers the configured command, then PATH, then a binary inside an installed package', () => {
+    const root = mkdtempSync(join(tmpdir(), 'wg-find-'));
+    try {
+      const executable = (path: string) => {
+        mkdirSync(join(path, '..'), { recursive: true });
+        writeFileSync(path, '#!/bin/sh\n');
+        chmodSync(path, 0o755);
+        return path;
+      };
+      const onPath = executable(join(root, 'bin', 'agent'));
+      const packaged = executable(join(root, 'pkg', 'vendor', 'agent'));
+      const configured = executable(join(root, 'opt', 'agent'));
+      const packages = { packaged: [{ packageName: 'agent-pkg', relativePath: 'vendor/agent' }], resolvePackage: (name: string) => (name === 'agent-pkg' ? join(root, 'pkg') : undefined) };
+      expect(findProgram('agent', { configured, pathVariable: join(root, 'bin'), ...packages })).toEqual({ path: configured, source: 'config' });
+      expect(findProgram('agent', { pathVariable: `/nonexistent:${join(root, 'bin')}`, ...packages })).toEqual({ path: onPath, source: 'PATH' });
+      expect(findProgram('agent', { pathVariable: '', ...packages })).toEqual({ path: packaged, source: 'package' });
+      expect(findProgram('agent', { configured: join(root, 'missing'), pathVariable: join(root, 'bin'), ...packages })).toBeUndefined();
+      writeFileSync(join(root, 'bin', 'plain'), 'not executable');
+      expect(findProgram('plain', { pathVariable: join(root, 'bin') })).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
