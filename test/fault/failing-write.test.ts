@@ -50,7 +50,8 @@ const doneCount = () => parseLines(project.graphText()).filter((task) => task.st
 
 describe.skipIf(!supported)('a graph write that fails mid-run', () => {
   for (const target of ['graph.jsonl', 'the .workgraph folder'] as const) {
-    it(`(${target} made immutable) leaves the previous graph intact; the runner reports it and stops`, async () => {
+    // Generous timeout: whole wg processes are slow when the 2-core machine is busy.
+    it(`(${target} made immutable) leaves the previous graph intact; the runner reports it and stops`, { timeout: 120_000 }, async () => {
       project = await tempProject();
       const workgraphDir = join(project.dir, '.workgraph');
       setConfig(workgraphDir, '[defaults]\nmax_retries = 5\n\n[run]\nparallel = 2\ngrace = "300ms"\nretry_backoff = "10ms"\nmax_steps = 1\n');
@@ -66,7 +67,10 @@ describe.skipIf(!supported)('a graph write that fails mid-run', () => {
       expect(result.stdout).toMatch(/stopped: writing the graph failed \(.*(EPERM|operation not permitted).*\); the file on disk holds the last complete write/i);
       expect(project.graphText() === intact).toBe(true);
       expect(parseLines(intact)).toHaveLength(TASKS);
-      expect(readdirSync(workgraphDir).filter((name) => name.startsWith('graph.') && name !== 'graph.jsonl')).toEqual([]);
+      // No temp file may be left. A lock may, in an immutable folder only (it cannot be unlinked
+      // there); the owner is gone, so the next run below must take it over at once.
+      const leftovers = readdirSync(workgraphDir).filter((name) => name.startsWith('graph.') && name !== 'graph.jsonl');
+      expect(leftovers.filter((name) => !(target !== 'graph.jsonl' && name === 'graph.lock'))).toEqual([]);
       expect(processesOf(workgraphDir)).toEqual([]);
 
       execFileSync('chattr', ['-i', immutable]);

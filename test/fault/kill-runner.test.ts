@@ -22,7 +22,7 @@ const SEED = Number(process.env.WG_FAULT_SEED ?? Date.now() % 100_000);
 const doneCount = () => parseLines(project.graphText()).filter((task) => task.status === 'done').length;
 
 describe(`kill -9 of wg run (seed ${SEED}: WG_FAULT_SEED=${SEED} replays it)`, () => {
-  it(`${KILLS} kills at random moments of a ${TASKS}-task run: the graph stays valid, every task ends done exactly once`, async () => {
+  it(`${KILLS} kills at random moments of a ${TASKS}-task run: the graph stays valid, every task ends done exactly once`, { timeout: 180_000 }, async () => {
     project = await tempProject();
     // Recovery counts a task killed mid-attempt as a failed attempt: leave room for many kills.
     setConfig(join(project.dir, '.workgraph'), '[defaults]\nmax_retries = 50\n\n[run]\nparallel = 4\ngrace = "300ms"\nretry_backoff = "10ms"\nmax_steps = 1\n');

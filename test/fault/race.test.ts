@@ -25,7 +25,7 @@ interface Report {
 }
 
 describe('16 processes racing claim, log and done', () => {
-  it(`on ${TASKS} tasks: exactly one winner each, no lost update, no write without the lease`, async () => {
+  it(`on ${TASKS} tasks: exactly one winner each, no lost update, no write without the lease`, { timeout: 180_000 }, async () => {
     project = await tempProject();
     const ids = Array.from({ length: TASKS }, (_, i) => `race-${i}`);
     for (const id of ids) await project.ok(['add', `Race ${id}`, '--id', id]);

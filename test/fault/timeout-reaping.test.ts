@@ -18,7 +18,7 @@ afterEach(() => project?.cleanup());
 const AGENTS = count(50, 150);
 
 describe('timed-out agents with grandchildren', () => {
-  it(`${AGENTS} of them: every task fails as timed out and zero processes are left`, async () => {
+  it(`${AGENTS} of them: every task fails as timed out and zero processes are left`, { timeout: 180_000 }, async () => {
     project = await fakeProject('retry_backoff = "50ms"\ngrace = "200ms"\nmax_steps = 1\nparallel = 25');
     const lines = Array.from({ length: AGENTS }, (_, i) => {
       const steps = [
