@@ -161,8 +161,14 @@ export function register(program: Command): void {
       const reporter = flags.json ? new reporters.JsonReporter() : process.stdout.isTTY ? new reporters.LiveReporter() : new reporters.LineReporter();
       const interrupt = new AbortController();
       // First Ctrl-C: stop cleanly (kill running trees, reopen their tasks). A second one is not swallowed.
-      process.once('SIGINT', () => interrupt.abort());
-      process.once('SIGTERM', () => interrupt.abort());
+      // `on`, not `once`: during a graph write, write-file-atomic's signal-exit handler re-raises
+      // any signal that has no other listener left, which killed wg before it could clean up.
+      const stopOnSignal = (signal: NodeJS.Signals) => {
+        if (interrupt.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+        interrupt.abort();
+      };
+      process.on('SIGINT', stopOnSignal);
+      process.on('SIGTERM', stopOnSignal);
       const summary = await new Runner(workspace.store, launch, options, reporter, interrupt.signal).run();
       reporter.close();
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
