@@ -59,6 +59,8 @@ export interface PlanOptions {
   now: Date;
   /** Used when the actor has no context_limit of its own (e.g. config's defaults.context_limit). */
   contextLimit?: number | undefined;
+  /** The graph's dependency index, when the caller already has one (planning many trajectories on one snapshot). */
+  index?: DependencyIndex | undefined;
 }
 
 /** Code-point order: the same on every machine, whatever the locale. */
@@ -180,7 +182,7 @@ export function planTrajectory(graph: Graph, startId: string, options: PlanOptio
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   checkMaxSteps(maxSteps);
   const { actor, now } = options;
-  const index = dependencyIndex(graph);
+  const index = options.index ?? dependencyIndex(graph);
   const start = getTask(graph, startId);
   const problems = startProblems(graph, index, start, actor?.id, now);
   if (problems.length > 0) throw new NotReadyError(`cannot start a trajectory at ${startId}: ${problems.join('; ')}`, '`wg ready` lists the tasks that can start one');

@@ -3,7 +3,7 @@
  * the move is allowed, and replaces the task record (never mutates it in place).
  */
 import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError } from '../errors.js';
-import { dependencyIndex, readiness } from './deps.js';
+import { readiness, singleTaskIndex } from './deps.js';
 import { checkLease, type Credentials } from './lease.js';
 import { getTask, type Graph } from './model.js';
 import type { ProcessIdentity } from '../system/process.js';
@@ -53,7 +53,7 @@ export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRe
   if (reservedForOther) throw new AlreadyClaimedError(`reserved by ${task.claim!.actor} for trajectory ${task.claim!.trajectory} (since ${task.claim!.since})`);
   if (task.status !== 'open') throw new NotReadyError(`cannot claim ${id}: status is ${task.status}`, task.status === 'failed' ? '`wg retry` reopens a failed task' : undefined);
   const forcedPast: LogEntry[] = [];
-  const ready = readiness(graph, dependencyIndex(graph), { ...task, claim: undefined }, by.now);
+  const ready = readiness(graph, singleTaskIndex(graph, id), { ...task, claim: undefined }, by.now);
   if (!ready.ready) {
     if (!by.force) throw new NotReadyError(`cannot claim ${id}: ${ready.reasons.join('; ')}`, 'use --force to claim it anyway');
     forcedPast.push(entry(by, `claimed with --force despite: ${ready.reasons.join('; ')}`));

@@ -1,4 +1,5 @@
 /** Who runs what, and how far its trajectory goes: shared by `wg run` and its dry run. */
+import type { DependencyIndex } from '../graph/deps.js';
 import { rankActors } from '../graph/matching.js';
 import type { Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
@@ -35,8 +36,13 @@ export function assignActor(graph: Graph, task: Task, actors: readonly Actor[]):
 }
 
 /** The steps a job will walk from `task`: the task alone, or its trajectory (steps others hold left out). */
-export function jobSteps(graph: Graph, task: Task, actor: Actor, options: { maxSteps: number; contextLimit?: number | undefined; exclude: (id: string) => boolean }): string[] {
+export function jobSteps(
+  graph: Graph,
+  task: Task,
+  actor: Actor,
+  options: { maxSteps: number; contextLimit?: number | undefined; exclude: (id: string) => boolean; index?: DependencyIndex | undefined },
+): string[] {
   if (options.maxSteps <= 1) return [task.id];
-  const planned = planTrajectory(graph, task.id, { actor, maxSteps: options.maxSteps, now: new Date(), contextLimit: options.contextLimit });
+  const planned = planTrajectory(graph, task.id, { actor, maxSteps: options.maxSteps, now: new Date(), contextLimit: options.contextLimit, index: options.index });
   return planned.steps.map((step) => step.id).filter((id, index) => index === 0 || !options.exclude(id));
 }

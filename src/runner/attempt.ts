@@ -132,11 +132,13 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const eventsFile = createWriteStream(join(runDir, 'events.jsonl'));
   const sink = new EventSink(context, taskId, caller);
   const parser = prepared.backend.parser();
-  const handle = (event: AgentEvent) => {
+  const emit = (event: AgentEvent) => {
     eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
     context.reporter.event({ type: 'agent', task: taskId, event });
     sink.take(event);
   };
+  const progress = new ProgressCoalescer(emit);
+  const handle = (event: AgentEvent) => (event.type === 'progress' ? progress.offer(event) : (progress.flush(), emit(event)));
 
   const end = await supervise({
     spec: prepared.spec,
@@ -150,6 +152,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
     onSpawn: (pid) => sink.recordProcess(pid),
   });
   (parser.end?.() ?? []).forEach(handle);
+  progress.flush();
   await Promise.all([closeStream(raw), closeStream(eventsFile)]);
 
   let outcome = outcomeOf(end, sink.result);
@@ -196,6 +199,43 @@ function finish(
     });
   context.reporter.event({ type: 'end', task: taskId, attempt: identity.attempt, outcome: measured, reason: describeOutcome(measured), elapsedMs: Date.now() - started });
   return result;
+}
+
+/**
+ * Progress is a state ("where the agent is now"), so a burst of output lines is passed
+ * on as at most one progress event per interval, the latest one; every line is still in
+ * output.log. This keeps a chatty agent's events, view and log cheap.
+ */
+export class ProgressCoalescer {
+  private pending: Extract<AgentEvent, { type: 'progress' }> | undefined;
+  private last = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly emit: (event: AgentEvent) => void,
+    private readonly intervalMs = 100,
+  ) {}
+
+  offer(event: Extract<AgentEvent, { type: 'progress' }>): void {
+    const now = Date.now();
+    if (now - this.last >= this.intervalMs && !this.pending) {
+      this.last = now;
+      this.emit(event);
+      return;
+    }
+    this.pending = event;
+    this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.intervalMs - (now - this.last)));
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const event = this.pending;
+    this.pending = undefined;
+    if (!event) return;
+    this.last = Date.now();
+    this.emit(event);
+  }
 }
 
 /** Turns agent events into task log entries, progress and token usage, without flooding the graph. */

@@ -5,9 +5,9 @@
  */
 import PQueue from 'p-queue';
 import { AlreadyClaimedError, NotReadyError, StaleAttemptError } from '../errors.js';
-import { dependencyIndex, readiness, readyTasks, unsatisfiedBlockers } from '../graph/deps.js';
+import { dependencyIndex, frozenIndex, readiness, readyTasks, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
-import { copyGraph, getTask, type Graph } from '../graph/model.js';
+import { getTask, type Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
@@ -135,12 +135,14 @@ export class Runner {
   }
 
   private async plan(): Promise<void> {
-    const graph = await this.projectedGraph();
+    // The committed snapshot never changes, so its index is built once per transaction, not per plan.
+    const graph = await this.writer.snapshot();
+    const index = frozenIndex(graph);
     const actors = runActors(graph, this.options.actor, this.options.contextLimit);
     const maxSteps = this.options.only ? (this.options.trajectory ? this.options.maxSteps : 1) : this.options.maxSteps;
     let free = this.options.parallel - (this.queue.size + this.queue.pending);
     const claims: Array<Promise<void>> = [];
-    for (const task of readyTasks(graph, new Date())) {
+    for (const task of readyTasks(graph, new Date(), { index, assumeDone: this.projectedDone })) {
       if (free <= 0) break;
       if (this.inFlight.has(task.id) || (this.scope && !this.scope.has(task.id))) continue;
       const choice = assignActor(graph, task, actors);
@@ -153,6 +155,7 @@ export class Runner {
       const steps = jobSteps(graph, task, choice.actor, {
         maxSteps,
         contextLimit: this.options.contextLimit,
+        index,
         exclude: (id) => this.inFlight.has(id) || (this.scope !== undefined && !this.scope.has(id)),
       });
       steps.forEach((id) => this.inFlight.add(id));
@@ -265,18 +268,6 @@ export class Runner {
         this.projectedDone.delete(id);
         this.wake?.();
       });
-  }
-
-  /** The last committed graph, with successes still being written counted as done. */
-  private async projectedGraph(): Promise<Graph> {
-    const snapshot = await this.writer.snapshot();
-    if (this.projectedDone.size === 0) return snapshot;
-    const projected = copyGraph(snapshot);
-    for (const id of this.projectedDone) {
-      const task = projected.tasks.get(id);
-      if (task && task.status !== 'done') projected.tasks.set(id, { ...task, status: 'done', claim: undefined });
-    }
-    return projected;
   }
 
   /** Milliseconds to wait before retrying, or undefined when the failure is final. */
