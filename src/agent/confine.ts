@@ -7,12 +7,12 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { WgError } from '../errors.js';
+import { leadsOutside } from '../system/paths.js';
 
 export class OutsideWorkdirError extends WgError {}
 
 function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+  return !leadsOutside(root, path);
 }
 
 /** The real path of the deepest part of `path` that exists, plus the rest (which does not exist yet). */

@@ -6,14 +6,10 @@
  * working_dir lead outside on purpose.)
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { OutsideProjectError } from '../errors.js';
+import { leadsOutside } from '../system/paths.js';
 import type { TaskChanges } from '../graph/edit.js';
-
-function leadsOutside(base: string, path: string): boolean {
-  const inside = relative(base, path);
-  return inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
-}
 
 function realPath(path: string): string | undefined {
   try {

@@ -7,8 +7,9 @@
  * task may list what it has not written yet.
  */
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { OutsideProjectError } from '../errors.js';
+import { leadsOutside } from '../system/paths.js';
 import { normalizeRef, taskContext, upstreamOf, type Upstream } from '../graph/context.js';
 import { dependencyIndex } from '../graph/deps.js';
 import { getTask, type Graph } from '../graph/model.js';
@@ -28,8 +29,7 @@ export interface GatherOptions {
 }
 
 function isInside(base: string, path: string): boolean {
-  const inside = relative(base, path);
-  return inside === '' || (inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside));
+  return !leadsOutside(base, path);
 }
 
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code;

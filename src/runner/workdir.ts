@@ -1,6 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigError, OutsideProjectError } from '../errors.js';
+import { leadsOutside } from '../system/paths.js';
 
 /**
  * The agent's working directory: the task's `working_dir` relative to the project
@@ -17,8 +18,6 @@ export function resolveWorkdir(root: string, workingDir: string | undefined, all
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`working_dir ${workingDir} does not exist (${wanted})`);
   }
-  const inside = relative(realpathSync(root), real);
-  const outside = inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
-  if (outside && !allowOutside) throw new OutsideProjectError(`working_dir ${workingDir} leads outside the project (${real})`, 'pass --allow-outside to permit it');
+  if (leadsOutside(realpathSync(root), real) && !allowOutside) throw new OutsideProjectError(`working_dir ${workingDir} leads outside the project (${real})`, 'pass --allow-outside to permit it');
   return real;
 }
