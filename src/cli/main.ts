@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { WgError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
-import { colors } from './output.js';
+import { errorColors as colors } from './output.js';
 
 /** From package.json, so a release needs no second place to bump. */
 function packageVersion(): string {

@@ -2,7 +2,19 @@
 import pc from 'picocolors';
 import type { TaskStatus } from '../graph/schema.js';
 
-export const colors = pc;
+/**
+ * Colour only for a person at a terminal: NO_COLOR turns it off, FORCE_COLOR on, and
+ * otherwise it follows whether the stream is a terminal. (picocolors alone also turns
+ * colour on whenever CI is set, even into a pipe.)
+ */
+export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): ReturnType<typeof pc.createColors> {
+  if ('NO_COLOR' in env && env.NO_COLOR !== '') return pc.createColors(false);
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return pc.createColors(true);
+  return pc.createColors(Boolean(stream.isTTY) && env.TERM !== 'dumb');
+}
+
+export const colors = colorsFor(process.stdout);
+export const errorColors = colorsFor(process.stderr);
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -27,17 +39,17 @@ export function table(headers: string[], rows: string[][]): string {
       .map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column]! - visibleWidth(cell))))
       .join('  ')
       .trimEnd();
-  return [pc.bold(render(headers)), ...rows.map(render)].join('\n');
+  return [colors.bold(render(headers)), ...rows.map(render)].join('\n');
 }
 
 const STATUS_COLOR: Record<TaskStatus | 'blocked', (text: string) => string> = {
-  open: pc.cyan,
-  blocked: pc.yellow,
-  'in-progress': pc.blue,
-  done: pc.green,
-  failed: pc.red,
-  abandoned: pc.gray,
-  'pending-review': pc.magenta,
+  open: colors.cyan,
+  blocked: colors.yellow,
+  'in-progress': colors.blue,
+  done: colors.green,
+  failed: colors.red,
+  abandoned: colors.gray,
+  'pending-review': colors.magenta,
 };
 
 export function status(value: TaskStatus | 'blocked'): string {

@@ -66,7 +66,7 @@ export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRe
     since: by.now.toISOString(),
     ...(request.process ?? {}),
   };
-  return put(graph, withLog({ ...task, status: 'in-progress', assigned: by.actor, started_at: by.now.toISOString(), attempts: attempt, claim, failure_reason: undefined }, ...forcedPast, entry(by, `claimed by ${by.actor} (attempt ${attempt})`)));
+  return put(graph, withLog({ ...task, status: 'in-progress', assigned: by.actor, started_at: by.now.toISOString(), attempts: attempt, claim }, ...forcedPast, entry(by, `claimed by ${by.actor} (attempt ${attempt})`)));
 }
 
 export function unclaimTask(graph: Graph, id: string, by: Caller, reason?: string): Task {
@@ -83,7 +83,7 @@ export function completeTask(graph: Graph, id: string, by: Caller): Task {
   const task = getTask(graph, id);
   if (FINISHED.has(task.status)) throw new TransitionError(`${id} is already ${task.status}`);
   const forced = leaseEntries(task, by);
-  return put(graph, withLog({ ...task, status: 'done', completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined }, ...forced, entry(by, 'done')));
+  return put(graph, withLog({ ...task, status: 'done', progress: 100, completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined }, ...forced, entry(by, 'done')));
 }
 
 export function failTask(graph: Graph, id: string, by: Caller, reason: string): Task {

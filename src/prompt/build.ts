@@ -12,6 +12,7 @@
 import { normalizeRef } from '../graph/context.js';
 import { CHARS_PER_TOKEN } from '../graph/estimate.js';
 import type { Upstream } from '../graph/context.js';
+import type { Task } from '../graph/schema.js';
 import { renderTemplate } from './template.js';
 import type { BuiltPrompt, FileContent, PromptSources, PromptTemplates } from './types.js';
 
@@ -140,7 +141,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
   const vars: Record<string, string> = {
     task_id: task.id,
     task_title: task.title,
-    task_body: task.prompt ?? task.description ?? '(no description)',
+    task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task)}`,
     deliverables: (task.deliverables ?? []).length === 0 ? 'None declared.' : bullets(task.deliverables!.map((path) => `\`${path}\``)),
     verify: task.verify
       ? `When you exit 0, wg runs this check in the working directory; the task is done only if it passes:\n\n${fenced(task.verify)}`
@@ -184,6 +185,12 @@ function allocate(sources: PromptSources, templates: PromptTemplates, budgetToke
     }
   }
   return modes;
+}
+
+/** A retry is told why the attempt before it failed, so it does not repeat the same mistake blind. */
+function retryNote(task: Task): string {
+  if (!task.failure_reason || !task.retry_count) return '';
+  return `\n\n**This is a retry.** The previous attempt failed: ${task.failure_reason}. Its log (\`wg log ${task.id}\`) has the details.`;
 }
 
 export function buildPrompt(sources: PromptSources, templates: PromptTemplates, budgetTokens: number): BuiltPrompt {

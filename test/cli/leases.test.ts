@@ -57,7 +57,8 @@ describe('leases fence stale attempts', () => {
     await project.ok(['artifact', 'work', 'out.txt'], asAgent('work', token));
     await project.ok(['done', 'work'], asAgent('work', token));
     const shown = await project.json<Show & { artifacts: string[]; progress: number }>(['show', 'work']);
-    expect(shown).toMatchObject({ status: 'done', artifacts: ['out.txt'], progress: 50 });
+    expect(shown).toMatchObject({ status: 'done', artifacts: ['out.txt'], progress: 100 });
+    expect(shown.log.map((entry) => entry.message)).toContain('progress 50%: half way');
   });
 
   it('refuses a wrong or missing token with "stale attempt", for every lease-checked command', async () => {

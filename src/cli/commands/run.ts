@@ -157,7 +157,7 @@ export function register(program: Command): void {
       }
 
       const { Runner } = await import('../../runner/run.js');
-      const reporters = await import('../../runner/reporters.js');
+      const reporters = await import('../run-reporters.js');
       const reporter = flags.json ? new reporters.JsonReporter() : process.stdout.isTTY ? new reporters.LiveReporter() : new reporters.LineReporter();
       const interrupt = new AbortController();
       // First Ctrl-C: stop cleanly (kill running trees, reopen their tasks). A second one is not swallowed.

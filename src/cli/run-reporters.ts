@@ -3,9 +3,9 @@
  * progress line, counters), one line per event in a pipe, or the events as NDJSON.
  */
 import logUpdate from 'log-update';
-import pc from 'picocolors';
-import type { RunEvent, Reporter } from './events.js';
-import { formatDuration } from './outcome.js';
+import { colors as pc } from './output.js';
+import type { RunEvent, Reporter } from '../runner/events.js';
+import { formatDuration } from '../runner/outcome.js';
 
 function stamp(): string {
   return new Date().toISOString().slice(11, 19);
