@@ -15,26 +15,46 @@ export interface DependencyIndex {
 const NONE: readonly string[] = [];
 
 export function dependencyIndex(graph: Graph): DependencyIndex {
-  // Plain arrays (edges per task are few): this runs on every command, over every task.
-  const blockers = new Map<string, string[]>();
-  const dependents = new Map<string, string[]>();
-  const add = (map: Map<string, string[]>, key: string, value: string) => {
-    const list = map.get(key);
-    if (!list) map.set(key, [value]);
-    else if (!list.includes(value)) list.push(value);
+  // Built on first use: most commands only ever ask one direction.
+  let blockers: Map<string, string[]> | undefined;
+  let dependents: Map<string, string[]> | undefined;
+  const build = () => {
+    blockers = new Map();
+    dependents = new Map();
+    // Plain arrays (edges per task are few): this runs on every command, over every task.
+    const add = (map: Map<string, string[]>, key: string, value: string) => {
+      const list = map.get(key);
+      if (!list) map.set(key, [value]);
+      else if (!list.includes(value)) list.push(value);
+    };
+    const link = (dependent: string, blocker: string) => {
+      if (dependent === blocker) return;
+      add(blockers!, dependent, blocker);
+      add(dependents!, blocker, dependent);
+    };
+    for (const task of graph.tasks.values()) {
+      if (task.blocked_by) for (const blocker of task.blocked_by) link(task.id, blocker);
+      if (task.blocks) for (const dependent of task.blocks) link(dependent, task.id);
+    }
   };
-  const link = (dependent: string, blocker: string) => {
-    if (dependent === blocker) return;
-    add(blockers, dependent, blocker);
-    add(dependents, blocker, dependent);
+  // Graphs that only use `blocked_by` (wg's own, and most upstream ones) need no index to answer blockersOf.
+  let onlyBlockedBy: boolean | undefined;
+  const blockersFromField = (id: string): readonly string[] => {
+    const list = graph.tasks.get(id)?.blocked_by;
+    if (!list) return NONE;
+    return list.includes(id) || new Set(list).size !== list.length ? [...new Set(list)].filter((blocker) => blocker !== id) : list;
   };
-  for (const task of graph.tasks.values()) {
-    if (task.blocked_by) for (const blocker of task.blocked_by) link(task.id, blocker);
-    if (task.blocks) for (const dependent of task.blocks) link(dependent, task.id);
-  }
   return {
-    blockersOf: (id) => blockers.get(id) ?? NONE,
-    dependentsOf: (id) => dependents.get(id) ?? NONE,
+    blockersOf: (id) => {
+      onlyBlockedBy ??= ![...graph.tasks.values()].some((task) => task.blocks !== undefined && task.blocks.length > 0);
+      if (onlyBlockedBy) return blockersFromField(id);
+      if (!blockers) build();
+      return blockers!.get(id) ?? NONE;
+    },
+    dependentsOf: (id) => {
+      if (!dependents) build();
+      return dependents!.get(id) ?? NONE;
+    },
   };
 }
 
@@ -110,9 +130,18 @@ export function readiness(graph: Graph, index: DependencyIndex, task: Task, now:
 
 export function readyTasks(graph: Graph, now: Date, options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {}): Task[] {
   const index = options.index ?? dependencyIndex(graph);
+  const nowMs = now.getTime();
+  const satisfied = (id: string) => {
+    if (options.assumeDone?.has(id)) return true;
+    const blocker = graph.tasks.get(id);
+    return blocker !== undefined && satisfiesDependents(blocker.status);
+  };
+  // The same rules as readiness(), without building a list of reasons for every task.
   const ready: Task[] = [];
   for (const task of graph.tasks.values()) {
-    if (task.status === 'open' && readiness(graph, index, task, now, options.assumeDone).ready) ready.push(task);
+    if (task.status !== 'open' || task.claim?.trajectory) continue;
+    if (task.not_before && Date.parse(task.not_before) > nowMs) continue;
+    if (index.blockersOf(task.id).every(satisfied)) ready.push(task);
   }
   return ready;
 }
