@@ -1,5 +1,6 @@
 /** The task flags shared by `wg add` and `wg edit`, and their translation into changes. */
 import { Command, InvalidArgumentError } from 'commander';
+import { parseDuration } from '../graph/duration.js';
 import type { TaskChanges } from '../graph/edit.js';
 import { LIST_FIELDS, type ListField, type ScalarField } from '../graph/types.js';
 
@@ -12,6 +13,14 @@ export function parseNumber(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a non-negative number');
   return number;
+}
+
+export function parseDurationFlag(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new InvalidArgumentError('expected a duration like 90s, 30m or 2h');
+  }
 }
 
 export function parseCount(value: string): number {

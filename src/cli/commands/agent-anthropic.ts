@@ -3,9 +3,9 @@
  * Hidden from `wg --help`: people choose the backend, not this command.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseDuration } from '../../graph/duration.js';
 import { AGENT_TOOL_NAMES, type AgentToolName } from '../../agent/tool-names.js';
 import { examples } from '../help.js';
+import { parseCount, parseDurationFlag } from '../task-flags.js';
 
 interface Flags {
   promptFile: string;
@@ -20,26 +20,12 @@ interface Flags {
   maxRetries: number;
 }
 
-function count(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number');
-  return number;
-}
-
 function toolList(value: string): AgentToolName[] {
   const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
   for (const name of names) {
     if (!(AGENT_TOOL_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown tool ${name} (known: ${AGENT_TOOL_NAMES.join(', ')})`);
   }
   return names as AgentToolName[];
-}
-
-function duration(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch {
-    throw new InvalidArgumentError('expected a duration like 90s, 30m or 2h');
-  }
 }
 
 export function register(program: Command): void {
@@ -49,12 +35,12 @@ export function register(program: Command): void {
     .requiredOption('--model <model>', 'the model')
     .option('--workdir <path>', 'the folder every tool is confined to', process.cwd())
     .option('--tools <names>', `comma-separated, from: ${AGENT_TOOL_NAMES.join(', ')} (empty: none)`, toolList, [...AGENT_TOOL_NAMES])
-    .option('--max-turns <n>', 'stop after this many model responses', count, 50)
-    .option('--max-tokens <n>', 'output limit of one response', count, 8192)
-    .option('--token-budget <n>', 'stop once the session has used this many tokens', count)
-    .option('--bash-timeout <duration>', 'limit of one bash call', duration, 120_000)
+    .option('--max-turns <n>', 'stop after this many model responses', parseCount, 50)
+    .option('--max-tokens <n>', 'output limit of one response', parseCount, 8192)
+    .option('--token-budget <n>', 'stop once the session has used this many tokens', parseCount)
+    .option('--bash-timeout <duration>', 'limit of one bash call', parseDurationFlag, 120_000)
     .option('--base-url <url>', 'the API endpoint (default: $ANTHROPIC_BASE_URL)')
-    .option('--max-retries <n>', 'retries of a request that failed with 429, 5xx or a connection error', count, 4)
+    .option('--max-retries <n>', 'retries of a request that failed with 429, 5xx or a connection error', parseCount, 4)
     .action(async (flags: Flags) => {
       const { runAnthropicAgent } = await import('../../agent/anthropic-main.js');
       process.exitCode = await runAnthropicAgent({

@@ -10,7 +10,7 @@ import type { RunOptions, RunSummary } from '../../runner/run.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
-import { parseCount } from '../task-flags.js';
+import { parseCount, parseDurationFlag } from '../task-flags.js';
 
 interface Flags {
   trajectory?: boolean;
@@ -28,14 +28,6 @@ interface Flags {
   allowOutside?: boolean;
   retryBackoff?: number;
   grace?: number;
-}
-
-function duration(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch {
-    throw new InvalidArgumentError('expected a duration like 90s, 30m or 2h');
-  }
 }
 
 function positive(value: string): number {
@@ -109,12 +101,12 @@ export function register(program: Command): void {
     .option('--actor <id>', 'run as this actor only')
     .option('--backend <name>', 'use this backend for every task (shell, command, or a [backends.NAME])')
     .option('--model <name>', 'use this model for every task')
-    .option('--timeout <duration>', "wall-clock limit per attempt when the task sets none (e.g. 30m)", duration)
-    .option('--stall-timeout <duration>', 'kill an agent that prints nothing for this long', duration)
+    .option('--timeout <duration>', "wall-clock limit per attempt when the task sets none (e.g. 30m)", parseDurationFlag)
+    .option('--stall-timeout <duration>', 'kill an agent that prints nothing for this long', parseDurationFlag)
     .option('--parallel <n>', 'how many jobs run at once (default 4)', positive)
     .option('--max-retries <n>', 'failed attempts allowed when the task sets no max_retries', parseCount)
-    .option('--retry-backoff <duration>', 'wait before the first automatic retry, doubling after (default 1s)', duration)
-    .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping an agent (default 5s)', duration)
+    .option('--retry-backoff <duration>', 'wait before the first automatic retry, doubling after (default 1s)', parseDurationFlag)
+    .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping an agent (default 5s)', parseDurationFlag)
     .option('--fail-fast', 'stop everything at the first task that fails for good')
     .option('--allow-outside', 'let a working_dir lead outside the project')
     .option('--dry-run', 'build and print every prompt, argv, cwd and env in run order; launch nothing, write nothing')
