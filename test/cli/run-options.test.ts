@@ -31,13 +31,26 @@ describe('wg run options', () => {
     expect(readdirSync(join(project.dir, '.workgraph', 'runs', 'missing'))).toEqual(['1']);
   });
 
-  it('treats an unusable configuration as final: a working_dir outside the project', async () => {
+  it('treats an unusable configuration as final: a working_dir that does not exist', async () => {
     project = await fakeProject();
-    // `wg add` refuses such a path; a graph written by hand or by another tool can still hold one.
-    project.writeGraph('{"kind":"task","id":"escape","title":"Escape","status":"open","max_retries":5,"working_dir":"..","exec":"pwd"}\n');
+    await project.ok(['add', 'Nowhere', '--id', 'nowhere', '--max-retries', '5', '--working-dir', 'no/such/folder', '--exec', 'pwd']);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    expect((await show('escape')).failure_reason).toMatch(/^invalid configuration: working_dir \.\. leads outside the project/);
+    expect((await show('nowhere')).failure_reason).toMatch(/^invalid configuration: working_dir no\/such\/folder does not exist/);
+    expect(readdirSync(join(project.dir, '.workgraph', 'runs', 'nowhere'))).toEqual(['1']);
+  });
+
+  it('refuses to start when a task would run outside the project, leaving the graph as it was', async () => {
+    project = await fakeProject();
+    // `wg add` refuses such a path; a graph written by hand or by another tool can still hold one.
+    const graph = '{"kind":"task","id":"escape","title":"Escape","status":"open","working_dir":"..","exec":"pwd"}\n';
+    project.writeGraph(graph);
+    for (const args of [['run'], ['run', '--dry-run']]) {
+      const result = await project.wg(args);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/^error: task escape: working_dir \.\. is outside the project/);
+    }
+    expect(project.graphText()).toBe(graph);
   });
 
   it('--fail-fast stops the other running agents at the first final failure', async () => {

@@ -1,9 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { WgError } from '../../errors.js';
 import { parseDuration } from '../../graph/duration.js';
-import type { Graph } from '../../graph/model.js';
 import type { DryRunPlan } from '../../runner/dry-run.js';
 import type { LaunchOptions } from '../../runner/prepare.js';
 import type { RunOptions, RunSummary } from '../../runner/run.js';
@@ -39,18 +37,6 @@ function positive(value: string): number {
 /** The folder of this installation's `wg` executables, for agents' PATH. */
 function wgBinDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
-}
-
-/**
- * A dependency cycle among unfinished tasks means they can never run: say so before
- * claiming anything, instead of running the rest and leaving them blocked for ever.
- */
-async function refuseCycles(store: { load(): Promise<Graph> }): Promise<void> {
-  const { findCycles } = await import('../../graph/deps.js');
-  const graph = await store.load();
-  const finished = (id: string) => ['done', 'abandoned'].includes(graph.tasks.get(id)?.status ?? '');
-  const cycle = findCycles(graph).find((ids) => ids.some((id) => !finished(id)));
-  if (cycle) throw new WgError(`dependency cycle: ${cycle.join(' -> ')} (these tasks could never run)`, `break it: wg edit ${cycle[0]} --remove-blocked-by ${cycle[1]}`);
 }
 
 function printPlan(plan: DryRunPlan): void {
@@ -140,7 +126,8 @@ export function register(program: Command): void {
         contextLimit: config.defaults.context_limit,
       };
 
-      await refuseCycles(workspace.store);
+      const { preflight } = await import('../../runner/preflight.js');
+      preflight(await workspace.store.load(), workspace.root, { allowOutside: launch.allowOutside });
       if (flags.dryRun) {
         const { planDryRun } = await import('../../runner/dry-run.js');
         const plan = planDryRun(await workspace.store.load(), launch, options);
