@@ -44,7 +44,7 @@ export class FileGraphStore implements GraphStore {
   private fileIdentity(): string {
     try {
       const stat = statSync(this.graphPath, { bigint: true });
-      return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+      return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
       throw error;
@@ -60,18 +60,19 @@ export class FileGraphStore implements GraphStore {
     }
   }
 
-  /** Every line, valid or not, with the problems found (for `wg check`). */
-  async parse(): Promise<ParsedGraph> {
+  /** Every line, valid or not, with the problems found (for `wg check`, which passes `revalidate`). */
+  async parse(options: { revalidate?: boolean } = {}): Promise<ParsedGraph> {
     // A long-lived process (the runner) reads the file again only when it changed.
     const identity = this.fileIdentity();
-    if (this.known?.identity === identity) return this.known.parsed;
+    if (!options.revalidate && this.known?.identity === identity) return this.known.parsed;
     const text = this.readText();
-    const digest = this.cache.digest(text);
-    const trusted = this.cache.isValidated(digest);
+    // Replaced while we read it: the text is not the file `identity` names, so trust nothing.
+    const stable = identity === this.fileIdentity();
+    const trusted = stable && !options.revalidate && this.cache.isValidated(identity);
     const parsed = parseGraph(text, trusted ? undefined : await loadValidator(), GRAPH_FILE);
-    if (parsed.problems.length === 0) {
-      if (!trusted) this.cache.remember(digest);
-      if (identity === this.fileIdentity()) this.known = { identity, parsed };
+    if (parsed.problems.length === 0 && stable) {
+      if (!trusted) this.cache.remember(identity);
+      this.known = { identity, parsed };
     }
     return parsed;
   }
@@ -111,7 +112,9 @@ export class FileGraphStore implements GraphStore {
     const { default: writeFileAtomic } = await import('write-file-atomic');
     // The async form leaves the main thread free (fsync runs in the thread pool) while the lock is held.
     await writeFileAtomic(this.graphPath, text, { fsync: true });
-    this.cache.remember(this.cache.digest(text));
-    this.known = { identity: this.fileIdentity(), parsed: { graph: copyGraph(draft), lines, problems: [] } };
+    // Under the lock no other wg process can have replaced it since the rename.
+    const identity = this.fileIdentity();
+    this.cache.remember(identity);
+    this.known = { identity, parsed: { graph: copyGraph(draft), lines, problems: [] } };
   }
 }

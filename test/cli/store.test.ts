@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempProject, type Project } from '../support/wg.js';
@@ -31,6 +31,34 @@ describe('a corrupted graph.jsonl', () => {
       expect(project.graphText()).toBe(text);
     });
   }
+});
+
+describe('a graph wg already validated', () => {
+  it('is validated again after an edit in place that keeps its size', async () => {
+    await project.ok(['add', 'Alpha', '--id', 'alpha']);
+    await project.ok(['list']);
+    // Same inode, same length: only the mtime tells the validation cache it changed.
+    const text = project.graphText();
+    const broken = text.replace('"status":"open"', '"status":"opne"');
+    expect(broken.length).toBe(text.length);
+    writeFileSync(project.graphPath, broken);
+    const result = await project.wg(['list']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toMatch(/^error: graph\.jsonl:1: task "alpha": status/);
+  });
+
+  it('wg check validates even a file the cache vouches for', async () => {
+    await project.ok(['add', 'Alpha', '--id', 'alpha']);
+    project.writeGraph(project.graphText().replace('"status":"open"', '"status":"opne"'));
+    // Forge the stamp so the cache vouches for the broken file: reads trust it, check must not.
+    const stat = statSync(project.graphPath, { bigint: true });
+    const stamp = join(project.graphPath, '..', 'cache', 'validated');
+    writeFileSync(stamp, readFileSync(stamp, 'utf8').replace(/ .*/, ` ${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`));
+    expect(await project.ok(['ready'])).toContain('No task is ready');
+    const result = await project.wg(['check']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/graph\.jsonl:1: task "alpha": status/);
+  });
 });
 
 describe('upstream compatibility', () => {
