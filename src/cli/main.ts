@@ -1,14 +1,9 @@
 /** The `wg` program: commander wiring and the one place errors become one line. */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { WgError } from '../errors.js';
+import { packageVersion } from '../version.js';
 import { registerCommands } from './commands/index.js';
 import { errorColors as colors } from './output.js';
-
-/** From package.json, so a release needs no second place to bump. */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('wg')

@@ -42,11 +42,11 @@ export function dependencyIndex(graph: Graph): DependencyIndex {
   const blockersFromField = (id: string): readonly string[] => {
     const list = graph.tasks.get(id)?.blocked_by;
     if (!list) return NONE;
-    return list.includes(id) || new Set(list).size !== list.length ? [...new Set(list)].filter((blocker) => blocker !== id) : list;
+    return hasSelfOrRepeat(list, id) ? [...new Set(list)].filter((blocker) => blocker !== id) : list;
   };
   return {
     blockersOf: (id) => {
-      onlyBlockedBy ??= ![...graph.tasks.values()].some((task) => task.blocks !== undefined && task.blocks.length > 0);
+      onlyBlockedBy ??= !anyTaskUsesBlocks(graph);
       if (onlyBlockedBy) return blockersFromField(id);
       if (!blockers) build();
       return blockers!.get(id) ?? NONE;
@@ -56,6 +56,20 @@ export function dependencyIndex(graph: Graph): DependencyIndex {
       return dependents!.get(id) ?? NONE;
     },
   };
+}
+
+/** Lists of blockers are short: a double loop beats allocating a Set for every task on every plan. */
+function hasSelfOrRepeat(list: readonly string[], id: string): boolean {
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === id) return true;
+    for (let j = 0; j < i; j++) if (list[j] === list[i]) return true;
+  }
+  return false;
+}
+
+function anyTaskUsesBlocks(graph: Graph): boolean {
+  for (const task of graph.tasks.values()) if (task.blocks !== undefined && task.blocks.length > 0) return true;
+  return false;
 }
 
 /**
@@ -121,29 +135,39 @@ export function readiness(graph: Graph, index: DependencyIndex, task: Task, now:
   for (const blocker of unsatisfiedBlockers(graph, index, task.id, assumeDone)) {
     reasons.push(blocker.status === 'missing' ? `blocked by ${blocker.id} (no such task)` : `blocked by ${blocker.id} (${blocker.status})`);
   }
-  if (task.not_before && Date.parse(task.not_before) > now.getTime()) reasons.push(`not before ${task.not_before}`);
+  if (!startable(task, now)) reasons.push(`not before ${task.not_before}`);
   if (task.claim?.trajectory && task.status === 'open') {
     reasons.push(`reserved by ${task.claim.actor} for trajectory ${task.claim.trajectory}`);
   }
   return reasons.length === 0 ? { ready: true } : { ready: false, reasons };
 }
 
-export function readyTasks(graph: Graph, now: Date, options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {}): Task[] {
+/** The last moment a Date can hold: what is ready at the end of time is ready but for `not_before`. */
+export const END_OF_TIME = new Date(8.64e15);
+
+/** Whether `not_before`, the one readiness rule that depends on the clock, lets the task start at `now`. */
+export function startable(task: Task, now: Date): boolean {
+  return !task.not_before || Date.parse(task.not_before) <= now.getTime();
+}
+
+/** Ready tasks in file order, one at a time, so a caller that needs only a few can stop early. */
+export function* eachReadyTask(graph: Graph, now: Date, options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {}): Generator<Task> {
   const index = options.index ?? dependencyIndex(graph);
-  const nowMs = now.getTime();
   const satisfied = (id: string) => {
     if (options.assumeDone?.has(id)) return true;
     const blocker = graph.tasks.get(id);
     return blocker !== undefined && satisfiesDependents(blocker.status);
   };
   // The same rules as readiness(), without building a list of reasons for every task.
-  const ready: Task[] = [];
   for (const task of graph.tasks.values()) {
     if (task.status !== 'open' || task.claim?.trajectory) continue;
-    if (task.not_before && Date.parse(task.not_before) > nowMs) continue;
-    if (index.blockersOf(task.id).every(satisfied)) ready.push(task);
+    if (!startable(task, now)) continue;
+    if (index.blockersOf(task.id).every(satisfied)) yield task;
   }
-  return ready;
+}
+
+export function readyTasks(graph: Graph, now: Date, options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {}): Task[] {
+  return [...eachReadyTask(graph, now, options)];
 }
 
 export function isBlocked(graph: Graph, index: DependencyIndex, task: Task): boolean {

@@ -7,9 +7,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphFileError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
-import { changedRecords, parseGraph, renderGraph, type ParsedGraph, type RecordValidator } from './jsonl.js';
+import { parseGraph, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import type { GraphStore } from './store.js';
+import { DerivedCache } from './derived-cache.js';
 import { ValidationCache } from './validation-cache.js';
 
 export const GRAPH_FILE = 'graph.jsonl';
@@ -87,15 +88,29 @@ export class FileGraphStore implements GraphStore {
     return (await this.parseStrict()).graph;
   }
 
+  /**
+   * `compute(graph)`, remembered on disk for this exact file until it changes. `compute`
+   * must depend on the graph alone and return plain JSON. A broken file still throws.
+   */
+  async derived<T>(name: string, compute: (graph: Graph) => T): Promise<T> {
+    const identity = this.fileIdentity();
+    const cache = new DerivedCache(this.dir);
+    const cached = cache.read(name, identity);
+    if (cached !== undefined) return cached as T;
+    const value = compute(await this.load());
+    // Only if what we parsed is the file we looked at first (else the entry would lie).
+    if (this.known?.identity === identity) cache.write(name, identity, value);
+    return value;
+  }
+
   async transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T> {
     const lock = await acquireLock(this.lockPath, this.lockOptions);
     try {
       const parsed = await this.parseStrict();
       const draft = copyGraph(parsed.graph);
       const result = await change(draft);
-      const changed = changedRecords(draft, parsed.graph);
-      const removed = [draft.tasks.size, draft.actors.size, draft.resources.size].join() !== [parsed.graph.tasks.size, parsed.graph.actors.size, parsed.graph.resources.size].join();
-      if (changed.length > 0 || removed) await this.write(draft, parsed);
+      const rendered = renderGraph(draft, parsed.lines);
+      if (rendered.changed) await this.write(draft, rendered);
       return result;
     } finally {
       lock.release();
@@ -106,15 +121,16 @@ export class FileGraphStore implements GraphStore {
    * Records are validated where they enter: when the file is read, and when a command
    * builds one from its flags (graph/edit.ts); transitions keep them typed. So the
    * write itself does not load zod again (~80 ms for every `wg log` an agent runs).
+   * The draft becomes the graph this store knows, uncopied: whoever called `transact`
+   * must not change it afterwards (records are replaced, never mutated, anyway).
    */
-  private async write(draft: Graph, parsed: ParsedGraph): Promise<void> {
-    const { text, lines } = renderGraph(draft, parsed.lines);
+  private async write(draft: Graph, rendered: { text: string; lines: SourceLine[] }): Promise<void> {
     const { default: writeFileAtomic } = await import('write-file-atomic');
     // The async form leaves the main thread free (fsync runs in the thread pool) while the lock is held.
-    await writeFileAtomic(this.graphPath, text, { fsync: true });
+    await writeFileAtomic(this.graphPath, rendered.text, { fsync: true });
     // Under the lock no other wg process can have replaced it since the rename.
     const identity = this.fileIdentity();
     this.cache.remember(identity);
-    this.known = { identity, parsed: { graph: copyGraph(draft), lines, problems: [] } };
+    this.known = { identity, parsed: { graph: draft, lines: rendered.lines, problems: [] } };
   }
 }

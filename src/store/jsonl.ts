@@ -135,38 +135,40 @@ export function serializeRecord(kind: RecordKind, record: object, aliases: Recor
 /**
  * The new file text: existing lines in their order (untouched records verbatim,
  * changed ones re-serialized, deleted ones dropped), then new records. Also returns
- * the lines of the new text, so the store can keep them without parsing it again.
+ * the lines of the new text, so the store can keep them without parsing it again, and
+ * whether anything changed at all. Runs once per transaction over the whole graph, so
+ * it allocates nothing per untouched line.
  */
-export function renderGraph(graph: Graph, lines: readonly SourceLine[]): { text: string; lines: SourceLine[] } {
+export function renderGraph(graph: Graph, lines: readonly SourceLine[]): { text: string; lines: SourceLine[]; changed: boolean } {
   const out: SourceLine[] = [];
-  const written = new Set<string>();
+  let changed = false;
+  const kept: Record<RecordKind, number> = { task: 0, actor: 0, resource: 0 };
   for (const line of lines) {
     if (line.kind === undefined) {
       out.push(line);
       continue;
     }
-    const kind = line.kind;
-    const record = mapFor(graph, kind).get(line.id);
-    written.add(recordKey(kind, line.id));
-    if (!record) continue;
-    out.push(record === line.record ? line : { ...line, text: serializeRecord(kind, record, line.aliases), record });
-  }
-  for (const kind of RECORD_KINDS) {
-    for (const [id, record] of mapFor(graph, kind)) {
-      if (!written.has(recordKey(kind, id))) out.push({ kind, id, lineNo: 0, text: serializeRecord(kind, record), record });
+    const record = mapFor(graph, line.kind).get(line.id);
+    if (!record) {
+      changed = true;
+      continue;
+    }
+    kept[line.kind]++;
+    if (record === line.record) out.push(line);
+    else {
+      changed = true;
+      out.push({ ...line, text: serializeRecord(line.kind, record, line.aliases), record });
     }
   }
-  return { text: out.length === 0 ? '' : `${out.map((line) => line.text).join('\n')}\n`, lines: out };
-}
-
-/** The records that were replaced or added since `loaded` (what a write must validate). */
-export function changedRecords(next: Graph, loaded: Graph): Array<{ kind: RecordKind; record: Record<string, unknown> }> {
-  const changed: Array<{ kind: RecordKind; record: Record<string, unknown> }> = [];
   for (const kind of RECORD_KINDS) {
-    const before = mapFor(loaded, kind);
-    for (const [id, record] of mapFor(next, kind)) {
-      if (before.get(id) !== record) changed.push({ kind, record: record as Record<string, unknown> });
+    const records = mapFor(graph, kind);
+    // Every record of this kind is on a line already: nothing to append.
+    if (records.size === kept[kind]) continue;
+    changed = true;
+    const onFile = new Set(lines.filter((line) => line.kind === kind).map((line) => line.id));
+    for (const [id, record] of records) {
+      if (!onFile.has(id)) out.push({ kind, id, lineNo: 0, text: serializeRecord(kind, record), record });
     }
   }
-  return changed;
+  return { text: out.length === 0 ? '' : `${out.map((line) => line.text).join('\n')}\n`, lines: out, changed };
 }
