@@ -73,10 +73,12 @@ export function reserveTrajectory(graph: Graph, trajectory: Trajectory, by: Call
 /**
  * Clear what is left of the reservations of the trajectory that started at `headId`
  * (the runner calls this when a step fails). Only the reserving actor may, unless
- * `force`. Returns the released tasks; none left is not an error.
+ * `force`. Returns the released tasks; none left is not an error. `among` limits the
+ * search to the trajectory's steps when the caller knows them (the runner does).
  */
-export function releaseReservations(graph: Graph, headId: string, by: Caller): Task[] {
-  const held = [...graph.tasks.values()].filter((task) => task.status === 'open' && task.claim?.trajectory === headId);
+export function releaseReservations(graph: Graph, headId: string, by: Caller, among?: readonly string[]): Task[] {
+  const candidates = among ? among.flatMap((id) => graph.tasks.get(id) ?? []) : [...graph.tasks.values()];
+  const held = candidates.filter((task) => task.status === 'open' && task.claim?.trajectory === headId);
   const foreign = held.find((task) => task.claim!.actor !== by.actor);
   if (foreign && !by.force) {
     throw new TransitionError(`trajectory ${headId} is reserved by ${foreign.claim!.actor}, not ${by.actor}`, 'use --force to release it anyway');

@@ -14,7 +14,7 @@
  */
 import { InvalidInputError, NotReadyError } from '../errors.js';
 import { normalizeRef, taskContext } from './context.js';
-import { dependencyIndex, readiness, satisfiesDependents, type DependencyIndex } from './deps.js';
+import { dependencyIndex, readiness, satisfiesDependents, startable, type DependencyIndex } from './deps.js';
 import { estimatePromptTokens } from './estimate.js';
 import { nextTaskFor, scoreActor } from './matching.js';
 import { getTask, type Graph } from './model.js';
@@ -61,6 +61,8 @@ export interface PlanOptions {
   contextLimit?: number | undefined;
   /** The graph's dependency index, when the caller already has one (planning many trajectories on one snapshot). */
   index?: DependencyIndex | undefined;
+  /** Count these tasks as done (the runner's successes whose verdict is still being written). */
+  assumeDone?: ReadonlySet<string> | undefined;
 }
 
 /** Code-point order: the same on every machine, whatever the locale. */
@@ -150,12 +152,12 @@ function reservedForOther(task: Task, actorId: string | undefined): boolean {
 }
 
 /** Open, not held for someone else, not due later, and waiting only for finished tasks or earlier steps. */
-function runnableAfterChain(graph: Graph, index: DependencyIndex, task: Task, chain: ChainContext, actorId: string | undefined, now: Date): boolean {
+function runnableAfterChain(graph: Graph, index: DependencyIndex, task: Task, chain: ChainContext, actorId: string | undefined, now: Date, assumeDone?: ReadonlySet<string>): boolean {
   if (task.status !== 'open' || chain.ids.has(task.id) || reservedForOther(task, actorId)) return false;
   // We cannot know when the chain's steps will finish, so a task due later is never planned in.
-  if (task.not_before !== undefined && Date.parse(task.not_before) > now.getTime()) return false;
+  if (!startable(task, now)) return false;
   return index.blockersOf(task.id).every((blocker) => {
-    if (chain.ids.has(blocker)) return true;
+    if (chain.ids.has(blocker) || assumeDone?.has(blocker)) return true;
     const found = graph.tasks.get(blocker);
     return found !== undefined && satisfiesDependents(found.status);
   });
@@ -166,9 +168,9 @@ function checkMaxSteps(maxSteps: number): void {
 }
 
 /** Why the start cannot begin a trajectory, or undefined. A reservation held by the planning actor does not count against it. */
-function startProblems(graph: Graph, index: DependencyIndex, task: Task, actorId: string | undefined, now: Date): string[] {
+function startProblems(graph: Graph, index: DependencyIndex, task: Task, actorId: string | undefined, now: Date, assumeDone?: ReadonlySet<string>): string[] {
   const ownReservation = task.claim?.trajectory !== undefined && task.claim.actor === actorId;
-  const ready = readiness(graph, index, ownReservation ? { ...task, claim: undefined } : task, now);
+  const ready = readiness(graph, index, ownReservation ? { ...task, claim: undefined } : task, now, assumeDone);
   return ready.ready ? [] : ready.reasons;
 }
 
@@ -184,7 +186,7 @@ export function planTrajectory(graph: Graph, startId: string, options: PlanOptio
   const { actor, now } = options;
   const index = options.index ?? dependencyIndex(graph);
   const start = getTask(graph, startId);
-  const problems = startProblems(graph, index, start, actor?.id, now);
+  const problems = startProblems(graph, index, start, actor?.id, now, options.assumeDone);
   if (problems.length > 0) throw new NotReadyError(`cannot start a trajectory at ${startId}: ${problems.join('; ')}`, '`wg ready` lists the tasks that can start one');
   const tokensOf = (task: Task) => estimatePromptTokens(graph, task, index);
   const eligible = (task: Task, tokens: number) => (actor ? scoreActor(graph, task, actor, { promptTokens: tokens }) : undefined);
@@ -205,7 +207,7 @@ export function planTrajectory(graph: Graph, startId: string, options: PlanOptio
     if (steps.length >= maxSteps) return { start: startId, actor: actor?.id, contextLimit, steps, totalTokens, stoppedBecause: 'max-steps' };
     let best: { task: Task; shared: Shared; tokens: number } | undefined;
     for (const task of graph.tasks.values()) {
-      if (!runnableAfterChain(graph, index, task, chain, actor?.id, now)) continue;
+      if (!runnableAfterChain(graph, index, task, chain, actor?.id, now, options.assumeDone)) continue;
       const shared = sharedContext(chain, task);
       if (shared.score === 0) continue;
       if (best && (shared.score < best.shared.score || (shared.score === best.shared.score && byId(task.id, best.task.id) > 0))) continue;

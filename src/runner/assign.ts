@@ -40,9 +40,9 @@ export function jobSteps(
   graph: Graph,
   task: Task,
   actor: Actor,
-  options: { maxSteps: number; contextLimit?: number | undefined; exclude: (id: string) => boolean; index?: DependencyIndex | undefined },
+  options: { maxSteps: number; contextLimit?: number | undefined; exclude: (id: string) => boolean; index?: DependencyIndex | undefined; assumeDone?: ReadonlySet<string> },
 ): string[] {
   if (options.maxSteps <= 1) return [task.id];
-  const planned = planTrajectory(graph, task.id, { actor, maxSteps: options.maxSteps, now: new Date(), contextLimit: options.contextLimit, index: options.index });
+  const planned = planTrajectory(graph, task.id, { actor, maxSteps: options.maxSteps, now: new Date(), contextLimit: options.contextLimit, index: options.index, assumeDone: options.assumeDone });
   return planned.steps.map((step) => step.id).filter((id, index) => index === 0 || !options.exclude(id));
 }

@@ -5,7 +5,7 @@
  */
 import PQueue from 'p-queue';
 import { AlreadyClaimedError, NotReadyError, StaleAttemptError } from '../errors.js';
-import { dependencyIndex, frozenIndex, readiness, readyTasks, unsatisfiedBlockers } from '../graph/deps.js';
+import { dependencyIndex, eachReadyTask, frozenIndex, readiness, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
 import { getTask } from '../graph/model.js';
 import type { Actor } from '../graph/schema.js';
@@ -142,7 +142,7 @@ export class Runner {
     const maxSteps = this.options.only ? (this.options.trajectory ? this.options.maxSteps : 1) : this.options.maxSteps;
     let free = this.options.parallel - (this.queue.size + this.queue.pending);
     const claims: Array<Promise<void>> = [];
-    for (const task of readyTasks(graph, new Date(), { index, assumeDone: this.projectedDone })) {
+    for (const task of eachReadyTask(graph, new Date(), { index, assumeDone: this.projectedDone })) {
       if (free <= 0) break;
       if (this.inFlight.has(task.id) || (this.scope && !this.scope.has(task.id))) continue;
       const choice = assignActor(graph, task, actors);
@@ -156,6 +156,7 @@ export class Runner {
         maxSteps,
         contextLimit: this.options.contextLimit,
         index,
+        assumeDone: this.projectedDone,
         exclude: (id) => this.inFlight.has(id) || (this.scope !== undefined && !this.scope.has(id)),
       });
       steps.forEach((id) => this.inFlight.add(id));
@@ -232,7 +233,7 @@ export class Runner {
         const retry = await this.retryDecision(id, result.outcome);
         if (retry === undefined) {
           if (result.outcome.kind !== 'interrupted') this.onPermanentFailure();
-          await this.release(steps[0]!, actor);
+          await this.release(steps, actor);
           return;
         }
         this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(result.outcome) });
@@ -240,7 +241,7 @@ export class Runner {
         resumeSession = undefined;
         await sleep(retry, this.signal);
         if (this.signal.aborted) {
-          await this.release(steps[0]!, actor);
+          await this.release(steps, actor);
           return;
         }
         token = newToken();
@@ -249,7 +250,7 @@ export class Runner {
         attempt = reclaimed;
       }
     }
-    await this.release(steps[0]!, actor);
+    await this.release(steps, actor);
   }
 
   /**
@@ -293,8 +294,10 @@ export class Runner {
     }
   }
 
-  private async release(headId: string, actor: Actor): Promise<void> {
-    await this.writer.apply((graph) => releaseReservations(graph, headId, { actor: actor.id, now: new Date() })).catch(() => undefined);
+  /** Free the steps of a job that were reserved but not run (a one-step job reserved none). */
+  private async release(steps: string[], actor: Actor): Promise<void> {
+    if (steps.length < 2) return;
+    await this.writer.apply((graph) => releaseReservations(graph, steps[0]!, { actor: actor.id, now: new Date() }, steps)).catch(() => undefined);
   }
 
   private onPermanentFailure(): void {
