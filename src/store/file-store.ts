@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphFileError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
-import { parseGraph, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
+import { graphBytes, parseGraph, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import type { GraphStore } from './store.js';
 import { DerivedCache } from './derived-cache.js';
@@ -124,10 +124,10 @@ export class FileGraphStore implements GraphStore {
    * The draft becomes the graph this store knows, uncopied: whoever called `transact`
    * must not change it afterwards (records are replaced, never mutated, anyway).
    */
-  private async write(draft: Graph, rendered: { text: string; lines: SourceLine[] }): Promise<void> {
+  private async write(draft: Graph, rendered: { lines: SourceLine[] }): Promise<void> {
     const { default: writeFileAtomic } = await import('write-file-atomic');
     // The async form leaves the main thread free (fsync runs in the thread pool) while the lock is held.
-    await writeFileAtomic(this.graphPath, rendered.text, { fsync: true });
+    await writeFileAtomic(this.graphPath, graphBytes(rendered.lines), { fsync: true });
     // Under the lock no other wg process can have replaced it since the rename.
     const identity = this.fileIdentity();
     this.cache.remember(identity);

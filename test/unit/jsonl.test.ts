@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordProblem } from '../../src/graph/schema.js';
-import { parseGraph, renderGraph, serializeRecord } from '../../src/store/jsonl.js';
+import { graphBytes, graphText, parseGraph, renderGraph, serializeRecord } from '../../src/store/jsonl.js';
 import { REPO_ROOT } from '../support/wg.js';
 
 const fixture = readFileSync(join(REPO_ROOT, 'test/fixtures/upstream-graph.jsonl'), 'utf8');
@@ -11,14 +11,37 @@ describe('graph.jsonl round trip', () => {
   it('rewrites an unchanged graph byte for byte, unknown kinds and fields included', () => {
     const parsed = parseGraph(fixture, recordProblem);
     expect(parsed.problems).toEqual([]);
-    expect(renderGraph(parsed.graph, parsed.lines).text).toBe(fixture);
+    expect(graphText(renderGraph(parsed.graph, parsed.lines).lines)).toBe(fixture);
+  });
+
+  it('says whether anything changed, and writes the same bytes as the text, cached lines and all', () => {
+    const parsed = parseGraph(fixture, recordProblem);
+    const same = renderGraph(parsed.graph, parsed.lines);
+    expect(same.changed).toBe(false);
+    expect(graphBytes(same.lines).equals(Buffer.from(fixture))).toBe(true);
+
+    // Untouched lines reuse the bytes cached above; the changed and the new line are encoded afresh.
+    const design = parsed.graph.tasks.get('design-schema')!;
+    parsed.graph.tasks.set('design-schema', { ...design, title: 'Schéma — entwerfen ✓' });
+    parsed.graph.tasks.set('added', { id: 'added', title: 'Ajouté', status: 'open' });
+    const edited = renderGraph(parsed.graph, same.lines);
+    expect(edited.changed).toBe(true);
+    expect(graphBytes(edited.lines).toString('utf8')).toBe(graphText(edited.lines));
+    expect(graphText(edited.lines)).toContain('Schéma — entwerfen ✓');
+
+    parsed.graph.tasks.delete('added');
+    parsed.graph.tasks.delete('design-schema');
+    const removed = renderGraph(parsed.graph, edited.lines);
+    expect(removed.changed).toBe(true);
+    expect(graphText(removed.lines)).not.toContain('"id":"design-schema"');
+    expect(graphText(removed.lines)).not.toContain('"id":"added"');
   });
 
   it('keeps unknown fields, key order and line order when one record changes', () => {
     const parsed = parseGraph(fixture, recordProblem);
     const design = parsed.graph.tasks.get('design-schema')!;
     parsed.graph.tasks.set('design-schema', { ...design, title: 'Design the schema' });
-    const lines = renderGraph(parsed.graph, parsed.lines).text.trimEnd().split('\n');
+    const lines = graphText(renderGraph(parsed.graph, parsed.lines).lines).trimEnd().split('\n');
     const rewritten = JSON.parse(lines[0]!);
     expect(Object.keys(rewritten)).toEqual(Object.keys(JSON.parse(fixture.split('\n')[0]!)));
     expect(rewritten.title).toBe('Design the schema');
@@ -33,7 +56,7 @@ describe('graph.jsonl round trip', () => {
     const task = parsed.graph.tasks.get('recover-failure')!;
     expect(task.blocked_by).toEqual(['fail-task']);
     parsed.graph.tasks.set(task.id, { ...task, blocked_by: ['fail-task', 'design-schema'] });
-    const line = renderGraph(parsed.graph, parsed.lines).text.split('\n').find((l) => l.includes('"recover-failure"'))!;
+    const line = graphText(renderGraph(parsed.graph, parsed.lines).lines).split('\n').find((l) => l.includes('"recover-failure"'))!;
     expect(JSON.parse(line)).toMatchObject({ after: ['fail-task', 'design-schema'] });
     expect(line).not.toContain('blocked_by');
   });
@@ -41,7 +64,7 @@ describe('graph.jsonl round trip', () => {
   it('appends new records after the existing lines', () => {
     const parsed = parseGraph(fixture, recordProblem);
     parsed.graph.tasks.set('new-one', { id: 'new-one', title: 'New', status: 'open' });
-    const lines = renderGraph(parsed.graph, parsed.lines).text.trimEnd().split('\n');
+    const lines = graphText(renderGraph(parsed.graph, parsed.lines).lines).trimEnd().split('\n');
     expect(lines.at(-1)).toBe('{"kind":"task","id":"new-one","title":"New","status":"open"}');
   });
 
