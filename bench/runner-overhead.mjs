@@ -3,6 +3,9 @@
  * alternating within each repetition so drift in machine load hits all three alike:
  *   wg    `wg run --parallel P --max-steps 1` on a fresh copy of the project
  *   floor bench/floor-runner.mjs: bare Node spawns in dependency order, P at a time
+ *   floor+files  the same, plus the run files wg must keep per attempt (runs/<task>/1/
+ *         with command.json, output.log fed by pipes, events.jsonl): what is left
+ *         between it and wg is wg's own bookkeeping
  *   make  GNU `make -jP` on the equivalent Makefile
  * Usage: node bench/runner-overhead.mjs [--sizes 100,1000,10000] [--reps N] [--parallel 8]
  *        [--time-box S] [--full]
@@ -53,6 +56,16 @@ function runWg(dag) {
   }
 }
 
+/** The floor plus the run files wg must keep per attempt (see floor-runner.mjs --io). */
+function runFloorWithFiles(dagFile) {
+  const dir = mkdtempSync(join(tmpdir(), 'wg-bench-floor-io-'));
+  try {
+    return timed(process.execPath, [join(ROOT, 'bench', 'floor-runner.mjs'), dagFile, String(parallel), '--io', dir]).ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const results = { date: new Date().toISOString(), node: process.version, parallel, load_before: load(), sizes: [] };
 for (const size of sizes) {
   const dag = layeredDag(size);
@@ -63,9 +76,10 @@ for (const size of sizes) {
   const ways = {
     wg: () => runWg(dag),
     floor: () => timed(process.execPath, [join(ROOT, 'bench', 'floor-runner.mjs'), dagFile, String(parallel)]).ms,
+    floor_io: () => runFloorWithFiles(dagFile),
     make: () => timed('make', ['-s', `-j${parallel}`, '-f', join(dir, 'Makefile')], { cwd: dir }).ms,
   };
-  const samples = { wg: [], floor: [], make: [] };
+  const samples = { wg: [], floor: [], floor_io: [], make: [] };
   const reps = repsFor(size);
   const loads = [];
   for (let r = 0; r < reps; r++) {
@@ -82,23 +96,24 @@ for (const size of sizes) {
     repetitions: reps,
     median_ms: m,
     wg_over_floor: +(m.wg / m.floor).toFixed(2),
+    wg_over_floor_io: +(m.wg / m.floor_io).toFixed(2),
     floor_over_make: +(m.floor / m.make).toFixed(2),
     wg_over_make: +(m.wg / m.make).toFixed(2),
-    per_task_ms: { wg: +(m.wg / size).toFixed(3), floor: +(m.floor / size).toFixed(3), make: +(m.make / size).toFixed(3), wg_minus_floor: +((m.wg - m.floor) / size).toFixed(3) },
+    per_task_ms: { wg: +(m.wg / size).toFixed(3), floor: +(m.floor / size).toFixed(3), floor_io: +(m.floor_io / size).toFixed(3), make: +(m.make / size).toFixed(3), wg_minus_floor: +((m.wg - m.floor) / size).toFixed(3) },
     load_1min: loads,
     samples_ms: samples,
     ...(boxed.has(size) ? { wg_time_boxed: { ...boxed.get(size), note: 'wg run stopped early; its total is extrapolated from the tasks it finished' } } : {}),
   };
   results.sizes.push(entry);
-  console.error(`  ${size} tasks: wg ${m.wg} ms, floor ${m.floor} ms, make ${m.make} ms (load ${loads.join(', ')})`);
+  console.error(`  ${size} tasks: wg ${m.wg} ms, floor ${m.floor} ms, floor+files ${m.floor_io} ms, make ${m.make} ms (load ${loads.join(', ')})`);
 }
 
 const byTasks = (n) => results.sizes.find((s) => s.tasks === n);
 console.log(`Runner overhead: layered DAG of \`true\` tasks, --parallel ${parallel}, medians (node ${process.version}, load before ${results.load_before})`);
 console.log(
   table(
-    ['tasks', 'reps', 'wg', 'floor', 'make', 'wg/floor', 'floor/make', 'wg ms/task', 'floor ms/task'],
-    results.sizes.map((s) => [s.tasks, s.repetitions, `${s.wg_time_boxed ? '~' : ''}${s.median_ms.wg} ms`, `${s.median_ms.floor} ms`, `${s.median_ms.make} ms`, `${s.wg_over_floor}x`, `${s.floor_over_make}x`, s.per_task_ms.wg, s.per_task_ms.floor]),
+    ['tasks', 'reps', 'wg', 'floor', 'floor+files', 'make', 'wg/floor', 'wg/floor+files', 'floor/make', 'wg ms/task', 'floor ms/task'],
+    results.sizes.map((s) => [s.tasks, s.repetitions, `${s.wg_time_boxed ? '~' : ''}${s.median_ms.wg} ms`, `${s.median_ms.floor} ms`, `${s.median_ms.floor_io} ms`, `${s.median_ms.make} ms`, `${s.wg_over_floor}x`, `${s.wg_over_floor_io}x`, `${s.floor_over_make}x`, s.per_task_ms.wg, s.per_task_ms.floor]),
   ),
 );
 for (const s of results.sizes.filter((s) => s.wg_time_boxed)) console.log(`~ ${s.tasks} tasks: wg run time-boxed, ${s.wg_time_boxed.done} tasks done in ${s.wg_time_boxed.ms} ms, total extrapolated (--full runs it to the end)`);
