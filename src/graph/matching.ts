@@ -4,7 +4,7 @@
  * (every reason is kept, so "nobody qualifies" can be explained per actor); soft
  * preferences only add points. Everything is deterministic: same graph, same answer.
  */
-import { dependencyIndex, readyTasks, satisfiesDependents, type DependencyIndex } from './deps.js';
+import { dependencyIndex, readiness, readyTasks, satisfiesDependents, type DependencyIndex } from './deps.js';
 import { estimatePromptTokens } from './estimate.js';
 import type { Graph } from './model.js';
 import type { Actor, Task, TrustLevel } from './schema.js';
@@ -143,19 +143,33 @@ export interface NextTask {
  */
 export function nextTaskFor(graph: Graph, actor: Actor, now: Date): NextTask {
   const index = dependencyIndex(graph);
-  const ready = readyTasks(graph, now);
+  const ready = [...readyTasks(graph, now, { index }), ...ownReservedSteps(graph, index, actor.id, now)];
   const unblocks = unblockCounter(graph, index);
   const candidates: Suggestion[] = [];
   const rejected: Rejection[] = [];
   for (const task of ready) {
     const match = scoreActor(graph, task, actor, { promptTokens: estimatePromptTokens(graph, task, index) });
-    if (match.eligible) candidates.push({ task, score: match.score, reasons: match.reasons, unblocks: unblocks(task.id) });
+    const reasons = task.claim?.trajectory ? [`reserved for ${actor.id} by trajectory ${task.claim.trajectory}`, ...match.reasons] : match.reasons;
+    if (match.eligible) candidates.push({ task, score: match.score, reasons, unblocks: unblocks(task.id) });
     else rejected.push({ id: task.id, reasons: match.reasons, exclusions: match.exclusions });
   }
   candidates.sort((a, b) => b.score - a.score || b.unblocks - a.unblocks || byId(a.task.id, b.task.id));
   const suggestion = candidates[0];
   const whyNothing = suggestion ? undefined : explainNothing(graph, actor.id, ready.length, rejected);
   return { actor: actor.id, readyCount: ready.length, suggestion, candidates, rejected, whyNothing };
+}
+
+/**
+ * Steps of a trajectory the actor reserved that can start now: `wg claim` lets the
+ * reserving actor take them, so `wg next` offers them to that actor (and to no one else).
+ */
+function ownReservedSteps(graph: Graph, index: DependencyIndex, actorId: string, now: Date): Task[] {
+  const steps: Task[] = [];
+  for (const task of graph.tasks.values()) {
+    if (task.status !== 'open' || task.claim?.trajectory === undefined || task.claim.actor !== actorId) continue;
+    if (readiness(graph, index, { ...task, claim: undefined }, now).ready) steps.push(task);
+  }
+  return steps;
 }
 
 /**

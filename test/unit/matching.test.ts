@@ -144,6 +144,20 @@ describe('nextTaskFor', () => {
     expect(next.suggestion?.task.id).toBe('free');
   });
 
+  it('offers the actor the steps of its own trajectory once they can start, and only those', () => {
+    const reservation = (actor: string) => ({ attempt: 1, actor, token_hash: 'reserved', since: '2030-01-01T00:00:00Z', trajectory: 'design' });
+    const graph = graphOf([
+      { id: 'design', status: 'done' },
+      { id: 'build', blocked_by: ['design'], claim: reservation('agent') },
+      { id: 'docs', blocked_by: ['build'], claim: reservation('agent') },
+      { id: 'theirs', claim: reservation('other') },
+    ]);
+    const next = nextTaskFor(graph, agent, NOW);
+    expect(next.candidates.map((candidate) => candidate.task.id)).toEqual(['build']);
+    expect(next.suggestion?.reasons[0]).toBe('reserved for agent by trajectory design');
+    expect(nextTaskFor(graph, { ...agent, id: 'other' }, NOW).candidates.map((candidate) => candidate.task.id)).toEqual(['theirs']);
+  });
+
   it('says why nothing fits: how many are ready and which skills the actor lacks', () => {
     const graph = graphOf([{ id: 'go', skills: ['go'] }, { id: 'ml', skills: ['ml', 'go'] }, { id: 'later', blocked_by: ['go'] }]);
     const next = nextTaskFor(graph, agent, NOW);
