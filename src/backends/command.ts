@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { capText, progressFromLine } from './lines.js';
 import { fillPlaceholders } from './placeholders.js';
-import type { AgentEvent, Backend, LaunchSpec, OutputParser, RunContext, Usage } from './types.js';
+import { usageFromRecord, type AgentEvent, type Backend, type LaunchSpec, type OutputParser, type RunContext } from './types.js';
 
 /**
  * Strict, so a misspelt key (`stdn = true`) is reported instead of silently ignored.
@@ -133,12 +133,5 @@ function usageEvent(json: string): AgentEvent {
     const issue = result.error.issues[0]!;
     return { type: 'error', message: capText(`::usage line ignored: ${issue.path.join('.') || 'value'}: ${issue.message}`) };
   }
-  const usage = result.data;
-  const event: { type: 'usage' } & Usage = { type: 'usage' };
-  if (usage.input_tokens !== undefined) event.inputTokens = usage.input_tokens;
-  if (usage.output_tokens !== undefined) event.outputTokens = usage.output_tokens;
-  if (usage.cache_read_tokens !== undefined) event.cacheReadTokens = usage.cache_read_tokens;
-  if (usage.cache_write_tokens !== undefined) event.cacheWriteTokens = usage.cache_write_tokens;
-  if (usage.cost_usd !== undefined) event.costUsd = usage.cost_usd;
-  return event;
+  return { type: 'usage', ...usageFromRecord(result.data) };
 }

@@ -40,6 +40,31 @@ export interface Usage {
   costUsd?: number;
 }
 
+/** Each Usage field under its name in the graph's `token_usage` (and on a `::usage` line). */
+const USAGE_RECORD_NAMES = {
+  inputTokens: 'input_tokens',
+  outputTokens: 'output_tokens',
+  cacheReadTokens: 'cache_read_tokens',
+  cacheWriteTokens: 'cache_write_tokens',
+  costUsd: 'cost_usd',
+} as const satisfies Record<keyof Usage, string>;
+
+export type UsageRecord = { [K in keyof Usage as (typeof USAGE_RECORD_NAMES)[K]]?: number };
+
+const usageEntries = Object.entries(USAGE_RECORD_NAMES) as Array<[keyof Usage, keyof UsageRecord]>;
+
+export function usageFromRecord(record: UsageRecord): Usage {
+  const usage: Usage = {};
+  for (const [field, name] of usageEntries) if (record[name] !== undefined) usage[field] = record[name];
+  return usage;
+}
+
+export function usageToRecord(usage: Usage): UsageRecord {
+  const record: UsageRecord = {};
+  for (const [field, name] of usageEntries) if (usage[field] !== undefined) record[name] = usage[field];
+  return record;
+}
+
 /** What a run reports, whatever the agent program. */
 export type AgentEvent =
   | { type: 'progress'; message: string; percent?: number }

@@ -6,7 +6,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentEvent } from '../backends/types.js';
+import { usageToRecord, type AgentEvent } from '../backends/types.js';
 import { StaleAttemptError, WgError } from '../errors.js';
 import { getTask } from '../graph/model.js';
 import type { Graph } from '../graph/model.js';
@@ -54,16 +54,6 @@ export function runDirectory(workgraphDir: string, taskId: string, attempt: numb
 
 function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve) => stream.end(resolve));
-}
-
-function toTokenUsage(event: Extract<AgentEvent, { type: 'usage' }>): TokenUsage {
-  const usage: TokenUsage = {};
-  if (event.inputTokens !== undefined) usage.input_tokens = event.inputTokens;
-  if (event.outputTokens !== undefined) usage.output_tokens = event.outputTokens;
-  if (event.cacheReadTokens !== undefined) usage.cache_read_tokens = event.cacheReadTokens;
-  if (event.cacheWriteTokens !== undefined) usage.cache_write_tokens = event.cacheWriteTokens;
-  if (event.costUsd !== undefined) usage.cost_usd = event.costUsd;
-  return usage;
 }
 
 function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined): Outcome {
@@ -271,7 +261,7 @@ class EventSink {
         return;
       case 'usage':
         this.sawUsage = true;
-        for (const [key, value] of Object.entries(toTokenUsage(event)) as Array<[string, number]>) this.usage[key] = (this.usage[key] ?? 0) + value;
+        for (const [key, value] of Object.entries(usageToRecord(event)) as Array<[string, number]>) this.usage[key] = (this.usage[key] ?? 0) + value;
         return;
       case 'result':
         this.result = event;
