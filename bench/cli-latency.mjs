@@ -15,7 +15,7 @@ const wgBin = join(root, 'bin', 'wg.js');
 const args = process.argv.slice(2);
 const repsFlag = args.indexOf('--reps');
 const reps = repsFlag >= 0 ? Number(args[repsFlag + 1]) : undefined;
-const sizes = args.filter((arg, i) => /^\d+$/.test(arg) && i !== repsFlag + 1).map(Number);
+const sizes = args.filter((arg, i) => /^\d+$/.test(arg) && !(repsFlag >= 0 && i === repsFlag + 1)).map(Number);
 const SIZES = sizes.length > 0 ? sizes : [1_000, 10_000, 100_000];
 
 const env = { ...process.env, NO_COLOR: '1', WG_ACTOR: 'bench', WG_TASK_ID: '', WG_TOKEN: '' };
