@@ -11,6 +11,7 @@ import { graphBytes, parseGraph, renderGraph, type ParsedGraph, type RecordValid
 import { acquireLock, type LockOptions } from './lock.js';
 import type { GraphStore } from './store.js';
 import { DerivedCache } from './derived-cache.js';
+import { contentDigest, identityOf, MISSING, type FileIdentity } from './file-identity.js';
 import { ValidationCache } from './validation-cache.js';
 
 export const GRAPH_FILE = 'graph.jsonl';
@@ -22,12 +23,23 @@ async function loadValidator(): Promise<RecordValidator> {
   return recordProblem;
 }
 
+/** What this process last read or wrote, with the identity the file had. Never mutated. */
+interface Known {
+  identity: FileIdentity;
+  parsed: ParsedGraph;
+  digest(): string;
+}
+
+function memo(compute: () => string): () => string {
+  let value: string | undefined;
+  return () => (value ??= compute());
+}
+
 export class FileGraphStore implements GraphStore {
   readonly graphPath: string;
   readonly lockPath: string;
   private readonly cache: ValidationCache;
-  /** The last content this process read or wrote, with the file identity it had. Never mutated. */
-  private known: { identity: string; parsed: ParsedGraph } | undefined;
+  private known: Known | undefined;
 
   constructor(
     readonly dir: string,
@@ -36,20 +48,6 @@ export class FileGraphStore implements GraphStore {
     this.graphPath = join(dir, GRAPH_FILE);
     this.lockPath = join(dir, LOCK_FILE);
     this.cache = new ValidationCache(dir);
-  }
-
-  /**
-   * The file's identity: an atomic rewrite (by wg or upstream) makes a new inode, an
-   * edit in place a new mtime. Unchanged identity means unchanged content.
-   */
-  private fileIdentity(): string {
-    try {
-      const stat = statSync(this.graphPath, { bigint: true });
-      return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw error;
-    }
   }
 
   private readText(): string {
@@ -64,16 +62,17 @@ export class FileGraphStore implements GraphStore {
   /** Every line, valid or not, with the problems found (for `wg check`, which passes `revalidate`). */
   async parse(options: { revalidate?: boolean } = {}): Promise<ParsedGraph> {
     // A long-lived process (the runner) reads the file again only when it changed.
-    const identity = this.fileIdentity();
-    if (!options.revalidate && this.known?.identity === identity) return this.known.parsed;
+    const identity = identityOf(this.graphPath);
+    if (!options.revalidate && this.known?.identity.key === identity.key) return this.known.parsed;
     const text = this.readText();
-    // Replaced while we read it: the text is not the file `identity` names, so trust nothing.
-    const stable = identity === this.fileIdentity();
-    const trusted = stable && !options.revalidate && this.cache.isValidated(identity);
+    // Replaced while we read it (or created and removed again): the text is not the file `identity` names, so trust nothing.
+    const stable = identity.key === identityOf(this.graphPath).key && (identity !== MISSING || text === '');
+    const digest = memo(() => contentDigest(text));
+    const trusted = stable && !options.revalidate && this.cache.isValidated(identity, digest);
     const parsed = parseGraph(text, trusted ? undefined : await loadValidator(), GRAPH_FILE);
     if (parsed.problems.length === 0 && stable) {
-      if (!trusted) this.cache.remember(identity);
-      this.known = { identity, parsed };
+      if (!trusted) this.cache.remember(identity, digest());
+      this.known = { identity, parsed, digest };
     }
     return parsed;
   }
@@ -93,13 +92,13 @@ export class FileGraphStore implements GraphStore {
    * must depend on the graph alone and return plain JSON. A broken file still throws.
    */
   async derived<T>(name: string, compute: (graph: Graph) => T): Promise<T> {
-    const identity = this.fileIdentity();
+    const identity = identityOf(this.graphPath);
     const cache = new DerivedCache(this.dir);
-    const cached = cache.read(name, identity);
+    const cached = cache.read(name, identity, () => contentDigest(this.readText()));
     if (cached !== undefined) return cached as T;
     const value = compute(await this.load());
     // Only if what we parsed is the file we looked at first (else the entry would lie).
-    if (this.known?.identity === identity) cache.write(name, identity, value);
+    if (this.known?.identity.key === identity.key) cache.write(name, identity, this.known.digest(), value);
     return value;
   }
 
@@ -126,11 +125,18 @@ export class FileGraphStore implements GraphStore {
    */
   private async write(draft: Graph, rendered: { lines: SourceLine[] }): Promise<void> {
     const { default: writeFileAtomic } = await import('write-file-atomic');
+    const bytes = graphBytes(rendered.lines);
+    let written: bigint | undefined;
     // The async form leaves the main thread free (fsync runs in the thread pool) while the lock is held.
-    await writeFileAtomic(this.graphPath, graphBytes(rendered.lines), { fsync: true });
-    // Under the lock no other wg process can have replaced it since the rename.
-    const identity = this.fileIdentity();
-    this.cache.remember(identity);
-    this.known = { identity, parsed: { graph: draft, lines: rendered.lines, problems: [] } };
+    await writeFileAtomic(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) });
+    const identity = identityOf(this.graphPath);
+    // The lock binds only wg: an editor may have replaced the file since our rename, and that file is not ours to vouch for.
+    if (identity.ino !== written) {
+      this.known = undefined;
+      return;
+    }
+    const digest = contentDigest(bytes);
+    this.cache.remember(identity, digest);
+    this.known = { identity, parsed: { graph: draft, lines: rendered.lines, problems: [] }, digest: () => digest };
   }
 }

@@ -1,15 +1,16 @@
 /**
- * Remembers which graph.jsonl passed validation, by the file's identity (inode, size,
- * mtime, ctime), so a read of a file wg itself wrote or already checked can skip zod
- * (~60 ms to load it) and hashing the whole file (~15 ms at 10k tasks). An atomic
- * rewrite by anyone makes a new inode and an edit in place a new mtime, so either
- * brings full validation back. Losing or corrupting this file only costs time.
+ * Remembers which graph.jsonl passed validation, so a read of a file wg itself wrote or
+ * already checked skips zod (~60 ms to load it). The stamp names the file by identity
+ * and digest: a file that has not changed since well before the stamp is trusted on
+ * identity alone; a younger one only if its content hashes to the stamped digest (see
+ * file-identity.ts). Losing or corrupting the stamp only costs time.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { settledBefore, type FileIdentity } from './file-identity.js';
 
 /** Bump when the schema accepts less than before, so old verdicts are not trusted. */
-const SCHEMA_VERSION = '3';
+const SCHEMA_VERSION = '4';
 
 export class ValidationCache {
   private readonly path: string;
@@ -18,16 +19,17 @@ export class ValidationCache {
     this.path = join(dir, 'cache', 'validated');
   }
 
-  private stamp(identity: string): string {
-    return `${SCHEMA_VERSION} ${identity}`;
-  }
-
-  isValidated(identity: string): boolean {
+  /** `digest` (of the content read under `identity`) is asked for only when the file is young. */
+  isValidated(identity: FileIdentity, digest: () => string): boolean {
+    let fields: string[];
     try {
-      return readFileSync(this.path, 'utf8') === this.stamp(identity);
+      fields = readFileSync(this.path, 'utf8').split(' ');
     } catch {
       return false;
     }
+    const [version, key, recordedAt, stamped] = fields;
+    if (fields.length !== 4 || version !== SCHEMA_VERSION || key !== identity.key) return false;
+    return settledBefore(identity, Number(recordedAt)) || stamped === digest();
   }
 
   /**
@@ -35,10 +37,10 @@ export class ValidationCache {
    * runner transaction is what costs most on a busy ext4. A reader that catches the
    * file half-written sees a stamp that does not match and simply validates.
    */
-  remember(identity: string): void {
+  remember(identity: FileIdentity, digest: string): void {
     try {
       mkdirSync(join(this.path, '..'), { recursive: true });
-      writeFileSync(this.path, this.stamp(identity));
+      writeFileSync(this.path, [SCHEMA_VERSION, identity.key, Date.now(), digest].join(' '));
     } catch {
       // A read-only folder just means every read validates.
     }

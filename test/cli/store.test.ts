@@ -53,7 +53,8 @@ describe('a graph wg already validated', () => {
     // Forge the stamp so the cache vouches for the broken file: reads trust it, check must not.
     const stat = statSync(project.graphPath, { bigint: true });
     const stamp = join(project.graphPath, '..', 'cache', 'validated');
-    writeFileSync(stamp, readFileSync(stamp, 'utf8').replace(/ .*/, ` ${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`));
+    const [version] = readFileSync(stamp, 'utf8').split(' ');
+    writeFileSync(stamp, `${version} ${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs} ${Date.now() + 60_000} not-a-digest`);
     expect(await project.ok(['ready'])).toContain('No task is ready');
     const result = await project.wg(['check']);
     expect(result.exitCode).toBe(1);

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DerivedCache } from '../../src/store/derived-cache.js';
+import { contentDigest, identityOf, type FileIdentity } from '../../src/store/file-identity.js';
+import { ValidationCache } from '../../src/store/validation-cache.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wg-caches-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A file as its identity describes it, changed `ageMs` ago. */
+const fileChanged = (ageMs: number, key = '7:100:1:1'): FileIdentity => ({ key, ino: 7n, changedAtMs: Date.now() - ageMs });
+
+describe('the validation stamp', () => {
+  it('trusts a file that changed long before the stamp on identity alone', () => {
+    const cache = new ValidationCache(dir);
+    const old = fileChanged(60_000);
+    cache.remember(old, contentDigest('content'));
+    expect(cache.isValidated(old, () => contentDigest('other content, same identity'))).toBe(true);
+    expect(cache.isValidated({ ...old, key: '8:100:1:1' }, () => contentDigest('content'))).toBe(false);
+  });
+
+  it('checks the digest of a file young enough that a second write could share its timestamps', () => {
+    const cache = new ValidationCache(dir);
+    const young = fileChanged(0);
+    cache.remember(young, contentDigest('content'));
+    expect(cache.isValidated(young, () => contentDigest('content'))).toBe(true);
+    // Same inode, size and timestamps, other bytes: what a same-tick edit in place looks like.
+    expect(cache.isValidated(young, () => contentDigest('CONTENT'))).toBe(false);
+  });
+
+  it('treats a torn or foreign stamp as no stamp', () => {
+    const cache = new ValidationCache(dir);
+    const old = fileChanged(60_000);
+    cache.remember(old, contentDigest('content'));
+    writeFileSync(join(dir, 'cache', 'validated'), '4 7:100:1:1');
+    expect(cache.isValidated(old, () => contentDigest('content'))).toBe(false);
+  });
+});
+
+describe('the derived cache', () => {
+  it('answers for the same file only, checking a young file by digest', () => {
+    const cache = new DerivedCache(dir);
+    const young = fileChanged(0);
+    cache.write('ready', young, contentDigest('graph'), ['a', 'b']);
+    expect(cache.read('ready', young, () => contentDigest('graph'))).toEqual(['a', 'b']);
+    expect(cache.read('ready', young, () => contentDigest('graph, edited in the same tick'))).toBeUndefined();
+    expect(cache.read('ready', { ...young, key: 'other' }, () => contentDigest('graph'))).toBeUndefined();
+    expect(cache.read('other-name', young, () => contentDigest('graph'))).toBeUndefined();
+  });
+});
+
+describe('identityOf', () => {
+  it('changes when a file is edited in place or replaced, and names a missing file', () => {
+    const path = join(dir, 'graph.jsonl');
+    expect(identityOf(path).key).toBe('missing');
+    writeFileSync(path, 'one');
+    const first = identityOf(path);
+    writeFileSync(path, 'three');
+    expect(identityOf(path).key).not.toBe(first.key);
+    expect(identityOf(path).changedAtMs).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
