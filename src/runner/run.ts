@@ -4,7 +4,7 @@
  * slot, and runs it through a p-queue; every finished job triggers a new plan.
  */
 import PQueue from 'p-queue';
-import { AlreadyClaimedError, NotReadyError, StaleAttemptError } from '../errors.js';
+import { AlreadyClaimedError, NotReadyError, StaleAttemptError, TransitionError } from '../errors.js';
 import { dependencyIndex, eachReadyTask, frozenIndex, readiness, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
 import { getTask } from '../graph/model.js';
@@ -246,7 +246,11 @@ export class Runner {
         }
         token = newToken();
         const reclaimed = await this.claimStep(id, actor, token, true);
-        if (reclaimed === undefined) return;
+        if (reclaimed === undefined) {
+          // Someone changed the task during the backoff: give back the steps reserved after it.
+          await this.release(steps, actor);
+          return;
+        }
         attempt = reclaimed;
       }
     }
@@ -289,7 +293,8 @@ export class Runner {
         return claimTask(graph, id, by, { tokenHash: hashToken(token), process: this.process }).claim!.attempt;
       });
     } catch (error) {
-      if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError) return undefined;
+      // Taken, reopened, abandoned or changed by someone else meanwhile: this job stops here.
+      if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError || error instanceof TransitionError) return undefined;
       throw error;
     }
   }
