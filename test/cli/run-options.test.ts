@@ -87,6 +87,23 @@ describe('wg run options', () => {
     expect(readFileSync(join(project.dir, 'edit-prompt.md'), 'utf8')).toContain('DRAFT-BODY');
   });
 
+  it('gives back the reserved steps when a task is abandoned during its retry backoff', async () => {
+    // The backoff only has to outlast one `wg abandon` (a few hundred ms); the margin is for a loaded machine.
+    project = await fakeProject('retry_backoff = "6s"\ngrace = "300ms"');
+    await project.ok(['add', 'Draft', '--id', 'draft', '--deliverable', 'draft.md', '--prompt', script([{ exit: 1 }])]);
+    await project.ok(['add', 'Edit', '--id', 'edit', '--blocked-by', 'draft', '--input', 'draft.md', '--prompt', script([])]);
+    const run = project.wg(['run', 'draft', '--trajectory', '--max-steps', '2']);
+    const status = (id: string) => project.graphText().split('\n').find((line) => line.includes(`"id":"${id}"`)) ?? '';
+    await waitFor(() => status('draft').includes('"status":"failed"'), 'draft to fail its first attempt');
+    expect(status('edit')).toContain('"trajectory":"draft"');
+    await project.ok(['abandon', 'draft', '--reason', 'not needed after all']);
+    const result = await run;
+    expect(result.stdout + result.stderr).not.toContain('runner error');
+    expect((await show('draft')).status).toBe('abandoned');
+    // Released, edit is ready (an abandoned blocker lets its dependents proceed), so the run does it.
+    expect((await show('edit')).status).toBe('done');
+  });
+
   it('prints one plain line per event in a pipe, with no colour codes', async () => {
     project = await fakeProject();
     await project.ok(['add', 'Hello', '--id', 'hello', '--exec', 'echo hello-from-agent']);
