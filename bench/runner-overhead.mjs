@@ -31,39 +31,45 @@ const timeBoxMs = args.includes('--full') ? undefined : Number(flag('--time-box'
 /** Set when a wg run was time-boxed: tasks done, and the time they took. */
 const boxed = new Map();
 
+/**
+ * Run folders are deleted only after the last measurement. On ext4 without a journal
+ * (these machines) every new inode is placed by scanning past inodes deleted in the
+ * last ~35 s, so deleting one run's 5,000 files right before the next run would slow
+ * that run by what the benchmark itself did, not by anything wg does.
+ */
+const leftovers = [];
+const scratchDir = (prefix) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  leftovers.push(dir);
+  return dir;
+};
+process.on('exit', () => leftovers.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function runWg(dag) {
-  const dir = mkdtempSync(join(tmpdir(), 'wg-bench-run-'));
+  const dir = scratchDir('wg-bench-run-');
   const box = dag.length >= 10_000 ? timeBoxMs : undefined;
-  try {
-    writeWgProject(dir, dag);
-    const argv = [WG_BIN, 'run', '--parallel', String(parallel), '--max-steps', '1'];
-    if (box === undefined) {
-      const { ms } = timed(process.execPath, argv, { cwd: dir, env: wgEnv() });
-      const counts = statusCounts(join(dir, '.workgraph', 'graph.jsonl'));
-      if (counts.done !== dag.length) throw new Error(`wg run left ${JSON.stringify(counts)}`);
-      return ms;
-    }
-    const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, argv, { cwd: dir, env: wgEnv(), stdio: 'ignore', timeout: box, killSignal: 'SIGTERM' });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const done = statusCounts(join(dir, '.workgraph', 'graph.jsonl')).done ?? 0;
-    if (done === 0) throw new Error(`time-boxed wg run finished no task (exit ${result.status ?? result.signal})`);
-    boxed.set(dag.length, { done, ms: Math.round(ms) });
-    // Stopped early: the total a whole run would take at the rate observed.
-    return done === dag.length ? ms : (ms / done) * dag.length;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  writeWgProject(dir, dag);
+  const argv = [WG_BIN, 'run', '--parallel', String(parallel), '--max-steps', '1'];
+  if (box === undefined) {
+    const { ms } = timed(process.execPath, argv, { cwd: dir, env: wgEnv() });
+    const counts = statusCounts(join(dir, '.workgraph', 'graph.jsonl'));
+    if (counts.done !== dag.length) throw new Error(`wg run left ${JSON.stringify(counts)}`);
+    return ms;
   }
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, argv, { cwd: dir, env: wgEnv(), stdio: 'ignore', timeout: box, killSignal: 'SIGTERM' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const done = statusCounts(join(dir, '.workgraph', 'graph.jsonl')).done ?? 0;
+  if (done === 0) throw new Error(`time-boxed wg run finished no task (exit ${result.status ?? result.signal})`);
+  boxed.set(dag.length, { done, ms: Math.round(ms) });
+  // Stopped early: the total a whole run would take at the rate observed.
+  return done === dag.length ? ms : (ms / done) * dag.length;
 }
 
 /** The floor plus the run files wg must keep per attempt (see floor-runner.mjs --io). */
 function runFloorWithFiles(dagFile) {
-  const dir = mkdtempSync(join(tmpdir(), 'wg-bench-floor-io-'));
-  try {
-    return timed(process.execPath, [join(ROOT, 'bench', 'floor-runner.mjs'), dagFile, String(parallel), '--io', dir]).ms;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = scratchDir('wg-bench-floor-io-');
+  return timed(process.execPath, [join(ROOT, 'bench', 'floor-runner.mjs'), dagFile, String(parallel), '--io', dir]).ms;
 }
 
 const results = { date: new Date().toISOString(), node: process.version, parallel, load_before: load(), sizes: [] };
