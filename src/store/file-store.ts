@@ -11,7 +11,7 @@ import { graphBytes, parseGraph, renderGraph, type ParsedGraph, type RecordValid
 import { acquireLock, type LockOptions } from './lock.js';
 import type { GraphStore } from './store.js';
 import { DerivedCache } from './derived-cache.js';
-import { contentDigest, identityOf, MISSING, type FileIdentity } from './file-identity.js';
+import { contentDigest, contentDigestOffThread, identityOf, MISSING, type FileIdentity } from './file-identity.js';
 import { ValidationCache } from './validation-cache.js';
 
 export const GRAPH_FILE = 'graph.jsonl';
@@ -127,15 +127,17 @@ export class FileGraphStore implements GraphStore {
     const { default: writeFileAtomic } = await import('write-file-atomic');
     const bytes = graphBytes(rendered.lines);
     let written: bigint | undefined;
-    // The async form leaves the main thread free (fsync runs in the thread pool) while the lock is held.
-    await writeFileAtomic(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) });
+    // Both in the thread pool, leaving the main thread free while the lock is held.
+    const [digest] = await Promise.all([
+      contentDigestOffThread(bytes),
+      writeFileAtomic(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) }),
+    ]);
     const identity = identityOf(this.graphPath);
     // The lock binds only wg: an editor may have replaced the file since our rename, and that file is not ours to vouch for.
     if (identity.ino !== written) {
       this.known = undefined;
       return;
     }
-    const digest = contentDigest(bytes);
     this.cache.remember(identity, digest);
     this.known = { identity, parsed: { graph: draft, lines: rendered.lines, problems: [] }, digest: () => digest };
   }

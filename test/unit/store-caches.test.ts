@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DerivedCache } from '../../src/store/derived-cache.js';
-import { contentDigest, identityOf, type FileIdentity } from '../../src/store/file-identity.js';
+import { contentDigest, contentDigestOffThread, identityOf, type FileIdentity } from '../../src/store/file-identity.js';
 import { ValidationCache } from '../../src/store/validation-cache.js';
 
 let dir: string;
@@ -63,5 +63,12 @@ describe('identityOf', () => {
     writeFileSync(path, 'three');
     expect(identityOf(path).key).not.toBe(first.key);
     expect(identityOf(path).changedAtMs).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('contentDigest', () => {
+  it('is the same in the thread pool as on the main thread, for text and bytes alike', async () => {
+    const text = '{"kind":"task","id":"é","title":"✓"}\n';
+    expect(await contentDigestOffThread(Buffer.from(text))).toBe(contentDigest(text));
   });
 });
