@@ -39,7 +39,11 @@ export class DerivedCache {
       return undefined;
     }
     if (entry.identity !== identity.key || entry.wg !== packageVersion()) return undefined;
-    return settledBefore(identity, entry.recordedAt) || entry.digest === digest() ? entry.value : undefined;
+    if (settledBefore(identity, entry.recordedAt)) return entry.value;
+    if (entry.digest !== digest()) return undefined;
+    // Confirmed by content; once the file has settled, record that so later reads need no digest.
+    if (settledBefore(identity, Date.now())) this.write(name, identity, entry.digest, entry.value);
+    return entry.value;
   }
 
   write(name: string, identity: FileIdentity, digest: string, value: unknown): void {

@@ -29,7 +29,11 @@ export class ValidationCache {
     }
     const [version, key, recordedAt, stamped] = fields;
     if (fields.length !== 4 || version !== SCHEMA_VERSION || key !== identity.key) return false;
-    return settledBefore(identity, Number(recordedAt)) || stamped === digest();
+    if (settledBefore(identity, Number(recordedAt))) return true;
+    if (stamped !== digest()) return false;
+    // Confirmed by content; once the file has settled, record that so later reads need no digest.
+    if (settledBefore(identity, Date.now())) this.remember(identity, stamped);
+    return true;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,6 +33,21 @@ describe('the validation stamp', () => {
     expect(cache.isValidated(young, () => contentDigest('CONTENT'))).toBe(false);
   });
 
+  it('once a young file has settled, re-stamps it so later reads need no digest', () => {
+    const cache = new ValidationCache(dir);
+    const file = fileChanged(60_000);
+    // Stamped right after the write, as wg does: the stamp alone cannot vouch for the file.
+    cache.remember(file, contentDigest('content'));
+    const stampPath = join(dir, 'cache', 'validated');
+    const fields = readFileSync(stampPath, 'utf8').split(' ');
+    fields[2] = String(file.changedAtMs + 10);
+    writeFileSync(stampPath, fields.join(' '));
+    expect(cache.isValidated(file, () => contentDigest('edited in the same tick'))).toBe(false);
+    expect(cache.isValidated(file, () => contentDigest('content'))).toBe(true);
+    // Confirmed by content a minute after the change: re-stamped, so identity alone is enough now.
+    expect(cache.isValidated(file, () => 'never asked')).toBe(true);
+  });
+
   it('treats a torn or foreign stamp as no stamp', () => {
     const cache = new ValidationCache(dir);
     const old = fileChanged(60_000);
@@ -51,6 +66,18 @@ describe('the derived cache', () => {
     expect(cache.read('ready', young, () => contentDigest('graph, edited in the same tick'))).toBeUndefined();
     expect(cache.read('ready', { ...young, key: 'other' }, () => contentDigest('graph'))).toBeUndefined();
     expect(cache.read('other-name', young, () => contentDigest('graph'))).toBeUndefined();
+  });
+});
+
+describe('the derived cache, later', () => {
+  it('records that a young file it confirmed by digest has settled', () => {
+    const cache = new DerivedCache(dir);
+    const file = fileChanged(60_000);
+    cache.write('ready', file, contentDigest('graph'), ['a']);
+    const entryPath = join(dir, 'cache', 'ready.json');
+    writeFileSync(entryPath, JSON.stringify({ ...JSON.parse(readFileSync(entryPath, 'utf8')), recordedAt: file.changedAtMs + 10 }));
+    expect(cache.read('ready', file, () => contentDigest('graph'))).toEqual(['a']);
+    expect(cache.read('ready', file, () => 'never asked')).toEqual(['a']);
   });
 });
 
