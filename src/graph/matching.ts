@@ -161,10 +161,13 @@ export function nextTaskFor(graph: Graph, actor: Actor, now: Date): NextTask {
 
 /**
  * Steps of a trajectory the actor reserved that can start now: `wg claim` lets the
- * reserving actor take them, so `wg next` offers them to that actor (and to no one else).
+ * reserving actor take them, so `wg next` offers them to that actor (and to no one else),
+ * but only while it holds no task in progress: then something (a runner, or the agent
+ * itself) is walking the trajectory, and will claim the next step as it gets there.
  */
 function ownReservedSteps(graph: Graph, index: DependencyIndex, actorId: string, now: Date): Task[] {
   const steps: Task[] = [];
+  for (const task of graph.tasks.values()) if (task.status === 'in-progress' && task.claim?.actor === actorId) return steps;
   for (const task of graph.tasks.values()) {
     if (task.status !== 'open' || task.claim?.trajectory === undefined || task.claim.actor !== actorId) continue;
     if (readiness(graph, index, { ...task, claim: undefined }, now).ready) steps.push(task);

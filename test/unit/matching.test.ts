@@ -156,6 +156,10 @@ describe('nextTaskFor', () => {
     expect(next.candidates.map((candidate) => candidate.task.id)).toEqual(['build']);
     expect(next.suggestion?.reasons[0]).toBe('reserved for agent by trajectory design');
     expect(nextTaskFor(graph, { ...agent, id: 'other' }, NOW).candidates.map((candidate) => candidate.task.id)).toEqual(['theirs']);
+    // While the actor holds a step (a runner walking the trajectory for it), the next step is not offered.
+    graph.tasks.set('design', { ...task(graph, 'design'), status: 'in-progress', claim: { attempt: 1, actor: 'agent', token_hash: 'sha256:x', since: '2030-01-01T00:00:00Z' } });
+    graph.tasks.set('build', { ...task(graph, 'build'), blocked_by: [] });
+    expect(nextTaskFor(graph, agent, NOW).candidates.map((candidate) => candidate.task.id)).toEqual([]);
   });
 
   it('says why nothing fits: how many are ready and which skills the actor lacks', () => {
