@@ -4,16 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findClaude, findCodex } from '../support/agents.js';
+import type { BackendReport } from '../../src/backends/probe.js';
 import { tempProject, type Project } from '../support/wg.js';
 
-interface Report {
-  name: string;
-  type: string;
-  program: string | null;
-  source: string | null;
-  version: string | null;
-  missing: string[];
-}
 
 const claude = await findClaude();
 const codex = await findCodex();
@@ -31,7 +24,7 @@ describe('wg backends', () => {
     home = mkdtempSync(join(tmpdir(), 'wg-backends-home-'));
     writeFileSync(join(project.dir, '.workgraph', 'config.toml'), '[backends.reviewer]\ntype = "claude"\n\n[backends.lister]\ntype = "command"\nargv = ["ls", "{prompt_file}"]\n');
     const env = { HOME: home, ANTHROPIC_API_KEY: undefined, OPENAI_API_KEY: undefined, CODEX_HOME: undefined, CLAUDE_CONFIG_DIR: undefined, ANTHROPIC_AUTH_TOKEN: undefined, CLAUDE_CODE_OAUTH_TOKEN: undefined, CODEX_API_KEY: undefined };
-    const reports = await project.json<Report[]>(['backends'], { env });
+    const reports = await project.json<BackendReport[]>(['backends'], { env });
     const byName = new Map(reports.map((report) => [report.name, report]));
     expect([...byName.keys()]).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic', 'reviewer', 'lister']);
     expect(byName.get('shell')!.missing).toEqual([]);
@@ -45,7 +38,7 @@ describe('wg backends', () => {
     }
     if (!codex.skipReason) expect(byName.get('codex')).toMatchObject({ version: codex.version, missing: ['an API key (OPENAI_API_KEY) or a login (codex login)'] });
 
-    const ready = await project.json<Report[]>(['backends'], { env: { ...env, ANTHROPIC_API_KEY: 'sk-x', OPENAI_API_KEY: 'sk-y' } });
+    const ready = await project.json<BackendReport[]>(['backends'], { env: { ...env, ANTHROPIC_API_KEY: 'sk-x', OPENAI_API_KEY: 'sk-y' } });
     expect(ready.find((report) => report.name === 'anthropic')!.missing).toEqual([]);
     if (!claude.skipReason) expect(ready.find((report) => report.name === 'claude')!.missing).toEqual([]);
     if (!codex.skipReason) expect(ready.find((report) => report.name === 'codex')!.missing).toEqual([]);
@@ -59,7 +52,7 @@ describe('wg backends', () => {
     const { runWg } = await import('../support/wg.js');
     const result = await runWg(['backends', '--json'], { cwd: home, env: { HOME: home } });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect((JSON.parse(result.stdout) as Report[]).map((report) => report.name)).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic']);
+    expect((JSON.parse(result.stdout) as BackendReport[]).map((report) => report.name)).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic']);
     expect((await runWg(['backends', '--help'])).stdout).toContain('Examples:\n  wg backends');
   });
 });

@@ -3,22 +3,13 @@
  * Hidden from `wg --help`: people choose the backend, not this command.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import type { AnthropicAgentOptions } from '../../agent/anthropic-main.js';
 import { AGENT_TOOL_NAMES, type AgentToolName } from '../../agent/tool-names.js';
 import { examples } from '../help.js';
 import { parseCount, parseDurationFlag } from '../task-flags.js';
 
-interface Flags {
-  promptFile: string;
-  workdir: string;
-  model: string;
-  tools: AgentToolName[];
-  maxTurns: number;
-  maxTokens: number;
-  tokenBudget?: number;
-  bashTimeout: number;
-  baseUrl?: string;
-  maxRetries: number;
-}
+/** The agent's options as commander names the flags (it camel-cases `--bash-timeout` and `--base-url`). */
+type Flags = Omit<AnthropicAgentOptions, 'bashTimeoutMs' | 'baseURL'> & { bashTimeout: number; baseUrl?: string };
 
 function toolList(value: string): AgentToolName[] {
   const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -43,18 +34,8 @@ export function register(program: Command): void {
     .option('--max-retries <n>', 'retries of a request that failed with 429, 5xx or a connection error', parseCount, 4)
     .action(async (flags: Flags) => {
       const { runAnthropicAgent } = await import('../../agent/anthropic-main.js');
-      process.exitCode = await runAnthropicAgent({
-        promptFile: flags.promptFile,
-        workdir: flags.workdir,
-        model: flags.model,
-        tools: flags.tools,
-        maxTurns: flags.maxTurns,
-        maxTokens: flags.maxTokens,
-        tokenBudget: flags.tokenBudget,
-        bashTimeoutMs: flags.bashTimeout,
-        baseURL: flags.baseUrl,
-        maxRetries: flags.maxRetries,
-      });
+      const { bashTimeout, baseUrl, ...options } = flags;
+      process.exitCode = await runAnthropicAgent({ ...options, bashTimeoutMs: bashTimeout, baseURL: baseUrl });
     });
   program.addCommand(command, { hidden: true });
   examples(command, 'ANTHROPIC_API_KEY=... wg agent-anthropic --prompt-file prompt.md --model claude-sonnet-5-5 --workdir . --tools read_file,write_file');
