@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consumersOf, taskContext } from '../../src/graph/context.js';
-import { emptyGraph, type Graph } from '../../src/graph/model.js';
-import type { Task } from '../../src/graph/schema.js';
+import { graphOf } from '../support/graph.js';
 
-function graphOf(tasks: Array<Partial<Task> & { id: string }>): Graph {
-  const graph = emptyGraph();
-  for (const task of tasks) graph.tasks.set(task.id, { title: task.id.toUpperCase(), status: 'open', ...task });
-  return graph;
-}
 
 const log = (...messages: string[]) => messages.map((message) => ({ timestamp: '2030-01-01T00:00:00Z', actor: 'a', message }));
 

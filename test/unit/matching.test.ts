@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { estimatePrompt, estimatePromptTokens, FILE_ALLOWANCE_TOKENS, PROMPT_OVERHEAD_TOKENS } from '../../src/graph/estimate.js';
 import { nextTaskFor, rankActors, scoreActor } from '../../src/graph/matching.js';
-import { emptyGraph, type Graph } from '../../src/graph/model.js';
-import type { Actor, Task } from '../../src/graph/schema.js';
+import type { Graph } from '../../src/graph/model.js';
+import type { Actor } from '../../src/graph/schema.js';
+import { graphOf } from '../support/graph.js';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
 
-function graphOf(tasks: Array<Partial<Task> & { id: string }>, actors: Actor[] = []): Graph {
-  const graph = emptyGraph();
-  for (const task of tasks) graph.tasks.set(task.id, { title: task.id, status: 'open', ...task });
-  for (const actor of actors) graph.actors.set(actor.id, actor);
-  return graph;
-}
 
 const task = (graph: Graph, id: string) => graph.tasks.get(id)!;
 
@@ -91,12 +86,14 @@ describe('rankActors', () => {
   it('puts eligible actors first by score, ties by id, then the excluded ones', () => {
     const graph = graphOf(
       [{ id: 't', skills: ['rust'], prefers_skills: ['sql'] }],
-      [
-        { id: 'zed', capabilities: ['rust'], trust_level: 'verified' },
-        { id: 'nope', capabilities: ['go'] },
-        { id: 'best', capabilities: ['rust', 'sql'] },
-        { id: 'amy', capabilities: ['rust'], trust_level: 'verified' },
-      ],
+      {
+        actors: [
+          { id: 'zed', capabilities: ['rust'], trust_level: 'verified' },
+          { id: 'nope', capabilities: ['go'] },
+          { id: 'best', capabilities: ['rust', 'sql'] },
+          { id: 'amy', capabilities: ['rust'], trust_level: 'verified' },
+        ],
+      },
     );
     const ranked = rankActors(graph, task(graph, 't'));
     expect(ranked.map((entry) => [entry.actor.id, entry.match.eligible])).toEqual([

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutsideProjectError, TemplateError } from '../../src/errors.js';
-import { emptyGraph, type Graph } from '../../src/graph/model.js';
-import type { Task } from '../../src/graph/schema.js';
 import { preparePrompt } from '../../src/prompt/index.js';
 import { gatherPromptSources, MAX_READ_BYTES } from '../../src/prompt/sources.js';
 import { loadTemplate, PACKAGED_PROMPTS_DIR } from '../../src/prompt/templates.js';
+import { graphOf } from '../support/graph.js';
 
 let base: string;
 let root: string;
@@ -21,11 +20,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-function graphOf(tasks: Array<Partial<Task> & { id: string }>): Graph {
-  const graph = emptyGraph();
-  for (const task of tasks) graph.tasks.set(task.id, { title: task.id, status: 'open', ...task });
-  return graph;
-}
 
 const gather = (contextFiles: string[], artifacts: string[] = []) => {
   const graph = graphOf([

@@ -2,20 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError } from '../../src/errors.js';
 import { dependencyIndex, readiness } from '../../src/graph/deps.js';
 import { estimatePromptTokens } from '../../src/graph/estimate.js';
-import { emptyGraph, type Graph } from '../../src/graph/model.js';
-import type { Actor, Task } from '../../src/graph/schema.js';
+import type { Graph } from '../../src/graph/model.js';
+import type { Actor } from '../../src/graph/schema.js';
 import { claimTask, completeTask } from '../../src/graph/transitions.js';
 import { planTrajectory, trajectoryForActor } from '../../src/graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../../src/graph/trajectory-reserve.js';
+import { graphOf } from '../support/graph.js';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
 
-function graphOf(tasks: Array<Partial<Task> & { id: string }>, actors: Actor[] = []): Graph {
-  const graph = emptyGraph();
-  for (const task of tasks) graph.tasks.set(task.id, { title: task.id, status: 'open', ...task });
-  for (const actor of actors) graph.actors.set(actor.id, actor);
-  return graph;
-}
 
 const ids = (graph: Graph, start: string, options: Partial<Parameters<typeof planTrajectory>[2]> = {}) =>
   planTrajectory(graph, start, { now: NOW, ...options }).steps.map((step) => step.id);
