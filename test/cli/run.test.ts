@@ -71,11 +71,12 @@ describe('wg run', () => {
 
   it('kills the whole process tree on timeout: no grandchild survives', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Hang', '--id', 'hang', '--timeout', '1s', '--max-retries', '1', '--prompt', script([{ ignoreSigterm: true }, { grandchild: { pidFile: 'gc.pid', sleepMs: 600000, holdOutput: true } }, { print: 'working' }, { sleep: 600000 }])]);
+    // 3 s, not 1: a Node agent starting on a loaded CI machine must get to start its grandchild in time.
+    await project.ok(['add', 'Hang', '--id', 'hang', '--timeout', '3s', '--max-retries', '1', '--prompt', script([{ ignoreSigterm: true }, { grandchild: { pidFile: 'gc.pid', sleepMs: 600000, holdOutput: true } }, { print: 'working' }, { sleep: 600000 }])]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
     const shown = await show('hang');
-    expect(shown).toMatchObject({ status: 'failed', failure_reason: 'timed out after 1s' });
+    expect(shown).toMatchObject({ status: 'failed', failure_reason: 'timed out after 3s' });
     const grandchild = Number(read('gc.pid'));
     expect(grandchild).toBeGreaterThan(0);
     expect(alive(grandchild)).toBe(false);

@@ -1,34 +1,44 @@
 /**
- * 50 agents that time out, each with a grandchild that holds the output pipes open,
- * half of them ignoring SIGTERM: afterwards no process of theirs may be left. Checked
- * two ways: the pid each grandchild wrote, and a scan of /proc for any live process
- * whose environment carries this project's WG_DIR (every agent and everything it
- * started inherits it). run.test.ts covers one such agent.
+ * 50 agents that time out, each with a grandchild, a third of them holding the output
+ * pipes open, half of them ignoring SIGTERM: afterwards no process of theirs may be left.
+ * Checked two ways: the pid each grandchild wrote, and a scan of /proc for any live
+ * process whose environment carries this project's WG_DIR (every agent and everything
+ * it started inherits it). run.test.ts covers one such agent.
+ *
+ * The agents are `sh` commands (the shell backend), not the Node fake agent: `sh` starts
+ * in a millisecond, while 25 Node processes starting at once on a loaded 2-core CI
+ * machine can use up the whole 1 s timeout before they get to start their grandchild.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, fakeProject, script } from '../support/fake.js';
+import { alive } from '../support/fake.js';
 import { count, parseLines, processesOf } from '../support/fault.js';
-import type { Project } from '../support/wg.js';
+import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
 afterEach(() => project?.cleanup());
 
 const AGENTS = count(50, 150);
 
+/** An agent that starts a long-lived grandchild, writes its pid, then hangs. */
+function hangingAgent(i: number): string {
+  const ignoreSigterm = i % 2 === 0 ? "trap 'echo ignoring SIGTERM >&2' TERM; " : '';
+  // A grandchild without redirections inherits the agent's stdout and stderr pipes.
+  const holdOutput = i % 3 === 0 ? '' : ' >/dev/null 2>&1';
+  return `${ignoreSigterm}sleep 600${holdOutput} & echo $! > gc-${i}.pid; echo working; sleep 600; sleep 600`;
+}
+
 describe('timed-out agents with grandchildren', () => {
   it(`${AGENTS} of them: every task fails as timed out and zero processes are left`, { timeout: 180_000 }, async () => {
-    project = await fakeProject('retry_backoff = "50ms"\ngrace = "200ms"\nmax_steps = 1\nparallel = 25');
-    const lines = Array.from({ length: AGENTS }, (_, i) => {
-      const steps = [
-        ...(i % 2 === 0 ? [{ ignoreSigterm: true }] : []),
-        { grandchild: { pidFile: `gc-${i}.pid`, sleepMs: 600_000, holdOutput: i % 3 === 0 } },
-        { print: 'working' },
-        { sleep: 600_000 },
-      ];
-      return JSON.stringify({ kind: 'task', id: `hang-${i}`, title: `Hang ${i}`, status: 'open', timeout: '1s', max_retries: 1, prompt: script(steps) });
-    });
+    project = await tempProject();
+    writeFileSync(
+      join(project.dir, '.workgraph', 'config.toml'),
+      '[defaults]\nbackend = "shell"\n\n[run]\nretry_backoff = "50ms"\ngrace = "200ms"\nmax_steps = 1\nparallel = 25\n',
+    );
+    const lines = Array.from({ length: AGENTS }, (_, i) =>
+      JSON.stringify({ kind: 'task', id: `hang-${i}`, title: `Hang ${i}`, status: 'open', timeout: '1s', max_retries: 1, exec: hangingAgent(i) }),
+    );
     project.writeGraph(`${lines.join('\n')}\n`);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
