@@ -5,14 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { prng } from './lib/prng.mjs';
 
 export function generateGraph(count, { doneFraction = 0.4, seed = 42 } = {}) {
   const random = prng(seed + count);

@@ -6,12 +6,12 @@
  * Usage: node claim-worker.mjs PROJECT_DIR ACTOR SEED [QUOTA]
  */
 import { spawnSync } from 'node:child_process';
+import { prng } from './prng.mjs';
 import { WG_BIN, wgEnv } from './stats.mjs';
 
 const [dir, actor, seedArg, quotaArg] = process.argv.slice(2);
 const quota = quotaArg ? Number(quotaArg) : Infinity;
-let seed = Number(seedArg) >>> 0;
-const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const random = prng(Number(seedArg));
 const env = wgEnv();
 let processes = 0;
 

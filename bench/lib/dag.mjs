@@ -7,14 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { prng } from './prng.mjs';
 
 /** [{ id, deps }] in a topological order. */
 export function layeredDag(count, { width = 50, seed = 7 } = {}) {

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageVersion } from '../version.js';
-import { settledBefore, type FileIdentity } from './file-identity.js';
+import { stampHolds, type FileIdentity } from './file-identity.js';
 
 interface Entry {
   wg: string;
@@ -38,12 +38,10 @@ export class DerivedCache {
     } catch {
       return undefined;
     }
-    if (entry.identity !== identity.key || entry.wg !== packageVersion()) return undefined;
-    if (settledBefore(identity, entry.recordedAt)) return entry.value;
-    if (entry.digest !== digest()) return undefined;
-    // Confirmed by content; once the file has settled, record that so later reads need no digest.
-    if (settledBefore(identity, Date.now())) this.write(name, identity, entry.digest, entry.value);
-    return entry.value;
+    if (entry.wg !== packageVersion()) return undefined;
+    const verdict = stampHolds({ key: entry.identity, recordedAt: entry.recordedAt, digest: entry.digest }, identity, digest);
+    if (verdict === 'record-again') this.write(name, identity, entry.digest, entry.value);
+    return verdict === 'stale' ? undefined : entry.value;
   }
 
   write(name: string, identity: FileIdentity, digest: string, value: unknown): void {

@@ -36,8 +36,28 @@ export function identityOf(path: string): FileIdentity {
  * Whether a verdict recorded at `recordedAtMs` about the file `identity` names can be
  * trusted on identity alone: any later write lands on a later timestamp.
  */
-export function settledBefore(identity: FileIdentity, recordedAtMs: number): boolean {
+function settledBefore(identity: FileIdentity, recordedAtMs: number): boolean {
   return recordedAtMs - identity.changedAtMs >= SETTLE_MS;
+}
+
+/** A verdict about one file, as a cache recorded it. */
+export interface Stamp {
+  key: string;
+  recordedAt: number;
+  digest: string;
+}
+
+/**
+ * Whether `stamp` holds for the file now at `identity`: 'stale' if not; 'holds' if so;
+ * 'record-again' if it holds only because the content still hashes to the stamped
+ * digest and the file has settled since, so that recording the stamp again now spares
+ * later readers the digest. `digest` is computed only when the file was young at the stamp.
+ */
+export function stampHolds(stamp: Stamp, identity: FileIdentity, digest: () => string): 'stale' | 'holds' | 'record-again' {
+  if (stamp.key !== identity.key) return 'stale';
+  if (settledBefore(identity, stamp.recordedAt)) return 'holds';
+  if (stamp.digest !== digest()) return 'stale';
+  return settledBefore(identity, Date.now()) ? 'record-again' : 'holds';
 }
 
 export function contentDigest(content: string | Buffer): string {

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { settledBefore, type FileIdentity } from './file-identity.js';
+import { stampHolds, type FileIdentity } from './file-identity.js';
 
 /** Bump when the schema accepts less than before, so old verdicts are not trusted. */
 const SCHEMA_VERSION = '4';
@@ -27,13 +27,11 @@ export class ValidationCache {
     } catch {
       return false;
     }
-    const [version, key, recordedAt, stamped] = fields;
-    if (fields.length !== 4 || version !== SCHEMA_VERSION || key !== identity.key) return false;
-    if (settledBefore(identity, Number(recordedAt))) return true;
-    if (stamped !== digest()) return false;
-    // Confirmed by content; once the file has settled, record that so later reads need no digest.
-    if (settledBefore(identity, Date.now())) this.remember(identity, stamped);
-    return true;
+    const [version, key = '', recordedAt, stamped = ''] = fields;
+    if (fields.length !== 4 || version !== SCHEMA_VERSION) return false;
+    const verdict = stampHolds({ key, recordedAt: Number(recordedAt), digest: stamped }, identity, digest);
+    if (verdict === 'record-again') this.remember(identity, stamped);
+    return verdict !== 'stale';
   }
 
   /**
