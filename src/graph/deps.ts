@@ -83,9 +83,12 @@ export function singleTaskIndex(graph: Graph, id: string): DependencyIndex {
   for (const other of graph.tasks.values()) if (other.blocks?.includes(id) && other.id !== id) blockers.add(other.id);
   blockers.delete(id);
   const list = [...blockers];
+  // Anything else asked of it needs the whole index after all: built once, on first use.
+  let whole: DependencyIndex | undefined;
+  const all = () => (whole ??= dependencyIndex(graph));
   return {
-    blockersOf: (asked) => (asked === id ? list : dependencyIndex(graph).blockersOf(asked)),
-    dependentsOf: (asked) => dependencyIndex(graph).dependentsOf(asked),
+    blockersOf: (asked) => (asked === id ? list : all().blockersOf(asked)),
+    dependentsOf: (asked) => all().dependentsOf(asked),
   };
 }
 
