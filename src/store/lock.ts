@@ -86,19 +86,23 @@ function isStale(text: string, path: string, staleAfterMs: number): boolean {
   return gone === 'unknown' ? ageMs(path) > staleAfterMs : gone;
 }
 
-/** Remove `path` only if it still holds `expected`, serialised with other breakers. */
-function breakStaleLock(path: string, expected: string, staleAfterMs: number): void {
+/**
+ * Remove `path` only if it still holds `expected`, serialised with other breakers.
+ * False when another breaker holds the guard: the caller waits before looking again.
+ */
+function breakStaleLock(path: string, expected: string, staleAfterMs: number): boolean {
   const guard = `${path}.break`;
   if (!tryCreate(guard, String(process.pid))) {
     // A breaker that died mid-break leaves its guard; it is only ever held for microseconds.
     if (ageMs(guard) > staleAfterMs) unlinkQuietly(guard);
-    return;
+    return false;
   }
   try {
     if (readText(path) === expected) unlinkQuietly(path);
   } finally {
     unlinkQuietly(guard);
   }
+  return true;
 }
 
 function unlinkQuietly(path: string): void {
@@ -119,10 +123,8 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   for (;;) {
     if (tryCreate(path, content)) return { release: () => releaseLock(path, content) };
     const current = readText(path);
-    if (current !== undefined && isStale(current, path, staleAfterMs)) {
-      breakStaleLock(path, current, staleAfterMs);
-      continue;
-    }
+    // Without the guard, looping at once would spin (synchronously) until its holder is done.
+    if (current !== undefined && isStale(current, path, staleAfterMs) && breakStaleLock(path, current, staleAfterMs)) continue;
     if (Date.now() > deadline) {
       const holder = current ? parseOwner(current) : undefined;
       const who = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.acquired_at})` : 'another process';

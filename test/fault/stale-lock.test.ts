@@ -2,15 +2,18 @@
  * Locks left behind by processes that died, in the forms leases.test.ts does not
  * cover (it kills a live holder): a pid that now belongs to another process, a lock
  * file killed before its owner was written, an owner on another host, and a
- * breaker's guard file left by a process killed mid-takeover. Each must be taken
+ * breaker's guard file left by a process killed mid-takeover (or still held by a
+ * live one, which must be waited for without spinning). Each must be taken
  * over by the next command within the stale timeout (10 s; 2 s for an unwritten
  * owner), and a lock that is not stale must not be.
  */
-import { utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempProject, type Project } from '../support/wg.js';
+import { waitFor } from '../support/fake.js';
+import { cleanEnv, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
 let lockPath: string;
@@ -24,6 +27,12 @@ const STALE_MS = 10_000;
 const owner = (fields: object) => JSON.stringify({ nonce: 'left-behind', acquired_at: new Date().toISOString(), ...fields });
 /** Back-date a file so it looks `ageMs` old. */
 const age = (path: string, ageMs: number) => utimesSync(path, new Date(Date.now() - ageMs), new Date(Date.now() - ageMs));
+
+/** CPU time (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 async function timedAdd(id: string): Promise<number> {
   const started = Date.now();
@@ -49,11 +58,13 @@ describe('a lock left by a killed process', () => {
 
   it('from another host, whose liveness cannot be checked: waited for until it is stale, then taken over', async () => {
     writeFileSync(lockPath, owner({ pid: 12345, host: 'some-other-host' }));
-    // 8.5 s old: the next command must wait the remaining ~1.5 s, not the full timeout, and not zero.
-    age(lockPath, STALE_MS - 1_500);
-    const waited = await timedAdd('other-host');
-    expect(waited).toBeGreaterThan(1_000);
-    expect(waited).toBeLessThan(STALE_MS);
+    // 6 s old: the next command must wait the remaining 4 s, not the full timeout, and not zero.
+    // Timed from the back-dating, so Node's start-up cannot pass for waiting.
+    const agedAt = Date.now();
+    age(lockPath, STALE_MS - 4_000);
+    await timedAdd('other-host');
+    expect(Date.now() - agedAt).toBeGreaterThanOrEqual(3_900);
+    expect(Date.now() - agedAt).toBeLessThan(STALE_MS);
   });
 
   it("with a takeover guard left by a breaker that was killed too: both are cleared", async () => {
@@ -61,11 +72,30 @@ describe('a lock left by a killed process', () => {
     writeFileSync(`${lockPath}.break`, '999999');
     age(`${lockPath}.break`, STALE_MS + 1_000);
     expect(await timedAdd('after-breaker')).toBeLessThan(STALE_MS / 2);
+    expect(existsSync(`${lockPath}.break`)).toBe(false);
+    expect(existsSync(lockPath)).toBe(false);
+  });
+
+  it('whose takeover guard is held by a live breaker: waited for without spinning, then taken over', async () => {
+    writeFileSync(lockPath, owner({ pid: 2 ** 22 + 7, host: hostname() }));
+    writeFileSync(`${lockPath}.break`, String(process.pid));
+    const writer = execa('node', [WG_BIN, 'add', 'After guard', '--id', 'after-guard'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    await waitFor(() => cpuMs(writer.pid!) > 0, 'the writer to start');
+    // A measuring window, not synchronisation: a waiter that loops without sleeping burns a whole core.
+    const before = cpuMs(writer.pid!);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // At most the rest of its start-up (~300 ms of CPU here), against ~2 s for a spinning waiter.
+    expect(cpuMs(writer.pid!) - before).toBeLessThan(800);
+    unlinkSync(`${lockPath}.break`);
+    const result = await writer;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(project.graphText()).toContain('"id":"after-guard"');
   });
 
   it('a fresh lock from another host is respected: the graph is not written while it is held', async () => {
     writeFileSync(lockPath, owner({ pid: 12345, host: 'some-other-host' }));
     // Stale in 3 s, so the test does not wait the whole 10 s.
+    const agedAt = Date.now();
     age(lockPath, STALE_MS - 3_000);
     const before = project.graphText();
     const writer = project.wg(['add', 'Must wait', '--id', 'must-wait']);
@@ -76,6 +106,8 @@ describe('a lock left by a killed process', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect((await writer).exitCode).toBe(0);
+    // Not written before the lock went stale, however late the writer started.
+    expect(Date.now() - agedAt).toBeGreaterThanOrEqual(2_900);
     expect(project.graphText()).toContain('"must-wait"');
   });
 });
