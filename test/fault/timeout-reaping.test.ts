@@ -12,9 +12,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive } from '../support/fake.js';
+import { execa } from 'execa';
+import { alive, waitFor } from '../support/fake.js';
 import { count, parseLines, processesOf } from '../support/fault.js';
-import { tempProject, type Project } from '../support/wg.js';
+import { cleanEnv, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
 afterEach(() => project?.cleanup());
@@ -40,9 +41,12 @@ describe('timed-out agents with grandchildren', () => {
       JSON.stringify({ kind: 'task', id: `hang-${i}`, title: `Hang ${i}`, status: 'open', timeout: '1s', max_retries: 1, exec: hangingAgent(i) }),
     );
     project.writeGraph(`${lines.join('\n')}\n`);
-    const result = await project.wg(['run']);
-    expect(result.exitCode).toBe(1);
+    const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    // The /proc scan below must be able to see the agents at all, or "none left" would prove nothing.
+    await waitFor(() => processesOf(join(project.dir, '.workgraph')).length > 0, 'agents visible in /proc');
+    expect((await runner).exitCode).toBe(1);
     const tasks = parseLines(project.graphText());
+    expect(tasks).toHaveLength(AGENTS);
     for (const task of tasks) expect(task, task.id).toMatchObject({ status: 'failed', failure_reason: 'timed out after 1s' });
     const grandchildren = tasks.map((_, i) => Number(readFileSync(join(project.dir, `gc-${i}.pid`), 'utf8')));
     expect(grandchildren.every((pid) => pid > 0)).toBe(true);
