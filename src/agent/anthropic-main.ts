@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import Anthropic, { APIConnectionError, APIError, AuthenticationError, PermissionDeniedError } from '@anthropic-ai/sdk';
 import type { AgentEvent } from '../backends/types.js';
+import { killRunningCommands } from './bash.js';
 import { runAgentLoop } from './loop.js';
 import type { AgentToolName } from './tool-names.js';
 
@@ -54,6 +55,13 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
     return 1;
   }
   const baseURL = options.baseURL ?? env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com';
+  // The runner stops an agent by signalling its process group; bash calls run in groups of their own.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      killRunningCommands();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
   try {
     const prompt = readFileSync(options.promptFile, 'utf8');
     const client = new Anthropic({ apiKey, baseURL, maxRetries: options.maxRetries });

@@ -98,6 +98,19 @@ describe('built-in agent tools', () => {
     expect(slow).toMatchObject({ isError: true, content: expect.stringMatching(/^timed out after 0.3s/) });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
+
+  it('bash returns when the command does, even if a process that left its group holds the output open', async () => {
+    const pidFile = join(workdir, 'daemon.pid');
+    try {
+      // Short timeout: before the fix, the call waited for the daemon's pipe and ended as timed out.
+      // The daemon writes its pid only once setsid has moved it out of bash's group; bash waits for that.
+      const command = `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 30' & while [ ! -s ${pidFile} ]; do sleep 0.01; done; echo started`;
+      const result = await runTool('bash', { command, timeout_seconds: 3 }, { ...context, bashTimeoutMs: 3000 });
+      expect(result).toEqual({ content: 'exit code 0\nstarted', isError: false });
+    } finally {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    }
+  });
 });
 
 describe('chooseTools and globs', () => {
