@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentProject, TEST_API_KEY, type AgentProject, type ShownTask } from '../support/agents.js';
+import { alive } from '../support/fake.js';
+import { processesOf } from '../support/fault.js';
 import type { ModelServerScript } from '../support/model-server.js';
 import { REPO_ROOT } from '../support/wg.js';
 
@@ -73,6 +75,20 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(readFileSync(join(agent.project.dir, 'where.txt'), 'utf8').trim()).toBe(agent.project.dir);
     expect(agent.server.scripted('anthropic')[0]!.body.tools.map((tool: { name: string }) => tool.name)).toEqual(['read_file', 'bash']);
     expect(toolResults(1)[0]!.content).toBe('exit code 0\nmade it');
+  });
+
+  it('a timed-out agent takes the bash command it is running with it, even one that ignores SIGTERM', async () => {
+    // The tool's bash runs in a process group of its own, which the runner's signal to the agent's group misses.
+    const command = `trap "" TERM; echo $$ > tool.pid; while :; do sleep 0.2; done`;
+    agent = await anthropicProject({ anthropic: [{ tool: 'bash', input: { command } }, { text: 'Never reached.' }] });
+    await agent.project.ok(['add', 'Hang in bash', '--id', 'hang', '--timeout', '3s']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    expect(await show('hang')).toMatchObject({ status: 'failed', failure_reason: 'timed out after 3s' });
+    const toolPid = Number(readFileSync(join(agent.project.dir, 'tool.pid'), 'utf8'));
+    expect(toolPid).toBeGreaterThan(0);
+    expect(alive(toolPid)).toBe(false);
+    expect(processesOf(join(agent.project.dir, '.workgraph'))).toEqual([]);
   });
 
   it('refuses paths that leave the working directory, and the model sees why', async () => {
