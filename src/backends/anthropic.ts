@@ -28,7 +28,8 @@ import { Duration } from '../graph/schema.js';
 import { capText, progressFromLine } from './lines.js';
 import { parseJsonObject } from './json-lines.js';
 import { parseSettings, withEnv } from './settings.js';
-import type { AgentEvent, Backend, LaunchSpec, OutputParser, RunContext, Stream } from './types.js';
+import { protocolCommandList } from './protocol.js';
+import type { AgentEvent, Backend, LaunchSpec, OutputParser, PermissionContext, RunContext, Stream } from './types.js';
 
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 
@@ -92,6 +93,18 @@ export function anthropicBackend(name: string): Backend {
       }
       // The same Node that runs wg runs the agent: no dependence on which `node` is on PATH.
       return { file: process.execPath, args: anthropicArgs(settings, context), cwd: context.workdir, env };
+    },
+
+    permissions(context: PermissionContext): string[] {
+      const settings = parseAnthropicSettings(name, context.settings);
+      const tools = chooseTools(context.task?.tools, settings.tools);
+      const files = tools.filter((tool) => tool !== 'bash');
+      return [
+        ...(files.length > 0 ? [`use ${files.join(', ')}, with every path inside the working directory`] : []),
+        tools.includes('bash')
+          ? `run any command with bash in the working directory, as you (${protocolCommandList()} and the task's check included)`
+          : "no commands at all: the task's tools leave out bash, so the agent cannot run `wg`; wg still registers its declared deliverables",
+      ];
     },
 
     parser(): OutputParser {

@@ -8,11 +8,20 @@ import { capText, progressFromLine } from './lines.js';
 import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
+/** How Claude Code words a tool call that its permissions refused (print mode never asks a person). */
+const PERMISSION_REFUSED = /requires approval|haven't granted it yet|was blocked|permission(?:s)? (?:to use .* )?(?:was |has been )?denied/i;
+
+/** Tools whose whole purpose is to ask a person something: headless, nobody will answer. */
+const ASKS_A_PERSON: Record<string, string> = {
+  AskUserQuestion: 'an answer to a question',
+  ExitPlanMode: 'approval of a plan',
+};
+
 /** What Claude Code prints on stderr when `--resume` names a session it does not have. */
 const RESUME_FAILED = /No conversation found with session ID|--resume requires a valid session/i;
 
 export function claudeStreamParser(): OutputParser {
-  const toolNames = new Map<string, string>();
+  const toolNames = new Map<string, ToolCall>();
   let sawResult = false;
   let resumeFailure: string | undefined;
   let lastStderr: string | undefined;
@@ -72,7 +81,12 @@ function systemEvents(object: JsonObject): AgentEvent[] {
   return [];
 }
 
-function assistantEvents(object: JsonObject, toolNames: Map<string, string>): AgentEvent[] {
+interface ToolCall {
+  name: string;
+  summary: string;
+}
+
+function assistantEvents(object: JsonObject, toolNames: Map<string, ToolCall>): AgentEvent[] {
   const events: AgentEvent[] = [];
   for (const block of asArray(asObject(object.message)?.content)) {
     const item = asObject(block);
@@ -81,21 +95,30 @@ function assistantEvents(object: JsonObject, toolNames: Map<string, string>): Ag
     } else if (item?.type === 'tool_use') {
       const name = asString(item.name) ?? 'tool';
       const id = asString(item.id);
-      if (id) toolNames.set(id, name);
-      events.push({ type: 'tool', name, summary: summarizeToolInput(item.input) });
+      const summary = summarizeToolInput(item.input);
+      if (id) toolNames.set(id, { name, summary });
+      events.push({ type: 'tool', name, summary });
+      const asks = Object.hasOwn(ASKS_A_PERSON, name) ? ASKS_A_PERSON[name] : undefined;
+      if (asks) events.push({ type: 'halt', kind: 'input-required', request: capText(`${asks} (${name}: ${summary})`, 300) });
     }
   }
   return events;
 }
 
-/** Tool results come back on `user` lines; only the failed ones are worth an event (the call itself was one already). */
-function toolResultErrors(object: JsonObject, toolNames: Map<string, string>): AgentEvent[] {
+/**
+ * Tool results come back on `user` lines; only the failed ones are worth an event (the
+ * call itself was one already). A call its permissions refused also halts the attempt:
+ * the agent cannot do what it set out to, and nobody is there to approve it.
+ */
+function toolResultErrors(object: JsonObject, toolNames: Map<string, ToolCall>): AgentEvent[] {
   const events: AgentEvent[] = [];
   for (const block of asArray(asObject(object.message)?.content)) {
     const item = asObject(block);
     if (item?.type !== 'tool_result' || item.is_error !== true) continue;
-    const name = toolNames.get(asString(item.tool_use_id) ?? '') ?? 'a tool';
-    events.push({ type: 'error', message: capText(`${name} failed: ${contentText(item.content)}`) });
+    const call = toolNames.get(asString(item.tool_use_id) ?? '');
+    const text = contentText(item.content);
+    events.push({ type: 'error', message: capText(`${call?.name ?? 'a tool'} failed: ${text}`) });
+    if (PERMISSION_REFUSED.test(text)) events.push({ type: 'halt', kind: 'permission-denied', request: capText(`${call ? `${call.name} (${call.summary})` : 'a tool call'}: ${text}`, 300) });
   }
   return events;
 }

@@ -27,7 +27,9 @@ import { ConfigError } from '../errors.js';
 import { claudeStreamParser } from './claude-stream.js';
 import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
 import { parseSettings, withEnv } from './settings.js';
-import type { Backend, LaunchSpec, OutputParser, RunContext } from './types.js';
+import { protocolCommandList, PROTOCOL_COMMANDS } from './protocol.js';
+import type { Task } from '../graph/schema.js';
+import type { Backend, LaunchSpec, OutputParser, PermissionContext, RunContext } from './types.js';
 
 /** Tools that take the agent out of its working directory or hand work to another agent. */
 export const CLAUDE_TOOLS_LEAVING_WORKDIR = ['Task', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage'];
@@ -54,12 +56,32 @@ export function parseClaudeSettings(name: string, settings: Record<string, unkno
   return parseSettings(ClaudeSettingsSchema, name, settings);
 }
 
+/**
+ * Bash rules for what every prompt asks the agent to run: the protocol's `wg` commands
+ * (any arguments) and the task's `verify` command (exactly as written, and each part of a
+ * compound one, since Claude Code judges `a && b` part by part). Nothing else of Bash.
+ */
+export function protocolRules(verify: string | undefined): string[] {
+  const rules = PROTOCOL_COMMANDS.map((command) => `Bash(wg ${command}:*)`);
+  const check = verify?.trim();
+  if (check) {
+    const parts = check.split(/\s*(?:&&|\|\||;|\n)\s*/).map((part) => part.trim()).filter(Boolean);
+    for (const command of new Set([check, ...parts])) rules.push(`Bash(${command})`);
+  }
+  return rules;
+}
+
+/** The tools pre-approved for a task: the protocol's, plus the task's own `tools`, else the table's `allowed_tools`. */
+export function claudeAllowedTools(settings: ClaudeSettings, task: Pick<Task, 'tools' | 'verify'> | undefined): string[] {
+  return [...new Set([...protocolRules(task?.verify), ...(task?.tools ?? settings.allowed_tools ?? [])])];
+}
+
 /** Everything after the program name. Pure: the same inputs give the same command line. */
 export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, 'model' | 'task' | 'resumeSession'>): string[] {
   const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
   if (context.model) args.push('--model', context.model);
-  const allowed = context.task.tools ?? settings.allowed_tools ?? [];
-  if (allowed.length > 0) args.push('--allowedTools', ...allowed);
+  const allowed = claudeAllowedTools(settings, context.task);
+  args.push('--allowedTools', ...allowed);
   // A tool the task asks for by name is allowed even if it would leave the folder: the task's author chose it.
   const disallowed = settings.disallowed_tools.filter((tool) => !allowed.includes(tool));
   if (disallowed.length > 0) args.push('--disallowedTools', ...disallowed);
@@ -91,6 +113,32 @@ export function locateClaude(configured: string | undefined, pathVariable: strin
   });
 }
 
+/** What each permission mode lets Claude Code do beyond the listed tools, in its own words. */
+const MODE_EFFECT: Record<ClaudeSettings['permission_mode'], string> = {
+  acceptEdits: 'read files, and create and edit files in the working directory (permission mode acceptEdits)',
+  default: 'read files; edits need an approval nobody can give here (permission mode default)',
+  dontAsk: 'only the tools listed here (permission mode dontAsk)',
+  plan: 'read files only, no edits (permission mode plan)',
+  auto: "whatever Claude Code's auto mode judges safe (permission mode auto)",
+  bypassPermissions: 'anything at all: every permission check is bypassed (permission mode bypassPermissions)',
+};
+
+export function claudePermissions(settings: ClaudeSettings, task: Pick<Task, 'tools' | 'verify'> | undefined): string[] {
+  const allowed = claudeAllowedTools(settings, task);
+  const check = task?.verify?.trim();
+  const granted = new Set(protocolRules(check));
+  const extra = allowed.filter((tool) => !granted.has(tool));
+  const disallowed = settings.disallowed_tools.filter((tool) => !allowed.includes(tool));
+  return [
+    MODE_EFFECT[settings.permission_mode],
+    `run ${protocolCommandList()} with Bash`,
+    ...(check ? [`run the task's check with Bash: \`${check}\``] : []),
+    ...(extra.length > 0 ? [`use ${extra.join(', ')}`] : []),
+    ...(settings.permission_mode === 'bypassPermissions' ? [] : ['no other Bash command: a call outside these is refused and ends the attempt']),
+    ...(disallowed.length > 0 ? [`never: ${disallowed.join(', ')}`] : []),
+  ];
+}
+
 export function claudeBackend(name: string, locate: typeof locateClaude = locateClaude): Backend {
   return {
     name,
@@ -107,6 +155,10 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
         );
       }
       return { file: program.path, args: claudeArgs(settings, context), cwd: context.workdir, env, stdin: context.prompt };
+    },
+
+    permissions(context: PermissionContext): string[] {
+      return claudePermissions(parseClaudeSettings(name, context.settings), context.task);
     },
 
     parser(): OutputParser {

@@ -7,6 +7,9 @@ import { capText, progressFromLine } from './lines.js';
 import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
+/** How Codex says it has no usable credentials: a missing provider key variable, or the API refusing the key. */
+const NEEDS_CREDENTIALS = /Missing environment variable|401 Unauthorized|not logged in|codex login/i;
+
 export function codexStreamParser(): OutputParser {
   let completed = false;
   let failure: string | undefined;
@@ -26,6 +29,8 @@ export function codexStreamParser(): OutputParser {
       case 'turn.failed': {
         const message = asString(asObject(object.error)?.message) ?? lastError ?? 'no reason given';
         failure = `Codex turn failed: ${capText(message, 300)}`;
+        // No key or a refused one: only a person can log in or set the key, so no retry will help.
+        if (NEEDS_CREDENTIALS.test(message)) return [{ type: 'halt', kind: 'input-required', request: `a login or an API key for Codex (${capText(message, 200)})` }];
         return [];
       }
       case 'error': {
@@ -73,6 +78,14 @@ function completedItem(item: JsonObject): AgentEvent[] {
     case 'reasoning':
       return progressFromLine(asString(item.text) ?? '');
     case 'command_execution': {
+      // `exec` never asks a person: a command that needed approval comes back declined.
+      if (item.status === 'declined') {
+        const command = unwrapShellCommand(asString(item.command) ?? '');
+        return [
+          { type: 'tool', name: 'shell', summary: capText(`${command} (declined)`, 200), isError: true },
+          { type: 'halt', kind: 'permission-denied', request: capText(`shell (${command}): the command needed an approval outside the sandbox`, 300) },
+        ];
+      }
       const exitCode = asNumber(item.exit_code);
       const failed = item.status === 'failed' || (exitCode !== undefined && exitCode !== 0);
       const command = unwrapShellCommand(asString(item.command) ?? '');

@@ -11,14 +11,17 @@
  * The prompt is read from stdin (`-` as the prompt argument), which is then closed: codex
  * waits for more input while its stdin stays open. Providers, keys and login live in
  * codex's own `$CODEX_HOME/config.toml`. The task's `tools` are not mapped: codex has its
- * own fixed tool set, kept inside the working directory by the sandbox.
+ * own fixed tool set, kept inside the working directory by the sandbox. `codex exec`
+ * never asks a person: it runs with approval policy `never`, refusing what would need one.
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { codexStreamParser } from './codex-stream.js';
 import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
 import { parseSettings, withEnv } from './settings.js';
-import type { Backend, LaunchSpec, OutputParser, RunContext } from './types.js';
+import { leadsOutside } from '../system/paths.js';
+import { protocolCommandList } from './protocol.js';
+import type { Backend, LaunchSpec, OutputParser, PermissionContext, RunContext } from './types.js';
 
 export const CODEX_SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 
@@ -41,8 +44,20 @@ function configOverride(key: string, value: string | number | boolean): string {
   return `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
 }
 
-export function codexArgs(settings: CodexSettings, context: Pick<RunContext, 'model' | 'workdir'>): string[] {
-  const args = ['exec', '--json', '--sandbox', settings.sandbox, '--skip-git-repo-check', '-C', context.workdir];
+/** Whether the agent's `wg` commands need the graph folder added to the sandbox's writable roots. */
+function graphOutsideWorkdir(context: Pick<RunContext, 'workdir' | 'workgraphDir'>): boolean {
+  return leadsOutside(context.workdir, context.workgraphDir);
+}
+
+/**
+ * Codex runs commands in a login shell by default, whose profile rebuilds PATH and so
+ * loses the folder wg put `wg` in: `allow_login_shell=false` keeps the PATH the runner
+ * gave it (checked against codex-cli 0.169.0). The graph folder is added to the sandbox's
+ * writable roots when it lies outside the working directory, so `wg log` can write it.
+ */
+export function codexArgs(settings: CodexSettings, context: Pick<RunContext, 'model' | 'workdir' | 'workgraphDir'>): string[] {
+  const args = ['exec', '--json', '--sandbox', settings.sandbox, '--skip-git-repo-check', '-C', context.workdir, '-c', 'allow_login_shell=false'];
+  if (settings.sandbox === 'workspace-write' && graphOutsideWorkdir(context)) args.push('--add-dir', context.workgraphDir);
   if (context.model) args.push('-m', context.model);
   for (const [key, value] of Object.entries(settings.config)) args.push('-c', configOverride(key, value));
   args.push(...settings.extra_args, '-');
@@ -77,6 +92,22 @@ export function locateCodex(configured: string | undefined, pathVariable: string
   });
 }
 
+const SANDBOX_EFFECT: Record<CodexSettings['sandbox'], string> = {
+  'read-only': 'run commands that only read (read-only sandbox): even `wg log` cannot write the graph',
+  'workspace-write': 'run commands in the workspace-write sandbox',
+  'danger-full-access': 'run any command, as you, without a sandbox (danger-full-access)',
+};
+
+export function codexPermissions(settings: CodexSettings, context: Pick<PermissionContext, 'workdir' | 'workgraphDir'>): string[] {
+  const writable = settings.sandbox === 'workspace-write' ? [`write: \`${context.workdir}\`${graphOutsideWorkdir(context) ? ` and \`${context.workgraphDir}\`` : ''}, and temporary folders`] : [];
+  return [
+    SANDBOX_EFFECT[settings.sandbox],
+    ...writable,
+    `run ${protocolCommandList()} and the task's check: \`wg\` is on PATH in its (non-login) shell`,
+    'nothing that needs an approval: codex exec refuses it, and a declined command ends the attempt',
+  ];
+}
+
 export function codexBackend(name: string, locate: typeof locateCodex = locateCodex): Backend {
   return {
     name,
@@ -93,6 +124,10 @@ export function codexBackend(name: string, locate: typeof locateCodex = locateCo
         );
       }
       return { file: program.path, args: codexArgs(settings, context), cwd: context.workdir, env, stdin: context.prompt };
+    },
+
+    permissions(context: PermissionContext): string[] {
+      return codexPermissions(parseCodexSettings(name, context.settings), context);
     },
 
     parser(): OutputParser {

@@ -25,7 +25,9 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { capText, progressFromLine } from './lines.js';
 import { fillPlaceholders } from './placeholders.js';
-import { usageFromRecord, type AgentEvent, type Backend, type LaunchSpec, type OutputParser, type RunContext } from './types.js';
+import { protocolCommandList } from './protocol.js';
+import { parseSettings } from './settings.js';
+import { usageFromRecord, type AgentEvent, type Backend, type LaunchSpec, type OutputParser, type PermissionContext, type RunContext } from './types.js';
 
 /**
  * Strict, so a misspelt key (`stdn = true`) is reported instead of silently ignored.
@@ -47,13 +49,7 @@ export function parseCommandSettings(name: string, settings: Record<string, unkn
   if (settings.argv === undefined) {
     throw new ConfigError(`${table} has no argv: the ${name} backend needs the command to run`, `add: argv = ["my-agent", "{prompt_file}"]`);
   }
-  const result = CommandSettingsSchema.safeParse(settings);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const key = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw new ConfigError(`${table}: ${key}${issue.message}`);
-  }
-  return result.data;
+  return parseSettings(CommandSettingsSchema, name, settings);
 }
 
 export function commandBackend(name: string): Backend {
@@ -77,6 +73,14 @@ export function commandBackend(name: string): Backend {
         env: { ...context.env, ...settings.env },
         stdin: settings.stdin ? context.prompt : undefined,
       };
+    },
+
+    permissions(context: PermissionContext): string[] {
+      const settings = parseCommandSettings(name, context.settings);
+      return [
+        `anything you can do yourself: wg runs \`${settings.argv[0]}\` as you, and it decides what its agent may do`,
+        `\`wg\` is on PATH, so ${protocolCommandList()} and the task's check run as written`,
+      ];
     },
 
     parser(): OutputParser {

@@ -8,7 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
-import { BUILTIN_BACKENDS } from './index.js';
+import { ConfigError } from '../errors.js';
+import { BUILTIN_BACKENDS, resolveBackend } from './index.js';
 import { locateClaude } from './claude.js';
 import { locateCodex } from './codex.js';
 import { packageFolder, searchPath } from './find-program.js';
@@ -24,6 +25,8 @@ export interface BackendReport {
   version: string | null;
   /** What stops it from running; empty when it is ready. */
   missing: string[];
+  /** What its agents may do without asking, for a task that narrows nothing (see Backend.permissions). */
+  permissions: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,8 +70,25 @@ function codexCredentials(env: Env): string[] {
   return ['an API key (OPENAI_API_KEY) or a login (codex login)'];
 }
 
+/** Where a project's agents would work, for the permissions a backend reports. */
+export interface ProbePlace {
+  cwd: string;
+  workgraphDir: string;
+}
+
+/** The backend's own account of its defaults; a table it cannot use is something missing. */
+function permissionsOf(name: string, config: Pick<Config, 'backends'>, place: ProbePlace, report: BackendReport): void {
+  try {
+    const { backend, settings } = resolveBackend(name, config);
+    report.permissions = backend.permissions({ task: undefined, settings, workdir: place.cwd, workgraphDir: place.workgraphDir });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    report.missing.push(`a usable table: ${error.message}`);
+  }
+}
+
 async function probeOne(name: string, type: string, table: Record<string, unknown>, env: Env, cwd: string): Promise<BackendReport> {
-  const report: BackendReport = { name, type, program: null, source: null, version: null, missing: [] };
+  const report: BackendReport = { name, type, program: null, source: null, version: null, missing: [], permissions: [] };
   const command = typeof table.command === 'string' ? table.command : undefined;
   switch (type) {
     case 'shell': {
@@ -120,11 +140,17 @@ async function probeOne(name: string, type: string, table: Record<string, unknow
 }
 
 /** Every built-in backend and every typed `[backends.NAME]` table, probed in parallel. */
-export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, cwd: string): Promise<BackendReport[]> {
+export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, place: ProbePlace): Promise<BackendReport[]> {
   const tables = config.backends ?? {};
   const entries: Array<[name: string, type: string]> = Object.keys(BUILTIN_BACKENDS).map((name) => [name, name]);
   for (const [name, table] of Object.entries(tables)) {
     if (!Object.hasOwn(BUILTIN_BACKENDS, name) && typeof table.type === 'string') entries.push([name, table.type]);
   }
-  return Promise.all(entries.map(([name, type]) => probeOne(name, type, Object.hasOwn(tables, name) ? tables[name]! : {}, { ...env, ...((tables[name]?.env as Env | undefined) ?? {}) }, cwd)));
+  return Promise.all(
+    entries.map(async ([name, type]) => {
+      const report = await probeOne(name, type, Object.hasOwn(tables, name) ? tables[name]! : {}, { ...env, ...((tables[name]?.env as Env | undefined) ?? {}) }, place.cwd);
+      permissionsOf(name, config, place, report);
+      return report;
+    }),
+  );
 }

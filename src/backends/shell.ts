@@ -22,6 +22,10 @@ export const shellBackend: Backend = {
     return { file: 'sh', args: ['-c', task.exec], cwd: context.workdir, env: { ...context.env } };
   },
 
+  permissions(): string[] {
+    return ["anything the task's exec command does, as you (it gets no prompt)"];
+  },
+
   parser(): OutputParser {
     return { line: (text) => progressFromLine(text) };
   },

@@ -13,6 +13,8 @@ export interface RunContext {
   promptFile: string;
   /** Absolute working directory of the agent. */
   workdir: string;
+  /** Absolute path of the `.workgraph` folder the agent's `wg` commands write to. */
+  workgraphDir: string;
   /** Task's model, else the actor's, else config's default. */
   model: string | undefined;
   /** This backend's table from config.toml (`[backends.<name>]`), unvalidated: each backend validates its own. */
@@ -22,6 +24,9 @@ export interface RunContext {
   /** A session id from the previous step of a trajectory, for backends that can resume one. */
   resumeSession?: string | undefined;
 }
+
+/** What a backend needs to say what an agent may do (a task, or none for the backend's defaults). */
+export type PermissionContext = Pick<RunContext, 'settings' | 'workdir' | 'workgraphDir'> & { task: Task | undefined };
 
 export interface LaunchSpec {
   file: string;
@@ -72,7 +77,13 @@ export type AgentEvent =
   | { type: 'text'; text: string }
   | ({ type: 'usage' } & Usage)
   | { type: 'result'; ok: boolean; reason?: string; sessionId?: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /**
+   * The agent wants what a headless run cannot give (a refused permission, an approval, an
+   * answer, a login): the runner stops it at once instead of letting it wait or flounder.
+   * `request` names what was asked, for the task's failure reason.
+   */
+  | { type: 'halt'; kind: 'permission-denied' | 'input-required'; request: string };
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -89,5 +100,10 @@ export interface Backend {
   readonly usesPrompt: boolean;
   /** The process to launch. Throws ConfigError when the configuration is unusable (never retried). */
   launch(context: RunContext): LaunchSpec;
+  /**
+   * What the agent may do without asking, one line each, for its prompt, `wg run --dry-run`
+   * and `wg backends`. Throws ConfigError like `launch` when the settings are unusable.
+   */
+  permissions(context: PermissionContext): string[];
   parser(): OutputParser;
 }

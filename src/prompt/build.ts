@@ -154,7 +154,10 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
         : `omitted: ${omitted.length} file${omitted.length === 1 ? '' : 's'} to stay within the ${budgetTokens}-token budget: ${omitted.join(', ')}. Read them from disk if you need them.`,
     environment: [
       `Working directory: \`${sources.workdir}\``,
-      sources.tools.length === 0 ? 'No tools are declared for this task: use what your environment provides.' : `Tools you may use: ${sources.tools.join(', ')}`,
+      `Project root: \`${sources.root}\` (deliverable and artifact paths above are relative to it)`,
+      sources.permissions.length === 0
+        ? 'What you may do: whatever your environment allows.'
+        : `What you may do without asking (anything else is refused and ends this attempt):\n\n${bullets(sources.permissions)}`,
     ].join('\n\n'),
     protocol: renderTemplate(templates.protocol, { task_id: task.id, task_title: task.title, workdir: sources.workdir }).trim(),
   };

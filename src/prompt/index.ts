@@ -24,13 +24,13 @@ export interface PrepareOptions {
   previousStepId?: string | undefined;
   /** Absolute working directory of the agent. */
   workdir: string;
-  /** Defaults to the task's own `tools`. */
-  tools?: string[] | undefined;
+  /** What the agent may do, one line each, from its backend. */
+  permissions?: string[] | undefined;
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */
 export function preparePrompt(root: string, workgraphDir: string, graph: Graph, task: Task, options: PrepareOptions): BuiltPrompt {
-  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, tools: options.tools, workdir: options.workdir });
+  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir });
   const templates = loadPromptTemplates(workgraphDir);
   return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));
 }

@@ -23,7 +23,8 @@ export const MAX_READ_BYTES = 1024 * 1024;
 
 export interface GatherOptions {
   previousStepId?: string | undefined;
-  tools?: string[] | undefined;
+  /** What the agent may do (see PromptSources). */
+  permissions?: string[] | undefined;
   /** Absolute working directory of the agent. */
   workdir: string;
 }
@@ -105,6 +106,7 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
     previousStep,
     files,
     workdir: options.workdir,
-    tools: options.tools ?? task.tools ?? [],
+    root,
+    permissions: options.permissions ?? [],
   };
 }

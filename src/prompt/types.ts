@@ -27,8 +27,10 @@ export interface PromptSources {
   files: Record<string, FileContent>;
   /** Absolute working directory of the agent. */
   workdir: string;
-  /** The tools the agent may use; empty when none are declared. */
-  tools: string[];
+  /** Absolute project root: deliverable and artifact paths are relative to it. */
+  root: string;
+  /** What the agent may do, one line each, as its backend grants it; empty when the backend cannot say. */
+  permissions: string[];
 }
 
 /** A template's text and where it came from (named in errors). */

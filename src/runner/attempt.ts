@@ -11,10 +11,11 @@ import { StaleAttemptError, WgError } from '../errors.js';
 import { getTask } from '../graph/model.js';
 import type { Graph } from '../graph/model.js';
 import { parseDuration } from '../graph/duration.js';
-import { addTokenUsage, appendLog, completeTask, failTask, recordAgentProcess, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
+import { addArtifact, addTokenUsage, appendLog, completeTask, failTask, recordAgentProcess, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
 import { processStartTime } from '../system/process.js';
 import type { TokenUsage } from '../graph/schema.js';
 import { describeOutcome, type Outcome } from './outcome.js';
+import { checkDeliverables } from './deliverables.js';
 import type { GraphWriter } from './graph-writer.js';
 import type { Reporter } from './events.js';
 import { prepareLaunch, type AttemptIdentity, type LaunchOptions, type PreparedLaunch } from './prepare.js';
@@ -56,7 +57,9 @@ function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve) => stream.end(resolve));
 }
 
-function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined): Outcome {
+function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined, halt: Extract<AgentEvent, { type: 'halt' }> | undefined): Outcome {
+  // What the agent asked for explains the end better than how its process ended (we stopped it).
+  if (halt && end.kind !== 'interrupted') return { kind: halt.kind, request: halt.request };
   switch (end.kind) {
     case 'exited':
       if (end.exitCode !== 0) return { kind: 'failed', exitCode: end.exitCode, reason: result && !result.ok ? result.reason : undefined };
@@ -72,6 +75,8 @@ function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result'
       return { kind: 'stalled', afterMs: end.afterMs };
     case 'interrupted':
       return { kind: 'interrupted' };
+    case 'halted':
+      return { kind: 'failed', exitCode: -1, reason: 'stopped by the runner' };
   }
 }
 
@@ -120,7 +125,8 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const secrets = secretValues(prepared.spec.env);
   const raw = createWriteStream(join(runDir, 'output.log'));
   const eventsFile = createWriteStream(join(runDir, 'events.jsonl'));
-  const sink = new EventSink(context, taskId, caller);
+  const halt = new AbortController();
+  const sink = new EventSink(context, taskId, caller, () => halt.abort());
   const parser = prepared.backend.parser();
   const emit = (event: AgentEvent) => {
     eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
@@ -136,6 +142,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
     stallMs: context.stallMs,
     graceMs: context.graceMs,
     signal: context.signal,
+    halt: halt.signal,
     raw,
     filter: () => new StreamRedactor(secrets),
     onLine: (text, stream) => parser.line(text, stream).forEach(handle),
@@ -145,10 +152,14 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   progress.flush();
   await Promise.all([closeStream(raw), closeStream(eventsFile)]);
 
-  let outcome = outcomeOf(end, sink.result);
+  let outcome = outcomeOf(end, sink.result, sink.halt);
+  const deliverables = outcome.kind === 'succeeded' ? await checkDeliverables(context.launch.root, task.deliverables ?? []) : undefined;
+  if (deliverables && deliverables.missing.length > 0) outcome = { kind: 'missing-deliverable', files: deliverables.missing };
   if (outcome.kind === 'succeeded' && task.verify) {
     outcome = await runVerify(task.verify, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
   }
+  // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
+  if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
   return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId });
 }
@@ -231,6 +242,7 @@ export class ProgressCoalescer {
 /** Turns agent events into task log entries, progress and token usage, without flooding the graph. */
 class EventSink {
   result: Extract<AgentEvent, { type: 'result' }> | undefined;
+  halt: Extract<AgentEvent, { type: 'halt' }> | undefined;
   lastText: string | undefined;
   private pendingProgress: Extract<AgentEvent, { type: 'progress' }> | undefined;
   private lastProgressLog = 0;
@@ -242,6 +254,7 @@ class EventSink {
     private readonly context: AttemptContext,
     private readonly taskId: string,
     private readonly caller: () => Caller,
+    private readonly stopAgent: () => void,
   ) {}
 
   take(event: AgentEvent): void {
@@ -267,7 +280,17 @@ class EventSink {
         this.result = event;
         if (!event.ok && event.reason) this.log(`agent reported failure: ${event.reason}`);
         return;
+      case 'halt':
+        if (this.halt) return;
+        this.halt = event;
+        this.log(`stopping the agent: ${event.kind === 'permission-denied' ? 'permission denied' : 'input required'}: ${event.request}`);
+        this.stopAgent();
+        return;
     }
+  }
+
+  registerArtifacts(paths: readonly string[]): void {
+    for (const path of paths) this.write((graph) => addArtifact(graph, this.taskId, this.caller(), path));
   }
 
   recordProcess(pid: number): void {

@@ -31,6 +31,8 @@ export interface PlannedStep {
   prompt?: string | undefined;
   promptTokens?: number | undefined;
   omitted?: string[] | undefined;
+  /** What the agent may do without asking (as in its prompt). */
+  permissions?: string[] | undefined;
   /** Why this step could not be prepared (it would fail with this reason). */
   error?: string | undefined;
 }
@@ -97,6 +99,7 @@ export function planDryRun(loaded: Graph, launch: LaunchOptions, options: DryRun
             prompt: prepared.backend.usesPrompt ? prepared.prompt : undefined,
             promptTokens: prepared.backend.usesPrompt ? prepared.promptTokens : undefined,
             omitted: prepared.omitted,
+            permissions: prepared.permissions,
           });
         } catch (error) {
           if (!(error instanceof WgError)) throw error;

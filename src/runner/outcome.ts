@@ -10,7 +10,13 @@ export type Outcome =
   | { kind: 'verification-failed'; exitCode: number; output: string }
   | { kind: 'interrupted' }
   /** The task could not even be prepared (bad backend settings, working_dir outside the project...). */
-  | { kind: 'invalid-configuration'; message: string };
+  | { kind: 'invalid-configuration'; message: string }
+  /** The agent exited 0 but did not write every declared deliverable (paths relative to the project root). */
+  | { kind: 'missing-deliverable'; files: string[] }
+  /** The agent's permissions refused a call it made; the attempt was stopped at once. `request` names the call. */
+  | { kind: 'permission-denied'; request: string }
+  /** The agent asked for something only a person can give (an approval, an answer, a login); stopped at once. */
+  | { kind: 'input-required'; request: string };
 
 export type OutcomeKind = Outcome['kind'];
 
@@ -48,22 +54,36 @@ export function describeOutcome(outcome: Outcome): string {
       return 'interrupted';
     case 'invalid-configuration':
       return `invalid configuration: ${outcome.message}`;
+    case 'missing-deliverable':
+      return `missing deliverable: ${outcome.files.join(', ')} ${outcome.files.length === 1 ? 'was' : 'were'} not written`;
+    case 'permission-denied':
+      return `permission denied: ${outcome.request}`;
+    case 'input-required':
+      return `input required: ${outcome.request}`;
   }
 }
 
-/** A program that cannot start or a configuration that cannot work will not fix itself on retry. */
+/**
+ * Which outcomes a retry may fix. A program that cannot start, a configuration that cannot
+ * work, and a question only a person can answer will not fix themselves; an agent that
+ * forgot a file or tried a call outside its permissions may do better once its prompt
+ * says so.
+ */
+const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
+  succeeded: false,
+  failed: true,
+  'timed-out': true,
+  stalled: true,
+  killed: true,
+  'spawn-error': false,
+  'verification-failed': true,
+  interrupted: false,
+  'invalid-configuration': false,
+  'missing-deliverable': true,
+  'permission-denied': true,
+  'input-required': false,
+};
+
 export function isRetryable(outcome: Outcome): boolean {
-  switch (outcome.kind) {
-    case 'spawn-error':
-    case 'invalid-configuration':
-    case 'interrupted':
-    case 'succeeded':
-      return false;
-    case 'failed':
-    case 'timed-out':
-    case 'stalled':
-    case 'killed':
-    case 'verification-failed':
-      return true;
-  }
+  return RETRYABLE[outcome.kind];
 }

@@ -43,6 +43,8 @@ export interface PreparedLaunch {
   spec: LaunchSpec;
   /** The variables wg itself adds to the agent's environment (for display). */
   addedEnv: Record<string, string>;
+  /** What the agent may do without asking, as its backend grants it (also in the prompt). */
+  permissions: string[];
 }
 
 export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptIdentity): Record<string, string> {
@@ -65,8 +67,9 @@ export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentit
   const { backend, settings } = resolveBackend(backendName, options.config);
   const workdir = resolveWorkdir(options.root, task.working_dir, options.allowOutside);
   const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
+  const permissions = backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir });
   const prompt = backend.usesPrompt
-    ? preparePrompt(options.root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir, tools: task.tools })
+    ? preparePrompt(options.root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir, permissions })
     : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
   const spec = backend.launch({
@@ -74,10 +77,11 @@ export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentit
     prompt: prompt.text,
     promptFile,
     workdir,
+    workgraphDir: options.workgraphDir,
     model,
     settings,
     env: { ...options.baseEnv, ...addedEnv },
     resumeSession: identity.resumeSession,
   });
-  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt.text, promptTokens: prompt.estimatedTokens, omitted: prompt.omitted, spec, addedEnv };
+  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt.text, promptTokens: prompt.estimatedTokens, omitted: prompt.omitted, spec, addedEnv, permissions };
 }

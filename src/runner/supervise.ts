@@ -16,6 +16,8 @@ export interface SuperviseOptions {
   /** Between SIGTERM and SIGKILL. */
   graceMs: number;
   signal?: AbortSignal | undefined;
+  /** Aborted when the agent must be stopped for what it did (see the `halt` event); ends as `halted`. */
+  halt?: AbortSignal | undefined;
   /** Receives every byte of stdout and stderr, in arrival order. */
   raw: Writable;
   onLine(text: string, stream: Stream): void;
@@ -31,9 +33,10 @@ export type ProcessEnd =
   | { kind: 'spawn-error'; message: string }
   | { kind: 'timed-out'; afterMs: number }
   | { kind: 'stalled'; afterMs: number }
-  | { kind: 'interrupted' };
+  | { kind: 'interrupted' }
+  | { kind: 'halted' };
 
-type Stop = 'timed-out' | 'stalled' | 'interrupted';
+type Stop = 'timed-out' | 'stalled' | 'interrupted' | 'halted';
 
 export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> {
   const { spec } = options;
@@ -102,6 +105,8 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   const onAbort = () => stopWith('interrupted');
   if (options.signal?.aborted) queueMicrotask(onAbort);
   else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const onHalt = () => stopWith('halted');
+  options.halt?.addEventListener('abort', onHalt, { once: true });
 
   // When the agent itself exits, whatever it left running in its group goes too, so
   // no grandchild survives and the pipes it held open get closed.
@@ -115,10 +120,12 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   for (const timer of timers) clearTimeout(timer);
   if (stallTimer) clearTimeout(stallTimer);
   options.signal?.removeEventListener('abort', onAbort);
+  options.halt?.removeEventListener('abort', onHalt);
 
   if (stop === 'timed-out') return { kind: 'timed-out', afterMs: options.timeoutMs ?? Date.now() - started };
   if (stop === 'stalled') return { kind: 'stalled', afterMs: options.stallMs ?? 0 };
   if (stop === 'interrupted') return { kind: 'interrupted' };
+  if (stop === 'halted') return { kind: 'halted' };
   if (result.exitCode !== undefined) return { kind: 'exited', exitCode: result.exitCode };
   if (result.signal) return { kind: 'signalled', signal: result.signal };
   const cause = (result as { cause?: unknown }).cause;

@@ -40,6 +40,7 @@ export async function runVerify(
       return { kind: 'verification-failed', exitCode: -1, output: end.message };
     case 'signalled':
     case 'stalled':
+    case 'halted':
       return { kind: 'verification-failed', exitCode: -1, output: `verify ended by ${end.kind}` };
   }
 }

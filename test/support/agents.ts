@@ -48,7 +48,7 @@ export interface AgentProject {
 export const TEST_API_KEY = 'sk-test-not-a-real-key-0123456789';
 
 /** Variables that keep the agent programs off the network (everything else goes to 127.0.0.1). */
-const OFFLINE_ENV = {
+export const OFFLINE_ENV = {
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
   DISABLE_AUTOUPDATER: '1',
   DISABLE_TELEMETRY: '1',

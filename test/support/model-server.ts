@@ -11,9 +11,12 @@
  * the next one. A request that offers no tools is a side request of the program (a
  * title, a topic check) and gets a short text reply without using up the script.
  * When the queue is empty the server ends the conversation with a plain text reply.
+ * With `followProtocol`, replies are not queued but derived from the wg prompt in the
+ * conversation, step by step, as a model doing what it is told would.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { followProtocol } from './protocol-follower.js';
 
 export type ScriptedReply =
   /** The model calls a tool. */
@@ -37,6 +40,8 @@ export interface ModelServer {
   /** `http://127.0.0.1:PORT` (no trailing slash, no /v1). */
   url: string;
   requests: RecordedRequest[];
+  /** What the protocol follower could not make sense of (it then answered with text). */
+  followerErrors: string[];
   /** Agent-loop requests of one protocol, in order. */
   scripted(api: 'anthropic' | 'openai'): RecordedRequest[];
   close(): Promise<void>;
@@ -47,6 +52,8 @@ export interface ModelServerScript {
   openai?: ScriptedReply[];
   /** Tokens reported for every reply. */
   usage?: { input: number; output: number };
+  /** Instead of the queues, answer every agent-loop request by following the wg prompt it carries (see protocol-follower.ts). */
+  followProtocol?: boolean;
 }
 
 const FINAL_TEXT = 'All done.';
@@ -55,6 +62,15 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
   const queues = { anthropic: [...(script.anthropic ?? [])], openai: [...(script.openai ?? [])] };
   const usage = script.usage ?? { input: 100, output: 20 };
   const requests: RecordedRequest[] = [];
+  const followerErrors: string[] = [];
+  const follow = (api: 'anthropic' | 'openai', body: any): ScriptedReply => {
+    try {
+      return followProtocol(api, body);
+    } catch (error) {
+      followerErrors.push((error as Error).message);
+      return { text: `I cannot follow this prompt: ${(error as Error).message}` };
+    }
+  };
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}_${String(++counter).padStart(6, '0')}`;
 
@@ -79,7 +95,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       let reply: ScriptedReply = { text: FINAL_TEXT };
       if (offersTools) {
         recorded.scripted = true;
-        reply = queues[api].shift() ?? { text: FINAL_TEXT };
+        reply = script.followProtocol ? follow(api, body) : (queues[api].shift() ?? { text: FINAL_TEXT });
       }
       if ('status' in reply) return sendApiError(response, api, reply.status, reply.message ?? `scripted HTTP ${reply.status}`);
       if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
@@ -91,6 +107,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    followerErrors,
     scripted: (api) => requests.filter((request) => request.scripted && (api === 'anthropic' ? request.path.endsWith('/messages') : request.path.endsWith('/responses'))),
     close: () =>
       new Promise<void>((resolve) => {

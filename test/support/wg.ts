@@ -53,9 +53,12 @@ export interface Project {
   cleanup(): void;
 }
 
-/** A temp folder with `wg init` already run in it. */
-export async function tempProject(): Promise<Project> {
-  const dir = mkdtempSync(join(tmpdir(), 'wg-test-'));
+/**
+ * A temp folder with `wg init` already run in it; under `base` when given (default: the
+ * system's temporary folder, which sandboxes such as Codex's treat as writable anyway).
+ */
+export async function tempProject(base = tmpdir()): Promise<Project> {
+  const dir = mkdtempSync(join(base, base === tmpdir() ? 'wg-test-' : '.workgraph-test-'));
   const project: Project = {
     dir,
     graphPath: join(dir, '.workgraph', 'graph.jsonl'),

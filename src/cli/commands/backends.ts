@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { NoWorkgraphError } from '../../errors.js';
 import type { Config } from '../../store/config.js';
@@ -14,12 +15,15 @@ export function register(program: Command): void {
       const { probeBackends } = await import('../../backends/probe.js');
       // Outside a project the built-ins are still worth checking; a project adds its own tables.
       let config: Pick<Config, 'backends'> = {};
+      let place = { cwd: process.cwd(), workgraphDir: join(process.cwd(), '.workgraph') };
       try {
-        config = await openWorkspace(command).config();
+        const workspace = openWorkspace(command);
+        config = await workspace.config();
+        place = { cwd: workspace.root, workgraphDir: workspace.dir };
       } catch (error) {
         if (!(error instanceof NoWorkgraphError)) throw error;
       }
-      const reports = await probeBackends(config, process.env, process.cwd());
+      const reports = await probeBackends(config, process.env, place);
       if (options.json) return printJson(reports);
       const rows = reports.map((report) => [
         report.name,
@@ -29,6 +33,13 @@ export function register(program: Command): void {
         report.missing.join('; ') || '-',
       ]);
       print(table(['BACKEND', 'STATUS', 'PROGRAM', 'VERSION', 'MISSING'], rows));
+      print();
+      print(colors.bold('What an agent may do without asking, by default (a task\'s tools and [backends.NAME] widen or narrow it):'));
+      for (const report of reports) {
+        if (report.permissions.length === 0) continue;
+        print(`${report.name}:`);
+        for (const line of report.permissions) print(`  - ${line}`);
+      }
     });
   examples(command, 'wg backends', 'wg backends --json | jq -r \'.[] | select(.missing == []) | .name\'');
 }

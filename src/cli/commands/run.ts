@@ -51,6 +51,8 @@ function printPlan(plan: DryRunPlan): void {
     print(`backend:  ${step.backend}${step.model ? `, model ${step.model}` : ''}`);
     print(`argv:     ${[step.file!, ...step.args!].map((arg) => JSON.stringify(arg)).join(' ')}`);
     print(`cwd:      ${step.cwd}`);
+    const [firstPermission, ...otherPermissions] = step.permissions ?? [];
+    if (firstPermission) print(`may:      ${[firstPermission, ...otherPermissions.map((line) => `          ${line}`)].join('\n')}`);
     if (step.stdin) print(`stdin:    ${step.stdin}`);
     print(`env:      the parent's environment (secrets masked in --json) plus`);
     for (const [name, value] of Object.entries(step.addedEnv ?? {})) print(`          ${name}=${value}`);

@@ -1,0 +1,119 @@
+/**
+ * Protocol conformance: each agent backend, with exactly the configuration `wg init`
+ * writes and no tool granted by hand, runs a two-task graph driven by a scripted model
+ * that does what the prompt's Protocol section says, in the exact command form it gives
+ * (see ../support/protocol-follower.ts). If a prompt template or a backend changes so
+ * that an agent can no longer report, register or check its work, these tests fail.
+ *
+ * The real Claude Code and Codex from npm run here, pointed at the scripted server; the
+ * built-in agent runs through @anthropic-ai/sdk with ANTHROPIC_BASE_URL.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { announceSkip, codexHome, findClaude, findCodex, OFFLINE_ENV, TEST_API_KEY, type AgentProgram } from '../support/agents.js';
+import { startModelServer, type ModelServer } from '../support/model-server.js';
+import { deliverableContent, toolResults, type Api } from '../support/protocol-follower.js';
+import { REPO_ROOT, tempProject, type Project } from '../support/wg.js';
+
+interface Subject {
+  backend: string;
+  api: Api;
+  program?: AgentProgram;
+  env(server: ModelServer, home: string): Record<string, string>;
+}
+
+const claude = await findClaude();
+const codex = await findCodex();
+announceSkip('claude protocol conformance', claude);
+announceSkip('codex protocol conformance', codex);
+
+const SUBJECTS: Subject[] = [
+  { backend: 'claude', api: 'anthropic', program: claude, env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY, CLAUDE_CODE_MAX_RETRIES: '0' }) },
+  { backend: 'codex', api: 'openai', program: codex, env: (server, home) => ({ CODEX_HOME: codexHome(home, server.url), LOCAL_MODEL_KEY: 'sk-local-not-a-real-key-42' }) },
+  { backend: 'anthropic', api: 'anthropic', env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY }) },
+];
+
+interface Shown {
+  status: string;
+  failure_reason?: string;
+  artifacts?: string[];
+  progress?: number;
+  log: Array<{ message: string; actor?: string }>;
+}
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function setUp(subject: Subject, base?: string): Promise<{ project: Project; server: ModelServer; env: Record<string, string | undefined> }> {
+  const server = await startModelServer({ followProtocol: true });
+  const project = await tempProject(base);
+  const home = mkdtempSync(join(tmpdir(), 'wg-conformance-home-'));
+  cleanups.push(() => server.close(), () => project.cleanup(), () => rmSync(home, { recursive: true, force: true }));
+  return { project, server, env: { HOME: home, ...OFFLINE_ENV, ...subject.env(server, home) } };
+}
+
+/** The agent-loop requests that carried one task's prompt, in order. */
+function requestsOf(server: ModelServer, api: Api, taskId: string) {
+  return server.scripted(api).filter((request) => JSON.stringify(request.body).includes(`# Task \`${taskId}\``));
+}
+
+for (const subject of SUBJECTS) {
+  const skip = subject.program?.skipReason !== undefined;
+  describe.skipIf(skip)(`${subject.backend} follows the prompt's protocol with the settings wg init writes`, () => {
+    it('registers, logs and checks its work, and the next task sees it; every call succeeds', async () => {
+      const { project, server, env } = await setUp(subject);
+      await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt']);
+      await project.ok(['add', 'Make beta', '--blocked-by', 'make-alpha', '--input', 'alpha.txt', '--deliverable', 'beta.txt', '--verify', 'test -s beta.txt']);
+
+      const result = await project.wg(['run', '--backend', subject.backend], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(server.followerErrors).toEqual([]);
+
+      const alpha = await project.json<Shown>(['show', 'make-alpha']);
+      const beta = await project.json<Shown>(['show', 'make-beta']);
+      expect([alpha.status, beta.status]).toEqual(['done', 'done']);
+      const alphaText = deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt');
+      expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(alphaText);
+      // The second prompt carried the first task's file, and the agent used it.
+      const betaRequests = requestsOf(server, subject.api, 'make-beta');
+      expect(JSON.stringify(betaRequests[0]!.body)).toContain(JSON.stringify(alphaText.trim()).slice(1, -1));
+      expect(readFileSync(join(project.dir, 'beta.txt'), 'utf8')).toContain(`from upstream: ${alphaText.trim()}`);
+
+      for (const [id, task, requests] of [['make-alpha', alpha, requestsOf(server, subject.api, 'make-alpha')], ['make-beta', beta, betaRequests]] as const) {
+        // Each step of the protocol ran, and the agent program reported every one as successful.
+        const results = toolResults(subject.api, requests.at(-1)!.body);
+        const expected = id === 'make-alpha' ? 5 : 6; // log, progress, write, artifact, [verify,] log
+        expect(results.map((entry) => entry.ok), JSON.stringify(results, null, 1)).toEqual(Array(expected).fill(true));
+        // The agent's own wg calls landed in the task: its log messages, its progress, its artifact.
+        const messages = task.log.map((entry) => entry.message);
+        expect(messages).toContain(`starting: ${id === 'make-alpha' ? 'Make alpha' : 'Make beta'}`);
+        expect(messages).toContain('done: 1 deliverable(s) written');
+        expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
+        expect(task.artifacts).toEqual([id === 'make-alpha' ? 'alpha.txt' : 'beta.txt']);
+      }
+    });
+  });
+}
+
+for (const subject of SUBJECTS) {
+  describe.skipIf(subject.program?.skipReason !== undefined)(`${subject.backend} in a subfolder working_dir, with wg init settings`, () => {
+    it('still reaches the graph above its folder and registers its deliverable', async () => {
+      // Outside /tmp, which Codex's sandbox would let it write anyway: the graph folder must be granted.
+      const { project, server, env } = await setUp(subject, REPO_ROOT);
+      mkdirSync(join(project.dir, 'sub'));
+      await project.ok(['add', 'Make gamma', '--deliverable', 'sub/gamma.txt', '--working-dir', 'sub']);
+      const result = await project.wg(['run', '--backend', subject.backend], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const task = await project.json<Shown>(['show', 'make-gamma']);
+      expect(task.status).toBe('done');
+      expect(task.log.map((entry) => entry.message)).toContain('done: 1 deliverable(s) written');
+      const results = toolResults(subject.api, server.scripted(subject.api).at(-1)!.body);
+      expect(results.map((entry) => entry.ok), JSON.stringify(results, null, 1)).toEqual(Array(5).fill(true));
+    });
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * A scripted model that does what a wg prompt asks, literally: it reads the task prompt in
+ * the conversation it is sent, takes the command forms from its Protocol section exactly
+ * as written (whatever `wg` spelling the prompt uses), writes each declared deliverable with
+ * the file tool the agent program offers, registers it, reports with log and progress,
+ * runs the task's check, and ends its turn. It is stateless: the next step is the number
+ * of tool calls already in the conversation, so it works for any agent program that
+ * replays the conversation on each request.
+ *
+ * Deliverable contents name their task and carry the first line of every upstream file
+ * the prompt inlined, so a test can see context flow from one task to the next.
+ */
+import { isAbsolute, join, relative } from 'node:path';
+import type { ScriptedReply } from './model-server.js';
+
+export type Api = 'anthropic' | 'openai';
+
+export interface TaskPrompt {
+  taskId: string;
+  title: string;
+  workdir: string;
+  root: string;
+  deliverables: string[];
+  verify: string | undefined;
+  /** Command prefixes from the Protocol section, up to and including the task id. */
+  commands: { log: string; progress: string; artifact: string };
+  /** First lines of the files inlined under "Context from upstream". */
+  upstreamLines: string[];
+}
+
+/** The section of a prompt under `## heading`, up to the next `## `. */
+function section(prompt: string, heading: string): string {
+  const start = prompt.indexOf(`\n## ${heading}\n`);
+  if (start < 0) return '';
+  const body = prompt.slice(start + heading.length + 5);
+  const end = body.search(/\n## /);
+  return end < 0 ? body : body.slice(0, end);
+}
+
+function commandPrefix(protocol: string, taskId: string, verb: string): string {
+  for (const match of protocol.matchAll(/`([^`\n]+)`/g)) {
+    const span = match[1]!;
+    const words = span.split(' ');
+    const at = words.indexOf(taskId);
+    if (at > 0 && words[at - 1] === verb) return words.slice(0, at + 1).join(' ');
+  }
+  throw new Error(`the prompt's Protocol section gives no \`... ${verb} ${taskId} ...\` command`);
+}
+
+export function parseTaskPrompt(prompt: string): TaskPrompt {
+  const heading = /^# Task `([^`]+)`: (.*)$/m.exec(prompt);
+  if (!heading) throw new Error('not a wg task prompt');
+  const taskId = heading[1]!;
+  const environment = section(prompt, 'Working directory and tools');
+  const workdir = /Working directory: `([^`]+)`/.exec(environment)?.[1];
+  const root = /Project root: `([^`]+)`/.exec(environment)?.[1] ?? workdir;
+  if (!workdir || !root) throw new Error('the prompt names no working directory');
+  const deliverables = [...section(prompt, 'What to deliver').matchAll(/^- `([^`]+)`/gm)].map((match) => match[1]!);
+  const verify = /```+\n([\s\S]*?)\n```+/.exec(section(prompt, 'How it is checked'))?.[1];
+  const protocol = section(prompt, 'Protocol');
+  const upstreamLines = [...section(prompt, 'Context from upstream').matchAll(/^#### .*\n\n```+\n(.*)$/gm)].map((match) => match[1]!);
+  return {
+    taskId,
+    title: heading[2]!,
+    workdir,
+    root,
+    deliverables,
+    verify,
+    commands: { log: commandPrefix(protocol, taskId, 'log'), progress: commandPrefix(protocol, taskId, 'progress'), artifact: commandPrefix(protocol, taskId, 'artifact') },
+    upstreamLines,
+  };
+}
+
+const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** What the follower writes into a deliverable. */
+export function deliverableContent(task: Pick<TaskPrompt, 'taskId' | 'upstreamLines'>, path: string): string {
+  return [`${path} written by ${task.taskId}`, ...task.upstreamLines.map((line) => `from upstream: ${line}`)].join('\n') + '\n';
+}
+
+type Step = { shell: string } | { write: string; content: string };
+
+export function plan(task: TaskPrompt): Step[] {
+  const absolute = (path: string) => (isAbsolute(path) ? path : join(task.root, path));
+  return [
+    { shell: `${task.commands.log} "starting: ${task.title.replace(/"/g, '')}"` },
+    { shell: `${task.commands.progress} 50 "writing the deliverables"` },
+    ...task.deliverables.map((path): Step => ({ write: absolute(path), content: deliverableContent(task, path) })),
+    ...task.deliverables.map((path): Step => ({ shell: `${task.commands.artifact} ${absolute(path)}` })),
+    ...(task.verify ? [{ shell: task.verify }] : []),
+    { shell: `${task.commands.log} "done: ${task.deliverables.length} deliverable(s) written"` },
+  ];
+}
+
+/** Tool names an agent program offers, from a request body of either API. */
+function offeredTools(body: any): string[] {
+  return (Array.isArray(body.tools) ? body.tools : []).map((tool: any) => String(tool?.name ?? tool?.function?.name ?? ''));
+}
+
+/** The text of every user message, and how many tool calls the model has already made. */
+function conversation(api: Api, body: any): { texts: string[]; toolCalls: number } {
+  const texts: string[] = [];
+  let toolCalls = 0;
+  const collect = (content: unknown) => {
+    if (typeof content === 'string') texts.push(content);
+    else if (Array.isArray(content)) for (const part of content) if (typeof part?.text === 'string') texts.push(part.text);
+  };
+  if (api === 'anthropic') {
+    for (const message of body.messages ?? []) {
+      if (message.role === 'user') collect(message.content);
+      else if (Array.isArray(message.content)) toolCalls += message.content.filter((block: any) => block?.type === 'tool_use').length;
+    }
+  } else {
+    for (const item of body.input ?? []) {
+      if (item?.type === 'message' && item.role === 'user') collect(item.content);
+      if (item?.type === 'function_call' || item?.type === 'custom_tool_call' || item?.type === 'local_shell_call') toolCalls++;
+    }
+  }
+  return { texts, toolCalls };
+}
+
+/** The step as a call of a tool the program offers. */
+function toToolCall(step: Step, task: TaskPrompt, tools: string[]): ScriptedReply {
+  const has = (name: string) => tools.includes(name);
+  if ('write' in step) {
+    if (has('Write')) return { tool: 'Write', input: { file_path: step.write, content: step.content } };
+    if (has('write_file')) return { tool: 'write_file', input: { path: relative(task.workdir, step.write), content: step.content } };
+    step = { shell: `printf '%s' ${quote(step.content)} > ${quote(step.write)}` };
+  }
+  if (has('Bash')) return { tool: 'Bash', input: { command: step.shell, description: 'run a step of the task' } };
+  if (has('bash')) return { tool: 'bash', input: { command: step.shell } };
+  if (has('exec_command')) return { tool: 'exec_command', input: { cmd: step.shell } };
+  if (has('shell')) return { tool: 'shell', input: { command: ['bash', '-lc', step.shell] } };
+  throw new Error(`no shell tool among the offered tools: ${tools.join(', ')}`);
+}
+
+/** The follower's reply to one agent-loop request. */
+export function followProtocol(api: Api, body: any): ScriptedReply {
+  const { texts, toolCalls } = conversation(api, body);
+  const prompt = texts.find((text) => /^# Task `/m.test(text));
+  if (!prompt) return { text: 'I was sent no wg task prompt.' };
+  const task = parseTaskPrompt(prompt.slice(prompt.search(/^# Task `/m)));
+  const steps = plan(task);
+  if (toolCalls >= steps.length) return { text: `Task ${task.taskId} is complete.` };
+  return toToolCall(steps[toolCalls]!, task, offeredTools(body));
+}
+
+export interface ToolResult {
+  ok: boolean;
+  output: string;
+}
+
+/** The results of the tool calls in a request's conversation, as the agent program reported them to the model. */
+export function toolResults(api: Api, body: any): ToolResult[] {
+  const results: ToolResult[] = [];
+  const text = (content: unknown): string =>
+    typeof content === 'string' ? content : Array.isArray(content) ? content.map((part: any) => (typeof part?.text === 'string' ? part.text : '')).join('\n') : JSON.stringify(content ?? '');
+  if (api === 'anthropic') {
+    for (const message of body.messages ?? []) {
+      for (const block of Array.isArray(message.content) ? message.content : []) {
+        if (block?.type === 'tool_result') results.push({ ok: block.is_error !== true, output: text(block.content) });
+      }
+    }
+  } else {
+    for (const item of body.input ?? []) {
+      if (item?.type !== 'function_call_output' && item?.type !== 'custom_tool_call_output') continue;
+      const output = text(typeof item.output === 'object' && item.output !== null && 'content' in item.output ? item.output.content : item.output);
+      const exit = /(?:exited with code|exit code:?|"exit_code":)\s*(-?\d+)/i.exec(output);
+      results.push({ ok: exit ? exit[1] === '0' : !/error|denied|rejected/i.test(output), output });
+    }
+  }
+  return results;
+}
