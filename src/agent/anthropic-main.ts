@@ -80,7 +80,10 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
     emit(verdict.ok ? { type: 'result', ok: true } : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed' });
     return verdict.ok ? 0 : 1;
   } catch (error) {
-    emit({ type: 'result', ok: false, reason: failureReason(error, options, baseURL) });
+    const reason = failureReason(error, options, baseURL);
+    // A rejected key needs a person, not a retry.
+    if (error instanceof AuthenticationError) emit({ type: 'halt', kind: 'input-required', request: `a valid API key (${reason})` });
+    emit({ type: 'result', ok: false, reason });
     return 1;
   }
 }

@@ -8,14 +8,18 @@ import { capText, progressFromLine } from './lines.js';
 import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
-/** How Claude Code words a tool call that its permissions refused (print mode never asks a person). */
-const PERMISSION_REFUSED = /requires approval|haven't granted it yet|was blocked|permission(?:s)? (?:to use .* )?(?:was |has been )?denied/i;
+/**
+ * How Claude Code 2.1 words a tool call that its permissions refused (print mode never
+ * asks a person): "This command requires approval", "... contains multiple operations. The
+ * following part requires approval: ...", "... shell operators that require approval ...",
+ * "cd in '/tmp' was blocked", "Claude requested permissions to write to X, but you
+ * haven't granted it yet." Other failed calls (`<tool_use_error>`, a non-zero exit) are
+ * not refusals.
+ */
+const PERMISSION_REFUSED = /requires? approval|haven't granted it yet|was blocked/i;
 
-/** Tools whose whole purpose is to ask a person something: headless, nobody will answer. */
-const ASKS_A_PERSON: Record<string, string> = {
-  AskUserQuestion: 'an answer to a question',
-  ExitPlanMode: 'approval of a plan',
-};
+/** What Claude Code says when it has no usable credentials ("Not logged in · Please run /login", "Invalid API key"). */
+const NEEDS_LOGIN = /not logged in|please run \/login|invalid api key/i;
 
 /** What Claude Code prints on stderr when `--resume` names a session it does not have. */
 const RESUME_FAILED = /No conversation found with session ID|--resume requires a valid session/i;
@@ -74,6 +78,8 @@ function systemEvents(object: JsonObject): AgentEvent[] {
   }
   if (object.subtype === 'api_retry') {
     const status = asNumber(object.error_status);
+    // A refused key is retried ten times over minutes by default; no retry can fix it.
+    if (status === 401 || object.error === 'authentication_failed') return [{ type: 'halt', kind: 'input-required', request: `a login or a valid API key for Claude Code (the model API answered HTTP ${status ?? 401})` }];
     const delay = asNumber(object.retry_delay_ms);
     const what = [status !== undefined ? `HTTP ${status}` : undefined, asString(object.error)].filter(Boolean).join(' ');
     return [{ type: 'error', message: `model API request failed (${what || 'unknown error'}); retry ${asNumber(object.attempt) ?? '?'} of ${asNumber(object.max_retries) ?? '?'}${delay !== undefined ? ` in ${Math.round(delay)}ms` : ''}` }];
@@ -98,8 +104,6 @@ function assistantEvents(object: JsonObject, toolNames: Map<string, ToolCall>): 
       const summary = summarizeToolInput(item.input);
       if (id) toolNames.set(id, { name, summary });
       events.push({ type: 'tool', name, summary });
-      const asks = Object.hasOwn(ASKS_A_PERSON, name) ? ASKS_A_PERSON[name] : undefined;
-      if (asks) events.push({ type: 'halt', kind: 'input-required', request: capText(`${asks} (${name}: ${summary})`, 300) });
     }
   }
   return events;
@@ -156,6 +160,8 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined): Ag
   if (Object.keys(tokens).length > 0) events.push({ type: 'usage', ...tokens });
 
   const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object);
+  const text = asString(object.result) ?? '';
+  if (object.is_error === true && NEEDS_LOGIN.test(text)) events.push({ type: 'halt', kind: 'input-required', request: `a login or an API key for Claude Code (${capText(text, 200)})` });
   const sessionId = asString(object.session_id);
   const result: AgentEvent = reason ? { type: 'result', ok: false, reason } : { type: 'result', ok: true };
   // A session that could not be resumed must not be offered to the next step again.

@@ -83,7 +83,8 @@ function permissionsOf(name: string, config: Pick<Config, 'backends'>, place: Pr
     report.permissions = backend.permissions({ task: undefined, settings, workdir: place.cwd, workgraphDir: place.workgraphDir });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    report.missing.push(`a usable table: ${error.message}`);
+    // A table already reported as incomplete (a command backend without argv) needs no second line.
+    if (!report.missing.some((entry) => entry.includes(`[backends.${name}]`))) report.missing.push(`a usable table: ${error.message}`);
   }
 }
 

@@ -157,7 +157,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
       `Project root: \`${sources.root}\` (deliverable and artifact paths above are relative to it)`,
       sources.permissions.length === 0
         ? 'What you may do: whatever your environment allows.'
-        : `What you may do without asking (anything else is refused and ends this attempt):\n\n${bullets(sources.permissions)}`,
+        : `What you may do without asking:\n\n${bullets(sources.permissions)}`,
     ].join('\n\n'),
     protocol: renderTemplate(templates.protocol, { task_id: task.id, task_title: task.title, workdir: sources.workdir }).trim(),
   };

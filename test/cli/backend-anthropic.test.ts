@@ -122,14 +122,14 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(messages(await show('escape')).filter((message) => message.startsWith('error: '))).toHaveLength(4);
   });
 
-  it('a rejected API key fails the task with a reason naming the authentication error', async () => {
+  it('a rejected API key ends the attempt as input-required, naming the authentication error', async () => {
     agent = await anthropicProject({ anthropic: [{ status: 401, message: 'invalid x-api-key' }] });
     await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
     const task = await show('doomed');
     expect(task.status).toBe('failed');
-    expect(task.failure_reason).toBe('the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY');
+    expect(task.failure_reason).toBe('input required: a valid API key (the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY)');
     expect(agent.server.scripted('anthropic')).toHaveLength(1);
   });
 

@@ -65,18 +65,37 @@ describe.skipIf(claude.skipReason !== undefined)(`claude backend with the real C
     expect(task.failure_reason).toMatch(/Claude Code failed on a model API error \(HTTP 500\).*scripted outage/);
   });
 
-  it('a tool call refused by its permissions fails the task, naming the refused call', async () => {
+  it('a tool call refused by its permissions ends the attempt at once as permission-denied, naming the call', async () => {
     agent = await claudeProject({
-      anthropic: [{ tool: 'Bash', input: { command: 'node -e "require(\'fs\').writeFileSync(\'sneaky.txt\', \'x\')"' } }, { text: 'I could not run it.' }],
+      anthropic: [
+        { tool: 'Bash', input: { command: 'node -e "require(\'fs\').writeFileSync(\'sneaky.txt\', \'x\')"' } },
+        // Were the agent left running, its next step would write this file (Write is allowed) after a slow reply.
+        { tool: 'Write', input: { file_path: 'after-denial.txt', content: 'still going' }, delayMs: 4000 },
+        { text: 'I could not run it.' },
+      ],
     });
     // The task allows reading only: Bash is not among its tools.
     await agent.project.ok(['add', 'Read only', '--id', 'read-only', '--tool', 'Read']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/permission-denied read-only: permission denied: Bash \(node -e/);
     const task = await show('read-only');
     expect(task.status).toBe('failed');
-    expect(task.failure_reason).toMatch(/denied permission for Bash \(node -e/);
+    expect(task.failure_reason).toMatch(/^permission denied: Bash \(node -e .*\): This command requires approval/);
     expect(existsSync(join(agent.project.dir, 'sneaky.txt'))).toBe(false);
+    expect(existsSync(join(agent.project.dir, 'after-denial.txt'))).toBe(false);
+  });
+
+  it('without credentials the attempt ends as input-required and is not retried', async () => {
+    agent = await claudeProject({ anthropic: [{ text: 'never reached' }] }, '', { ANTHROPIC_API_KEY: '' });
+    await agent.project.ok(['add', 'Needs login', '--id', 'needs-login', '--max-retries', '3']);
+    const result = await agent.project.wg(['run'], { env: { ...agent.env, ANTHROPIC_API_KEY: undefined } });
+    expect(result.exitCode).toBe(1);
+    const task = await agent.project.json<ShownTask & { attempts?: number }>(['show', 'needs-login']);
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toBe('input required: a login or an API key for Claude Code (Not logged in · Please run /login)');
+    expect(task.attempts).toBe(1);
+    expect(agent.server.scripted('anthropic')).toEqual([]);
   });
 
   it('resumes the previous step\'s session along a trajectory', async () => {
@@ -106,7 +125,7 @@ describe.skipIf(claude.skipReason !== undefined)(`claude backend with the real C
   });
 
   it('a session that cannot be resumed fails that attempt with a reason saying so, and the retry starts fresh', async () => {
-    agent = await claudeProject({ anthropic: [{ text: 'Step one done.' }, { text: 'Fresh start worked.' }] }, 'resume = true\n');
+    agent = await claudeProject({ anthropic: [{ tool: 'Write', input: { file_path: 'one.txt', content: 'one' } }, { text: 'Step one done.' }, { text: 'Fresh start worked.' }] }, 'resume = true\n');
     mkdirSync(join(agent.project.dir, 'elsewhere'));
     await agent.project.ok(['add', 'Step one', '--id', 'one', '--deliverable', 'one.txt']);
     // Claude Code keeps sessions per folder: the step in another folder cannot resume step one's session.
@@ -123,18 +142,22 @@ describe.skipIf(claude.skipReason !== undefined)(`claude backend with the real C
   it('--dry-run shows the exact argv, cwd and a masked environment without CLAUDECODE', async () => {
     agent = await claudeProject({}, 'max_budget_usd = 1.5\n', { CLAUDECODE: '1' });
     await agent.project.ok(['add', 'Plan me', '--id', 'plan-me', '--tool', 'Read,Edit']);
-    const plan = await agent.project.json<{ steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string> }> }>(['run', '--dry-run'], { env: { ...agent.env, CLAUDECODE: '1' } });
+    const plan = await agent.project.json<{ steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string>; permissions: string[] }> }>(['run', '--dry-run'], { env: { ...agent.env, CLAUDECODE: '1' } });
     const step = plan.steps[0]!;
     expect(step.file).toBe(claude.path);
     expect(step.args).toEqual([
       '-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits',
       '--model', 'claude-scripted-1',
-      '--allowedTools', 'Read', 'Edit',
+      '--allowedTools', 'Bash(wg log:*)', 'Bash(wg progress:*)', 'Bash(wg artifact:*)', 'Bash(wg fail:*)', 'Bash(wg show:*)', 'Bash(wg context:*)', 'Read', 'Edit',
       '--disallowedTools', 'Task', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage',
       '--max-turns', '8', '--max-budget-usd', '1.5',
     ]);
     expect(step.cwd).toBe(agent.project.dir);
     expect(step.stdin).toBe('the prompt');
+    expect(step.permissions).toContain('use Read, Edit');
+    const text = await agent.project.ok(['run', '--dry-run'], { env: agent.env });
+    expect(text).toMatch(/^may: +read files, and create and edit files in the working directory.*\n +run `wg log`/m);
+    expect(text).toContain('What you may do without asking:');
     expect(step.env.ANTHROPIC_API_KEY).toBe('***');
     expect(step.env.WG_TOKEN).toBe('***');
     expect(step.env).not.toHaveProperty('CLAUDECODE');

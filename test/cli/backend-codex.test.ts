@@ -60,6 +60,17 @@ describe.skipIf(codex.skipReason !== undefined)(`codex backend with the real ${c
     expect(task.failure_reason).toBe('Codex turn failed: scripted refusal: this prompt is not allowed');
   });
 
+  it('without its provider key the attempt ends as input-required, and is not retried', async () => {
+    agent = await codexProject({ openai: [{ text: 'never reached' }] });
+    await agent.project.ok(['add', 'Needs key', '--id', 'needs-key', '--max-retries', '3']);
+    const result = await agent.project.wg(['run'], { env: { ...agent.env, LOCAL_MODEL_KEY: undefined } });
+    expect(result.exitCode).toBe(1);
+    const task = await agent.project.json<ShownTask & { attempts?: number }>(['show', 'needs-key']);
+    expect(task.failure_reason).toBe('input required: a login or an API key for Codex (Missing environment variable: `LOCAL_MODEL_KEY`.)');
+    expect(task.attempts).toBe(1);
+    expect(agent.server.scripted('openai')).toEqual([]);
+  });
+
   it('a failing command is logged as a failed tool call', async () => {
     agent = await codexProject({ openai: [{ tool: 'exec_command', input: { cmd: 'exit 3' } }, { text: 'The command failed, stopping.' }] });
     await agent.project.ok(['add', 'Try', '--id', 'try']);
@@ -74,7 +85,7 @@ describe.skipIf(codex.skipReason !== undefined)(`codex backend with the real ${c
     const plan = await agent.project.json<{ steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string> }> }>(['run', '--dry-run'], { env: agent.env });
     const step = plan.steps[0]!;
     expect(step.file).toBe(codex.path);
-    expect(step.args).toEqual(['exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check', '-C', agent.project.dir, '-m', 'gpt-scripted', '-c', 'model_reasoning_effort="low"', '-']);
+    expect(step.args).toEqual(['exec', '--json', '--sandbox', 'workspace-write', '--skip-git-repo-check', '-C', agent.project.dir, '-c', 'allow_login_shell=false', '-m', 'gpt-scripted', '-c', 'model_reasoning_effort="low"', '-']);
     expect(step.cwd).toBe(agent.project.dir);
     expect(step.stdin).toBe('the prompt');
     expect(step.env.LOCAL_MODEL_KEY).toBe('***');

@@ -45,6 +45,16 @@ describe('wg backends', () => {
     const table = await project.ok(['backends'], { env });
     expect(table).toMatch(/^BACKEND\s+STATUS\s+PROGRAM\s+VERSION\s+MISSING/);
     expect(table).toMatch(/^anthropic\s+missing\s+/m);
+    // What an agent may do by default, per backend: exactly the protocol's commands for Claude Code.
+    expect(byName.get('claude')!.permissions).toContain('run `wg log`, `wg progress`, `wg artifact`, `wg fail`, `wg show`, `wg context` with Bash');
+    expect(byName.get('codex')!.permissions.join('\n')).toContain('`wg` is on PATH in its (non-login) shell');
+    expect(byName.get('anthropic')!.permissions.join('\n')).toContain('run any command with bash in the working directory');
+    expect(table).toContain('What an agent may do without asking, by default');
+    expect(table).toMatch(/^claude:\n  - read files, and create and edit files in the working directory/m);
+
+    writeFileSync(join(project.dir, '.workgraph', 'config.toml'), '[backends.codex]\nsandbox = "open"\n');
+    const broken = await project.json<BackendReport[]>(['backends'], { env: { ...env, OPENAI_API_KEY: 'sk-y' } });
+    expect(broken.find((report) => report.name === 'codex')!.missing.join('\n')).toMatch(/a usable table: config\.toml \[backends\.codex\]: sandbox: /);
   });
 
   it('works outside a project, and --help has an example', async () => {

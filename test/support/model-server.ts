@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { followProtocol } from './protocol-follower.js';
 
-export type ScriptedReply =
+export type ScriptedReply = (
   /** The model calls a tool. */
   | { tool: string; input: Record<string, unknown> }
   /** The model answers with text and ends its turn. */
@@ -26,7 +26,11 @@ export type ScriptedReply =
   /** The request fails with this HTTP status (and an API error body naming `message`). */
   | { status: number; message?: string }
   /** The stream starts and then reports an error (Anthropic: an `error` event; OpenAI: `response.failed`). */
-  | { streamError: string };
+  | { streamError: string }
+) & {
+  /** Answer only after this long: a model that is slow to reply (the agent may be stopped meanwhile). */
+  delayMs?: number;
+};
 
 export interface RecordedRequest {
   path: string;
@@ -63,6 +67,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
   const usage = script.usage ?? { input: 100, output: 20 };
   const requests: RecordedRequest[] = [];
   const followerErrors: string[] = [];
+  const pending = new Set<NodeJS.Timeout>();
   const follow = (api: 'anthropic' | 'openai', body: any): ScriptedReply => {
     try {
       return followProtocol(api, body);
@@ -97,9 +102,17 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
         recorded.scripted = true;
         reply = script.followProtocol ? follow(api, body) : (queues[api].shift() ?? { text: FINAL_TEXT });
       }
-      if ('status' in reply) return sendApiError(response, api, reply.status, reply.message ?? `scripted HTTP ${reply.status}`);
-      if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
-      return sendOpenAi(response, body, reply, usage, nextId);
+      const answer = (reply: ScriptedReply) => {
+        if ('status' in reply) return sendApiError(response, api, reply.status, reply.message ?? `scripted HTTP ${reply.status}`);
+        if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
+        return sendOpenAi(response, body, reply, usage, nextId);
+      };
+      if (reply.delayMs === undefined) return answer(reply);
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        if (!response.destroyed) answer(reply);
+      }, reply.delayMs);
+      pending.add(timer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -111,6 +124,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
     scripted: (api) => requests.filter((request) => request.scripted && (api === 'anthropic' ? request.path.endsWith('/messages') : request.path.endsWith('/responses'))),
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of pending) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

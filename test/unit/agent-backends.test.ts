@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { anthropicBackend, anthropicEventParser } from '../../src/backends/anthropic.js';
-import { claudeBackend, claudeArgs, parseClaudeSettings } from '../../src/backends/claude.js';
+import { claudeBackend, claudeArgs, claudePermissions, parseClaudeSettings, protocolRules } from '../../src/backends/claude.js';
 import { claudeStreamParser } from '../../src/backends/claude-stream.js';
-import { codexBackend } from '../../src/backends/codex.js';
+import { codexArgs, codexBackend, parseCodexSettings } from '../../src/backends/codex.js';
 import { codexStreamParser, unwrapShellCommand } from '../../src/backends/codex-stream.js';
 import { findProgram } from '../../src/backends/find-program.js';
 import type { AgentEvent, OutputParser, RunContext } from '../../src/backends/types.js';
@@ -18,6 +18,7 @@ function context(fields: Partial<RunContext> = {}): RunContext {
     prompt: 'Do it.',
     promptFile: '/runs/t/1/prompt.md',
     workdir: '/work',
+    workgraphDir: '/work/.workgraph',
     model: 'm-1',
     settings: {},
     env: { PATH: '/bin', CLAUDECODE: '1', ANTHROPIC_API_KEY: 'k' },
@@ -26,6 +27,7 @@ function context(fields: Partial<RunContext> = {}): RunContext {
 }
 
 const found = () => ({ path: '/opt/agent', source: 'config' as const });
+const PROTOCOL_RULES = ['Bash(wg log:*)', 'Bash(wg progress:*)', 'Bash(wg artifact:*)', 'Bash(wg fail:*)', 'Bash(wg show:*)', 'Bash(wg context:*)'];
 const feed = (parser: OutputParser, lines: Array<string | object>): AgentEvent[] => [
   ...lines.flatMap((line) => parser.line(typeof line === 'string' ? line : JSON.stringify(line), 'stdout')),
   ...(parser.end?.() ?? []),
@@ -38,12 +40,40 @@ describe('claude backend', () => {
     expect(spec.env).not.toHaveProperty('CLAUDECODE');
     expect(spec.args).toEqual([
       '-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits', '--model', 'm-1',
-      '--allowedTools', 'Bash', 'Task', '--disallowedTools', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage', '--resume', 'abc',
+      '--allowedTools', ...PROTOCOL_RULES, 'Bash', 'Task', '--disallowedTools', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage', '--resume', 'abc',
     ]);
   });
 
+  it('pre-approves exactly the protocol commands and the check (each part of a compound one), and says so', () => {
+    expect(protocolRules('npm test && node check.js')).toEqual([...PROTOCOL_RULES, 'Bash(npm test && node check.js)', 'Bash(npm test)', 'Bash(node check.js)']);
+    const settings = parseClaudeSettings('claude', { allowed_tools: ['Read', 'Bash(make lint)'] });
+    const task = { id: 't', title: 'T', status: 'open' as const, verify: 'npm test' };
+    expect(claudeArgs(settings, { task, model: undefined })).toEqual(expect.arrayContaining(['--allowedTools', ...PROTOCOL_RULES, 'Bash(npm test)', 'Read', 'Bash(make lint)']));
+    expect(claudePermissions(settings, task)).toEqual([
+      'read files, and create and edit files in the working directory (permission mode acceptEdits)',
+      'run `wg log`, `wg progress`, `wg artifact`, `wg fail`, `wg show`, `wg context` with Bash',
+      "run the task's check with Bash: `npm test`",
+      'use Read, Bash(make lint)',
+      'no other Bash command: a call outside these is refused and ends the attempt',
+      'never: Task, Agent, EnterWorktree, ExitWorktree, Workflow, SendMessage',
+    ]);
+  });
+
+  it('halts at once on a refused call or a missing login, but not on other tool errors', () => {
+    const events = feed(claudeStreamParser(), [
+      { type: 'assistant', message: { content: [{ type: 'tool_use', id: 'w1', name: 'Write', input: { file_path: '/elsewhere/x.txt' } }] } },
+      { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'w1', content: "Claude requested permissions to write to /elsewhere/x.txt, but you haven't granted it yet.", is_error: true }] } },
+      { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'w1', content: '<tool_use_error>File has not been read yet.</tool_use_error>', is_error: true }] } },
+    ]);
+    expect(events.filter((event) => event.type === 'halt')).toEqual([{ type: 'halt', kind: 'permission-denied', request: "Write (/elsewhere/x.txt): Claude requested permissions to write to /elsewhere/x.txt, but you haven't granted it yet." }]);
+    const login = feed(claudeStreamParser(), [{ type: 'result', subtype: 'success', is_error: true, result: 'Not logged in · Please run /login' }]);
+    expect(login).toContainEqual({ type: 'halt', kind: 'input-required', request: 'a login or an API key for Claude Code (Not logged in · Please run /login)' });
+    const retry = feed(claudeStreamParser(), [{ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, error_status: 401, error: 'authentication_failed' }]);
+    expect(retry[0]).toEqual({ type: 'halt', kind: 'input-required', request: 'a login or a valid API key for Claude Code (the model API answered HTTP 401)' });
+  });
+
   it('resumes only when configured to, and reports bad settings and a missing program as ConfigError', () => {
-    expect(claudeArgs(parseClaudeSettings('claude', { disallowed_tools: [] }), { task: context().task, model: undefined, resumeSession: 'abc' })).toEqual(['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits']);
+    expect(claudeArgs(parseClaudeSettings('claude', { disallowed_tools: [] }), { task: context().task, model: undefined, resumeSession: 'abc' })).toEqual(['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits', '--allowedTools', ...PROTOCOL_RULES]);
     expect(() => parseClaudeSettings('claude', { permission_mode: 'ask' })).toThrow(ConfigError);
     expect(() => parseClaudeSettings('claude', { max_turn: 3 })).toThrow(/config\.toml \[backends\.claude\]: Unrecognized key/);
     expect(() => claudeBackend('claude', () => undefined).launch(context())).toThrow(/Claude Code \(claude\) is not on PATH/);
@@ -64,6 +94,7 @@ describe('claude backend', () => {
       { type: 'progress', message: 'Claude Code 2.1.197 started with model m-1, session s-1' },
       { type: 'tool', name: 'Bash', summary: 'npm test' },
       { type: 'error', message: 'Bash failed: This command requires approval' },
+      { type: 'halt', kind: 'permission-denied', request: 'Bash (npm test): This command requires approval' },
       { type: 'progress', message: 'rate limit allowed_warning (five_hour)' },
       { type: 'progress', message: 'not json at all' },
       { type: 'text', text: 'Done.' },
@@ -97,7 +128,7 @@ describe('claude backend', () => {
 describe('codex backend', () => {
   it('reads the prompt from a closed stdin and passes config overrides as TOML values', () => {
     const spec = codexBackend('codex', found).launch(context({ settings: { sandbox: 'read-only', config: { a: 'x', b: 2, c: true } } }));
-    expect(spec.args).toEqual(['exec', '--json', '--sandbox', 'read-only', '--skip-git-repo-check', '-C', '/work', '-m', 'm-1', '-c', 'a="x"', '-c', 'b=2', '-c', 'c=true', '-']);
+    expect(spec.args).toEqual(['exec', '--json', '--sandbox', 'read-only', '--skip-git-repo-check', '-C', '/work', '-c', 'allow_login_shell=false', '-m', 'm-1', '-c', 'a="x"', '-c', 'b=2', '-c', 'c=true', '-']);
     expect(spec.stdin).toBe('Do it.');
     expect(() => codexBackend('codex', found).launch(context({ settings: { sandbox: 'none' } }))).toThrow(ConfigError);
   });
@@ -125,6 +156,20 @@ describe('codex backend', () => {
       { type: 'usage', inputTokens: 400, cacheReadTokens: 600, outputTokens: 50 },
       { type: 'result', ok: true },
     ]);
+  });
+
+  it('lets the sandbox write the graph folder only when it lies outside the working directory', () => {
+    const settings = parseCodexSettings('codex', {});
+    expect(codexArgs(settings, { model: undefined, workdir: '/p/sub', workgraphDir: '/p/.workgraph' })).toContain('--add-dir');
+    expect(codexArgs(settings, { model: undefined, workdir: '/p', workgraphDir: '/p/.workgraph' })).not.toContain('--add-dir');
+    expect(codexArgs(parseCodexSettings('codex', { sandbox: 'danger-full-access' }), { model: undefined, workdir: '/p/sub', workgraphDir: '/p/.workgraph' })).not.toContain('--add-dir');
+  });
+
+  it('halts on a declined command and on missing credentials', () => {
+    const declined = feed(codexStreamParser(), [{ type: 'item.completed', item: { type: 'command_execution', command: "/bin/bash -lc 'curl x'", exit_code: null, status: 'declined' } }]);
+    expect(declined).toContainEqual({ type: 'halt', kind: 'permission-denied', request: 'shell (curl x): the command needed an approval outside the sandbox' });
+    const noKey = feed(codexStreamParser(), [{ type: 'turn.failed', error: { message: 'Missing environment variable: `LOCAL_MODEL_KEY`.' } }]);
+    expect(noKey[0]).toEqual({ type: 'halt', kind: 'input-required', request: 'a login or an API key for Codex (Missing environment variable: `LOCAL_MODEL_KEY`.)' });
   });
 
   it('fails on turn.failed, and when the turn never finished', () => {

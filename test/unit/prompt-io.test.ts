@@ -64,10 +64,11 @@ describe('gatherPromptSources', () => {
   it('passes on more of the previous step log than of other dependencies', () => {
     const entries = Array.from({ length: 12 }, (_, i) => ({ timestamp: '2030-01-01T00:00:00Z', message: `m${i}` }));
     const graph = graphOf([{ id: 'prev', status: 'done', log: entries }, { id: 't', blocked_by: ['prev'] }]);
-    const sources = gatherPromptSources(root, graph, graph.tasks.get('t')!, { workdir: root, previousStepId: 'prev', tools: ['bash'] });
+    const sources = gatherPromptSources(root, graph, graph.tasks.get('t')!, { workdir: root, previousStepId: 'prev', permissions: ['use bash'] });
     expect(sources.upstream[0]!.log.map((entry) => entry.message)).toEqual(['m9', 'm10', 'm11']);
     expect(sources.previousStep!.log.map((entry) => entry.message)).toEqual(entries.slice(2).map((entry) => entry.message));
-    expect(sources.tools).toEqual(['bash']);
+    expect(sources.permissions).toEqual(['use bash']);
+    expect(sources.root).toBe(root);
   });
 });
 

@@ -39,7 +39,8 @@ function sources(overrides: Partial<PromptSources> & { task?: Partial<Task> } = 
     previousStep: undefined,
     files: {},
     workdir: '/project',
-    tools: [],
+    root: '/project',
+    permissions: [],
     ...rest,
   };
 }
@@ -54,7 +55,7 @@ describe('buildPrompt', () => {
         upstream: [{ id: 'design', title: 'Design it', status: 'done', artifacts: ['api.md'], deliverables: ['api.md'], log: [log('wrote api.md')] }],
         inputs: [{ input: 'api.md', state: 'available', from: ['design'] }],
         files: { 'api.md': text('# API\nGET /users\n'), 'notes.md': text('remember the cache') },
-        tools: ['bash', 'edit'],
+        permissions: ['use bash', 'use edit'],
       }),
       templates,
       100_000,
@@ -77,7 +78,8 @@ describe('buildPrompt', () => {
       'omitted: nothing.',
       '## Working directory and tools',
       'Working directory: `/project`',
-      'Tools you may use: bash, edit',
+      'Project root: `/project`',
+      'What you may do without asking:\n\n- use bash\n- use edit',
       '## Protocol',
       'wg log build',
       'wg artifact build',
@@ -97,7 +99,7 @@ describe('buildPrompt', () => {
     expect(built.text).not.toContain('Implement the endpoints.');
     expect(built.text).toContain('This task has no dependencies.');
     expect(built.text).toContain('No check is declared');
-    expect(built.text).toContain('No tools are declared');
+    expect(built.text).toContain('What you may do: whatever your environment allows.');
   });
 
   it('inlines files while they fit, then first lines, then only the path, and names what was cut', () => {
