@@ -4,7 +4,7 @@
  *   [backends.claude]
  *   command = "/opt/claude/bin/claude"    # default: claude on PATH, else the npm package's binary
  *   permission_mode = "acceptEdits"       # or dontAsk, bypassPermissions, plan, auto, default
- *   allowed_tools = ["Read", "Edit", "Bash(npm test)"]   # when the task names no tools
+ *   allowed_tools = ["Read", "Edit", "Bash(npm test)"]   # added when the task names no tools
  *   disallowed_tools = ["Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow"]
  *   max_turns = 40
  *   max_budget_usd = 2.5
@@ -12,10 +12,11 @@
  *   extra_args = []                       # appended to the command line
  *   env = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "1" }
  *
- * The prompt goes on stdin, never in argv (a long prompt would overflow it). In print mode
- * Claude Code never asks a person: a tool call its permissions do not allow is refused and
- * listed in the result's `permission_denials`; such a run counts as failed, naming the refused
- * calls, since the agent could not do what it set out to (widen the task's `tools` to allow them).
+ * The prompt goes on stdin, never in argv (a long prompt would overflow it). The protocol's
+ * `wg` commands and the task's `verify` are always pre-approved (see `protocolRules`), so an
+ * agent can do what its prompt asks with no settings at all. In print mode Claude Code never
+ * asks a person: a tool call its permissions do not allow is refused, and wg then stops the
+ * attempt at once as `permission-denied`, naming the call (widen the task's `tools` to allow it).
  *
  * Resuming: with `resume = true`, the next step of a trajectory passes `--resume <session>`.
  * When that session cannot be resumed (it was deleted, or it belongs to another folder),

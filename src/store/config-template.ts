@@ -44,7 +44,9 @@ max_retries = 2
 # [backends.claude]                   # Claude Code: claude -p, prompt on stdin
 # command = "claude"                  # default: claude on PATH, else the npm package's binary
 # permission_mode = "acceptEdits"     # or dontAsk, bypassPermissions, plan, auto, default
-# allowed_tools = ["Read", "Edit", "Bash(npm test)"]   # used when a task names no tools
+# The wg commands a prompt asks for (Bash(wg log:*), ...) and the task's verify are always
+# allowed; these are added for tasks that name no tools of their own:
+# allowed_tools = ["Read", "Edit", "Bash(npm test:*)"]
 # disallowed_tools = ["Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow", "SendMessage"]
 # max_turns = 40
 # max_budget_usd = 2.5
@@ -52,7 +54,8 @@ max_retries = 2
 #                                     # session; if that fails, the step's retry starts fresh
 #
 # [backends.codex]                    # OpenAI Codex: codex exec --json; keys and providers
-# sandbox = "workspace-write"         # live in $CODEX_HOME/config.toml
+# sandbox = "workspace-write"         # live in $CODEX_HOME/config.toml. wg adds the graph
+#                                     # folder to the writable roots and keeps wg on PATH
 # config = { model_reasoning_effort = "high" }   # each becomes -c key=value
 #
 # [backends.anthropic]                # wg's own agent on the Anthropic API (ANTHROPIC_API_KEY)
