@@ -155,6 +155,11 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     environment: [
       `Working directory: \`${sources.workdir}\``,
       `Project root: \`${sources.root}\` (deliverable and artifact paths above are relative to it)`,
+      ...(sources.tree
+        ? [
+            `This attempt has a git worktree of its own: \`${sources.tree.path}\` on branch \`${sources.tree.branch}\`, made from \`${sources.tree.target}\` at ${sources.tree.base.slice(0, 12)} (it holds the landed work of every upstream task). When you succeed, wg commits what you leave uncommitted and lands it on \`${sources.tree.target}\`; nothing lands if you fail.`,
+          ]
+        : []),
       sources.permissions.length === 0
         ? 'What you may do: whatever your environment allows.'
         : `What you may do without asking:\n\n${bullets(sources.permissions)}`,

@@ -7,7 +7,7 @@ import type { Actor, Task } from '../graph/schema.js';
 import { buildPrompt, promptBudget } from './build.js';
 import { gatherPromptSources } from './sources.js';
 import { loadPromptTemplates } from './templates.js';
-import type { BuiltPrompt } from './types.js';
+import type { BuiltPrompt, PromptSources } from './types.js';
 
 export { buildPrompt, DEFAULT_PROMPT_BUDGET_TOKENS, PROMPT_BUDGET_SHARE, promptBudget } from './build.js';
 export { gatherPromptSources, readProjectFile } from './sources.js';
@@ -26,11 +26,13 @@ export interface PrepareOptions {
   workdir: string;
   /** What the agent may do, one line each, from its backend. */
   permissions?: string[] | undefined;
+  /** The attempt's own git worktree, when runs are isolated. */
+  tree?: PromptSources['tree'];
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */
 export function preparePrompt(root: string, workgraphDir: string, graph: Graph, task: Task, options: PrepareOptions): BuiltPrompt {
-  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir });
+  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir, tree: options.tree });
   const templates = loadPromptTemplates(workgraphDir);
   return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));
 }

@@ -25,6 +25,7 @@ export interface GatherOptions {
   previousStepId?: string | undefined;
   /** What the agent may do (see PromptSources). */
   permissions?: string[] | undefined;
+  tree?: PromptSources['tree'];
   /** Absolute working directory of the agent. */
   workdir: string;
 }
@@ -108,5 +109,6 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
     workdir: options.workdir,
     root,
     permissions: options.permissions ?? [],
+    tree: options.tree,
   };
 }

@@ -13,9 +13,10 @@ import type { Graph } from '../graph/model.js';
 import { parseDuration } from '../graph/duration.js';
 import { addArtifact, addTokenUsage, appendLog, completeTask, failTask, recordAgentProcess, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
 import { processStartTime } from '../system/process.js';
-import type { TokenUsage } from '../graph/schema.js';
+import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, type Outcome } from './outcome.js';
 import { checkDeliverables } from './deliverables.js';
+import type { AttemptTree, Isolation } from './isolation.js';
 import type { GraphWriter } from './graph-writer.js';
 import type { Reporter } from './events.js';
 import { prepareLaunch, type AttemptIdentity, type LaunchOptions, type PreparedLaunch } from './prepare.js';
@@ -25,6 +26,8 @@ import { runVerify } from './verify.js';
 
 export interface AttemptContext {
   launch: LaunchOptions;
+  /** Where each attempt works: the project itself, or a worktree of its own. */
+  isolation: Isolation;
   writer: GraphWriter;
   reporter: Reporter;
   load(): Promise<Graph>;
@@ -88,14 +91,25 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const runDir = runDirectory(context.launch.workgraphDir, taskId, identity.attempt);
   await mkdir(runDir, { recursive: true });
 
+  const notStarted = (outcome: Outcome) => {
+    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: context.launch.backend ?? '?' });
+    return finish(context, taskId, identity, caller, outcome, started, {});
+  };
+  let tree: AttemptTree;
+  try {
+    tree = await context.isolation.open(task, identity.attempt);
+  } catch (error) {
+    if (!(error instanceof WgError)) throw error;
+    return notStarted({ kind: 'failed', exitCode: -1, reason: `could not prepare the attempt's worktree: ${error.message}` });
+  }
   let prepared: PreparedLaunch;
   try {
-    prepared = prepareLaunch(graph, task, identity, join(runDir, 'prompt.md'), context.launch);
+    prepared = prepareLaunch(graph, task, { ...identity, place: { root: tree.root, info: tree.info } }, join(runDir, 'prompt.md'), context.launch);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
     const outcome: Outcome = { kind: 'invalid-configuration', message: error.message };
-    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: context.launch.backend ?? '?' });
-    return finish(context, taskId, identity, caller, outcome, started, {});
+    await tree.keep(outcome);
+    return notStarted(outcome);
   }
   if (prepared.backend.usesPrompt) await writeFile(join(runDir, 'prompt.md'), prepared.prompt);
   const timeoutMs = task.timeout ? parseDuration(task.timeout) : context.defaultTimeoutMs;
@@ -111,6 +125,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
         file: prepared.spec.file,
         args: prepared.spec.args,
         cwd: prepared.spec.cwd,
+        worktree: tree.info ?? null,
         stdin: prepared.spec.stdin === undefined ? null : `prompt (${Buffer.byteLength(prepared.spec.stdin)} bytes)`,
         timeout_ms: timeoutMs ?? null,
         stall_timeout_ms: context.stallMs ?? null,
@@ -153,15 +168,27 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   await Promise.all([closeStream(raw), closeStream(eventsFile)]);
 
   let outcome = outcomeOf(end, sink.result, sink.halt);
-  const deliverables = outcome.kind === 'succeeded' ? await checkDeliverables(context.launch.root, task.deliverables ?? []) : undefined;
+  const deliverables = outcome.kind === 'succeeded' ? await checkDeliverables(tree.root, task.deliverables ?? []) : undefined;
   if (deliverables && deliverables.missing.length > 0) outcome = { kind: 'missing-deliverable', files: deliverables.missing };
-  if (outcome.kind === 'succeeded' && task.verify) {
-    outcome = await runVerify(task.verify, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
-  }
+  const verify = () => runVerify(task.verify!, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
+  if (outcome.kind === 'succeeded' && task.verify) outcome = await verify();
+  // Only work that succeeded lands; a failed attempt's tree is kept for inspection.
+  if (outcome.kind === 'succeeded') outcome = await landOrFail(tree, task, verify);
+  if (outcome.kind !== 'succeeded') await tree.keep(outcome);
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
   return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId });
+}
+
+/** Land the work; a git failure while landing fails the attempt (retryable) instead of the run. */
+async function landOrFail(tree: AttemptTree, task: Task, verify: () => Promise<Outcome>): Promise<Outcome> {
+  try {
+    return await tree.land(task, verify);
+  } catch (error) {
+    if (!(error instanceof WgError)) throw error;
+    return { kind: 'failed', exitCode: -1, reason: `could not land the work: ${error.message}` };
+  }
 }
 
 /**

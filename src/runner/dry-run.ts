@@ -8,6 +8,7 @@ import { NotReadyError, WgError } from '../errors.js';
 import { dependencyIndex, readiness, readyTasks } from '../graph/deps.js';
 import { copyGraph, getTask, type Graph } from '../graph/model.js';
 import { assignActor, jobSteps, runActors } from './assign.js';
+import type { TreeInfo } from './isolation.js';
 import { prepareLaunch, type LaunchOptions } from './prepare.js';
 import { maskEnv } from './redact.js';
 import { runDirectory } from './attempt.js';
@@ -33,6 +34,8 @@ export interface PlannedStep {
   omitted?: string[] | undefined;
   /** What the agent may do without asking (as in its prompt). */
   permissions?: string[] | undefined;
+  /** The worktree the attempt would get, when runs are isolated. */
+  worktree?: TreeInfo | undefined;
   /** Why this step could not be prepared (it would fail with this reason). */
   error?: string | undefined;
 }
@@ -50,6 +53,8 @@ export interface DryRunOptions {
   maxSteps: number;
   actor?: string | undefined;
   contextLimit?: number | undefined;
+  /** The tree each attempt would get (isolated runs); the prompt is still built from the project itself. */
+  preview?: ((taskId: string, attempt: number) => TreeInfo) | undefined;
 }
 
 const TOKEN_PLACEHOLDER = '<lease token>';
@@ -85,7 +90,9 @@ export function planDryRun(loaded: Graph, launch: LaunchOptions, options: DryRun
         const attempt = (step.attempts ?? 0) + 1;
         const base: PlannedStep = { wave, task: id, title: step.title, actor: assignment.actor.id, attempt, after: previous };
         try {
-          const prepared = prepareLaunch(graph, step, { actor: assignment.actor, attempt, token: TOKEN_PLACEHOLDER, previousStepId: previous }, join(runDirectory(launch.workgraphDir, id, attempt), 'prompt.md'), launch);
+          const worktree = options.preview?.(id, attempt);
+          const identity = { actor: assignment.actor, attempt, token: TOKEN_PLACEHOLDER, previousStepId: previous, place: { root: launch.root, info: worktree } };
+          const prepared = prepareLaunch(graph, step, identity, join(runDirectory(launch.workgraphDir, id, attempt), 'prompt.md'), launch);
           steps.push({
             ...base,
             backend: prepared.backendName,
@@ -100,6 +107,7 @@ export function planDryRun(loaded: Graph, launch: LaunchOptions, options: DryRun
             promptTokens: prepared.backend.usesPrompt ? prepared.promptTokens : undefined,
             omitted: prepared.omitted,
             permissions: prepared.permissions,
+            worktree,
           });
         } catch (error) {
           if (!(error instanceof WgError)) throw error;

@@ -7,7 +7,8 @@ export type Outcome =
   | { kind: 'stalled'; afterMs: number }
   | { kind: 'killed'; signal: string }
   | { kind: 'spawn-error'; message: string }
-  | { kind: 'verification-failed'; exitCode: number; output: string }
+  /** `combined`: the check failed on the target's newer head with this attempt's work brought onto it. */
+  | { kind: 'verification-failed'; exitCode: number; output: string; combined?: boolean }
   | { kind: 'interrupted' }
   /** The task could not even be prepared (bad backend settings, working_dir outside the project...). */
   | { kind: 'invalid-configuration'; message: string }
@@ -16,7 +17,9 @@ export type Outcome =
   /** The agent's permissions refused a call it made; the attempt was stopped at once. `request` names the call. */
   | { kind: 'permission-denied'; request: string }
   /** The agent asked for something only a person can give (an approval, an answer, a login); stopped at once. */
-  | { kind: 'input-required'; request: string };
+  | { kind: 'input-required'; request: string }
+  /** The attempt's work could not be brought onto the target branch; `files` are the ones in the way. */
+  | { kind: 'merge-conflict'; files: string[]; detail?: string | undefined };
 
 export type OutcomeKind = Outcome['kind'];
 
@@ -48,7 +51,7 @@ export function describeOutcome(outcome: Outcome): string {
       return `could not start the agent: ${outcome.message}`;
     case 'verification-failed': {
       const tail = outcome.output.trim().split('\n').at(-1);
-      return `verification failed (exit code ${outcome.exitCode})${tail ? `: ${tail.slice(0, 200)}` : ''}`;
+      return `verification failed${outcome.combined ? ' on the combination with newer landed work' : ''} (exit code ${outcome.exitCode})${tail ? `: ${tail.slice(0, 200)}` : ''}`;
     }
     case 'interrupted':
       return 'interrupted';
@@ -60,6 +63,8 @@ export function describeOutcome(outcome: Outcome): string {
       return `permission denied: ${outcome.request}`;
     case 'input-required':
       return `input required: ${outcome.request}`;
+    case 'merge-conflict':
+      return `merge conflict${outcome.files.length > 0 ? ` in ${outcome.files.join(', ')}` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`;
   }
 }
 
@@ -82,6 +87,8 @@ const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
   'missing-deliverable': true,
   'permission-denied': true,
   'input-required': false,
+  // The retry starts from the target's new head, and its prompt names the files that conflicted.
+  'merge-conflict': true,
 };
 
 export function isRetryable(outcome: Outcome): boolean {

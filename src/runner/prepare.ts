@@ -8,6 +8,7 @@ import type { Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { preparePrompt } from '../prompt/index.js';
 import type { Config } from '../store/config.js';
+import type { TreeInfo } from './isolation.js';
 import { resolveWorkdir } from './workdir.js';
 
 export interface LaunchOptions {
@@ -29,6 +30,8 @@ export interface AttemptIdentity {
   token: string;
   previousStepId?: string | undefined;
   resumeSession?: string | undefined;
+  /** The attempt's own tree, when runs are isolated: its project root and what to tell the agent about it. */
+  place?: { root: string; info: TreeInfo | undefined } | undefined;
 }
 
 export interface PreparedLaunch {
@@ -50,6 +53,8 @@ export interface PreparedLaunch {
 export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptIdentity): Record<string, string> {
   return {
     WG_DIR: options.workgraphDir,
+    // In a worktree, the agent's paths (`wg artifact out.txt`) are relative to the project inside it.
+    ...(identity.place && identity.place.root !== options.root ? { WG_ROOT: identity.place.root } : {}),
     WG_TASK_ID: task.id,
     WG_TOKEN: identity.token,
     WG_ACTOR: identity.actor.id,
@@ -65,11 +70,12 @@ export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptId
 export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions): PreparedLaunch {
   const backendName = options.backend ?? chooseBackendName(task, identity.actor, options.config);
   const { backend, settings } = resolveBackend(backendName, options.config);
-  const workdir = resolveWorkdir(options.root, task.working_dir, options.allowOutside);
+  const root = identity.place?.root ?? options.root;
+  const workdir = resolveWorkdir(root, task.working_dir, options.allowOutside);
   const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
   const permissions = backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir });
   const prompt = backend.usesPrompt
-    ? preparePrompt(options.root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir, permissions })
+    ? preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir, permissions, tree: identity.place?.info })
     : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
   const spec = backend.launch({

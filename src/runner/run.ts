@@ -19,6 +19,7 @@ import { runAttempt, type AttemptContext } from './attempt.js';
 import type { Reporter } from './events.js';
 import { GraphWriter } from './graph-writer.js';
 import { describeOutcome, isRetryable } from './outcome.js';
+import { inPlace, type Isolation } from './isolation.js';
 import type { LaunchOptions } from './prepare.js';
 import { orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
 
@@ -78,6 +79,7 @@ export class Runner {
     private readonly options: RunOptions,
     private readonly reporter: Reporter,
     private readonly interrupt: AbortSignal,
+    private readonly isolation: Isolation = inPlace(launch.root),
   ) {
     this.writer = new GraphWriter(store);
     this.queue = new PQueue({ concurrency: options.parallel });
@@ -87,6 +89,7 @@ export class Runner {
   private attemptContext(): AttemptContext {
     return {
       launch: this.launch,
+      isolation: this.isolation,
       writer: this.writer,
       reporter: this.reporter,
       load: () => this.writer.snapshot(),
@@ -101,6 +104,8 @@ export class Runner {
   async run(): Promise<RunSummary> {
     const started = Date.now();
     const recovered = await this.recover();
+    // Worktrees of attempts that died with their runner hold nothing that will land.
+    await this.isolation.sweep?.(await this.writer.snapshot());
     if (this.options.only) this.scope = await this.initialScope(this.options.only);
     for (;;) {
       if (!this.signal.aborted && !this.writer.failure) await this.plan();

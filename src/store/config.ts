@@ -25,6 +25,10 @@ const ConfigSchema = z.looseObject({
       stall_timeout: Duration.optional(),
       retry_backoff: Duration.default('1s'),
       grace: Duration.default('5s'),
+      isolation: z.enum(['worktree', 'none']).optional(),
+      reverify: z.boolean().default(true),
+      worktree_setup: z.string().trim().min(1).optional(),
+      worktree_link: z.array(z.string().trim().min(1)).default(['node_modules']),
     })
     .prefault({}),
   /**

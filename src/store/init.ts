@@ -1,18 +1,33 @@
 /** `wg init`: the folder, an empty graph, a commented config and a .gitignore for runtime files. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { CONFIG_FILE, CONFIG_TEMPLATE } from './config-template.js';
 import { GRAPH_FILE } from './file-store.js';
 
-const GITIGNORE = `# Runtime files: locks, run directories and logs are not part of the graph.
-graph.lock
-graph.lock.break
-graph.jsonl.*
-runs/
-logs/
-cache/
+/**
+ * wg's runtime files, which wg writes all the time: ignored, so wg never makes a checkout
+ * dirty. graph.jsonl is among them: the graph is live state shared by every runner and
+ * agent, not a source file (delete its line to commit snapshots of it; wg itself never
+ * commits anything under .workgraph/). config.toml and prompts/ are meant to be committed.
+ */
+export const RUNTIME_IGNORES = ['graph.jsonl', 'graph.jsonl.*', 'graph.lock', 'graph.lock.break', 'runs/', 'logs/', 'cache/', 'worktrees/'];
+
+const GITIGNORE = `# wg's runtime files: wg writes them constantly, so they are not committed.
+# (graph.jsonl is the live graph: remove its line to commit snapshots of it.)
+${RUNTIME_IGNORES.join('\n')}
 `;
+
+/** Add whatever runtime entries an older .gitignore lacks (a project made before worktrees, say). */
+export function ensureRuntimeIgnored(dir: string): void {
+  const path = join(dir, '.gitignore');
+  const present = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const lines = new Set(present.split('\n').map((line) => line.trim()));
+  const missing = RUNTIME_IGNORES.filter((entry) => !lines.has(entry));
+  if (missing.length === 0) return;
+  if (present === '') return writeFileSync(path, GITIGNORE);
+  appendFileSync(path, `${present.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
+}
 
 export function initWorkgraph(dir: string): void {
   if (existsSync(join(dir, GRAPH_FILE))) throw new InvalidInputError(`${dir} is already initialised`);

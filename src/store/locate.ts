@@ -31,7 +31,8 @@ export function locateWorkgraph(explicit: string | undefined, cwd: string, env: 
   if (named) {
     const dir = resolve(cwd, named);
     if (!isDirectory(dir)) throw new NoWorkgraphError(`no workgraph at ${dir}`, '`wg init` creates one');
-    return { dir, root: dirname(dir) };
+    // An agent in its own worktree works on the graph in WG_DIR but on files of the project inside its tree (WG_ROOT).
+    return { dir, root: explicit === undefined && env.WG_ROOT ? resolve(cwd, env.WG_ROOT) : dirname(dir) };
   }
   for (let at = resolve(cwd); ; at = dirname(at)) {
     const candidate = join(at, WORKGRAPH_DIR);

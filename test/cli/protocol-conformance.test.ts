@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { announceSkip, codexHome, findClaude, findCodex, OFFLINE_ENV, TEST_API_KEY, type AgentProgram } from '../support/agents.js';
 import { startModelServer, type ModelServer } from '../support/model-server.js';
 import { deliverableContent, toolResults, type Api } from '../support/protocol-follower.js';
-import { REPO_ROOT, tempProject, type Project } from '../support/wg.js';
+import { tempProject, type Project } from '../support/wg.js';
 
 interface Subject {
   backend: string;
@@ -34,6 +34,9 @@ const SUBJECTS: Subject[] = [
   { backend: 'codex', api: 'openai', program: codex, env: (server, home) => ({ CODEX_HOME: codexHome(home, server.url), LOCAL_MODEL_KEY: 'sk-local-not-a-real-key-42' }) },
   { backend: 'anthropic', api: 'anthropic', env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY }) },
 ];
+
+/** Not /tmp (writable in Codex's sandbox by default) and in no git repository. */
+const OUTSIDE_TMP = '/var/tmp';
 
 interface Shown {
   status: string;
@@ -103,8 +106,9 @@ for (const subject of SUBJECTS) {
 for (const subject of SUBJECTS) {
   describe.skipIf(subject.program?.skipReason !== undefined)(`${subject.backend} in a subfolder working_dir, with wg init settings`, () => {
     it('still reaches the graph above its folder and registers its deliverable', async () => {
-      // Outside /tmp, which Codex's sandbox would let it write anyway: the graph folder must be granted.
-      const { project, server, env } = await setUp(subject, REPO_ROOT);
+      // Outside /tmp, which Codex's sandbox would let it write anyway (the graph folder must be granted),
+      // and outside any git repository, so the attempt runs in place, in the subfolder.
+      const { project, server, env } = await setUp(subject, OUTSIDE_TMP);
       mkdirSync(join(project.dir, 'sub'));
       await project.ok(['add', 'Make gamma', '--deliverable', 'sub/gamma.txt', '--working-dir', 'sub']);
       const result = await project.wg(['run', '--backend', subject.backend], { env });

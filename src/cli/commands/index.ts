@@ -31,6 +31,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['graph', ['graph'], () => import('./graph.js')],
   ['check', ['check'], () => import('./check.js')],
   ['backends', ['backends'], () => import('./backends.js')],
+  ['worktree', ['worktree'], () => import('./worktree.js')],
   ['agent-anthropic', ['agent-anthropic'], () => import('./agent-anthropic.js')],
 ];
 

@@ -26,6 +26,13 @@ interface Flags {
   allowOutside?: boolean;
   retryBackoff?: number;
   grace?: number;
+  isolation?: 'worktree' | 'none';
+  target?: string;
+}
+
+function isolationMode(value: string): 'worktree' | 'none' {
+  if (value !== 'worktree' && value !== 'none') throw new InvalidArgumentError('expected worktree or none');
+  return value;
 }
 
 function positive(value: string): number {
@@ -51,6 +58,7 @@ function printPlan(plan: DryRunPlan): void {
     print(`backend:  ${step.backend}${step.model ? `, model ${step.model}` : ''}`);
     print(`argv:     ${[step.file!, ...step.args!].map((arg) => JSON.stringify(arg)).join(' ')}`);
     print(`cwd:      ${step.cwd}`);
+    if (step.worktree) print(`worktree: ${step.worktree.path} (branch ${step.worktree.branch} from ${step.worktree.target} at ${step.worktree.base.slice(0, 12)}${step.wave > 1 ? ', or wherever its upstream work has landed by then' : ''})`);
     const [firstPermission, ...otherPermissions] = step.permissions ?? [];
     if (firstPermission) print(`may:      ${[firstPermission, ...otherPermissions.map((line) => `          ${line}`)].join('\n')}`);
     if (step.stdin) print(`stdin:    ${step.stdin}`);
@@ -97,6 +105,8 @@ export function register(program: Command): void {
     .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping an agent (default 5s)', parseDurationFlag)
     .option('--fail-fast', 'stop everything at the first task that fails for good')
     .option('--allow-outside', 'let a working_dir lead outside the project')
+    .option('--isolation <mode>', 'worktree: each attempt in a git worktree of its own, results landed on the target in graph order (default in a git repository); none: in place', isolationMode)
+    .option('--target <branch>', 'the branch results land on (default: the branch checked out now)')
     .option('--dry-run', 'build and print every prompt, argv, cwd and env in run order; launch nothing, write nothing')
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
     .action(async (taskId: string | undefined, flags: Flags) => {
@@ -130,9 +140,12 @@ export function register(program: Command): void {
 
       const { preflight } = await import('../../runner/preflight.js');
       preflight(await workspace.store.load(), workspace.root, { allowOutside: launch.allowOutside });
+      const { chooseIsolation } = await import('../../worktree/choose.js');
+      const isolated = await chooseIsolation(workspace.root, workspace.dir, config, { mode: flags.isolation, target: flags.target, dryRun: flags.dryRun ?? false });
       if (flags.dryRun) {
         const { planDryRun } = await import('../../runner/dry-run.js');
-        const plan = planDryRun(await workspace.store.load(), launch, options);
+        const plan = planDryRun(await workspace.store.load(), launch, { ...options, preview: isolated.preview });
+        if (isolated.notice && !flags.json) print(colors.dim(`note: ${isolated.notice}`));
         if (flags.json) return printJson(plan);
         return printPlan(plan);
       }
@@ -150,7 +163,8 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', stopOnSignal);
       process.on('SIGTERM', stopOnSignal);
-      const summary = await new Runner(workspace.store, launch, options, reporter, interrupt.signal).run();
+      if (isolated.notice) reporter.event({ type: 'warning', message: isolated.notice });
+      const summary = await new Runner(workspace.store, launch, options, reporter, interrupt.signal, isolated.isolation).run();
       reporter.close();
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
       else printSummary(summary, workspace.dir);

@@ -1,0 +1,50 @@
+/**
+ * Where an attempt works. Without isolation every attempt works in the project itself;
+ * with it (see src/worktree/), each attempt gets a tree of its own and its result is
+ * landed only when it succeeds. The runner knows only this interface.
+ */
+import type { Graph } from '../graph/model.js';
+import type { Task } from '../graph/schema.js';
+import type { Outcome } from './outcome.js';
+
+/** What a prompt and a dry run say about an attempt's own tree. */
+export interface TreeInfo {
+  /** Absolute path of the worktree. */
+  path: string;
+  branch: string;
+  /** The branch results land on. */
+  target: string;
+  /** The commit the worktree started from (the target's head then). */
+  base: string;
+}
+
+export interface AttemptTree {
+  /** The project root inside this tree: working_dir, deliverables and upstream files resolve here. */
+  root: string;
+  info: TreeInfo | undefined;
+  /**
+   * After the attempt succeeded in its tree: bring its work onto the target. `reverify`
+   * runs the task's check again in the tree (used when the target moved meanwhile).
+   * Returns the outcome that stands: `succeeded`, or why the work did not land.
+   */
+  land(task: Task, reverify: () => Promise<Outcome>): Promise<Outcome>;
+  /** After a failure: nothing lands; the tree stays for inspection until pruned. */
+  keep(outcome: Outcome): Promise<void>;
+}
+
+export interface Isolation {
+  open(task: Task, attempt: number): Promise<AttemptTree>;
+  /** At the start of a run, once dead runs are recovered: remove trees that no live attempt holds. */
+  sweep?(graph: Graph): Promise<unknown>;
+}
+
+/** No isolation: every attempt works in the project itself, as before worktrees. */
+export function inPlace(root: string): Isolation {
+  const tree: AttemptTree = {
+    root,
+    info: undefined,
+    land: async () => ({ kind: 'succeeded' }),
+    keep: async () => {},
+  };
+  return { open: async () => tree };
+}

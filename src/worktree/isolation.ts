@@ -1,0 +1,165 @@
+/**
+ * Isolation by git worktree: each attempt works in a fresh worktree on its own branch,
+ * made from the target branch's current head, so it starts from every upstream task's
+ * landed work and from nothing any other attempt left. A successful attempt's work is
+ * committed and landed through a merge queue, one at a time: rebased onto the target's
+ * head, checked again when that head moved, then the target advances (the user's
+ * checkout with it, when it has the target checked out). The target never holds
+ * conflict markers or a combination whose check failed.
+ */
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import type { Graph } from '../graph/model.js';
+import type { Task } from '../graph/schema.js';
+import type { AttemptTree, Isolation } from '../runner/isolation.js';
+import { describeOutcome, type Outcome } from '../runner/outcome.js';
+import { git, gitOk, GitError, nulList } from './git.js';
+import { markFailed, pruneWorktrees, removeWorktree, worktreeBranch, worktreePath, type WgWorktree } from './inventory.js';
+import { branchHead, checkedOut, excludeWorkgraph, type Repo } from './repo.js';
+
+export interface WorktreeSettings {
+  /** The branch results land on. */
+  target: string;
+  /** Check a rebased result again before the target advances (when the target moved since the attempt began). */
+  reverify: boolean;
+  /** A command run in each new worktree before its agent starts (`npm ci --prefer-offline`). */
+  setup: string | undefined;
+  /** Folders of the user's checkout (project-relative) linked into each new worktree when it has none: `node_modules`. */
+  link: string[];
+}
+
+/** One at a time: landings must not interleave. */
+class MergeQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(job, job);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Files a failed `git merge --ff-only` names as in the way (local changes, untracked files). */
+function filesInTheWay(message: string): string[] {
+  return [...message.matchAll(/^\t(.+)$/gm)].map((match) => match[1]!.trim());
+}
+
+/** Commits made from a worktree need an author even where the user has configured none. */
+async function identityEnv(top: string): Promise<Record<string, string>> {
+  const email = await git(top, ['config', 'user.email']);
+  if (email.exitCode === 0 && email.stdout.trim() !== '') return {};
+  return { GIT_AUTHOR_NAME: 'wg', GIT_AUTHOR_EMAIL: 'wg@localhost', GIT_COMMITTER_NAME: 'wg', GIT_COMMITTER_EMAIL: 'wg@localhost' };
+}
+
+export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: string, settings: WorktreeSettings): Promise<Isolation> {
+  const queue = new MergeQueue();
+  const identity = await identityEnv(repo.top);
+  const projectIn = (path: string) => (repo.prefix === '' ? path : join(path, repo.prefix));
+  const linked = (tree: string) => settings.link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn(tree), name)));
+
+  const inProject = (name: string) => (repo.prefix === '' ? name : `${repo.prefix}/${name}`);
+
+  /** Everything the agent changed anywhere in its tree, but wg's folder and the links wg made. */
+  async function commitLeftovers(path: string, task: Task, links: string[]): Promise<void> {
+    const excluded = [excludeWorkgraph(repo.prefix), ...links.map((name) => `:(top,exclude)${inProject(name)}`)];
+    await gitOk(path, ['add', '--all', '--', ':/', ...excluded]);
+    const staged = await git(path, ['diff', '--cached', '--quiet']);
+    if (staged.exitCode === 0) return;
+    await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', task.title, '-m', `Workgraph-Task: ${task.id}`], { env: identity });
+  }
+
+  /** Onto the target's head; undefined when it went on cleanly, else the files in conflict. */
+  async function rebaseOnto(path: string, head: string): Promise<string[] | undefined> {
+    const rebase = await git(path, ['rebase', '--quiet', head], { env: identity });
+    if (rebase.exitCode === 0) return undefined;
+    const conflicted = nulList((await git(path, ['diff', '--name-only', '--diff-filter=U', '-z'])).stdout);
+    await git(path, ['rebase', '--abort']);
+    return conflicted;
+  }
+
+  /** Move the target from `from` to `to`; false when it moved meanwhile (the caller tries again). */
+  async function advance(from: string, to: string, task: Task, branch: string): Promise<Outcome | boolean> {
+    if (!(await checkedOut(repo.top, settings.target))) {
+      return (await git(repo.top, ['update-ref', '-m', `wg: land ${task.id}`, `refs/heads/${settings.target}`, to, from])).exitCode === 0;
+    }
+    // The user's checkout has the target: a fast-forward moves branch, index and files together.
+    if ((await gitOk(repo.top, ['rev-parse', 'HEAD'])) !== from) return false;
+    const merge = await git(repo.top, ['merge', '--ff-only', '--quiet', to]);
+    if (merge.exitCode === 0) return true;
+    if ((await gitOk(repo.top, ['rev-parse', 'HEAD'])) !== from) return false;
+    return {
+      kind: 'merge-conflict',
+      files: filesInTheWay(merge.stderr),
+      detail: `your checkout of ${settings.target} has changes that landing would overwrite; commit or stash them, then \`wg retry ${task.id}\` (this attempt's work stays on branch ${branch})`,
+    };
+  }
+
+  async function land(path: string, branch: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<Outcome> {
+    await commitLeftovers(path, task, links);
+    const outcome = await queue.run(async (): Promise<Outcome> => {
+      for (let tries = 0; ; tries++) {
+        const head = await branchHead(repo.top, settings.target);
+        if (head === undefined) throw new GitError(`the target branch ${settings.target} no longer exists`);
+        // The target moved on since this attempt began: bring the work onto its head, and check the combination.
+        if (head !== (await gitOk(path, ['merge-base', 'HEAD', head]))) {
+          const conflicted = await rebaseOnto(path, head);
+          if (conflicted) return { kind: 'merge-conflict', files: conflicted, detail: `with ${settings.target} at ${head.slice(0, 12)}` };
+          if (settings.reverify && task.verify) {
+            const checked = await reverify();
+            if (checked.kind === 'verification-failed') return { ...checked, combined: true };
+            if (checked.kind !== 'succeeded') return checked;
+          }
+        }
+        const advanced = await advance(head, await gitOk(path, ['rev-parse', 'HEAD']), task, branch);
+        if (advanced === true) return { kind: 'succeeded' };
+        if (advanced !== false) return advanced;
+        if (tries >= 5) throw new GitError(`${settings.target} kept moving while ${task.id} was landing`);
+      }
+    });
+    // Landed: this tree and the kept trees of the task's failed attempts have served their purpose.
+    if (outcome.kind === 'succeeded') await pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id);
+    return outcome;
+  }
+
+  async function setUp(treeRoot: string): Promise<void> {
+    if (!settings.setup) return;
+    const result = await execa('sh', ['-c', settings.setup], { cwd: treeRoot, reject: false, stdin: 'ignore', all: true });
+    if (result.exitCode !== 0) {
+      const last = String(result.all ?? '').trim().split('\n').at(-1) ?? '';
+      throw new GitError(`worktree_setup \`${settings.setup}\` failed (exit code ${result.exitCode})${last ? `: ${last}` : ''}`);
+    }
+  }
+
+  return {
+    async open(task: Task, attempt: number): Promise<AttemptTree> {
+      const path = worktreePath(workgraphDir, task.id, attempt);
+      const branch = worktreeBranch(task.id, attempt);
+      // An earlier run that died may have left this very attempt's tree or branch behind.
+      if (existsSync(path)) await removeWorktree(repo.top, { path, branch });
+      else await git(repo.top, ['branch', '-D', branch]);
+      const base = await branchHead(repo.top, settings.target);
+      if (base === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
+      mkdirSync(dirname(path), { recursive: true });
+      await gitOk(repo.top, ['worktree', 'add', '--quiet', '-b', branch, path, base]);
+      const links = linked(path);
+      for (const name of links) symlinkSync(join(root, name), join(projectIn(path), name));
+      await setUp(projectIn(path));
+      return {
+        root: projectIn(path),
+        info: { path, branch, target: settings.target, base },
+        land: (landing, reverify) => land(path, branch, landing, links, reverify),
+        keep: async (outcome) => markFailed(path, describeOutcome(outcome)),
+      };
+    },
+
+    /** Trees no live attempt holds and no failure marked were left by a run that died: remove them. */
+    async sweep(graph: Graph): Promise<WgWorktree[]> {
+      const live = (tree: WgWorktree) => {
+        const task = graph.tasks.get(tree.task);
+        return task?.status === 'in-progress' && task.claim?.attempt === tree.attempt;
+      };
+      return pruneWorktrees(repo.top, workgraphDir, (tree) => tree.failed === undefined && !live(tree));
+    },
+  };
+}
