@@ -8,9 +8,10 @@
  * The real Claude Code and Codex from npm run here, pointed at the scripted server; the
  * built-in agent runs through @anthropic-ai/sdk with ANTHROPIC_BASE_URL.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { announceSkip, codexHome, findClaude, findCodex, OFFLINE_ENV, TEST_API_KEY, type AgentProgram } from '../support/agents.js';
 import { startModelServer, type ModelServer } from '../support/model-server.js';
@@ -65,11 +66,24 @@ function requestsOf(server: ModelServer, api: Api, taskId: string) {
   return server.scripted(api).filter((request) => JSON.stringify(request.body).includes(`# Task \`${taskId}\``));
 }
 
+/** Make the project a git repository with one commit: `wg run` then isolates every attempt in a worktree. */
+async function makeGitRepository(dir: string): Promise<void> {
+  const git = (...args: string[]) => execa('git', args, { cwd: dir });
+  await git('init', '--quiet', '--initial-branch', 'main');
+  writeFileSync(join(dir, 'README.md'), '# conformance\n');
+  await git('add', 'README.md');
+  await git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '--quiet', '-m', 'initial');
+}
+
 for (const subject of SUBJECTS) {
   const skip = subject.program?.skipReason !== undefined;
-  describe.skipIf(skip)(`${subject.backend} follows the prompt's protocol with the settings wg init writes`, () => {
+  describe.skipIf(skip).each([
+    { where: 'a plain folder', git: false },
+    { where: 'a git repository, each attempt in its own worktree', git: true },
+  ])(`${subject.backend} follows the prompt's protocol with the settings wg init writes, in $where`, ({ git }) => {
     it('registers, logs and checks its work, and the next task sees it; every call succeeds', async () => {
       const { project, server, env } = await setUp(subject);
+      if (git) await makeGitRepository(project.dir);
       await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt']);
       await project.ok(['add', 'Make beta', '--blocked-by', 'make-alpha', '--input', 'alpha.txt', '--deliverable', 'beta.txt', '--verify', 'test -s beta.txt']);
 
@@ -98,6 +112,11 @@ for (const subject of SUBJECTS) {
         expect(messages).toContain('done: 1 deliverable(s) written');
         expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
         expect(task.artifacts).toEqual([id === 'make-alpha' ? 'alpha.txt' : 'beta.txt']);
+      }
+      if (git) {
+        const log = await execa('git', ['log', '--format=%s', 'main'], { cwd: project.dir });
+        expect(String(log.stdout)).toBe('Make beta\nMake alpha\ninitial');
+        expect(String((await execa('git', ['worktree', 'list'], { cwd: project.dir })).stdout).split('\n')).toHaveLength(1);
       }
     });
   });
