@@ -45,6 +45,8 @@ function eventLine(event: RunEvent): string | undefined {
       return `${pc.yellow('unassignable')} ${event.task}: ${event.reasons.join('; ')}`;
     case 'warning':
       return `${pc.yellow('warning')} ${event.message}`;
+    case 'notice':
+      return pc.dim(`note: ${event.message}`);
     case 'agent':
       return undefined;
   }

@@ -9,7 +9,9 @@ export type RunEvent =
   | { type: 'end'; task: string; attempt: number; outcome: Outcome; reason: string; elapsedMs: number }
   | { type: 'retry'; task: string; attempt: number; inMs: number; reason: string }
   | { type: 'unassignable'; task: string; reasons: string[] }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /** Said once at the start of a run: how it runs (in place, without worktrees, and why). */
+  | { type: 'notice'; message: string };
 
 export interface Reporter {
   event(event: RunEvent): void;

@@ -118,9 +118,10 @@ describe('wg run options', () => {
     await project.ok(['add', 'Hello', '--id', 'hello', '--exec', 'echo hi']);
     const result = await project.wg(['run', '--json']);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(events.map((event) => event.type)).toEqual(['start', 'agent', 'end', 'summary']);
-    expect(events[2].outcome).toEqual({ kind: 'succeeded' });
-    expect(events[3]).toMatchObject({ done: ['hello'], exitCode: 0 });
+    expect(events.map((event) => event.type)).toEqual(['notice', 'start', 'agent', 'end', 'summary']);
+    expect(events[0].message).toBe('tasks run in place, without worktrees: not a git work tree');
+    expect(events[3].outcome).toEqual({ kind: 'succeeded' });
+    expect(events[4]).toMatchObject({ done: ['hello'], exitCode: 0 });
   });
 
   it('wg log --follow tails a running task until it finishes', async () => {

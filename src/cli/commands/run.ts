@@ -163,7 +163,7 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', stopOnSignal);
       process.on('SIGTERM', stopOnSignal);
-      if (isolated.notice) reporter.event({ type: 'warning', message: isolated.notice });
+      if (isolated.notice) reporter.event({ type: 'notice', message: isolated.notice });
       const summary = await new Runner(workspace.store, launch, options, reporter, interrupt.signal, isolated.isolation).run();
       reporter.close();
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
