@@ -81,4 +81,17 @@ retry_backoff = "1s"
 grace = "5s"
 # Kill an agent that prints nothing for this long (unset: no stall limit).
 # stall_timeout = "10m"
+#
+# In a git work tree with a commit, each attempt works in a git worktree of its own
+# (.workgraph/worktrees/TASK/ATTEMPT, branch wg/TASK/ATTEMPT) and its result lands on
+# the branch checked out when the run starts (or --target) when it succeeds; "none"
+# runs every attempt in the project itself.
+# isolation = "worktree"
+# Check a result again when other work landed on the target since its attempt began.
+# reverify = true
+# A command run in each new worktree before its agent starts; what it writes must be
+# ignored by git (or it lands with the work).
+# worktree_setup = "npm ci --prefer-offline"
+# Folders of your checkout linked into each new worktree that lacks them.
+# worktree_link = ["node_modules"]
 `;

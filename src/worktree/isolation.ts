@@ -95,9 +95,11 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     };
   }
 
-  async function land(path: string, branch: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<Outcome> {
+  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<Outcome> {
     await commitLeftovers(path, task, links);
-    const outcome = await queue.run(async (): Promise<Outcome> => {
+    // An attempt that changed nothing has nothing to land: it need not wait in the queue.
+    const changed = (await gitOk(path, ['rev-parse', 'HEAD'])) !== base;
+    const outcome: Outcome = !changed ? { kind: 'succeeded' } : await queue.run(async (): Promise<Outcome> => {
       for (let tries = 0; ; tries++) {
         const head = await branchHead(repo.top, settings.target);
         if (head === undefined) throw new GitError(`the target branch ${settings.target} no longer exists`);
@@ -148,7 +150,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
       return {
         root: projectIn(path),
         info: { path, branch, target: settings.target, base },
-        land: (landing, reverify) => land(path, branch, landing, links, reverify),
+        land: (landing, reverify) => land(path, branch, base, landing, links, reverify),
         keep: async (outcome) => markFailed(path, describeOutcome(outcome)),
       };
     },

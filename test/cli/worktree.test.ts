@@ -175,6 +175,22 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     expect(await git('branch', '--list', 'wg/*')).toBe('');
   });
 
+  it("links the checkout's node_modules into each worktree and runs worktree_setup there; neither lands", async () => {
+    await gitProject();
+    writeFileSync(join(project.dir, '.gitignore'), 'node_modules/\n.setup-done\n');
+    await git('add', '.gitignore');
+    await git('commit', '--quiet', '-m', 'ignore dependencies');
+    (await import('node:fs')).mkdirSync(join(project.dir, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(join(project.dir, 'node_modules', 'dep', 'index.js'), 'module.exports = 42;\n');
+    const config = join(project.dir, '.workgraph', 'config.toml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('[run]\n', '[run]\nworktree_setup = "echo ready > .setup-done"\n'));
+    await project.ok(['add', 'Use dep', '--id', 'use-dep', '--exec', 'test -f .setup-done && node -e "process.stdout.write(String(require(\'dep\')))" > answer.txt', '--deliverable', 'answer.txt']);
+    const result = await project.wg(['run']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(read('answer.txt')).toBe('42');
+    expect((await git('ls-tree', '-r', '--name-only', 'main')).split('\n').sort()).toEqual(['.gitignore', 'README.md', 'answer.txt']);
+  });
+
   it('--dry-run shows each attempt\'s worktree, branch and base', async () => {
     await gitProject();
     await project.ok(['add', 'Plan', '--id', 'plan', '--prompt', script([{ print: 'x' }])]);
