@@ -20,9 +20,22 @@ const GIT_ENV = {
   GIT_MERGE_AUTOEDIT: 'no',
 };
 
+/** Git gives up at once when another git process holds a lock it needs (a ref, the index, packed-refs). */
+const LOCK_BUSY = /Unable to create '[^']+\.lock': File exists/;
+const LOCK_TRIES = 20;
+
+/**
+ * One git command. Parallel attempts make and remove worktrees and branches at the same
+ * time, and git refuses rather than waits when another git holds a lock: such a refusal is
+ * tried again after a short pause.
+ */
 export async function git(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<GitResult> {
-  const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore', env: { ...GIT_ENV, ...options.env }, stripFinalNewline: true });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  for (let attempt = 1; ; attempt++) {
+    const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore', env: { ...GIT_ENV, ...options.env }, stripFinalNewline: true });
+    const outcome = { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+    if (outcome.exitCode === 0 || attempt >= LOCK_TRIES || !LOCK_BUSY.test(outcome.stderr)) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+  }
 }
 
 /** `git ...` that must succeed: its stdout, or a GitError naming the command and git's first line. */

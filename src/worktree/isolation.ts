@@ -29,8 +29,8 @@ export interface WorktreeSettings {
   link: string[];
 }
 
-/** One at a time: landings must not interleave. */
-class MergeQueue {
+/** One job at a time, in the order they came. */
+class Serial {
   private tail: Promise<unknown> = Promise.resolve();
 
   run<T>(job: () => Promise<T>): Promise<T> {
@@ -53,7 +53,10 @@ async function identityEnv(top: string): Promise<Record<string, string>> {
 }
 
 export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: string, settings: WorktreeSettings): Promise<Isolation> {
-  const queue = new MergeQueue();
+  // Landings must not interleave; nor may worktrees be added or removed side by side, since
+  // concurrent `git worktree add`s can fail reading each other's half-made admin folders.
+  const queue = new Serial();
+  const admin = new Serial();
   const identity = await identityEnv(repo.top);
   const projectIn = (path: string) => (repo.prefix === '' ? path : join(path, repo.prefix));
   const linked = (tree: string) => settings.link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn(tree), name)));
@@ -120,7 +123,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
       }
     });
     // Landed: this tree and the kept trees of the task's failed attempts have served their purpose.
-    if (outcome.kind === 'succeeded') await pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id);
+    if (outcome.kind === 'succeeded') await admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id));
     return outcome;
   }
 
@@ -137,13 +140,20 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     async open(task: Task, attempt: number): Promise<AttemptTree> {
       const path = worktreePath(workgraphDir, task.id, attempt);
       const branch = worktreeBranch(task.id, attempt);
-      // An earlier run that died may have left this very attempt's tree or branch behind.
-      if (existsSync(path)) await removeWorktree(repo.top, { path, branch });
-      else await git(repo.top, ['branch', '-D', branch]);
-      const base = await branchHead(repo.top, settings.target);
-      if (base === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
-      mkdirSync(dirname(path), { recursive: true });
-      await gitOk(repo.top, ['worktree', 'add', '--quiet', '-b', branch, path, base]);
+      const base = await admin.run(async () => {
+        // An earlier run that died may have left this very attempt's tree or branch behind.
+        if (existsSync(path)) await removeWorktree(repo.top, { path, branch });
+        else await git(repo.top, ['branch', '-D', branch]);
+        const head = await branchHead(repo.top, settings.target);
+        if (head === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
+        mkdirSync(dirname(path), { recursive: true });
+        const added = await git(repo.top, ['worktree', 'add', '--quiet', '-b', branch, path, head]);
+        if (added.exitCode !== 0) {
+          await removeWorktree(repo.top, { path, branch });
+          throw new GitError(`git worktree add failed: ${added.stderr.trim().split('\n')[0] ?? `exit code ${added.exitCode}`}`);
+        }
+        return head;
+      });
       const links = linked(path);
       for (const name of links) symlinkSync(join(root, name), join(projectIn(path), name));
       await setUp(projectIn(path));
@@ -161,7 +171,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
         const task = graph.tasks.get(tree.task);
         return task?.status === 'in-progress' && task.claim?.attempt === tree.attempt;
       };
-      return pruneWorktrees(repo.top, workgraphDir, (tree) => tree.failed === undefined && !live(tree));
+      return admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.failed === undefined && !live(tree)));
     },
   };
 }
