@@ -4,11 +4,14 @@
  * slot, and runs it through a p-queue; every finished job triggers a new plan.
  */
 import PQueue from 'p-queue';
-import { AlreadyClaimedError, NotReadyError, StaleAttemptError, TransitionError } from '../errors.js';
+import { chooseBackendName } from '../backends/index.js';
+import { AlreadyClaimedError, ConfigError, NotReadyError, StaleAttemptError, TransitionError } from '../errors.js';
 import { dependencyIndex, eachReadyTask, frozenIndex, readiness, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
-import { getTask } from '../graph/model.js';
-import type { Actor } from '../graph/schema.js';
+import type { DependencyIndex } from '../graph/deps.js';
+import { getTask, type Graph } from '../graph/model.js';
+import { byRemainingPath, expectedHours, remainingPathHours } from '../graph/priority.js';
+import type { Actor, Task } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
 import { claimTask, retryTask, type Caller } from '../graph/transitions.js';
@@ -37,6 +40,8 @@ export interface RunOptions {
   stallMs?: number | undefined;
   graceMs: number;
   contextLimit?: number | undefined;
+  /** Which ready task starts first: the longest remaining path of work (default), or the order tasks are listed in. */
+  order?: 'critical-path' | 'listed' | undefined;
 }
 
 export interface RunSummary {
@@ -71,6 +76,11 @@ export class Runner {
   private readonly stop = new AbortController();
   private readonly signal: AbortSignal;
   private scope: Set<string> | undefined;
+  private pathHours: Map<string, number> | undefined;
+  /** Jobs running (or being claimed) per backend, for `[backends.NAME] max_parallel`. */
+  private readonly runningOn = new Map<string, number>();
+  /** Hours each attempt of a task took in this run, for the expected duration of its retries. */
+  private readonly durations = new Map<string, number[]>();
   private wake: (() => void) | undefined;
 
   constructor(
@@ -146,10 +156,15 @@ export class Runner {
     const actors = runActors(graph, this.options.actor, this.options.contextLimit);
     const maxSteps = this.options.only ? (this.options.trajectory ? this.options.maxSteps : 1) : this.options.maxSteps;
     let free = this.options.parallel - (this.queue.size + this.queue.pending);
+    if (free <= 0) return;
     const claims: Array<Promise<void>> = [];
+    const ready: Task[] = [];
     for (const task of eachReadyTask(graph, new Date(), { index, assumeDone: this.projectedDone })) {
+      if (!this.inFlight.has(task.id) && (!this.scope || this.scope.has(task.id))) ready.push(task);
+    }
+    for (const task of this.inStartOrder(graph, index, ready)) {
       if (free <= 0) break;
-      if (this.inFlight.has(task.id) || (this.scope && !this.scope.has(task.id))) continue;
+      if (this.inFlight.has(task.id)) continue;
       const choice = assignActor(graph, task, actors);
       if ('reasons' in choice) {
         if (!this.unassignable.has(task.id)) this.reporter.event({ type: 'unassignable', task: task.id, reasons: choice.reasons });
@@ -157,6 +172,8 @@ export class Runner {
         continue;
       }
       this.unassignable.delete(task.id);
+      const backend = this.backendOf(task, choice.actor);
+      if (backend !== undefined && (this.runningOn.get(backend) ?? 0) >= (this.launch.config.backends?.[backend]?.max_parallel ?? Infinity)) continue;
       const steps = jobSteps(graph, task, choice.actor, {
         maxSteps,
         contextLimit: this.options.contextLimit,
@@ -166,13 +183,38 @@ export class Runner {
       });
       steps.forEach((id) => this.inFlight.add(id));
       free--;
-      claims.push(this.claimAndStart(steps, choice.actor));
+      if (backend !== undefined) this.runningOn.set(backend, (this.runningOn.get(backend) ?? 0) + 1);
+      const ended = () => backend !== undefined && this.runningOn.set(backend, this.runningOn.get(backend)! - 1);
+      claims.push(this.claimAndStart(steps, choice.actor, ended));
     }
     await Promise.all(claims);
   }
 
+  /**
+   * Ready tasks in the order to start them: listed order, or (the default) the longest
+   * remaining path of work first, so a long chain is not started last. Path lengths are
+   * computed once per run; a task added meanwhile has them computed again.
+   */
+  private inStartOrder(graph: Graph, index: DependencyIndex, ready: Task[]): Task[] {
+    if (this.options.order === 'listed' || ready.length < 2) return ready;
+    if (!this.pathHours || ready.some((task) => !this.pathHours!.has(task.id))) {
+      this.pathHours = remainingPathHours(graph, index, (task) => expectedHours(task, this.durations.get(task.id)));
+    }
+    return byRemainingPath(ready, this.pathHours);
+  }
+
+  /** The backend a job would run on, for `[backends.NAME] max_parallel`; undefined when that is for its attempt to report. */
+  private backendOf(task: Task, actor: Actor): string | undefined {
+    try {
+      return this.launch.backend ?? chooseBackendName(task, actor, this.launch.config);
+    } catch (error) {
+      if (error instanceof ConfigError) return undefined;
+      throw error;
+    }
+  }
+
   /** Claim the first step and reserve the rest in one transaction, then queue the job. */
-  private async claimAndStart(steps: string[], actor: Actor): Promise<void> {
+  private async claimAndStart(steps: string[], actor: Actor, ended: () => void): Promise<void> {
     const token = newToken();
     const by: Caller = { actor: actor.id, now: new Date() };
     const request = { tokenHash: hashToken(token), process: this.process };
@@ -187,6 +229,7 @@ export class Runner {
       });
     } catch (error) {
       steps.forEach((id) => this.inFlight.delete(id));
+      ended();
       // Someone else (another runner, a person) got there first: plan again later.
       if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError) return;
       // The graph cannot be written: stop the agents still running (their results could not be
@@ -202,6 +245,7 @@ export class Runner {
       })
       .finally(() => {
         steps.forEach((id) => this.inFlight.delete(id));
+        ended();
         this.wake?.();
       });
   }
@@ -222,7 +266,9 @@ export class Runner {
         attempt = claimed;
       }
       for (;;) {
+        const attemptStarted = Date.now();
         const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession });
+        this.durations.set(id, [...(this.durations.get(id) ?? []), (Date.now() - attemptStarted) / 3_600_000]);
         if (result.outcome.kind === 'succeeded') {
           this.expectDone(id, result.recorded);
           previous = id;

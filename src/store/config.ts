@@ -29,6 +29,7 @@ const ConfigSchema = z.looseObject({
       reverify: z.boolean().default(true),
       worktree_setup: z.string().trim().min(1).optional(),
       worktree_link: z.array(z.string().trim().min(1)).default(['node_modules']),
+      order: z.enum(['critical-path', 'listed']).default('critical-path'),
     })
     .prefault({}),
   /**
@@ -36,7 +37,7 @@ const ConfigSchema = z.looseObject({
    * its own table when it launches (see src/backends/), so backends added later bring
    * their keys without touching this schema.
    */
-  backends: z.record(z.string(), z.looseObject({ type: z.string().optional() })).optional(),
+  backends: z.record(z.string(), z.looseObject({ type: z.string().optional(), max_parallel: z.number().int().positive().optional() })).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -28,10 +28,16 @@ interface Flags {
   grace?: number;
   isolation?: 'worktree' | 'none';
   target?: string;
+  order?: 'critical-path' | 'listed';
 }
 
 function isolationMode(value: string): 'worktree' | 'none' {
   if (value !== 'worktree' && value !== 'none') throw new InvalidArgumentError('expected worktree or none');
+  return value;
+}
+
+function startOrder(value: string): 'critical-path' | 'listed' {
+  if (value !== 'critical-path' && value !== 'listed') throw new InvalidArgumentError('expected critical-path or listed');
   return value;
 }
 
@@ -107,6 +113,7 @@ export function register(program: Command): void {
     .option('--allow-outside', 'let a working_dir lead outside the project')
     .option('--isolation <mode>', 'worktree: each attempt in a git worktree of its own, results landed on the target in graph order (default in a git repository); none: in place', isolationMode)
     .option('--target <branch>', 'the branch results land on (default: the branch checked out now)')
+    .option('--order <order>', 'which ready task starts first: critical-path (the longest remaining chain of work, default) or listed', startOrder)
     .option('--dry-run', 'build and print every prompt, argv, cwd and env in run order; launch nothing, write nothing')
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
     .action(async (taskId: string | undefined, flags: Flags) => {
@@ -136,6 +143,7 @@ export function register(program: Command): void {
         stallMs: flags.stallTimeout ?? (runDefaults.stall_timeout ? parseDuration(runDefaults.stall_timeout) : undefined),
         graceMs: flags.grace ?? parseDuration(runDefaults.grace),
         contextLimit: config.defaults.context_limit,
+        order: flags.order ?? runDefaults.order,
       };
 
       const { preflight } = await import('../../runner/preflight.js');
