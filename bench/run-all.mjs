@@ -15,12 +15,16 @@ const plan = quick
       ['cli-latency.mjs', '1000', '10000', '--reps', '5'],
       ['output-streaming.mjs', '--mb', '50', '--reps', '1'],
       ['claim-contention.mjs', '--claims', '40'],
+      ['schedule.mjs', '--dags', '1'],
+      ['worktree.mjs', '--reps', '2', '--tasks', '8'],
     ]
   : [
       ['runner-overhead.mjs', '--sizes', '100,1000,10000'],
       ['cli-latency.mjs'],
       ['output-streaming.mjs', '--mb', '500', '--reps', '1'],
       ['claim-contention.mjs'],
+      ['schedule.mjs'],
+      ['worktree.mjs'],
     ];
 
 const started = Date.now();

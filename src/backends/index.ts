@@ -47,7 +47,8 @@ export function knownBackendNames(config: Pick<Config, 'backends'>): string[] {
 
 export function resolveBackend(name: string, config: Pick<Config, 'backends'>): ResolvedBackend {
   const table = Object.hasOwn(config.backends ?? {}, name) ? config.backends![name] : undefined;
-  const settings: Record<string, unknown> = table ?? {};
+  // `max_parallel` is the runner's (how many jobs at once), not the backend's to validate.
+  const { max_parallel: _runnerSetting, ...settings }: Record<string, unknown> = table ?? {};
   const type = table?.type;
   const builtin = Object.hasOwn(BUILTIN_BACKENDS, name) ? BUILTIN_BACKENDS[name] : undefined;
 

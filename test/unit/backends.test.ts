@@ -230,6 +230,12 @@ describe('resolveBackend', () => {
     expect(launch(reviewer)).toMatchObject({ file: 'reviewer', args: ['-'], stdin: 'Do the work.\n' });
   });
 
+  it("keeps the runner's max_parallel out of the settings a backend validates", () => {
+    const claude = resolveBackend('claude', config({ backends: { claude: { max_parallel: 2, permission_mode: 'plan' } } }));
+    expect(claude.settings).toEqual({ permission_mode: 'plan' });
+    expect(() => claude.backend.permissions({ task: undefined, settings: claude.settings, workdir: '/w', workgraphDir: '/w/.workgraph' })).not.toThrow();
+  });
+
   it('lists the known names when a name is unknown', () => {
     expect(knownBackendNames(configured)).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic', 'writer', 'reviewer']);
     expect(configError(() => resolveBackend('gemini', configured)).message).toBe('unknown backend "gemini" (known: shell, command, claude, codex, anthropic, writer, reviewer)');
