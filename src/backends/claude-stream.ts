@@ -160,6 +160,7 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined): Ag
   if (Object.keys(tokens).length > 0) events.push({ type: 'usage', ...tokens });
 
   const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object);
+  if (object.subtype === 'error_max_budget_usd') events.push({ type: 'halt', kind: 'budget-exhausted', request: reason ?? 'Claude Code stopped at its budget limit' });
   const text = asString(object.result) ?? '';
   if (object.is_error === true && NEEDS_LOGIN.test(text)) events.push({ type: 'halt', kind: 'input-required', request: `a login or an API key for Claude Code (${capText(text, 200)})` });
   const sessionId = asString(object.session_id);

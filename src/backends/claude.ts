@@ -78,7 +78,7 @@ export function claudeAllowedTools(settings: ClaudeSettings, task: Pick<Task, 't
 }
 
 /** Everything after the program name. Pure: the same inputs give the same command line. */
-export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, 'model' | 'task' | 'resumeSession'>): string[] {
+export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'maxCostUsd'>): string[] {
   const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
   if (context.model) args.push('--model', context.model);
   const allowed = claudeAllowedTools(settings, context.task);
@@ -87,7 +87,9 @@ export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, '
   const disallowed = settings.disallowed_tools.filter((tool) => !allowed.includes(tool));
   if (disallowed.length > 0) args.push('--disallowedTools', ...disallowed);
   if (settings.max_turns !== undefined) args.push('--max-turns', String(settings.max_turns));
-  if (settings.max_budget_usd !== undefined) args.push('--max-budget-usd', String(settings.max_budget_usd));
+  // The tighter of the table's per-session limit and what the task's cap still allows; Claude Code enforces it itself.
+  const budget = Math.min(settings.max_budget_usd ?? Infinity, context.maxCostUsd ?? Infinity);
+  if (Number.isFinite(budget)) args.push('--max-budget-usd', String(Math.round(budget * 1e4) / 1e4));
   if (settings.resume && context.resumeSession) args.push('--resume', context.resumeSession);
   args.push(...settings.extra_args);
   return args;

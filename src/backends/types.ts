@@ -23,6 +23,8 @@ export interface RunContext {
   env: Record<string, string | undefined>;
   /** A session id from the previous step of a trajectory, for backends that can resume one. */
   resumeSession?: string | undefined;
+  /** Dollars this attempt may still spend (the task's cap less what earlier attempts spent), for backends that can enforce it themselves. */
+  maxCostUsd?: number | undefined;
 }
 
 /** What a backend needs to say what an agent may do (a task, or none for the backend's defaults). */
@@ -83,7 +85,7 @@ export type AgentEvent =
    * answer, a login): the runner stops it at once instead of letting it wait or flounder.
    * `request` names what was asked, for the task's failure reason.
    */
-  | { type: 'halt'; kind: 'permission-denied' | 'input-required'; request: string };
+  | { type: 'halt'; kind: 'permission-denied' | 'input-required' | 'budget-exhausted'; request: string };
 
 export type Stream = 'stdout' | 'stderr';
 

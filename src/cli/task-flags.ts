@@ -50,6 +50,7 @@ const SCALAR_FLAGS: Array<[flag: string, key: string, field: ScalarField, help: 
   ['--working-dir <path>', 'workingDir', 'working_dir', 'where the agent runs, relative to the project'],
   ['--timeout <duration>', 'timeout', 'timeout', 'wall-clock limit per attempt: 90s, 30m, 2h'],
   ['--max-retries <n>', 'maxRetries', 'max_retries', 'automatic retries after a failure'],
+  ['--max-cost <usd>', 'maxCost', 'max_cost_usd', 'stop the task once its attempts have spent this many US dollars'],
   ['--model <name>', 'model', 'model', 'the model an agent backend should use'],
   ['--backend <name>', 'backend', 'backend', 'shell, command, claude, codex or anthropic'],
   ['--verify <command>', 'verify', 'verify', 'a shell command that must pass for the task to be done'],
@@ -65,7 +66,7 @@ function camel(flag: string): string {
 export function addTaskFlags(command: Command, mode: 'add' | 'edit'): Command {
   if (mode === 'edit') command.option('--title <text>', 'a new title');
   for (const [flag, , , help] of SCALAR_FLAGS) {
-    const parser = flag.startsWith('--max-retries') ? parseCount : undefined;
+    const parser = flag.startsWith('--max-retries') ? parseCount : flag.startsWith('--max-cost') ? parseNumber : undefined;
     if (parser) command.option(flag, mode === 'edit' ? `${help} ("" clears)` : help, parser);
     else command.option(flag, mode === 'edit' ? `${help} ("" clears)` : help);
   }

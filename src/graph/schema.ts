@@ -63,6 +63,19 @@ export const TokenUsageSchema = z.looseObject({
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
+/** What one attempt spent, on which backend and model: `wg cost` adds these up. */
+export const AttemptCostSchema = z.looseObject({
+  attempt: z.number().int().positive(),
+  backend: z.string(),
+  model: z.string().optional(),
+  cost_usd: z.number().nonnegative(),
+  input_tokens: z.number().int().nonnegative().optional(),
+  output_tokens: z.number().int().nonnegative().optional(),
+  /** False when tokens were spent on a model with no price in config.toml: cost_usd then undercounts. */
+  priced: z.boolean().optional(),
+});
+export type AttemptCost = z.infer<typeof AttemptCostSchema>;
+
 /**
  * The lease on a task. Only a hash of the token is stored; the holder got the token
  * itself when it claimed. `pid`/`host`/`pid_start` identify the process that holds the
@@ -121,6 +134,8 @@ export const TaskSchema = z.looseObject({
   backend: z.string().optional(),
   progress: z.number().min(0).max(100).optional(),
   token_usage: TokenUsageSchema.optional(),
+  max_cost_usd: z.number().nonnegative().optional(),
+  costs: z.array(AttemptCostSchema).optional(),
   attempts: z.number().int().nonnegative().optional(),
   claim: ClaimSchema.optional(),
 });

@@ -7,7 +7,7 @@ import { readiness, singleTaskIndex } from './deps.js';
 import { checkLease, type Credentials } from './lease.js';
 import { getTask, type Graph } from './model.js';
 import type { ProcessIdentity } from '../system/process.js';
-import type { Claim, LogEntry, Task, TaskStatus, TokenUsage } from './schema.js';
+import type { AttemptCost, Claim, LogEntry, Task, TaskStatus, TokenUsage } from './schema.js';
 
 /** Who is acting, when, and with which lease credentials. */
 export interface Caller {
@@ -168,6 +168,12 @@ export function addTokenUsage(graph: Graph, id: string, usage: TokenUsage): Task
     if (value !== undefined) total[key] = key === 'cost_usd' ? Math.round(((total[key] ?? 0) + value) * 1e6) / 1e6 : (total[key] ?? 0) + value;
   }
   return put(graph, { ...task, token_usage: total });
+}
+
+/** Add what one attempt spent to the task's cost record (`wg cost` reads it). */
+export function recordAttemptCost(graph: Graph, id: string, cost: AttemptCost): Task {
+  const task = getTask(graph, id);
+  return put(graph, { ...task, costs: [...(task.costs ?? []).filter((entry) => entry.attempt !== cost.attempt), cost] });
 }
 
 /** Note which process is doing the attempt, so a later runner can stop it if this runner dies. */

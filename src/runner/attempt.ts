@@ -6,12 +6,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { usageToRecord, type AgentEvent } from '../backends/types.js';
+import { usageToRecord, type AgentEvent, type Usage } from '../backends/types.js';
+import { costOf, type PriceTable } from './cost.js';
 import { StaleAttemptError, WgError } from '../errors.js';
 import { getTask } from '../graph/model.js';
 import type { Graph } from '../graph/model.js';
 import { parseDuration } from '../graph/duration.js';
-import { addArtifact, addTokenUsage, appendLog, completeTask, failTask, recordAgentProcess, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
+import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost, failTask, recordAgentProcess, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
 import { processStartTime } from '../system/process.js';
 import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, type Outcome } from './outcome.js';
@@ -46,6 +47,8 @@ export interface AttemptResult {
   /** The agent's last words, for the next step of a trajectory. */
   lastText?: string | undefined;
   sessionId?: string | undefined;
+  /** What the attempt spent, in US dollars (0 when it reported nothing, or nothing priced). */
+  costUsd?: number;
 }
 
 /** Log entries from output are rate-limited: a gigabyte of output must not become a gigabyte of graph. */
@@ -60,9 +63,18 @@ function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve) => stream.end(resolve));
 }
 
-function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined, halt: Extract<AgentEvent, { type: 'halt' }> | undefined): Outcome {
+/** The task's cap, what earlier attempts spent of it, and so what this attempt may spend. */
+interface Allowance {
+  capUsd: number;
+  spentBeforeUsd: number;
+}
+
+function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined, halt: Extract<AgentEvent, { type: 'halt' }> | undefined, spentUsd: number, allowance: Allowance | undefined): Outcome {
   // What the agent asked for explains the end better than how its process ended (we stopped it).
-  if (halt && end.kind !== 'interrupted') return { kind: halt.kind, request: halt.request };
+  if (halt && end.kind !== 'interrupted') {
+    if (halt.kind !== 'budget-exhausted') return { kind: halt.kind, request: halt.request };
+    return { kind: 'budget-exhausted', spentUsd: (allowance?.spentBeforeUsd ?? 0) + spentUsd, capUsd: allowance?.capUsd ?? spentUsd };
+  }
   switch (end.kind) {
     case 'exited':
       if (end.exitCode !== 0) return { kind: 'failed', exitCode: end.exitCode, reason: result && !result.ok ? result.reason : undefined };
@@ -91,10 +103,13 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const runDir = runDirectory(context.launch.workgraphDir, taskId, identity.attempt);
   await mkdir(runDir, { recursive: true });
 
+  const capUsd = task.max_cost_usd ?? context.launch.config.defaults.max_cost_usd;
+  const allowance: Allowance | undefined = capUsd === undefined ? undefined : { capUsd, spentBeforeUsd: task.token_usage?.cost_usd ?? 0 };
   const notStarted = (outcome: Outcome) => {
     context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: context.launch.backend ?? '?' });
     return finish(context, taskId, identity, caller, outcome, started, {});
   };
+  if (allowance && allowance.spentBeforeUsd >= allowance.capUsd) return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
   let tree: AttemptTree;
   try {
     tree = await context.isolation.open(task, identity.attempt);
@@ -104,7 +119,8 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   }
   let prepared: PreparedLaunch;
   try {
-    prepared = prepareLaunch(graph, task, { ...identity, place: { root: tree.root, info: tree.info } }, join(runDir, 'prompt.md'), context.launch);
+    const allowanceUsd = allowance && allowance.capUsd - allowance.spentBeforeUsd;
+    prepared = prepareLaunch(graph, task, { ...identity, allowanceUsd, place: { root: tree.root, info: tree.info } }, join(runDir, 'prompt.md'), context.launch);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
     const outcome: Outcome = { kind: 'invalid-configuration', message: error.message };
@@ -141,7 +157,8 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const raw = createWriteStream(join(runDir, 'output.log'));
   const eventsFile = createWriteStream(join(runDir, 'events.jsonl'));
   const halt = new AbortController();
-  const sink = new EventSink(context, taskId, caller, () => halt.abort());
+  const spendLimit = allowance && { allowanceUsd: allowance.capUsd - allowance.spentBeforeUsd };
+  const sink = new EventSink(context, taskId, caller, () => halt.abort(), { attempt: identity.attempt, backend: prepared.backendName, model: prepared.model, prices: context.launch.config.prices, ...spendLimit });
   const parser = prepared.backend.parser();
   const emit = (event: AgentEvent) => {
     eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
@@ -167,7 +184,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   progress.flush();
   await Promise.all([closeStream(raw), closeStream(eventsFile)]);
 
-  let outcome = outcomeOf(end, sink.result, sink.halt);
+  let outcome = outcomeOf(end, sink.result, sink.halt, sink.spentUsd, allowance);
   const deliverables = outcome.kind === 'succeeded' ? await checkDeliverables(tree.root, task.deliverables ?? []) : undefined;
   if (deliverables && deliverables.missing.length > 0) outcome = { kind: 'missing-deliverable', files: deliverables.missing };
   const verify = () => runVerify(task.verify!, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
@@ -178,7 +195,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId });
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd });
 }
 
 /** Land the work; a git failure while landing fails the attempt (retryable) instead of the run. */
@@ -204,7 +221,7 @@ function finish(
   caller: () => Caller,
   measured: Outcome,
   started: number,
-  extra: { lastText?: string | undefined; sessionId?: string | undefined },
+  extra: { lastText?: string | undefined; sessionId?: string | undefined; costUsd?: number },
 ): AttemptResult {
   const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
   result.recorded = context.writer
@@ -276,12 +293,15 @@ class EventSink {
   private logged = 0;
   private readonly usage: Record<string, number> = {};
   private sawUsage = false;
+  spentUsd = 0;
+  private priced = true;
 
   constructor(
     private readonly context: AttemptContext,
     private readonly taskId: string,
     private readonly caller: () => Caller,
     private readonly stopAgent: () => void,
+    private readonly spend: { attempt: number; backend: string; model: string | undefined; prices: PriceTable; allowanceUsd?: number | undefined },
   ) {}
 
   take(event: AgentEvent): void {
@@ -302,6 +322,7 @@ class EventSink {
       case 'usage':
         this.sawUsage = true;
         for (const [key, value] of Object.entries(usageToRecord(event)) as Array<[string, number]>) this.usage[key] = (this.usage[key] ?? 0) + value;
+        this.addSpend(event);
         return;
       case 'result':
         this.result = event;
@@ -313,6 +334,17 @@ class EventSink {
         this.log(`stopping the agent: ${event.kind === 'permission-denied' ? 'permission denied' : 'input required'}: ${event.request}`);
         this.stopAgent();
         return;
+    }
+  }
+
+  private addSpend(usage: Usage): void {
+    const spend = costOf(usage, this.spend.model, this.spend.prices);
+    if (!spend.priced && this.priced) this.log(`no price for model ${this.spend.model ?? '(none named)'} under [prices] in config.toml: this attempt's tokens are not counted in dollars`);
+    this.priced &&= spend.priced;
+    this.spentUsd = Math.round((this.spentUsd + spend.costUsd) * 1e6) / 1e6;
+    const allowance = this.spend.allowanceUsd;
+    if (allowance !== undefined && this.spentUsd >= allowance && !this.halt) {
+      this.take({ type: 'halt', kind: 'budget-exhausted', request: `spent $${this.spentUsd} of the $${allowance} this attempt was allowed` });
     }
   }
 
@@ -349,6 +381,11 @@ class EventSink {
   flush(): void {
     this.logProgress();
     if (this.lastText) this.log(`agent's last message: ${this.lastText.slice(0, 300)}`, true);
-    if (this.sawUsage) this.write((graph) => addTokenUsage(graph, this.taskId, this.usage as TokenUsage));
+    if (!this.sawUsage) return;
+    // Dollars as counted here: reported by the agent, or tokens priced from config.toml.
+    this.write((graph) => addTokenUsage(graph, this.taskId, { ...(this.usage as TokenUsage), cost_usd: this.spentUsd }));
+    const { attempt, backend, model } = this.spend;
+    const tokens = { input_tokens: this.usage.input_tokens, output_tokens: this.usage.output_tokens };
+    this.write((graph) => recordAttemptCost(graph, this.taskId, { attempt, backend, ...(model ? { model } : {}), cost_usd: this.spentUsd, ...tokens, ...(this.priced ? {} : { priced: false }) }));
   }
 }

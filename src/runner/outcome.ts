@@ -19,7 +19,9 @@ export type Outcome =
   /** The agent asked for something only a person can give (an approval, an answer, a login); stopped at once. */
   | { kind: 'input-required'; request: string }
   /** The attempt's work could not be brought onto the target branch; `files` are the ones in the way. */
-  | { kind: 'merge-conflict'; files: string[]; detail?: string | undefined };
+  | { kind: 'merge-conflict'; files: string[]; detail?: string | undefined }
+  /** The task's spend reached its cap (`max_cost_usd`): stopped, and not retried. */
+  | { kind: 'budget-exhausted'; spentUsd: number; capUsd: number };
 
 export type OutcomeKind = Outcome['kind'];
 
@@ -63,6 +65,8 @@ export function describeOutcome(outcome: Outcome): string {
       return `permission denied: ${outcome.request}`;
     case 'input-required':
       return `input required: ${outcome.request}`;
+    case 'budget-exhausted':
+      return `budget exhausted: the task has spent $${outcome.spentUsd.toFixed(2)} of its $${outcome.capUsd.toFixed(2)} cap`;
     case 'merge-conflict':
       return `merge conflict${outcome.files.length > 0 ? ` in ${outcome.files.join(', ')}` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`;
   }
@@ -89,6 +93,7 @@ const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
   'input-required': false,
   // The retry starts from the target's new head, and its prompt names the files that conflicted.
   'merge-conflict': true,
+  'budget-exhausted': false,
 };
 
 export function isRetryable(outcome: Outcome): boolean {

@@ -30,6 +30,8 @@ export interface AttemptIdentity {
   token: string;
   previousStepId?: string | undefined;
   resumeSession?: string | undefined;
+  /** Dollars the attempt may still spend under the task's cap (undefined: no cap). */
+  allowanceUsd?: number | undefined;
   /** The attempt's own tree, when runs are isolated: its project root and what to tell the agent about it. */
   place?: { root: string; info: TreeInfo | undefined } | undefined;
 }
@@ -88,6 +90,7 @@ export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentit
     settings,
     env: { ...options.baseEnv, ...addedEnv },
     resumeSession: identity.resumeSession,
+    maxCostUsd: identity.allowanceUsd,
   });
   return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt.text, promptTokens: prompt.estimatedTokens, omitted: prompt.omitted, spec, addedEnv, permissions };
 }

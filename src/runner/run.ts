@@ -11,6 +11,7 @@ import { hashToken, newToken } from '../graph/lease.js';
 import type { DependencyIndex } from '../graph/deps.js';
 import { getTask, type Graph } from '../graph/model.js';
 import { byRemainingPath, expectedHours, remainingPathHours } from '../graph/priority.js';
+import { expectedCost } from './cost.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
@@ -42,6 +43,18 @@ export interface RunOptions {
   contextLimit?: number | undefined;
   /** Which ready task starts first: the longest remaining path of work (default), or the order tasks are listed in. */
   order?: 'critical-path' | 'listed' | undefined;
+  /** Dollars the whole run may spend; undefined: no limit. */
+  budgetUsd?: number | undefined;
+  /** What to reserve for a task with neither a cost estimate nor a history. */
+  expectedCostUsd?: number | undefined;
+}
+
+export interface BudgetSummary {
+  limitUsd: number;
+  spentUsd: number;
+  /** Whether the budget kept tasks from starting (they stay open for a later run). */
+  stopped: boolean;
+  notStarted: string[];
 }
 
 export interface RunSummary {
@@ -53,6 +66,7 @@ export interface RunSummary {
   recovered: Recovered[];
   interrupted: boolean;
   writeFailure?: string | undefined;
+  budget?: BudgetSummary | undefined;
   elapsedMs: number;
   /** 0 only if every task in scope is done (or abandoned). */
   exitCode: number;
@@ -64,6 +78,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
+
+interface Job {
+  reservedUsd: number;
+  spentUsd: number;
+}
 
 export class Runner {
   private readonly writer: GraphWriter;
@@ -79,6 +98,11 @@ export class Runner {
   private pathHours: Map<string, number> | undefined;
   /** Jobs running (or being claimed) per backend, for `[backends.NAME] max_parallel`. */
   private readonly runningOn = new Map<string, number>();
+  /** Running jobs, with what each reserved of the budget and has spent so far. */
+  private readonly jobs = new Set<Job>();
+  private spentUsd = 0;
+  private budgetStopped = false;
+  private readonly notStartedForBudget = new Set<string>();
   /** Hours each attempt of a task took in this run, for the expected duration of its retries. */
   private readonly durations = new Map<string, number[]>();
   private wake: (() => void) | undefined;
@@ -181,11 +205,16 @@ export class Runner {
         assumeDone: this.projectedDone,
         exclude: (id) => this.inFlight.has(id) || (this.scope !== undefined && !this.scope.has(id)),
       });
+      const job = this.reserve(graph, steps);
+      if (!job) continue;
       steps.forEach((id) => this.inFlight.add(id));
       free--;
       if (backend !== undefined) this.runningOn.set(backend, (this.runningOn.get(backend) ?? 0) + 1);
-      const ended = () => backend !== undefined && this.runningOn.set(backend, this.runningOn.get(backend)! - 1);
-      claims.push(this.claimAndStart(steps, choice.actor, ended));
+      const ended = () => {
+        if (backend !== undefined) this.runningOn.set(backend, this.runningOn.get(backend)! - 1);
+        this.jobs.delete(job);
+      };
+      claims.push(this.claimAndStart(steps, choice.actor, ended, job));
     }
     await Promise.all(claims);
   }
@@ -203,6 +232,39 @@ export class Runner {
     return byRemainingPath(ready, this.pathHours);
   }
 
+  private expected(task: Task): number {
+    return expectedCost(task, this.options.expectedCostUsd ?? 1);
+  }
+
+  /** Dollars committed: spent so far, plus what running jobs reserved and have not spent yet (less `except`'s). */
+  private committed(except?: Job): number {
+    let total = this.spentUsd;
+    for (const job of this.jobs) if (job !== except) total += Math.max(0, job.reservedUsd - job.spentUsd);
+    return total;
+  }
+
+  private fits(amount: number, except?: Job): boolean {
+    return this.options.budgetUsd === undefined || this.committed(except) + amount <= this.options.budgetUsd + 1e-9;
+  }
+
+  /**
+   * Reserve a job's expected cost before it starts, so parallel jobs cannot overshoot the
+   * budget together; undefined (and the task stays open) when it does not fit.
+   */
+  private reserve(graph: Graph, steps: string[]): Job | undefined {
+    const reservedUsd = steps.reduce((sum, id) => sum + this.expected(getTask(graph, id)), 0);
+    if (!this.fits(reservedUsd)) {
+      if (!this.budgetStopped) this.reporter.event({ type: 'warning', message: `budget: $${this.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts` });
+      this.budgetStopped = true;
+      steps.forEach((id) => this.notStartedForBudget.add(id));
+      return undefined;
+    }
+    const job: Job = { reservedUsd, spentUsd: 0 };
+    this.jobs.add(job);
+    steps.forEach((id) => this.notStartedForBudget.delete(id));
+    return job;
+  }
+
   /** The backend a job would run on, for `[backends.NAME] max_parallel`; undefined when that is for its attempt to report. */
   private backendOf(task: Task, actor: Actor): string | undefined {
     try {
@@ -214,7 +276,7 @@ export class Runner {
   }
 
   /** Claim the first step and reserve the rest in one transaction, then queue the job. */
-  private async claimAndStart(steps: string[], actor: Actor, ended: () => void): Promise<void> {
+  private async claimAndStart(steps: string[], actor: Actor, ended: () => void, job: Job): Promise<void> {
     const token = newToken();
     const by: Caller = { actor: actor.id, now: new Date() };
     const request = { tokenHash: hashToken(token), process: this.process };
@@ -238,7 +300,7 @@ export class Runner {
       throw error;
     }
     void this.queue
-      .add(() => this.runJob(steps, actor, token, attempt))
+      .add(() => this.runJob(steps, actor, token, attempt, job))
       .catch((error: unknown) => {
         this.reporter.event({ type: 'warning', message: `runner error: ${error instanceof Error ? error.message : String(error)}` });
         this.stop.abort();
@@ -251,7 +313,7 @@ export class Runner {
   }
 
   /** Run the steps in order, retrying each as allowed; a step that fails for good releases the rest. */
-  private async runJob(steps: string[], actor: Actor, firstToken: string, firstAttempt: number): Promise<void> {
+  private async runJob(steps: string[], actor: Actor, firstToken: string, firstAttempt: number, job: Job): Promise<void> {
     const context = this.attemptContext();
     let previous: string | undefined;
     let resumeSession: string | undefined;
@@ -269,6 +331,8 @@ export class Runner {
         const attemptStarted = Date.now();
         const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession });
         this.durations.set(id, [...(this.durations.get(id) ?? []), (Date.now() - attemptStarted) / 3_600_000]);
+        job.spentUsd += result.costUsd ?? 0;
+        this.spentUsd += result.costUsd ?? 0;
         if (result.outcome.kind === 'succeeded') {
           this.expectDone(id, result.recorded);
           previous = id;
@@ -281,7 +345,7 @@ export class Runner {
           previous = id;
           break;
         }
-        const retry = await this.retryDecision(id, result.outcome);
+        const retry = await this.retryDecision(id, result.outcome, job);
         if (retry === undefined) {
           if (result.outcome.kind !== 'interrupted') this.onPermanentFailure();
           await this.release(steps, actor);
@@ -327,12 +391,18 @@ export class Runner {
   }
 
   /** Milliseconds to wait before retrying, or undefined when the failure is final. */
-  private async retryDecision(id: string, outcome: Parameters<typeof isRetryable>[0]): Promise<number | undefined> {
+  private async retryDecision(id: string, outcome: Parameters<typeof isRetryable>[0], job: Job): Promise<number | undefined> {
     if (!isRetryable(outcome) || this.signal.aborted) return undefined;
     const task = getTask(await this.writer.snapshot(), id);
     if (task.status !== 'failed') return undefined;
     const retries = task.retry_count ?? 0;
     if (retries >= (task.max_retries ?? this.options.maxRetries)) return undefined;
+    // A retry is a new start: it must fit in what the budget has left beside the other jobs' reservations.
+    if (!this.fits(this.expected(task), job)) {
+      this.budgetStopped = true;
+      this.reporter.event({ type: 'warning', message: `${id}: no retry, the run's budget has too little left` });
+      return undefined;
+    }
     return this.options.retryBackoffMs * 2 ** Math.max(0, retries - 1);
   }
 
@@ -382,6 +452,10 @@ export class Runner {
       recovered,
       interrupted,
       writeFailure,
+      budget:
+        this.options.budgetUsd === undefined
+          ? undefined
+          : { limitUsd: this.options.budgetUsd, spentUsd: Math.round(this.spentUsd * 1e6) / 1e6, stopped: this.budgetStopped, notStarted: [...this.notStartedForBudget].filter((id) => graph.tasks.get(id)?.status === 'open') },
       elapsedMs: Date.now() - started,
       exitCode: finished && !writeFailure ? 0 : 1,
     };

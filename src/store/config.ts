@@ -16,6 +16,7 @@ const ConfigSchema = z.looseObject({
       model: z.string().optional(),
       timeout: Duration.optional(),
       context_limit: z.number().int().positive().optional(),
+      max_cost_usd: z.number().nonnegative().optional(),
     })
     .prefault({}),
   run: z
@@ -30,6 +31,8 @@ const ConfigSchema = z.looseObject({
       worktree_setup: z.string().trim().min(1).optional(),
       worktree_link: z.array(z.string().trim().min(1)).default(['node_modules']),
       order: z.enum(['critical-path', 'listed']).default('critical-path'),
+      budget_usd: z.number().nonnegative().optional(),
+      expected_cost_usd: z.number().nonnegative().default(1),
     })
     .prefault({}),
   /**
@@ -37,6 +40,8 @@ const ConfigSchema = z.looseObject({
    * its own table when it launches (see src/backends/), so backends added later bring
    * their keys without touching this schema.
    */
+  /** `[prices."MODEL"]`: US dollars per million tokens, for backends that report tokens but no cost. */
+  prices: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative(), cache_read: z.number().nonnegative().optional(), cache_write: z.number().nonnegative().optional() })).default({}),
   backends: z.record(z.string(), z.looseObject({ type: z.string().optional(), max_parallel: z.number().int().positive().optional() })).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

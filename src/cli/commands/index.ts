@@ -32,6 +32,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['check', ['check'], () => import('./check.js')],
   ['backends', ['backends'], () => import('./backends.js')],
   ['worktree', ['worktree'], () => import('./worktree.js')],
+  ['cost', ['cost'], () => import('./cost.js')],
   ['agent-anthropic', ['agent-anthropic'], () => import('./agent-anthropic.js')],
 ];
 

@@ -8,7 +8,7 @@ import type { RunOptions, RunSummary } from '../../runner/run.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
-import { parseCount, parseDurationFlag } from '../task-flags.js';
+import { parseCount, parseDurationFlag, parseNumber } from '../task-flags.js';
 
 interface Flags {
   trajectory?: boolean;
@@ -29,6 +29,7 @@ interface Flags {
   isolation?: 'worktree' | 'none';
   target?: string;
   order?: 'critical-path' | 'listed';
+  budgetUsd?: number;
 }
 
 function isolationMode(value: string): 'worktree' | 'none' {
@@ -89,6 +90,11 @@ function printSummary(summary: RunSummary, dir: string): void {
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
   if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the file on disk holds the last complete write`));
   if (summary.interrupted) print(colors.yellow('interrupted: running agents were stopped and their tasks reopened'));
+  if (summary.budget) {
+    const { limitUsd, spentUsd, stopped, notStarted } = summary.budget;
+    const line = `budget: $${spentUsd.toFixed(2)} of $${limitUsd.toFixed(2)} spent, $${Math.max(0, limitUsd - spentUsd).toFixed(2)} left`;
+    print(stopped ? colors.yellow(`${line}; the budget stopped the run${notStarted.length > 0 ? `: ${notStarted.length} task${notStarted.length === 1 ? '' : 's'} not started stay open (${notStarted.slice(0, 8).join(', ')}${notStarted.length > 8 ? ', …' : ''})` : ''}`) : line);
+  }
   const example = summary.failed[0]?.id ?? summary.done.at(-1);
   if (example) print(colors.dim(`next: wg show ${example} · wg log ${example} · ${join(dir, 'runs', example)}/`));
 }
@@ -113,6 +119,7 @@ export function register(program: Command): void {
     .option('--allow-outside', 'let a working_dir lead outside the project')
     .option('--isolation <mode>', 'worktree: each attempt in a git worktree of its own, results landed on the target in graph order (default in a git repository); none: in place', isolationMode)
     .option('--target <branch>', 'the branch results land on (default: the branch checked out now)')
+    .option('--budget-usd <usd>', 'the most the whole run may spend: each task reserves its expected cost before it starts, and none starts that does not fit', parseNumber)
     .option('--order <order>', 'which ready task starts first: critical-path (the longest remaining chain of work, default) or listed', startOrder)
     .option('--dry-run', 'build and print every prompt, argv, cwd and env in run order; launch nothing, write nothing')
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
@@ -144,6 +151,8 @@ export function register(program: Command): void {
         graceMs: flags.grace ?? parseDuration(runDefaults.grace),
         contextLimit: config.defaults.context_limit,
         order: flags.order ?? runDefaults.order,
+        budgetUsd: flags.budgetUsd ?? runDefaults.budget_usd,
+        expectedCostUsd: runDefaults.expected_cost_usd,
       };
 
       const { preflight } = await import('../../runner/preflight.js');
