@@ -20,6 +20,10 @@ max_retries = 2
 # Context limit, in tokens, of the default local actor used when no actor is defined.
 # context_limit = 200000
 
+# The most one task may spend over all its attempts, in US dollars (a task's own
+# max_cost_usd wins); reaching it stops the task as budget-exhausted.
+# max_cost_usd = 5
+
 # Agent backends. A task runs on its own \`backend\`, else "shell" if it has \`exec\`,
 # else its actor's backend, else [defaults] backend. "shell" is built in and needs
 # no table; "command" runs any program, configured here:
@@ -70,6 +74,13 @@ max_retries = 2
 # claude and codex also take command, extra_args and env; anthropic takes env. Each can
 # be set up again under another name with its type: [backends.opus] type = "claude".
 
+# Prices of models whose backends report tokens but no dollars (Codex, the built-in
+# agent), in US dollars per million tokens:
+# [prices."gpt-5.5"]
+# input = 1.25
+# output = 10
+# cache_read = 0.125
+
 [run]
 # How many jobs \`wg run\` runs at once.
 parallel = 4
@@ -81,6 +92,12 @@ retry_backoff = "1s"
 grace = "5s"
 # Kill an agent that prints nothing for this long (unset: no stall limit).
 # stall_timeout = "10m"
+# Which ready task starts first: "critical-path" (the longest chain of work below it) or "listed".
+# order = "critical-path"
+# The most a whole run may spend (US dollars); --budget-usd overrides. Each job reserves
+# its expected cost before it starts: the task's estimate.cost, else its history, else:
+# budget_usd = 20
+# expected_cost_usd = 1
 #
 # In a git work tree with a commit, each attempt works in a git worktree of its own
 # (.workgraph/worktrees/TASK/ATTEMPT, branch wg/TASK/ATTEMPT) and its result lands on

@@ -98,6 +98,22 @@ describe.skipIf(claude.skipReason !== undefined)(`claude backend with the real C
     expect(agent.server.scripted('anthropic')).toEqual([]);
   });
 
+  it("the task's cost cap becomes Claude Code's own --max-budget-usd, and reaching it ends the attempt as budget-exhausted", async () => {
+    agent = await claudeProject({
+      anthropic: [{ tool: 'Bash', input: { command: 'wg log capped "first step"' } }, { tool: 'Bash', input: { command: 'wg log capped "second step"' } }, { text: 'Done.' }],
+      usage: { input: 200_000, output: 50_000 },
+    });
+    await agent.project.ok(['add', 'Capped', '--id', 'capped', '--max-cost', '0.01', '--max-retries', '3']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode).toBe(1);
+    expect(commandOf('capped', 1).args.join(' ')).toContain('--max-budget-usd 0.01');
+    const task = await agent.project.json<ShownTask & { attempts?: number }>(['show', 'capped']);
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toMatch(/^budget exhausted: the task has spent \$\d+\.\d\d of its \$0\.01 cap$/);
+    expect(task.attempts).toBe(1);
+    expect(task.token_usage!.cost_usd).toBeGreaterThan(0.01);
+  });
+
   it('resumes the previous step\'s session along a trajectory', async () => {
     agent = await claudeProject(
       {
