@@ -46,6 +46,19 @@ export function failureReason(error: unknown, options: Pick<AnthropicAgentOption
   return `the built-in agent failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
+/**
+ * When a rate limit lifts, from the response's headers: `retry-after` (seconds), else the
+ * latest `anthropic-ratelimit-*-reset` (RFC 3339). Undefined when the API said neither.
+ */
+export function rateLimitReset(headers: Headers | undefined, now = Date.now()): string | undefined {
+  const after = Number(headers?.get('retry-after'));
+  if (headers?.get('retry-after') && Number.isFinite(after)) return new Date(now + after * 1000).toISOString();
+  const resets = ['requests', 'tokens', 'input-tokens', 'output-tokens']
+    .map((kind) => Date.parse(headers?.get(`anthropic-ratelimit-${kind}-reset`) ?? ''))
+    .filter((time) => Number.isFinite(time));
+  return resets.length > 0 ? new Date(Math.max(...resets)).toISOString() : undefined;
+}
+
 /** Runs the agent; resolves to the process's exit code. */
 export async function runAnthropicAgent(options: AnthropicAgentOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const emit = (event: AgentEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -83,6 +96,10 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
     const reason = failureReason(error, options, baseURL);
     // A rejected key needs a person, not a retry.
     if (error instanceof AuthenticationError) emit({ type: 'halt', kind: 'input-required', request: `a valid API key (${reason})` });
+    // 429 and 529 outlasted the SDK's retries: a limit to wait out, not the task's failure.
+    if (error instanceof APIError && (error.status === 429 || error.status === 529)) {
+      emit({ type: 'halt', kind: 'rate-limited', request: reason, resetAt: rateLimitReset(error.headers as Headers | undefined) });
+    }
     emit({ type: 'result', ok: false, reason });
     return 1;
   }

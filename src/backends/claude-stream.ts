@@ -142,7 +142,11 @@ function rateLimitEvents(object: JsonObject): AgentEvent[] {
   const resets = asNumber(info.resetsAt);
   const until = resets !== undefined ? ` until ${new Date(resets * 1000).toISOString()}` : '';
   const message = `rate limit ${status}${kind ? ` (${kind})` : ''}${until}`;
-  return [status === 'rejected' ? { type: 'error', message } : { type: 'progress', message }];
+  if (status !== 'rejected') return [{ type: 'progress', message }];
+  return [
+    { type: 'error', message },
+    { type: 'halt', kind: 'rate-limited', request: `Claude Code's ${kind ?? 'usage'} limit was reached`, resetAt: resets !== undefined ? new Date(resets * 1000).toISOString() : undefined },
+  ];
 }
 
 function resultEvents(object: JsonObject, resumeFailure: string | undefined): AgentEvent[] {
@@ -162,6 +166,9 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined): Ag
   const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object);
   if (object.subtype === 'error_max_budget_usd') events.push({ type: 'halt', kind: 'budget-exhausted', request: reason ?? 'Claude Code stopped at its budget limit' });
   const text = asString(object.result) ?? '';
+  const status = asNumber(object.api_error_status);
+  // 429 (rate limit) and 529 (overloaded) outlast Claude Code's own retries: wait, do not fail the task.
+  if (object.is_error === true && (status === 429 || status === 529)) events.push({ type: 'halt', kind: 'rate-limited', request: `the model API answered HTTP ${status}${text ? `: ${capText(text, 200)}` : ''}` });
   if (object.is_error === true && NEEDS_LOGIN.test(text)) events.push({ type: 'halt', kind: 'input-required', request: `a login or an API key for Claude Code (${capText(text, 200)})` });
   const sessionId = asString(object.session_id);
   const result: AgentEvent = reason ? { type: 'result', ok: false, reason } : { type: 'result', ok: true };

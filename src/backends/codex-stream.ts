@@ -8,6 +8,9 @@ import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolIn
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
 /** How Codex says it has no usable credentials: a missing provider key variable, or the API refusing the key. */
+/** How Codex reports a rate or usage limit once its own retries are spent. */
+const RATE_LIMITED = /429|Too Many Requests|rate limit|usage limit|quota/i;
+
 const NEEDS_CREDENTIALS = /Missing environment variable|401 Unauthorized|not logged in|codex login/i;
 
 export function codexStreamParser(): OutputParser {
@@ -31,6 +34,7 @@ export function codexStreamParser(): OutputParser {
         failure = `Codex turn failed: ${capText(message, 300)}`;
         // No key or a refused one: only a person can log in or set the key, so no retry will help.
         if (NEEDS_CREDENTIALS.test(message)) return [{ type: 'halt', kind: 'input-required', request: `a login or an API key for Codex (${capText(message, 200)})` }];
+        if (RATE_LIMITED.test(message)) return [{ type: 'halt', kind: 'rate-limited', request: `Codex: ${capText(message, 200)}` }];
         return [];
       }
       case 'error': {

@@ -15,6 +15,11 @@
  *
  *   ::progress 40 wrote the parser      progress, 40 percent (the number is optional)
  *   ::tool Edit src/parser.ts            a tool call: NAME, then a summary
+ *   ::rate-limit 90 | ::rate-limit 2026-12-01T10:00:00Z
+ *                                        the model's service refused for a rate limit that
+ *                                        lifts in 90 s, or at that time: the runner stops
+ *                                        the agent, reopens the task without counting an
+ *                                        attempt, and pauses this backend until then
  *   ::usage {"input_tokens": 1200, "output_tokens": 300, "cost_usd": 0.01}
  *                                        tokens and cost spent since the previous
  *                                        ::usage line (also cache_read_tokens and
@@ -89,7 +94,7 @@ export function commandBackend(name: string): Backend {
   };
 }
 
-const PROTOCOL_LINE = /^::(progress|tool|usage)(?:\s+(.*))?$/s;
+const PROTOCOL_LINE = /^::(progress|tool|usage|rate-limit)(?:\s+(.*))?$/s;
 
 const UsageLineSchema = z.strictObject({
   input_tokens: z.number().int().nonnegative().optional(),
@@ -105,10 +110,13 @@ export function parseProtocolLine(line: string): AgentEvent[] {
   if (!match) return progressFromLine(line);
   const rest = match[2]?.trim() ?? '';
   // A bare `::progress` or `::tool` carries nothing to structure: report it as it stands.
+  if (rest === '' && match[1] === 'rate-limit') return [{ type: 'halt', kind: 'rate-limited', request: 'the agent reported a rate limit' }];
   if (rest === '') return match[1] === 'usage' ? [usageEvent(rest)] : progressFromLine(line);
   switch (match[1]) {
     case 'progress':
       return [progressEvent(rest)];
+    case 'rate-limit':
+      return [rateLimitEvent(rest)];
     case 'tool': {
       const [, name = rest, summary = ''] = /^(\S+)\s*(.*)$/s.exec(rest) ?? [];
       return [{ type: 'tool', name: capText(name), summary: capText(summary) }];
@@ -116,6 +124,13 @@ export function parseProtocolLine(line: string): AgentEvent[] {
     default:
       return [usageEvent(rest)];
   }
+}
+
+/** `::rate-limit 90` (seconds from now) or `::rate-limit 2026-12-01T10:00:00Z` (when it lifts). */
+function rateLimitEvent(rest: string): AgentEvent {
+  const resetAt = /^\d+(\.\d+)?$/.test(rest) ? new Date(Date.now() + Number(rest) * 1000) : new Date(rest);
+  if (Number.isNaN(resetAt.getTime())) return { type: 'error', message: capText(`::rate-limit needs seconds or an ISO time, not: ${rest}`) };
+  return { type: 'halt', kind: 'rate-limited', request: 'the agent reported a rate limit', resetAt: resetAt.toISOString() };
 }
 
 function progressEvent(rest: string): AgentEvent {

@@ -85,7 +85,7 @@ export type AgentEvent =
    * answer, a login): the runner stops it at once instead of letting it wait or flounder.
    * `request` names what was asked, for the task's failure reason.
    */
-  | { type: 'halt'; kind: 'permission-denied' | 'input-required' | 'budget-exhausted'; request: string };
+  | { type: 'halt'; kind: 'permission-denied' | 'input-required' | 'budget-exhausted' | 'rate-limited'; request: string; /** rate-limited: when the limit lifts (ISO time), if the service said. */ resetAt?: string | undefined };
 
 export type Stream = 'stdout' | 'stderr';
 

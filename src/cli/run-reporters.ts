@@ -47,6 +47,8 @@ function eventLine(event: RunEvent): string | undefined {
       return `${pc.yellow('warning')} ${event.message}`;
     case 'notice':
       return pc.dim(`note: ${event.message}`);
+    case 'paused':
+      return `${pc.yellow('paused')} backend ${event.backend} until ${event.until} (${event.reason})`;
     case 'agent':
       return undefined;
   }

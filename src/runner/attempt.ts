@@ -49,6 +49,8 @@ export interface AttemptResult {
   sessionId?: string | undefined;
   /** What the attempt spent, in US dollars (0 when it reported nothing, or nothing priced). */
   costUsd?: number;
+  /** The backend it ran on (undefined when it never launched). */
+  backend?: string | undefined;
 }
 
 /** Log entries from output are rate-limited: a gigabyte of output must not become a gigabyte of graph. */
@@ -72,6 +74,7 @@ interface Allowance {
 function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined, halt: Extract<AgentEvent, { type: 'halt' }> | undefined, spentUsd: number, allowance: Allowance | undefined): Outcome {
   // What the agent asked for explains the end better than how its process ended (we stopped it).
   if (halt && end.kind !== 'interrupted') {
+    if (halt.kind === 'rate-limited') return { kind: 'rate-limited', detail: halt.request, resetAt: halt.resetAt };
     if (halt.kind !== 'budget-exhausted') return { kind: halt.kind, request: halt.request };
     return { kind: 'budget-exhausted', spentUsd: (allowance?.spentBeforeUsd ?? 0) + spentUsd, capUsd: allowance?.capUsd ?? spentUsd };
   }
@@ -195,7 +198,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd });
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName });
 }
 
 /** Land the work; a git failure while landing fails the attempt (retryable) instead of the run. */
@@ -221,7 +224,7 @@ function finish(
   caller: () => Caller,
   measured: Outcome,
   started: number,
-  extra: { lastText?: string | undefined; sessionId?: string | undefined; costUsd?: number },
+  extra: { lastText?: string | undefined; sessionId?: string | undefined; costUsd?: number; backend?: string | undefined },
 ): AttemptResult {
   const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
   result.recorded = context.writer
@@ -234,7 +237,9 @@ function finish(
         return 'failed';
       }
       if (measured.kind === 'succeeded') return completeTask(graph, taskId, caller()).status;
-      if (measured.kind === 'interrupted') return reopenTask(graph, taskId, caller(), 'interrupted', { countsAsAttempt: false, maxRetries: context.defaultMaxRetries }).status;
+      if (measured.kind === 'interrupted' || measured.kind === 'rate-limited') {
+        return reopenTask(graph, taskId, caller(), describeOutcome(measured), { countsAsAttempt: false, maxRetries: context.defaultMaxRetries }).status;
+      }
       return failTask(graph, taskId, caller(), describeOutcome(measured)).status;
     })
     .catch((error: unknown) => {
@@ -331,7 +336,7 @@ class EventSink {
       case 'halt':
         if (this.halt) return;
         this.halt = event;
-        this.log(`stopping the agent: ${event.kind === 'permission-denied' ? 'permission denied' : 'input required'}: ${event.request}`);
+        this.log(`stopping the agent: ${event.kind.replace('-', ' ')}: ${event.request}`);
         this.stopAgent();
         return;
     }

@@ -11,7 +11,9 @@ export type RunEvent =
   | { type: 'unassignable'; task: string; reasons: string[] }
   | { type: 'warning'; message: string }
   /** Said once at the start of a run: how it runs (in place, without worktrees, and why). */
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  /** A rate limit: nothing more starts on `backend` until `until`; the run goes on by itself then. */
+  | { type: 'paused'; backend: string; until: string; reason: string };
 
 export interface Reporter {
   event(event: RunEvent): void;

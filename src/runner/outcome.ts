@@ -21,7 +21,12 @@ export type Outcome =
   /** The attempt's work could not be brought onto the target branch; `files` are the ones in the way. */
   | { kind: 'merge-conflict'; files: string[]; detail?: string | undefined }
   /** The task's spend reached its cap (`max_cost_usd`): stopped, and not retried. */
-  | { kind: 'budget-exhausted'; spentUsd: number; capUsd: number };
+  | { kind: 'budget-exhausted'; spentUsd: number; capUsd: number }
+  /**
+   * The model's service refused for a rate or usage limit: not the task's failure. The task
+   * is reopened without counting an attempt, and its backend pauses until `resetAt`.
+   */
+  | { kind: 'rate-limited'; detail: string; resetAt?: string | undefined };
 
 export type OutcomeKind = Outcome['kind'];
 
@@ -65,6 +70,8 @@ export function describeOutcome(outcome: Outcome): string {
       return `permission denied: ${outcome.request}`;
     case 'input-required':
       return `input required: ${outcome.request}`;
+    case 'rate-limited':
+      return `rate limited${outcome.resetAt ? ` until ${outcome.resetAt}` : ''}: ${outcome.detail}`;
     case 'budget-exhausted':
       return `budget exhausted: the task has spent $${outcome.spentUsd.toFixed(2)} of its $${outcome.capUsd.toFixed(2)} cap`;
     case 'merge-conflict':
@@ -94,6 +101,8 @@ const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
   // The retry starts from the target's new head, and its prompt names the files that conflicted.
   'merge-conflict': true,
   'budget-exhausted': false,
+  // Not a failure at all: the runner reopens the task and tries again once the limit lifts.
+  'rate-limited': false,
 };
 
 export function isRetryable(outcome: Outcome): boolean {

@@ -47,6 +47,8 @@ export interface RunOptions {
   budgetUsd?: number | undefined;
   /** What to reserve for a task with neither a cost estimate nor a history. */
   expectedCostUsd?: number | undefined;
+  /** How long a backend pauses after a rate limit whose reset time nobody said (default 60 s). */
+  rateLimitPauseMs?: number | undefined;
 }
 
 export interface BudgetSummary {
@@ -101,6 +103,11 @@ export class Runner {
   /** Running jobs, with what each reserved of the budget and has spent so far. */
   private readonly jobs = new Set<Job>();
   private spentUsd = 0;
+  /** Backends paused by a rate limit, until when (ms since the epoch). */
+  private readonly pausedUntil = new Map<string, number>();
+  private readonly pauseTimers: NodeJS.Timeout[] = [];
+  /** Whether the last plan left ready work waiting for a paused backend. */
+  private heldByPause = false;
   private budgetStopped = false;
   private readonly notStartedForBudget = new Set<string>();
   /** Hours each attempt of a task took in this run, for the expected duration of its retries. */
@@ -141,11 +148,17 @@ export class Runner {
     // Worktrees of attempts that died with their runner hold nothing that will land.
     await this.isolation.sweep?.(await this.writer.snapshot());
     if (this.options.only) this.scope = await this.initialScope(this.options.only);
+    const wakeOnAbort = () => this.wake?.();
+    this.signal.addEventListener('abort', wakeOnAbort);
     for (;;) {
       if (!this.signal.aborted && !this.writer.failure) await this.plan();
-      if (this.queue.size + this.queue.pending === 0 && this.projectedDone.size === 0) break;
+      const idle = this.queue.size + this.queue.pending === 0 && this.projectedDone.size === 0;
+      // Ready work held back by a paused backend is waited for: the pause ends by itself.
+      if (idle && (!this.heldByPause || this.signal.aborted || this.writer.failure)) break;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+    this.signal.removeEventListener('abort', wakeOnAbort);
+    for (const timer of this.pauseTimers) clearTimeout(timer);
     await this.writer.drain().catch(() => undefined);
     return this.summarize(recovered, started);
   }
@@ -180,6 +193,7 @@ export class Runner {
     const actors = runActors(graph, this.options.actor, this.options.contextLimit);
     const maxSteps = this.options.only ? (this.options.trajectory ? this.options.maxSteps : 1) : this.options.maxSteps;
     let free = this.options.parallel - (this.queue.size + this.queue.pending);
+    this.heldByPause = false;
     if (free <= 0) return;
     const claims: Array<Promise<void>> = [];
     const ready: Task[] = [];
@@ -197,6 +211,10 @@ export class Runner {
       }
       this.unassignable.delete(task.id);
       const backend = this.backendOf(task, choice.actor);
+      if (backend !== undefined && (this.pausedUntil.get(backend) ?? 0) > Date.now()) {
+        this.heldByPause = true;
+        continue;
+      }
       if (backend !== undefined && (this.runningOn.get(backend) ?? 0) >= (this.launch.config.backends?.[backend]?.max_parallel ?? Infinity)) continue;
       const steps = jobSteps(graph, task, choice.actor, {
         maxSteps,
@@ -230,6 +248,19 @@ export class Runner {
       this.pathHours = remainingPathHours(graph, index, (task) => expectedHours(task, this.durations.get(task.id)));
     }
     return byRemainingPath(ready, this.pathHours);
+  }
+
+  /** Start nothing more on `backend` until the limit lifts (plus a little jitter, so runners do not all return at once). */
+  private pause(backend: string | undefined, resetAt: string | undefined, reason: string): void {
+    if (backend === undefined) return;
+    const now = Date.now();
+    const reset = resetAt ? Date.parse(resetAt) : now + (this.options.rateLimitPauseMs ?? 60_000);
+    const wait = Math.max(0, reset - now);
+    const until = now + wait + Math.random() * Math.min(5_000, wait * 0.1);
+    if ((this.pausedUntil.get(backend) ?? 0) >= until) return;
+    this.pausedUntil.set(backend, until);
+    this.reporter.event({ type: 'paused', backend, until: new Date(until).toISOString(), reason });
+    this.pauseTimers.push(setTimeout(() => this.wake?.(), until - now + 1));
   }
 
   private expected(task: Task): number {
@@ -338,6 +369,13 @@ export class Runner {
           previous = id;
           resumeSession = result.sessionId;
           break;
+        }
+        if (result.outcome.kind === 'rate-limited') {
+          // Not the task's failure: it was reopened as it was; its backend waits for the limit to lift.
+          this.pause(result.backend, result.outcome.resetAt, describeOutcome(result.outcome));
+          await result.recorded;
+          await this.release(steps, actor);
+          return;
         }
         const status = await result.recorded;
         if (status === 'done') {

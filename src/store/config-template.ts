@@ -98,6 +98,9 @@ grace = "5s"
 # its expected cost before it starts: the task's estimate.cost, else its history, else:
 # budget_usd = 20
 # expected_cost_usd = 1
+# After a rate limit, a backend starts nothing until the limit lifts: when the service
+# says when; otherwise after this long.
+# rate_limit_pause = "60s"
 #
 # In a git work tree with a commit, each attempt works in a git worktree of its own
 # (.workgraph/worktrees/TASK/ATTEMPT, branch wg/TASK/ATTEMPT) and its result lands on

@@ -33,6 +33,7 @@ const ConfigSchema = z.looseObject({
       order: z.enum(['critical-path', 'listed']).default('critical-path'),
       budget_usd: z.number().nonnegative().optional(),
       expected_cost_usd: z.number().nonnegative().default(1),
+      rate_limit_pause: Duration.default('60s'),
     })
     .prefault({}),
   /**

@@ -133,6 +133,20 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(agent.server.scripted('anthropic')).toHaveLength(1);
   });
 
+  it('a 429 that outlasts the SDK\'s retries pauses the backend until retry-after, and the task is tried again without counting an attempt', async () => {
+    const limit = { status: 429, message: 'scripted rate limit', headers: { 'retry-after': '1' } };
+    // The SDK's one retry (max_retries = 1 here) meets the limit again; then the backend pauses.
+    agent = await anthropicProject({ anthropic: [limit, limit, { text: 'Done after the limit.' }] });
+    await agent.project.ok(['add', 'Limited', '--id', 'limited', '--max-retries', '0']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/paused backend anthropic until \S+ \(rate limited until \S+: the Anthropic API failed with HTTP 429/);
+    const task = await agent.project.json<ShownTask & { attempts?: number; retry_count?: number }>(['show', 'limited']);
+    expect(task).toMatchObject({ status: 'done', attempts: 2 });
+    expect(task.retry_count ?? 0).toBe(0);
+    expect(agent.server.scripted('anthropic')).toHaveLength(3);
+  });
+
   it('retries HTTP 500 as the SDK does, then fails the task naming the status', async () => {
     agent = await anthropicProject({ anthropic: [{ status: 500, message: 'scripted outage' }, { status: 500, message: 'scripted outage' }] });
     await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);

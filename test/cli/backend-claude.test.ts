@@ -2,7 +2,7 @@
  * The claude backend against the real Claude Code CLI (the pinned npm package), pointed at
  * the scripted model server with ANTHROPIC_BASE_URL.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentProject, announceSkip, findClaude, TEST_API_KEY, type AgentProgram, type AgentProject, type ShownTask } from '../support/agents.js';
@@ -112,6 +112,19 @@ describe.skipIf(claude.skipReason !== undefined)(`claude backend with the real C
     expect(task.failure_reason).toMatch(/^budget exhausted: the task has spent \$\d+\.\d\d of its \$0\.01 cap$/);
     expect(task.attempts).toBe(1);
     expect(task.token_usage!.cost_usd).toBeGreaterThan(0.01);
+  });
+
+  it('a 429 pauses the backend (for rate_limit_pause, as Claude Code names no reset) and the task is tried again without counting an attempt', async () => {
+    agent = await claudeProject({ anthropic: [{ status: 429, message: 'scripted rate limit' }, { text: 'Done after the limit.' }] });
+    const config = join(agent.project.dir, '.workgraph', 'config.toml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('[run]\n', '[run]\nrate_limit_pause = "1s"\n'));
+    await agent.project.ok(['add', 'Limited', '--id', 'limited', '--max-retries', '0']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/paused backend claude until \S+ \(rate limited: the model API answered HTTP 429/);
+    const task = await agent.project.json<ShownTask & { attempts?: number; retry_count?: number }>(['show', 'limited']);
+    expect(task).toMatchObject({ status: 'done', attempts: 2 });
+    expect(task.retry_count ?? 0).toBe(0);
   });
 
   it('resumes the previous step\'s session along a trajectory', async () => {

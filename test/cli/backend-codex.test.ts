@@ -2,7 +2,7 @@
  * The codex backend against the real Codex CLI (the pinned npm package), its only model
  * provider being the scripted server, configured in a temporary CODEX_HOME.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentProject, announceSkip, codexHome, findCodex, type AgentProgram, type AgentProject, type ShownTask } from '../support/agents.js';
@@ -69,6 +69,20 @@ describe.skipIf(codex.skipReason !== undefined)(`codex backend with the real ${c
     expect(task.failure_reason).toBe('input required: a login or an API key for Codex (Missing environment variable: `LOCAL_MODEL_KEY`.)');
     expect(task.attempts).toBe(1);
     expect(agent.server.scripted('openai')).toEqual([]);
+  });
+
+  it('a 429 that outlasts its retries pauses the backend and the task is tried again without counting an attempt', async () => {
+    // No retries of its own, so the test does not wait through codex's reconnect backoff.
+    agent = await codexProject({ openai: [{ status: 429, message: 'scripted rate limit' }, { text: 'Done after the limit.' }] }, 'config = { "model_providers.local.request_max_retries" = 0, "model_providers.local.stream_max_retries" = 0 }\n');
+    const config = join(agent.project.dir, '.workgraph', 'config.toml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('[run]\n', '[run]\nrate_limit_pause = "1s"\n'));
+    await agent.project.ok(['add', 'Limited', '--id', 'limited', '--max-retries', '0']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/paused backend codex until \S+ \(rate limited: Codex: .*429/);
+    const task = await agent.project.json<ShownTask & { attempts?: number; retry_count?: number }>(['show', 'limited']);
+    expect(task).toMatchObject({ status: 'done', attempts: 2 });
+    expect(task.retry_count ?? 0).toBe(0);
   });
 
   it('a failing command is logged as a failed tool call', async () => {

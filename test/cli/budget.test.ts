@@ -74,3 +74,20 @@ describe('budgets', () => {
     expect(text).toContain('total: $4.50');
   });
 });
+
+describe('rate limits', () => {
+  it('::rate-limit pauses the backend until the reset, reopens the task without counting an attempt, and the run resumes by itself', async () => {
+    project = await fakeProject();
+    // Attempt 1 hits a limit that lifts in 1 s; attempt 2 succeeds. With max_retries 0, only an uncounted attempt can get there.
+    await project.ok(['add', 'Limited', '--id', 'limited', '--max-retries', '0', '--prompt', script([{ failOnAttempts: [2], code: 0 }, { print: '::rate-limit 1' }, { sleep: 600000 }])]);
+    await project.ok(['add', 'After', '--id', 'after', '--blocked-by', 'limited', '--exec', 'true']);
+    const result = await project.wg(['run']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/paused backend fake until \S+ \(rate limited until \S+: the agent reported a rate limit\)/);
+    const task = await project.json<Shown & { retry_count?: number; log: Array<{ message: string }> }>(['show', 'limited']);
+    expect(task).toMatchObject({ status: 'done', attempts: 2 });
+    expect(task.retry_count ?? 0).toBe(0);
+    expect(task.log.map((entry) => entry.message).join('\n')).toMatch(/rate limited until .*: the agent reported a rate limit; reopened/);
+    expect((await show('after')).status).toBe('done');
+  });
+});

@@ -23,8 +23,8 @@ export type ScriptedReply = (
   | { tool: string; input: Record<string, unknown> }
   /** The model answers with text and ends its turn. */
   | { text: string }
-  /** The request fails with this HTTP status (and an API error body naming `message`). */
-  | { status: number; message?: string }
+  /** The request fails with this HTTP status (and an API error body naming `message`), with these response headers. */
+  | { status: number; message?: string; headers?: Record<string, string> }
   /** The stream starts and then reports an error (Anthropic: an `error` event; OpenAI: `response.failed`). */
   | { streamError: string }
 ) & {
@@ -103,7 +103,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
         reply = script.followProtocol ? follow(api, body) : (queues[api].shift() ?? { text: FINAL_TEXT });
       }
       const answer = (reply: ScriptedReply) => {
-        if ('status' in reply) return sendApiError(response, api, reply.status, reply.message ?? `scripted HTTP ${reply.status}`);
+        if ('status' in reply) return sendApiError(response, api, reply.status, reply.message ?? `scripted HTTP ${reply.status}`, reply.headers);
         if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
         return sendOpenAi(response, body, reply, usage, nextId);
       };
@@ -136,18 +136,18 @@ function hasKey(request: IncomingMessage): boolean {
   return Boolean(request.headers['x-api-key']) || (typeof bearer === 'string' && bearer.startsWith('Bearer ') && bearer.length > 'Bearer '.length);
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }
 
-function sendApiError(response: ServerResponse, api: 'anthropic' | 'openai', status: number, message: string): void {
+function sendApiError(response: ServerResponse, api: 'anthropic' | 'openai', status: number, message: string, headers: Record<string, string> = {}): void {
   if (api === 'anthropic') {
     const type = status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
-    return sendJson(response, status, { type: 'error', error: { type, message } });
+    return sendJson(response, status, { type: 'error', error: { type, message } }, headers);
   }
-  const code = status === 401 ? 'invalid_api_key' : status >= 500 ? 'server_error' : 'invalid_request_error';
-  return sendJson(response, status, { error: { type: code, code, message, param: null } });
+  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  return sendJson(response, status, { error: { type: code, code, message, param: null } }, headers);
 }
 
 function startSse(response: ServerResponse): (event: string, data: unknown) => void {

@@ -72,6 +72,13 @@ describe('claude backend', () => {
     expect(retry[0]).toEqual({ type: 'halt', kind: 'input-required', request: 'a login or a valid API key for Claude Code (the model API answered HTTP 401)' });
   });
 
+  it('a rejected rate_limit_event and an API 429/529 result halt the attempt as rate-limited, with the reset when it is given', () => {
+    const rejected = feed(claudeStreamParser(), [{ type: 'rate_limit_event', rate_limit_info: { status: 'rejected', rateLimitType: 'five_hour', resetsAt: 1_900_000_000 } }]);
+    expect(rejected).toContainEqual({ type: 'halt', kind: 'rate-limited', request: "Claude Code's five_hour limit was reached", resetAt: new Date(1_900_000_000_000).toISOString() });
+    const overloaded = feed(claudeStreamParser(), [{ type: 'result', subtype: 'success', is_error: true, api_error_status: 529, result: 'Overloaded' }]);
+    expect(overloaded).toContainEqual({ type: 'halt', kind: 'rate-limited', request: 'the model API answered HTTP 529: Overloaded' });
+  });
+
   it('resumes only when configured to, and reports bad settings and a missing program as ConfigError', () => {
     expect(claudeArgs(parseClaudeSettings('claude', { disallowed_tools: [] }), { task: context().task, model: undefined, resumeSession: 'abc' })).toEqual(['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits', '--allowedTools', ...PROTOCOL_RULES]);
     expect(() => parseClaudeSettings('claude', { permission_mode: 'ask' })).toThrow(ConfigError);
@@ -165,6 +172,11 @@ describe('codex backend', () => {
     expect(codexArgs(parseCodexSettings('codex', { sandbox: 'danger-full-access' }), { model: undefined, workdir: '/p/sub', workgraphDir: '/p/.workgraph' })).not.toContain('--add-dir');
   });
 
+  it('halts as rate-limited when a turn fails on a rate or usage limit', () => {
+    const limited = feed(codexStreamParser(), [{ type: 'turn.failed', error: { message: 'exceeded retry limit, last status: 429 Too Many Requests' } }]);
+    expect(limited[0]).toEqual({ type: 'halt', kind: 'rate-limited', request: 'Codex: exceeded retry limit, last status: 429 Too Many Requests' });
+  });
+
   it('halts on a declined command and on missing credentials', () => {
     const declined = feed(codexStreamParser(), [{ type: 'item.completed', item: { type: 'command_execution', command: "/bin/bash -lc 'curl x'", exit_code: null, status: 'declined' } }]);
     expect(declined).toContainEqual({ type: 'halt', kind: 'permission-denied', request: 'shell (curl x): the command needed an approval outside the sandbox' });
@@ -212,5 +224,24 @@ describe('findProgram', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('rate limit reset times', () => {
+  it('reads retry-after seconds, else the latest anthropic-ratelimit-*-reset', async () => {
+    const { rateLimitReset } = await import('../../src/agent/anthropic-main.js');
+    const now = Date.parse('2026-11-30T10:00:00Z');
+    expect(rateLimitReset(new Headers({ 'retry-after': '30' }), now)).toBe('2026-11-30T10:00:30.000Z');
+    expect(rateLimitReset(new Headers({ 'anthropic-ratelimit-requests-reset': '2026-11-30T10:01:00Z', 'anthropic-ratelimit-tokens-reset': '2026-11-30T10:02:00Z' }), now)).toBe('2026-11-30T10:02:00.000Z');
+    expect(rateLimitReset(new Headers(), now)).toBeUndefined();
+  });
+
+  it('::rate-limit takes seconds or an ISO time, and says what is wrong with anything else', async () => {
+    const { parseProtocolLine } = await import('../../src/backends/command.js');
+    expect(parseProtocolLine('::rate-limit 2026-12-01T00:00:00Z')).toEqual([{ type: 'halt', kind: 'rate-limited', request: 'the agent reported a rate limit', resetAt: '2026-12-01T00:00:00.000Z' }]);
+    const [inSeconds] = parseProtocolLine('::rate-limit 90');
+    expect(inSeconds).toMatchObject({ type: 'halt', kind: 'rate-limited' });
+    expect(Date.parse((inSeconds as { resetAt: string }).resetAt) - Date.now()).toBeGreaterThan(80_000);
+    expect(parseProtocolLine('::rate-limit soon')).toEqual([{ type: 'error', message: '::rate-limit needs seconds or an ISO time, not: soon' }]);
   });
 });

@@ -153,6 +153,7 @@ export function register(program: Command): void {
         order: flags.order ?? runDefaults.order,
         budgetUsd: flags.budgetUsd ?? runDefaults.budget_usd,
         expectedCostUsd: runDefaults.expected_cost_usd,
+        rateLimitPauseMs: parseDuration(runDefaults.rate_limit_pause),
       };
 
       const { preflight } = await import('../../runner/preflight.js');
