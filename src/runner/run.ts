@@ -69,6 +69,8 @@ export interface RunSummary {
   interrupted: boolean;
   writeFailure?: string | undefined;
   budget?: BudgetSummary | undefined;
+  /** Dollars this run's attempts spent, as their usage reports said (see `wg cost`). */
+  spentUsd: number;
   elapsedMs: number;
   /** 0 only if every task in scope is done (or abandoned). */
   exitCode: number;
@@ -494,6 +496,7 @@ export class Runner {
         this.options.budgetUsd === undefined
           ? undefined
           : { limitUsd: this.options.budgetUsd, spentUsd: Math.round(this.spentUsd * 1e6) / 1e6, stopped: this.budgetStopped, notStarted: [...this.notStartedForBudget].filter((id) => graph.tasks.get(id)?.status === 'open') },
+      spentUsd: Math.round(this.spentUsd * 1e6) / 1e6,
       elapsedMs: Date.now() - started,
       exitCode: finished && !writeFailure ? 0 : 1,
     };
