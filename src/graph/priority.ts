@@ -14,7 +14,7 @@ import { acyclicView, subgraph } from './topology.js';
 /** One unit of work, in hours, for a task with neither an estimate nor a history. */
 export const UNIT_HOURS = 1;
 
-const median = (values: readonly number[]) => {
+export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;

@@ -4,6 +4,7 @@
  * (US dollars per million tokens). Pure.
  */
 import type { Usage } from '../backends/types.js';
+import { median } from '../graph/priority.js';
 import type { Config } from '../store/config.js';
 
 export type PriceTable = Config['prices'];
@@ -31,12 +32,6 @@ export function costOf(usage: Usage, model: string | undefined, prices: PriceTab
     (usage.cacheWriteTokens ?? 0) * perToken(price.cache_write ?? price.input);
   return { costUsd: round(costUsd), priced: true };
 }
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 /** What to reserve before starting a task: its estimate, else the median of its earlier attempts, else the default. */
 export function expectedCost(task: { estimate?: { cost?: number | undefined } | undefined; costs?: ReadonlyArray<{ cost_usd: number }> | undefined }, fallbackUsd: number): number {

@@ -24,6 +24,13 @@ max_retries = 2
 # max_cost_usd wins); reaching it stops the task as budget-exhausted.
 # max_cost_usd = 5
 
+# Prices of models whose backends report tokens but no dollars (Codex, the built-in
+# agent), in US dollars per million tokens:
+# [prices."gpt-5.5"]
+# input = 1.25
+# output = 10
+# cache_read = 0.125
+
 # Agent backends. A task runs on its own \`backend\`, else "shell" if it has \`exec\`,
 # else its actor's backend, else [defaults] backend. "shell" is built in and needs
 # no table; "command" runs any program, configured here:
@@ -73,13 +80,6 @@ max_retries = 2
 #
 # claude and codex also take command, extra_args and env; anthropic takes env. Each can
 # be set up again under another name with its type: [backends.opus] type = "claude".
-
-# Prices of models whose backends report tokens but no dollars (Codex, the built-in
-# agent), in US dollars per million tokens:
-# [prices."gpt-5.5"]
-# input = 1.25
-# output = 10
-# cache_read = 0.125
 
 [run]
 # How many jobs \`wg run\` runs at once.
