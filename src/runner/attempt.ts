@@ -49,8 +49,9 @@ export interface AttemptResult {
   sessionId?: string | undefined;
   /** What the attempt spent, in US dollars (0 when it reported nothing, or nothing priced). */
   costUsd?: number;
-  /** The backend it ran on (undefined when it never launched). */
+  /** The backend it ran on (undefined when it never launched), and the model it was given. */
   backend?: string | undefined;
+  model?: string | undefined;
 }
 
 /** Log entries from output are rate-limited: a gigabyte of output must not become a gigabyte of graph. */
@@ -198,7 +199,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName });
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: prepared.model });
 }
 
 /** Land the work; a git failure while landing fails the attempt (retryable) instead of the run. */
@@ -224,7 +225,7 @@ function finish(
   caller: () => Caller,
   measured: Outcome,
   started: number,
-  extra: { lastText?: string | undefined; sessionId?: string | undefined; costUsd?: number; backend?: string | undefined },
+  extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model'>,
 ): AttemptResult {
   const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
   result.recorded = context.writer

@@ -69,8 +69,9 @@ export interface RunSummary {
   interrupted: boolean;
   writeFailure?: string | undefined;
   budget?: BudgetSummary | undefined;
-  /** Dollars this run's attempts spent, as their usage reports said (see `wg cost`). */
+  /** Dollars this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
   spentUsd: number;
+  spentBy: { backend: Record<string, number>; model: Record<string, number> };
   elapsedMs: number;
   /** 0 only if every task in scope is done (or abandoned). */
   exitCode: number;
@@ -105,6 +106,7 @@ export class Runner {
   /** Running jobs, with what each reserved of the budget and has spent so far. */
   private readonly jobs = new Set<Job>();
   private spentUsd = 0;
+  private readonly spentBy: RunSummary['spentBy'] = { backend: {}, model: {} };
   /** Backends paused by a rate limit, until when (ms since the epoch). */
   private readonly pausedUntil = new Map<string, number>();
   private readonly pauseTimers: NodeJS.Timeout[] = [];
@@ -265,6 +267,17 @@ export class Runner {
     this.pauseTimers.push(setTimeout(() => this.wake?.(), until - now + 1));
   }
 
+  /** Add an attempt's spend to its job, the run, and the run's totals by backend and model. */
+  private account(job: Job, result: { costUsd?: number | undefined; backend?: string | undefined; model?: string | undefined }): void {
+    const cost = result.costUsd ?? 0;
+    job.spentUsd += cost;
+    this.spentUsd += cost;
+    if (cost === 0) return;
+    const add = (totals: Record<string, number>, key: string) => (totals[key] = Math.round(((totals[key] ?? 0) + cost) * 1e6) / 1e6);
+    add(this.spentBy.backend, result.backend ?? '?');
+    add(this.spentBy.model, result.model ?? '(default)');
+  }
+
   private expected(task: Task): number {
     return expectedCost(task, this.options.expectedCostUsd ?? 1);
   }
@@ -364,8 +377,7 @@ export class Runner {
         const attemptStarted = Date.now();
         const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession });
         this.durations.set(id, [...(this.durations.get(id) ?? []), (Date.now() - attemptStarted) / 3_600_000]);
-        job.spentUsd += result.costUsd ?? 0;
-        this.spentUsd += result.costUsd ?? 0;
+        this.account(job, result);
         if (result.outcome.kind === 'succeeded') {
           this.expectDone(id, result.recorded);
           previous = id;
@@ -497,6 +509,7 @@ export class Runner {
           ? undefined
           : { limitUsd: this.options.budgetUsd, spentUsd: Math.round(this.spentUsd * 1e6) / 1e6, stopped: this.budgetStopped, notStarted: [...this.notStartedForBudget].filter((id) => graph.tasks.get(id)?.status === 'open') },
       spentUsd: Math.round(this.spentUsd * 1e6) / 1e6,
+      spentBy: this.spentBy,
       elapsedMs: Date.now() - started,
       exitCode: finished && !writeFailure ? 0 : 1,
     };

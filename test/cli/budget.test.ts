@@ -34,6 +34,7 @@ describe('budgets', () => {
     // Two reservations of $0.50 fit in $1.20, a third would not; after they spent $0.80, a third ($0.50) still would not.
     expect(statuses).toEqual(['done', 'done', 'open', 'open']);
     expect(result.stdout).toMatch(/budget: \$0\.80 of \$1\.20 spent, \$0\.40 left; the budget stopped the run: 2 tasks not started stay open \(c, d\)/);
+    expect(result.stdout).toContain('spent: $0.80 (by backend: fake $0.80; by model: (default) $0.80); wg cost shows it by task');
     const cost = await project.json<{ total_usd: number; by_backend: Array<{ key: string; costUsd: number }> }>(['cost']);
     expect(cost.total_usd).toBe(0.8);
     expect(cost.by_backend).toEqual([expect.objectContaining({ key: 'fake', costUsd: 0.8 })]);

@@ -90,7 +90,10 @@ function printSummary(summary: RunSummary, dir: string): void {
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
   if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the file on disk holds the last complete write`));
   if (summary.interrupted) print(colors.yellow('interrupted: running agents were stopped and their tasks reopened'));
-  if (summary.spentUsd > 0 && !summary.budget) print(`spent: $${summary.spentUsd.toFixed(2)} (wg cost shows it by task, backend and model)`);
+  if (summary.spentUsd > 0) {
+    const by = (totals: Record<string, number>) => Object.entries(totals).sort((a, b) => b[1] - a[1]).map(([key, usd]) => `${key} $${usd.toFixed(2)}`).join(', ');
+    print(`spent: $${summary.spentUsd.toFixed(2)} (by backend: ${by(summary.spentBy.backend)}; by model: ${by(summary.spentBy.model)}); wg cost shows it by task`);
+  }
   if (summary.budget) {
     const { limitUsd, spentUsd, stopped, notStarted } = summary.budget;
     const line = `budget: $${spentUsd.toFixed(2)} of $${limitUsd.toFixed(2)} spent, $${Math.max(0, limitUsd - spentUsd).toFixed(2)} left`;
