@@ -11,7 +11,7 @@ import { hashToken, newToken } from '../graph/lease.js';
 import type { DependencyIndex } from '../graph/deps.js';
 import { getTask, type Graph } from '../graph/model.js';
 import { byRemainingPath, expectedHours, remainingPathHours } from '../graph/priority.js';
-import { expectedCost } from './cost.js';
+import { BudgetLedger, type BudgetSummary, type Job, type Spending } from './budget.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
@@ -51,15 +51,9 @@ export interface RunOptions {
   rateLimitPauseMs?: number | undefined;
 }
 
-export interface BudgetSummary {
-  limitUsd: number;
-  spentUsd: number;
-  /** Whether the budget kept tasks from starting (they stay open for a later run). */
-  stopped: boolean;
-  notStarted: string[];
-}
 
-export interface RunSummary {
+/** Also what this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
+export interface RunSummary extends Spending {
   done: string[];
   failed: Array<{ id: string; reason: string }>;
   blocked: Array<{ id: string; waitingFor: string[] }>;
@@ -69,9 +63,6 @@ export interface RunSummary {
   interrupted: boolean;
   writeFailure?: string | undefined;
   budget?: BudgetSummary | undefined;
-  /** Dollars this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
-  spentUsd: number;
-  spentBy: { backend: Record<string, number>; model: Record<string, number> };
   elapsedMs: number;
   /** 0 only if every task in scope is done (or abandoned). */
   exitCode: number;
@@ -83,11 +74,6 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
-
-interface Job {
-  reservedUsd: number;
-  spentUsd: number;
-}
 
 export class Runner {
   private readonly writer: GraphWriter;
@@ -103,17 +89,13 @@ export class Runner {
   private pathHours: Map<string, number> | undefined;
   /** Jobs running (or being claimed) per backend, for `[backends.NAME] max_parallel`. */
   private readonly runningOn = new Map<string, number>();
-  /** Running jobs, with what each reserved of the budget and has spent so far. */
-  private readonly jobs = new Set<Job>();
-  private spentUsd = 0;
-  private readonly spentBy: RunSummary['spentBy'] = { backend: {}, model: {} };
+  private readonly ledger: BudgetLedger;
   /** Backends paused by a rate limit, until when (ms since the epoch). */
   private readonly pausedUntil = new Map<string, number>();
   private readonly pauseTimers: NodeJS.Timeout[] = [];
   /** Whether the last plan left ready work waiting for a paused backend. */
   private heldByPause = false;
-  private budgetStopped = false;
-  private readonly notStartedForBudget = new Set<string>();
+  private budgetWarned = false;
   /** Hours each attempt of a task took in this run, for the expected duration of its retries. */
   private readonly durations = new Map<string, number[]>();
   private wake: (() => void) | undefined;
@@ -129,6 +111,7 @@ export class Runner {
     this.writer = new GraphWriter(store);
     this.queue = new PQueue({ concurrency: options.parallel });
     this.signal = AbortSignal.any([interrupt, this.stop.signal]);
+    this.ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd ?? 1);
   }
 
   private attemptContext(): AttemptContext {
@@ -227,14 +210,18 @@ export class Runner {
         assumeDone: this.projectedDone,
         exclude: (id) => this.inFlight.has(id) || (this.scope !== undefined && !this.scope.has(id)),
       });
-      const job = this.reserve(graph, steps);
-      if (!job) continue;
+      const job = this.ledger.reserve(graph, steps);
+      if (!job) {
+        if (!this.budgetWarned) this.reporter.event({ type: 'warning', message: `budget: $${this.ledger.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts` });
+        this.budgetWarned = true;
+        continue;
+      }
       steps.forEach((id) => this.inFlight.add(id));
       free--;
       if (backend !== undefined) this.runningOn.set(backend, (this.runningOn.get(backend) ?? 0) + 1);
       const ended = () => {
         if (backend !== undefined) this.runningOn.set(backend, this.runningOn.get(backend)! - 1);
-        this.jobs.delete(job);
+        this.ledger.release(job);
       };
       claims.push(this.claimAndStart(steps, choice.actor, ended, job));
     }
@@ -265,50 +252,6 @@ export class Runner {
     this.pausedUntil.set(backend, until);
     this.reporter.event({ type: 'paused', backend, until: new Date(until).toISOString(), reason });
     this.pauseTimers.push(setTimeout(() => this.wake?.(), until - now + 1));
-  }
-
-  /** Add an attempt's spend to its job, the run, and the run's totals by backend and model. */
-  private account(job: Job, result: { costUsd?: number | undefined; backend?: string | undefined; model?: string | undefined }): void {
-    const cost = result.costUsd ?? 0;
-    job.spentUsd += cost;
-    this.spentUsd += cost;
-    if (cost === 0) return;
-    const add = (totals: Record<string, number>, key: string) => (totals[key] = Math.round(((totals[key] ?? 0) + cost) * 1e6) / 1e6);
-    add(this.spentBy.backend, result.backend ?? '?');
-    add(this.spentBy.model, result.model ?? '(default)');
-  }
-
-  private expected(task: Task): number {
-    return expectedCost(task, this.options.expectedCostUsd ?? 1);
-  }
-
-  /** Dollars committed: spent so far, plus what running jobs reserved and have not spent yet (less `except`'s). */
-  private committed(except?: Job): number {
-    let total = this.spentUsd;
-    for (const job of this.jobs) if (job !== except) total += Math.max(0, job.reservedUsd - job.spentUsd);
-    return total;
-  }
-
-  private fits(amount: number, except?: Job): boolean {
-    return this.options.budgetUsd === undefined || this.committed(except) + amount <= this.options.budgetUsd + 1e-9;
-  }
-
-  /**
-   * Reserve a job's expected cost before it starts, so parallel jobs cannot overshoot the
-   * budget together; undefined (and the task stays open) when it does not fit.
-   */
-  private reserve(graph: Graph, steps: string[]): Job | undefined {
-    const reservedUsd = steps.reduce((sum, id) => sum + this.expected(getTask(graph, id)), 0);
-    if (!this.fits(reservedUsd)) {
-      if (!this.budgetStopped) this.reporter.event({ type: 'warning', message: `budget: $${this.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts` });
-      this.budgetStopped = true;
-      steps.forEach((id) => this.notStartedForBudget.add(id));
-      return undefined;
-    }
-    const job: Job = { reservedUsd, spentUsd: 0 };
-    this.jobs.add(job);
-    steps.forEach((id) => this.notStartedForBudget.delete(id));
-    return job;
   }
 
   /** The backend a job would run on, for `[backends.NAME] max_parallel`; undefined when that is for its attempt to report. */
@@ -377,7 +320,7 @@ export class Runner {
         const attemptStarted = Date.now();
         const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession });
         this.durations.set(id, [...(this.durations.get(id) ?? []), (Date.now() - attemptStarted) / 3_600_000]);
-        this.account(job, result);
+        this.ledger.account(job, result);
         if (result.outcome.kind === 'succeeded') {
           this.expectDone(id, result.recorded);
           previous = id;
@@ -450,8 +393,8 @@ export class Runner {
     const retries = task.retry_count ?? 0;
     if (retries >= (task.max_retries ?? this.options.maxRetries)) return undefined;
     // A retry is a new start: it must fit in what the budget has left beside the other jobs' reservations.
-    if (!this.fits(this.expected(task), job)) {
-      this.budgetStopped = true;
+    if (!this.ledger.fits(this.ledger.expected(task), job)) {
+      this.ledger.stopped = true;
       this.reporter.event({ type: 'warning', message: `${id}: no retry, the run's budget has too little left` });
       return undefined;
     }
@@ -504,12 +447,8 @@ export class Runner {
       recovered,
       interrupted,
       writeFailure,
-      budget:
-        this.options.budgetUsd === undefined
-          ? undefined
-          : { limitUsd: this.options.budgetUsd, spentUsd: Math.round(this.spentUsd * 1e6) / 1e6, stopped: this.budgetStopped, notStarted: [...this.notStartedForBudget].filter((id) => graph.tasks.get(id)?.status === 'open') },
-      spentUsd: Math.round(this.spentUsd * 1e6) / 1e6,
-      spentBy: this.spentBy,
+      budget: this.ledger.summary(graph),
+      ...this.ledger.spending(),
       elapsedMs: Date.now() - started,
       exitCode: finished && !writeFailure ? 0 : 1,
     };
