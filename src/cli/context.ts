@@ -4,11 +4,16 @@ import type { Command } from 'commander';
 import type { Credentials } from '../graph/lease.js';
 import type { Caller } from '../graph/transitions.js';
 import type { Config } from '../store/config.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Graph } from '../graph/model.js';
 import { FileGraphStore } from '../store/file-store.js';
+import type { ParsedGraph } from '../store/jsonl.js';
+import type { WorkspaceStore } from '../store/store.js';
 import { locateWorkgraph, type Location } from '../store/locate.js';
 
 export interface Workspace extends Location {
-  store: FileGraphStore;
+  store: WorkspaceStore;
   /** Loaded on demand: most commands never need it, and it brings in the TOML parser and zod. */
   config(): Promise<Config>;
 }
@@ -18,11 +23,74 @@ export function globalOptions(command: Command): { dir?: string } {
   return command.optsWithGlobals() as { dir?: string };
 }
 
-export function openWorkspace(command: Command): Workspace {
+/** Stores this process opened that hold connections: closed when the command is over. */
+const openStores: WorkspaceStore[] = [];
+
+export async function closeOpenStores(): Promise<void> {
+  await Promise.all(openStores.splice(0).map((store) => store.close?.()));
+}
+
+/**
+ * The PostgreSQL URL this workspace uses, if any: WG_STORE_URL, else `[store] url` in
+ * config.toml. A config without a [store] table is not even parsed, so file-store
+ * commands pay nothing for this.
+ */
+async function storeUrl(dir: string): Promise<string | undefined> {
+  if (process.env.WG_STORE_URL) return process.env.WG_STORE_URL;
+  let text = '';
+  try {
+    text = readFileSync(join(dir, 'config.toml'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!/^\s*\[store\]/m.test(text)) return undefined;
+  return (await import('../store/config.js')).loadConfig(dir).store.url;
+}
+
+/** The store, decided on first use: graph.jsonl, or PostgreSQL (loaded only then). */
+class WorkspaceStoreChoice implements WorkspaceStore {
+  private chosen: Promise<WorkspaceStore> | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  private store(): Promise<WorkspaceStore> {
+    this.chosen ??= (async () => {
+      const url = await storeUrl(this.dir);
+      if (url === undefined) return new FileGraphStore(this.dir);
+      const { PostgresGraphStore } = await import('../store-postgres/store.js');
+      const store = new PostgresGraphStore(url);
+      openStores.push(store);
+      return store;
+    })();
+    return this.chosen;
+  }
+
+  async load() {
+    return (await this.store()).load();
+  }
+
+  async transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T> {
+    return (await this.store()).transact(change);
+  }
+
+  async parse(options?: { revalidate?: boolean }) {
+    return (await this.store()).parse(options);
+  }
+
+  async derived<T>(name: string, compute: (graph: Graph) => T): Promise<T> {
+    return (await this.store()).derived(name, compute);
+  }
+
+  async replaceAll(parsed: ParsedGraph): Promise<void> {
+    return (await this.store()).replaceAll(parsed);
+  }
+}
+
+export function openWorkspace(command: Command): Workspace & { store: WorkspaceStoreChoice } {
   const location = locateWorkgraph(globalOptions(command).dir, process.cwd(), process.env);
   return {
     ...location,
-    store: new FileGraphStore(location.dir),
+    store: new WorkspaceStoreChoice(location.dir),
     config: async () => (await import('../store/config.js')).loadConfig(location.dir),
   };
 }

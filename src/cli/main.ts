@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { WgError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { registerCommands } from './commands/index.js';
+import { closeOpenStores } from './context.js';
 import { errorColors as colors } from './output.js';
 
 export async function buildProgram(argv: readonly string[]): Promise<Command> {
@@ -41,5 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     await (await buildProgram(argv)).parseAsync(argv);
   } catch (error) {
     process.exitCode = report(error);
+  } finally {
+    await closeOpenStores().catch(() => undefined);
   }
 }

@@ -9,7 +9,7 @@ import { GraphFileError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
 import { graphBytes, parseGraph, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
 import { acquireLock, type LockOptions } from './lock.js';
-import type { GraphStore } from './store.js';
+import type { WorkspaceStore } from './store.js';
 import { DerivedCache } from './derived-cache.js';
 import { contentDigest, contentDigestOffThread, identityOf, MISSING, type FileIdentity } from './file-identity.js';
 import { ValidationCache } from './validation-cache.js';
@@ -35,7 +35,7 @@ function memo(compute: () => string): () => string {
   return () => (value ??= compute());
 }
 
-export class FileGraphStore implements GraphStore {
+export class FileGraphStore implements WorkspaceStore {
   readonly graphPath: string;
   readonly lockPath: string;
   private readonly cache: ValidationCache;
@@ -111,6 +111,16 @@ export class FileGraphStore implements GraphStore {
       const rendered = renderGraph(draft, parsed.lines);
       if (rendered.changed) await this.write(draft, rendered);
       return result;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Replace the whole file with these lines (`wg import`: parsed and validated by the caller). */
+  async replaceAll(parsed: ParsedGraph): Promise<void> {
+    const lock = await acquireLock(this.lockPath, this.lockOptions);
+    try {
+      await this.write(parsed.graph, { lines: parsed.lines });
     } finally {
       lock.release();
     }

@@ -29,10 +29,18 @@ export function ensureRuntimeIgnored(dir: string): void {
   appendFileSync(path, `${present.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
 }
 
-export function initWorkgraph(dir: string): void {
-  if (existsSync(join(dir, GRAPH_FILE))) throw new InvalidInputError(`${dir} is already initialised`);
+/**
+ * Create the folder. With `storeUrl` the graph lives in PostgreSQL: config.toml names it
+ * under [store] and no graph.jsonl is written (the caller creates the schema).
+ */
+export function initWorkgraph(dir: string, storeUrl?: string): void {
+  if (existsSync(join(dir, GRAPH_FILE)) || (storeUrl === undefined && existsSync(join(dir, CONFIG_FILE)) && /^\s*\[store\]/m.test(readFileSync(join(dir, CONFIG_FILE), 'utf8')))) {
+    throw new InvalidInputError(`${dir} is already initialised`);
+  }
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, GRAPH_FILE), '');
-  if (!existsSync(join(dir, CONFIG_FILE))) writeFileSync(join(dir, CONFIG_FILE), CONFIG_TEMPLATE);
+  if (storeUrl === undefined) writeFileSync(join(dir, GRAPH_FILE), '');
+  const storeTable = storeUrl === undefined ? '' : `[store]\n# The graph lives in PostgreSQL (WG_STORE_URL overrides this).\nurl = ${JSON.stringify(storeUrl)}\n\n`;
+  if (!existsSync(join(dir, CONFIG_FILE))) writeFileSync(join(dir, CONFIG_FILE), `${storeTable}${CONFIG_TEMPLATE}`);
+  else if (storeTable) throw new InvalidInputError(`${join(dir, CONFIG_FILE)} exists already`, 'add the [store] table to it yourself, or remove it first');
   writeFileSync(join(dir, '.gitignore'), GITIGNORE);
 }

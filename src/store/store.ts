@@ -1,4 +1,5 @@
 import type { Graph } from '../graph/model.js';
+import type { ParsedGraph } from './jsonl.js';
 
 /**
  * Where the graph lives. Commands only ever `load` it, or run a function over it in
@@ -12,4 +13,16 @@ export interface GraphStore {
    * atomically if any record changed. If `change` throws, nothing is written.
    */
   transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T>;
+}
+
+/** What commands need of a store: the two calls, plus `wg check`'s full parse and `wg ready`'s cache. */
+export interface WorkspaceStore extends GraphStore {
+  /** Every record, valid or not, with the problems found (for `wg check`). */
+  parse(options?: { revalidate?: boolean }): Promise<ParsedGraph>;
+  /** `compute(graph)`, remembered where the store can tell the graph has not changed. */
+  derived<T>(name: string, compute: (graph: Graph) => T): Promise<T>;
+  /** Replace every record with those of an upstream-format graph (`wg import`), parsed and validated by the caller. */
+  replaceAll(parsed: ParsedGraph): Promise<void>;
+  /** Release connections, if the store holds any. */
+  close?(): Promise<void>;
 }

@@ -1,0 +1,47 @@
+/**
+ * The graph's tables, as versioned migrations. Records are rows in their upstream JSON
+ * (`json`, not `jsonb`, so key order and unknown fields survive), in the order a
+ * graph.jsonl would list them; a task's log entries live in a table of their own and are
+ * only ever appended.
+ */
+import type { Sql } from 'postgres';
+
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE wg_records (
+        position bigint PRIMARY KEY,
+        kind text NOT NULL,
+        id text NOT NULL,
+        data json NOT NULL
+      );
+      CREATE UNIQUE INDEX wg_records_identity ON wg_records (kind, id) WHERE kind IN ('task', 'actor', 'resource');
+      CREATE TABLE wg_log (
+        seq bigserial PRIMARY KEY,
+        task_id text NOT NULL,
+        entry json NOT NULL
+      );
+      CREATE INDEX wg_log_task ON wg_log (task_id, seq);
+    `,
+  },
+];
+
+/** Key of the advisory lock every graph transaction takes: one writer at a time, on any machine. */
+export const GRAPH_LOCK_KEY = 0x77_67_67_72; // "wggr"
+
+/** Bring the schema up to the newest migration, each in its own transaction; returns the version now. */
+export async function migrate(sql: Sql): Promise<number> {
+  await sql`CREATE TABLE IF NOT EXISTS wg_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;
+  for (const migration of MIGRATIONS) {
+    await sql.begin(async (tx) => {
+      // Two processes migrating at once: the second waits here, then finds the version applied.
+      await tx`SELECT pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`;
+      const [applied] = await tx`SELECT 1 FROM wg_migrations WHERE version = ${migration.version}`;
+      if (applied) return;
+      await tx.unsafe(migration.sql);
+      await tx`INSERT INTO wg_migrations (version) VALUES (${migration.version})`;
+    });
+  }
+  return MIGRATIONS.at(-1)!.version;
+}
