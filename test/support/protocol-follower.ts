@@ -97,10 +97,18 @@ function offeredTools(body: any): string[] {
   return (Array.isArray(body.tools) ? body.tools : []).map((tool: any) => String(tool?.name ?? tool?.function?.name ?? ''));
 }
 
-/** The text of every user message, and how many tool calls the model has already made. */
-function conversation(api: Api, body: any): { texts: string[]; toolCalls: number } {
+/** Codex's `exec_command` answers with a session id, not an exit code, when the command outlives its yield time. */
+const STILL_RUNNING = /Process running with session ID (\d+)/;
+
+/**
+ * The text of every user message, how many steps the model has already taken (tool
+ * calls other than polls of a running command), and the session of a command that was
+ * still running at the last tool result, if any.
+ */
+function conversation(api: Api, body: any): { texts: string[]; toolCalls: number; running?: number } {
   const texts: string[] = [];
   let toolCalls = 0;
+  let running: number | undefined;
   const collect = (content: unknown) => {
     if (typeof content === 'string') texts.push(content);
     else if (Array.isArray(content)) for (const part of content) if (typeof part?.text === 'string') texts.push(part.text);
@@ -113,10 +121,14 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
   } else {
     for (const item of body.input ?? []) {
       if (item?.type === 'message' && item.role === 'user') collect(item.content);
-      if (item?.type === 'function_call' || item?.type === 'custom_tool_call' || item?.type === 'local_shell_call') toolCalls++;
+      if ((item?.type === 'function_call' && item.name !== 'write_stdin') || item?.type === 'custom_tool_call' || item?.type === 'local_shell_call') toolCalls++;
+      if (item?.type === 'function_call_output') {
+        const match = STILL_RUNNING.exec(typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? ''));
+        running = match ? Number(match[1]) : undefined;
+      }
     }
   }
-  return { texts, toolCalls };
+  return { texts, toolCalls, running };
 }
 
 /** The step as a call of a tool the program offers. */
@@ -129,14 +141,17 @@ function toToolCall(step: Step, task: TaskPrompt, tools: string[]): ScriptedRepl
   }
   if (has('Bash')) return { tool: 'Bash', input: { command: step.shell, description: 'run a step of the task' } };
   if (has('bash')) return { tool: 'bash', input: { command: step.shell } };
-  if (has('exec_command')) return { tool: 'exec_command', input: { cmd: step.shell } };
+  // As long as Codex allows: a command that outlives the yield time is still running when the result comes back.
+  if (has('exec_command')) return { tool: 'exec_command', input: { cmd: step.shell, yield_time_ms: 30000 } };
   if (has('shell')) return { tool: 'shell', input: { command: ['bash', '-lc', step.shell] } };
   throw new Error(`no shell tool among the offered tools: ${tools.join(', ')}`);
 }
 
 /** The follower's reply to one agent-loop request. */
 export function followProtocol(api: Api, body: any): ScriptedReply {
-  const { texts, toolCalls } = conversation(api, body);
+  const { texts, toolCalls, running } = conversation(api, body);
+  // A command still running is waited for, as a model reading the result would, before the next step.
+  if (running !== undefined) return { tool: 'write_stdin', input: { session_id: running, chars: '', yield_time_ms: 30000 } };
   const prompt = texts.find((text) => /^# Task `/m.test(text));
   if (!prompt) return { text: 'I was sent no wg task prompt.' };
   const task = parseTaskPrompt(prompt.slice(prompt.search(/^# Task `/m)));
@@ -165,8 +180,9 @@ export function toolResults(api: Api, body: any): ToolResult[] {
     for (const item of body.input ?? []) {
       if (item?.type !== 'function_call_output' && item?.type !== 'custom_tool_call_output') continue;
       const output = text(typeof item.output === 'object' && item.output !== null && 'content' in item.output ? item.output.content : item.output);
+      if (STILL_RUNNING.test(output)) continue; // Not a result yet: the poll that follows has it.
       const exit = /(?:exited with code|exit code:?|"exit_code":)\s*(-?\d+)/i.exec(output);
-      results.push({ ok: exit ? exit[1] === '0' : !/error|denied|rejected/i.test(output), output });
+      results.push({ ok: exit ? exit[1] === '0' : false, output });
     }
   }
   return results;
