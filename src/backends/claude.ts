@@ -137,7 +137,7 @@ export function claudePermissions(settings: ClaudeSettings, task: Pick<Task, 'to
     `run ${protocolCommandList()} with Bash`,
     ...(check ? [`run the task's check with Bash: \`${check}\``] : []),
     ...(extra.length > 0 ? [`use ${extra.join(', ')}`] : []),
-    ...(settings.permission_mode === 'bypassPermissions' ? [] : ['no other Bash command: a call outside these is refused and ends the attempt']),
+    ...(settings.permission_mode === 'bypassPermissions' ? [] : ['no other Bash command but those Claude Code itself judges read-only (ls, cat, git status): any other call is refused and ends the attempt']),
     ...(disallowed.length > 0 ? [`never: ${disallowed.join(', ')}`] : []),
   ];
 }

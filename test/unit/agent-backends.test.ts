@@ -54,7 +54,7 @@ describe('claude backend', () => {
       'run `wg log`, `wg progress`, `wg artifact`, `wg fail`, `wg show`, `wg context` with Bash',
       "run the task's check with Bash: `npm test`",
       'use Read, Bash(make lint)',
-      'no other Bash command: a call outside these is refused and ends the attempt',
+      'no other Bash command but those Claude Code itself judges read-only (ls, cat, git status): any other call is refused and ends the attempt',
       'never: Task, Agent, EnterWorktree, ExitWorktree, Workflow, SendMessage',
     ]);
   });
