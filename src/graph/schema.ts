@@ -89,6 +89,8 @@ export const ClaimSchema = z.looseObject({
   pid: z.number().int().positive().optional(),
   host: z.string().optional(),
   pid_start: z.string().optional(),
+  /** The runner's pid namespace: its pid means nothing to a process in another one. */
+  pid_ns: z.string().optional(),
   /** Set when the task is one step of a reserved trajectory that has not started yet. */
   trajectory: z.string().optional(),
   /** The agent process a runner launched for this attempt, so a later runner can stop it if it outlived its runner. */

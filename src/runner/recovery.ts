@@ -18,7 +18,7 @@ export interface Recovered {
 
 function runnerIsGone(claim: Claim): boolean {
   if (claim.pid === undefined || claim.host === undefined) return false;
-  return isProcessGone({ pid: claim.pid, host: claim.host, pid_start: claim.pid_start }) === true;
+  return isProcessGone({ pid: claim.pid, host: claim.host, pid_start: claim.pid_start, pid_ns: claim.pid_ns }) === true;
 }
 
 /** Leases whose runner is gone (reads /proc; no changes). */

@@ -1,14 +1,15 @@
 /**
- * An exclusive cross-process lock: a file created with O_EXCL that names its owner
- * (pid, host, process start time). A lock whose owner is gone is stale and is taken
- * over at once; one from another host only after `staleAfterMs`.
+ * An exclusive cross-process lock: a file created atomically that names its owner
+ * (pid, host, process start time, pid namespace). A lock whose owner is gone is stale
+ * and is taken over at once; one from another host or pid namespace (an agent's command
+ * in Codex's sandbox) only after `staleAfterMs`.
  *
  * Why not proper-lockfile: its takeover is stat -> rmdir -> mkdir, so two waiters that
  * both judged a lock stale can both end up holding it, and it needs a heartbeat timer.
  * Here, breaking a stale lock happens under a second O_EXCL file and re-checks that
  * the lock is still the one judged stale, so only one waiter can take it over.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { LockTimeoutError } from '../errors.js';
 import { currentProcess, isProcessGone, type ProcessIdentity } from '../system/process.js';
@@ -38,7 +39,29 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Create `path` holding `content`, or return false if it exists. The content is written
+ * to a file of our own first and hard-linked into place, so no one ever sees the lock
+ * without its owner (a holder descheduled between create and write would otherwise
+ * look like one killed there). Filesystems without hard links get O_EXCL and a write.
+ */
 function tryCreate(path: string, content: string): boolean {
+  const staging = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(staging, content, { mode: 0o644 });
+  try {
+    linkSync(staging, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    return tryCreateExclusive(path, content);
+  } finally {
+    unlinkQuietly(staging);
+  }
+}
+
+function tryCreateExclusive(path: string, content: string): boolean {
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o644);

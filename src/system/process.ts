@@ -3,8 +3,13 @@
  * reused, and a zombie still answers `kill(pid, 0)`. On Linux we read /proc/<pid>/stat
  * for the state and the start time (clock ticks since boot), which together identify
  * one process for its whole life.
+ *
+ * A pid also means something only in its own pid namespace: Codex runs an agent's
+ * commands in a sandbox with a namespace of its own, where the `wg` it runs is pid 2 and
+ * the runner does not exist. So an identity names its namespace, and a process in
+ * another namespace is judged like one on another host: its liveness is unknown.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 export interface ProcessIdentity {
@@ -12,6 +17,8 @@ export interface ProcessIdentity {
   host: string;
   /** Start time from /proc, when the platform has it. */
   pid_start?: string | undefined;
+  /** The pid namespace (`pid:[inode]` on Linux), when the platform has one. */
+  pid_ns?: string | undefined;
 }
 
 interface ProcStat {
@@ -38,8 +45,22 @@ export function processStartTime(pid: number): string | undefined {
   return stat === undefined || stat === 'unsupported' ? undefined : stat.startTime;
 }
 
+let ownPidNamespace: string | undefined | null = null;
+
+function pidNamespace(): string | undefined {
+  if (ownPidNamespace === null) {
+    try {
+      ownPidNamespace = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      ownPidNamespace = undefined;
+    }
+  }
+  return ownPidNamespace;
+}
+
 export function currentProcess(): ProcessIdentity {
-  return { pid: process.pid, host: hostname(), pid_start: processStartTime(process.pid) };
+  const namespace = pidNamespace();
+  return { pid: process.pid, host: hostname(), pid_start: processStartTime(process.pid), ...(namespace ? { pid_ns: namespace } : {}) };
 }
 
 /** Alive and still the same process (when `startTime` is known). Zombies count as dead. */
@@ -60,5 +81,7 @@ export function isProcessAlive(pid: number, startTime?: string): boolean {
 /** Whether the process that `identity` names is gone, as far as this host can tell. */
 export function isProcessGone(identity: ProcessIdentity): boolean | 'unknown' {
   if (identity.host !== hostname()) return 'unknown';
+  // Recorded by an older wg without a namespace: judged as before, in ours.
+  if (identity.pid_ns !== undefined && identity.pid_ns !== pidNamespace()) return 'unknown';
   return !isProcessAlive(identity.pid, identity.pid_start);
 }

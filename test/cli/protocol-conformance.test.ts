@@ -109,7 +109,7 @@ for (const subject of SUBJECTS) {
         // The agent's own wg calls landed in the task: its log messages, its progress, its artifact.
         const messages = task.log.map((entry) => entry.message);
         expect(messages).toContain(`starting: ${id === 'make-alpha' ? 'Make alpha' : 'Make beta'}`);
-        expect(messages).toContain('done: 1 deliverable(s) written');
+        expect(messages, JSON.stringify({ log: task.log, results }, null, 1)).toContain('done: 1 deliverable(s) written');
         expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
         expect(task.artifacts).toEqual([id === 'make-alpha' ? 'alpha.txt' : 'beta.txt']);
       }

@@ -21,7 +21,12 @@ beforeEach(async () => {
   project = await tempProject();
   lockPath = join(project.dir, '.workgraph', 'graph.lock');
 });
-afterEach(() => project.cleanup());
+let cleanupHolder: (() => void) | undefined;
+afterEach(() => {
+  cleanupHolder?.();
+  cleanupHolder = undefined;
+  project.cleanup();
+});
 
 const STALE_MS = 10_000;
 const owner = (fields: object) => JSON.stringify({ nonce: 'left-behind', acquired_at: new Date().toISOString(), ...fields });
@@ -109,5 +114,29 @@ describe('a lock left by a killed process', () => {
     // Not written before the lock went stale, however late the writer started.
     expect(Date.now() - agedAt).toBeGreaterThanOrEqual(2_900);
     expect(project.graphText()).toContain('"must-wait"');
+  });
+
+  it('held by a live process in another pid namespace (as Codex runs agent commands) is respected until it is stale', async () => {
+    // A holder that is pid 1 of a namespace of its own: its pid names another process out here.
+    const script = `import { writeFileSync } from 'node:fs';
+      import { currentProcess } from ${JSON.stringify(join(WG_BIN, '..', '..', 'dist', 'system', 'process.js'))};
+      writeFileSync(${JSON.stringify(lockPath)}, JSON.stringify({ ...currentProcess(), nonce: 'namespaced', acquired_at: new Date().toISOString() }));
+      console.log('held'); process.stdin.resume();`;
+    const holder = execa('unshare', ['--pid', '--fork', '--mount-proc', 'node', '--input-type=module', '-e', script], { reject: false, stdin: 'pipe' });
+    cleanupHolder = () => holder.kill('SIGKILL');
+    await waitFor(() => existsSync(lockPath) && readFileSync(lockPath, 'utf8').includes('namespaced'), 'the namespaced holder to take the lock');
+    expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(1);
+    const agedAt = Date.now();
+    age(lockPath, STALE_MS - 3_000);
+    const before = project.graphText();
+    const writer = project.wg(['add', 'Must wait too', '--id', 'must-wait-too']);
+    const deadline = Date.now() + 1_500;
+    while (Date.now() < deadline) {
+      expect(project.graphText()).toBe(before);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await writer).exitCode).toBe(0);
+    expect(Date.now() - agedAt).toBeGreaterThanOrEqual(2_900);
+    expect(project.graphText()).toContain('"must-wait-too"');
   });
 });
