@@ -33,6 +33,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['backends', ['backends'], () => import('./backends.js')],
   ['worktree', ['worktree'], () => import('./worktree.js')],
   ['cost', ['cost'], () => import('./cost.js')],
+  ['serve', ['serve'], () => import('./serve.js')],
   ['transfer', ['import', 'export'], () => import('./transfer.js')],
   ['agent-anthropic', ['agent-anthropic'], () => import('./agent-anthropic.js')],
 ];

@@ -1,0 +1,376 @@
+/**
+ * `wg serve`'s HTTP server: the built front end, a JSON API over the graph, and two
+ * event streams (graph changes from the store's watch; a running attempt's output
+ * from its file). Read-only unless actions are enabled, and then only with the token.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { NotFoundError, WgError } from '../errors.js';
+import type { Graph } from '../graph/model.js';
+import { abandonTask, retryTask, unclaimTask, type Caller } from '../graph/transitions.js';
+import type { WorkspaceStore } from '../store/store.js';
+import { LayoutCache, NODE_HEIGHT, NODE_WIDTH, type Layout } from './layout.js';
+import { tailFile } from './tail.js';
+import { attemptsOf, graphView, structureKey, type GraphView, type TaskView } from './view.js';
+
+export interface ServeOptions {
+  store: WorkspaceStore;
+  /** The .workgraph folder: attempts' files are read from its runs/ folder only. */
+  workgraphDir: string;
+  host: string;
+  port: number;
+  /** When set, retry/abandon/unclaim are allowed to a request carrying this token. */
+  actionToken?: string | undefined;
+  actor: string;
+  budgetUsd?: number | undefined;
+  defaultMaxRetries: number;
+  /** Where the built front end is (default: dist/web beside this module). */
+  webDir?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The only files served, by URL path; nothing else on disk is reachable. */
+const ASSETS: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+};
+
+/** Nothing from elsewhere: scripts, styles, images and connections only from this server. */
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+const OUTPUT_BACKLOG = 256 * 1024;
+
+export const ACTIONS = ['retry', 'abandon', 'unclaim'] as const;
+
+const GraphQuery = z.strictObject({
+  status: z.string().min(1).max(40).optional(),
+  actor: z.string().min(1).max(200).optional(),
+  tag: z.string().min(1).max(200).optional(),
+});
+const OutputQuery = z.strictObject({ from: z.coerce.number().int().nonnegative().optional() });
+const ActionBody = z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() });
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(value));
+}
+
+function zodLine(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
+}
+
+function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.infer<T> {
+  const result = schema.safeParse(Object.fromEntries(url.searchParams));
+  if (!result.success) throw new HttpError(400, `bad query: ${zodLine(result.error)}`);
+  return result.data;
+}
+
+async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** An SSE connection: a named event with a JSON body per message. */
+class EventStream {
+  constructor(private readonly res: ServerResponse) {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.write('retry: 1000\n\n');
+  }
+
+  send(event: string, data: unknown): void {
+    this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  comment(): void {
+    this.res.write(': keep-alive\n\n');
+  }
+}
+
+export function defaultWebDir(): string {
+  return fileURLToPath(new URL('../web/', import.meta.url));
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { store } = options;
+  const webDir = options.webDir ?? defaultWebDir();
+  const runsDir = resolve(options.workgraphDir, 'runs');
+  const layouts = new LayoutCache();
+  const graphClients = new Set<EventStream>();
+  const closers = new Set<() => void>();
+
+  let graph: Graph = await store.load();
+  let view: GraphView = graphView(graph, options.budgetUsd);
+  let byId = new Map(view.tasks.map((task) => [task.id, JSON.stringify(task)]));
+  let version = 1;
+  let structure = structureKey(view);
+  const layoutInput = (current: GraphView) => () => ({
+    nodes: current.tasks.map((task) => ({ id: task.id, width: NODE_WIDTH, height: NODE_HEIGHT })),
+    edges: current.tasks.flatMap((task) => task.blocked_by.map((from) => ({ from, to: task.id }))),
+  });
+  // Start laying out at once: by the time a browser asks, it is usually ready.
+  layouts.get(structure, layoutInput(view)).catch(() => undefined);
+
+  let refreshing = false;
+  let again = false;
+  const refresh = async (): Promise<void> => {
+    if (refreshing) {
+      again = true;
+      return;
+    }
+    refreshing = true;
+    try {
+      do {
+        again = false;
+        try {
+          graph = await store.load();
+        } catch (error) {
+          for (const client of graphClients) client.send('problem', { error: (error as Error).message.split('\n')[0] });
+          continue;
+        }
+        const next = graphView(graph, options.budgetUsd);
+        const nextById = new Map(next.tasks.map((task) => [task.id, JSON.stringify(task)]));
+        const changed: TaskView[] = next.tasks.filter((task) => byId.get(task.id) !== nextById.get(task.id));
+        const removed = [...byId.keys()].filter((id) => !nextById.has(id));
+        const nextStructure = structureKey(next);
+        const structureChanged = nextStructure !== structure;
+        const pathChanged = next.critical_path.join() !== view.critical_path.join();
+        const headerChanged = JSON.stringify(next.header) !== JSON.stringify(view.header);
+        [view, byId, structure] = [next, nextById, nextStructure];
+        if (changed.length === 0 && removed.length === 0 && !pathChanged && !headerChanged) continue;
+        version++;
+        if (structureChanged) layouts.get(structure, layoutInput(view)).catch(() => undefined);
+        const message = structureChanged
+          ? { version, full: true, tasks: view.tasks, critical_path: view.critical_path, header: view.header }
+          : { version, full: false, changed, removed, critical_path: view.critical_path, header: view.header };
+        for (const client of graphClients) client.send('graph', message);
+      } while (again);
+    } finally {
+      refreshing = false;
+    }
+  };
+  const stopWatching = await store.watch(() => void refresh());
+
+  const taskOf = (id: string) => {
+    const task = graph.tasks.get(id);
+    if (!task) throw new HttpError(404, `no task "${id}"`);
+    return task;
+  };
+
+  /** The attempt's folder, only for a task that exists and a folder inside runs/. */
+  const attemptDir = (id: string, attempt: string): string => {
+    taskOf(id);
+    if (!/^[1-9]\d{0,5}$/.test(attempt)) throw new HttpError(400, `bad attempt number "${attempt}"`);
+    const dir = resolve(runsDir, id, attempt);
+    const inside = relative(runsDir, dir);
+    if (inside.startsWith('..') || inside.startsWith(sep) || inside === '') throw new HttpError(400, 'that path leads outside the runs folder');
+    return dir;
+  };
+
+  const taskDetail = async (id: string) => {
+    const task = taskOf(id);
+    const attempts = attemptsOf(task);
+    let onDisk: number[] = [];
+    try {
+      const dir = resolve(attemptDir(id, '1'), '..');
+      onDisk = (await readdir(dir)).filter((name) => /^[1-9]\d*$/.test(name)).map(Number);
+    } catch {
+      onDisk = [];
+    }
+    for (const number of onDisk) if (!attempts.some((attempt) => attempt.attempt === number)) attempts.push({ attempt: number, actor: null, started: null, outcome: 'unknown', reason: null, cost_usd: null, backend: null, model: null });
+    attempts.sort((a, b) => a.attempt - b.attempt);
+    const files = await Promise.all(
+      attempts.map(async (attempt) => {
+        const dir = attemptDir(id, String(attempt.attempt));
+        const size = async (name: string) => (await stat(join(dir, name)).catch(() => undefined))?.size ?? null;
+        let command: { backend?: string; model?: string | null } = {};
+        try {
+          command = JSON.parse(await readFile(join(dir, 'command.json'), 'utf8')) as typeof command;
+        } catch {
+          command = {};
+        }
+        return { ...attempt, backend: attempt.backend ?? command.backend ?? null, model: attempt.model ?? command.model ?? null, prompt_bytes: await size('prompt.md'), output_bytes: await size('output.log') };
+      }),
+    );
+    const summary = view.tasks.find((item) => item.id === id);
+    return { task, display: summary?.display ?? task.status, cost_usd: summary?.cost_usd ?? 0, attempts: files, on_critical_path: view.critical_path.includes(id) };
+  };
+
+  const act = async (req: IncomingMessage, id: string, action: (typeof ACTIONS)[number]) => {
+    if (options.actionToken === undefined) throw new HttpError(403, 'actions are off: start wg serve with --allow-actions');
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    if (!given || !sameSecret(given, options.actionToken)) throw new HttpError(403, 'missing or wrong action token (it is printed with the URL)');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send the body as application/json');
+    let raw: unknown;
+    try {
+      const text = await readBody(req);
+      raw = text.trim() === '' ? {} : JSON.parse(text);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError(400, 'the body is not JSON');
+    }
+    const body = ActionBody.safeParse(raw);
+    if (!body.success) throw new HttpError(400, `bad body: ${zodLine(body.error)}`);
+    const reason = body.data.reason;
+    if (action === 'abandon' && reason === undefined) throw new HttpError(400, 'abandon needs a reason');
+    const caller: Caller = { actor: options.actor, now: new Date(), credentials: undefined, force: false };
+    const task = await store.transact((current) => {
+      if (action === 'retry') return retryTask(current, id, caller, options.defaultMaxRetries);
+      if (action === 'abandon') return abandonTask(current, id, caller, reason!);
+      return unclaimTask(current, id, caller, reason ?? 'from wg serve');
+    });
+    void refresh();
+    return { id: task.id, status: task.status };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, allowedHosts: Set<string> | undefined) => {
+    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) throw new HttpError(421, 'unexpected Host header');
+    const url = new URL(req.url ?? '/', 'http://wg.invalid');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const action = /^\/api\/tasks\/([^/]+)\/(retry|abandon|unclaim)$/.exec(path);
+    if (action) {
+      if (method !== 'POST') throw new HttpError(405, 'use POST');
+      return sendJson(res, 200, await act(req, decodeURIComponent(action[1]!), action[2] as (typeof ACTIONS)[number]));
+    }
+    if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'only GET, except for actions');
+
+    const asset = ASSETS[path];
+    if (asset) {
+      const file = join(webDir, asset.file);
+      if (!existsSync(file)) throw new HttpError(500, 'the front end is not built: run `npm run build:web` in wg\'s folder');
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.type });
+      return res.end(await readFile(file));
+    }
+    if (path === '/api/info') return sendJson(res, 200, { actions: options.actionToken !== undefined, version });
+    if (path === '/api/graph') {
+      const query = parseQuery(GraphQuery, url);
+      const tasks = view.tasks.filter(
+        (task) => (!query.status || task.display === query.status || task.status === query.status) && (!query.actor || task.assigned === query.actor) && (!query.tag || task.tags.includes(query.tag)),
+      );
+      return sendJson(res, 200, { version, tasks, critical_path: view.critical_path, header: view.header });
+    }
+    if (path === '/api/layout') {
+      parseQuery(z.strictObject({}), url);
+      const layout: Layout = await layouts.get(structure, layoutInput(view));
+      return sendJson(res, 200, layout);
+    }
+    if (path === '/api/events') {
+      parseQuery(z.strictObject({}), url);
+      const stream = new EventStream(res);
+      stream.send('hello', { version });
+      graphClients.add(stream);
+      const close = () => {
+        graphClients.delete(stream);
+        closers.delete(close);
+        res.end();
+      };
+      closers.add(close);
+      req.on('close', close);
+      return;
+    }
+    const task = /^\/api\/tasks\/([^/]+)$/.exec(path);
+    if (task) return sendJson(res, 200, await taskDetail(decodeURIComponent(task[1]!)));
+    const file = /^\/api\/tasks\/([^/]+)\/attempts\/([^/]+)\/(prompt|output|events)$/.exec(path);
+    if (file) {
+      const dir = attemptDir(decodeURIComponent(file[1]!), decodeURIComponent(file[2]!));
+      if (file[3] === 'prompt') {
+        const text = await readFile(join(dir, 'prompt.md'), 'utf8').catch(() => undefined);
+        if (text === undefined) throw new HttpError(404, 'this attempt has no prompt on disk');
+        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+        return res.end(text);
+      }
+      if (!existsSync(dir)) throw new HttpError(404, 'this attempt has no files on disk');
+      const query = parseQuery(OutputQuery, url);
+      const name = file[3] === 'output' ? 'output.log' : 'events.jsonl';
+      const size = (await stat(join(dir, name)).catch(() => undefined))?.size ?? 0;
+      const from = query.from ?? Math.max(0, size - OUTPUT_BACKLOG);
+      const stream = new EventStream(res);
+      stream.send('start', { from, skipped: from });
+      const tail = tailFile(
+        join(dir, name),
+        from,
+        (text, offset) => stream.send('output', { text, offset }),
+        (error) => stream.send('problem', { error: error.message }),
+      );
+      const close = () => {
+        tail.stop();
+        closers.delete(close);
+        res.end();
+      };
+      closers.add(close);
+      req.on('close', close);
+      return;
+    }
+    throw new HttpError(404, `nothing at ${path}`);
+  };
+
+  let allowedHosts: Set<string> | undefined;
+  const server: Server = createServer((req, res) => {
+    handle(req, res, allowedHosts).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : error instanceof NotFoundError ? 404 : error instanceof WgError ? 409 : 500;
+      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      if (res.headersSent) return res.end();
+      sendJson(res, status, { error: message });
+    });
+  });
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolvePromise());
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (LOOPBACK.has(options.host)) allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const keepAlive = setInterval(() => graphClients.forEach((client) => client.comment()), 15_000);
+  keepAlive.unref();
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    close: async () => {
+      clearInterval(keepAlive);
+      await stopWatching();
+      for (const close of [...closers]) close();
+      await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+    },
+  };
+}

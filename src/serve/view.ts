@@ -1,0 +1,159 @@
+/**
+ * What the dashboard shows of a graph: one small record per task, the critical path,
+ * and the run header. Pure: the server diffs successive views to stream changes.
+ */
+import { criticalPath } from '../graph/analysis.js';
+import { dependencyIndex, displayStatus } from '../graph/deps.js';
+import type { Graph } from '../graph/model.js';
+import type { Task } from '../graph/schema.js';
+
+export interface TaskView {
+  id: string;
+  title: string;
+  /** The stored status (what `data-status` carries). */
+  status: string;
+  /** The status people read: `blocked` for an open task waiting on unfinished work. */
+  display: string;
+  assigned: string | null;
+  tags: string[];
+  blocked_by: string[];
+  attempts: number;
+  cost_usd: number;
+  progress: number | null;
+}
+
+export interface Header {
+  counts: Record<string, number>;
+  total: number;
+  spent_usd: number;
+  budget_usd: number | null;
+  /** Times a backend's rate limit sent a task back to wait (from the tasks' logs). */
+  rate_limit_pauses: number;
+  last_pause: string | null;
+  /** From the first task started to the last finished (or now, while any runs). */
+  started_at: string | null;
+  ended_at: string | null;
+  running: number;
+}
+
+export interface GraphView {
+  tasks: TaskView[];
+  critical_path: string[];
+  header: Header;
+}
+
+export function taskCost(task: Task): number {
+  const fromAttempts = (task.costs ?? []).reduce((sum, entry) => sum + entry.cost_usd, 0);
+  return Math.round((fromAttempts || task.token_usage?.cost_usd || 0) * 1e6) / 1e6;
+}
+
+/** Every edge "waits for": blocked_by, and the reverse of blocks. */
+export function blockersOf(graph: Graph, task: Task, index = dependencyIndex(graph)): string[] {
+  return [...new Set(index.blockersOf(task.id))];
+}
+
+export function graphView(graph: Graph, budgetUsd: number | undefined): GraphView {
+  const index = dependencyIndex(graph);
+  const tasks: TaskView[] = [];
+  const counts: Record<string, number> = {};
+  let spent = 0;
+  let pauses = 0;
+  let lastPause: string | null = null;
+  let first: string | null = null;
+  let last: string | null = null;
+  let running = 0;
+  for (const task of graph.tasks.values()) {
+    const display = displayStatus(graph, index, task);
+    counts[display] = (counts[display] ?? 0) + 1;
+    const cost = taskCost(task);
+    spent += cost;
+    if (task.status === 'in-progress') running++;
+    if (task.started_at && (first === null || task.started_at < first)) first = task.started_at;
+    if (task.completed_at && (last === null || task.completed_at > last)) last = task.completed_at;
+    for (const entry of task.log ?? []) {
+      if (entry.message.startsWith('rate limited')) {
+        pauses++;
+        if (lastPause === null || entry.timestamp > lastPause) lastPause = entry.timestamp;
+      }
+    }
+    tasks.push({
+      id: task.id,
+      title: task.title,
+      status: task.status,
+      display,
+      assigned: task.assigned ?? null,
+      tags: task.tags ?? [],
+      blocked_by: blockersOf(graph, task, index).filter((id) => graph.tasks.has(id)),
+      attempts: task.attempts ?? 0,
+      cost_usd: cost,
+      progress: task.progress ?? null,
+    });
+  }
+  const path = criticalPath(graph).tasks.map((step) => step.id);
+  return {
+    tasks,
+    critical_path: path,
+    header: {
+      counts,
+      total: tasks.length,
+      spent_usd: Math.round(spent * 1e6) / 1e6,
+      budget_usd: budgetUsd ?? null,
+      rate_limit_pauses: pauses,
+      last_pause: lastPause,
+      started_at: first,
+      ended_at: running > 0 ? null : last,
+      running,
+    },
+  };
+}
+
+/** The layout depends only on which tasks exist and who waits for whom. */
+export function structureKey(view: GraphView): string {
+  return view.tasks.map((task) => `${task.id}<${task.blocked_by.join(',')}`).join('\n');
+}
+
+export interface AttemptSummary {
+  attempt: number;
+  actor: string | null;
+  started: string | null;
+  /** done, failed, reopened, unclaimed, abandoned, or running (from the task's log). */
+  outcome: string;
+  reason: string | null;
+  cost_usd: number | null;
+  backend: string | null;
+  model: string | null;
+}
+
+const CLAIMED = /^claimed by (.+) \(attempt (\d+)\)$/;
+
+/** Each attempt's outcome, read from the log: the entries from its claim up to the next claim. */
+export function attemptsOf(task: Task): AttemptSummary[] {
+  const attempts: AttemptSummary[] = [];
+  let current: AttemptSummary | undefined;
+  for (const entry of task.log ?? []) {
+    const claimed = CLAIMED.exec(entry.message);
+    if (claimed) {
+      const number = Number(claimed[2]);
+      const cost = task.costs?.find((item) => item.attempt === number);
+      current = { attempt: number, actor: claimed[1]!, started: entry.timestamp, outcome: 'running', reason: null, cost_usd: cost?.cost_usd ?? null, backend: cost?.backend ?? null, model: cost?.model ?? null };
+      attempts.push(current);
+      continue;
+    }
+    if (!current || current.outcome !== 'running') continue;
+    const message = entry.message;
+    if (message === 'done') current.outcome = 'done';
+    else if (message.startsWith('failed: ')) [current.outcome, current.reason] = ['failed', message.slice('failed: '.length)];
+    else if (message.startsWith('abandoned: ')) [current.outcome, current.reason] = ['abandoned', message.slice('abandoned: '.length)];
+    else if (message.startsWith('unclaimed')) [current.outcome, current.reason] = ['unclaimed', message.replace(/^unclaimed:? ?/, '') || null];
+    else if (message.endsWith('; reopened') || message.endsWith('; no retries left')) {
+      [current.outcome, current.reason] = [message.endsWith('; reopened') ? 'reopened' : 'failed', message.replace(/; (reopened|no retries left)$/, '')];
+    }
+  }
+  // A finished task whose last attempt's end left no entry of its own.
+  const lastAttempt = attempts.at(-1);
+  if (lastAttempt && lastAttempt.outcome === 'running' && task.status !== 'in-progress') {
+    lastAttempt.outcome = task.status;
+    lastAttempt.reason = task.failure_reason ?? null;
+  }
+  return attempts;
+}
