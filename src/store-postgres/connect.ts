@@ -1,5 +1,9 @@
-/** Connecting to PostgreSQL, and saying in one line why it did not work. */
-import postgres, { type Sql } from 'postgres';
+/**
+ * Connecting to PostgreSQL through node-postgres (`pg`), and saying in one line why it
+ * did not work. A pool for queries and transactions; LISTEN on a client of its own that
+ * connects again by itself after the server dropped it.
+ */
+import pg from 'pg';
 import { ConfigError, WgError } from '../errors.js';
 
 /** The database cannot be reached or refused us: the command cannot go on. */
@@ -16,7 +20,100 @@ export function displayUrl(url: string): string {
   }
 }
 
-export function connect(url: string): Sql {
+/** What a query or transaction runs against: rows back, parameters as $1, $2, ... */
+export interface Queryable {
+  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Database implements Queryable {
+  private readonly pool: pg.Pool;
+  private readonly listeners = new Set<pg.Client>();
+  private ended = false;
+
+  constructor(readonly url: string) {
+    this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, application_name: 'wg' });
+    // An idle client whose server went away reports it here; the pool drops it, and the next query connects anew.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<R extends object>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    return (await this.pool.query<R>(text, params as unknown[])).rows;
+  }
+
+  /** `work` in one transaction on one connection: committed if it returns, rolled back if it throws. */
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const value = await work({ query: async <R extends object>(text: string, params: readonly unknown[] = []) => (await client.query<R>(text, params as unknown[])).rows });
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      broken = isConnectionLost(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      // A connection that failed is not given back to the pool.
+      client.release(broken || undefined);
+    }
+  }
+
+  /**
+   * Call `onNotify` for every NOTIFY on `channel`, on a connection of its own that is
+   * opened again (with back-off) whenever the server drops it, for as long as it is wanted.
+   * After a reconnect `onNotify` is called once too: changes made meanwhile were not heard.
+   */
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    const open = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: 'wg' });
+      next.on('error', () => undefined);
+      next.on('notification', (message) => {
+        if (message.channel === channel) onNotify();
+      });
+      await next.connect();
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      client = next;
+      this.listeners.add(next);
+      next.once('end', () => {
+        this.listeners.delete(next);
+        if (!stopped && !this.ended) void reopen();
+      });
+    };
+    const reopen = async (): Promise<void> => {
+      for (let wait = 100; !stopped && !this.ended; wait = Math.min(wait * 2, 2_000)) {
+        await pause(wait);
+        try {
+          await open();
+          onNotify();
+          return;
+        } catch {
+          // Not back yet: try again after a longer pause.
+        }
+      }
+    };
+    await open();
+    return async () => {
+      stopped = true;
+      if (client) {
+        this.listeners.delete(client);
+        await client.end().catch(() => undefined);
+      }
+    };
+  }
+
+  async end(): Promise<void> {
+    this.ended = true;
+    await Promise.all([...this.listeners].map((client) => client.end().catch(() => undefined)));
+    await this.pool.end();
+  }
+}
+
+export function connect(url: string): Database {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -27,26 +124,39 @@ export function connect(url: string): Sql {
     throw new ConfigError(`store URL ${displayUrl(url)} is not a postgres:// URL`, 'write it as postgres://user@host:5432/database');
   }
   if (parsed.pathname.length <= 1) throw new ConfigError(`store URL ${displayUrl(url)} names no database`, 'add it: postgres://user@host:5432/DATABASE');
-  return postgres(url, { max: 4, connect_timeout: 10, idle_timeout: 30, onnotice: () => {}, connection: { application_name: 'wg' } });
+  return new Database(url);
+}
+
+/**
+ * Errors that mean the connection went away (a server restart, pg_terminate_backend, the
+ * network), after which a new connection may well work.
+ */
+const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+/** node-postgres reports a connection that ended under it with these messages and no code. */
+const LOST_MESSAGE = /Connection terminated|not queryable|timeout exceeded when trying to connect/i;
+
+export function isConnectionLost(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && CONNECTION_LOST.has(code)) || (typeof message === 'string' && LOST_MESSAGE.test(message));
 }
 
 /** Any failure that came from the database or the network, as one line naming the server. */
 export function unavailable(error: unknown, url: string): WgError {
   if (error instanceof WgError) return error;
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
   const where = displayUrl(url);
   const reasons: Record<string, string> = {
     ECONNREFUSED: 'connection refused (is the server running?)',
     ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'no such host',
     ETIMEDOUT: 'the connection timed out',
-    CONNECT_TIMEOUT: 'the connection timed out',
     '28P01': 'password authentication failed',
     '28000': 'the server refused this user',
     '3D000': 'the database does not exist',
-    CONNECTION_CLOSED: 'the server closed the connection',
-    CONNECTION_ENDED: 'the connection was closed',
-    CONNECTION_DESTROYED: 'the connection was closed',
+    '57P01': 'the server ended the connection',
+    '57P03': 'the server is starting up or shutting down',
   };
-  const reason = (code && reasons[code]) ?? (message ?? String(error)).split('\n')[0];
+  const text = message ?? String(error);
+  const reason = (code && reasons[code]) ?? (/timeout exceeded when trying to connect/i.test(text) ? 'the connection timed out' : /Connection terminated/i.test(text) ? 'the server closed the connection' : text.split('\n')[0]);
   return new StoreUnavailableError(`PostgreSQL at ${where}: ${reason}`, code === '3D000' ? 'create it first (createdb NAME)' : undefined);
 }

@@ -4,7 +4,7 @@
  * graph.jsonl would list them; a task's log entries live in a table of their own and are
  * only ever appended.
  */
-import type { Sql } from 'postgres';
+import type { Database } from './connect.js';
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -31,16 +31,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
 export const GRAPH_LOCK_KEY = 0x77_67_67_72; // "wggr"
 
 /** Bring the schema up to the newest migration, each in its own transaction; returns the version now. */
-export async function migrate(sql: Sql): Promise<number> {
-  await sql`CREATE TABLE IF NOT EXISTS wg_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;
+export async function migrate(db: Database): Promise<number> {
+  await db.query('CREATE TABLE IF NOT EXISTS wg_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
   for (const migration of MIGRATIONS) {
-    await sql.begin(async (tx) => {
+    await db.transaction(async (tx) => {
       // Two processes migrating at once: the second waits here, then finds the version applied.
-      await tx`SELECT pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`;
-      const [applied] = await tx`SELECT 1 FROM wg_migrations WHERE version = ${migration.version}`;
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [GRAPH_LOCK_KEY]);
+      const [applied] = await tx.query('SELECT 1 FROM wg_migrations WHERE version = $1', [migration.version]);
       if (applied) return;
-      await tx.unsafe(migration.sql);
-      await tx`INSERT INTO wg_migrations (version) VALUES (${migration.version})`;
+      await tx.query(migration.sql);
+      await tx.query('INSERT INTO wg_migrations (version) VALUES ($1)', [migration.version]);
     });
   }
   return MIGRATIONS.at(-1)!.version;

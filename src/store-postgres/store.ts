@@ -7,12 +7,11 @@
  * across machines; every change is one database transaction; a task's new log entries
  * are appended to `wg_log`, never rewritten.
  */
-import type { Sql, TransactionSql } from 'postgres';
 import { GraphFileError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
 import { graphText, parseGraph, renderGraph, type ParsedGraph, type SourceLine } from '../store/jsonl.js';
 import type { WorkspaceStore } from '../store/store.js';
-import { connect, unavailable } from './connect.js';
+import { connect, isConnectionLost, unavailable, type Database, type Queryable } from './connect.js';
 import { GRAPH_LOCK_KEY, migrate } from './schema.js';
 
 /** What a read saw, besides the graph: where each line is stored and how many log entries each task has there. */
@@ -22,8 +21,6 @@ interface Snapshot {
   positions: number[];
   storedLogs: Map<string, number>;
 }
-
-type Queryable = Sql | TransactionSql;
 
 /**
  * The record's JSON text with its stored log entries put back where its `log` key stands
@@ -40,8 +37,8 @@ function withLog(data: string, entries: string[] | undefined): string {
 const LOG_PLACEHOLDER = '"log":[]';
 
 async function readSnapshot(db: Queryable): Promise<Snapshot> {
-  const rows = await db<Array<{ position: string; kind: string; id: string; data: string }>>`SELECT position, kind, id, data::text AS data FROM wg_records ORDER BY position`;
-  const logRows = await db<Array<{ task_id: string; entry: string }>>`SELECT task_id, entry::text AS entry FROM wg_log ORDER BY seq`;
+  const rows = await db.query<{ position: string; kind: string; id: string; data: string }>('SELECT position, kind, id, data::text AS data FROM wg_records ORDER BY position');
+  const logRows = await db.query<{ task_id: string; entry: string }>('SELECT task_id, entry::text AS entry FROM wg_log ORDER BY seq');
   const logs = new Map<string, string[]>();
   for (const row of logRows) {
     const entries = logs.get(row.task_id) ?? [];
@@ -64,23 +61,52 @@ function rowData(line: SourceLine): { data: string; log: unknown[] } {
   return { data: JSON.stringify(object), log };
 }
 
-export class PostgresGraphStore implements WorkspaceStore {
-  private readonly sql: Sql;
-  private ready: Promise<void> | undefined;
+/** How long a store that has reached the server keeps trying to reach it again, by default. */
+const RECONNECT_WINDOW_MS = 30_000;
 
-  constructor(private readonly url: string) {
-    this.sql = connect(url);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class PostgresGraphStore implements WorkspaceStore {
+  private readonly db: Database;
+  private ready: Promise<void> | undefined;
+  /** Set once the server answered: from then on a lost connection is waited out, not reported at once. */
+  private reached = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly reconnectWindowMs = RECONNECT_WINDOW_MS,
+  ) {
+    this.db = connect(url);
+  }
+
+  /**
+   * `work`, tried again on a new connection while the server cannot be reached, for up to
+   * the reconnect window; a command that never reached the server fails at once instead.
+   */
+  private async reconnecting<T>(work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.reconnectWindowMs;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        const value = await work();
+        this.reached = true;
+        return value;
+      } catch (error) {
+        if (!this.reached || !isConnectionLost(error) || Date.now() + wait > deadline) throw error;
+        await pause(wait);
+      }
+    }
   }
 
   /** Create or upgrade the schema (wg init does this; every other command only checks that it is there). */
   async migrate(): Promise<number> {
-    return this.guard(() => migrate(this.sql));
+    return this.guard(() => migrate(this.db));
   }
 
   private async schemaReady(): Promise<void> {
     this.ready ??= this.guard(async () => {
-      const [table] = await this.sql`SELECT to_regclass('wg_records') AS name`;
+      const [table] = await this.db.query<{ name: string | null }>("SELECT to_regclass('wg_records') AS name");
       if (!table?.name) throw unavailable(new Error('this database holds no workgraph (run wg init --store URL)'), this.url);
+      this.reached = true;
     });
     return this.ready;
   }
@@ -95,7 +121,7 @@ export class PostgresGraphStore implements WorkspaceStore {
 
   async parse(): Promise<ParsedGraph> {
     await this.schemaReady();
-    return this.guard(async () => (await readSnapshot(this.sql)).parsed);
+    return this.guard(() => this.reconnecting(async () => (await readSnapshot(this.db)).parsed));
   }
 
   async load(): Promise<Graph> {
@@ -109,13 +135,21 @@ export class PostgresGraphStore implements WorkspaceStore {
     return compute(await this.load());
   }
 
+  /**
+   * One database transaction. If the connection is lost, the change runs again on a new
+   * one, unless the lost transaction did commit (the connection can die after COMMIT was
+   * sent): its id is asked of the server (`txid_status`), so a change is never applied twice.
+   */
   async transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T> {
     await this.schemaReady();
-    let result: T;
     let failure: unknown;
-    try {
-      await this.sql.begin(async (tx) => {
-        await tx`SELECT pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`;
+    let sent: { xid: string; result: T } | undefined;
+    const attempt = async (): Promise<T> => {
+      if (sent && (await this.committed(sent.xid))) return sent.result;
+      sent = undefined;
+      let result: T;
+      await this.db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [GRAPH_LOCK_KEY]);
         const snapshot = await readSnapshot(tx);
         if (snapshot.parsed.problems.length > 0) throw new GraphFileError(snapshot.parsed.problems);
         const draft = copyGraph(snapshot.parsed.graph);
@@ -127,13 +161,30 @@ export class PostgresGraphStore implements WorkspaceStore {
           throw error;
         }
         const rendered = renderGraph(draft, snapshot.parsed.lines);
-        if (rendered.changed) await writeChanges(tx, snapshot, rendered.lines);
+        if (rendered.changed) {
+          await writeChanges(tx, snapshot, rendered.lines);
+          await notifyChange(tx);
+          const [row] = await tx.query<{ xid: string }>('SELECT txid_current()::text AS xid');
+          sent = { xid: row!.xid, result };
+        }
       });
+      return result!;
+    };
+    try {
+      return await this.reconnecting(attempt);
     } catch (error) {
       if (failure !== undefined) throw failure;
       throw unavailable(error, this.url);
     }
-    return result!;
+  }
+
+  /** Whether the transaction `xid` committed; waits while the server still has it in progress. */
+  private async committed(xid: string): Promise<boolean> {
+    for (;;) {
+      const [row] = await this.db.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [xid]);
+      if (row?.status !== 'in progress') return row?.status === 'committed';
+      await pause(50);
+    }
   }
 
   /** The graph in upstream graph.jsonl form, log entries included. */
@@ -145,25 +196,39 @@ export class PostgresGraphStore implements WorkspaceStore {
   async replaceAll(parsed: ParsedGraph): Promise<void> {
     await this.schemaReady();
     await this.guard(() =>
-      this.sql.begin(async (tx) => {
-        await tx`SELECT pg_advisory_xact_lock(${GRAPH_LOCK_KEY})`;
-        await tx`DELETE FROM wg_log`;
-        await tx`DELETE FROM wg_records`;
+      this.db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [GRAPH_LOCK_KEY]);
+        await tx.query('DELETE FROM wg_log');
+        await tx.query('DELETE FROM wg_records');
         await insertLines(tx, parsed.lines, 1, new Map());
+        await notifyChange(tx);
       }),
     );
   }
 
+  /** LISTEN on the change channel, on a connection that is opened again when the server drops it. */
+  async watch(onChange: () => void): Promise<() => Promise<void>> {
+    await this.schemaReady();
+    return this.guard(() => this.db.listen(CHANGE_CHANNEL, onChange));
+  }
+
   async close(): Promise<void> {
-    await this.sql.end({ timeout: 5 });
+    await this.db.end();
   }
 }
 
-async function insertLines(tx: TransactionSql, lines: readonly SourceLine[], firstPosition: number, storedLogs: ReadonlyMap<string, number>): Promise<void> {
+/** Every committed change is announced on this channel; NOTIFY is delivered only if the transaction commits. */
+const CHANGE_CHANNEL = 'wg_changes';
+
+async function notifyChange(tx: Queryable): Promise<void> {
+  await tx.query("SELECT pg_notify($1, '')", [CHANGE_CHANNEL]);
+}
+
+async function insertLines(tx: Queryable, lines: readonly SourceLine[], firstPosition: number, storedLogs: ReadonlyMap<string, number>): Promise<void> {
   let position = firstPosition;
   for (const line of lines) {
     const { data, log } = rowData(line);
-    await tx`INSERT INTO wg_records (position, kind, id, data) VALUES (${position++}, ${line.kind ?? kindOf(line.text)}, ${line.id}, ${data}::text::json)`;
+    await tx.query('INSERT INTO wg_records (position, kind, id, data) VALUES ($1, $2, $3, $4::text::json)', [position++, line.kind ?? kindOf(line.text), line.id, data]);
     await appendLog(tx, line.id, log, storedLogs.get(line.id) ?? 0);
   }
 }
@@ -173,17 +238,18 @@ function kindOf(text: string): string {
   return typeof kind === 'string' ? kind : 'unknown';
 }
 
-async function appendLog(tx: TransactionSql, taskId: string, log: unknown[], stored: number): Promise<void> {
+async function appendLog(tx: Queryable, taskId: string, log: unknown[], stored: number): Promise<void> {
   if (log.length < stored) {
     // Entries are only ever appended; a shorter log means someone rewrote it: store it as it now is.
-    await tx`DELETE FROM wg_log WHERE task_id = ${taskId}`;
+    await tx.query('DELETE FROM wg_log WHERE task_id = $1', [taskId]);
     stored = 0;
   }
-  for (const entry of log.slice(stored)) await tx`INSERT INTO wg_log (task_id, entry) VALUES (${taskId}, ${JSON.stringify(entry)}::text::json)`;
+  const entries = log.slice(stored).map((entry) => JSON.stringify(entry));
+  if (entries.length > 0) await tx.query('INSERT INTO wg_log (task_id, entry) SELECT $1, e::json FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n', [taskId, entries]);
 }
 
 /** Write what `renderGraph` changed: rewritten rows in place, dropped rows deleted, new rows appended. */
-async function writeChanges(tx: TransactionSql, snapshot: Snapshot, lines: readonly SourceLine[]): Promise<void> {
+async function writeChanges(tx: Queryable, snapshot: Snapshot, lines: readonly SourceLine[]): Promise<void> {
   const kept = new Set<number>();
   const appended: SourceLine[] = [];
   const original = snapshot.parsed.lines;
@@ -197,13 +263,13 @@ async function writeChanges(tx: TransactionSql, snapshot: Snapshot, lines: reado
     kept.add(position);
     if (byLineNo.get(line.lineNo) === line) continue;
     const { data, log } = rowData(line);
-    await tx`UPDATE wg_records SET data = ${data}::text::json WHERE position = ${position}`;
+    await tx.query('UPDATE wg_records SET data = $1::text::json WHERE position = $2', [data, position]);
     if (line.kind === 'task') await appendLog(tx, line.id, log, snapshot.storedLogs.get(line.id) ?? 0);
   }
   const dropped = snapshot.positions.filter((position) => !kept.has(position));
-  if (dropped.length > 0) await tx`DELETE FROM wg_records WHERE position = ANY(${dropped})`;
+  if (dropped.length > 0) await tx.query('DELETE FROM wg_records WHERE position = ANY($1::bigint[])', [dropped]);
   const droppedTasks = original.filter((line) => line.kind === 'task' && !kept.has(snapshot.positions[line.lineNo - 1]!)).map((line) => line.id);
-  if (droppedTasks.length > 0) await tx`DELETE FROM wg_log WHERE task_id = ANY(${droppedTasks})`;
+  if (droppedTasks.length > 0) await tx.query('DELETE FROM wg_log WHERE task_id = ANY($1::text[])', [droppedTasks]);
   const last = Math.max(0, ...snapshot.positions);
   await insertLines(tx, appended, last + 1, snapshot.storedLogs);
 }
