@@ -84,6 +84,10 @@ class WorkspaceStoreChoice implements WorkspaceStore {
   async replaceAll(parsed: ParsedGraph): Promise<void> {
     return (await this.store()).replaceAll(parsed);
   }
+
+  async watch(onChange: () => void): Promise<() => Promise<void>> {
+    return (await this.store()).watch(onChange);
+  }
 }
 
 export function openWorkspace(command: Command): Workspace & { store: WorkspaceStoreChoice } {

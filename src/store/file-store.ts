@@ -3,7 +3,7 @@
  * written atomically (temp file in the same folder, fsync, rename) so a reader never
  * sees half a file and a crash leaves the previous graph intact.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { GraphFileError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
@@ -16,6 +16,8 @@ import { ValidationCache } from './validation-cache.js';
 
 export const GRAPH_FILE = 'graph.jsonl';
 export const LOCK_FILE = 'graph.lock';
+/** How long a watch waits for a burst of writes to end before reporting it. */
+const WATCH_COALESCE_MS = 25;
 
 /** zod is loaded only when some content actually needs validating. */
 async function loadValidator(): Promise<RecordValidator> {
@@ -114,6 +116,27 @@ export class FileGraphStore implements WorkspaceStore {
     } finally {
       lock.release();
     }
+  }
+
+  /**
+   * Every committed change renames a new graph.jsonl into the folder (or an editor
+   * rewrites it), and the folder's watch sees that; no polling. Events are coalesced
+   * for a moment, so a burst of writes is reported once.
+   */
+  async watch(onChange: () => void): Promise<() => Promise<void>> {
+    let pending: NodeJS.Timeout | undefined;
+    const watcher = watch(this.dir, { persistent: false }, (_event, name) => {
+      if (name !== null && name !== GRAPH_FILE) return;
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        onChange();
+      }, WATCH_COALESCE_MS);
+    });
+    watcher.on('error', () => undefined);
+    return async () => {
+      if (pending) clearTimeout(pending);
+      watcher.close();
+    };
   }
 
   /** Replace the whole file with these lines (`wg import`: parsed and validated by the caller). */

@@ -23,6 +23,11 @@ export interface WorkspaceStore extends GraphStore {
   derived<T>(name: string, compute: (graph: Graph) => T): Promise<T>;
   /** Replace every record with those of an upstream-format graph (`wg import`), parsed and validated by the caller. */
   replaceAll(parsed: ParsedGraph): Promise<void>;
+  /**
+   * Call `onChange` soon after any process (on any machine the store reaches) commits a
+   * change; a burst may be reported once. Returns the function that stops watching.
+   */
+  watch(onChange: () => void): Promise<() => Promise<void>>;
   /** Release connections, if the store holds any. */
   close?(): Promise<void>;
 }
