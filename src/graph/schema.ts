@@ -91,6 +91,12 @@ export const ClaimSchema = z.looseObject({
   pid_start: z.string().optional(),
   /** The runner's pid namespace: its pid means nothing to a process in another one. */
   pid_ns: z.string().optional(),
+  /**
+   * A runner's lease holds until then; the runner renews it while its agent lives. Past
+   * it, any runner, on any machine, may take the task over. A claim without it (a person's
+   * `wg claim`) does not expire.
+   */
+  expires: Timestamp.optional(),
   /** Set when the task is one step of a reserved trajectory that has not started yet. */
   trajectory: z.string().optional(),
   /** The agent process a runner launched for this attempt, so a later runner can stop it if it outlived its runner. */

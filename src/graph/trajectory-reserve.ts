@@ -8,7 +8,7 @@ import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError 
 import { satisfiesDependents, singleTaskIndex } from './deps.js';
 import { getTask, type Graph } from './model.js';
 import type { Claim, Task } from './schema.js';
-import { claimTask, type Caller, type ClaimRequest } from './transitions.js';
+import { claimTask, holderFields, type Caller, type ClaimRequest } from './transitions.js';
 import type { Trajectory } from './trajectory.js';
 
 /** Not the hash of any token, so no credentials match a reservation. */
@@ -60,7 +60,7 @@ export function reserveTrajectory(graph: Graph, trajectory: Trajectory, by: Call
       // No token opens a reserved step: its actor claims it (and gets a token) when it starts.
       token_hash: RESERVED_TOKEN_HASH,
       since: by.now.toISOString(),
-      ...(request.process ?? {}),
+      ...holderFields(request),
       trajectory: headId,
     };
     const updated = logged({ ...task, claim }, by, `reserved by ${by.actor}: step ${i + 2} of ${ids.length} of trajectory ${headId}`);

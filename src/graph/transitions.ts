@@ -44,6 +44,13 @@ function leaseSummary(claim: Claim): string {
 export interface ClaimRequest {
   tokenHash: string;
   process?: ProcessIdentity | undefined;
+  /** When the lease lapses unless renewed (runners set it; a person's claim does not expire). */
+  expires?: Date | undefined;
+}
+
+/** The claim fields a request adds beyond the lease itself. */
+export function holderFields(request: ClaimRequest): Partial<Claim> {
+  return { ...(request.process ?? {}), ...(request.expires ? { expires: request.expires.toISOString() } : {}) };
 }
 
 export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRequest): Task {
@@ -64,9 +71,25 @@ export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRe
     actor: by.actor,
     token_hash: request.tokenHash,
     since: by.now.toISOString(),
-    ...(request.process ?? {}),
+    ...holderFields(request),
   };
   return put(graph, withLog({ ...task, status: 'in-progress', assigned: by.actor, started_at: by.now.toISOString(), attempts: attempt, claim }, ...forcedPast, entry(by, `claimed by ${by.actor} (attempt ${attempt})`)));
+}
+
+/** Whether `claim` was made by the process `holder`: the same pid, in the same namespace, started at the same time, on the same host. */
+export function heldBy(claim: Claim, holder: ProcessIdentity): boolean {
+  return claim.pid === holder.pid && claim.host === holder.host && claim.pid_start === holder.pid_start && claim.pid_ns === holder.pid_ns;
+}
+
+/** Push back the expiry of every expiring lease `holder` holds; no log entry (a renewal is not news). Returns the tasks renewed. */
+export function renewLeases(graph: Graph, holder: ProcessIdentity, expires: Date): string[] {
+  const renewed: string[] = [];
+  for (const task of graph.tasks.values()) {
+    if (task.claim?.expires === undefined || !heldBy(task.claim, holder)) continue;
+    put(graph, { ...task, claim: { ...task.claim, expires: expires.toISOString() } });
+    renewed.push(task.id);
+  }
+  return renewed;
 }
 
 export function unclaimTask(graph: Graph, id: string, by: Caller, reason?: string): Task {

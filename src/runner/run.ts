@@ -15,8 +15,8 @@ import { BudgetLedger, type BudgetSummary, type Job, type Spending } from './bud
 import type { Actor, Task } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
-import { claimTask, retryTask, type Caller } from '../graph/transitions.js';
-import type { GraphStore } from '../store/store.js';
+import { claimTask, heldBy, renewLeases, retryTask, type Caller, type ClaimRequest } from '../graph/transitions.js';
+import type { GraphStore, WorkspaceStore } from '../store/store.js';
 import { currentProcess, type ProcessIdentity } from '../system/process.js';
 import { assignActor, jobSteps, runActors } from './assign.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
@@ -25,7 +25,7 @@ import { GraphWriter } from './graph-writer.js';
 import { describeOutcome, isRetryable } from './outcome.js';
 import { inPlace, type Isolation } from './isolation.js';
 import type { LaunchOptions } from './prepare.js';
-import { orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
+import { nextExpiry, orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
 
 export interface RunOptions {
   /** `wg run <task>`: only this task (and, with `trajectory`, its trajectory). */
@@ -49,7 +49,11 @@ export interface RunOptions {
   expectedCostUsd?: number | undefined;
   /** How long a backend pauses after a rate limit whose reset time nobody said (default 60 s). */
   rateLimitPauseMs?: number | undefined;
+  /** How long a lease holds without renewal (`[store] lease_ttl`, default 60 s); renewed every third of it. */
+  leaseTtlMs?: number | undefined;
 }
+
+const DEFAULT_LEASE_TTL_MS = 60_000;
 
 
 /** Also what this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
@@ -99,9 +103,16 @@ export class Runner {
   /** Hours each attempt of a task took in this run, for the expected duration of its retries. */
   private readonly durations = new Map<string, number[]>();
   private wake: (() => void) | undefined;
+  private readonly recovered: Recovered[] = [];
+  /** Set while the run has nothing to do but wait for tasks other runners hold. */
+  private waitingOnOthers = false;
+  private stopWatching: (() => Promise<void>) | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly leaseTtlMs: number;
+  private reportedWaiting = false;
 
   constructor(
-    private readonly store: GraphStore,
+    private readonly store: GraphStore & Partial<Pick<WorkspaceStore, 'watch'>>,
     private readonly launch: LaunchOptions,
     private readonly options: RunOptions,
     private readonly reporter: Reporter,
@@ -112,6 +123,25 @@ export class Runner {
     this.queue = new PQueue({ concurrency: options.parallel });
     this.signal = AbortSignal.any([interrupt, this.stop.signal]);
     this.ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd ?? 1);
+    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  }
+
+  /** What a claim by this runner records: its token's hash, this process, and when the lease lapses unless renewed. */
+  private claimRequest(token: string): ClaimRequest {
+    return { tokenHash: hashToken(token), process: this.process, expires: new Date(Date.now() + this.leaseTtlMs) };
+  }
+
+  /** Push back the expiry of every lease this runner holds (one transaction, only when it holds any). */
+  private async renewLeases(): Promise<void> {
+    try {
+      const graph = await this.writer.snapshot();
+      const holds = [...graph.tasks.values()].some((task) => task.claim?.expires !== undefined && heldBy(task.claim, this.process));
+      if (holds) await this.writer.apply((draft) => renewLeases(draft, this.process, new Date(Date.now() + this.leaseTtlMs)));
+    } catch (error) {
+      // A store that can no longer be read or written ends the run, as any failed write does.
+      this.writer.failure ??= error;
+      this.stop.abort();
+    }
   }
 
   private attemptContext(): AttemptContext {
@@ -131,33 +161,81 @@ export class Runner {
 
   async run(): Promise<RunSummary> {
     const started = Date.now();
-    const recovered = await this.recover();
+    await this.recover(await this.store.load());
     // Worktrees of attempts that died with their runner hold nothing that will land.
     await this.isolation.sweep?.(await this.writer.snapshot());
     if (this.options.only) this.scope = await this.initialScope(this.options.only);
     const wakeOnAbort = () => this.wake?.();
     this.signal.addEventListener('abort', wakeOnAbort);
-    for (;;) {
-      if (!this.signal.aborted && !this.writer.failure) await this.plan();
-      const idle = this.queue.size + this.queue.pending === 0 && this.projectedDone.size === 0;
-      // Ready work held back by a paused backend is waited for: the pause ends by itself.
-      if (idle && (!this.heldByPause || this.signal.aborted || this.writer.failure)) break;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+    const renewal = setInterval(() => void this.renewLeases(), this.leaseTtlMs / 3);
+    try {
+      for (;;) {
+        if (!this.signal.aborted && !this.writer.failure) await this.plan();
+        const idle = this.queue.size + this.queue.pending === 0 && this.projectedDone.size === 0;
+        // Ready work held back by a paused backend is waited for: the pause ends by itself.
+        if (idle && (!this.heldByPause || this.signal.aborted || this.writer.failure)) {
+          const next = this.signal.aborted || this.writer.failure ? 'finished' : await this.othersHoldWork();
+          if (next === 'finished') break;
+          if (next === 'plan-again') continue;
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        if (this.waitingOnOthers) {
+          this.waitingOnOthers = false;
+          clearTimeout(this.expiryTimer);
+          await this.writer.refresh();
+        }
+      }
+    } finally {
+      clearInterval(renewal);
+      clearTimeout(this.expiryTimer);
+      this.signal.removeEventListener('abort', wakeOnAbort);
+      await this.stopWatching?.().catch(() => undefined);
     }
-    this.signal.removeEventListener('abort', wakeOnAbort);
     for (const timer of this.pauseTimers) clearTimeout(timer);
     await this.writer.drain().catch(() => undefined);
-    return this.summarize(recovered, started);
+    return this.summarize(this.recovered, started);
   }
 
-  private async recover(): Promise<Recovered[]> {
-    const graph = await this.store.load();
-    const orphans = orphanedLeases(graph);
-    if (orphans.length === 0) return [];
+  /** Take back the leases of runners that died or stopped renewing; true if any was. */
+  private async recover(graph: Graph): Promise<boolean> {
+    const orphans = orphanedLeases(graph, new Date(), this.process);
+    if (orphans.length === 0) return false;
     await stopOrphanedAgents(orphans, this.options.graceMs);
-    const recovered = await this.writer.apply((draft) => recoverOrphans(draft, orphans.map((task) => task.id), { actor: 'runner', now: new Date() }, this.options.maxRetries));
+    const recovered = await this.writer.apply((draft) =>
+      recoverOrphans(draft, orphans.map((task) => task.id), { actor: this.options.actor ?? 'runner', now: new Date() }, this.options.maxRetries, this.process),
+    );
     for (const item of recovered) this.reporter.event({ type: 'recovered', task: item.task, reason: item.reason, status: item.status });
-    return recovered;
+    this.recovered.push(...recovered);
+    return recovered.length > 0;
+  }
+
+  /**
+   * Nothing left to run here: is the rest of the scope held by other runners? Then wait,
+   * woken by the store's change notifications (another runner finishing frees its
+   * dependents) or by the soonest lease expiry, and take over whatever expired.
+   */
+  private async othersHoldWork(): Promise<'finished' | 'plan-again' | 'wait'> {
+    const graph = await this.writer.refresh();
+    if (await this.recover(graph)) return 'plan-again';
+    const held = [...graph.tasks.values()].filter(
+      (task) => (!this.scope || this.scope.has(task.id)) && task.claim?.expires !== undefined && !heldBy(task.claim, this.process) && task.status !== 'done' && task.status !== 'abandoned',
+    );
+    if (held.length === 0 || !this.store.watch) return 'finished';
+    if (!this.stopWatching) {
+      this.stopWatching = await this.store.watch(() => {
+        if (this.waitingOnOthers) this.wake?.();
+      });
+      // A change that landed before the watch began would otherwise go unnoticed.
+      return 'plan-again';
+    }
+    const expiry = nextExpiry(graph, this.process);
+    if (expiry !== undefined) this.expiryTimer = setTimeout(() => this.wake?.(), Math.max(0, expiry - Date.now()) + 100);
+    if (!this.reportedWaiting) {
+      this.reportedWaiting = true;
+      this.reporter.event({ type: 'notice', message: `waiting for ${held.length} task(s) other runners hold: ${held.slice(0, 5).map((task) => `${task.id} (${task.claim!.actor})`).join(', ')}${held.length > 5 ? ', ...' : ''}` });
+    }
+    this.waitingOnOthers = true;
+    return 'wait';
   }
 
   /** `wg run <task>` runs that task only, or with --trajectory the path planned from it. */
@@ -268,7 +346,7 @@ export class Runner {
   private async claimAndStart(steps: string[], actor: Actor, ended: () => void, job: Job): Promise<void> {
     const token = newToken();
     const by: Caller = { actor: actor.id, now: new Date() };
-    const request = { tokenHash: hashToken(token), process: this.process };
+    const request = this.claimRequest(token);
     let attempt: number;
     try {
       attempt = await this.writer.apply((graph) => {
@@ -406,7 +484,7 @@ export class Runner {
     try {
       return await this.writer.apply((graph) => {
         if (reopen) retryTask(graph, id, { ...by, actor: 'runner' }, this.options.maxRetries);
-        return claimTask(graph, id, by, { tokenHash: hashToken(token), process: this.process }).claim!.attempt;
+        return claimTask(graph, id, by, this.claimRequest(token)).claim!.attempt;
       });
     } catch (error) {
       // Taken, reopened, abandoned or changed by someone else meanwhile: this job stops here.

@@ -39,7 +39,7 @@ export function initWorkgraph(dir: string, storeUrl?: string): void {
   }
   mkdirSync(dir, { recursive: true });
   if (storeUrl === undefined) writeFileSync(join(dir, GRAPH_FILE), '');
-  const storeTable = storeUrl === undefined ? '' : `[store]\n# The graph lives in PostgreSQL (WG_STORE_URL overrides this).\nurl = ${JSON.stringify(storeUrl)}\n\n`;
+  const storeTable = storeUrl === undefined ? '' : `[store]\n# The graph lives in PostgreSQL (WG_STORE_URL overrides this).\nurl = ${JSON.stringify(storeUrl)}\n# A runner renews its leases every third of this; one that stops renewing (its machine died)\n# loses its tasks to any other runner once it has passed.\n# lease_ttl = "60s"\n\n`;
   if (!existsSync(join(dir, CONFIG_FILE))) writeFileSync(join(dir, CONFIG_FILE), `${storeTable}${CONFIG_TEMPLATE}`);
   else if (storeTable) throw new InvalidInputError(`${join(dir, CONFIG_FILE)} exists already`, 'add the [store] table to it yourself, or remove it first');
   writeFileSync(join(dir, '.gitignore'), GITIGNORE);

@@ -158,6 +158,7 @@ export function register(program: Command): void {
         budgetUsd: flags.budgetUsd ?? runDefaults.budget_usd,
         expectedCostUsd: runDefaults.expected_cost_usd,
         rateLimitPauseMs: parseDuration(runDefaults.rate_limit_pause),
+        leaseTtlMs: parseDuration(config.store.lease_ttl),
       };
 
       const { preflight } = await import('../../runner/preflight.js');
