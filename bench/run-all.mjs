@@ -17,6 +17,7 @@ const plan = quick
       ['claim-contention.mjs', '--claims', '40'],
       ['schedule.mjs', '--dags', '1'],
       ['worktree.mjs', '--reps', '2', '--tasks', '8'],
+      ['store-compare.mjs', '--tasks', '300', '--claims', '40', '--reps', '1'],
     ]
   : [
       ['runner-overhead.mjs', '--sizes', '100,1000,10000'],
@@ -25,6 +26,7 @@ const plan = quick
       ['claim-contention.mjs'],
       ['schedule.mjs'],
       ['worktree.mjs'],
+      ['store-compare.mjs'],
     ];
 
 const started = Date.now();
