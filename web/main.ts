@@ -13,6 +13,9 @@ interface TaskView {
   attempts: number;
   cost_usd: number;
   progress: number | null;
+  log_count: number;
+  last_log: string | null;
+  updated: string | null;
 }
 interface Header {
   counts: Record<string, number>;
@@ -89,7 +92,7 @@ function renderHeader(): void {
   if (!header) return;
   const counts = $('counts');
   counts.replaceChildren(
-    ...STATUSES.filter((status) => header!.counts[status]).map((status) => el('span', { 'data-display': status, style: 'background: var(--c)', 'data-count': status, text: `${header!.counts[status]} ${status}` })),
+    ...STATUSES.filter((status) => header!.counts[status]).map((status) => el('span', { class: 'badge', 'data-display': status, 'data-count': status, text: `${header!.counts[status]} ${status}` })),
   );
   $('spend').textContent = header.budget_usd !== null ? `spent ${usd(header.spent_usd)} of ${usd(header.budget_usd)}` : `spent ${usd(header.spent_usd)}`;
   $('pauses').textContent = header.rate_limit_pauses > 0 ? `rate-limit pauses: ${header.rate_limit_pauses}` : '';

@@ -1,5 +1,5 @@
 /**
- * The graph's drawing: a layered layout by dagre, computed in a worker thread so a
+ * The graph's drawing: a layered layout by ELK (elkjs), computed in a worker thread so a
  * 1,000-task graph never stalls the server's event stream. Only the structure (ids and
  * edges) matters, so a layout is reused until a task or an edge is added or removed.
  */

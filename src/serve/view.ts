@@ -20,6 +20,10 @@ export interface TaskView {
   attempts: number;
   cost_usd: number;
   progress: number | null;
+  /** The log's length and latest entry: an agent's `wg log` changes these, so it reaches the page. */
+  log_count: number;
+  last_log: string | null;
+  updated: string | null;
 }
 
 export interface Header {
@@ -87,6 +91,9 @@ export function graphView(graph: Graph, budgetUsd: number | undefined): GraphVie
       attempts: task.attempts ?? 0,
       cost_usd: cost,
       progress: task.progress ?? null,
+      log_count: task.log?.length ?? 0,
+      last_log: task.log?.at(-1)?.message.slice(0, 200) ?? null,
+      updated: task.log?.at(-1)?.timestamp ?? null,
     });
   }
   const path = criticalPath(graph).tasks.map((step) => step.id);
