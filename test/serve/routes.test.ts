@@ -1,0 +1,160 @@
+/**
+ * wg serve's routes, against the real built binary: only the page's files are served,
+ * actions need --allow-actions and the token, inputs are checked, and changes made by
+ * other processes arrive on /api/events.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempProject, type Project } from '../support/wg.js';
+import { raw, readEvents, serve, type Served } from './support.js';
+
+let project: Project | undefined;
+let served: Served | undefined;
+afterEach(async () => {
+  await served?.stop();
+  served = undefined;
+  project?.cleanup();
+  project = undefined;
+});
+
+const SECRET = 'TOP-SECRET-MARKER-4711';
+
+async function setup(args: string[] = []): Promise<{ project: Project; served: Served }> {
+  project = await tempProject();
+  await project.ok(['add', 'Design', '--id', 'design', '--tag', 'api']);
+  await project.ok(['add', 'Build', '--id', 'build', '--blocked-by', 'design']);
+  writeFileSync(join(project.dir, 'secret.txt'), SECRET);
+  writeFileSync(join(project.dir, '.workgraph', 'secret.txt'), SECRET);
+  served = await serve(project.dir, args);
+  return { project, served };
+}
+
+describe('wg serve routes', () => {
+  it('serves the page and the graph as JSON, and nothing outside its own files', async () => {
+    const { served } = await setup();
+    expect(served.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await raw(served.port, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<script type="module" src="/assets/app.js">');
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect((await raw(served.port, '/assets/app.js')).status).toBe(200);
+
+    const graph = (await (await fetch(`${served.api}api/graph`)).json()) as { tasks: Array<{ id: string; status: string; display: string }>; critical_path: string[] };
+    expect(graph.tasks.map((task) => [task.id, task.status, task.display])).toEqual([
+      ['design', 'open', 'open'],
+      ['build', 'open', 'blocked'],
+    ]);
+    expect(graph.critical_path).toEqual(['design', 'build']);
+    const filtered = (await (await fetch(`${served.api}api/graph?tag=api`)).json()) as { tasks: Array<{ id: string }> };
+    expect(filtered.tasks.map((task) => task.id)).toEqual(['design']);
+
+    const traversals = [
+      '/../secret.txt',
+      '/../../../../etc/passwd',
+      '/assets/../secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/%2e%2e/%2e%2e/secret.txt',
+      '/.workgraph/secret.txt',
+      '/secret.txt',
+      '/api/tasks/..%2f..%2fsecret.txt',
+      '/api/tasks/design/attempts/..%2f..%2f..%2fsecret.txt/prompt',
+      '/api/tasks/..%2f..%2f/attempts/1/prompt',
+      '/api/tasks/design/attempts/1%2f..%2f..%2f..%2f..%2fsecret.txt/prompt',
+    ];
+    for (const path of traversals) {
+      const response = await raw(served.port, path);
+      expect([400, 404], path).toContain(response.status);
+      expect(response.body, path).not.toContain(SECRET);
+      expect(response.body, path).not.toContain('root:');
+      expect(JSON.parse(response.body).error, path).toMatch(/\S/);
+    }
+  });
+
+  it('checks its inputs and the Host header', async () => {
+    const { served } = await setup();
+    const bad = await raw(served.port, '/api/graph?colour=red');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatch(/^bad query: .*colour/);
+    expect((await raw(served.port, '/api/tasks/design/attempts/0/output')).status).toBe(400);
+    expect((await raw(served.port, '/api/tasks/nope')).status).toBe(404);
+    // A page on another site that resolves its name to 127.0.0.1 (DNS rebinding) is refused.
+    const rebound = await raw(served.port, '/api/graph', { headers: { Host: `evil.example:${served.port}` } });
+    expect(rebound.status).toBe(421);
+    expect((await raw(served.port, '/api/graph', { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('refuses actions when read-only, and without the right token', async () => {
+    const { project, served } = await setup();
+    await project.ok(['fail', 'design', '--reason', 'broke']);
+    const post = (token?: string) =>
+      raw(served.port, '/api/tasks/design/retry', { method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+    const readOnly = await post('anything');
+    expect(readOnly.status).toBe(403);
+    expect(JSON.parse(readOnly.body).error).toContain('--allow-actions');
+    expect(served.token).toBeNull();
+    expect((await project.json(['show', 'design'])).status).toBe('failed');
+  });
+
+  it('with --allow-actions, retries, unclaims and abandons only with the token, through the usual transitions', async () => {
+    const { project, served } = await setup(['--allow-actions']);
+    const token = served.token!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(served.url).toBe(`${served.api}#token=${token}`);
+    await project.ok(['fail', 'design', '--reason', 'broke']);
+    const post = (id: string, action: string, body: string, auth?: string) =>
+      raw(served.port, `/api/tasks/${id}/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) }, body });
+
+    for (const auth of [undefined, 'Bearer wrong-token', `Basic ${token}`, `Bearer ${token}x`]) {
+      const refused = await post('design', 'retry', '{}', auth);
+      expect(refused.status, String(auth)).toBe(403);
+    }
+    expect((await project.json(['show', 'design'])).status).toBe('failed');
+    expect((await raw(served.port, '/api/tasks/design/retry', { method: 'GET' })).status).toBe(405);
+    expect((await post('design', 'retry', '{"force":true}', `Bearer ${token}`)).status).toBe(400);
+
+    const retried = await post('design', 'retry', '{}', `Bearer ${token}`);
+    expect(retried.status).toBe(200);
+    expect(JSON.parse(retried.body)).toEqual({ id: 'design', status: 'open' });
+    expect((await project.json(['show', 'design'])).status).toBe('open');
+
+    await project.ok(['claim', 'design', '--actor', 'agent-1']);
+    const unclaimed = await post('design', 'unclaim', '{"reason":"handing over"}', `Bearer ${token}`);
+    expect(JSON.parse(unclaimed.body)).toEqual({ id: 'design', status: 'open' });
+    const shown = await project.json<{ log: Array<{ message: string }> }>(['show', 'design']);
+    expect(shown.log.at(-1)!.message).toBe('unclaimed: handing over');
+
+    expect((await post('build', 'abandon', '{}', `Bearer ${token}`)).status).toBe(400);
+    const refusedMove = await post('build', 'retry', '{}', `Bearer ${token}`);
+    expect(refusedMove.status).toBe(409);
+    expect(JSON.parse(refusedMove.body).error).toBe('build is open, only a failed task can be retried');
+    expect((await post('build', 'abandon', '{"reason":"not needed"}', `Bearer ${token}`)).status).toBe(200);
+    expect((await project.json(['show', 'build'])).status).toBe('abandoned');
+  });
+
+  it('streams a change made by another process on /api/events', async () => {
+    const { project, served } = await setup();
+    const events = await readEvents(
+      `${served.api}api/events`,
+      (event) => event.event === 'graph' && event.data.changed?.some((task: { id: string; status: string }) => task.id === 'design' && task.status === 'done'),
+      20_000,
+      async () => void (await project.ok(['done', 'design'])),
+    );
+    const last = events.at(-1)!.data;
+    expect(last.full).toBe(false);
+    expect(last.header.counts.done).toBe(1);
+    // build is no longer blocked: its display status changes with design's.
+    expect(last.changed.find((task: { id: string }) => task.id === 'build')?.display).toBe('open');
+  });
+
+  it('answers --help with an example, and a bad port in one line', async () => {
+    project = await tempProject();
+    const help = await project.ok(['serve', '--help']);
+    expect(help).toContain('--allow-actions');
+    expect(help).toMatch(/Examples?:\n {2}wg serve/);
+    const bad = await project.wg(['serve', '--port', 'seventy']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^error: bad option: --port/);
+  });
+});
