@@ -3,10 +3,12 @@
  * actions need --allow-actions and the token, inputs are checked, and changes made by
  * other processes arrive on /api/events.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject, type Project } from '../support/wg.js';
+import { createDatabase } from '../support/postgres.js';
+import { runWg, tempProject, type Project } from '../support/wg.js';
 import { raw, readEvents, serve, type Served } from './support.js';
 
 let project: Project | undefined;
@@ -145,6 +147,36 @@ describe('wg serve routes', () => {
     expect(last.header.counts.done).toBe(1);
     // build is no longer blocked: its display status changes with design's.
     expect(last.changed.find((task: { id: string }) => task.id === 'build')?.display).toBe('open');
+  });
+
+  it('serves a PostgreSQL store, and a change committed there arrives on /api/events', async () => {
+    const db = await createDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'wg-serve-pg-'));
+    try {
+      const wg = async (args: string[]) => {
+        const result = await runWg(args, { cwd: dir });
+        expect(result.exitCode, result.stderr).toBe(0);
+        return result.stdout;
+      };
+      await wg(['init', '--store', db.url]);
+      await wg(['add', 'Design', '--id', 'design']);
+      await wg(['add', 'Build', '--id', 'build', '--blocked-by', 'design']);
+      served = await serve(dir);
+      const graph = (await (await fetch(`${served.api}api/graph`)).json()) as { tasks: Array<{ id: string; display: string }> };
+      expect(graph.tasks.map((task) => `${task.id}:${task.display}`)).toEqual(['design:open', 'build:blocked']);
+      const events = await readEvents(
+        `${served.api}api/events`,
+        (event) => event.event === 'graph' && event.data.changed?.some((task: { id: string; last_log: string }) => task.id === 'build' && task.last_log === 'from another process'),
+        20_000,
+        async () => void (await wg(['log', 'build', 'from another process'])),
+      );
+      expect(events.at(-1)!.data.changed).toHaveLength(1);
+    } finally {
+      await served?.stop();
+      served = undefined;
+      rmSync(dir, { recursive: true, force: true });
+      await db.drop();
+    }
   });
 
   it('answers --help with an example, and a bad port in one line', async () => {
