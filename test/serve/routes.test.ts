@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeProject, script } from '../support/fake.js';
 import { createDatabase } from '../support/postgres.js';
 import { runWg, tempProject, type Project } from '../support/wg.js';
 import { raw, readEvents, serve, type Served } from './support.js';
@@ -147,6 +148,31 @@ describe('wg serve routes', () => {
     expect(last.header.counts.done).toBe(1);
     // build is no longer blocked: its display status changes with design's.
     expect(last.changed.find((task: { id: string }) => task.id === 'build')?.display).toBe('open');
+  });
+
+  it("gives a task's attempts with their outcomes, reasons, backend, prompt and output", async () => {
+    project = await fakeProject();
+    await project.ok(['add', 'Greet', '--id', 'greet', '--prompt', script([], 'Say hello to the dashboard.')]);
+    await project.ok(['add', 'Broken', '--id', 'broken', '--max-retries', '1', '--exec', 'echo about to fail; exit 4']);
+    await project.wg(['run']);
+    served = await serve(project.dir);
+    const detail = async (id: string) => (await (await fetch(`${served!.api}api/tasks/${id}`)).json()) as { task: { status: string }; attempts: Array<{ attempt: number; outcome: string; reason: string | null; backend: string | null; actor: string | null; prompt_bytes: number | null; output_bytes: number | null }> };
+
+    const greet = await detail('greet');
+    expect(greet.task.status).toBe('done');
+    expect(greet.attempts).toHaveLength(1);
+    expect(greet.attempts[0]).toMatchObject({ attempt: 1, outcome: 'done', backend: 'fake', reason: null });
+    expect(greet.attempts[0]!.prompt_bytes).toBeGreaterThan(0);
+    const prompt = await raw(served.port, '/api/tasks/greet/attempts/1/prompt');
+    expect(prompt.status).toBe(200);
+    expect(prompt.body).toContain('Say hello to the dashboard.');
+    expect((await raw(served.port, '/api/tasks/greet/attempts/7/prompt')).status).toBe(404);
+
+    const broken = await detail('broken');
+    expect(broken.task.status).toBe('failed');
+    expect(broken.attempts[0]).toMatchObject({ attempt: 1, outcome: 'failed', reason: 'exit code 4', backend: 'shell' });
+    const output = await readEvents(`${served.api}api/tasks/broken/attempts/1/output`, (event) => event.event === 'output' && event.data.text.includes('about to fail'));
+    expect(output[0]).toEqual({ event: 'start', data: { from: 0, skipped: 0 } });
   });
 
   it('serves a PostgreSQL store, and a change committed there arrives on /api/events', async () => {
