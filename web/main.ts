@@ -232,6 +232,9 @@ function filterList(): void {
 let taskStream: EventSource | undefined;
 let streamedAttempt: string | undefined;
 let shownTask: string | undefined;
+let outputBox: HTMLElement | undefined;
+/** An attempt whose output the person picked; otherwise the latest one is followed. */
+let pinnedAttempt: string | undefined;
 
 function closeTaskStream(): void {
   taskStream?.close();
@@ -274,7 +277,12 @@ async function renderTask(id: string): Promise<void> {
       };
     }
     const outputButton = attempt.output_bytes !== null ? el('button', { type: 'button', text: 'show' }) : '—';
-    if (outputButton instanceof HTMLButtonElement) outputButton.onclick = () => streamOutput(id, String(attempt.attempt), true);
+    if (outputButton instanceof HTMLButtonElement) {
+      outputButton.onclick = () => {
+        pinnedAttempt = String(attempt.attempt);
+        streamOutput(id, pinnedAttempt);
+      };
+    }
     body.append(
       el('tr', { 'data-attempt': String(attempt.attempt), 'data-outcome': attempt.outcome }, el('td', { text: String(attempt.attempt) }), el('td', { text: attempt.actor ?? '' }), el('td', { text: attempt.backend ?? '' }), el('td', { text: attempt.model ?? '' }), el('td', { text: attempt.outcome }), el('td', { text: attempt.reason ?? '' }), el('td', { text: attempt.cost_usd !== null ? usd(attempt.cost_usd) : '' }), el('td', {}, promptButton), el('td', {}, outputButton)),
     );
@@ -298,25 +306,26 @@ async function renderTask(id: string): Promise<void> {
     };
     actions.append(button('retry', task.status === 'failed', false), button('unclaim', task.status === 'in-progress', false), button('abandon', task.status !== 'done' && task.status !== 'abandoned', true), el('span', { id: 'action-result', class: 'note' }));
   }
+  // Keep following the attempt being shown (the latest, or one picked with its button) across re-renders.
   const latest = detail.attempts.at(-1);
-  const output = el('pre', { id: 'output' });
-  const outputTitle = el('h2', { id: 'output-title', text: 'output' });
+  const wanted = pinnedAttempt && detail.attempts.some((attempt) => String(attempt.attempt) === pinnedAttempt) ? pinnedAttempt : latest && latest.output_bytes !== null ? String(latest.attempt) : undefined;
+  const reuse = wanted !== undefined && wanted === streamedAttempt && taskStream !== undefined && outputBox !== undefined;
+  if (!reuse) closeTaskStream();
+  const output = reuse ? outputBox! : el('pre', { id: 'output' });
+  const outputTitle = el('h2', { id: 'output-title', text: wanted ? `output of attempt ${wanted}` : 'output' });
   section.replaceChildren(
     el('div', { class: 'task', 'data-task-id': id, 'data-status': task.status }, el('p', {}, el('a', { href: '#/graph', text: '← graph' }), ' · ', el('a', { href: '#/list', text: 'list' })), el('h1', { text: `${task.id}: ${task.title}` }), actions, facts, task.description ? el('p', { text: task.description }) : '', el('h2', { text: 'attempts' }), attempts, promptBox, outputTitle, output, el('h2', { text: 'log' }), log),
   );
-  // Keep following the attempt being shown; switch to a newer one when it starts.
-  const keep = streamedAttempt;
-  streamedAttempt = undefined;
-  taskStream?.close();
-  const target = keep && detail.attempts.some((attempt) => String(attempt.attempt) === keep) && latest && String(latest.attempt) === keep ? keep : latest && latest.output_bytes !== null ? String(latest.attempt) : undefined;
-  if (target) streamOutput(id, target, false);
-  else output.textContent = latest ? '(no output on disk)' : '(not attempted yet)';
+  if (!reuse) {
+    if (wanted) streamOutput(id, wanted);
+    else output.textContent = latest ? '(no output on disk)' : '(not attempted yet)';
+  }
 }
 
-function streamOutput(id: string, attempt: string, restart: boolean): void {
-  if (!restart && streamedAttempt === attempt && taskStream) return;
+function streamOutput(id: string, attempt: string): void {
   closeTaskStream();
   const output = $('output');
+  outputBox = output;
   output.textContent = '';
   $('output-title').textContent = `output of attempt ${attempt}`;
   streamedAttempt = attempt;
@@ -346,7 +355,10 @@ function route(): void {
   $('nav-list').classList.toggle('active', view === 'list');
   if (taskMatch) {
     const id = decodeURIComponent(taskMatch[1]!);
-    if (shownTask !== id) closeTaskStream();
+    if (shownTask !== id) {
+      closeTaskStream();
+      pinnedAttempt = undefined;
+    }
     shownTask = id;
     $('task-view').replaceChildren(el('p', { class: 'note', text: 'loading…' }));
     void renderTask(id);

@@ -38,7 +38,8 @@ describe('wg serve in a browser', () => {
     await project.ok(['add', 'Build the API', '--id', 'build', '--blocked-by', 'design', '--tag', 'api']);
     await project.ok(['add', 'Write docs', '--id', 'docs', '--blocked-by', 'build']);
     // Prints a line, waits for the test to create `go`, prints another (bounded, so it always ends).
-    const talk = 'echo line-one; i=0; while [ ! -f go ]; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.05; done; echo line-two';
+    const wait = (file: string) => `i=0; while [ ! -f ${file} ]; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.05; done`;
+    const talk = `echo line-one; ${wait('go1')}; wg log talk "agent is halfway"; ${wait('go2')}; echo line-two`;
     await project.ok(['add', 'Talk', '--id', 'talk', '--exec', talk]);
     await project.ok(['fail', 'docs', '--reason', 'no writer']);
     served = await serve(project.dir);
@@ -85,10 +86,16 @@ describe('wg serve in a browser', () => {
     await page.waitForFunction(() => document.querySelector('#output')?.textContent?.includes('line-one'), undefined, { timeout: 20_000 });
     expect(await page.textContent('#output')).not.toContain('line-two');
     expect(await page.getAttribute('#task-status', 'data-status')).toBe('in-progress');
-    writeFileSync(join(project.dir, 'go'), '');
+    // The agent's own wg log re-renders the task's page; the output keeps streaming into the same box.
+    await page.evaluate(() => ((document.querySelector('#output') as HTMLElement).dataset.mark = 'kept'));
+    writeFileSync(join(project.dir, 'go1'), '');
+    await page.waitForSelector('#log >> text=agent is halfway', { timeout: 20_000 });
+    expect(await page.getAttribute('#output', 'data-mark')).toBe('kept');
+    writeFileSync(join(project.dir, 'go2'), '');
     await page.waitForFunction(() => document.querySelector('#output')?.textContent?.includes('line-two'), undefined, { timeout: 20_000 });
     await page.waitForSelector('#task-status[data-status="done"]', { timeout: 20_000 });
     expect((await run).exitCode).toBe(0);
+    expect((await page.textContent('#output'))!.match(/line-one/g)).toHaveLength(1);
     expect(await page.textContent('#attempts')).toContain('done');
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
 
