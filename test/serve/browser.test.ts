@@ -111,6 +111,25 @@ describe('wg serve in a browser', () => {
     console.log(`wg serve browser test: change shown ${latencyMs} ms after wg done; screenshots in ${keep}`);
   });
 
+  it('with --allow-actions, retries a failed task from its page with the token from the URL', async () => {
+    project = await tempProject();
+    await project.ok(['add', 'Deploy', '--id', 'deploy']);
+    await project.ok(['fail', 'deploy', '--reason', 'no credentials']);
+    served = await serve(project.dir, ['--allow-actions']);
+    browser = await openBrowser();
+    const page = await browser.context.newPage();
+    await page.goto(served.url);
+    await page.waitForSelector('body[data-loaded="true"]');
+    // The token leaves the address bar at once (it stays in this tab's session storage).
+    expect(page.url()).not.toContain(served.token!);
+    await page.click('#graph g[data-task-id="deploy"]');
+    await page.waitForSelector('#task-view button[data-action="retry"]:not([disabled])');
+    await page.click('#task-view button[data-action="retry"]');
+    await page.waitForSelector('#task-status[data-status="open"]', { timeout: 10_000 });
+    expect((await project.json<{ status: string }>(['show', 'deploy'])).status).toBe('open');
+    expect(strayRequests(browser.requests, served.port)).toEqual([]);
+  });
+
   it('loads a 1,000-task graph without freezing, and says how long it took', async () => {
     const keep = mkdtempSync(join(tmpdir(), 'wg-serve-big-'));
     project = await tempProject();
