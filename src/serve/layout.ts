@@ -33,20 +33,58 @@ export function computeLayout(input: LayoutInput): Promise<Layout> {
   });
 }
 
-/** One layout per structure; a new structure starts a new computation, the latest wins. */
+interface Pending {
+  key: string;
+  input: () => LayoutInput;
+  promise: Promise<Layout>;
+  resolve(layout: Layout): void;
+  reject(error: unknown): void;
+  started: boolean;
+}
+
+/**
+ * One layout per structure, one worker at a time: a structure that changes again while
+ * a layout runs (tasks added one by one) is laid out once that one ends, in its latest
+ * form only, and whoever waited for a skipped form gets the latest.
+ */
 export class LayoutCache {
-  private key: string | undefined;
-  private pending: Promise<Layout> | undefined;
+  private current: Pending | undefined;
+  private running = false;
 
   get(key: string, input: () => LayoutInput): Promise<Layout> {
-    if (key !== this.key || !this.pending) {
-      this.key = key;
-      const promise = computeLayout(input());
-      promise.catch(() => {
-        if (this.pending === promise) this.key = undefined;
-      });
-      this.pending = promise;
+    if (this.current?.key === key) return this.current.promise;
+    let resolve!: (layout: Layout) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<Layout>((yes, no) => ([resolve, reject] = [yes, no]));
+    const previous = this.current;
+    const entry: Pending = { key, input, promise, resolve, reject, started: false };
+    this.current = entry;
+    if (previous && !previous.started) promise.then(previous.resolve, previous.reject);
+    promise.catch(() => {
+      if (this.current === entry) this.current = undefined;
+    });
+    this.pump();
+    return promise;
+  }
+
+  private pump(): void {
+    const entry = this.current;
+    if (this.running || !entry || entry.started) return;
+    entry.started = true;
+    this.running = true;
+    let input: LayoutInput;
+    try {
+      input = entry.input();
+    } catch (error) {
+      this.running = false;
+      entry.reject(error);
+      return;
     }
-    return this.pending;
+    computeLayout(input)
+      .then(entry.resolve, entry.reject)
+      .finally(() => {
+        this.running = false;
+        this.pump();
+      });
   }
 }
