@@ -214,5 +214,9 @@ describe('wg serve routes', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/^error: bad option: --port/);
+    served = await serve(project.dir);
+    const taken = await project.wg(['serve', '--port', String(served.port)]);
+    expect(taken.exitCode).toBe(1);
+    expect(taken.stderr).toBe(`error: port ${served.port} on 127.0.0.1 is already in use\nhint: choose another with --port, or --port 0 for any free one`);
   });
 });

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, WgError } from '../../errors.js';
 import { defaultActor, openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson } from '../output.js';
@@ -39,6 +39,10 @@ export function register(program: Command): void {
         actor: defaultActor(),
         budgetUsd: config.run.budget_usd,
         defaultMaxRetries: config.defaults.max_retries,
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') throw new WgError(`port ${options.port} on ${options.host} is already in use`, 'choose another with --port, or --port 0 for any free one');
+        if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') throw new WgError(`cannot listen on ${options.host}: ${error.code}`, 'give an address of this machine with --host');
+        throw error;
       });
       const pageUrl = token ? `${server.url}#token=${token}` : server.url;
       if (options.json) printJson({ url: pageUrl, api: server.url, token: token ?? null });
