@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve, sep } from 'node:path';
@@ -206,6 +206,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return dir;
   };
 
+  /** An attempt's file, refused if it is a link (an agent could plant one pointing anywhere). */
+  const attemptFile = async (dir: string, name: string): Promise<string> => {
+    const path = join(dir, name);
+    const info = await lstat(path).catch(() => undefined);
+    if (info?.isSymbolicLink()) throw new HttpError(403, `${name} of this attempt is a link; wg serve does not follow it`);
+    for (let folder = dir; folder !== runsDir && folder.startsWith(runsDir); folder = resolve(folder, '..')) {
+      if ((await lstat(folder).catch(() => undefined))?.isSymbolicLink()) throw new HttpError(403, 'this attempt\'s folder is a link; wg serve does not follow it');
+    }
+    return path;
+  };
+
   const taskDetail = async (id: string) => {
     const task = taskOf(id);
     const attempts = attemptsOf(task);
@@ -221,10 +232,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const files = await Promise.all(
       attempts.map(async (attempt) => {
         const dir = attemptDir(id, String(attempt.attempt));
-        const size = async (name: string) => (await stat(join(dir, name)).catch(() => undefined))?.size ?? null;
+        // A planted link counts as absent here (its own route says why).
+        const size = async (name: string) => (await attemptFile(dir, name).then((path) => stat(path)).catch(() => undefined))?.size ?? null;
         let command: { backend?: string; model?: string | null } = {};
         try {
-          command = JSON.parse(await readFile(join(dir, 'command.json'), 'utf8')) as typeof command;
+          command = JSON.parse(await readFile(await attemptFile(dir, 'command.json'), 'utf8')) as typeof command;
         } catch {
           command = {};
         }
@@ -315,7 +327,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (file) {
       const dir = attemptDir(decodeURIComponent(file[1]!), decodeURIComponent(file[2]!));
       if (file[3] === 'prompt') {
-        const text = await readFile(join(dir, 'prompt.md'), 'utf8').catch(() => undefined);
+        const text = await readFile(await attemptFile(dir, 'prompt.md'), 'utf8').catch((error: unknown) => {
+          if (error instanceof HttpError) throw error;
+          return undefined;
+        });
         if (text === undefined) throw new HttpError(404, 'this attempt has no prompt on disk');
         res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
         return res.end(text);
@@ -323,6 +338,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (!existsSync(dir)) throw new HttpError(404, 'this attempt has no files on disk');
       const query = parseQuery(OutputQuery, url);
       const name = file[3] === 'output' ? 'output.log' : 'events.jsonl';
+      await attemptFile(dir, name);
       const size = (await stat(join(dir, name)).catch(() => undefined))?.size ?? 0;
       const from = query.from ?? Math.max(0, size - OUTPUT_BACKLOG);
       const stream = new EventStream(res);

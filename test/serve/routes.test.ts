@@ -3,7 +3,7 @@
  * actions need --allow-actions and the token, inputs are checked, and changes made by
  * other processes arrive on /api/events.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,17 @@ describe('wg serve routes', () => {
       '/api/tasks/..%2f..%2f/attempts/1/prompt',
       '/api/tasks/design/attempts/1%2f..%2f..%2f..%2f..%2fsecret.txt/prompt',
     ];
+    // Links planted in the runs folder (an agent can write there) are not followed.
+    mkdirSync(join(project!.dir, '.workgraph', 'runs', 'design', '1'), { recursive: true });
+    symlinkSync(join(project!.dir, 'secret.txt'), join(project!.dir, '.workgraph', 'runs', 'design', '1', 'prompt.md'));
+    symlinkSync(join(project!.dir, 'secret.txt'), join(project!.dir, '.workgraph', 'runs', 'design', '1', 'output.log'));
+    symlinkSync(project!.dir, join(project!.dir, '.workgraph', 'runs', 'build'));
+    writeFileSync(join(project!.dir, '1'), SECRET);
+    for (const path of ['/api/tasks/design/attempts/1/prompt', '/api/tasks/design/attempts/1/output', '/api/tasks/build/attempts/1/prompt']) {
+      const response = await raw(served.port, path);
+      expect(response.status, path).toBe(403);
+      expect(response.body, path).not.toContain(SECRET);
+    }
     for (const path of traversals) {
       const response = await raw(served.port, path);
       expect([400, 404], path).toContain(response.status);
