@@ -95,7 +95,7 @@ function renderHeader(): void {
     ...STATUSES.filter((status) => header!.counts[status]).map((status) => el('span', { class: 'badge', 'data-display': status, 'data-count': status, text: `${header!.counts[status]} ${status}` })),
   );
   $('spend').textContent = header.budget_usd !== null ? `spent ${usd(header.spent_usd)} of ${usd(header.budget_usd)}` : `spent ${usd(header.spent_usd)}`;
-  $('pauses').textContent = header.rate_limit_pauses > 0 ? `rate-limit pauses: ${header.rate_limit_pauses}` : '';
+  $('pauses').textContent = header.rate_limit_pauses > 0 ? `rate-limit pauses: ${header.rate_limit_pauses}${header.last_pause ? ` (last at ${new Date(header.last_pause).toLocaleTimeString()})` : ''}` : '';
   renderElapsed();
 }
 function renderElapsed(): void {
