@@ -229,15 +229,16 @@ function filterList(): void {
 }
 
 // ---------- task page ----------
-let taskStream: EventSource | undefined;
+let taskStream: EventSource[] | undefined;
 let streamedAttempt: string | undefined;
 let shownTask: string | undefined;
 let outputBox: HTMLElement | undefined;
+let eventsBox: HTMLElement | undefined;
 /** An attempt whose output the person picked; otherwise the latest one is followed. */
 let pinnedAttempt: string | undefined;
 
 function closeTaskStream(): void {
-  taskStream?.close();
+  taskStream?.forEach((stream) => stream.close());
   taskStream = undefined;
   streamedAttempt = undefined;
 }
@@ -309,12 +310,13 @@ async function renderTask(id: string): Promise<void> {
   // Keep following the attempt being shown (the latest, or one picked with its button) across re-renders.
   const latest = detail.attempts.at(-1);
   const wanted = pinnedAttempt && detail.attempts.some((attempt) => String(attempt.attempt) === pinnedAttempt) ? pinnedAttempt : latest && latest.output_bytes !== null ? String(latest.attempt) : undefined;
-  const reuse = wanted !== undefined && wanted === streamedAttempt && taskStream !== undefined && outputBox !== undefined;
+  const reuse = wanted !== undefined && wanted === streamedAttempt && taskStream !== undefined && outputBox !== undefined && eventsBox !== undefined;
   if (!reuse) closeTaskStream();
   const output = reuse ? outputBox! : el('pre', { id: 'output' });
+  const events = reuse ? eventsBox! : el('pre', { id: 'events' });
   const outputTitle = el('h2', { id: 'output-title', text: wanted ? `output of attempt ${wanted}` : 'output' });
   section.replaceChildren(
-    el('div', { class: 'task', 'data-task-id': id, 'data-status': task.status }, el('p', {}, el('a', { href: '#/graph', text: '← graph' }), ' · ', el('a', { href: '#/list', text: 'list' })), el('h1', { text: `${task.id}: ${task.title}` }), actions, facts, task.description ? el('p', { text: task.description }) : '', el('h2', { text: 'attempts' }), attempts, promptBox, outputTitle, output, el('h2', { text: 'log' }), log),
+    el('div', { class: 'task', 'data-task-id': id, 'data-status': task.status }, el('p', {}, el('a', { href: '#/graph', text: '← graph' }), ' · ', el('a', { href: '#/list', text: 'list' })), el('h1', { text: `${task.id}: ${task.title}` }), actions, facts, task.description ? el('p', { text: task.description }) : '', el('h2', { text: 'attempts' }), attempts, promptBox, el('h2', { text: 'events' }), events, outputTitle, output, el('h2', { text: 'log' }), log),
   );
   if (!reuse) {
     if (wanted) streamOutput(id, wanted);
@@ -322,25 +324,88 @@ async function renderTask(id: string): Promise<void> {
   }
 }
 
+/** What an agent event says, on one line (events.jsonl holds the runner's parsed view of the output). */
+function eventLine(event: { at?: string; type?: string; [key: string]: unknown }): string | undefined {
+  const time = typeof event.at === 'string' ? event.at.slice(11, 19) : '';
+  const text = (value: unknown) => String(value ?? '').split('\n')[0]!.slice(0, 300);
+  switch (event.type) {
+    case 'progress':
+      return `${time} progress ${event.percent !== undefined ? `${text(event.percent)}% ` : ''}${text(event.message)}`;
+    case 'tool':
+      return `${time} tool ${text(event.name)}: ${text(event.summary)}${event.isError ? ' (error)' : ''}`;
+    case 'text':
+      return `${time} says: ${text(event.text)}`;
+    case 'error':
+      return `${time} error: ${text(event.message)}`;
+    case 'result':
+      return `${time} result: ${event.ok ? 'ok' : `failed${event.reason ? `: ${text(event.reason)}` : ''}`}`;
+    case 'halt':
+      return `${time} halted (${text(event.kind)}): ${text(event.request)}`;
+    case 'usage':
+      return event.cost_usd !== undefined ? `${time} usage: ${usd(Number(event.cost_usd))}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Follow one of an attempt's files; `onText` gets each new part, after any skipped backlog. */
+function follow(url: string, onStart: (skipped: number) => void, onText: (text: string) => void): EventSource {
+  const stream = new EventSource(url);
+  stream.addEventListener('start', (event) => onStart((JSON.parse((event as MessageEvent<string>).data) as { skipped: number }).skipped));
+  stream.addEventListener('output', (event) => onText((JSON.parse((event as MessageEvent<string>).data) as { text: string }).text));
+  return stream;
+}
+
+function appendScrolled(box: HTMLElement, text: string): void {
+  const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+  box.append(text);
+  if (atBottom) box.scrollTop = box.scrollHeight;
+}
+
 function streamOutput(id: string, attempt: string): void {
   closeTaskStream();
   const output = $('output');
-  outputBox = output;
+  const events = $('events');
+  [outputBox, eventsBox] = [output, events];
   output.textContent = '';
+  events.textContent = '';
   $('output-title').textContent = `output of attempt ${attempt}`;
   streamedAttempt = attempt;
-  const stream = new EventSource(`/api/tasks/${encodeURIComponent(id)}/attempts/${attempt}/output`);
-  taskStream = stream;
-  stream.addEventListener('start', (event) => {
-    const { skipped } = JSON.parse((event as MessageEvent<string>).data) as { skipped: number };
-    output.textContent = skipped > 0 ? `(… ${skipped} earlier bytes not shown)\n` : '';
-  });
-  stream.addEventListener('output', (event) => {
-    const { text } = JSON.parse((event as MessageEvent<string>).data) as { text: string };
-    const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
-    output.append(text);
-    if (atBottom) output.scrollTop = output.scrollHeight;
-  });
+  const base = `/api/tasks/${encodeURIComponent(id)}/attempts/${attempt}`;
+  let partial = '';
+  let dropFirst = false;
+  taskStream = [
+    follow(
+      `${base}/output`,
+      (skipped) => (output.textContent = skipped > 0 ? `(… ${skipped} earlier bytes not shown)\n` : ''),
+      (text) => appendScrolled(output, text),
+    ),
+    follow(
+      `${base}/events`,
+      (skipped) => {
+        events.textContent = skipped > 0 ? '(earlier events not shown)\n' : '';
+        [partial, dropFirst] = ['', skipped > 0];
+      },
+      (text) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        if (dropFirst && lines.length > 0) {
+          dropFirst = false;
+          lines.shift();
+        }
+        const shown: string[] = [];
+        for (const line of lines) {
+          try {
+            const said = eventLine(JSON.parse(line) as { type?: string });
+            if (said !== undefined) shown.push(said);
+          } catch {
+            // A line cut by the backlog's start, or not JSON: skip it.
+          }
+        }
+        if (shown.length > 0) appendScrolled(events, `${shown.join('\n')}\n`);
+      },
+    ),
+  ];
 }
 
 // ---------- routing ----------

@@ -96,6 +96,8 @@ describe('wg serve in a browser', () => {
     await page.waitForSelector('#task-status[data-status="done"]', { timeout: 20_000 });
     expect((await run).exitCode).toBe(0);
     expect((await page.textContent('#output'))!.match(/line-one/g)).toHaveLength(1);
+    // The runner's parsed events of the attempt (events.jsonl) stream in beside the raw output.
+    await page.waitForFunction(() => document.querySelector('#events')?.textContent?.includes('progress line-two'), undefined, { timeout: 10_000 });
     expect(await page.textContent('#attempts')).toContain('done');
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
 
