@@ -162,6 +162,15 @@ describe('wg serve in a browser', () => {
     await page.selectOption('#filter-status', 'failed');
     await page.waitForFunction(() => document.querySelector('#list-note')?.textContent?.startsWith('125 of 1000'), undefined, { timeout: 5000 });
     const filterMs = Date.now() - filterStarted;
+    // The other filters, each against what the generated graph holds.
+    const expected = (keep: (line: { status: string; tags: string[]; assigned?: string }) => boolean) => lines.map((line) => JSON.parse(line)).filter(keep).length;
+    await page.selectOption('#filter-status', '');
+    await page.selectOption('#filter-tag', 'area-1');
+    await page.waitForFunction((n) => document.querySelector('#list-note')?.textContent === `${n} of 1000 tasks`, expected((task) => task.tags.includes('area-1')), { timeout: 5000 });
+    await page.selectOption('#filter-tag', '');
+    await page.selectOption('#filter-actor', 'agent-1');
+    await page.waitForFunction((n) => document.querySelector('#list-note')?.textContent === `${n} of 1000 tasks`, expected((task) => task.assigned === 'agent-1'), { timeout: 5000 });
+    expect(await page.locator('#list tr[data-task-id]:not([hidden])').count()).toBe(expected((task) => task.assigned === 'agent-1'));
     await page.screenshot({ path: join(keep, 'dashboard-1000.png') });
     const report = { tasks: 1000, list_visible_ms: listMs, graph_drawn_ms: totalMs, filter_ms: filterMs, page_timings_ms: Object.fromEntries(Object.entries(timings).map(([key, value]) => [key, Math.round(value)])) };
     writeFileSync(join(keep, 'load-time.json'), `${JSON.stringify(report, null, 2)}\n`);
