@@ -46,6 +46,10 @@ export class Database implements Queryable {
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
+    // A checked-out client reports a dropped connection as an 'error' event (the pool listens only to idle ones);
+    // the query in flight fails with it too, and that is where it is handled.
+    const dropped = () => (broken = true);
+    client.on('error', dropped);
     try {
       await client.query('BEGIN');
       const value = await work({ query: async <R extends object>(text: string, params: readonly unknown[] = []) => (await client.query<R>(text, params as unknown[])).rows });
@@ -57,6 +61,7 @@ export class Database implements Queryable {
       throw error;
     } finally {
       // A connection that failed is not given back to the pool.
+      client.off('error', dropped);
       client.release(broken || undefined);
     }
   }

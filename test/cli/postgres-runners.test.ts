@@ -112,9 +112,14 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
       expect((await runWg(['add', id, '--id', id, ...blockedBy, '--exec', `sleep 0.3; wg log ${id} "step ${id} ran"`], { cwd: dir })).exitCode).toBe(0);
     }
     const runner = startRun(dir, []);
+    let output = '';
+    runner.stdout?.on('data', (chunk) => (output += String(chunk)));
+    runner.stderr?.on('data', (chunk) => (output += String(chunk)));
     // Cut every wg connection each time another task is done, three times over.
     for (const doneCount of [1, 3, 5]) {
-      await eventually(async () => (await storedTasks(db.url)).filter((task) => task.status === 'done').length >= doneCount, `${doneCount} task(s) done`);
+      await eventually(async () => (await storedTasks(db.url)).filter((task) => task.status === 'done').length >= doneCount, `${doneCount} task(s) done`).catch((error: Error) => {
+        throw new Error(`${error.message}; the runner printed:\n${output}`);
+      });
       const cut = await query<Array<{ cut: boolean }>>(db.url, `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'wg'`);
       expect(cut.length).toBeGreaterThan(0);
     }
