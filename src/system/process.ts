@@ -78,10 +78,14 @@ export function isProcessAlive(pid: number, startTime?: string): boolean {
   return startTime === undefined || stat.startTime === startTime;
 }
 
+/** Whether `identity`'s pid means the same process here: same host, same pid namespace. */
+export function isLocal(identity: Pick<ProcessIdentity, 'host' | 'pid_ns'>): boolean {
+  // Recorded by an older wg without a namespace: judged as before, in ours.
+  return identity.host === hostname() && (identity.pid_ns === undefined || identity.pid_ns === pidNamespace());
+}
+
 /** Whether the process that `identity` names is gone, as far as this host can tell. */
 export function isProcessGone(identity: ProcessIdentity): boolean | 'unknown' {
-  if (identity.host !== hostname()) return 'unknown';
-  // Recorded by an older wg without a namespace: judged as before, in ours.
-  if (identity.pid_ns !== undefined && identity.pid_ns !== pidNamespace()) return 'unknown';
+  if (!isLocal(identity)) return 'unknown';
   return !isProcessAlive(identity.pid, identity.pid_start);
 }
