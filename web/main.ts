@@ -24,6 +24,8 @@ interface Header {
   budget_usd: number | null;
   rate_limit_pauses: number;
   last_pause: string | null;
+  runs: Array<{ host: string; pid: number; started_at: string; budget_usd: number | null; parallel: number }>;
+  paused: Array<{ backend: string; until: string }>;
   started_at: string | null;
   ended_at: string | null;
   running: number;
@@ -95,16 +97,24 @@ function renderHeader(): void {
     ...STATUSES.filter((status) => header!.counts[status]).map((status) => el('span', { class: 'badge', 'data-display': status, 'data-count': status, text: `${header!.counts[status]} ${status}` })),
   );
   $('spend').textContent = header.budget_usd !== null ? `spent ${usd(header.spent_usd)} of ${usd(header.budget_usd)}` : `spent ${usd(header.spent_usd)}`;
-  $('pauses').textContent = header.rate_limit_pauses > 0 ? `rate-limit pauses: ${header.rate_limit_pauses}${header.last_pause ? ` (last at ${new Date(header.last_pause).toLocaleTimeString()})` : ''}` : '';
   renderElapsed();
 }
+/** What changes with the clock alone: the elapsed time, and which pauses are still ahead. */
 function renderElapsed(): void {
-  if (!header?.started_at) {
+  if (!header) return;
+  const ahead = header.paused.filter((pause) => Date.parse(pause.until) > Date.now());
+  const pauses = $('pauses');
+  pauses.dataset.paused = ahead.map((pause) => pause.backend).join(',');
+  const now = ahead.length > 0 ? `paused: ${ahead.map((pause) => `${pause.backend} until ${new Date(pause.until).toLocaleTimeString()}`).join(', ')}` : '';
+  const past = header.rate_limit_pauses > 0 ? `rate-limit pauses: ${header.rate_limit_pauses}${header.last_pause ? ` (last at ${new Date(header.last_pause).toLocaleTimeString()})` : ''}` : '';
+  pauses.textContent = [now, past].filter(Boolean).join(' · ');
+  if (!header.started_at) {
     $('elapsed').textContent = '';
     return;
   }
   const end = header.ended_at ? Date.parse(header.ended_at) : Date.now();
-  $('elapsed').textContent = `elapsed ${duration(end - Date.parse(header.started_at))}${header.running ? ` · ${header.running} running` : ''}`;
+  const runners = header.runs.length > 1 ? ` · ${header.runs.length} runners` : '';
+  $('elapsed').textContent = `elapsed ${duration(end - Date.parse(header.started_at))}${header.running ? ` · ${header.running} running` : ''}${runners}`;
 }
 
 // ---------- graph ----------

@@ -16,6 +16,8 @@ import type { Graph } from '../graph/model.js';
 import { abandonTask, retryTask, unclaimTask, type Caller } from '../graph/transitions.js';
 import type { WorkspaceStore } from '../store/store.js';
 import { LayoutCache, NODE_HEIGHT, NODE_WIDTH, type Layout } from './layout.js';
+import { activeRuns } from '../runner/run-record.js';
+import { watchActiveRuns } from './runs.js';
 import { tailFile } from './tail.js';
 import { attemptsOf, graphView, structureKey, type GraphView, type TaskView } from './view.js';
 
@@ -139,7 +141,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const closers = new Set<() => void>();
 
   let graph: Graph = await store.load();
-  let view: GraphView = graphView(graph, options.budgetUsd);
+  const runs = () => activeRuns(options.workgraphDir);
+  let view: GraphView = graphView(graph, options.budgetUsd, runs());
   let byId = new Map(view.tasks.map((task) => [task.id, JSON.stringify(task)]));
   let version = 1;
   let structure = structureKey(view);
@@ -167,7 +170,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           for (const client of graphClients) client.send('problem', { error: (error as Error).message.split('\n')[0] });
           continue;
         }
-        const next = graphView(graph, options.budgetUsd);
+        const next = graphView(graph, options.budgetUsd, runs());
         const nextById = new Map(next.tasks.map((task) => [task.id, JSON.stringify(task)]));
         const changed: TaskView[] = next.tasks.filter((task) => byId.get(task.id) !== nextById.get(task.id));
         const removed = [...byId.keys()].filter((id) => !nextById.has(id));
@@ -189,6 +192,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   };
   const stopWatching = await store.watch(() => void refresh());
+  // A runner starting, pausing a backend or ending changes the header, not the graph.
+  const stopWatchingRuns = watchActiveRuns(options.workgraphDir, () => void refresh());
 
   const taskOf = (id: string) => {
     const task = graph.tasks.get(id);
@@ -385,6 +390,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: async () => {
       clearInterval(keepAlive);
       await stopWatching();
+      stopWatchingRuns();
       for (const close of [...closers]) close();
       await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
     },

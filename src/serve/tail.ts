@@ -74,3 +74,4 @@ export function tailFile(path: string, from: number, onText: (text: string, offs
     },
   };
 }
+

@@ -6,6 +6,7 @@ import { criticalPath } from '../graph/analysis.js';
 import { dependencyIndex, displayStatus } from '../graph/deps.js';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
+import type { ActiveRun } from '../runner/run-record.js';
 
 export interface TaskView {
   id: string;
@@ -34,7 +35,11 @@ export interface Header {
   /** Times a backend's rate limit sent a task back to wait (from the tasks' logs). */
   rate_limit_pauses: number;
   last_pause: string | null;
-  /** From the first task started to the last finished (or now, while any runs). */
+  /** Runners working on this graph now (from their records in .workgraph/active-runs). */
+  runs: Array<Pick<ActiveRun, 'host' | 'pid' | 'started_at' | 'budget_usd' | 'parallel'>>;
+  /** Backends a live runner's rate limit paused, and until when (the page shows those still ahead). */
+  paused: Array<{ backend: string; until: string }>;
+  /** From the earliest live run's start, else from the first task started, to the last finished (or now, while any runs). */
   started_at: string | null;
   ended_at: string | null;
   running: number;
@@ -56,7 +61,11 @@ export function blockersOf(graph: Graph, task: Task, index = dependencyIndex(gra
   return [...new Set(index.blockersOf(task.id))];
 }
 
-export function graphView(graph: Graph, budgetUsd: number | undefined): GraphView {
+/**
+ * `budgetUsd` is the configured budget; a live run's own (`wg run --budget-usd`) takes
+ * its place, as the sum of the live runs' budgets.
+ */
+export function graphView(graph: Graph, budgetUsd: number | undefined, runs: readonly ActiveRun[] = []): GraphView {
   const index = dependencyIndex(graph);
   const tasks: TaskView[] = [];
   const counts: Record<string, number> = {};
@@ -104,14 +113,21 @@ export function graphView(graph: Graph, budgetUsd: number | undefined): GraphVie
       counts,
       total: tasks.length,
       spent_usd: Math.round(spent * 1e6) / 1e6,
-      budget_usd: budgetUsd ?? null,
+      budget_usd: runBudget(runs) ?? budgetUsd ?? null,
       rate_limit_pauses: pauses,
       last_pause: lastPause,
-      started_at: first,
+      runs: runs.map(({ host, pid, started_at, budget_usd, parallel }) => ({ host, pid, started_at, budget_usd, parallel })),
+      paused: runs.flatMap((run) => Object.entries(run.paused).map(([backend, until]) => ({ backend, until }))).sort((a, b) => a.until.localeCompare(b.until)),
+      started_at: runs[0]?.started_at ?? first,
       ended_at: running > 0 ? null : last,
       running,
     },
   };
+}
+
+function runBudget(runs: readonly ActiveRun[]): number | undefined {
+  const budgets = runs.flatMap((run) => (run.budget_usd === null ? [] : [run.budget_usd]));
+  return budgets.length === 0 ? undefined : budgets.reduce((sum, budget) => sum + budget, 0);
 }
 
 /** The layout depends only on which tasks exist and who waits for whom. */

@@ -230,4 +230,25 @@ describe('wg serve routes', () => {
     expect(taken.exitCode).toBe(1);
     expect(taken.stderr).toBe(`error: port ${served.port} on 127.0.0.1 is already in use\nhint: choose another with --port, or --port 0 for any free one`);
   });
+
+  it("shows a live run's own budget and its rate-limit pause in the header, and forgets the run when it ends", async () => {
+    project = await fakeProject();
+    // Attempt 1 reports a limit that lifts in 3 s; attempt 2 succeeds.
+    await project.ok(['add', 'Limited', '--id', 'limited', '--max-retries', '0', '--prompt', script([{ failOnAttempts: [2], code: 0 }, { print: '::rate-limit 3' }, { sleep: 600000 }])]);
+    served = await serve(project.dir);
+    type Header = { budget_usd: number | null; runs: Array<{ pid: number; budget_usd: number | null }>; paused: Array<{ backend: string; until: string }> };
+    const header = async () => ((await (await fetch(`${served!.api}api/graph`)).json()) as { header: Header }).header;
+    expect((await header()).runs).toEqual([]);
+    const run = project.wg(['run', '--budget-usd', '7']);
+    // The runner's record reaches the header (through the folder watch) while it is paused.
+    let during: Header | undefined;
+    await expect.poll(async () => (during = await header()).paused.length, { timeout: 15_000, interval: 50 }).toBe(1);
+    if (!during) throw new Error('no header was read');
+    expect(during.budget_usd).toBe(7);
+    expect(during.runs).toHaveLength(1);
+    expect(during.paused[0]!.backend).toBe('fake');
+    expect((await run).exitCode).toBe(0);
+    await expect.poll(async () => (await header()).runs, { timeout: 10_000, interval: 50 }).toEqual([]);
+    expect((await header()).budget_usd).toBeNull();
+  });
 });

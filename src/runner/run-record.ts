@@ -1,0 +1,94 @@
+/**
+ * Each live runner keeps a small record of itself in `.workgraph/active-runs/`: who it
+ * is, when it started, its budget, and which backends a rate limit has paused until
+ * when. The graph cannot say these (a run's `--budget-usd` is not in it), and `wg serve`
+ * shows them in its header. The record is rewritten atomically as it changes and removed
+ * when the run ends; one left by a killed runner names a dead pid, and readers skip it.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+import { currentProcess, isProcessGone } from '../system/process.js';
+import type { Reporter, RunEvent } from './events.js';
+
+export const ACTIVE_RUNS_DIR = 'active-runs';
+
+export const ActiveRunSchema = z.object({
+  pid: z.number().int().positive(),
+  host: z.string(),
+  pid_start: z.string().optional(),
+  pid_ns: z.string().optional(),
+  started_at: z.string(),
+  budget_usd: z.number().nonnegative().nullable(),
+  parallel: z.number().int().positive(),
+  /** Backends a rate limit paused, and until when. */
+  paused: z.record(z.string(), z.string()),
+});
+export type ActiveRun = z.infer<typeof ActiveRunSchema>;
+
+/** Passes every event on to `inner`, keeping this runner's record up to date on the way. */
+export class RunRecordReporter implements Reporter {
+  private readonly path: string;
+  private readonly record: ActiveRun;
+  private writing = Promise.resolve();
+
+  constructor(
+    workgraphDir: string,
+    private readonly inner: Reporter,
+    settings: { budgetUsd: number | undefined; parallel: number },
+  ) {
+    const self = currentProcess();
+    this.record = { ...self, started_at: new Date().toISOString(), budget_usd: settings.budgetUsd ?? null, parallel: settings.parallel, paused: {} };
+    const dir = join(workgraphDir, ACTIVE_RUNS_DIR);
+    mkdirSync(dir, { recursive: true });
+    this.path = join(dir, `${self.host}.${self.pid}.json`);
+    this.save();
+  }
+
+  event(event: RunEvent): void {
+    if (event.type === 'paused') {
+      this.record.paused[event.backend] = event.until;
+      this.save();
+    }
+    this.inner.event(event);
+  }
+
+  close(): void {
+    this.inner.close();
+    // After any write still under way, so the record does not come back.
+    void this.writing.then(() => rmSync(this.path, { force: true }));
+  }
+
+  private save(): void {
+    const text = `${JSON.stringify(this.record)}\n`;
+    // A record that cannot be written only leaves wg serve's header less complete.
+    this.writing = this.writing.then(() => writeFileAtomic(this.path, text).catch(() => undefined));
+  }
+}
+
+/** The records of the runners alive now; records of dead ones on this machine are removed. */
+export function activeRuns(workgraphDir: string): ActiveRun[] {
+  const dir = join(workgraphDir, ACTIVE_RUNS_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const runs: ActiveRun[] = [];
+  for (const name of names) {
+    let record: ActiveRun;
+    try {
+      record = ActiveRunSchema.parse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+    } catch {
+      continue; // Being replaced right now, or not ours: nothing to show.
+    }
+    if (isProcessGone(record) === true) {
+      rmSync(join(dir, name), { force: true });
+      continue;
+    }
+    runs.push(record);
+  }
+  return runs.sort((a, b) => a.started_at.localeCompare(b.started_at));
+}
