@@ -2,34 +2,8 @@
  * wg serve's page: a header, the drawn graph, a filterable list and a task page, all
  * kept current by /api/events (no reload, no polling). Plain DOM, no framework.
  */
-interface TaskView {
-  id: string;
-  title: string;
-  status: string;
-  display: string;
-  assigned: string | null;
-  tags: string[];
-  blocked_by: string[];
-  attempts: number;
-  cost_usd: number;
-  progress: number | null;
-  log_count: number;
-  last_log: string | null;
-  updated: string | null;
-}
-interface Header {
-  counts: Record<string, number>;
-  total: number;
-  spent_usd: number;
-  budget_usd: number | null;
-  rate_limit_pauses: number;
-  last_pause: string | null;
-  runs: Array<{ host: string; pid: number; started_at: string; budget_usd: number | null; parallel: number }>;
-  paused: Array<{ backend: string; until: string }>;
-  started_at: string | null;
-  ended_at: string | null;
-  running: number;
-}
+import type { Header, TaskView } from '../src/serve/api-types.js';
+
 interface GraphPayload { version: number; tasks: TaskView[]; critical_path: string[]; header: Header }
 type GraphEvent = { version: number; critical_path: string[]; header: Header } & ({ full: true; tasks: TaskView[] } | { full: false; changed: TaskView[]; removed: string[] });
 interface Layout { width: number; height: number; nodes: Record<string, { x: number; y: number; width: number; height: number }>; edges: Array<{ from: string; to: string; points: Array<[number, number]> }>; ms: number }

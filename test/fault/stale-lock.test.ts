@@ -47,6 +47,28 @@ async function timedAdd(id: string): Promise<number> {
   return Date.now() - started;
 }
 
+/**
+ * With the lock (aged to 3 s before stale) held, `wg add ID` must leave the graph as it
+ * was until the lock goes stale, then add the task.
+ */
+async function expectWaitedForLock(id: string): Promise<void> {
+  // Stale in 3 s, so the test does not wait the whole 10 s.
+  const agedAt = Date.now();
+  age(lockPath, STALE_MS - 3_000);
+  const before = project.graphText();
+  const writer = project.wg(['add', `Must wait ${id}`, '--id', id]);
+  // Give the writer time to try (it polls every <=50 ms); the file must stay as it was.
+  const deadline = Date.now() + 1_500;
+  while (Date.now() < deadline) {
+    expect(project.graphText()).toBe(before);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect((await writer).exitCode).toBe(0);
+  // Not written before the lock went stale, however late the writer started.
+  expect(Date.now() - agedAt).toBeGreaterThanOrEqual(2_900);
+  expect(project.graphText()).toContain(`"${id}"`);
+}
+
 describe('a lock left by a killed process', () => {
   it('naming a pid that was reused by another process (start time differs): taken over at once', async () => {
     // Our own pid is certainly alive, but not with this start time.
@@ -99,21 +121,7 @@ describe('a lock left by a killed process', () => {
 
   it('a fresh lock from another host is respected: the graph is not written while it is held', async () => {
     writeFileSync(lockPath, owner({ pid: 12345, host: 'some-other-host' }));
-    // Stale in 3 s, so the test does not wait the whole 10 s.
-    const agedAt = Date.now();
-    age(lockPath, STALE_MS - 3_000);
-    const before = project.graphText();
-    const writer = project.wg(['add', 'Must wait', '--id', 'must-wait']);
-    // Give the writer time to try (it polls every <=50 ms); the file must stay as it was.
-    const deadline = Date.now() + 1_500;
-    while (Date.now() < deadline) {
-      expect(project.graphText()).toBe(before);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect((await writer).exitCode).toBe(0);
-    // Not written before the lock went stale, however late the writer started.
-    expect(Date.now() - agedAt).toBeGreaterThanOrEqual(2_900);
-    expect(project.graphText()).toContain('"must-wait"');
+    await expectWaitedForLock('must-wait');
   });
 
   it('held by a live process in another pid namespace (as Codex runs agent commands) is respected until it is stale', async () => {
@@ -121,22 +129,11 @@ describe('a lock left by a killed process', () => {
     const script = `import { writeFileSync } from 'node:fs';
       import { currentProcess } from ${JSON.stringify(join(WG_BIN, '..', '..', 'dist', 'system', 'process.js'))};
       writeFileSync(${JSON.stringify(lockPath)}, JSON.stringify({ ...currentProcess(), nonce: 'namespaced', acquired_at: new Date().toISOString() }));
-      console.log('held'); process.stdin.resume();`;
+      process.stdin.resume();`;
     const holder = execa('unshare', ['--pid', '--fork', '--mount-proc', 'node', '--input-type=module', '-e', script], { reject: false, stdin: 'pipe' });
     cleanupHolder = () => holder.kill('SIGKILL');
     await waitFor(() => existsSync(lockPath) && readFileSync(lockPath, 'utf8').includes('namespaced'), 'the namespaced holder to take the lock');
     expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(1);
-    const agedAt = Date.now();
-    age(lockPath, STALE_MS - 3_000);
-    const before = project.graphText();
-    const writer = project.wg(['add', 'Must wait too', '--id', 'must-wait-too']);
-    const deadline = Date.now() + 1_500;
-    while (Date.now() < deadline) {
-      expect(project.graphText()).toBe(before);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect((await writer).exitCode).toBe(0);
-    expect(Date.now() - agedAt).toBeGreaterThanOrEqual(2_900);
-    expect(project.graphText()).toContain('"must-wait-too"');
+    await expectWaitedForLock('must-wait-too');
   });
 });
