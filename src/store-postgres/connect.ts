@@ -42,8 +42,11 @@ export class Database implements Queryable {
     return (await this.pool.query<R>(text, params as unknown[])).rows;
   }
 
-  /** `work` in one transaction on one connection: committed if it returns, rolled back if it throws. */
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+  /**
+   * `work` in one transaction on one connection: committed if it returns, rolled back if
+   * it throws. `readOnly` reads one consistent snapshot (REPEATABLE READ) and writes nothing.
+   */
+  async transaction<T>(work: (tx: Queryable) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     // A checked-out client reports a dropped connection as an 'error' event (the pool listens only to idle ones);
@@ -51,7 +54,7 @@ export class Database implements Queryable {
     const dropped = () => (broken = true);
     client.on('error', dropped);
     try {
-      await client.query('BEGIN');
+      await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       const value = await work({ query: async <R extends object>(text: string, params: readonly unknown[] = []) => (await client.query<R>(text, params as unknown[])).rows });
       await client.query('COMMIT');
       return value;

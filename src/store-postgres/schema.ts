@@ -25,7 +25,18 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX wg_log_task ON wg_log (task_id, seq);
     `,
   },
+  {
+    // A counter every committed change advances: a process that read the graph at version N
+    // knows, from one row, whether it may use what it read.
+    version: 2,
+    sql: `
+      CREATE TABLE wg_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version bigint NOT NULL);
+      INSERT INTO wg_version (version) VALUES (0);
+    `,
+  },
 ];
+
+export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** Key of the advisory lock every graph transaction takes: one writer at a time, on any machine. */
 export const GRAPH_LOCK_KEY = 0x77_67_67_72; // "wggr"

@@ -12,10 +12,12 @@ import { copyGraph, type Graph } from '../graph/model.js';
 import { graphText, parseGraph, renderGraph, type ParsedGraph, type SourceLine } from '../store/jsonl.js';
 import type { WorkspaceStore } from '../store/store.js';
 import { connect, isConnectionLost, unavailable, type Database, type Queryable } from './connect.js';
-import { GRAPH_LOCK_KEY, migrate } from './schema.js';
+import { GRAPH_LOCK_KEY, LATEST_VERSION, migrate } from './schema.js';
 
 /** What a read saw, besides the graph: where each line is stored and how many log entries each task has there. */
 interface Snapshot {
+  /** wg_version's counter when it was read: the snapshot holds while the counter has not moved. */
+  version: string;
   parsed: ParsedGraph;
   /** positions[lineNo - 1]: the row that line came from. */
   positions: number[];
@@ -36,7 +38,13 @@ function withLog(data: string, entries: string[] | undefined): string {
 
 const LOG_PLACEHOLDER = '"log":[]';
 
-async function readSnapshot(db: Queryable): Promise<Snapshot> {
+async function currentVersion(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ version: string }>('SELECT version FROM wg_version');
+  return row!.version;
+}
+
+/** The whole graph as stored now (inside a transaction, so records, logs and version agree). */
+async function readSnapshot(db: Queryable, version: string): Promise<Snapshot> {
   const rows = await db.query<{ position: string; kind: string; id: string; data: string }>('SELECT position, kind, id, data::text AS data FROM wg_records ORDER BY position');
   const logRows = await db.query<{ task_id: string; entry: string }>('SELECT task_id, entry::text AS entry FROM wg_log ORDER BY seq');
   const logs = new Map<string, string[]>();
@@ -49,7 +57,7 @@ async function readSnapshot(db: Queryable): Promise<Snapshot> {
   const { recordProblem } = await import('../graph/schema.js');
   const parsed = parseGraph(text === '' ? '' : `${text}\n`, recordProblem, 'store');
   const storedLogs = new Map([...logs].map(([id, entries]) => [id, entries.length]));
-  return { parsed, positions: rows.map((row) => Number(row.position)), storedLogs };
+  return { version, parsed, positions: rows.map((row) => Number(row.position)), storedLogs };
 }
 
 /** A record's row JSON: the line's object with its log emptied (the entries live in wg_log). */
@@ -71,6 +79,13 @@ export class PostgresGraphStore implements WorkspaceStore {
   private ready: Promise<void> | undefined;
   /** Set once the server answered: from then on a lost connection is waited out, not reported at once. */
   private reached = false;
+  /**
+   * The graph as this process last read or committed it. Valid while wg_version has not
+   * moved, which costs one row to check instead of reading every record and log entry
+   * again (a runner transacts for every claim and result). Never mutated: changes are
+   * made on a copy, as on the file store.
+   */
+  private cached: Snapshot | undefined;
 
   constructor(
     private readonly url: string,
@@ -102,13 +117,23 @@ export class PostgresGraphStore implements WorkspaceStore {
     return this.guard(() => migrate(this.db));
   }
 
+  /** The schema is there (and brought up to date if an older wg made it). */
   private async schemaReady(): Promise<void> {
     this.ready ??= this.guard(async () => {
-      const [table] = await this.db.query<{ name: string | null }>("SELECT to_regclass('wg_records') AS name");
+      const [table] = await this.db.query<{ name: string | null }>("SELECT to_regclass('wg_migrations') AS name");
       if (!table?.name) throw unavailable(new Error('this database holds no workgraph (run wg init --store URL)'), this.url);
+      const [applied] = await this.db.query<{ version: number | null }>('SELECT max(version) AS version FROM wg_migrations');
+      if ((applied?.version ?? 0) < LATEST_VERSION) await migrate(this.db);
       this.reached = true;
     });
     return this.ready;
+  }
+
+  /** The snapshot at `version`: the cached one if it is still current, else read anew (and cached). */
+  private async snapshotAt(db: Queryable, version: string): Promise<Snapshot> {
+    if (this.cached?.version === version) return this.cached;
+    this.cached = await readSnapshot(db, version);
+    return this.cached;
   }
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {
@@ -121,7 +146,13 @@ export class PostgresGraphStore implements WorkspaceStore {
 
   async parse(): Promise<ParsedGraph> {
     await this.schemaReady();
-    return this.guard(() => this.reconnecting(async () => (await readSnapshot(this.db)).parsed));
+    return this.guard(() =>
+      this.reconnecting(async () => {
+        // One row says whether the cached graph is current; only if not is everything read, in one consistent snapshot.
+        if (this.cached && (await currentVersion(this.db)) === this.cached.version) return this.cached.parsed;
+        return this.db.transaction(async (tx) => (await this.snapshotAt(tx, await currentVersion(tx))).parsed, { readOnly: true });
+      }),
+    );
   }
 
   async load(): Promise<Graph> {
@@ -148,9 +179,10 @@ export class PostgresGraphStore implements WorkspaceStore {
       if (sent && (await this.committed(sent.xid))) return sent.result;
       sent = undefined;
       let result: T;
+      let committed: Snapshot | undefined;
       await this.db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1)', [GRAPH_LOCK_KEY]);
-        const snapshot = await readSnapshot(tx);
+        const snapshot = await this.snapshotAt(tx, await currentVersion(tx));
         if (snapshot.parsed.problems.length > 0) throw new GraphFileError(snapshot.parsed.problems);
         const draft = copyGraph(snapshot.parsed.graph);
         try {
@@ -162,16 +194,26 @@ export class PostgresGraphStore implements WorkspaceStore {
         }
         const rendered = renderGraph(draft, snapshot.parsed.lines);
         if (rendered.changed) {
-          await writeChanges(tx, snapshot, rendered.lines);
+          const next = await writeChanges(tx, snapshot, draft, rendered.lines);
           await notifyChange(tx);
-          const [row] = await tx.query<{ xid: string }>('SELECT txid_current()::text AS xid');
+          const [row] = await tx.query<{ xid: string; version: string }>('UPDATE wg_version SET version = version + 1 RETURNING txid_current()::text AS xid, version::text AS version');
+          committed = { ...next, version: row!.version };
           sent = { xid: row!.xid, result };
         }
       });
+      if (committed) this.cached = committed;
       return result!;
     };
     try {
-      return await this.reconnecting(attempt);
+      return await this.reconnecting(async () => {
+        try {
+          return await attempt();
+        } catch (error) {
+          // Whatever this process read or wrote may not be what the server now holds.
+          this.cached = undefined;
+          throw error;
+        }
+      });
     } catch (error) {
       if (failure !== undefined) throw failure;
       throw unavailable(error, this.url);
@@ -202,6 +244,8 @@ export class PostgresGraphStore implements WorkspaceStore {
         await tx.query('DELETE FROM wg_records');
         await insertLines(tx, parsed.lines, 1, new Map());
         await notifyChange(tx);
+        await tx.query('UPDATE wg_version SET version = version + 1');
+        this.cached = undefined;
       }),
     );
   }
@@ -248,8 +292,12 @@ async function appendLog(tx: Queryable, taskId: string, log: unknown[], stored: 
   if (entries.length > 0) await tx.query('INSERT INTO wg_log (task_id, entry) SELECT $1, e::json FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n', [taskId, entries]);
 }
 
-/** Write what `renderGraph` changed: rewritten rows in place, dropped rows deleted, new rows appended. */
-async function writeChanges(tx: Queryable, snapshot: Snapshot, lines: readonly SourceLine[]): Promise<void> {
+/**
+ * Write what `renderGraph` changed: rewritten rows in place, dropped rows deleted, new rows
+ * appended. Returns what the tables then hold, as the snapshot the next transaction may
+ * start from (`graph` and `lines` are the transaction's own, now committed).
+ */
+async function writeChanges(tx: Queryable, snapshot: Snapshot, graph: Graph, lines: readonly SourceLine[]): Promise<Omit<Snapshot, 'version'>> {
   const kept = new Set<number>();
   const appended: SourceLine[] = [];
   const original = snapshot.parsed.lines;
@@ -270,6 +318,20 @@ async function writeChanges(tx: Queryable, snapshot: Snapshot, lines: readonly S
   if (dropped.length > 0) await tx.query('DELETE FROM wg_records WHERE position = ANY($1::bigint[])', [dropped]);
   const droppedTasks = original.filter((line) => line.kind === 'task' && !kept.has(snapshot.positions[line.lineNo - 1]!)).map((line) => line.id);
   if (droppedTasks.length > 0) await tx.query('DELETE FROM wg_log WHERE task_id = ANY($1::text[])', [droppedTasks]);
-  const last = Math.max(0, ...snapshot.positions);
+  const last = snapshot.positions.reduce((max, position) => Math.max(max, position), 0);
   await insertLines(tx, appended, last + 1, snapshot.storedLogs);
+
+  const storedLogs = new Map(snapshot.storedLogs);
+  for (const id of droppedTasks) storedLogs.delete(id);
+  const positions: number[] = [];
+  const nextLines: SourceLine[] = [];
+  let appendedAt = last + 1;
+  for (const [index, line] of lines.entries()) {
+    const rewritten = line.lineNo === 0 || byLineNo.get(line.lineNo) !== line;
+    if (line.kind === 'task' && rewritten) storedLogs.set(line.id, rowData(line).log.length);
+    positions.push(line.lineNo === 0 ? appendedAt++ : snapshot.positions[line.lineNo - 1]!);
+    // Line numbers index `positions`, so they count anew from 1 in the snapshot's order.
+    nextLines.push(line.lineNo === index + 1 ? line : { ...line, lineNo: index + 1 });
+  }
+  return { parsed: { graph, lines: nextLines, problems: [] }, positions, storedLogs };
 }
