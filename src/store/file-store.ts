@@ -125,7 +125,8 @@ export class FileGraphStore implements WorkspaceStore {
    */
   async watch(onChange: () => void): Promise<() => Promise<void>> {
     let pending: NodeJS.Timeout | undefined;
-    const watcher = watch(this.dir, { persistent: false }, (_event, name) => {
+    // Persistent: a process waiting only on changes (wg log --follow) must stay up until it stops watching.
+    const watcher = watch(this.dir, (_event, name) => {
       if (name !== null && name !== GRAPH_FILE) return;
       pending ??= setTimeout(() => {
         pending = undefined;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { getTask } from '../../graph/model.js';
 import type { LogEntry } from '../../graph/schema.js';
-import type { GraphStore } from '../../store/store.js';
+import type { WorkspaceStore } from '../../store/store.js';
 import { appendLog } from '../../graph/transitions.js';
 import { callerFor, openWorkspace, withLeaseOptions, type LeaseOptions } from '../context.js';
 import { examples } from '../help.js';
@@ -33,25 +33,39 @@ export function register(program: Command): void {
   examples(command, 'wg log build-api', 'wg log build-api "schema migrated; starting on handlers"', 'wg log build-api --follow');
 }
 
-const POLL_MS = 300;
-
 function printEntry(entry: LogEntry, json: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify(entry)}\n`);
   else print(`${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message}`);
 }
 
-/** Tail a task's log: print what is there, then new entries, until the task leaves in-progress. */
-async function follow(store: GraphStore, id: string, json: boolean): Promise<void> {
+/**
+ * Tail a task's log: print what is there, then new entries as the store reports changes
+ * (a folder watch, or LISTEN on PostgreSQL; no polling), until the task leaves in-progress.
+ */
+async function follow(store: WorkspaceStore, id: string, json: boolean): Promise<void> {
   let shown = 0;
-  for (;;) {
-    const task = getTask(await store.load(), id);
-    const log = task.log ?? [];
-    for (const entry of log.slice(shown)) printEntry(entry, json);
-    shown = log.length;
-    if (task.status !== 'in-progress' && task.status !== 'open') {
-      if (!json) print(colors.dim(`${id} is ${task.status}`));
-      return;
+  let changed = false;
+  let wake: (() => void) | undefined;
+  const stop = await store.watch(() => {
+    changed = true;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      changed = false;
+      const task = getTask(await store.load(), id);
+      const log = task.log ?? [];
+      for (const entry of log.slice(shown)) printEntry(entry, json);
+      shown = log.length;
+      if (task.status !== 'in-progress' && task.status !== 'open') {
+        if (!json) print(colors.dim(`${id} is ${task.status}`));
+        return;
+      }
+      // A change that landed while we read is not waited for again.
+      if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  } finally {
+    await stop();
   }
 }
