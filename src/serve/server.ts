@@ -375,10 +375,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sendJson(res, status, { error: message });
     });
   });
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolvePromise());
-  });
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolvePromise());
+    });
+  } catch (error) {
+    // The watches would keep the process up with nothing to serve.
+    await stopWatching();
+    stopWatchingRuns();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   if (LOOPBACK.has(options.host)) allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const keepAlive = setInterval(() => graphClients.forEach((client) => client.comment()), 15_000);
