@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/graph/model.js';
 import type { Task } from '../../src/graph/schema.js';
+import { abandonTask, claimTask, failTask, reopenTask, retryTask, unclaimTask, type Caller } from '../../src/graph/transitions.js';
 import { attemptsOf, graphView, structureKey } from '../../src/serve/view.js';
 
 const at = (minute: number) => `2026-11-30T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -59,5 +60,26 @@ describe('attemptsOf', () => {
       [4, 'agent-3', 'running', null],
     ]);
     expect(attemptsOf(task)[1]).toMatchObject({ backend: 'codex', model: 'gpt-5', cost_usd: 0.3 });
+  });
+
+  it('reads the outcomes of attempts made through the real transitions, so a change in their wording shows here', () => {
+    const graph = graphOf([{ id: 't', title: 'T', status: 'open' }]);
+    const by = (actor: string, minute: number): Caller => ({ actor, now: new Date(at(minute)) });
+    const claim = (actor: string, minute: number) => claimTask(graph, 't', by(actor, minute), { tokenHash: 'sha256:x' });
+    claim('agent-1', 0);
+    failTask(graph, 't', by('runner', 1), 'exit code 4');
+    retryTask(graph, 't', by('me', 2), 3);
+    claim('agent-2', 3);
+    reopenTask(graph, 't', by('runner', 4), 'rate limited until 10:06: 429', { countsAsAttempt: false, maxRetries: 3 });
+    claim('agent-2', 5);
+    unclaimTask(graph, 't', by('me', 6), 'handing over');
+    claim('agent-3', 7);
+    abandonTask(graph, 't', by('me', 8), 'not needed');
+    expect(attemptsOf(graph.tasks.get('t')!).map((attempt) => [attempt.attempt, attempt.actor, attempt.outcome, attempt.reason])).toEqual([
+      [1, 'agent-1', 'failed', 'exit code 4'],
+      [2, 'agent-2', 'reopened', 'rate limited until 10:06: 429'],
+      [3, 'agent-2', 'unclaimed', 'handing over'],
+      [4, 'agent-3', 'abandoned', 'not needed'],
+    ]);
   });
 });
