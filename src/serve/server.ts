@@ -3,12 +3,11 @@
  * event streams (graph changes from the store's watch; a running attempt's output
  * from its file). Read-only unless actions are enabled, and then only with the token.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { NotFoundError, WgError } from '../errors.js';
@@ -18,7 +17,9 @@ import type { WorkspaceStore } from '../store/store.js';
 import { LayoutCache, NODE_HEIGHT, NODE_WIDTH, type Layout } from './layout.js';
 import { activeRuns } from '../runner/run-record.js';
 import { watchActiveRuns } from './runs.js';
+import { attemptFolder, unlinkedFile } from './attempt-files.js';
 import { tailFile } from './tail.js';
+import { EventStream, HttpError, parseQuery, readBody, sameSecret, SECURITY_HEADERS, sendJson, zodLine } from './http.js';
 import { attemptsOf, graphView, structureKey, type GraphView, type TaskView } from './view.js';
 
 export interface ServeOptions {
@@ -50,14 +51,6 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/assets/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 
-/** Nothing from elsewhere: scripts, styles, images and connections only from this server. */
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-};
-
 const OUTPUT_BACKLOG = 256 * 1024;
 
 export const ACTIONS = ['retry', 'abandon', 'unclaim'] as const;
@@ -70,63 +63,7 @@ const GraphQuery = z.strictObject({
 const OutputQuery = z.strictObject({ from: z.coerce.number().int().nonnegative().optional() });
 const ActionBody = z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() });
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(value));
-}
-
-function zodLine(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
-}
-
-function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.infer<T> {
-  const result = schema.safeParse(Object.fromEntries(url.searchParams));
-  if (!result.success) throw new HttpError(400, `bad query: ${zodLine(result.error)}`);
-  return result.data;
-}
-
-async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-/** An SSE connection: a named event with a JSON body per message. */
-class EventStream {
-  constructor(private readonly res: ServerResponse) {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    res.write('retry: 1000\n\n');
-  }
-
-  send(event: string, data: unknown): void {
-    this.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  }
-
-  comment(): void {
-    this.res.write(': keep-alive\n\n');
-  }
-}
 
 export function defaultWebDir(): string {
   return fileURLToPath(new URL('../web/', import.meta.url));
@@ -201,26 +138,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return task;
   };
 
-  /** The attempt's folder, only for a task that exists and a folder inside runs/. */
+  /** The attempt's folder, only for a task that exists. */
   const attemptDir = (id: string, attempt: string): string => {
     taskOf(id);
-    if (!/^[1-9]\d{0,5}$/.test(attempt)) throw new HttpError(400, `bad attempt number "${attempt}"`);
-    const dir = resolve(runsDir, id, attempt);
-    const inside = relative(runsDir, dir);
-    if (inside.startsWith('..') || inside.startsWith(sep) || inside === '') throw new HttpError(400, 'that path leads outside the runs folder');
-    return dir;
+    return attemptFolder(runsDir, id, attempt);
   };
-
-  /** An attempt's file, refused if it is a link (an agent could plant one pointing anywhere). */
-  const attemptFile = async (dir: string, name: string): Promise<string> => {
-    const path = join(dir, name);
-    const info = await lstat(path).catch(() => undefined);
-    if (info?.isSymbolicLink()) throw new HttpError(403, `${name} of this attempt is a link; wg serve does not follow it`);
-    for (let folder = dir; folder !== runsDir && folder.startsWith(runsDir); folder = resolve(folder, '..')) {
-      if ((await lstat(folder).catch(() => undefined))?.isSymbolicLink()) throw new HttpError(403, 'this attempt\'s folder is a link; wg serve does not follow it');
-    }
-    return path;
-  };
+  const attemptFile = (dir: string, name: string) => unlinkedFile(runsDir, dir, name);
 
   const taskDetail = async (id: string) => {
     const task = taskOf(id);
