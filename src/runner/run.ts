@@ -131,12 +131,18 @@ export class Runner {
     return { tokenHash: hashToken(token), process: this.process, expires: new Date(Date.now() + this.leaseTtlMs) };
   }
 
-  /** Push back the expiry of every lease this runner holds (one transaction, only when it holds any). */
+  /**
+   * Push back the expiry of every lease this runner holds (one transaction, only when it
+   * holds any), and take over the leases of other runners that lapsed meanwhile: a busy
+   * runner should not leave a dead runner's task (perhaps on the critical path) until it
+   * runs out of work of its own.
+   */
   private async renewLeases(): Promise<void> {
     try {
       const graph = await this.writer.snapshot();
       const holds = [...graph.tasks.values()].some((task) => task.claim?.expires !== undefined && heldBy(task.claim, this.process));
       if (holds) await this.writer.apply((draft) => renewLeases(draft, this.process, new Date(Date.now() + this.leaseTtlMs)));
+      if (!this.signal.aborted && (await this.recover(await this.store.load()))) this.wake?.();
     } catch (error) {
       // A store that can no longer be read or written ends the run, as any failed write does.
       this.writer.failure ??= error;

@@ -150,4 +150,34 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     expect(next.exitCode, next.stderr).toBe(0);
     expect((await storedTasks(db.url)).map((task) => task.status)).toEqual(['done']);
   });
+
+  it('a busy runner takes over a dead runner\'s lapsed lease at its next renewal, before its own work runs out', async () => {
+    const db = await createDatabase();
+    databases.push(db);
+    const machineA = await runnerFolder(db.url, '4s');
+    const machineB = await runnerFolder(db.url, '4s');
+    // Runner B's own work: a chain that keeps it busy well past the lapse of A's 4 s lease.
+    const chain = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8'];
+    for (const [i, id] of chain.entries()) {
+      const after = i > 0 ? ['--blocked-by', chain[i - 1]!] : [];
+      expect((await runWg(['add', id, '--id', id, ...after, '--exec', 'sleep 1'], { cwd: machineB })).exitCode).toBe(0);
+    }
+    // Long on machine A (which dies), quick wherever it runs again.
+    writeFileSync(join(machineA, '.machine-a'), '');
+    expect((await runWg(['add', 'Orphan', '--id', 'orphan', '--exec', 'if [ -e .machine-a ]; then sleep 600; fi'], { cwd: machineA })).exitCode).toBe(0);
+    const runnerA = startRun(machineA, ['orphan'], ['unshare', '--pid', '--fork', '--mount-proc']);
+    await eventually(async () => (await storedTasks(db.url)).find((task) => task.id === 'orphan' && task.status === 'in-progress'), 'runner A to claim orphan');
+    const { stdout: init } = await execa('pgrep', ['-P', String(runnerA.pid)]);
+    process.kill(Number(init.trim()), 'SIGKILL');
+    // B starts while A's lease still holds, so B takes it over only at a renewal, mid-run.
+    const result = await startRun(machineB, ['--parallel', '1']);
+    await runnerA;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; task?: string });
+    const takenAt = events.findIndex((event) => event.type === 'recovered' && event.task === 'orphan');
+    const lastOwnEnd = events.findLastIndex((event) => event.type === 'end' && event.task === 'b8');
+    expect(takenAt).toBeGreaterThan(events.findIndex((event) => event.type === 'start' && event.task === 'b1'));
+    expect(takenAt).toBeLessThan(lastOwnEnd);
+    expect((await storedTasks(db.url)).map((task) => task.status)).toEqual(Array(chain.length + 1).fill('done'));
+  });
 });
