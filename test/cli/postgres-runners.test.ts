@@ -88,17 +88,17 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     expect((await runWg(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 1.5'], { cwd: machineA })).exitCode).toBe(0);
     expect((await runWg(['add', 'After', '--id', 'after', '--blocked-by', 'slow', '--exec', 'true'], { cwd: machineA })).exitCode).toBe(0);
     const runnerA = startRun(machineA, ['slow']);
-    await eventually(async () => (await storedTasks(db.url)).find((task) => task.id === 'slow' && task.status === 'in-progress'), 'runner A to claim slow');
-    const started = Date.now();
+    const held = await eventually(async () => (await storedTasks(db.url)).find((task) => task.id === 'slow' && task.status === 'in-progress'), 'runner A to claim slow');
     const runnerB = startRun(machineB, []);
     const result = await runnerB;
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect((await runnerA).exitCode).toBe(0);
-    const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; task?: string; message?: string });
+    const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { at: string; type: string; task?: string; message?: string });
     expect(events.filter((event) => event.type === 'notice').map((event) => event.message)).toContainEqual(expect.stringMatching(/^waiting for 1 task\(s\) other runners hold: slow \(/));
     expect(events.filter((event) => event.type === 'start').map((event) => event.task)).toEqual(['after']);
-    // Woken when slow was recorded done, long before its 60 s lease could have lapsed.
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // Woken when slow was recorded done: after started before slow's lease (60 s) could have lapsed.
+    const afterStarted = events.find((event) => event.type === 'start' && event.task === 'after')!.at;
+    expect(Date.parse(afterStarted)).toBeLessThan(Date.parse(held.claim!.expires!));
     expect((await storedTasks(db.url)).map((task) => task.status)).toEqual(['done', 'done']);
   });
 
