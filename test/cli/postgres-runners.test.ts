@@ -43,25 +43,29 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
   it('one killed -9 mid-run: the other waits for its tasks, takes them over when their leases expire, and every task ends done once', async () => {
     const db = await createDatabase();
     databases.push(db);
-    const machineA = await runnerFolder(db.url, '2s');
-    const machineB = await runnerFolder(db.url, '2s');
+    const machineA = await runnerFolder(db.url, '4s');
+    const machineB = await runnerFolder(db.url, '4s');
     const ids = Array.from({ length: 8 }, (_, i) => `t${i + 1}`);
-    for (const id of ids) expect((await runWg(['add', id, '--id', id, '--exec', 'sleep 0.6'], { cwd: machineA })).exitCode).toBe(0);
+    // Machine A never finishes a task (so it surely holds some when it dies); anywhere else a task takes 0.3 s.
+    writeFileSync(join(machineA, '.machine-a'), '');
+    const work = 'if [ -e .machine-a ]; then sleep 600; else sleep 0.3; fi';
+    for (const id of ids) expect((await runWg(['add', id, '--id', id, '--exec', work], { cwd: machineA })).exitCode).toBe(0);
     expect((await runWg(['add', 'Last', '--id', 'last', '--blocked-by', ids.join(','), '--exec', 'true'], { cwd: machineA })).exitCode).toBe(0);
 
     // Machine A's runner lives in a pid namespace of its own: to machine B its pid means
     // nothing, as on another host, so only the expiry of its leases can free its tasks.
     const runnerA = startRun(machineA, ['--parallel', '2'], ['unshare', '--pid', '--fork', '--mount-proc']);
-    const namespaceA = await eventually(async () => (await storedTasks(db.url)).find((task) => task.status === 'in-progress')?.claim?.pid_ns, 'runner A to claim a task');
+    const inProgress = async () => (await storedTasks(db.url)).filter((task) => task.status === 'in-progress');
+    const namespaceA = await eventually(async () => { const running = await inProgress(); return running.length === 2 && running[0]!.claim?.pid_ns; }, 'runner A to claim two tasks');
     const runnerB = startRun(machineB, ['--parallel', '2']);
-    await eventually(async () => (await storedTasks(db.url)).some((task) => task.status === 'in-progress' && task.claim?.pid_ns !== namespaceA), 'runner B to claim a task');
+    await eventually(async () => (await inProgress()).some((task) => task.claim?.pid_ns !== namespaceA), 'runner B to claim a task');
 
     // The machine dies: its runner (pid 1 of the namespace) is killed, and the kernel takes every process in it along.
-    const held = (await storedTasks(db.url)).filter((task) => task.status === 'in-progress' && task.claim?.pid_ns === namespaceA).map((task) => task.id);
-    expect(held.length).toBeGreaterThan(0);
     const { stdout: init } = await execa('pgrep', ['-P', String(runnerA.pid)]);
     process.kill(Number(init.trim()), 'SIGKILL');
     await runnerA;
+    const held = (await inProgress()).filter((task) => task.claim?.pid_ns === namespaceA).map((task) => task.id);
+    expect(held).toHaveLength(2);
 
     const result = await runnerB;
     expect(result.exitCode, String(result.stdout) + String(result.stderr)).toBe(0);
