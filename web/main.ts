@@ -122,7 +122,8 @@ async function drawGraph(): Promise<void> {
     const box = layout.nodes[id];
     const task = tasks.get(id);
     if (!box || !task) continue;
-    const g = svg('g', { class: 'node', 'data-task-id': id, transform: `translate(${box.x - box.width / 2},${box.y - box.height / 2})` });
+    // Reachable by keyboard too: Tab moves between tasks, Enter opens one.
+    const g = svg('g', { class: 'node', 'data-task-id': id, tabindex: 0, role: 'link', 'aria-label': `task ${id}`, transform: `translate(${box.x - box.width / 2},${box.y - box.height / 2})` });
     g.append(svg('title'), svg('rect', { class: 'box', width: box.width, height: box.height }), svg('rect', { class: 'bar', width: 5, height: box.height }));
     const name = svg('text', { x: 10, y: 14 });
     name.textContent = task.id.length > 26 ? `${task.id.slice(0, 25)}…` : task.id;
@@ -501,10 +502,42 @@ async function start(): Promise<void> {
     const row = (event.target as HTMLElement).closest('tr[data-task-id]');
     if (row) location.hash = `#/task/${encodeURIComponent(row.getAttribute('data-task-id')!)}`;
   });
-  $('graph').addEventListener('click', (event) => {
-    const node = (event.target as Element).closest('g[data-task-id]');
+  // Drag the drawing to pan it; a drag that moved is not a click on the node it ended on.
+  const scroller = $('graph-scroll');
+  let drag: { x: number; y: number; left: number; top: number } | undefined;
+  let panned = false;
+  const openNode = (target: EventTarget | null) => {
+    const node = (target as Element | null)?.closest('g[data-task-id]');
     if (node) location.hash = `#/task/${encodeURIComponent(node.getAttribute('data-task-id')!)}`;
+  };
+  $('graph').addEventListener('click', (event) => {
+    if (!panned) openNode(event.target);
   });
+  $('graph').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') openNode(event.target);
+  });
+  scroller.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0) return;
+    drag = { x: event.clientX, y: event.clientY, left: scroller.scrollLeft, top: scroller.scrollTop };
+    panned = false;
+  });
+  scroller.addEventListener('pointermove', (event) => {
+    if (!drag) return;
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (!panned && Math.abs(dx) + Math.abs(dy) < 4) return;
+    if (!panned) scroller.setPointerCapture(event.pointerId);
+    panned = true;
+    scroller.classList.add('panning');
+    scroller.scrollLeft = drag.left - dx;
+    scroller.scrollTop = drag.top - dy;
+  });
+  const endDrag = () => {
+    drag = undefined;
+    scroller.classList.remove('panning');
+  };
+  scroller.addEventListener('pointerup', endDrag);
+  scroller.addEventListener('pointercancel', endDrag);
   $('zoom-in').onclick = () => ((zoom = Math.min(2, zoom * 1.25)), applyZoom());
   $('zoom-out').onclick = () => ((zoom = Math.max(0.1, zoom / 1.25)), applyZoom());
   $('zoom-fit').onclick = () => {

@@ -155,6 +155,24 @@ describe('wg serve in a browser', () => {
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
     const totalMs = Date.now() - started;
     expect(await page.locator('#graph g[data-task-id]').count()).toBe(1000);
+    // The drawing pans by dragging, and a drag is not taken for a click on the task under it.
+    const scroller = page.locator('#graph-scroll');
+    const box = (await scroller.boundingBox())!;
+    const scrolled = () => scroller.evaluate((element) => [element.scrollLeft, element.scrollTop]);
+    await scroller.evaluate((element) => element.scrollTo(200, 0));
+    const [left, top] = await scrolled();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 150, box.y + box.height / 2 - 100, { steps: 5 });
+    await page.mouse.up();
+    const [leftAfter, topAfter] = await scrolled();
+    expect(leftAfter).toBe(left! + 150);
+    expect(topAfter).toBeGreaterThan(top!);
+    expect(await page.evaluate(() => location.hash)).not.toMatch(/^#\/task\//);
+    // A task can be reached by keyboard: focus its node, press Enter.
+    await page.locator('#graph g[data-task-id="t0"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.task[data-task-id="t0"]', { timeout: 10_000 });
     // Responsive: the page answers a script at once after loading, and filtering is quick.
     const timings = await page.evaluate(() => (window as unknown as { __wg: { timings: Record<string, number> } }).__wg.timings);
     await page.evaluate(() => (location.hash = '#/list'));
