@@ -26,12 +26,18 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     `,
   },
   {
-    // A counter every committed change advances: a process that read the graph at version N
-    // knows, from one row, whether it may use what it read.
+    // A counter every change to the records or the log advances, by trigger (so a writer that
+    // does not know of it, a person's SQL included, advances it too): a process that read the
+    // graph at version N knows, from one row, whether it may use what it read.
     version: 2,
     sql: `
       CREATE TABLE wg_version (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), version bigint NOT NULL);
       INSERT INTO wg_version (version) VALUES (0);
+      CREATE FUNCTION wg_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN UPDATE wg_version SET version = version + 1; RETURN NULL; END
+      $$;
+      CREATE TRIGGER wg_records_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wg_records FOR EACH STATEMENT EXECUTE FUNCTION wg_bump_version();
+      CREATE TRIGGER wg_log_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wg_log FOR EACH STATEMENT EXECUTE FUNCTION wg_bump_version();
     `,
   },
 ];

@@ -196,7 +196,8 @@ export class PostgresGraphStore implements WorkspaceStore {
         if (rendered.changed) {
           const next = await writeChanges(tx, snapshot, draft, rendered.lines);
           await notifyChange(tx);
-          const [row] = await tx.query<{ xid: string; version: string }>('UPDATE wg_version SET version = version + 1 RETURNING txid_current()::text AS xid, version::text AS version');
+          // The triggers on the tables advanced the version with every statement.
+          const [row] = await tx.query<{ xid: string; version: string }>('SELECT txid_current()::text AS xid, version::text AS version FROM wg_version');
           committed = { ...next, version: row!.version };
           sent = { xid: row!.xid, result };
         }
@@ -244,7 +245,6 @@ export class PostgresGraphStore implements WorkspaceStore {
         await tx.query('DELETE FROM wg_records');
         await insertLines(tx, parsed.lines, 1, new Map());
         await notifyChange(tx);
-        await tx.query('UPDATE wg_version SET version = version + 1');
         this.cached = undefined;
       }),
     );

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, query, type TestDatabase } from '../support/postgres.js';
+import { PostgresGraphStore } from '../../src/store-postgres/store.js';
 import { cleanEnv, REPO_ROOT, runWg, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let databases: TestDatabase[] = [];
@@ -50,7 +51,7 @@ describe('wg on a PostgreSQL store', () => {
     const migrations = async () => (await query<Array<{ version: number }>>(db.url, 'SELECT version FROM wg_migrations ORDER BY version')).map((row) => row.version);
     expect(await migrations()).toEqual([1, 2]);
     // A graph made by a wg that knew only the first migration is brought up to date on first use.
-    await query(db.url, 'DROP TABLE wg_version; DELETE FROM wg_migrations WHERE version = 2');
+    await query(db.url, 'DROP TABLE wg_version; DROP FUNCTION wg_bump_version() CASCADE; DELETE FROM wg_migrations WHERE version = 2');
     expect(JSON.parse((await runWg(['list', '--json'], { cwd: second })).stdout).map((task: { id: string }) => task.id)).toEqual(['shared']);
     expect(await migrations()).toEqual([1, 2]);
   });
@@ -166,6 +167,26 @@ describe('wg on a PostgreSQL store', () => {
       expect(result.exitCode).not.toBe(0);
       expect(result.stderr).toMatch(message);
       expect(existsSync(join(dir, '.workgraph'))).toBe(false);
+    }
+  });
+
+  it('a process that keeps the graph it read sees every change made since, by wg or by hand in SQL', async () => {
+    const db = await database();
+    const project = await pgProject(db.url);
+    expect((await project.wg(['add', 'Kept', '--id', 'kept'])).exitCode).toBe(0);
+    const store = new PostgresGraphStore(db.url);
+    try {
+      expect((await store.load()).tasks.get('kept')?.title).toBe('Kept');
+      // Another wg process changes the graph; then a person edits a row directly.
+      expect((await project.wg(['edit', 'kept', '--title', 'Kept, edited by wg'])).exitCode).toBe(0);
+      expect((await store.load()).tasks.get('kept')?.title).toBe('Kept, edited by wg');
+      await query(db.url, `UPDATE wg_records SET data = json_build_object('kind', 'task', 'id', 'kept', 'title', 'Kept, edited in SQL', 'status', 'open') WHERE id = 'kept'`);
+      expect((await store.load()).tasks.get('kept')?.title).toBe('Kept, edited in SQL');
+      // And a change through the store itself starts from what is there now.
+      await store.transact((graph) => void graph.tasks.set('kept', { ...graph.tasks.get('kept')!, title: 'Kept, edited through the store' }));
+      expect(JSON.parse((await project.wg(['show', 'kept', '--json'])).stdout).title).toBe('Kept, edited through the store');
+    } finally {
+      await store.close();
     }
   });
 });
