@@ -147,3 +147,28 @@ describe('the graph lock', () => {
     expect(project.graphText()).toContain('"writer"');
   });
 });
+
+describe('two runners on one graph.jsonl', () => {
+  it('a runner whose remaining work another live runner holds waits for it, woken by the file changing, and runs what it unblocks', async () => {
+    await project.ok(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 3']);
+    await project.ok(['add', 'After', '--id', 'after', '--blocked-by', 'slow', '--exec', 'true']);
+    const first = execa('node', [WG_BIN, 'run', 'slow', '--json'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    let held: Show & { claim?: { expires?: string } } = { status: 'open', log: [] };
+    for (let looks = 0; held.status !== 'in-progress'; looks++) {
+      if (looks > 200) throw new Error('the first runner never claimed slow');
+      held = await project.json<Show & { claim?: { expires?: string } }>(['show', 'slow']);
+      if (held.status === 'done') throw new Error('slow finished before the second runner could start');
+    }
+    const second = await runWg(['run', '--json'], { cwd: project.dir });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect((await first).exitCode).toBe(0);
+    const events = second.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { at: string; type: string; task?: string; message?: string });
+    expect(events.filter((event) => event.type === 'notice').map((event) => event.message)).toContainEqual(expect.stringMatching(/^waiting for 1 task\(s\) other runners hold: slow/));
+    expect(events.filter((event) => event.type === 'start').map((event) => event.task)).toEqual(['after']);
+    // Woken by slow's completion, not by its lease (60 s) running out.
+    const afterStarted = events.find((event) => event.type === 'start' && event.task === 'after')!.at;
+    expect(Date.parse(afterStarted)).toBeLessThan(Date.parse(held.claim!.expires!));
+    expect((await project.json<Show>(['show', 'after'])).status).toBe('done');
+  });
+});
+
