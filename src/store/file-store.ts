@@ -3,7 +3,8 @@
  * written atomically (temp file in the same folder, fsync, rename) so a reader never
  * sees half a file and a crash leaves the previous graph intact.
  */
-import { readFileSync, statSync, watch } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync, watch } from 'node:fs';
+import { isProcessAlive } from '../system/process.js';
 import { join } from 'node:path';
 import { GraphFileError } from '../errors.js';
 import { copyGraph, type Graph } from '../graph/model.js';
@@ -37,11 +38,50 @@ function memo(compute: () => string): () => string {
   return () => (value ??= compute());
 }
 
+/**
+ * Files a writer leaves only if it dies mid-write, or if the folder turned read-only under
+ * it: the temp file of a graph write (`graph.jsonl.N`; any is stale while we hold the
+ * lock, since only the lock holder writes the graph) and a lock's staging file
+ * (`graph.lock.PID.HEX`, stale once its pid is gone; and only when older than a few
+ * seconds, as the pid may belong to another namespace, such as Codex's sandbox, where a
+ * live contender is about to link it). Called with the lock held.
+ */
+const STAGING_STALE_MS = 10_000;
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+
+function sweepLeftovers(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const staging = /^graph\.lock\.(\d+)\.[0-9a-f]+$/.exec(name);
+    const stale = /^graph\.jsonl\.\d+$/.test(name) || (staging !== null && !isProcessAlive(Number(staging[1])) && olderThan(join(dir, name), STAGING_STALE_MS));
+    if (!stale) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // Still read-only, or gone already: nothing to do now.
+    }
+  }
+}
+
 export class FileGraphStore implements WorkspaceStore {
   readonly graphPath: string;
   readonly lockPath: string;
   private readonly cache: ValidationCache;
   private known: Known | undefined;
+  /** Whether this process has cleared what dead writers left in the folder (once is enough). */
+  private swept = false;
 
   constructor(
     readonly dir: string,
@@ -107,6 +147,8 @@ export class FileGraphStore implements WorkspaceStore {
   async transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T> {
     const lock = await acquireLock(this.lockPath, this.lockOptions);
     try {
+      if (!this.swept) sweepLeftovers(this.dir);
+      this.swept = true;
       const parsed = await this.parseStrict();
       const draft = copyGraph(parsed.graph);
       const result = await change(draft);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempProject, type Project } from '../support/wg.js';
@@ -129,3 +129,21 @@ describe('wg init and finding .workgraph', () => {
     expect(result.stderr).toMatch(/^error: no \.workgraph here or in any parent folder\nhint: `wg init`/);
   });
 });
+
+describe('files a writer left when it died mid-write', () => {
+  it('are cleared by the next change: a graph temp file at once, a lock staging file once its pid is gone and it is old', async () => {
+    const dir = join(project.dir, '.workgraph');
+    const old = new Date(Date.now() - 60_000);
+    writeFileSync(join(dir, 'graph.jsonl.123456789'), 'half a graph');
+    writeFileSync(join(dir, 'graph.lock.999999999.abcd'), '{}');
+    utimesSync(join(dir, 'graph.lock.999999999.abcd'), old, old);
+    // Just made: its contender (perhaps in another pid namespace) may be about to link it.
+    writeFileSync(join(dir, 'graph.lock.999999998.beef'), '{}');
+    await project.ok(['add', 'After the crash']);
+    expect(existsSync(join(dir, 'graph.jsonl.123456789'))).toBe(false);
+    expect(existsSync(join(dir, 'graph.lock.999999999.abcd'))).toBe(false);
+    expect(existsSync(join(dir, 'graph.lock.999999998.beef'))).toBe(true);
+    expect(project.graphText()).toContain('After the crash');
+  });
+});
+
