@@ -41,7 +41,12 @@ export class RunRecordReporter implements Reporter {
     const self = currentProcess();
     this.record = { ...self, started_at: new Date().toISOString(), budget_usd: settings.budgetUsd ?? null, parallel: settings.parallel, paused: {} };
     const dir = join(workgraphDir, ACTIVE_RUNS_DIR);
-    mkdirSync(dir, { recursive: true });
+    // Best effort, like every write of the record: a folder that cannot take it is the graph writer's to report.
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch {
+      // Nothing to show in wg serve's header, then.
+    }
     this.path = join(dir, `${self.host}.${self.pid}.json`);
     this.save();
   }
@@ -57,7 +62,13 @@ export class RunRecordReporter implements Reporter {
   close(): void {
     this.inner.close();
     // After any write still under way, so the record does not come back.
-    void this.writing.then(() => rmSync(this.path, { force: true }));
+    void this.writing.then(() => {
+      try {
+        rmSync(this.path, { force: true });
+      } catch {
+        // A folder that turned read-only keeps it; readers skip a record whose runner is gone.
+      }
+    });
   }
 
   private save(): void {
