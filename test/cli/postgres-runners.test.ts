@@ -158,10 +158,11 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
   it('a busy runner takes over a dead runner\'s lapsed lease at its next renewal, before its own work runs out', async () => {
     const db = await createDatabase();
     databases.push(db);
-    const machineA = await runnerFolder(db.url, '4s');
-    const machineB = await runnerFolder(db.url, '4s');
-    // Runner B's own work: a chain that keeps it busy well past the lapse of A's 4 s lease.
-    const chain = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8'];
+    // 6 s leases: B must start while A's still holds, however slowly a loaded machine starts it.
+    const machineA = await runnerFolder(db.url, '6s');
+    const machineB = await runnerFolder(db.url, '6s');
+    // Runner B's own work: a chain that keeps it busy well past the lapse of A's lease.
+    const chain = Array.from({ length: 11 }, (_, i) => `b${i + 1}`);
     for (const [i, id] of chain.entries()) {
       const after = i > 0 ? ['--blocked-by', chain[i - 1]!] : [];
       expect((await runWg(['add', id, '--id', id, ...after, '--exec', 'sleep 1'], { cwd: machineB })).exitCode).toBe(0);
@@ -179,7 +180,7 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     expect(result.exitCode, String(result.stderr)).toBe(0);
     const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; task?: string });
     const takenAt = events.findIndex((event) => event.type === 'recovered' && event.task === 'orphan');
-    const lastOwnEnd = events.findLastIndex((event) => event.type === 'end' && event.task === 'b8');
+    const lastOwnEnd = events.findLastIndex((event) => event.type === 'end' && event.task === chain.at(-1));
     expect(takenAt).toBeGreaterThan(events.findIndex((event) => event.type === 'start' && event.task === 'b1'));
     expect(takenAt).toBeLessThan(lastOwnEnd);
     expect((await storedTasks(db.url)).map((task) => task.status)).toEqual(Array(chain.length + 1).fill('done'));
