@@ -18,6 +18,7 @@ import { LayoutCache, NODE_HEIGHT, NODE_WIDTH, type Layout } from './layout.js';
 import { activeRuns } from '../runner/run-record.js';
 import { watchActiveRuns } from './runs.js';
 import { attemptFolder, unlinkedFile } from './attempt-files.js';
+import { oneAtATime } from './one-at-a-time.js';
 import { tailFile } from './tail.js';
 import { EventStream, HttpError, parseQuery, readBody, sameSecret, SECURITY_HEADERS, sendJson, zodLine } from './http.js';
 import { attemptsOf, graphView, structureKey, type GraphView, type TaskView } from './view.js';
@@ -90,47 +91,34 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Start laying out at once: by the time a browser asks, it is usually ready.
   layouts.get(structure, layoutInput(view)).catch(() => undefined);
 
-  let refreshing = false;
-  let again = false;
-  const refresh = async (): Promise<void> => {
-    if (refreshing) {
-      again = true;
+  /** Read the graph again and send each client what changed (once more if asked meanwhile). */
+  const refresh = oneAtATime(async () => {
+    try {
+      graph = await store.load();
+    } catch (error) {
+      for (const client of graphClients) client.send('problem', { error: (error as Error).message.split('\n')[0] });
       return;
     }
-    refreshing = true;
-    try {
-      do {
-        again = false;
-        try {
-          graph = await store.load();
-        } catch (error) {
-          for (const client of graphClients) client.send('problem', { error: (error as Error).message.split('\n')[0] });
-          continue;
-        }
-        const next = graphView(graph, options.budgetUsd, runs());
-        const nextById = new Map(next.tasks.map((task) => [task.id, JSON.stringify(task)]));
-        const changed: TaskView[] = next.tasks.filter((task) => byId.get(task.id) !== nextById.get(task.id));
-        const removed = [...byId.keys()].filter((id) => !nextById.has(id));
-        const nextStructure = structureKey(next);
-        const structureChanged = nextStructure !== structure;
-        const pathChanged = next.critical_path.join() !== view.critical_path.join();
-        const headerChanged = JSON.stringify(next.header) !== JSON.stringify(view.header);
-        [view, byId, structure] = [next, nextById, nextStructure];
-        if (changed.length === 0 && removed.length === 0 && !pathChanged && !headerChanged) continue;
-        version++;
-        if (structureChanged) layouts.get(structure, layoutInput(view)).catch(() => undefined);
-        const message = structureChanged
-          ? { version, full: true, tasks: view.tasks, critical_path: view.critical_path, header: view.header }
-          : { version, full: false, changed, removed, critical_path: view.critical_path, header: view.header };
-        for (const client of graphClients) client.send('graph', message);
-      } while (again);
-    } finally {
-      refreshing = false;
-    }
-  };
-  const stopWatching = await store.watch(() => void refresh());
+    const next = graphView(graph, options.budgetUsd, runs());
+    const nextById = new Map(next.tasks.map((task) => [task.id, JSON.stringify(task)]));
+    const changed: TaskView[] = next.tasks.filter((task) => byId.get(task.id) !== nextById.get(task.id));
+    const removed = [...byId.keys()].filter((id) => !nextById.has(id));
+    const nextStructure = structureKey(next);
+    const structureChanged = nextStructure !== structure;
+    const pathChanged = next.critical_path.join() !== view.critical_path.join();
+    const headerChanged = JSON.stringify(next.header) !== JSON.stringify(view.header);
+    [view, byId, structure] = [next, nextById, nextStructure];
+    if (changed.length === 0 && removed.length === 0 && !pathChanged && !headerChanged) return;
+    version++;
+    if (structureChanged) layouts.get(structure, layoutInput(view)).catch(() => undefined);
+    const message = structureChanged
+      ? { version, full: true, tasks: view.tasks, critical_path: view.critical_path, header: view.header }
+      : { version, full: false, changed, removed, critical_path: view.critical_path, header: view.header };
+    for (const client of graphClients) client.send('graph', message);
+  });
+  const stopWatching = await store.watch(refresh);
   // A runner starting, pausing a backend or ending changes the header, not the graph.
-  const stopWatchingRuns = watchActiveRuns(options.workgraphDir, () => void refresh());
+  const stopWatchingRuns = watchActiveRuns(options.workgraphDir, refresh);
 
   const taskOf = (id: string) => {
     const task = graph.tasks.get(id);
@@ -199,7 +187,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (action === 'abandon') return abandonTask(current, id, caller, reason!);
       return unclaimTask(current, id, caller, reason ?? 'from wg serve');
     });
-    void refresh();
+    refresh();
     return { id: task.id, status: task.status };
   };
 

@@ -6,6 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { oneAtATime } from './one-at-a-time.js';
 
 export interface Tail {
   stop(): void;
@@ -17,56 +18,46 @@ export function tailFile(path: string, from: number, onText: (text: string, offs
   const name = basename(path);
   const decoder = new StringDecoder('utf8');
   let offset = from;
-  let reading = false;
-  let again = false;
   let stopped = false;
 
-  const readMore = async (): Promise<void> => {
-    if (reading) {
-      again = true;
-      return;
-    }
-    reading = true;
+  /** Everything written since `offset`, read to the end (again if the file grew meanwhile). */
+  const readMore = oneAtATime(async () => {
+    if (stopped) return;
     try {
-      do {
-        again = false;
-        let handle;
-        try {
-          handle = await open(path, 'r');
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-          throw error;
+      let handle;
+      try {
+        handle = await open(path, 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      try {
+        const buffer = Buffer.alloc(CHUNK);
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
+          if (bytesRead === 0 || stopped) break;
+          offset += bytesRead;
+          const text = decoder.write(buffer.subarray(0, bytesRead));
+          if (text) onText(text, offset);
         }
-        try {
-          const buffer = Buffer.alloc(CHUNK);
-          for (;;) {
-            const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
-            if (bytesRead === 0 || stopped) break;
-            offset += bytesRead;
-            const text = decoder.write(buffer.subarray(0, bytesRead));
-            if (text) onText(text, offset);
-          }
-        } finally {
-          await handle.close();
-        }
-      } while (again && !stopped);
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       if (!stopped) onError(error as Error);
-    } finally {
-      reading = false;
     }
-  };
+  });
 
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(dirname(path), (_event, changed) => {
-      if (!stopped && (changed === null || changed === name)) void readMore();
+      if (!stopped && (changed === null || changed === name)) readMore();
     });
     watcher.on('error', (error) => onError(error));
   } catch (error) {
     onError(error as Error);
   }
-  void readMore();
+  readMore();
   return {
     stop() {
       stopped = true;

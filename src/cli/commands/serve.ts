@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'the port (0 picks a free one)', '7070')
     .option('--host <address>', 'the address to bind (anything but loopback exposes the graph to the network)', '127.0.0.1')
     .option('--allow-actions', 'allow retry, abandon and unclaim from the page, with a random token printed with the URL')
-    .option('--json', 'print {"url", "token"} as one JSON line instead of text')
+    .option('--json', 'print {"url", "api", "token"} as JSON instead of text')
     .action(async (raw: unknown) => {
       const parsed = Options.safeParse(raw);
       if (!parsed.success) throw new InvalidInputError(`bad option: ${parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
