@@ -39,6 +39,21 @@ function startRun(dir: string, args: string[], prefix: string[] = []): ResultPro
   return child;
 }
 
+/**
+ * `wg run` as if on another machine: in a pid namespace of its own, where it is pid 1
+ * and its pid means nothing to runners outside, as on another host.
+ */
+function startRunElsewhere(dir: string, args: string[]): ResultPromise {
+  return startRun(dir, args, ['unshare', '--pid', '--fork', '--mount-proc']);
+}
+
+/** That machine dies: its runner (pid 1 of the namespace) is killed -9, and the kernel takes every process in it along. */
+async function killMachine(runner: ResultPromise): Promise<void> {
+  const { stdout } = await execa('pgrep', ['-P', String(runner.pid)]);
+  process.kill(Number(stdout.trim()), 'SIGKILL');
+  await runner;
+}
+
 describe('runners on several machines sharing one PostgreSQL graph', () => {
   it('one killed -9 mid-run: the other waits for its tasks, takes them over when their leases expire, and every task ends done once', async () => {
     const db = await createDatabase();
@@ -54,16 +69,13 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
 
     // Machine A's runner lives in a pid namespace of its own: to machine B its pid means
     // nothing, as on another host, so only the expiry of its leases can free its tasks.
-    const runnerA = startRun(machineA, ['--parallel', '2'], ['unshare', '--pid', '--fork', '--mount-proc']);
+    const runnerA = startRunElsewhere(machineA, ['--parallel', '2']);
     const inProgress = async () => (await storedTasks(db.url)).filter((task) => task.status === 'in-progress');
     const namespaceA = await eventually(async () => { const running = await inProgress(); return running.length === 2 && running[0]!.claim?.pid_ns; }, 'runner A to claim two tasks');
     const runnerB = startRun(machineB, ['--parallel', '2']);
     await eventually(async () => (await inProgress()).some((task) => task.claim?.pid_ns !== namespaceA), 'runner B to claim a task');
 
-    // The machine dies: its runner (pid 1 of the namespace) is killed, and the kernel takes every process in it along.
-    const { stdout: init } = await execa('pgrep', ['-P', String(runnerA.pid)]);
-    process.kill(Number(init.trim()), 'SIGKILL');
-    await runnerA;
+    await killMachine(runnerA);
     const held = (await inProgress()).filter((task) => task.claim?.pid_ns === namespaceA).map((task) => task.id);
     expect(held).toHaveLength(2);
 
@@ -170,13 +182,11 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     // Long on machine A (which dies), quick wherever it runs again.
     writeFileSync(join(machineA, '.machine-a'), '');
     expect((await runWg(['add', 'Orphan', '--id', 'orphan', '--exec', 'if [ -e .machine-a ]; then sleep 600; fi'], { cwd: machineA })).exitCode).toBe(0);
-    const runnerA = startRun(machineA, ['orphan'], ['unshare', '--pid', '--fork', '--mount-proc']);
+    const runnerA = startRunElsewhere(machineA, ['orphan']);
     await eventually(async () => (await storedTasks(db.url)).find((task) => task.id === 'orphan' && task.status === 'in-progress'), 'runner A to claim orphan');
-    const { stdout: init } = await execa('pgrep', ['-P', String(runnerA.pid)]);
-    process.kill(Number(init.trim()), 'SIGKILL');
+    await killMachine(runnerA);
     // B starts while A's lease still holds, so B takes it over only at a renewal, mid-run.
     const result = await startRun(machineB, ['--parallel', '1']);
-    await runnerA;
     expect(result.exitCode, String(result.stderr)).toBe(0);
     const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; task?: string });
     const takenAt = events.findIndex((event) => event.type === 'recovered' && event.task === 'orphan');
