@@ -83,8 +83,13 @@ export class Database implements Queryable {
       next.on('notification', (message) => {
         if (message.channel === channel) onNotify();
       });
-      await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        await next.end().catch(() => undefined);
+        throw error;
+      }
       client = next;
       this.listeners.add(next);
       next.once('end', () => {
