@@ -4,10 +4,10 @@
  * backpressure, a wall-clock timeout, a stall timeout, and interruption.
  */
 import type { Writable } from 'node:stream';
-import { execa } from 'execa';
 import type { LaunchSpec, Stream } from '../backends/types.js';
 import { groupAlive, terminateTree } from '../system/kill.js';
 import { LineSplitter } from './lines.js';
+import { spawnChild, type ChildEvents } from './spawner.js';
 
 export interface SuperviseOptions {
   spec: LaunchSpec;
@@ -39,31 +39,18 @@ export type ProcessEnd =
 type Stop = 'timed-out' | 'stalled' | 'interrupted' | 'halted';
 
 export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> {
-  const { spec } = options;
-  const subprocess = execa(spec.file, spec.args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    extendEnv: false,
-    detached: true,
-    cleanup: false,
-    buffer: false,
-    reject: false,
-    stripFinalNewline: false,
-    ...(spec.stdin !== undefined ? { input: spec.stdin } : { stdin: 'ignore' as const }),
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
+  const child = spawnChild(options.spec);
 
   let stop: Stop | undefined;
   let stopping: Promise<void> | undefined;
   const timers: NodeJS.Timeout[] = [];
   const started = Date.now();
-  const pid = () => subprocess.pid;
 
+  // A stop asked for before the process has started is carried out once it has.
   const stopWith = (reason: Stop) => {
-    if (stop || subprocess.pid === undefined) return;
+    if (stop) return;
     stop = reason;
-    stopping = terminateTree(subprocess.pid, options.graceMs);
+    if (child.pid !== undefined) stopping = terminateTree(child.pid, options.graceMs);
   };
 
   let stallTimer: NodeJS.Timeout | undefined;
@@ -73,32 +60,32 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
     stallTimer = setTimeout(() => stopWith('stalled'), options.stallMs);
   };
 
-  const attach = (stream: NodeJS.ReadableStream | null, name: Stream) => {
-    if (!stream) return;
-    const splitter = new LineSplitter(options.maxLineLength ?? 64 * 1024, (line) => options.onLine(line, name));
-    const filter = options.filter?.(name);
-    const forward = (chunk: Buffer) => {
-      if (chunk.length === 0) return;
-      if (!options.raw.write(chunk)) {
-        stream.pause();
-        options.raw.once('drain', () => stream.resume());
-      }
-      splitter.push(chunk);
-    };
-    stream.on('data', (chunk: Buffer) => {
-      armStall();
-      forward(filter ? filter.push(chunk) : chunk);
-    });
-    stream.on('end', () => {
-      if (filter) forward(filter.end());
-      splitter.end();
-    });
+  const splitters = { stdout: splitterFor('stdout'), stderr: splitterFor('stderr') };
+  function splitterFor(name: Stream) {
+    return { lines: new LineSplitter(options.maxLineLength ?? 64 * 1024, (line) => options.onLine(line, name)), filter: options.filter?.(name) };
+  }
+  const forward = (name: Stream, chunk: Buffer) => {
+    if (chunk.length === 0) return;
+    if (!options.raw.write(chunk)) {
+      child.pause(name);
+      options.raw.once('drain', () => child.resume(name));
+    }
+    splitters[name].lines.push(chunk);
   };
-  attach(subprocess.stdout, 'stdout');
-  attach(subprocess.stderr, 'stderr');
+  child.on('data', (name, chunk) => {
+    armStall();
+    const { filter } = splitters[name];
+    forward(name, filter ? filter.push(chunk) : chunk);
+  });
+  child.on('end', (name) => {
+    const { filter, lines } = splitters[name];
+    if (filter) forward(name, filter.end());
+    lines.end();
+  });
 
-  subprocess.once('spawn', () => {
-    if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
+  child.once('spawned', (pid) => {
+    if (stop) stopping = terminateTree(pid, options.graceMs);
+    options.onSpawn?.(pid);
     armStall();
     if (options.timeoutMs !== undefined) timers.push(setTimeout(() => stopWith('timed-out'), options.timeoutMs));
   });
@@ -110,24 +97,23 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
 
   // When the agent itself exits, whatever it left running in its group goes too, so
   // no grandchild survives and the pipes it held open get closed.
-  subprocess.once('exit', () => {
-    const leader = pid();
+  child.once('exit', () => {
+    const leader = child.pid;
     if (leader !== undefined && !stopping && groupAlive(leader)) stopping = terminateTree(leader, options.graceMs);
   });
 
-  const result = await subprocess;
+  const result = await new Promise<ChildEvents['closed'][0]>((resolve) => child.once('closed', resolve));
   await stopping;
   for (const timer of timers) clearTimeout(timer);
   if (stallTimer) clearTimeout(stallTimer);
   options.signal?.removeEventListener('abort', onAbort);
   options.halt?.removeEventListener('abort', onHalt);
 
+  if (result.error !== undefined) return { kind: 'spawn-error', message: result.error };
   if (stop === 'timed-out') return { kind: 'timed-out', afterMs: options.timeoutMs ?? Date.now() - started };
   if (stop === 'stalled') return { kind: 'stalled', afterMs: options.stallMs ?? 0 };
   if (stop === 'interrupted') return { kind: 'interrupted' };
   if (stop === 'halted') return { kind: 'halted' };
-  if (result.exitCode !== undefined) return { kind: 'exited', exitCode: result.exitCode };
-  if (result.signal) return { kind: 'signalled', signal: result.signal };
-  const cause = (result as { cause?: unknown }).cause;
-  return { kind: 'spawn-error', message: cause instanceof Error ? cause.message : (result.shortMessage ?? 'unknown error') };
+  if (result.exitCode !== null) return { kind: 'exited', exitCode: result.exitCode };
+  return { kind: 'signalled', signal: result.signal ?? 'unknown' };
 }

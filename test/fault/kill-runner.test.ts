@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/fake.js';
-import { count, dagGraph, doneEntries, parseLines, seeded, setConfig } from '../support/fault.js';
+import { count, dagGraph, doneEntries, parseLines, seeded, setConfig, spawnersIn } from '../support/fault.js';
 import { cleanEnv, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
@@ -51,6 +51,8 @@ describe(`kill -9 of wg run (seed ${SEED}: WG_FAULT_SEED=${SEED} replays it)`, (
       expect((await project.wg(['list'])).exitCode).toBe(0);
     }
     expect(kills).toBeGreaterThan(0);
+    // The helper each runner started its agents from goes with it, even after kill -9.
+    await waitFor(() => spawnersIn(project.dir).length === 0, 'the killed runners\' process spawners to exit', 10_000);
 
     const last = await project.wg(['run']);
     expect(last.exitCode, last.stdout + last.stderr).toBe(0);

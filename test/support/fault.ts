@@ -2,7 +2,7 @@
  * Helpers for the fault-injection suite (test/fault). `npm test` runs light counts;
  * `npm run test:stress` sets WG_STRESS=1 (vitest.stress.config.ts) for the heavy ones.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const STRESS = process.env.WG_STRESS === '1';
@@ -73,6 +73,22 @@ export function processesOf(workgraphDir: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (/\) [ZX] /.test(stat)) continue;
       if (`${readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(marker)) found.push(Number(entry));
+    } catch {
+      // Gone while we looked, or not ours to read.
+    }
+  }
+  return found;
+}
+
+/** Pids of live process spawners (the helper `wg run` starts its agents from) working in the project folder `dir`. */
+export function spawnersIn(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (/\) [ZX] /.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('spawner-process.js')) continue;
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir) found.push(Number(entry));
     } catch {
       // Gone while we looked, or not ours to read.
     }

@@ -1,0 +1,88 @@
+/**
+ * The small process that starts agent processes for a runner (see spawner.ts). `spawn`
+ * blocks its caller until the child has exec'd, and forking costs more the more memory
+ * the caller maps: 1 ms from a process this size, 2-4 ms from a runner holding a large
+ * graph, whose every thread waits meanwhile. Here it blocks only this process, so the
+ * runner goes on planning and recording. It passes each process's output on as it
+ * comes, stops reading while too much of it is unacknowledged, and does nothing else.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Stream } from '../backends/types.js';
+import type { FromSpawner, ToSpawner } from './spawner-protocol.js';
+
+interface Running {
+  child: ChildProcess;
+  /** Output bytes sent and not yet acknowledged: past the limit both streams pause. */
+  unacknowledged: number;
+  /** Streams the runner asked to pause (its file is behind), apart from the limit above. */
+  held: Set<Stream>;
+}
+
+/** About four reads of each stream in flight; memory stays bounded whatever the agent prints. */
+const IN_FLIGHT_LIMIT = 512 * 1024;
+const running = new Map<number, Running>();
+const post = (message: FromSpawner) => process.send!(message);
+
+function flow(entry: Running): void {
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const readable = entry.child[stream];
+    if (entry.unacknowledged > IN_FLIGHT_LIMIT || entry.held.has(stream)) readable?.pause();
+    else readable?.resume();
+  }
+}
+
+function forward(id: number, entry: Running, stream: Stream): void {
+  const readable = entry.child[stream];
+  readable?.on('data', (chunk: Buffer) => {
+    entry.unacknowledged += chunk.length;
+    post({ type: 'data', id, stream, chunk });
+    if (entry.unacknowledged > IN_FLIGHT_LIMIT) flow(entry);
+  });
+  readable?.on('end', () => post({ type: 'end', id, stream }));
+}
+
+function start(id: number, message: Extract<ToSpawner, { type: 'spawn' }>): void {
+  const { spec } = message;
+  const child = spawn(spec.file, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    // Its own process group, so the runner can signal everything it starts at once.
+    detached: true,
+    stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  const entry: Running = { child, unacknowledged: 0, held: new Set() };
+  running.set(id, entry);
+  let failed: string | undefined;
+  child.once('error', (error) => {
+    // Only a process that never started ends here; a later error (a pipe) is the process's end's business.
+    if (child.pid === undefined) failed = error.message;
+  });
+  child.once('spawn', () => {
+    post({ type: 'spawned', id, pid: child.pid! });
+    if (spec.stdin !== undefined && child.stdin) {
+      // An agent that exits without reading its prompt closes the pipe: not our error.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(spec.stdin);
+    }
+  });
+  forward(id, entry, 'stdout');
+  forward(id, entry, 'stderr');
+  child.once('exit', () => post({ type: 'exit', id }));
+  child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
+    running.delete(id);
+    post({ type: 'closed', id, exitCode: failed === undefined ? exitCode : null, signal: failed === undefined ? signal : null, ...(failed === undefined ? {} : { error: failed }) });
+  });
+}
+
+process.on('message', (message: ToSpawner) => {
+  if (message.type === 'spawn') return start(message.id, message);
+  const entry = running.get(message.id);
+  if (!entry) return;
+  if (message.type === 'ack') entry.unacknowledged -= message.bytes;
+  else if (message.type === 'pause') entry.held.add(message.stream);
+  else entry.held.delete(message.stream);
+  flow(entry);
+});
+// The runner is gone (even killed -9): so is the reason to be here. The agents stay, in
+// their own process groups, for the next runner to recover as it would after a crash.
+process.on('disconnect', () => process.exit(0));
