@@ -12,8 +12,8 @@ import { graphBytes, parseGraph, renderGraph, type ParsedGraph, type RecordValid
 import { acquireLock, type LockOptions } from './lock.js';
 import type { WorkspaceStore } from './store.js';
 import { DerivedCache } from './derived-cache.js';
-import { contentDigest, contentDigestOffThread, identityOf, MISSING, type FileIdentity } from './file-identity.js';
-import { ValidationCache } from './validation-cache.js';
+import { contentDigest, identityOf, MISSING, type FileIdentity } from './file-identity.js';
+import { StampWriter, ValidationCache } from './validation-cache.js';
 
 export const GRAPH_FILE = 'graph.jsonl';
 export const LOCK_FILE = 'graph.lock';
@@ -79,6 +79,7 @@ export class FileGraphStore implements WorkspaceStore {
   readonly graphPath: string;
   readonly lockPath: string;
   private readonly cache: ValidationCache;
+  private readonly stamps: StampWriter;
   private known: Known | undefined;
   /** Whether this process has cleared what dead writers left in the folder (once is enough). */
   private swept = false;
@@ -90,6 +91,7 @@ export class FileGraphStore implements WorkspaceStore {
     this.graphPath = join(dir, GRAPH_FILE);
     this.lockPath = join(dir, LOCK_FILE);
     this.cache = new ValidationCache(dir);
+    this.stamps = new StampWriter(this.cache);
   }
 
   private readText(): string {
@@ -198,23 +200,26 @@ export class FileGraphStore implements WorkspaceStore {
    * write itself does not load zod again (~80 ms for every `wg log` an agent runs).
    * The draft becomes the graph this store knows, uncopied: whoever called `transact`
    * must not change it afterwards (records are replaced, never mutated, anyway).
+   *
+   * Written with blocking calls, on purpose: the writes of one store are serialized by
+   * the lock anyway, and in the thread pool each step queued behind the runner's other
+   * file work (run folders, logs), so a 1 ms write took 10 ms and every claim waited
+   * for it. The digest, which only spares other processes a validation, is stamped
+   * afterwards, off the main thread.
    */
   private async write(draft: Graph, rendered: { lines: SourceLine[] }): Promise<void> {
     const { default: writeFileAtomic } = await import('write-file-atomic');
     const bytes = graphBytes(rendered.lines);
     let written: bigint | undefined;
-    // Both in the thread pool, leaving the main thread free while the lock is held.
-    const [digest] = await Promise.all([
-      contentDigestOffThread(bytes),
-      writeFileAtomic(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) }),
-    ]);
+    writeFileAtomic.sync(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) });
     const identity = identityOf(this.graphPath);
     // The lock binds only wg: an editor may have replaced the file since our rename, and that file is not ours to vouch for.
     if (identity.ino !== written) {
       this.known = undefined;
       return;
     }
-    this.cache.remember(identity, digest);
-    this.known = { identity, parsed: { graph: draft, lines: rendered.lines, problems: [] }, digest: () => digest };
+    const digest = memo(() => contentDigest(bytes));
+    this.known = { identity, parsed: { graph: draft, lines: rendered.lines, problems: [] }, digest };
+    this.stamps.offer(identity, bytes);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stampHolds, type FileIdentity } from './file-identity.js';
+import { contentDigestOffThread, stampHolds, type FileIdentity } from './file-identity.js';
 
 /** Bump when the schema accepts less than before, so old verdicts are not trusted. */
 const SCHEMA_VERSION = '4';
@@ -46,5 +46,33 @@ export class ValidationCache {
     } catch {
       // A read-only folder just means every read validates.
     }
+  }
+}
+
+/**
+ * Stamps the files one writer wrote, hashing them in the thread pool: one at a time, and
+ * under a burst of writes only the newest (an older file is already replaced, and its
+ * stamp could help nobody). An idle writer's file is stamped at once.
+ */
+export class StampWriter {
+  private hashing = false;
+  private next: { identity: FileIdentity; bytes: Buffer } | undefined;
+
+  constructor(private readonly cache: ValidationCache) {}
+
+  offer(identity: FileIdentity, bytes: Buffer): void {
+    this.next = { identity, bytes };
+    if (!this.hashing) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.hashing = true;
+    while (this.next) {
+      const { identity, bytes } = this.next;
+      this.next = undefined;
+      const digest = await contentDigestOffThread(bytes).catch(() => undefined);
+      if (digest !== undefined) this.cache.remember(identity, digest);
+    }
+    this.hashing = false;
   }
 }
