@@ -2,7 +2,7 @@
  * Dependencies. An edge is declared on either side: `blocked_by` on the dependent or
  * `blocks` on the blocker; both mean the same thing. "Blocked" is always derived here.
  */
-import type { Graph } from './model.js';
+import { tasksRevision, type Graph } from './model.js';
 import type { Task, TaskStatus } from './schema.js';
 
 export interface DependencyIndex {
@@ -92,15 +92,19 @@ export function singleTaskIndex(graph: Graph, id: string): DependencyIndex {
   };
 }
 
-const indexes = new WeakMap<ReadonlyMap<string, Task>, DependencyIndex>();
+const indexes = new WeakMap<ReadonlyMap<string, Task>, { revision: number | undefined; index: DependencyIndex }>();
 
 /**
- * The index of a graph that is no longer being edited (a committed snapshot), built
- * once. Never use it on a transaction's draft: an edit would not be seen.
+ * The index of a graph as it is now, built once per revision of its tasks (a store's
+ * graph changes in place; see RecordMap). Never use it on a graph while a change to it
+ * is under way: an edit after the index was built would not be seen.
  */
 export function frozenIndex(graph: Graph): DependencyIndex {
-  let index = indexes.get(graph.tasks);
-  if (!index) indexes.set(graph.tasks, (index = dependencyIndex(graph)));
+  const revision = tasksRevision(graph);
+  const cached = indexes.get(graph.tasks);
+  if (cached && cached.revision === revision) return cached.index;
+  const index = dependencyIndex(graph);
+  indexes.set(graph.tasks, { revision, index });
   return index;
 }
 
