@@ -51,12 +51,15 @@ async function storeUrl(dir: string): Promise<string | undefined> {
 class WorkspaceStoreChoice implements WorkspaceStore {
   private chosen: Promise<WorkspaceStore> | undefined;
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly longLived: boolean,
+  ) {}
 
   private store(): Promise<WorkspaceStore> {
     this.chosen ??= (async () => {
       const url = await storeUrl(this.dir);
-      if (url === undefined) return new FileGraphStore(this.dir);
+      if (url === undefined) return new FileGraphStore(this.dir, { journal: this.longLived });
       const { PostgresGraphStore } = await import('../store-postgres/store.js');
       const store = new PostgresGraphStore(url);
       openStores.push(store);
@@ -88,13 +91,21 @@ class WorkspaceStoreChoice implements WorkspaceStore {
   async watch(onChange: () => void): Promise<() => Promise<void>> {
     return (await this.store()).watch(onChange);
   }
+
+  async settle(): Promise<void> {
+    if (this.chosen) await (await this.chosen).settle?.();
+  }
 }
 
-export function openWorkspace(command: Command): Workspace & { store: WorkspaceStoreChoice } {
+/**
+ * `longLived`: a process that will make many changes over a while (`wg run`); on the
+ * file store its transactions go to the journal, folded into graph.jsonl by `settle`.
+ */
+export function openWorkspace(command: Command, options: { longLived?: boolean } = {}): Workspace & { store: WorkspaceStoreChoice } {
   const location = locateWorkgraph(globalOptions(command).dir, process.cwd(), process.env);
   return {
     ...location,
-    store: new WorkspaceStoreChoice(location.dir),
+    store: new WorkspaceStoreChoice(location.dir, options.longLived ?? false),
     config: async () => (await import('../store/config.js')).loadConfig(location.dir),
   };
 }

@@ -199,6 +199,11 @@ export class Runner {
     }
     for (const timer of this.pauseTimers) clearTimeout(timer);
     await this.writer.drain().catch(() => undefined);
+    // What is held in a faster form (the file store's journal) is on disk already; this makes the main
+    // form whole. If it cannot, that is a failed write like any other (the journal keeps every change).
+    await this.store.settle?.().catch((error: unknown) => {
+      this.writer.failure ??= error;
+    });
     return this.summarize(this.recovered, started);
   }
 

@@ -1,14 +1,21 @@
 /**
- * The graph as `.workgraph/graph.jsonl`: read-modify-write under an exclusive lock,
- * written atomically (temp file in the same folder, fsync, rename) so a reader never
- * sees half a file and a crash leaves the previous graph intact.
+ * The graph as `.workgraph/graph.jsonl`, changed under an exclusive lock. A one-off
+ * command writes the whole file atomically (temp file in the same folder, fsync,
+ * rename), so a reader never sees half a file and a crash leaves the previous graph
+ * intact. A long-lived writer (`wg run`) instead appends each transaction's changed
+ * records to graph.journal (journal.ts) and rewrites graph.jsonl whole only once the
+ * journal has grown to half its size, or has sat for a moment: so a transaction costs
+ * what it changes, not the size of the graph. Every reader applies the journal over
+ * graph.jsonl; graph.jsonl alone is always a valid upstream file, at most a moment old.
  */
-import { readdirSync, readFileSync, statSync, unlinkSync, watch } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, watch, writeSync } from 'node:fs';
 import { isProcessAlive } from '../system/process.js';
 import { join } from 'node:path';
 import { GraphFileError } from '../errors.js';
-import { copyGraph, type Graph } from '../graph/model.js';
-import { graphBytes, parseGraph, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
+import { RecordMap, type Graph } from '../graph/model.js';
+import { RECORD_KINDS, type RecordKind } from '../graph/types.js';
+import { graphBytes, mapFor, parseGraph, recordKey, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
+import { applyJournal, JOURNAL_FILE, journalLine, type RecordChange } from './journal.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import type { WorkspaceStore } from './store.js';
 import { DerivedCache } from './derived-cache.js';
@@ -26,11 +33,37 @@ async function loadValidator(): Promise<RecordValidator> {
   return recordProblem;
 }
 
-/** What this process last read or wrote, with the identity the file had. Never mutated. */
-interface Known {
+/** The journal is folded into graph.jsonl once it holds this much and half graph.jsonl's size... */
+const MIN_JOURNAL_BYTES = 256 * 1024;
+/** ...or once it has gone this long without being folded in. */
+const JOURNAL_FOLD_DELAY_MS = 2000;
+
+export interface FileStoreOptions extends LockOptions {
+  /** Append transactions to graph.journal (a long-lived writer, which folds it in when done). */
+  journal?: boolean;
+}
+
+/** How much of which journal file is applied to a graph: whole lines only. */
+interface JournalPosition {
+  ino: bigint;
+  length: number;
+  lines: number;
+}
+
+/**
+ * The graph as this process last read or wrote it. `graph` is graph.jsonl plus the
+ * journal, and is changed in place by this process's transactions (its maps record
+ * what changed); `lines` are graph.jsonl's own.
+ */
+interface Live {
   identity: FileIdentity;
-  parsed: ParsedGraph;
+  lines: SourceLine[];
   digest(): string;
+  baseBytes: number;
+  graph: Graph;
+  journal: JournalPosition | undefined;
+  /** The field aliases of lines that use them (later-format graphs), by record key: built on first use. */
+  aliases?: Map<string, Record<string, string>>;
 }
 
 function memo(compute: () => string): () => string {
@@ -75,23 +108,94 @@ function sweepLeftovers(dir: string): void {
   }
 }
 
+function journalInfo(path: string): { ino: bigint; size: number } | undefined {
+  try {
+    const stat = statSync(path, { bigint: true });
+    return { ino: stat.ino, size: Number(stat.size) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Where reading the journal now can carry on from `known`, or undefined if it must be read from the start. */
+function continuesFrom(known: JournalPosition | undefined, now: { ino: bigint; size: number } | undefined): number | undefined {
+  if (!now) return known === undefined || known.length === 0 ? 0 : undefined;
+  if (known === undefined || (known.ino !== now.ino && known.length === 0)) return 0;
+  return known.ino === now.ino && now.size >= known.length ? known.length : undefined;
+}
+
+function readFrom(path: string, from: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw error;
+  }
+  try {
+    const size = Number(fstatSync(fd).size);
+    const buffer = Buffer.alloc(Math.max(0, size - from));
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, from + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function countLines(bytes: Buffer, length: number): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(0x0a); at !== -1 && at < length; at = bytes.indexOf(0x0a, at + 1)) lines++;
+  return lines;
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+const recordMaps = (graph: Graph) => RECORD_KINDS.map((kind) => [kind, mapFor(graph, kind)] as const);
+
 export class FileGraphStore implements WorkspaceStore {
   readonly graphPath: string;
   readonly lockPath: string;
+  readonly journalPath: string;
   private readonly cache: ValidationCache;
   private readonly stamps: StampWriter;
-  private known: Known | undefined;
+  private live: Live | undefined;
   /** Whether this process has cleared what dead writers left in the folder (once is enough). */
   private swept = false;
+  /** This store's calls, one at a time: a transaction changes the graph that reads return. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private foldTimer: NodeJS.Timeout | undefined;
+  /** When this process began the journal it has not folded in yet. */
+  private journalStarted: number | undefined;
+  /** A fold the timer started failed: the next transaction reports it (the runner stops, as on any failed write). */
+  private foldFailure: unknown;
 
   constructor(
     readonly dir: string,
-    private readonly lockOptions: LockOptions = {},
+    private readonly options: FileStoreOptions = {},
   ) {
     this.graphPath = join(dir, GRAPH_FILE);
     this.lockPath = join(dir, LOCK_FILE);
+    this.journalPath = join(dir, JOURNAL_FILE);
     this.cache = new ValidationCache(dir);
     this.stamps = new StampWriter(this.cache);
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private readText(): string {
@@ -103,75 +207,239 @@ export class FileGraphStore implements WorkspaceStore {
     }
   }
 
-  /** Every line, valid or not, with the problems found (for `wg check`, which passes `revalidate`). */
-  async parse(options: { revalidate?: boolean } = {}): Promise<ParsedGraph> {
-    // A long-lived process (the runner) reads the file again only when it changed.
+  /**
+   * Everything from the start: graph.jsonl (zod only if its stamp does not vouch for it),
+   * then the journal over it (always checked: it is never stamped). `cacheable` when
+   * graph.jsonl did not change while we read.
+   */
+  private async readAll(revalidate: boolean): Promise<{ live: Live; problems: string[]; cacheable: boolean }> {
     const identity = identityOf(this.graphPath);
-    if (!options.revalidate && this.known?.identity.key === identity.key) return this.known.parsed;
     const text = this.readText();
     // Replaced while we read it (or created and removed again): the text is not the file `identity` names, so trust nothing.
     const stable = identity.key === identityOf(this.graphPath).key && (identity !== MISSING || text === '');
     const digest = memo(() => contentDigest(text));
-    const trusted = stable && !options.revalidate && this.cache.isValidated(identity, digest);
+    const trusted = stable && !revalidate && this.cache.isValidated(identity, digest);
     const parsed = parseGraph(text, trusted ? undefined : await loadValidator(), GRAPH_FILE);
-    if (parsed.problems.length === 0 && stable) {
-      if (!trusted) this.cache.remember(identity, digest());
-      this.known = { identity, parsed, digest };
+    if (parsed.problems.length === 0 && stable && !trusted) this.cache.remember(identity, digest());
+    const live: Live = { identity, lines: parsed.lines, digest, baseBytes: Buffer.byteLength(text), graph: parsed.graph, journal: undefined };
+    const problems = [...parsed.problems];
+    const journal = journalInfo(this.journalPath);
+    if (journal) {
+      const bytes = readFrom(this.journalPath, 0);
+      const read = applyJournal(live.graph, bytes, 1, bytes.length > 0 ? await loadValidator() : undefined);
+      problems.push(...read.problems);
+      live.journal = { ino: journal.ino, length: read.length, lines: countLines(bytes, read.length) };
     }
-    return parsed;
+    return { live, problems, cacheable: stable && problems.length === 0 && identityOf(this.graphPath).key === identity.key };
   }
 
-  private async parseStrict(): Promise<ParsedGraph> {
-    const parsed = await this.parse();
-    if (parsed.problems.length > 0) throw new GraphFileError(parsed.problems);
-    return parsed;
+  /**
+   * The graph as it stands: what we hold, brought up to date with the journal lines
+   * other processes appended since, or read again whole if graph.jsonl changed.
+   */
+  private async current(): Promise<Live> {
+    const live = this.live;
+    if (live && identityOf(this.graphPath).key === live.identity.key) {
+      const journal = journalInfo(this.journalPath);
+      const from = continuesFrom(live.journal, journal);
+      if (from !== undefined) {
+        if (journal && journal.size > from) await this.readNewEntries(live, journal.ino, from);
+        else if (journal && !live.journal) live.journal = { ino: journal.ino, length: 0, lines: 0 };
+        return live;
+      }
+    }
+    const { live: fresh, problems, cacheable } = await this.readAll(false);
+    if (problems.length > 0) {
+      this.live = undefined;
+      throw new GraphFileError(problems);
+    }
+    this.live = cacheable ? fresh : undefined;
+    return fresh;
   }
 
+  private async readNewEntries(live: Live, ino: bigint, from: number): Promise<void> {
+    const bytes = readFrom(this.journalPath, from);
+    const lines = from === live.journal?.length ? live.journal.lines : 0;
+    const read = applyJournal(live.graph, bytes, lines + 1, await loadValidator());
+    if (read.problems.length > 0) {
+      this.live = undefined;
+      throw new GraphFileError(read.problems);
+    }
+    live.journal = { ino, length: from + read.length, lines: lines + countLines(bytes, read.length) };
+  }
+
+  /** graph.jsonl's lines with the journal folded in, as a whole rewrite would write them. */
+  private linesOf(live: Live): SourceLine[] {
+    return live.journal && live.journal.length > 0 ? renderGraph(live.graph, live.lines).lines : live.lines;
+  }
+
+  /** Every line, valid or not, with the problems found (for `wg check`, which passes `revalidate`). */
+  async parse(options: { revalidate?: boolean } = {}): Promise<ParsedGraph> {
+    return this.serial(async () => {
+      if (!options.revalidate) {
+        try {
+          const live = await this.current();
+          return { graph: live.graph, lines: this.linesOf(live), problems: [] };
+        } catch (error) {
+          if (!(error instanceof GraphFileError)) throw error;
+        }
+      }
+      const { live, problems } = await this.readAll(options.revalidate ?? false);
+      return { graph: live.graph, lines: this.linesOf(live), problems };
+    });
+  }
+
+  /** The graph as it stands. In a process that writes it too, the same object, changed in place by each transaction. */
   async load(): Promise<Graph> {
-    return (await this.parseStrict()).graph;
+    return this.serial(async () => (await this.current()).graph);
   }
 
   /**
    * `compute(graph)`, remembered on disk for this exact file until it changes. `compute`
    * must depend on the graph alone and return plain JSON. A broken file still throws.
+   * While a journal is open (a run is going) it is computed afresh.
    */
   async derived<T>(name: string, compute: (graph: Graph) => T): Promise<T> {
-    const identity = identityOf(this.graphPath);
-    const cache = new DerivedCache(this.dir);
-    const cached = cache.read(name, identity, () => contentDigest(this.readText()));
-    if (cached !== undefined) return cached as T;
-    const value = compute(await this.load());
-    // Only if what we parsed is the file we looked at first (else the entry would lie).
-    if (this.known?.identity.key === identity.key) cache.write(name, identity, this.known.digest(), value);
-    return value;
+    return this.serial(async () => {
+      if ((journalInfo(this.journalPath)?.size ?? 0) > 0) return compute((await this.current()).graph);
+      const identity = identityOf(this.graphPath);
+      const cache = new DerivedCache(this.dir);
+      const cached = cache.read(name, identity, () => contentDigest(this.readText()));
+      if (cached !== undefined) return cached as T;
+      const live = await this.current();
+      const value = compute(live.graph);
+      // Only if what we parsed is the file we looked at first (else the entry would lie).
+      if (this.live === live && live.identity.key === identity.key && !live.journal?.length) cache.write(name, identity, live.digest(), value);
+      return value;
+    });
   }
 
   async transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T> {
-    const lock = await acquireLock(this.lockPath, this.lockOptions);
+    return this.serial(async () => {
+      const lock = await acquireLock(this.lockPath, this.options);
+      try {
+        if (this.foldFailure !== undefined) {
+          const failure = this.foldFailure;
+          this.foldFailure = undefined;
+          throw failure;
+        }
+        if (!this.swept) sweepLeftovers(this.dir);
+        this.swept = true;
+        const live = await this.current();
+        const maps = recordMaps(live.graph);
+        for (const [, map] of maps) (map as RecordMap<object>).record();
+        try {
+          const result = await change(live.graph);
+          const changes = maps.flatMap(([kind, map]) => (map as RecordMap<object>).changedKeys().map((id) => this.changeOf(live, kind, id)));
+          if (changes.length > 0) await this.commit(live, changes);
+          for (const [, map] of maps) (map as RecordMap<object>).stopRecording();
+          return result;
+        } catch (error) {
+          // Nothing was written (or what was is a torn journal line, which never happened): the graph is as it was.
+          for (const [, map] of maps) (map as RecordMap<object>).rollBack();
+          throw error;
+        }
+      } finally {
+        lock.release();
+      }
+    });
+  }
+
+  private changeOf(live: Live, kind: RecordKind, id: string): RecordChange {
+    live.aliases ??= new Map(live.lines.filter((line) => line.aliases && line.kind).map((line) => [recordKey(line.kind!, line.id), line.aliases!]));
+    return { kind, id, record: mapFor(live.graph, kind).get(id), aliases: live.aliases.get(recordKey(kind, id)) };
+  }
+
+  /** One transaction to disk: a journal line, or (a one-off writer, or a journal grown large) the whole file. */
+  private async commit(live: Live, changes: RecordChange[]): Promise<void> {
+    const line = Buffer.from(journalLine(changes));
+    const journalBytes = (live.journal?.length ?? 0) + line.length;
+    const young = this.journalStarted === undefined || Date.now() - this.journalStarted < JOURNAL_FOLD_DELAY_MS;
+    if (this.options.journal && young && journalBytes < Math.max(MIN_JOURNAL_BYTES, live.baseBytes / 2)) {
+      this.append(live, line);
+      this.journalStarted ??= Date.now();
+      // An idle writer folds it in too, so graph.jsonl is never long behind.
+      this.foldTimer ??= setTimeout(() => {
+        this.foldTimer = undefined;
+        this.settle().catch((error: unknown) => (this.foldFailure = error));
+      }, JOURNAL_FOLD_DELAY_MS).unref();
+      return;
+    }
+    await this.rewrite(live);
+  }
+
+  private append(live: Live, line: Buffer): void {
+    const fd = openSync(this.journalPath, 'a');
     try {
-      if (!this.swept) sweepLeftovers(this.dir);
-      this.swept = true;
-      const parsed = await this.parseStrict();
-      const draft = copyGraph(parsed.graph);
-      const result = await change(draft);
-      const rendered = renderGraph(draft, parsed.lines);
-      if (rendered.changed) await this.write(draft, rendered);
-      return result;
+      const ino = fstatSync(fd, { bigint: true }).ino;
+      const known = live.journal?.ino === ino ? live.journal : { ino, length: 0, lines: 0 };
+      // Past what we applied is only ever a line a crashed writer did not finish: cut it off.
+      if (Number(fstatSync(fd).size) !== known.length) ftruncateSync(fd, known.length);
+      let written = 0;
+      while (written < line.length) written += writeSync(fd, line, written);
+      fsyncSync(fd);
+      live.journal = { ino, length: known.length + line.length, lines: known.lines + 1 };
     } finally {
-      lock.release();
+      closeSync(fd);
     }
   }
 
   /**
-   * Every committed change renames a new graph.jsonl into the folder (or an editor
-   * rewrites it), and the folder's watch sees that; no polling. Events are coalesced
-   * for a moment, so a burst of writes is reported once.
+   * The whole graph to graph.jsonl, then the journal (now folded in) removed. Blocking
+   * calls, on purpose: in the thread pool each step queued behind the runner's other file
+   * work and a 1 ms write took 10. A crash between the two steps leaves a journal whose
+   * lines are already in graph.jsonl: replaying whole records changes nothing.
+   * Records are validated where they enter (reads, and commands building them from
+   * flags), so the write does not load zod. The validation stamp is hashed afterwards,
+   * off the main thread.
+   */
+  private async rewrite(live: Live): Promise<void> {
+    const { default: writeFileAtomic } = await import('write-file-atomic');
+    const rendered = renderGraph(live.graph, live.lines);
+    const bytes = graphBytes(rendered.lines);
+    let written: bigint | undefined;
+    writeFileAtomic.sync(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) });
+    unlinkQuietly(this.journalPath);
+    clearTimeout(this.foldTimer);
+    this.foldTimer = undefined;
+    this.journalStarted = undefined;
+    const identity = identityOf(this.graphPath);
+    Object.assign(live, { identity, lines: rendered.lines, digest: memo(() => contentDigest(bytes)), baseBytes: bytes.length, journal: undefined, aliases: undefined });
+    // The lock binds only wg: an editor may have replaced the file since our rename, and that file is not ours to vouch for.
+    if (identity.ino !== written) {
+      this.live = undefined;
+      return;
+    }
+    this.live = live;
+    this.stamps.offer(identity, bytes);
+  }
+
+  /** Fold the journal into graph.jsonl now (a runner does when it ends), so graph.jsonl alone is the whole graph. */
+  async settle(): Promise<void> {
+    clearTimeout(this.foldTimer);
+    this.foldTimer = undefined;
+    if (journalInfo(this.journalPath) === undefined) return;
+    await this.serial(async () => {
+      const lock = await acquireLock(this.lockPath, this.options);
+      try {
+        const live = await this.current();
+        if (journalInfo(this.journalPath) !== undefined) await this.rewrite(live);
+      } finally {
+        lock.release();
+      }
+    });
+  }
+
+  /**
+   * Every committed change renames a new graph.jsonl into the folder or appends to
+   * graph.journal (or an editor rewrites the file), and the folder's watch sees that;
+   * no polling. Events are coalesced for a moment, so a burst of writes is reported once.
    */
   async watch(onChange: () => void): Promise<() => Promise<void>> {
     let pending: NodeJS.Timeout | undefined;
     // Persistent: a process waiting only on changes (wg log --follow) must stay up until it stops watching.
     const watcher = watch(this.dir, (_event, name) => {
-      if (name !== null && name !== GRAPH_FILE) return;
+      if (name !== null && name !== GRAPH_FILE && name !== JOURNAL_FILE) return;
       pending ??= setTimeout(() => {
         pending = undefined;
         onChange();
@@ -186,40 +454,16 @@ export class FileGraphStore implements WorkspaceStore {
 
   /** Replace the whole file with these lines (`wg import`: parsed and validated by the caller). */
   async replaceAll(parsed: ParsedGraph): Promise<void> {
-    const lock = await acquireLock(this.lockPath, this.lockOptions);
-    try {
-      await this.write(parsed.graph, { lines: parsed.lines });
-    } finally {
-      lock.release();
-    }
-  }
-
-  /**
-   * Records are validated where they enter: when the file is read, and when a command
-   * builds one from its flags (graph/edit.ts); transitions keep them typed. So the
-   * write itself does not load zod again (~80 ms for every `wg log` an agent runs).
-   * The draft becomes the graph this store knows, uncopied: whoever called `transact`
-   * must not change it afterwards (records are replaced, never mutated, anyway).
-   *
-   * Written with blocking calls, on purpose: the writes of one store are serialized by
-   * the lock anyway, and in the thread pool each step queued behind the runner's other
-   * file work (run folders, logs), so a 1 ms write took 10 ms and every claim waited
-   * for it. The digest, which only spares other processes a validation, is stamped
-   * afterwards, off the main thread.
-   */
-  private async write(draft: Graph, rendered: { lines: SourceLine[] }): Promise<void> {
-    const { default: writeFileAtomic } = await import('write-file-atomic');
-    const bytes = graphBytes(rendered.lines);
-    let written: bigint | undefined;
-    writeFileAtomic.sync(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) });
-    const identity = identityOf(this.graphPath);
-    // The lock binds only wg: an editor may have replaced the file since our rename, and that file is not ours to vouch for.
-    if (identity.ino !== written) {
-      this.known = undefined;
-      return;
-    }
-    const digest = memo(() => contentDigest(bytes));
-    this.known = { identity, parsed: { graph: draft, lines: rendered.lines, problems: [] }, digest };
-    this.stamps.offer(identity, bytes);
+    await this.serial(async () => {
+      const lock = await acquireLock(this.lockPath, this.options);
+      try {
+        const { default: writeFileAtomic } = await import('write-file-atomic');
+        writeFileAtomic.sync(this.graphPath, graphBytes(parsed.lines), { fsync: true });
+        unlinkQuietly(this.journalPath);
+        this.live = undefined;
+      } finally {
+        lock.release();
+      }
+    });
   }
 }

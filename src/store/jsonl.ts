@@ -43,7 +43,7 @@ function isKnownKind(kind: unknown): kind is RecordKind {
 }
 
 /** Rename alias keys in place of their position; `after` + `blocked_by` on one line are joined. */
-function normalizeAliases(object: Record<string, unknown>): { record: Record<string, unknown>; aliases?: Record<string, string> } {
+export function normalizeAliases(object: Record<string, unknown>): { record: Record<string, unknown>; aliases?: Record<string, string> } {
   if (!('after' in object) && !('before' in object)) return { record: object };
   const aliases: Record<string, string> = {};
   const record: Record<string, unknown> = {};

@@ -13,6 +13,8 @@ export interface GraphStore {
    * atomically if any record changed. If `change` throws, nothing is written.
    */
   transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T>;
+  /** Write out whatever is held in a faster form (the file store's journal), so the store's main form is whole. */
+  settle?(): Promise<void>;
 }
 
 /** What commands need of a store: the two calls, plus `wg check`'s full parse and `wg ready`'s cache. */

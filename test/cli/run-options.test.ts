@@ -93,7 +93,7 @@ describe('wg run options', () => {
     await project.ok(['add', 'Draft', '--id', 'draft', '--deliverable', 'draft.md', '--prompt', script([{ exit: 1 }])]);
     await project.ok(['add', 'Edit', '--id', 'edit', '--blocked-by', 'draft', '--input', 'draft.md', '--prompt', script([])]);
     const run = project.wg(['run', 'draft', '--trajectory', '--max-steps', '2']);
-    const status = (id: string) => project.graphText().split('\n').find((line) => line.includes(`"id":"${id}"`)) ?? '';
+    const status = (id: string) => project.graphNow().split('\n').find((line) => line.includes(`"id":"${id}"`)) ?? '';
     await waitFor(() => status('draft').includes('"status":"failed"'), 'draft to fail its first attempt');
     expect(status('edit')).toContain('"trajectory":"draft"');
     await project.ok(['abandon', 'draft', '--reason', 'not needed after all']);

@@ -144,7 +144,7 @@ describe('wg run', () => {
     const ids = ['t1', 't2', 't3', 't4', 't5', 't6'];
     for (const id of ids) await project.ok(['add', id, '--id', id, '--max-retries', '3', '--exec', `echo run >> runs-${id}.txt; sleep 0.4`]);
     const first = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
-    await waitFor(() => /"status":"done"/.test(project.graphText()) && /"status":"in-progress"/.test(project.graphText()), 'one task done and one running');
+    await waitFor(() => /"status":"done"/.test(project.graphNow()) && /"status":"in-progress"/.test(project.graphNow()), 'one task done and one running');
     first.kill('SIGKILL');
     await first;
     const second = await project.wg(['run']);

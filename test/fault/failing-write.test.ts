@@ -1,8 +1,9 @@
 /**
  * A write that fails mid-run. Tests run as root here, where chmod stops nothing, so
  * the failure is made with the immutable attribute (chattr +i), which binds root too:
- *  - on graph.jsonl: the lock and the temp file are created and written, and the
- *    final rename over graph.jsonl fails (EPERM): the last step of an atomic write;
+ *  - on graph.jsonl: the runner's transactions still go to graph.journal, until it
+ *    folds the journal in (within seconds): the temp file is created and written, and
+ *    the final rename over graph.jsonl fails (EPERM), the last step of an atomic write;
  *  - on the .workgraph folder: nothing can be created in it, not even the lock.
  * Either way the previous graph must stay intact, the runner must say so and exit 1
  * by itself, leave no temp file, lock or agent behind, and a later run must finish.
@@ -46,7 +47,7 @@ afterEach(() => {
 });
 
 const TASKS = 40;
-const doneCount = () => parseLines(project.graphText()).filter((task) => task.status === 'done').length;
+const doneCount = () => parseLines(project.graphNow()).filter((task) => task.status === 'done').length;
 
 describe.skipIf(!supported)('a graph write that fails mid-run', () => {
   for (const target of ['graph.jsonl', 'the .workgraph folder'] as const) {
@@ -66,14 +67,16 @@ describe.skipIf(!supported)('a graph write that fails mid-run', () => {
       expect(result.exitCode, result.stdout).toBe(1);
       // Reported in lines of its own, not as a crash with a stack trace.
       expect(result.stderr).not.toMatch(/^\s+at /m);
-      expect(result.stdout).toMatch(/stopped: writing the graph failed \(.*(EPERM|operation not permitted).*\); the file on disk holds the last complete write/i);
+      expect(result.stdout).toMatch(/stopped: writing the graph failed \(.*(EPERM|operation not permitted).*\); the graph on disk holds every change up to the last complete write/i);
       expect(project.graphText() === intact).toBe(true);
       expect(parseLines(intact)).toHaveLength(TASKS);
       // No temp file may be left, except in an immutable folder (nothing can be unlinked there):
       // the lock, and the temp file of a write the folder froze under. The owner is gone, so the
-      // next run below must take the lock over at once, and clear the rest.
+      // next run below must take the lock over at once, and clear the rest. The journal is no
+      // temp file: it holds changes committed since graph.jsonl was last written, and the next
+      // run folds it in.
       const leftovers = () => readdirSync(workgraphDir).filter((name) => name.startsWith('graph.') && name !== 'graph.jsonl');
-      const frozenInPlace = (name: string) => target !== 'graph.jsonl' && (name === 'graph.lock' || /^graph\.jsonl\.\d+$/.test(name));
+      const frozenInPlace = (name: string) => name === 'graph.journal' || (target !== 'graph.jsonl' && (name === 'graph.lock' || /^graph\.jsonl\.\d+$/.test(name)));
       expect(leftovers().filter((name) => !frozenInPlace(name))).toEqual([]);
       expect(processesOf(workgraphDir)).toEqual([]);
 

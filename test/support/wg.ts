@@ -48,9 +48,35 @@ export interface Project {
   ok(args: string[], options?: Omit<RunOptions, 'cwd'>): Promise<string>;
   /** Run wg with --json appended and parse stdout. */
   json<T = any>(args: string[], options?: Omit<RunOptions, 'cwd'>): Promise<T>;
+  /** graph.jsonl as it is on disk (a running `wg run` may hold its latest changes in graph.journal). */
   graphText(): string;
+  /** The graph as wg reads it now: graph.jsonl with graph.journal applied (folded here, independently of wg's code). */
+  graphNow(): string;
   writeGraph(text: string): void;
   cleanup(): void;
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** graph.jsonl's lines with each whole journal line's records put in place (or appended, or deleted). */
+export function foldJournal(graphText: string, journalText: string): string {
+  const lines = new Map<string, string>();
+  graphText.split('\n').filter(Boolean).forEach((line, i) => {
+    const { kind, id } = JSON.parse(line) as { kind?: string; id?: string };
+    lines.set(kind && id ? `${kind}:${id}` : `line ${i}`, line);
+  });
+  for (const entry of journalText.split('\n').slice(0, -1)) {
+    const { set, delete: deleted } = JSON.parse(entry) as { set: Array<{ kind: string; id: string }>; delete: Array<{ kind: string; id: string }> };
+    for (const record of set) lines.set(`${record.kind}:${record.id}`, JSON.stringify(record));
+    for (const record of deleted) lines.delete(`${record.kind}:${record.id}`);
+  }
+  return lines.size === 0 ? '' : `${[...lines.values()].join('\n')}\n`;
 }
 
 /**
@@ -70,6 +96,7 @@ export async function tempProject(base = tmpdir()): Promise<Project> {
     },
     json: async (args, options) => JSON.parse(await project.ok([...args, '--json'], options)),
     graphText: () => readFileSync(project.graphPath, 'utf8'),
+    graphNow: () => foldJournal(readFileSync(project.graphPath, 'utf8'), readOrEmpty(join(dir, '.workgraph', 'graph.journal'))),
     writeGraph: (text) => writeFileSync(project.graphPath, text),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -88,7 +88,7 @@ function printSummary(summary: RunSummary, dir: string): void {
   for (const item of summary.failed) print(`${colors.red('failed')}   ${item.id}: ${item.reason}`);
   for (const item of summary.blocked) print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
-  if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the file on disk holds the last complete write`));
+  if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the graph on disk holds every change up to the last complete write`));
   if (summary.interrupted) print(colors.yellow('interrupted: running agents were stopped and their tasks reopened'));
   if (summary.spentUsd > 0) {
     const by = (totals: Record<string, number>) => Object.entries(totals).sort((a, b) => b[1] - a[1]).map(([key, usd]) => `${key} $${usd.toFixed(2)}`).join(', ');
@@ -128,7 +128,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'build and print every prompt, argv, cwd and env in run order; launch nothing, write nothing')
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
     .action(async (taskId: string | undefined, flags: Flags) => {
-      const workspace = openWorkspace(command);
+      const workspace = openWorkspace(command, { longLived: true });
       const config = await workspace.config();
       const launch: LaunchOptions = {
         root: workspace.root,
