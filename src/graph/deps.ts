@@ -2,7 +2,7 @@
  * Dependencies. An edge is declared on either side: `blocked_by` on the dependent or
  * `blocks` on the blocker; both mean the same thing. "Blocked" is always derived here.
  */
-import { tasksRevision, type Graph } from './model.js';
+import { TaskMap, type Graph } from './model.js';
 import type { Task, TaskStatus } from './schema.js';
 
 export interface DependencyIndex {
@@ -67,7 +67,8 @@ function hasSelfOrRepeat(list: readonly string[], id: string): boolean {
   return false;
 }
 
-function anyTaskUsesBlocks(graph: Graph): boolean {
+export function anyTaskUsesBlocks(graph: Graph): boolean {
+  if (graph.tasks instanceof TaskMap) return graph.tasks.blocksUsers > 0;
   for (const task of graph.tasks.values()) if (task.blocks !== undefined && task.blocks.length > 0) return true;
   return false;
 }
@@ -80,7 +81,7 @@ function anyTaskUsesBlocks(graph: Graph): boolean {
 export function singleTaskIndex(graph: Graph, id: string): DependencyIndex {
   const task = graph.tasks.get(id);
   const blockers = new Set<string>(task?.blocked_by ?? NONE);
-  for (const other of graph.tasks.values()) if (other.blocks?.includes(id) && other.id !== id) blockers.add(other.id);
+  if (anyTaskUsesBlocks(graph)) for (const other of graph.tasks.values()) if (other.blocks?.includes(id) && other.id !== id) blockers.add(other.id);
   blockers.delete(id);
   const list = [...blockers];
   // Anything else asked of it needs the whole index after all: built once, on first use.
@@ -90,22 +91,6 @@ export function singleTaskIndex(graph: Graph, id: string): DependencyIndex {
     blockersOf: (asked) => (asked === id ? list : all().blockersOf(asked)),
     dependentsOf: (asked) => all().dependentsOf(asked),
   };
-}
-
-const indexes = new WeakMap<ReadonlyMap<string, Task>, { revision: number | undefined; index: DependencyIndex }>();
-
-/**
- * The index of a graph as it is now, built once per revision of its tasks (a store's
- * graph changes in place; see RecordMap). Never use it on a graph while a change to it
- * is under way: an edit after the index was built would not be seen.
- */
-export function frozenIndex(graph: Graph): DependencyIndex {
-  const revision = tasksRevision(graph);
-  const cached = indexes.get(graph.tasks);
-  if (cached && cached.revision === revision) return cached.index;
-  const index = dependencyIndex(graph);
-  indexes.set(graph.tasks, { revision, index });
-  return index;
 }
 
 /** A dependency is satisfied by a blocker that is done or abandoned; a missing blocker never is. */

@@ -18,25 +18,51 @@ export interface Graph {
  * (to undo a change that failed, and to write only the records that changed).
  */
 export class RecordMap<V> extends Map<string, V> {
+  // Never constructed with entries: Map's constructor would call set() before these fields exist.
   /** Moves on every change: whatever was computed from the map at another revision is stale. */
   revision = 0;
   private undo: Array<{ key: string; had: boolean; previous: V | undefined }> | undefined;
+  /** The key changed at each revision after `logStart`, for consumers catching up (bounded). */
+  private log: string[] = [];
+  private logStart = 0;
 
   override set(key: string, value: V): this {
-    this.undo?.push({ key, had: super.has(key), previous: super.get(key) });
-    this.revision++;
-    return super.set(key, value);
+    const had = super.has(key);
+    const previous = super.get(key);
+    this.undo?.push({ key, had, previous });
+    super.set(key, value);
+    this.changed(key, previous, value);
+    return this;
   }
 
   override delete(key: string): boolean {
     if (!super.has(key)) return false;
-    this.undo?.push({ key, had: true, previous: super.get(key) });
-    this.revision++;
-    return super.delete(key);
+    const previous = super.get(key);
+    this.undo?.push({ key, had: true, previous });
+    super.delete(key);
+    this.changed(key, previous, undefined);
+    return true;
   }
 
   override clear(): void {
     for (const key of [...this.keys()]) this.delete(key);
+  }
+
+  /** Called after every change; a subclass keeps facts about its records up to date here. */
+  protected changed(key: string, _previous: V | undefined, _next: V | undefined): void {
+    this.revision++;
+    this.log.push(key);
+    // A consumer this far behind rebuilds what it keeps instead of catching up.
+    if (this.log.length > 65_536) {
+      this.log = this.log.slice(32_768);
+      this.logStart += 32_768;
+    }
+  }
+
+  /** The keys changed since `revision` (repeats possible), or undefined if that is too long ago to say. */
+  changesSince(revision: number): string[] | undefined {
+    if (revision < this.logStart || revision > this.revision) return undefined;
+    return this.log.slice(revision - this.logStart);
   }
 
   /** Start noting changes (for `changedKeys` and `rollBack`). */
@@ -58,32 +84,54 @@ export class RecordMap<V> extends Map<string, V> {
     const undo = this.undo ?? [];
     this.undo = undefined;
     for (const entry of undo.reverse()) {
+      const current = super.get(entry.key);
       if (entry.had) super.set(entry.key, entry.previous as V);
       else super.delete(entry.key);
-      this.revision++;
+      this.changed(entry.key, current, entry.had ? entry.previous : undefined);
+    }
+  }
+}
+
+/**
+ * The tasks, with the facts planning asks of all of them kept as they change, so it
+ * need not look at every task each time: who uses `blocks`, and which skills are asked for.
+ */
+export class TaskMap extends RecordMap<Task> {
+  /** Tasks whose `blocks` names any: while there are none, a task's blockers are its own `blocked_by`. */
+  blocksUsers = 0;
+  /** How many tasks ask for each skill, in the order skills were first asked for. */
+  readonly skills = new Map<string, number>();
+
+  protected override changed(key: string, previous: Task | undefined, next: Task | undefined): void {
+    super.changed(key, previous, next);
+    if (previous) this.count(previous, -1);
+    if (next) this.count(next, 1);
+  }
+
+  private count(task: Task, by: 1 | -1): void {
+    if (task.blocks && task.blocks.length > 0) this.blocksUsers += by;
+    for (const skill of task.skills ?? []) {
+      const left = (this.skills.get(skill) ?? 0) + by;
+      if (left > 0) this.skills.set(skill, left);
+      else this.skills.delete(skill);
     }
   }
 }
 
 export function emptyGraph(): Graph {
-  return { tasks: new RecordMap(), actors: new RecordMap(), resources: new RecordMap() };
+  return { tasks: new TaskMap(), actors: new RecordMap(), resources: new RecordMap() };
 }
 
-function recordMapOf<V>(entries: Iterable<[string, V]>): RecordMap<V> {
-  const map = new RecordMap<V>();
+function fill<V>(map: RecordMap<V>, entries: Iterable<[string, V]>): RecordMap<V> {
   for (const [key, value] of entries) map.set(key, value);
   return map;
 }
 
 /** A shallow copy whose maps can be changed without touching the original. */
 export function copyGraph(graph: Graph): Graph {
-  return { tasks: recordMapOf(graph.tasks), actors: recordMapOf(graph.actors), resources: recordMapOf(graph.resources) };
+  return { tasks: fill(new TaskMap(), graph.tasks), actors: fill(new RecordMap<Actor>(), graph.actors), resources: fill(new RecordMap<Resource>(), graph.resources) };
 }
 
-/** The revision of a graph's tasks: an index or a plan made at another one is stale. */
-export function tasksRevision(graph: Graph): number | undefined {
-  return graph.tasks instanceof RecordMap ? graph.tasks.revision : undefined;
-}
 
 export function getTask(graph: Graph, id: string): Task {
   const task = graph.tasks.get(id);

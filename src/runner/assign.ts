@@ -1,14 +1,14 @@
 /** Who runs what, and how far its trajectory goes: shared by `wg run` and its dry run. */
 import type { DependencyIndex } from '../graph/deps.js';
 import { rankActors } from '../graph/matching.js';
-import type { Graph } from '../graph/model.js';
+import { TaskMap, type Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
 
 /** With no actors defined, one local actor that can do anything the graph asks for. */
 export function defaultActor(graph: Graph, id: string | undefined, contextLimit: number | undefined): Actor {
-  const skills = new Set<string>();
-  for (const task of graph.tasks.values()) for (const skill of task.skills ?? []) skills.add(skill);
+  const skills = new Set<string>(graph.tasks instanceof TaskMap ? graph.tasks.skills.keys() : []);
+  if (!(graph.tasks instanceof TaskMap)) for (const task of graph.tasks.values()) for (const skill of task.skills ?? []) skills.add(skill);
   const actor: Actor = { id: id ?? 'local', name: 'local runner', actor_type: 'agent', trust_level: 'verified', capabilities: [...skills] };
   if (contextLimit !== undefined) actor.context_limit = contextLimit;
   return actor;

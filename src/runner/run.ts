@@ -6,7 +6,8 @@
 import PQueue from 'p-queue';
 import { chooseBackendName } from '../backends/index.js';
 import { AlreadyClaimedError, ConfigError, NotReadyError, StaleAttemptError, TransitionError } from '../errors.js';
-import { dependencyIndex, eachReadyTask, frozenIndex, readiness, unsatisfiedBlockers } from '../graph/deps.js';
+import { dependencyIndex, readiness, unsatisfiedBlockers } from '../graph/deps.js';
+import { ReadyTracker } from '../graph/ready-set.js';
 import { hashToken, newToken } from '../graph/lease.js';
 import type { DependencyIndex } from '../graph/deps.js';
 import { getTask, type Graph } from '../graph/model.js';
@@ -81,6 +82,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export class Runner {
   private readonly writer: GraphWriter;
+  /** The ready tasks, kept up to date from what changed (not found again by looking at every task). */
+  private readonly readiness = new ReadyTracker();
   private readonly process: ProcessIdentity = currentProcess();
   private readonly queue: PQueue;
   private readonly inFlight = new Set<string>();
@@ -265,7 +268,8 @@ export class Runner {
   private async plan(): Promise<void> {
     // The committed snapshot never changes, so its index is built once per transaction, not per plan.
     const graph = await this.writer.snapshot();
-    const index = frozenIndex(graph);
+    this.readiness.update(graph);
+    const index = this.readiness.index;
     const actors = runActors(graph, this.options.actor, this.options.contextLimit);
     const maxSteps = this.options.only ? (this.options.trajectory ? this.options.maxSteps : 1) : this.options.maxSteps;
     let free = this.options.parallel - (this.queue.size + this.queue.pending);
@@ -273,7 +277,7 @@ export class Runner {
     if (free <= 0) return;
     const claims: Array<Promise<void>> = [];
     const ready: Task[] = [];
-    for (const task of eachReadyTask(graph, new Date(), { index, assumeDone: this.projectedDone })) {
+    for (const task of this.readiness.readyTasks(graph, new Date(), this.projectedDone)) {
       if (!this.inFlight.has(task.id) && (!this.scope || this.scope.has(task.id))) ready.push(task);
     }
     for (const task of this.inStartOrder(graph, index, ready)) {
