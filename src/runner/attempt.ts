@@ -4,6 +4,7 @@
  * and finish the task through the lease (which fences us out if it moved on).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usageToRecord, type AgentEvent, type Usage } from '../backends/types.js';
@@ -62,8 +63,34 @@ export function runDirectory(workgraphDir: string, taskId: string, attempt: numb
   return join(workgraphDir, 'runs', taskId, String(attempt));
 }
 
-function closeStream(stream: WriteStream): Promise<void> {
+function closeStream(stream: Writable): Promise<void> {
   return new Promise((resolve) => stream.end(resolve));
+}
+
+/**
+ * A file created with its first write: an agent that prints nothing leaves no empty
+ * output.log or events.jsonl (creating inodes is most of what run files cost here).
+ */
+class FileOnFirstWrite extends Writable {
+  private file: WriteStream | undefined;
+
+  constructor(private readonly path: string) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (!this.file) {
+      this.file = createWriteStream(this.path);
+      this.file.on('error', (error) => this.destroy(error));
+    }
+    if (this.file.write(chunk)) done();
+    else this.file.once('drain', () => done());
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    if (this.file) this.file.end(() => done());
+    else done();
+  }
 }
 
 /** The task's cap, what earlier attempts spent of it, and so what this attempt may spend. */
@@ -158,8 +185,8 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: prepared.backendName });
 
   const secrets = secretValues(prepared.spec.env);
-  const raw = createWriteStream(join(runDir, 'output.log'));
-  const eventsFile = createWriteStream(join(runDir, 'events.jsonl'));
+  const raw = new FileOnFirstWrite(join(runDir, 'output.log'));
+  const eventsFile = new FileOnFirstWrite(join(runDir, 'events.jsonl'));
   const halt = new AbortController();
   const spendLimit = allowance && { allowanceUsd: allowance.capUsd - allowance.spentBeforeUsd };
   const sink = new EventSink(context, taskId, caller, () => halt.abort(), { attempt: identity.attempt, backend: prepared.backendName, model: prepared.model, prices: context.launch.config.prices, ...spendLimit });
