@@ -1,12 +1,13 @@
 /**
- * Agent processes started by a small helper process (spawner-process.ts), so the
+ * Agent processes started by small helper processes (spawner-process.ts), so the
  * synchronous part of `spawn` (fork and exec, which costs more the larger the caller)
- * neither holds up the runner's main thread nor copies its memory map. One helper
- * serves the whole runner; it is started with the first agent and keeps the runner
- * alive only while some agent runs.
+ * neither holds up the runner's main thread nor copies its memory map. The helpers
+ * serve the whole runner; each is started when first needed and keeps the runner
+ * alive only while some agent of its runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LaunchSpec, Stream } from '../backends/types.js';
 import type { FromSpawner, ToSpawner } from './spawner-protocol.js';
@@ -56,7 +57,7 @@ class Spawner {
     this.helper.on('error', (error) => this.failAll(`the process spawner failed: ${error.message}`));
     // It only ends with the runner, or with a bug in it; every process it watched is then lost to us.
     this.helper.on('exit', (code, signal) => {
-      if (shared === this) shared = undefined;
+      shared = shared.filter((spawner) => spawner !== this);
       this.failAll(`the process spawner stopped (${signal ?? `exit code ${code}`})`);
     });
   }
@@ -70,6 +71,10 @@ class Spawner {
   private busy(): void {
     this.helper.ref();
     (this.helper.channel as { ref?(): void } | undefined)?.ref?.();
+  }
+
+  get active(): number {
+    return this.children.size;
   }
 
   post(message: ToSpawner): void {
@@ -123,10 +128,16 @@ class Spawner {
   }
 }
 
-let shared: Spawner | undefined;
+let shared: Spawner[] = [];
+/**
+ * One helper per core (up to four): each spawn blocks its helper for a millisecond or
+ * more, so with eight agents starting and ending, one helper was the queue they waited in.
+ */
+const HELPERS = Math.max(1, Math.min(4, availableParallelism()));
 
-/** Start `spec` (in its own process group) from the spawner process. */
+/** Start `spec` (in its own process group) from the least busy spawner process. */
 export function spawnChild(spec: LaunchSpec): SpawnedChild {
-  shared ??= new Spawner();
-  return shared.spawn(spec);
+  if (shared.length < HELPERS) shared.push(new Spawner());
+  const least = shared.reduce((a, b) => (a.active <= b.active ? a : b));
+  return least.spawn(spec);
 }
