@@ -58,9 +58,15 @@ function pidNamespace(): string | undefined {
   return ownPidNamespace;
 }
 
+let own: ProcessIdentity | undefined;
+
+/** This process's identity: read once (a runner takes the lock hundreds of times a second), a fresh copy each call. */
 export function currentProcess(): ProcessIdentity {
-  const namespace = pidNamespace();
-  return { pid: process.pid, host: hostname(), pid_start: processStartTime(process.pid), ...(namespace ? { pid_ns: namespace } : {}) };
+  if (!own) {
+    const namespace = pidNamespace();
+    own = { pid: process.pid, host: hostname(), pid_start: processStartTime(process.pid), ...(namespace ? { pid_ns: namespace } : {}) };
+  }
+  return { ...own };
 }
 
 /** Alive and still the same process (when `startTime` is known). Zombies count as dead. */
