@@ -11,7 +11,7 @@ import { GRAPH_FILE } from './file-store.js';
  * agent, not a source file (delete its line to commit snapshots of it; wg itself never
  * commits anything under .workgraph/). config.toml and prompts/ are meant to be committed.
  */
-export const RUNTIME_IGNORES = ['graph.jsonl', 'graph.jsonl.*', 'graph.lock', 'graph.lock.*', 'runs/', 'logs/', 'cache/', 'worktrees/', 'active-runs/'];
+export const RUNTIME_IGNORES = ['graph.jsonl', 'graph.jsonl.*', 'graph.journal', 'graph.lock', 'graph.lock.*', 'runs/', 'logs/', 'cache/', 'worktrees/', 'active-runs/'];
 
 const GITIGNORE = `# wg's runtime files: wg writes them constantly, so they are not committed.
 # (graph.jsonl is the live graph: remove its line to commit snapshots of it.)
