@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Stream } from '../backends/types.js';
-import type { FromSpawner, ToSpawner } from './spawner-protocol.js';
+import { applyEnvChange, type FromSpawner, type ToSpawner } from './spawner-protocol.js';
 
 interface Running {
   child: ChildProcess;
@@ -21,6 +21,8 @@ interface Running {
 /** About four reads of each stream in flight; memory stays bounded whatever the agent prints. */
 const IN_FLIGHT_LIMIT = 512 * 1024;
 const running = new Map<number, Running>();
+/** The environment of the last spawn: each spawn message says how the next one differs. */
+let lastEnv: Record<string, string> = {};
 const post = (message: FromSpawner) => process.send!(message);
 
 function flow(entry: Running): void {
@@ -43,9 +45,10 @@ function forward(id: number, entry: Running, stream: Stream): void {
 
 function start(id: number, message: Extract<ToSpawner, { type: 'spawn' }>): void {
   const { spec } = message;
+  lastEnv = applyEnvChange(lastEnv, message.env);
   const child = spawn(spec.file, spec.args, {
     cwd: spec.cwd,
-    env: spec.env,
+    env: lastEnv,
     // Its own process group, so the runner can signal everything it starts at once.
     detached: true,
     stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LaunchSpec, Stream } from '../backends/types.js';
-import type { FromSpawner, ToSpawner } from './spawner-protocol.js';
+import { envChange, type FromSpawner, type ToSpawner } from './spawner-protocol.js';
 
 export interface ChildEvents {
   spawned: [pid: number];
@@ -44,6 +44,8 @@ class Spawner {
   private readonly helper: ChildProcess;
   private readonly children = new Map<number, SpawnedChild>();
   private nextId = 1;
+  /** The environment sent with the last spawn: the next sends only how it differs. */
+  private lastEnv: Readonly<Record<string, string | undefined>> = {};
 
   constructor() {
     this.helper = fork(fileURLToPath(new URL('./spawner-process.js', import.meta.url)), [], {
@@ -86,7 +88,9 @@ class Spawner {
     const child = new SpawnedChild(id, this);
     if (this.children.size === 0) this.busy();
     this.children.set(id, child);
-    this.post({ type: 'spawn', id, spec });
+    const { env, ...rest } = spec;
+    this.post({ type: 'spawn', id, spec: rest, env: envChange(this.lastEnv, env) });
+    this.lastEnv = env;
     return child;
   }
 

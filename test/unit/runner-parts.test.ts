@@ -90,3 +90,17 @@ describe('GraphWriter', () => {
     }
   });
 });
+
+describe('the environment sent to a process spawner', () => {
+  it('is sent as how it differs from the one before, and rebuilt exactly, unset variables included', async () => {
+    const { applyEnvChange, envChange } = await import('../../src/runner/spawner-protocol.js');
+    const first = { PATH: '/bin', WG_TASK_ID: 'a', SECRET: 'x', GONE: undefined };
+    const second = { PATH: '/bin', WG_TASK_ID: 'b', EXTRA: '1' };
+    const sent1 = envChange({}, first);
+    const sent2 = envChange(first, second);
+    expect(sent2).toEqual({ set: { WG_TASK_ID: 'b', EXTRA: '1' }, unset: ['SECRET'] });
+    const rebuilt1 = applyEnvChange({}, sent1);
+    expect(rebuilt1).toEqual({ PATH: '/bin', WG_TASK_ID: 'a', SECRET: 'x' });
+    expect(applyEnvChange(rebuilt1, sent2)).toEqual(second);
+  });
+});
