@@ -139,6 +139,11 @@ let shared: Spawner[] = [];
  */
 const HELPERS = Math.max(1, Math.min(4, availableParallelism()));
 
+/** Start the spawner processes now, so their start-up overlaps the runner's own instead of delaying its first agent. */
+export function startSpawners(): void {
+  while (shared.length < HELPERS) shared.push(new Spawner());
+}
+
 /** Start `spec` (in its own process group) from the least busy spawner process. */
 export function spawnChild(spec: LaunchSpec): SpawnedChild {
   if (shared.length < HELPERS) shared.push(new Spawner());
