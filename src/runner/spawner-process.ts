@@ -33,14 +33,29 @@ function flow(entry: Running): void {
   }
 }
 
+/** Only a stream that sent something has anything to end; `closed` ends the rest (one message fewer per silent stream). */
 function forward(id: number, entry: Running, stream: Stream): void {
   const readable = entry.child[stream];
+  let sent = false;
   readable?.on('data', (chunk: Buffer) => {
+    sent = true;
     entry.unacknowledged += chunk.length;
     post({ type: 'data', id, stream, chunk });
     if (entry.unacknowledged > IN_FLIGHT_LIMIT) flow(entry);
   });
-  readable?.on('end', () => post({ type: 'end', id, stream }));
+  readable?.on('end', () => {
+    if (sent) post({ type: 'end', id, stream });
+  });
+}
+
+/** Whether anything is left in the process group `pid` led: only then must the runner hear of the exit (to stop the rest). */
+function groupAnswers(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function start(id: number, message: Extract<ToSpawner, { type: 'spawn' }>): void {
@@ -70,7 +85,9 @@ function start(id: number, message: Extract<ToSpawner, { type: 'spawn' }>): void
   });
   forward(id, entry, 'stdout');
   forward(id, entry, 'stderr');
-  child.once('exit', () => post({ type: 'exit', id }));
+  child.once('exit', () => {
+    if (child.pid !== undefined && groupAnswers(child.pid)) post({ type: 'exit', id });
+  });
   child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
     running.delete(id);
     post({ type: 'closed', id, exitCode: failed === undefined ? exitCode : null, signal: failed === undefined ? signal : null, ...(failed === undefined ? {} : { error: failed }) });

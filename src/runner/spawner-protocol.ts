@@ -16,8 +16,9 @@ export type ToSpawner =
 export type FromSpawner =
   | { type: 'spawned'; id: number; pid: number }
   | { type: 'data'; id: number; stream: Stream; chunk: Uint8Array }
+  /** Sent only for a stream that had data; `closed` ends the others. */
   | { type: 'end'; id: number; stream: Stream }
-  /** The process itself ended; its output may still be open in processes it left behind. */
+  /** The process itself ended and left something in its process group (which may hold its output open). */
   | { type: 'exit'; id: number }
   /** Everything is over: the process ended and its output was closed (or it never started: `error`). */
   | { type: 'closed'; id: number; exitCode: number | null; signal: string | null; error?: string };

@@ -77,11 +77,15 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
     const { filter } = splitters[name];
     forward(name, filter ? filter.push(chunk) : chunk);
   });
-  child.on('end', (name) => {
+  const ended = new Set<Stream>();
+  const end = (name: Stream) => {
+    if (ended.has(name)) return;
+    ended.add(name);
     const { filter, lines } = splitters[name];
     if (filter) forward(name, filter.end());
     lines.end();
-  });
+  };
+  child.on('end', end);
 
   child.once('spawned', (pid) => {
     if (stop) stopping = terminateTree(pid, options.graceMs);
@@ -103,6 +107,9 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   });
 
   const result = await new Promise<ChildEvents['closed'][0]>((resolve) => child.once('closed', resolve));
+  // A stream that never sent anything gets no `end` of its own.
+  end('stdout');
+  end('stderr');
   await stopping;
   for (const timer of timers) clearTimeout(timer);
   if (stallTimer) clearTimeout(stallTimer);
