@@ -1,5 +1,5 @@
 /** Running git: one flat result per call, and one error class for a git that said no. */
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { WgError } from '../errors.js';
 
 export interface GitResult {
@@ -31,11 +31,28 @@ const LOCK_TRIES = 20;
  */
 export async function git(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<GitResult> {
   for (let attempt = 1; ; attempt++) {
-    const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore', env: { ...GIT_ENV, ...options.env }, stripFinalNewline: true });
-    const outcome = { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+    const outcome = await runGit(cwd, args, { ...process.env, ...GIT_ENV, ...options.env });
     if (outcome.exitCode === 0 || attempt >= LOCK_TRIES || !LOCK_BUSY.test(outcome.stderr)) return outcome;
     await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
   }
+}
+
+const stripFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
+
+/**
+ * Node's own execFile, not execa: this runs at every `wg run`'s start (is this a git
+ * work tree?), and loading execa cost more than the git command itself.
+ */
+function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<GitResult> {
+  return new Promise((resolve) => {
+    const child = execFile('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 }, (error, stdout, stderr) => {
+      // A number: git's exit code; a string (ENOENT, a cwd that is gone): it never ran.
+      const code = (error as { code?: unknown } | null)?.code;
+      const exitCode = error === null ? 0 : typeof code === 'number' ? code : -1;
+      resolve({ exitCode, stdout: stripFinalNewline(stdout), stderr: stripFinalNewline(stderr || (exitCode === -1 ? (error?.message ?? '') : '')) });
+    });
+    child.stdin?.end();
+  });
 }
 
 /** `git ...` that must succeed: its stdout, or a GitError naming the command and git's first line. */

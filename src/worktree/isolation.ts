@@ -9,7 +9,6 @@
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { AttemptTree, Isolation } from '../runner/isolation.js';
@@ -129,6 +128,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
 
   async function setUp(treeRoot: string): Promise<void> {
     if (!settings.setup) return;
+    const { execa } = await import('execa');
     const result = await execa('sh', ['-c', settings.setup], { cwd: treeRoot, reject: false, stdin: 'ignore', all: true });
     if (result.exitCode !== 0) {
       const last = String(result.all ?? '').trim().split('\n').at(-1) ?? '';
