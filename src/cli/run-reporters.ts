@@ -2,7 +2,7 @@
  * Three ways to watch a run: a live view on a terminal (running tasks, their last
  * progress line, counters), one line per event in a pipe, or the events as NDJSON.
  */
-import logUpdate from 'log-update';
+import type logUpdateType from 'log-update';
 import { colors as pc } from './output.js';
 import type { RunEvent, Reporter } from '../runner/events.js';
 import { formatDuration } from '../runner/outcome.js';
@@ -85,7 +85,8 @@ export class LiveReporter implements Reporter {
   private failed = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor() {
+  /** `logUpdate`: passed in, so a run without a terminal (CI, scripts, agents) never loads it and its dependencies. */
+  constructor(private readonly logUpdate: typeof logUpdateType) {
     // Elapsed times tick even when no agent says anything.
     this.timer = setInterval(() => this.render(), 500);
     this.timer.unref();
@@ -105,7 +106,7 @@ export class LiveReporter implements Reporter {
     }
     const permanent = eventLine(event);
     if (permanent && event.type !== 'start') {
-      logUpdate.clear();
+      this.logUpdate.clear();
       process.stdout.write(`${pc.dim(stamp())} ${permanent}\n`);
     }
     this.render();
@@ -120,12 +121,12 @@ export class LiveReporter implements Reporter {
       return `${head}  ${pc.dim(last)}`;
     });
     const counters = `${pc.green(`${this.done} done`)}  ${pc.red(`${this.failed} failed`)}  ${pc.blue(`${this.running.size} running`)}`;
-    logUpdate([...rows, counters].join('\n'));
+    this.logUpdate([...rows, counters].join('\n'));
   }
 
   close(): void {
     clearInterval(this.timer);
-    logUpdate.clear();
-    logUpdate.done();
+    this.logUpdate.clear();
+    this.logUpdate.done();
   }
 }

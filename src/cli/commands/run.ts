@@ -178,7 +178,7 @@ export function register(program: Command): void {
       const { Runner } = await import('../../runner/run.js');
       const reporters = await import('../run-reporters.js');
       const { RunRecordReporter } = await import('../../runner/run-record.js');
-      const shown = flags.json ? new reporters.JsonReporter() : process.stdout.isTTY ? new reporters.LiveReporter() : new reporters.LineReporter();
+      const shown = flags.json ? new reporters.JsonReporter() : process.stdout.isTTY ? new reporters.LiveReporter((await import('log-update')).default) : new reporters.LineReporter();
       const reporter = new RunRecordReporter(workspace.dir, shown, { budgetUsd: options.budgetUsd, parallel: options.parallel });
       const interrupt = new AbortController();
       // First Ctrl-C: stop cleanly (kill running trees, reopen their tasks). A second one is not swallowed.
