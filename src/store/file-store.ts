@@ -16,7 +16,7 @@ import { RecordMap, type Graph } from '../graph/model.js';
 import { RECORD_KINDS, type RecordKind } from '../graph/types.js';
 import { graphBytes, mapFor, parseGraph, recordKey, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
 import { applyJournal, JOURNAL_FILE, journalLine, type RecordChange } from './journal.js';
-import { acquireLock, type LockOptions } from './lock.js';
+import { acquireLock, unlinkQuietly, type LockOptions } from './lock.js';
 import type { WorkspaceStore } from './store.js';
 import { DerivedCache } from './derived-cache.js';
 import { contentDigest, identityOf, MISSING, type FileIdentity } from './file-identity.js';
@@ -152,14 +152,6 @@ function countLines(bytes: Buffer, length: number): number {
   let lines = 0;
   for (let at = bytes.indexOf(0x0a); at !== -1 && at < length; at = bytes.indexOf(0x0a, at + 1)) lines++;
   return lines;
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
 }
 
 const recordMaps = (graph: Graph) => RECORD_KINDS.map((kind) => [kind, mapFor(graph, kind)] as const);

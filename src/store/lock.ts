@@ -128,7 +128,8 @@ function breakStaleLock(path: string, expected: string, staleAfterMs: number): b
   return true;
 }
 
-function unlinkQuietly(path: string): void {
+/** Remove `path` if it is there. */
+export function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
   } catch (error) {
