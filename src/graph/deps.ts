@@ -67,7 +67,7 @@ function hasSelfOrRepeat(list: readonly string[], id: string): boolean {
   return false;
 }
 
-export function anyTaskUsesBlocks(graph: Graph): boolean {
+function anyTaskUsesBlocks(graph: Graph): boolean {
   if (graph.tasks instanceof TaskMap) return graph.tasks.blocksUsers > 0;
   for (const task of graph.tasks.values()) if (task.blocks !== undefined && task.blocks.length > 0) return true;
   return false;

@@ -7,8 +7,8 @@ import { planTrajectory } from '../graph/trajectory.js';
 
 /** With no actors defined, one local actor that can do anything the graph asks for. */
 export function defaultActor(graph: Graph, id: string | undefined, contextLimit: number | undefined): Actor {
-  const skills = new Set<string>(graph.tasks instanceof TaskMap ? graph.tasks.skills.keys() : []);
-  if (!(graph.tasks instanceof TaskMap)) for (const task of graph.tasks.values()) for (const skill of task.skills ?? []) skills.add(skill);
+  // A store's graph counts the skills asked for as tasks change; any other graph is looked through.
+  const skills = graph.tasks instanceof TaskMap ? new Set(graph.tasks.skills.keys()) : new Set([...graph.tasks.values()].flatMap((task) => task.skills ?? []));
   const actor: Actor = { id: id ?? 'local', name: 'local runner', actor_type: 'agent', trust_level: 'verified', capabilities: [...skills] };
   if (contextLimit !== undefined) actor.context_limit = contextLimit;
   return actor;

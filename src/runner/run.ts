@@ -266,7 +266,7 @@ export class Runner {
   }
 
   private async plan(): Promise<void> {
-    // The committed snapshot never changes, so its index is built once per transaction, not per plan.
+    // The tracker catches up with what changed since the last plan, and answers for the index as well.
     const graph = await this.writer.snapshot();
     this.readiness.update(graph);
     const index = this.readiness.index;
