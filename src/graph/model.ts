@@ -132,7 +132,6 @@ export function copyGraph(graph: Graph): Graph {
   return { tasks: fill(new TaskMap(), graph.tasks), actors: fill(new RecordMap<Actor>(), graph.actors), resources: fill(new RecordMap<Resource>(), graph.resources) };
 }
 
-
 export function getTask(graph: Graph, id: string): Task {
   const task = graph.tasks.get(id);
   if (!task) throw new NotFoundError(`no task "${id}"`, closestHint(id, graph.tasks.keys()));

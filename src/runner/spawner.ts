@@ -2,8 +2,8 @@
  * Agent processes started by small helper processes (spawner-process.ts), so the
  * synchronous part of `spawn` (fork and exec, which costs more the larger the caller)
  * neither holds up the runner's main thread nor copies its memory map. The helpers
- * serve the whole runner; each is started when first needed and keeps the runner
- * alive only while some agent of its runs.
+ * serve the whole process; they are started by `wg run` first thing (or with the first
+ * agent), and each keeps the process alive only while some agent of its runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -146,7 +146,7 @@ export function startSpawners(): void {
 
 /** Start `spec` (in its own process group) from the least busy spawner process. */
 export function spawnChild(spec: LaunchSpec): SpawnedChild {
-  if (shared.length < HELPERS) shared.push(new Spawner());
+  startSpawners();
   const least = shared.reduce((a, b) => (a.active <= b.active ? a : b));
   return least.spawn(spec);
 }
