@@ -55,13 +55,18 @@ function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Gi
   });
 }
 
-/** `git ...` that must succeed: its stdout, or a GitError naming the command and git's first line. */
+/**
+ * Everything git said about a failure: its first line alone often stops before the word
+ * that explains it (`The following paths are ignored...` names the paths on the next line).
+ */
+export function gitSaid(result: GitResult): string {
+  return (result.stderr || result.stdout).trim() || `exit code ${result.exitCode}`;
+}
+
+/** `git ...` that must succeed: its stdout, or a GitError naming the command and all git said. */
 export async function gitOk(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<string> {
   const result = await git(cwd, args, options);
-  if (result.exitCode !== 0) {
-    const said = (result.stderr || result.stdout).trim().split('\n')[0] ?? '';
-    throw new GitError(`git ${args[0]} failed in ${cwd}: ${said || `exit code ${result.exitCode}`}`);
-  }
+  if (result.exitCode !== 0) throw new GitError(`git ${args[0]} failed in ${cwd}: ${gitSaid(result)}`);
   return result.stdout;
 }
 

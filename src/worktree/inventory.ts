@@ -18,6 +18,8 @@ export interface WgWorktree {
   head: string | undefined;
   /** Why the attempt failed, when it was kept for inspection. */
   failed: string | undefined;
+  /** Work that succeeded but could not land: kept even once a later attempt lands. */
+  unlanded: boolean;
 }
 
 export function worktreePath(workgraphDir: string, task: string, attempt: number): string {
@@ -27,9 +29,12 @@ export function worktreePath(workgraphDir: string, task: string, attempt: number
 export const worktreeBranch = (task: string, attempt: number) => `wg/${task}/${attempt}`;
 
 const failedMarker = (path: string) => `${path}.failed`;
+const unlandedMarker = (path: string) => `${path}.unlanded`;
 
-export function markFailed(path: string, reason: string): void {
+/** `unlanded`: the attempt succeeded but its work could not land; only its branch holds it. */
+export function markFailed(path: string, reason: string, unlanded = false): void {
   writeFileSync(failedMarker(path), `${reason}\n`);
+  if (unlanded) writeFileSync(unlandedMarker(path), '');
 }
 
 /** The worktrees git knows under `.workgraph/worktrees/`, with what their folders say. */
@@ -52,6 +57,7 @@ export async function listWgWorktrees(top: string, workgraphDir: string): Promis
       branch: fields.get('branch')?.replace(/^refs\/heads\//, '') ?? worktreeBranch(task, attempt),
       head: fields.get('HEAD'),
       failed: existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined,
+      unlanded: existsSync(unlandedMarker(path)),
     });
   }
   return trees;
@@ -62,6 +68,7 @@ export async function removeWorktree(top: string, tree: Pick<WgWorktree, 'path' 
   await git(top, ['worktree', 'remove', '--force', '--force', tree.path]);
   rmSync(tree.path, { recursive: true, force: true });
   rmSync(failedMarker(tree.path), { force: true });
+  rmSync(unlandedMarker(tree.path), { force: true });
   await git(top, ['worktree', 'prune']);
   await git(top, ['branch', '-D', tree.branch]);
 }

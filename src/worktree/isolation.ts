@@ -11,11 +11,12 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
-import type { AttemptTree, Isolation } from '../runner/isolation.js';
+import type { AttemptTree, Isolation, Landed } from '../runner/isolation.js';
 import { describeOutcome, type Outcome } from '../runner/outcome.js';
-import { git, gitOk, GitError, nulList } from './git.js';
+import { git, gitOk, GitError, gitSaid, nulList } from './git.js';
+import { stageWork, wgOwnPaths } from './stage.js';
 import { markFailed, pruneWorktrees, removeWorktree, worktreeBranch, worktreePath, type WgWorktree } from './inventory.js';
-import { branchHead, checkedOut, excludeWorkgraph, type Repo } from './repo.js';
+import { branchHead, checkedOut, type Repo } from './repo.js';
 
 export interface WorktreeSettings {
   /** The branch results land on. */
@@ -60,15 +61,26 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
   const projectIn = (path: string) => (repo.prefix === '' ? path : join(path, repo.prefix));
   const linked = (tree: string) => settings.link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn(tree), name)));
 
-  const inProject = (name: string) => (repo.prefix === '' ? name : `${repo.prefix}/${name}`);
-
   /** Everything the agent changed anywhere in its tree, but wg's folder and the links wg made. */
   async function commitLeftovers(path: string, task: Task, links: string[]): Promise<void> {
-    const excluded = [excludeWorkgraph(repo.prefix), ...links.map((name) => `:(top,exclude)${inProject(name)}`)];
-    await gitOk(path, ['add', '--all', '--', ':/', ...excluded]);
+    const own = wgOwnPaths(repo.prefix, links);
+    await stageWork(path, own);
     const staged = await git(path, ['diff', '--cached', '--quiet']);
-    if (staged.exitCode === 0) return;
-    await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', task.title, '-m', `Workgraph-Task: ${task.id}`], { env: identity });
+    if (staged.exitCode !== 0) await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', task.title, '-m', `Workgraph-Task: ${task.id}`], { env: identity });
+    await dropCommittedLinks(path, task, own.slice(1));
+  }
+
+  /**
+   * An agent that ran `git add -A` itself may have committed a link wg made (where the
+   * project's .gitignore does not cover it): take it out again, so it never lands.
+   */
+  async function dropCommittedLinks(path: string, task: Task, links: string[]): Promise<void> {
+    if (links.length === 0) return;
+    const base = await gitOk(path, ['rev-parse', 'HEAD']);
+    const ours = nulList((await gitOk(path, ['ls-tree', '-z', '--name-only', base, '--', ...links])).toString());
+    if (ours.length === 0) return;
+    await gitOk(path, ['rm', '-r', '--cached', '--quiet', '--ignore-unmatch', '--', ...ours]);
+    await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', `Leave out wg's links (${ours.join(', ')})`, '-m', `Workgraph-Task: ${task.id}`], { env: identity });
   }
 
   /** Onto the target's head; undefined when it went on cleanly, else the files in conflict. */
@@ -97,33 +109,35 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     };
   }
 
-  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<Outcome> {
+  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<Landed> {
     await commitLeftovers(path, task, links);
     // An attempt that changed nothing has nothing to land: it need not wait in the queue.
     const changed = (await gitOk(path, ['rev-parse', 'HEAD'])) !== base;
-    const outcome: Outcome = !changed ? { kind: 'succeeded' } : await queue.run(async (): Promise<Outcome> => {
+    const landed: Landed = !changed ? { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base, commit: base } } : await queue.run(async (): Promise<Landed> => {
       for (let tries = 0; ; tries++) {
         const head = await branchHead(repo.top, settings.target);
         if (head === undefined) throw new GitError(`the target branch ${settings.target} no longer exists`);
         // The target moved on since this attempt began: bring the work onto its head, and check the combination.
         if (head !== (await gitOk(path, ['merge-base', 'HEAD', head]))) {
           const conflicted = await rebaseOnto(path, head);
-          if (conflicted) return { kind: 'merge-conflict', files: conflicted, detail: `with ${settings.target} at ${head.slice(0, 12)}` };
+          if (conflicted) return { outcome: { kind: 'merge-conflict', files: conflicted, detail: `with ${settings.target} at ${head.slice(0, 12)}` } };
           if (settings.reverify && task.verify) {
             const checked = await reverify();
-            if (checked.kind === 'verification-failed') return { ...checked, combined: true };
-            if (checked.kind !== 'succeeded') return checked;
+            if (checked.kind === 'verification-failed') return { outcome: { ...checked, combined: true } };
+            if (checked.kind !== 'succeeded') return { outcome: checked };
           }
         }
-        const advanced = await advance(head, await gitOk(path, ['rev-parse', 'HEAD']), task, branch);
-        if (advanced === true) return { kind: 'succeeded' };
-        if (advanced !== false) return advanced;
+        const commit = await gitOk(path, ['rev-parse', 'HEAD']);
+        const advanced = await advance(head, commit, task, branch);
+        if (advanced === true) return { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base: head, commit } };
+        if (advanced !== false) return { outcome: advanced };
         if (tries >= 5) throw new GitError(`${settings.target} kept moving while ${task.id} was landing`);
       }
     });
-    // Landed: this tree and the kept trees of the task's failed attempts have served their purpose.
-    if (outcome.kind === 'succeeded') await admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id));
-    return outcome;
+    // Landed: this tree and the kept trees of the task's failed attempts have served their purpose
+    // (but for work that failed to land, which nothing else holds).
+    if (landed.outcome.kind === 'succeeded') await admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id && !tree.unlanded));
+    return landed;
   }
 
   async function setUp(treeRoot: string): Promise<void> {
@@ -150,7 +164,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
         const added = await git(repo.top, ['worktree', 'add', '--quiet', '-b', branch, path, head]);
         if (added.exitCode !== 0) {
           await removeWorktree(repo.top, { path, branch });
-          throw new GitError(`git worktree add failed: ${added.stderr.trim().split('\n')[0] ?? `exit code ${added.exitCode}`}`);
+          throw new GitError(`git worktree add failed: ${gitSaid(added)}`);
         }
         return head;
       });
@@ -161,7 +175,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
         root: projectIn(path),
         info: { path, branch, target: settings.target, base },
         land: (landing, reverify) => land(path, branch, base, landing, links, reverify),
-        keep: async (outcome) => markFailed(path, describeOutcome(outcome)),
+        keep: async (outcome) => markFailed(path, describeOutcome(outcome), outcome.kind === 'landing-failed'),
       };
     },
 
