@@ -77,6 +77,19 @@ export const AttemptCostSchema = z.looseObject({
 export type AttemptCost = z.infer<typeof AttemptCostSchema>;
 
 /**
+ * Where a task's work landed: its attempt moved `target` from `base` to `commit` (the same
+ * commit when it changed nothing). `wg diff` shows the change.
+ */
+export const LandedSchema = z.looseObject({
+  attempt: z.number().int().positive(),
+  target: z.string(),
+  base: z.string(),
+  commit: z.string(),
+  at: Timestamp.optional(),
+});
+export type Landed = z.infer<typeof LandedSchema>;
+
+/**
  * The lease on a task. Only a hash of the token is stored; the holder got the token
  * itself when it claimed. `pid`/`host`/`pid_start` identify the process that holds the
  * lease so a later runner can tell whether it died.
@@ -146,6 +159,7 @@ export const TaskSchema = z.looseObject({
   costs: z.array(AttemptCostSchema).optional(),
   attempts: z.number().int().nonnegative().optional(),
   claim: ClaimSchema.optional(),
+  landed: LandedSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

@@ -7,7 +7,7 @@ import { readiness, singleTaskIndex } from './deps.js';
 import { checkLease, type Credentials } from './lease.js';
 import { getTask, type Graph } from './model.js';
 import type { ProcessIdentity } from '../system/process.js';
-import type { AttemptCost, Claim, LogEntry, Task, TaskStatus, TokenUsage } from './schema.js';
+import type { AttemptCost, Claim, Landed, LogEntry, Task, TaskStatus, TokenUsage } from './schema.js';
 
 /** Who is acting, when, and with which lease credentials. */
 export interface Caller {
@@ -197,6 +197,13 @@ export function addTokenUsage(graph: Graph, id: string, usage: TokenUsage): Task
 export function recordAttemptCost(graph: Graph, id: string, cost: AttemptCost): Task {
   const task = getTask(graph, id);
   return put(graph, { ...task, costs: [...(task.costs ?? []).filter((entry) => entry.attempt !== cost.attempt), cost] });
+}
+
+/** Where the task's work landed (see `LandedSchema`), with a log line naming the commit. */
+export function recordLanding(graph: Graph, id: string, by: Caller, landed: Pick<Landed, 'attempt' | 'target' | 'base' | 'commit'>): Task {
+  const task = getTask(graph, id);
+  const said = landed.commit === landed.base ? `attempt ${landed.attempt} changed nothing: ${landed.target} stays at ${landed.commit.slice(0, 12)}` : `landed ${landed.commit.slice(0, 12)} on ${landed.target} (attempt ${landed.attempt})`;
+  return put(graph, withLog({ ...task, landed: { ...landed, at: by.now.toISOString() } }, entry(by, said)));
 }
 
 /** Note which process is doing the attempt, so a later runner can stop it if this runner dies. */

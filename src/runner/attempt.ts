@@ -12,12 +12,12 @@ import { StaleAttemptError, WgError } from '../errors.js';
 import { getTask } from '../graph/model.js';
 import type { Graph } from '../graph/model.js';
 import { parseDuration } from '../graph/duration.js';
-import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost, failTask, recordAgentProcess, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
+import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost, failTask, recordAgentProcess, recordLanding, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
 import { processStartTime } from '../system/process.js';
 import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, type Outcome } from './outcome.js';
 import { checkDeliverables } from './deliverables.js';
-import type { AttemptTree, Isolation } from './isolation.js';
+import type { AttemptTree, Isolation, Landed, Landing } from './isolation.js';
 import type { GraphWriter } from './graph-writer.js';
 import type { Reporter } from './events.js';
 import { prepareLaunch, type AttemptIdentity, type LaunchOptions, type PreparedLaunch } from './prepare.js';
@@ -223,21 +223,22 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const verify = () => runVerify(task.verify!, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
   if (outcome.kind === 'succeeded' && task.verify) outcome = await verify();
   // Only work that succeeded lands; a failed attempt's tree is kept for inspection.
-  if (outcome.kind === 'succeeded') outcome = await landOrFail(tree, task, verify);
+  let landing: Landing | undefined;
+  if (outcome.kind === 'succeeded') ({ outcome, landing } = await landOrFail(tree, task, verify));
   if (outcome.kind !== 'succeeded') await tree.keep(outcome);
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: prepared.model });
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: prepared.model }, landing);
 }
 
-/** Land the work; a git failure while landing fails the attempt (retryable) instead of the run. */
-async function landOrFail(tree: AttemptTree, task: Task, verify: () => Promise<Outcome>): Promise<Outcome> {
+/** Land the work; a git failure while landing fails the attempt (not retried: it is wg's, not the agent's) instead of the run. */
+async function landOrFail(tree: AttemptTree, task: Task, verify: () => Promise<Outcome>): Promise<Landed> {
   try {
     return await tree.land(task, verify);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
-    return { kind: 'failed', exitCode: -1, reason: `could not land the work: ${error.message}` };
+    return { outcome: { kind: 'landing-failed', message: error.message, branch: tree.info?.branch, taskId: task.id } };
   }
 }
 
@@ -255,18 +256,24 @@ function finish(
   measured: Outcome,
   started: number,
   extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model'>,
+  landing?: Landing,
 ): AttemptResult {
   const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
   result.recorded = context.writer
     .apply((graph) => {
       const current = getTask(graph, taskId);
       const ownAttempt = current.claim?.attempt === identity.attempt;
-      if (!ownAttempt && current.status === 'done') return 'done';
+      // The work is on the target whoever marked the task done (the runner, or the agent itself).
+      const landed = () => landing && recordLanding(graph, taskId, caller(), { attempt: identity.attempt, ...landing });
+      if (!ownAttempt && current.status === 'done') return (landed(), 'done');
       if (!ownAttempt && current.status === 'failed') {
         result.outcome = { kind: 'failed', exitCode: measured.kind === 'failed' ? measured.exitCode : 0, reason: current.failure_reason ?? 'the agent failed the task' };
         return 'failed';
       }
-      if (measured.kind === 'succeeded') return completeTask(graph, taskId, caller()).status;
+      if (measured.kind === 'succeeded') {
+        const done = completeTask(graph, taskId, caller());
+        return (landed() ?? done).status;
+      }
       if (measured.kind === 'interrupted' || measured.kind === 'rate-limited') {
         return reopenTask(graph, taskId, caller(), describeOutcome(measured), { countsAsAttempt: false, maxRetries: context.defaultMaxRetries }).status;
       }

@@ -18,6 +18,19 @@ export interface TreeInfo {
   base: string;
 }
 
+/** Where a successful attempt's work went: the target moved from `base` to `commit` (the same when it changed nothing). */
+export interface Landing {
+  target: string;
+  base: string;
+  commit: string;
+}
+
+/** What landing came to: the outcome that stands, and where the work went when it landed. */
+export interface Landed {
+  outcome: Outcome;
+  landing?: Landing | undefined;
+}
+
 export interface AttemptTree {
   /** The project root inside this tree: working_dir, deliverables and upstream files resolve here. */
   root: string;
@@ -25,9 +38,10 @@ export interface AttemptTree {
   /**
    * After the attempt succeeded in its tree: bring its work onto the target. `reverify`
    * runs the task's check again in the tree (used when the target moved meanwhile).
-   * Returns the outcome that stands: `succeeded`, or why the work did not land.
+   * Returns the outcome that stands (`succeeded`, or why the work did not land) and, once
+   * landed, the commits. Throws a WgError when git itself fails (the work stays on its branch).
    */
-  land(task: Task, reverify: () => Promise<Outcome>): Promise<Outcome>;
+  land(task: Task, reverify: () => Promise<Outcome>): Promise<Landed>;
   /** After a failure: nothing lands; the tree stays for inspection until pruned. */
   keep(outcome: Outcome): Promise<void>;
 }
@@ -43,7 +57,7 @@ export function inPlace(root: string): Isolation {
   const tree: AttemptTree = {
     root,
     info: undefined,
-    land: async () => ({ kind: 'succeeded' }),
+    land: async () => ({ outcome: { kind: 'succeeded' } }),
     keep: async () => {},
   };
   return { open: async () => tree };

@@ -20,6 +20,11 @@ export type Outcome =
   | { kind: 'input-required'; request: string }
   /** The attempt's work could not be brought onto the target branch; `files` are the ones in the way. */
   | { kind: 'merge-conflict'; files: string[]; detail?: string | undefined }
+  /**
+   * The attempt succeeded but git failed to bring its work onto the target: wg's problem,
+   * not the agent's. `message` is all git said; the work stays on `branch` (undefined without one).
+   */
+  | { kind: 'landing-failed'; message: string; branch?: string | undefined; taskId: string }
   /** The task's spend reached its cap (`max_cost_usd`): stopped, and not retried. */
   | { kind: 'budget-exhausted'; spentUsd: number; capUsd: number }
   /**
@@ -74,6 +79,8 @@ export function describeOutcome(outcome: Outcome): string {
       return `rate limited${outcome.resetAt ? ` until ${outcome.resetAt}` : ''}: ${outcome.detail}`;
     case 'budget-exhausted':
       return `budget exhausted: the task has spent $${outcome.spentUsd.toFixed(2)} of its $${outcome.capUsd.toFixed(2)} cap`;
+    case 'landing-failed':
+      return `could not land the work (the agent's attempt succeeded): ${outcome.message}\n${outcome.branch ? `The work is kept on branch ${outcome.branch}: merge it yourself and \`wg done ${outcome.taskId}\`, or` : 'To try again:'} fix the cause above, then \`wg retry ${outcome.taskId}\` (a retry would meet the same failure until then)`;
     case 'merge-conflict':
       return `merge conflict${outcome.files.length > 0 ? ` in ${outcome.files.join(', ')}` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`;
   }
@@ -101,6 +108,8 @@ const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
   // The retry starts from the target's new head, and its prompt names the files that conflicted.
   'merge-conflict': true,
   'budget-exhausted': false,
+  // Git refused, not the agent: another attempt would do the same work and meet the same refusal.
+  'landing-failed': false,
   // Not a failure at all: the runner reopens the task and tries again once the limit lifts.
   'rate-limited': false,
 };
