@@ -32,6 +32,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['check', ['check'], () => import('./check.js')],
   ['backends', ['backends'], () => import('./backends.js')],
   ['worktree', ['worktree'], () => import('./worktree.js')],
+  ['diff', ['diff'], () => import('./diff.js')],
   ['cost', ['cost'], () => import('./cost.js')],
   ['serve', ['serve'], () => import('./serve.js')],
   ['transfer', ['import', 'export'], () => import('./transfer.js')],

@@ -34,6 +34,10 @@ function showDetails(task: Task): void {
   field('progress', task.progress !== undefined ? `${task.progress}%` : undefined);
   field('retries', task.retry_count ? `${task.retry_count}${task.max_retries !== undefined ? ` of ${task.max_retries}` : ''}` : undefined);
   field('failure', task.failure_reason);
+  if (task.landed) {
+    const { attempt, target, base, commit } = task.landed;
+    field('landed', commit === base ? `nothing: attempt ${attempt} changed no file (${target} at ${commit.slice(0, 12)})` : `${commit} on ${target} (attempt ${attempt}, from ${base.slice(0, 12)}; \`wg diff ${task.id}\` shows the change)`);
+  }
   if (task.claim) field('lease', `attempt ${task.claim.attempt} held by ${task.claim.actor} since ${task.claim.since}${task.claim.trajectory ? ` (reserved for trajectory ${task.claim.trajectory})` : ''}`);
   if (task.token_usage) field('tokens', `${task.token_usage.input_tokens ?? 0} in, ${task.token_usage.output_tokens ?? 0} out${task.token_usage.cost_usd !== undefined ? `, $${task.token_usage.cost_usd}` : ''}`);
   field('created', task.created_at);
