@@ -238,7 +238,7 @@ async function landOrFail(tree: AttemptTree, task: Task, verify: () => Promise<O
     return await tree.land(task, verify);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
-    return { outcome: { kind: 'landing-failed', message: error.message, branch: tree.info?.branch, taskId: task.id } };
+    return { outcome: { kind: 'landing-failed', taskId: task.id, message: error.message, worktree: tree.info?.path, branch: tree.info?.branch } };
   }
 }
 

@@ -22,9 +22,9 @@ export type Outcome =
   | { kind: 'merge-conflict'; files: string[]; detail?: string | undefined }
   /**
    * The attempt succeeded but git failed to bring its work onto the target: wg's problem,
-   * not the agent's. `message` is all git said; the work stays on `branch` (undefined without one).
+   * not the agent's. `message` is all git said; the work stays in `worktree` on `branch`.
    */
-  | { kind: 'landing-failed'; message: string; branch?: string | undefined; taskId: string }
+  | { kind: 'landing-failed'; taskId: string; message: string; worktree?: string | undefined; branch?: string | undefined }
   /** The task's spend reached its cap (`max_cost_usd`): stopped, and not retried. */
   | { kind: 'budget-exhausted'; spentUsd: number; capUsd: number }
   /**
@@ -79,8 +79,10 @@ export function describeOutcome(outcome: Outcome): string {
       return `rate limited${outcome.resetAt ? ` until ${outcome.resetAt}` : ''}: ${outcome.detail}`;
     case 'budget-exhausted':
       return `budget exhausted: the task has spent $${outcome.spentUsd.toFixed(2)} of its $${outcome.capUsd.toFixed(2)} cap`;
-    case 'landing-failed':
-      return `could not land the work (the agent's attempt succeeded): ${outcome.message}\n${outcome.branch ? `The work is kept on branch ${outcome.branch}: merge it yourself and \`wg done ${outcome.taskId}\`, or` : 'To try again:'} fix the cause above, then \`wg retry ${outcome.taskId}\` (a retry would meet the same failure until then)`;
+    case 'landing-failed': {
+      const kept = outcome.worktree ? `The work is kept in ${outcome.worktree} on branch ${outcome.branch} (\`wg diff ${outcome.taskId}\` shows it): commit and merge it yourself, then \`wg done ${outcome.taskId}\`; or` : 'To try again:';
+      return `could not land the work (the agent's attempt succeeded): ${outcome.message}\n${kept} fix the cause above, then \`wg retry ${outcome.taskId}\` (a retry would meet the same failure until then)`;
+    }
     case 'merge-conflict':
       return `merge conflict${outcome.files.length > 0 ? ` in ${outcome.files.join(', ')}` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`;
   }

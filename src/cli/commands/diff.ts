@@ -49,7 +49,7 @@ export function register(program: Command): void {
       if (options.json) {
         const files = await changedFiles(repo.top, change);
         let patch = stat ? undefined : await renderChange(repo.top, change, { stat: false, color: false });
-        // git drops nothing: a patch ends with a newline, or `git apply` refuses it.
+        // Our git runner strips git's last newline, and `git apply` wants a patch to end with one.
         if (patch) patch += '\n';
         return printJson({ ...change, files, ...(patch === undefined ? {} : { patch }) });
       }
