@@ -8,7 +8,8 @@ interface GraphPayload { version: number; tasks: TaskView[]; critical_path: stri
 type GraphEvent = { version: number; critical_path: string[]; header: Header } & ({ full: true; tasks: TaskView[] } | { full: false; changed: TaskView[]; removed: string[] });
 interface Layout { width: number; height: number; nodes: Record<string, { x: number; y: number; width: number; height: number }>; edges: Array<{ from: string; to: string; points: Array<[number, number]> }>; ms: number }
 interface Attempt { attempt: number; actor: string | null; started: string | null; outcome: string; reason: string | null; cost_usd: number | null; backend: string | null; model: string | null; prompt_bytes: number | null; output_bytes: number | null }
-interface TaskDetail { task: Record<string, unknown> & { id: string; title: string; status: string; assigned?: string; description?: string; artifacts?: string[]; failure_reason?: string; log?: Array<{ timestamp: string; actor?: string; message: string }> }; display: string; cost_usd: number; attempts: Attempt[]; on_critical_path: boolean }
+interface Landed { attempt: number; target: string; base: string; commit: string }
+interface TaskDetail { task: Record<string, unknown> & { id: string; title: string; status: string; assigned?: string; description?: string; artifacts?: string[]; failure_reason?: string; landed?: Landed; log?: Array<{ timestamp: string; actor?: string; message: string }> }; display: string; cost_usd: number; attempts: Attempt[]; on_critical_path: boolean }
 
 const SVG = 'http://www.w3.org/2000/svg';
 const STATUSES = ['open', 'blocked', 'in-progress', 'pending-review', 'done', 'failed', 'abandoned'];
@@ -228,6 +229,12 @@ function closeTaskStream(): void {
   streamedAttempt = undefined;
 }
 
+/** Where the task's work went (`wg diff` shows the change itself). */
+function landedText(id: string, landed: Landed): Node {
+  const text = landed.commit === landed.base ? `nothing: attempt ${landed.attempt} changed no file` : `${landed.commit.slice(0, 12)} on ${landed.target} (attempt ${landed.attempt}, from ${landed.base.slice(0, 12)})`;
+  return el('span', { id: 'task-landed', 'data-commit': landed.commit, title: `wg diff ${id}` }, el('code', { text }));
+}
+
 async function renderTask(id: string): Promise<void> {
   const section = $('task-view');
   let detail: TaskDetail;
@@ -249,6 +256,7 @@ async function renderTask(id: string): Promise<void> {
   const blockers = tasks.get(id)?.blocked_by ?? [];
   if (blockers.length) fact('waits for', el('span', {}, ...blockers.flatMap((blocker, i) => [i ? ', ' : '', el('a', { href: `#/task/${encodeURIComponent(blocker)}`, text: blocker })])));
   fact('artifacts', task.artifacts?.length ? el('ul', {}, ...task.artifacts.map((path) => el('li', { text: path }))) : '—');
+  if (task.landed) fact('landed', landedText(task.id, task.landed));
 
   const attempts = el('table', { id: 'attempts' }, el('thead', {}, el('tr', {}, ...['#', 'actor', 'backend', 'model', 'outcome', 'reason', 'cost', 'prompt', 'output'].map((name) => el('th', { text: name })))));
   const promptBox = el('pre', { id: 'prompt', hidden: '' });
