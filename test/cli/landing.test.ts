@@ -269,6 +269,14 @@ describe('a landing git refuses', () => {
     const first = JSON.parse(await repo.ok(['diff', 'locked', '--attempt', '1', '--json'])) as { source: string; files: Array<{ path: string }> };
     expect(first.source).toBe('kept');
     expect(first.files.map((file) => file.path)).toEqual(['README.md', 'work.txt']);
+    // `wg worktree prune` spares work that did not land unless its task is named.
+    const listed = JSON.parse(await repo.ok(['worktree', 'list', '--json'])) as Array<{ task: string; attempt: number; state: string }>;
+    expect(listed.map(({ task, attempt, state }) => ({ task, attempt, state }))).toEqual([{ task: 'locked', attempt: 1, state: 'unlanded' }]);
+    const pruned = await repo.ok(['worktree', 'prune']);
+    expect(pruned).toContain('Nothing to prune.');
+    expect(pruned).toContain('Kept locked/1: its work did not land (`wg diff locked --attempt 1` shows it; `wg worktree prune --task locked` removes it)');
+    expect(await repo.ok(['worktree', 'prune', '--task', 'locked'])).toContain('Removed 1 worktree: locked/1');
+    expect(await repo.wgBranches()).toBe('');
   });
 });
 
