@@ -180,6 +180,26 @@ describe('landing on a repository with node_modules installed', () => {
     expect(await repo.landedFiles()).toEqual(['README.md', 'lib/one.js', 'package.json', 'padded.txt', 'src/index.js']);
   });
 
+  it('lands from a project in a subfolder of its repository (a monorepo package), the root .gitignore saying `node_modules`', async () => {
+    const top = new Repo(scratchDir('wg-monorepo-'));
+    await top.git('init', '--quiet', '--initial-branch', 'main');
+    await top.git('config', 'user.email', 'tester@example.com');
+    await top.git('config', 'user.name', 'Tester');
+    writeFileSync(join(top.dir, '.gitignore'), 'node_modules\n');
+    const app = join(top.dir, 'packages', 'app');
+    mkdirSync(app, { recursive: true });
+    writePackage(app, undefined);
+    await top.git('add', '--all');
+    await top.git('commit', '--quiet', '-m', 'initial');
+    installDependencies(app);
+    const repo = new Repo(app);
+    await repo.ok(['init']);
+    await repo.ok(['add', 'Edit', '--id', 'edit', '--exec', REAL_EDIT]);
+    const result = await repo.wg(['run']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(await top.landedFiles()).toEqual(['.gitignore', ...['README.md', 'lib/one.js', 'package.json', 'padded.txt', 'src/index.js'].map((path) => `packages/app/${path}`)]);
+  });
+
   it("takes wg's link out again when the agent committed it itself (`git add -A` where nothing ignores it)", async () => {
     const repo = await makeRepo(undefined);
     await repo.ok(['add', 'Commit', '--id', 'commit', '--exec', 'echo c > c.txt && git add -A && git commit -qm "agent commit" && echo d > d.txt']);
