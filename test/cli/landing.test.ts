@@ -5,12 +5,13 @@
  * git refuses is kept and not retried, the landed commit is recorded, and `wg diff` shows
  * an attempt's change.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWg, type WgResult } from '../support/wg.js';
+import { waitFor } from '../support/fake.js';
+import { cleanEnv, runWg, WG_BIN, type WgResult } from '../support/wg.js';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -367,6 +368,25 @@ describe('wg diff and the landed commit', () => {
     const inPlace = await repo.wg(['diff', 'here']);
     expect(inPlace.exitCode).toBe(2);
     expect(inPlace.stderr.split('\n')[0]).toBe('error: attempt 1 of here ran in place, without a git worktree, so wg has no record of its change');
+  });
+
+  it("shows a running attempt's work so far", async () => {
+    const repo = await makeRepo('node_modules\n');
+    const signals = scratchDir('wg-signals-');
+    const wait = `i=0; while [ ! -f ${signals}/go ]; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.05; done`;
+    await repo.ok(['add', 'Slow', '--id', 'slow', '--exec', `echo draft > draft.txt && touch ${signals}/started && ${wait} && echo final > draft.txt`]);
+    const run = execa('node', [WG_BIN, 'run'], { cwd: repo.dir, env: cleanEnv(), reject: false, stdin: 'ignore' });
+    try {
+      await waitFor(() => existsSync(join(signals, 'started')), 'the attempt to start');
+      const json = JSON.parse(await repo.ok(['diff', 'slow', '--json'])) as { source: string; patch: string; files: Array<{ path: string }> };
+      expect(json.source).toBe('running');
+      expect(json.files.map((file) => file.path)).toEqual(['draft.txt']);
+      expect(json.patch).toContain('+draft');
+    } finally {
+      writeFileSync(join(signals, 'go'), '');
+    }
+    expect((await run).exitCode).toBe(0);
+    expect(await repo.git('show', 'main:draft.txt')).toBe('final');
   });
 
   it('outside a git repository: one line', async () => {
