@@ -28,11 +28,13 @@ export interface PrepareOptions {
   permissions?: string[] | undefined;
   /** The attempt's own git worktree, when runs are isolated. */
   tree?: PromptSources['tree'];
+  /** Read the files from here instead of `root` (a dry run: the worktree is not made yet). */
+  readFrom?: string | undefined;
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */
 export function preparePrompt(root: string, workgraphDir: string, graph: Graph, task: Task, options: PrepareOptions): BuiltPrompt {
-  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir, tree: options.tree });
+  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir, tree: options.tree, readFrom: options.readFrom });
   const templates = loadPromptTemplates(workgraphDir);
   return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));
 }

@@ -28,6 +28,11 @@ export interface GatherOptions {
   tree?: PromptSources['tree'];
   /** Absolute working directory of the agent. */
   workdir: string;
+  /**
+   * Where to read the files from when `root` does not exist yet (a dry run's worktree):
+   * the checkout the tree will be made from. The prompt still names `root`.
+   */
+  readFrom?: string | undefined;
 }
 
 function isInside(base: string, path: string): boolean {
@@ -98,7 +103,7 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
   const files: Record<string, FileContent> = {};
   for (const [ref, what] of named) {
     const key = normalizeRef(ref);
-    if (!Object.hasOwn(files, key)) files[key] = readProjectFile(root, ref, what);
+    if (!Object.hasOwn(files, key)) files[key] = readProjectFile(options.readFrom ?? root, ref, what);
   }
   return {
     task,

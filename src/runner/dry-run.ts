@@ -1,19 +1,22 @@
 /**
- * `wg run --dry-run`: everything a run would build (assignments, trajectories,
- * prompts, argv, cwd, environment) for every task, in the order it would run,
- * assuming each task succeeds. Nothing is launched and the graph is not written.
+ * `wg run --dry-run`: everything a run would build (assignments, trajectories, prompts,
+ * argv, cwd, environment, worktrees) for every task, in the order the run would start
+ * them: the run's own scheduler plays the run out in memory (simulate.ts), assuming each
+ * task succeeds. A launch that would fail is still shown, prompt included, with why.
+ * Nothing is launched and the graph is not written.
  */
 import { join } from 'node:path';
-import { NotReadyError, WgError } from '../errors.js';
-import { dependencyIndex, readiness, readyTasks } from '../graph/deps.js';
 import { copyGraph, getTask, type Graph } from '../graph/model.js';
-import { assignActor, jobSteps, runActors } from './assign.js';
-import type { TreeInfo } from './isolation.js';
-import { prepareLaunch, type LaunchOptions } from './prepare.js';
-import { maskEnv } from './redact.js';
+import type { Actor } from '../graph/schema.js';
 import { runDirectory } from './attempt.js';
+import type { TreeInfo } from './isolation.js';
+import { previewLaunch, type AttemptPlace, type LaunchOptions } from './prepare.js';
+import { maskEnv } from './redact.js';
+import { runScope, stepsPerJob, type StartOrder } from './scheduler.js';
+import { simulateRun } from './simulate.js';
 
 export interface PlannedStep {
+  /** Which pick of the run starts its job (1: the first). */
   wave: number;
   task: string;
   title: string;
@@ -36,15 +39,20 @@ export interface PlannedStep {
   permissions?: string[] | undefined;
   /** The worktree the attempt would get, when runs are isolated. */
   worktree?: TreeInfo | undefined;
-  /** Why this step could not be prepared (it would fail with this reason). */
+  /** Why this step's launch would fail (the first reason; all of them in `errors`). */
   error?: string | undefined;
+  errors?: string[] | undefined;
 }
 
 export interface DryRunPlan {
   steps: PlannedStep[];
   unassignable: Array<{ task: string; reasons: string[] }>;
+  /** Tasks the budget would keep from starting. */
+  overBudget: string[];
   /** Tasks that would still be waiting when everything runnable has run. */
   neverReady: string[];
+  /** Whether any launch would fail (a step that cannot be launched, or a task no actor may take): `wg run --dry-run` exits 1. */
+  wouldFail: boolean;
 }
 
 export interface DryRunOptions {
@@ -53,75 +61,81 @@ export interface DryRunOptions {
   maxSteps: number;
   actor?: string | undefined;
   contextLimit?: number | undefined;
-  /** The tree each attempt would get (isolated runs); the prompt is still built from the project itself. */
-  preview?: ((taskId: string, attempt: number) => TreeInfo) | undefined;
+  parallel: number;
+  order?: StartOrder | undefined;
+  budgetUsd?: number | undefined;
+  expectedCostUsd?: number | undefined;
+  /** The tree each attempt would get (isolated runs); its files are read from the project meanwhile. */
+  preview?: ((taskId: string, attempt: number) => AttemptPlace) | undefined;
 }
 
 const TOKEN_PLACEHOLDER = '<lease token>';
 
-export function planDryRun(loaded: Graph, launch: LaunchOptions, options: DryRunOptions): DryRunPlan {
-  const graph = copyGraph(loaded);
-  const steps: PlannedStep[] = [];
-  const unassignable: DryRunPlan['unassignable'] = [];
-  const planned = new Set<string>();
-  const now = new Date();
-  const maxSteps = options.only ? (options.trajectory ? options.maxSteps : 1) : options.maxSteps;
-  if (options.only) {
-    const ready = readiness(graph, dependencyIndex(graph), getTask(graph, options.only), now);
-    if (!ready.ready) throw new NotReadyError(`cannot run ${options.only}: ${ready.reasons.join('; ')}`);
-  }
-  for (let wave = 1; ; wave++) {
-    const actors = runActors(graph, options.actor, options.contextLimit);
-    const ready = readyTasks(graph, now).filter((task) => !planned.has(task.id) && (!options.only || wave === 1) && (!options.only || task.id === options.only));
-    if (ready.length === 0) break;
-    const finished: string[] = [];
-    for (const task of ready) {
-      if (planned.has(task.id)) continue;
-      const assignment = assignActor(graph, task, actors);
-      if ('reasons' in assignment) {
-        unassignable.push({ task: task.id, reasons: assignment.reasons });
-        planned.add(task.id);
-        continue;
-      }
-      const chain = jobSteps(graph, task, assignment.actor, { maxSteps, contextLimit: options.contextLimit, exclude: (id) => planned.has(id) });
-      let previous: string | undefined;
-      for (const id of chain) {
-        const step = getTask(graph, id);
-        const attempt = (step.attempts ?? 0) + 1;
-        const base: PlannedStep = { wave, task: id, title: step.title, actor: assignment.actor.id, attempt, after: previous };
-        try {
-          const worktree = options.preview?.(id, attempt);
-          const identity = { actor: assignment.actor, attempt, token: TOKEN_PLACEHOLDER, previousStepId: previous, place: { root: launch.root, info: worktree } };
-          const prepared = prepareLaunch(graph, step, identity, join(runDirectory(launch.workgraphDir, id, attempt), 'prompt.md'), launch);
-          steps.push({
-            ...base,
-            backend: prepared.backendName,
-            model: prepared.model,
-            file: prepared.spec.file,
-            args: prepared.spec.args,
-            cwd: prepared.spec.cwd,
-            stdin: prepared.spec.stdin === undefined ? undefined : 'the prompt',
-            addedEnv: maskEnv(prepared.addedEnv),
-            env: maskEnv(prepared.spec.env),
-            prompt: prepared.backend.usesPrompt ? prepared.prompt : undefined,
-            promptTokens: prepared.backend.usesPrompt ? prepared.promptTokens : undefined,
-            omitted: prepared.omitted,
-            permissions: prepared.permissions,
-            worktree,
-          });
-        } catch (error) {
-          if (!(error instanceof WgError)) throw error;
-          steps.push({ ...base, error: error.message });
-        }
-        planned.add(id);
-        finished.push(id);
-        previous = id;
-      }
+export function planDryRun(graph: Graph, launch: LaunchOptions, options: DryRunOptions, now = new Date()): DryRunPlan {
+  const scope = options.only ? runScope(graph, options.only, options, now) : undefined;
+  const simulation = simulateRun(
+    graph,
+    {
+      scope,
+      actor: options.actor,
+      contextLimit: options.contextLimit,
+      maxSteps: stepsPerJob(options),
+      order: options.order,
+      backend: launch.backend,
+      config: launch.config,
+      parallel: options.parallel,
+      budgetUsd: options.budgetUsd,
+      expectedCostUsd: options.expectedCostUsd,
+    },
+    now,
+  );
+  // Each prompt is built from the graph as the run would have it then: the steps finished before it count as done.
+  const then = copyGraph(graph);
+  let finished = 0;
+  const begins = simulation.starts.flatMap((start, job) => start.steps.map((id, step) => ({ id, job, step, after: start.finishedBefore[step]! })));
+  begins.sort((a, b) => a.after - b.after);
+  const built = new Map<string, PlannedStep>();
+  for (const { id, job, step, after } of begins) {
+    for (; finished < after; finished++) {
+      const done = simulation.finished[finished]!;
+      then.tasks.set(done, { ...getTask(then, done), status: 'done', claim: undefined });
     }
-    // Pretend this wave succeeded, so the next wave sees its dependents as ready.
-    for (const id of finished) graph.tasks.set(id, { ...getTask(graph, id), status: 'done', claim: undefined });
-    if (options.only) break;
+    const start = simulation.starts[job]!;
+    built.set(id, plannedStep(then, launch, options, start.wave, start.actor, id, start.steps[step - 1]));
   }
-  const neverReady = [...graph.tasks.values()].filter((task) => task.status === 'open' && !planned.has(task.id)).map((task) => task.id);
-  return { steps, unassignable, neverReady };
+  const steps = simulation.starts.flatMap((start) => start.steps.map((id) => built.get(id)!));
+  const wouldFail = steps.some((step) => step.error !== undefined) || simulation.unassignable.length > 0;
+  return { steps, unassignable: simulation.unassignable, overBudget: simulation.overBudget, neverReady: simulation.neverReady, wouldFail };
+}
+
+function plannedStep(graph: Graph, launch: LaunchOptions, options: DryRunOptions, wave: number, actor: Actor, id: string, previous: string | undefined): PlannedStep {
+  const task = getTask(graph, id);
+  const attempt = (task.attempts ?? 0) + 1;
+  const place = options.preview?.(id, attempt);
+  const identity = { actor, attempt, token: TOKEN_PLACEHOLDER, previousStepId: previous, place };
+  const built = previewLaunch(graph, task, identity, join(runDirectory(launch.workgraphDir, id, attempt), 'prompt.md'), launch);
+  const usesPrompt = built.backend?.usesPrompt ?? true;
+  return {
+    wave,
+    task: id,
+    title: task.title,
+    actor: actor.id,
+    attempt,
+    after: previous,
+    backend: built.backendName,
+    model: built.model,
+    file: built.spec?.file,
+    args: built.spec?.args,
+    cwd: built.spec?.cwd ?? built.workdir,
+    stdin: built.spec?.stdin === undefined ? undefined : 'the prompt',
+    addedEnv: maskEnv(built.addedEnv ?? {}),
+    env: built.spec ? maskEnv(built.spec.env) : undefined,
+    prompt: usesPrompt ? built.prompt : undefined,
+    promptTokens: usesPrompt ? built.promptTokens : undefined,
+    omitted: built.omitted,
+    permissions: built.permissions,
+    worktree: place?.info,
+    error: built.errors[0],
+    errors: built.errors.length > 0 ? built.errors : undefined,
+  };
 }

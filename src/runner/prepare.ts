@@ -3,13 +3,15 @@
  * working directory, environment and the exact process. `wg run --dry-run` and a
  * real run both go through `prepareLaunch`, so what a dry run shows is what runs.
  */
+import { resolve } from 'node:path';
 import { resolveBackend, chooseBackendName, type Backend, type LaunchSpec } from '../backends/index.js';
+import { WgError } from '../errors.js';
 import type { Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { preparePrompt } from '../prompt/index.js';
 import type { Config } from '../store/config.js';
 import type { TreeInfo } from './isolation.js';
-import { resolveWorkdir } from './workdir.js';
+import { futureWorkdir, resolveWorkdir } from './workdir.js';
 
 export interface LaunchOptions {
   root: string;
@@ -23,6 +25,13 @@ export interface LaunchOptions {
   baseEnv: Record<string, string | undefined>;
 }
 
+export interface AttemptPlace {
+  root: string;
+  info: TreeInfo | undefined;
+  /** A dry run's tree is not made yet: check and read its files here (the checkout it will be made from). */
+  readFrom?: string | undefined;
+}
+
 export interface AttemptIdentity {
   actor: Actor;
   attempt: number;
@@ -33,7 +42,7 @@ export interface AttemptIdentity {
   /** Dollars the attempt may still spend under the task's cap (undefined: no cap). */
   allowanceUsd?: number | undefined;
   /** The attempt's own tree, when runs are isolated: its project root and what to tell the agent about it. */
-  place?: { root: string; info: TreeInfo | undefined } | undefined;
+  place?: AttemptPlace | undefined;
 }
 
 export interface PreparedLaunch {
@@ -70,27 +79,67 @@ export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptId
  * prompt text is returned for the caller to write there before launching.
  */
 export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions): PreparedLaunch {
-  const backendName = options.backend ?? chooseBackendName(task, identity.actor, options.config);
-  const { backend, settings } = resolveBackend(backendName, options.config);
+  const draft = assemble(graph, task, identity, promptFile, options, false);
+  return draft as PreparedLaunch;
+}
+
+/** What a dry run shows of a launch: all that can be built, and why the launch would fail (if it would). */
+export interface LaunchPreview extends Partial<Omit<PreparedLaunch, 'backend'>> {
+  backend?: Backend | undefined;
+  /** Each reason the launch would fail, first the one a real run would report. */
+  errors: string[];
+}
+
+/**
+ * As `prepareLaunch`, but a part that cannot be built does not stop the rest: the prompt
+ * is built even when no backend can be chosen or started (then as an agent would get it).
+ */
+export function previewLaunch(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions): LaunchPreview {
+  return assemble(graph, task, identity, promptFile, options, true);
+}
+
+/** The one way a launch is built; `tolerant`: record a WgError and go on without that part, instead of throwing it. */
+function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions, tolerant: boolean): LaunchPreview {
+  const errors: string[] = [];
+  const attempt = <T>(build: () => T): T | undefined => {
+    if (!tolerant) return build();
+    try {
+      return build();
+    } catch (error) {
+      if (!(error instanceof WgError)) throw error;
+      errors.push(error.message);
+      return undefined;
+    }
+  };
+  const backendName = attempt(() => options.backend ?? chooseBackendName(task, identity.actor, options.config));
+  const resolved = backendName === undefined ? undefined : attempt(() => resolveBackend(backendName, options.config));
+  const backend = resolved?.backend;
+  const settings = resolved?.settings ?? {};
   const root = identity.place?.root ?? options.root;
-  const workdir = resolveWorkdir(root, task.working_dir, options.allowOutside);
+  const readFrom = identity.place?.readFrom;
+  const workdir = attempt(() => (readFrom === undefined ? resolveWorkdir(root, task.working_dir, options.allowOutside) : futureWorkdir(root, readFrom, task.working_dir, options.allowOutside)));
   const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
-  const permissions = backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir });
-  const prompt = backend.usesPrompt
-    ? preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir, permissions, tree: identity.place?.info })
+  const permissions = backend && workdir !== undefined ? attempt(() => backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir })) : undefined;
+  // With no backend known, the prompt is shown as an agent would get it.
+  const prompt = (backend?.usesPrompt ?? true)
+    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom }))
     : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
-  const spec = backend.launch({
-    task,
-    prompt: prompt.text,
-    promptFile,
-    workdir,
-    workgraphDir: options.workgraphDir,
-    model,
-    settings,
-    env: { ...options.baseEnv, ...addedEnv },
-    resumeSession: identity.resumeSession,
-    maxCostUsd: identity.allowanceUsd,
-  });
-  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt.text, promptTokens: prompt.estimatedTokens, omitted: prompt.omitted, spec, addedEnv, permissions };
+  const spec = backend && workdir !== undefined && permissions !== undefined && prompt !== undefined
+    ? attempt(() =>
+        backend.launch({
+          task,
+          prompt: prompt.text,
+          promptFile,
+          workdir,
+          workgraphDir: options.workgraphDir,
+          model,
+          settings,
+          env: { ...options.baseEnv, ...addedEnv },
+          resumeSession: identity.resumeSession,
+          maxCostUsd: identity.allowanceUsd,
+        }),
+      )
+    : undefined;
+  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt?.text, promptTokens: prompt?.estimatedTokens, omitted: prompt?.omitted, spec, addedEnv, permissions, errors };
 }

@@ -4,22 +4,17 @@
  * slot, and runs it through a p-queue; every finished job triggers a new plan.
  */
 import PQueue from 'p-queue';
-import { chooseBackendName } from '../backends/index.js';
-import { AlreadyClaimedError, ConfigError, NotReadyError, StaleAttemptError, TransitionError } from '../errors.js';
-import { dependencyIndex, readiness, unsatisfiedBlockers } from '../graph/deps.js';
-import { ReadyTracker } from '../graph/ready-set.js';
+import { AlreadyClaimedError, NotReadyError, StaleAttemptError, TransitionError } from '../errors.js';
+import { dependencyIndex, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
-import type { DependencyIndex } from '../graph/deps.js';
 import { getTask, type Graph } from '../graph/model.js';
-import { byRemainingPath, expectedHours, remainingPathHours } from '../graph/priority.js';
 import { BudgetLedger, type BudgetSummary, type Job, type Spending } from './budget.js';
-import type { Actor, Task } from '../graph/schema.js';
+import type { Actor } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
 import { claimTask, heldBy, renewLeases, retryTask, type Caller, type ClaimRequest } from '../graph/transitions.js';
 import type { GraphStore, WorkspaceStore } from '../store/store.js';
 import { currentProcess, type ProcessIdentity } from '../system/process.js';
-import { assignActor, jobSteps, runActors } from './assign.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
 import type { Reporter } from './events.js';
 import { GraphWriter } from './graph-writer.js';
@@ -27,6 +22,7 @@ import { describeOutcome, isRetryable } from './outcome.js';
 import { inPlace, type Isolation } from './isolation.js';
 import type { LaunchOptions } from './prepare.js';
 import { nextExpiry, orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
+import { runScope, Scheduler, stepsPerJob } from './scheduler.js';
 
 export interface RunOptions {
   /** `wg run <task>`: only this task (and, with `trajectory`, its trajectory). */
@@ -82,29 +78,21 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export class Runner {
   private readonly writer: GraphWriter;
-  /** The ready tasks, kept up to date from what changed (not found again by looking at every task). */
-  private readonly readiness = new ReadyTracker();
+  /** What starts next: the policy, shared with the dry run; the runner keeps the loop, the claims and the I/O. */
+  private scheduler: Scheduler;
   private readonly process: ProcessIdentity = currentProcess();
   private readonly queue: PQueue;
-  private readonly inFlight = new Set<string>();
   private readonly done = new Set<string>();
   private readonly projectedDone = new Set<string>();
   private readonly unassignable = new Map<string, string[]>();
   private readonly stop = new AbortController();
   private readonly signal: AbortSignal;
   private scope: Set<string> | undefined;
-  private pathHours: Map<string, number> | undefined;
-  /** Jobs running (or being claimed) per backend, for `[backends.NAME] max_parallel`. */
-  private readonly runningOn = new Map<string, number>();
   private readonly ledger: BudgetLedger;
-  /** Backends paused by a rate limit, until when (ms since the epoch). */
-  private readonly pausedUntil = new Map<string, number>();
   private readonly pauseTimers: NodeJS.Timeout[] = [];
   /** Whether the last plan left ready work waiting for a paused backend. */
   private heldByPause = false;
   private budgetWarned = false;
-  /** Hours each attempt of a task took in this run, for the expected duration of its retries. */
-  private readonly durations = new Map<string, number[]>();
   private wake: (() => void) | undefined;
   private readonly recovered: Recovered[] = [];
   /** Set while the run has nothing to do but wait for tasks other runners hold. */
@@ -127,6 +115,13 @@ export class Runner {
     this.signal = AbortSignal.any([interrupt, this.stop.signal]);
     this.ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd ?? 1);
     this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.scheduler = this.newScheduler();
+  }
+
+  private newScheduler(): Scheduler {
+    const { actor, contextLimit, order } = this.options;
+    const settings = { scope: this.scope, actor, contextLimit, order, maxSteps: stepsPerJob(this.options), backend: this.launch.backend, config: this.launch.config };
+    return new Scheduler(settings, this.ledger);
   }
 
   /** What a claim by this runner records: its token's hash, this process, and when the lease lapses unless renewed. */
@@ -173,7 +168,10 @@ export class Runner {
     await this.recover(await this.store.load());
     // Worktrees of attempts that died with their runner hold nothing that will land.
     await this.isolation.sweep?.(await this.writer.snapshot());
-    if (this.options.only) this.scope = await this.initialScope(this.options.only);
+    if (this.options.only) {
+      this.scope = runScope(await this.store.load(), this.options.only, this.options, new Date());
+      this.scheduler = this.newScheduler();
+    }
     const wakeOnAbort = () => this.wake?.();
     this.signal.addEventListener('abort', wakeOnAbort);
     const renewal = setInterval(() => void this.renewLeases(), this.leaseTtlMs / 3);
@@ -252,86 +250,25 @@ export class Runner {
     return 'wait';
   }
 
-  /** `wg run <task>` runs that task only, or with --trajectory the path planned from it. */
-  private async initialScope(id: string): Promise<Set<string>> {
-    const graph = await this.store.load();
-    const task = getTask(graph, id);
-    const ready = readiness(graph, dependencyIndex(graph), task, new Date());
-    if (!ready.ready) throw new NotReadyError(`cannot run ${id}: ${ready.reasons.join('; ')}`);
-    if (!this.options.trajectory) return new Set([id]);
-    const assignment = assignActor(graph, task, runActors(graph, this.options.actor, this.options.contextLimit));
-    const actor = 'actor' in assignment ? assignment.actor : undefined;
-    const trajectory = planTrajectory(graph, id, { actor, maxSteps: this.options.maxSteps, now: new Date(), contextLimit: this.options.contextLimit });
-    return new Set(trajectory.steps.map((step) => step.id));
-  }
-
   private async plan(): Promise<void> {
-    // The tracker catches up with what changed since the last plan, and answers for the index as well.
     const graph = await this.writer.snapshot();
-    this.readiness.update(graph);
-    const index = this.readiness.index;
-    const actors = runActors(graph, this.options.actor, this.options.contextLimit);
-    const maxSteps = this.options.only ? (this.options.trajectory ? this.options.maxSteps : 1) : this.options.maxSteps;
-    let free = this.options.parallel - (this.queue.size + this.queue.pending);
-    this.heldByPause = false;
-    if (free <= 0) return;
-    const claims: Array<Promise<void>> = [];
-    const ready: Task[] = [];
-    for (const task of this.readiness.readyTasks(graph, new Date(), this.projectedDone)) {
-      if (!this.inFlight.has(task.id) && (!this.scope || this.scope.has(task.id))) ready.push(task);
-    }
-    for (const task of this.inStartOrder(graph, index, ready)) {
-      if (free <= 0) break;
-      if (this.inFlight.has(task.id)) continue;
-      const choice = assignActor(graph, task, actors);
-      if ('reasons' in choice) {
-        if (!this.unassignable.has(task.id)) this.reporter.event({ type: 'unassignable', task: task.id, reasons: choice.reasons });
-        this.unassignable.set(task.id, choice.reasons);
+    const free = this.options.parallel - (this.queue.size + this.queue.pending);
+    const picked = this.scheduler.pick(graph, new Date(), free, this.projectedDone);
+    this.heldByPause = picked.held.some((held) => held.kind === 'paused');
+    for (const held of picked.held) {
+      if (held.kind !== 'unassignable') {
+        this.unassignable.delete(held.task);
+        if (held.kind === 'budget' && !this.budgetWarned) {
+          this.reporter.event({ type: 'warning', message: `budget: $${this.ledger.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts` });
+          this.budgetWarned = true;
+        }
         continue;
       }
-      this.unassignable.delete(task.id);
-      const backend = this.backendOf(task, choice.actor);
-      if (backend !== undefined && (this.pausedUntil.get(backend) ?? 0) > Date.now()) {
-        this.heldByPause = true;
-        continue;
-      }
-      if (backend !== undefined && (this.runningOn.get(backend) ?? 0) >= (this.launch.config.backends?.[backend]?.max_parallel ?? Infinity)) continue;
-      const steps = jobSteps(graph, task, choice.actor, {
-        maxSteps,
-        contextLimit: this.options.contextLimit,
-        index,
-        assumeDone: this.projectedDone,
-        exclude: (id) => this.inFlight.has(id) || (this.scope !== undefined && !this.scope.has(id)),
-      });
-      const job = this.ledger.reserve(graph, steps);
-      if (!job) {
-        if (!this.budgetWarned) this.reporter.event({ type: 'warning', message: `budget: $${this.ledger.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts` });
-        this.budgetWarned = true;
-        continue;
-      }
-      steps.forEach((id) => this.inFlight.add(id));
-      free--;
-      if (backend !== undefined) this.runningOn.set(backend, (this.runningOn.get(backend) ?? 0) + 1);
-      const ended = () => {
-        if (backend !== undefined) this.runningOn.set(backend, this.runningOn.get(backend)! - 1);
-        this.ledger.release(job);
-      };
-      claims.push(this.claimAndStart(steps, choice.actor, ended, job));
+      if (!this.unassignable.has(held.task)) this.reporter.event({ type: 'unassignable', task: held.task, reasons: held.reasons });
+      this.unassignable.set(held.task, held.reasons);
     }
-    await Promise.all(claims);
-  }
-
-  /**
-   * Ready tasks in the order to start them: listed order, or (the default) the longest
-   * remaining path of work first, so a long chain is not started last. Path lengths are
-   * computed once per run; a task added meanwhile has them computed again.
-   */
-  private inStartOrder(graph: Graph, index: DependencyIndex, ready: Task[]): Task[] {
-    if (this.options.order === 'listed' || ready.length < 2) return ready;
-    if (!this.pathHours || ready.some((task) => !this.pathHours!.has(task.id))) {
-      this.pathHours = remainingPathHours(graph, index, (task) => expectedHours(task, this.durations.get(task.id)));
-    }
-    return byRemainingPath(ready, this.pathHours);
+    for (const start of picked.start) this.unassignable.delete(start.steps[0]!);
+    await Promise.all(picked.start.map((start) => this.claimAndStart(start.steps, start.actor, () => this.scheduler.end(start), start.job)));
   }
 
   /** Start nothing more on `backend` until the limit lifts (plus a little jitter, so runners do not all return at once). */
@@ -341,20 +278,9 @@ export class Runner {
     const reset = resetAt ? Date.parse(resetAt) : now + (this.options.rateLimitPauseMs ?? 60_000);
     const wait = Math.max(0, reset - now);
     const until = now + wait + Math.random() * Math.min(5_000, wait * 0.1);
-    if ((this.pausedUntil.get(backend) ?? 0) >= until) return;
-    this.pausedUntil.set(backend, until);
+    if (!this.scheduler.gate.pause(backend, until)) return;
     this.reporter.event({ type: 'paused', backend, until: new Date(until).toISOString(), reason });
     this.pauseTimers.push(setTimeout(() => this.wake?.(), until - now + 1));
-  }
-
-  /** The backend a job would run on, for `[backends.NAME] max_parallel`; undefined when that is for its attempt to report. */
-  private backendOf(task: Task, actor: Actor): string | undefined {
-    try {
-      return this.launch.backend ?? chooseBackendName(task, actor, this.launch.config);
-    } catch (error) {
-      if (error instanceof ConfigError) return undefined;
-      throw error;
-    }
   }
 
   /** Claim the first step and reserve the rest in one transaction, then queue the job. */
@@ -372,7 +298,6 @@ export class Runner {
         return reserveTrajectory(graph, trajectory, by, request).head.claim!.attempt;
       });
     } catch (error) {
-      steps.forEach((id) => this.inFlight.delete(id));
       ended();
       // Someone else (another runner, a person) got there first: plan again later.
       if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError) return;
@@ -388,7 +313,6 @@ export class Runner {
         this.stop.abort();
       })
       .finally(() => {
-        steps.forEach((id) => this.inFlight.delete(id));
         ended();
         this.wake?.();
       });
@@ -412,7 +336,7 @@ export class Runner {
       for (;;) {
         const attemptStarted = Date.now();
         const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession });
-        this.durations.set(id, [...(this.durations.get(id) ?? []), (Date.now() - attemptStarted) / 3_600_000]);
+        this.scheduler.took(id, (Date.now() - attemptStarted) / 3_600_000);
         this.ledger.account(job, result);
         if (result.outcome.kind === 'succeeded') {
           this.expectDone(id, result.recorded);

@@ -1,5 +1,5 @@
 import { realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ConfigError, OutsideProjectError } from '../errors.js';
 import { leadsOutside } from '../system/paths.js';
 
@@ -20,4 +20,14 @@ export function resolveWorkdir(root: string, workingDir: string | undefined, all
   }
   if (leadsOutside(realpathSync(root), real) && !allowOutside) throw new OutsideProjectError(`working_dir ${workingDir} leads outside the project (${real})`, 'pass --allow-outside to permit it');
   return real;
+}
+
+/**
+ * The working directory an attempt will get in a tree that is not made yet (a dry run):
+ * checked against `checkout`, the tree's source, and named inside `root`, the tree.
+ */
+export function futureWorkdir(root: string, checkout: string, workingDir: string | undefined, allowOutside: boolean): string {
+  const real = resolveWorkdir(checkout, workingDir, allowOutside);
+  const source = realpathSync(checkout);
+  return leadsOutside(source, real) ? real : join(root, relative(source, real));
 }

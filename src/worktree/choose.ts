@@ -2,8 +2,10 @@
  * Whether a run isolates its attempts, and on which branch their results land: worktrees
  * by default in a git work tree with a commit, in place elsewhere (and said so).
  */
+import { join } from 'node:path';
 import { ConfigError, WgError } from '../errors.js';
-import type { TreeInfo, Isolation } from '../runner/isolation.js';
+import type { Isolation } from '../runner/isolation.js';
+import type { AttemptPlace } from '../runner/prepare.js';
 import type { Config } from '../store/config.js';
 import { ensureRuntimeIgnored } from '../store/init.js';
 import { worktreeIsolation } from './isolation.js';
@@ -18,8 +20,8 @@ export class DirtyCheckoutError extends WgError {}
 export interface IsolationChoice {
   /** Undefined: attempts run in place. */
   isolation: Isolation | undefined;
-  /** For a dry run: the tree an attempt would get. */
-  preview: ((taskId: string, attempt: number) => TreeInfo) | undefined;
+  /** For a dry run: the tree an attempt would get, and the project inside it (its files read from the checkout meanwhile). */
+  preview: ((taskId: string, attempt: number) => AttemptPlace) | undefined;
   /** Said once per run (why there is no isolation). */
   notice: string | undefined;
 }
@@ -54,7 +56,12 @@ export async function chooseIsolation(root: string, workgraphDir: string, config
       );
     }
   }
-  const preview = (taskId: string, attempt: number): TreeInfo => ({ path: worktreePath(workgraphDir, taskId, attempt), branch: worktreeBranch(taskId, attempt), target, base });
+  const preview = (taskId: string, attempt: number): AttemptPlace => {
+    const path = worktreePath(workgraphDir, taskId, attempt);
+    // As worktreeIsolation's open(): the project sits at the same place inside the tree as in the repository.
+    const projectRoot = repo.prefix === '' ? path : join(path, repo.prefix);
+    return { root: projectRoot, info: { path, branch: worktreeBranch(taskId, attempt), target, base }, readFrom: root };
+  };
   if (options.dryRun) return { isolation: undefined, preview, notice: undefined };
   ensureRuntimeIgnored(workgraphDir);
   const settings = { target, reverify: config.run.reverify, setup: config.run.worktree_setup, link: config.run.worktree_link };

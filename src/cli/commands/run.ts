@@ -58,27 +58,29 @@ function printPlan(plan: DryRunPlan): void {
   for (const step of plan.steps) {
     print(colors.bold(`── wave ${step.wave}: ${step.task} ${colors.dim(`(${step.title})`)}`));
     print(`actor:    ${step.actor}${step.after ? `, trajectory step after ${step.after}` : ''} (attempt ${step.attempt})`);
-    if (step.error) {
-      print(colors.red(`would fail: ${step.error}`));
-      continue;
-    }
-    print(`backend:  ${step.backend}${step.model ? `, model ${step.model}` : ''}`);
-    print(`argv:     ${[step.file!, ...step.args!].map((arg) => JSON.stringify(arg)).join(' ')}`);
-    print(`cwd:      ${step.cwd}`);
+    for (const reason of step.errors ?? []) print(colors.red(`would fail: ${reason}`));
+    if (step.backend !== undefined) print(`backend:  ${step.backend}${step.model ? `, model ${step.model}` : ''}`);
+    if (step.file !== undefined) print(`argv:     ${[step.file, ...(step.args ?? [])].map((arg) => JSON.stringify(arg)).join(' ')}`);
+    if (step.cwd !== undefined) print(`cwd:      ${step.cwd}`);
     if (step.worktree) print(`worktree: ${step.worktree.path} (branch ${step.worktree.branch} from ${step.worktree.target} at ${step.worktree.base.slice(0, 12)}${step.wave > 1 ? ', or wherever its upstream work has landed by then' : ''})`);
     const [firstPermission, ...otherPermissions] = step.permissions ?? [];
     if (firstPermission) print(`may:      ${[firstPermission, ...otherPermissions.map((line) => `          ${line}`)].join('\n')}`);
     if (step.stdin) print(`stdin:    ${step.stdin}`);
-    print(`env:      the parent's environment (secrets masked in --json) plus`);
-    for (const [name, value] of Object.entries(step.addedEnv ?? {})) print(`          ${name}=${value}`);
+    if (step.env !== undefined) {
+      print(`env:      the parent's environment (secrets masked in --json) plus`);
+      for (const [name, value] of Object.entries(step.addedEnv ?? {})) print(`          ${name}=${value}`);
+    }
     if (step.prompt !== undefined) {
-      print(colors.dim(`prompt (~${step.promptTokens} tokens${step.omitted?.length ? `; ${step.omitted.join('; ')}` : ''}):`));
+      print(colors.dim(`prompt (~${step.promptTokens} tokens${step.omitted?.length ? `; ${step.omitted.join('; ')}` : ''}${step.backend === undefined ? '; as an agent backend would get it' : ''}):`));
       print(step.prompt.trimEnd().split('\n').map((line) => `  │ ${line}`).join('\n'));
     }
     print();
   }
   for (const item of plan.unassignable) print(colors.yellow(`unassignable: ${item.task}: ${item.reasons.join('; ')}`));
+  if (plan.overBudget.length > 0) print(colors.yellow(`the budget would keep these from starting: ${plan.overBudget.join(', ')}`));
   if (plan.neverReady.length > 0) print(colors.yellow(`never ready in this plan: ${plan.neverReady.join(', ')}`));
+  const failing = plan.steps.filter((step) => step.error !== undefined).length;
+  if (plan.wouldFail) print(colors.red(`${failing} launch${failing === 1 ? '' : 'es'} would fail${plan.unassignable.length > 0 ? `, ${plan.unassignable.length} task${plan.unassignable.length === 1 ? '' : 's'} no actor may take` : ''}: wg run would not finish as planned`));
 }
 
 function printSummary(summary: RunSummary, dir: string): void {
@@ -125,7 +127,7 @@ export function register(program: Command): void {
     .option('--target <branch>', 'the branch results land on (default: the branch checked out now)')
     .option('--budget-usd <usd>', 'the most the whole run may spend: each task reserves its expected cost before it starts, and none starts that does not fit', parseNumber)
     .option('--order <order>', 'which ready task starts first: critical-path (the longest remaining chain of work, default) or listed', startOrder)
-    .option('--dry-run', 'build and print every prompt, argv, cwd and env in run order; launch nothing, write nothing')
+    .option('--dry-run', 'build and print every prompt, argv, cwd, worktree and env in the order the run would start them; launch nothing, write nothing; exit 1 if a launch would fail')
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
     .action(async (taskId: string | undefined, flags: Flags) => {
       const workspace = openWorkspace(command, { longLived: true });
@@ -171,8 +173,11 @@ export function register(program: Command): void {
         const { planDryRun } = await import('../../runner/dry-run.js');
         const plan = planDryRun(await workspace.store.load(), launch, { ...options, preview: isolated.preview });
         if (isolated.notice && !flags.json) print(colors.dim(`note: ${isolated.notice}`));
-        if (flags.json) return printJson(plan);
-        return printPlan(plan);
+        if (flags.json) printJson(plan);
+        else printPlan(plan);
+        // Everything is printed first; then the exit code says whether the run would launch everything.
+        if (plan.wouldFail) process.exitCode = 1;
+        return;
       }
 
       const { Runner } = await import('../../runner/run.js');
