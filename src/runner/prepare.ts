@@ -9,6 +9,7 @@ import type { Actor, Task } from '../graph/schema.js';
 import { preparePrompt } from '../prompt/index.js';
 import type { Config } from '../store/config.js';
 import type { TreeInfo } from './isolation.js';
+import { refusalPolicy } from './refusals.js';
 import { resolveWorkdir } from './workdir.js';
 
 export interface LaunchOptions {
@@ -75,7 +76,8 @@ export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentit
   const root = identity.place?.root ?? options.root;
   const workdir = resolveWorkdir(root, task.working_dir, options.allowOutside);
   const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
-  const permissions = backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir });
+  const onPermissionDenied = refusalPolicy(options.config.run.on_permission_denied, task);
+  const permissions = backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied });
   const prompt = backend.usesPrompt
     ? preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir, permissions, tree: identity.place?.info })
     : { text: '', omitted: [], estimatedTokens: 0 };
@@ -91,6 +93,7 @@ export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentit
     env: { ...options.baseEnv, ...addedEnv },
     resumeSession: identity.resumeSession,
     maxCostUsd: identity.allowanceUsd,
+    onPermissionDenied,
   });
   return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt.text, promptTokens: prompt.estimatedTokens, omitted: prompt.omitted, spec, addedEnv, permissions };
 }
