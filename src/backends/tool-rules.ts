@@ -69,23 +69,29 @@ export function narrowBashRules(rules: readonly string[]): string[] {
   });
 }
 
-function partAllowed(part: string, rules: readonly string[]): boolean {
+/** A command substitution would run something no prefix rule names: only an exact rule allows it. */
+const SUBSTITUTION = /\$\(|`/;
+
+function partAllowed(part: string, rules: readonly string[], exactOnly = false): boolean {
   return rules.some((rule) => {
     const parsed = parseBashRule(rule);
     if (!parsed) return false;
-    if (parsed.kind === 'all') return true;
     if (parsed.kind === 'exact') return part === parsed.text;
-    return part === parsed.text || part.startsWith(`${parsed.text} `);
+    if (exactOnly) return false;
+    if (parsed.kind === 'all') return true;
+    return !SUBSTITUTION.test(part) && (part === parsed.text || part.startsWith(`${parsed.text} `));
   });
 }
 
 /**
  * The first part of `command` the rules do not allow, or undefined when they allow all of
- * it. A whole command written exactly as a rule (the task's verify) is allowed as one.
+ * it. A whole command written exactly as an exact rule (the task's verify) is allowed as one;
+ * a prefix rule (`Bash(npm test:*)`) never covers what follows `&&`, `;` or `|`.
  */
 export function refusedPart(command: string, rules: readonly string[]): string | undefined {
+  if (allowsAnyBash(rules)) return undefined;
   const whole = command.trim().replace(/\s+/g, ' ');
-  if (partAllowed(whole, rules)) return undefined;
+  if (partAllowed(whole, rules, true)) return undefined;
   return commandParts(command).find((part) => !partAllowed(part, rules));
 }
 
