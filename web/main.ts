@@ -7,9 +7,9 @@ import type { Header, TaskView } from '../src/serve/api-types.js';
 interface GraphPayload { version: number; tasks: TaskView[]; critical_path: string[]; header: Header }
 type GraphEvent = { version: number; critical_path: string[]; header: Header } & ({ full: true; tasks: TaskView[] } | { full: false; changed: TaskView[]; removed: string[] });
 interface Layout { width: number; height: number; nodes: Record<string, { x: number; y: number; width: number; height: number }>; edges: Array<{ from: string; to: string; points: Array<[number, number]> }>; ms: number }
-interface Attempt { attempt: number; actor: string | null; started: string | null; outcome: string; reason: string | null; cost_usd: number | null; backend: string | null; model: string | null; prompt_bytes: number | null; output_bytes: number | null }
+interface Attempt { attempt: number; actor: string | null; started: string | null; outcome: string; reason: string | null; output: string | null; cost_usd: number | null; backend: string | null; model: string | null; prompt_bytes: number | null; output_bytes: number | null }
 interface Landed { attempt: number; target: string; base: string; commit: string }
-interface TaskDetail { task: Record<string, unknown> & { id: string; title: string; status: string; assigned?: string; description?: string; artifacts?: string[]; failure_reason?: string; landed?: Landed; log?: Array<{ timestamp: string; actor?: string; message: string }> }; display: string; cost_usd: number; attempts: Attempt[]; on_critical_path: boolean }
+interface TaskDetail { task: Record<string, unknown> & { id: string; title: string; status: string; assigned?: string; description?: string; artifacts?: string[]; failure_reason?: string; failure_output?: string; landed?: Landed; log?: Array<{ timestamp: string; actor?: string; message: string }> }; display: string; cost_usd: number; attempts: Attempt[]; on_critical_path: boolean }
 
 const SVG = 'http://www.w3.org/2000/svg';
 const STATUSES = ['open', 'blocked', 'in-progress', 'pending-review', 'done', 'failed', 'abandoned'];
@@ -253,6 +253,7 @@ async function renderTask(id: string): Promise<void> {
   fact('cost', usd(detail.cost_usd));
   if (detail.on_critical_path) fact('critical path', 'yes');
   if (task.failure_reason) fact('failure reason', task.failure_reason);
+  if (task.failure_output) fact('check output', el('pre', { id: 'failure-output', text: task.failure_output }));
   const blockers = tasks.get(id)?.blocked_by ?? [];
   if (blockers.length) fact('waits for', el('span', {}, ...blockers.flatMap((blocker, i) => [i ? ', ' : '', el('a', { href: `#/task/${encodeURIComponent(blocker)}`, text: blocker })])));
   fact('artifacts', task.artifacts?.length ? el('ul', {}, ...task.artifacts.map((path) => el('li', { text: path }))) : '—');
@@ -278,7 +279,7 @@ async function renderTask(id: string): Promise<void> {
       };
     }
     body.append(
-      el('tr', { 'data-attempt': String(attempt.attempt), 'data-outcome': attempt.outcome }, el('td', { text: String(attempt.attempt) }), el('td', { text: attempt.actor ?? '' }), el('td', { text: attempt.backend ?? '' }), el('td', { text: attempt.model ?? '' }), el('td', { text: attempt.outcome }), el('td', { text: attempt.reason ?? '' }), el('td', { text: attempt.cost_usd !== null ? usd(attempt.cost_usd) : '' }), el('td', {}, promptButton), el('td', {}, outputButton)),
+      el('tr', { 'data-attempt': String(attempt.attempt), 'data-outcome': attempt.outcome }, el('td', { text: String(attempt.attempt) }), el('td', { text: attempt.actor ?? '' }), el('td', { text: attempt.backend ?? '' }), el('td', { text: attempt.model ?? '' }), el('td', { text: attempt.outcome }), el('td', {}, attempt.reason ?? '', attempt.output ? el('details', {}, el('summary', { text: "check's last lines" }), el('pre', { class: 'check-output', text: attempt.output })) : ''), el('td', { text: attempt.cost_usd !== null ? usd(attempt.cost_usd) : '' }), el('td', {}, promptButton), el('td', {}, outputButton)),
     );
   }
   attempts.append(body);

@@ -24,6 +24,10 @@ export interface AnthropicAgentOptions {
   baseURL?: string | undefined;
   /** Retries of one request on connection errors, 408, 409, 429 and 5xx (the SDK backs off between them). */
   maxRetries: number;
+  /** Only bash commands these rules allow run (see backends/tool-rules.ts); undefined: any. */
+  allowBash?: string[] | undefined;
+  /** A refused call ends the session (`fail`) or is returned to the model (`continue`). */
+  onPermissionDenied?: 'fail' | 'continue' | undefined;
 }
 
 /** The API's own message from an error body, without the SDK's status prefix and JSON. */
@@ -87,7 +91,8 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
       maxTurns: options.maxTurns,
       maxTokens: options.maxTokens,
       tokenBudget: options.tokenBudget,
-      toolContext: { workdir: options.workdir, bashTimeoutMs: options.bashTimeoutMs, env },
+      toolContext: { workdir: options.workdir, bashTimeoutMs: options.bashTimeoutMs, env, bashRules: options.allowBash },
+      onRefusal: options.onPermissionDenied,
       emit,
     });
     emit(verdict.ok ? { type: 'result', ok: true } : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed' });

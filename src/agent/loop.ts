@@ -19,6 +19,8 @@ export interface AgentLoopOptions {
   /** Input plus output tokens over the whole session; undefined: no budget. */
   tokenBudget?: number | undefined;
   toolContext: ToolContext;
+  /** A refused call: `fail` ends the session at once; `continue` returns the refusal to the model. */
+  onRefusal?: 'fail' | 'continue' | undefined;
   emit(event: AgentEvent): void;
 }
 
@@ -71,6 +73,10 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
         for (const call of calls) {
           emit({ type: 'tool', name: call.name, summary: describeToolCall(call.name, call.input) });
           const outcome = await runTool(call.name, call.input, options.toolContext);
+          if (outcome.refused) {
+            emit({ type: 'halt', kind: 'permission-denied', request: outcome.refused.request, rule: outcome.refused.rule });
+            if ((options.onRefusal ?? 'fail') === 'fail') return { ok: false, reason: `permission denied: ${outcome.refused.request}`, turns: turn };
+          }
           if (outcome.isError) emit({ type: 'error', message: `${call.name}: ${outcome.content.split('\n').slice(0, 3).join(' ').slice(0, 300)}` });
           results.push({ type: 'tool_result', tool_use_id: call.id, content: outcome.content, is_error: outcome.isError });
         }

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { bashRuleFor, refusedPart } from '../backends/tool-rules.js';
 import { runBash } from './bash.js';
 import { displayPath, resolveInside } from './confine.js';
 import { globToRegExp, walk } from './walk.js';
@@ -18,11 +19,15 @@ export interface ToolContext {
   workdir: string;
   bashTimeoutMs: number;
   env: NodeJS.ProcessEnv;
+  /** The task's `Bash(...)` rules (and the protocol's and its check's): only commands they allow run. Undefined: any command. */
+  bashRules?: readonly string[] | undefined;
 }
 
 export interface ToolOutcome {
   content: string;
   isError: boolean;
+  /** Set when the task's permissions refused the call: what was refused, and the rule that would allow it. */
+  refused?: { request: string; rule: string } | undefined;
 }
 
 export interface ToolDefinition {
@@ -185,7 +190,16 @@ const TOOLS: { [K in AgentToolName]: (input: z.infer<(typeof Inputs)[K]>, contex
     return ok(`${matches.join('\n')}${matches.length >= MAX_MATCHES ? `\n[stopped at ${MAX_MATCHES} matches]` : ''}`);
   },
 
-  async bash(input, { workdir, bashTimeoutMs, env }) {
+  async bash(input, { workdir, bashTimeoutMs, env, bashRules }) {
+    const refused = bashRules ? refusedPart(input.command, bashRules) : undefined;
+    if (refused !== undefined) {
+      const rule = bashRuleFor(refused);
+      return {
+        content: `permission denied: \`${refused}\` is not among the commands this task may run (${bashRules!.join(', ')}). It was not run. Do the work without it: when you finish, the task's check decides whether it is done.`,
+        isError: true,
+        refused: { request: `bash (${input.command.replace(/\s+/g, ' ').slice(0, 200)}): \`${refused}\` is not allowed by the task's tools`, rule },
+      };
+    }
     const timeoutMs = Math.min(bashTimeoutMs, input.timeout_seconds !== undefined ? input.timeout_seconds * 1000 : bashTimeoutMs);
     const result = await runBash(input.command, { cwd: workdir, timeoutMs, env });
     const status = result.timedOut ? `timed out after ${timeoutMs / 1000}s` : result.exitCode !== undefined ? `exit code ${result.exitCode}` : `killed by ${result.signal ?? 'a signal'}`;

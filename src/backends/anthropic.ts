@@ -29,6 +29,9 @@ import { capText, progressFromLine } from './lines.js';
 import { parseJsonObject } from './json-lines.js';
 import { parseSettings, withEnv } from './settings.js';
 import { protocolCommandList } from './protocol.js';
+import { protocolRules } from './claude.js';
+import { allowsAnyBash, narrowBashRules } from './tool-rules.js';
+import type { Task } from '../graph/schema.js';
 import type { AgentEvent, Backend, LaunchSpec, OutputParser, PermissionContext, RunContext, Stream } from './types.js';
 
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
@@ -54,7 +57,19 @@ export function parseAnthropicSettings(name: string, settings: Record<string, un
 /** bin/wg.js of this installation (this file is dist/backends/anthropic.js). */
 export const WG_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/wg.js');
 
-export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunContext, 'task' | 'model' | 'promptFile' | 'workdir'>): string[] {
+/**
+ * The rules bash is held to, when the task's tools narrow it (`Bash(npm test:*)` and no bare
+ * `Bash`): those, plus the protocol's `wg` commands and the task's check, as Claude Code gets
+ * them. Undefined when bash may run anything (or is not offered at all).
+ */
+export function anthropicBashRules(task: Pick<Task, 'tools' | 'verify'> | undefined): string[] | undefined {
+  const tools = task?.tools;
+  if (tools === undefined || allowsAnyBash(tools)) return undefined;
+  const narrow = narrowBashRules(tools);
+  return narrow.length === 0 ? undefined : [...new Set([...protocolRules(task?.verify), ...narrow])];
+}
+
+export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunContext, 'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied'>): string[] {
   const tools = chooseTools(context.task.tools, settings.tools);
   const args = [
     WG_ENTRY,
@@ -75,6 +90,9 @@ export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunCont
     '--max-retries',
     String(settings.max_retries),
   ];
+  const rules = anthropicBashRules(context.task);
+  for (const rule of rules ?? []) args.push(`--allow-bash=${rule}`);
+  if (rules && context.onPermissionDenied) args.push('--on-permission-denied', context.onPermissionDenied);
   if (settings.token_budget !== undefined) args.push('--token-budget', String(settings.token_budget));
   if (settings.base_url !== undefined) args.push('--base-url', settings.base_url);
   return args;
@@ -99,9 +117,12 @@ export function anthropicBackend(name: string): Backend {
       const settings = parseAnthropicSettings(name, context.settings);
       const tools = chooseTools(context.task?.tools, settings.tools);
       const files = tools.filter((tool) => tool !== 'bash');
+      const rules = anthropicBashRules(context.task);
       return [
         ...(files.length > 0 ? [`use ${files.join(', ')}, with every path inside the working directory`] : []),
-        tools.includes('bash')
+        rules
+          ? `run with bash, in the working directory, only what these rules allow: ${rules.join(', ')}; any other command is refused (\`wg edit ${context.task!.id} --tool "Bash(...)"\` widens them)`
+          : tools.includes('bash')
           ? `run any command with bash in the working directory, as you (${protocolCommandList()} and the task's check included)`
           : "no commands at all: the task's tools leave out bash, so the agent cannot run `wg`; wg still registers its declared deliverables",
       ];

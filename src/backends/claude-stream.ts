@@ -6,6 +6,7 @@
  */
 import { capText, progressFromLine } from './lines.js';
 import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
+import { bashRuleFor, ruleForCall } from './tool-rules.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
 /**
@@ -90,6 +91,8 @@ function systemEvents(object: JsonObject): AgentEvent[] {
 interface ToolCall {
   name: string;
   summary: string;
+  /** The task `tools` rule that would allow this call, should it be refused. */
+  rule?: string | undefined;
 }
 
 function assistantEvents(object: JsonObject, toolNames: Map<string, ToolCall>): AgentEvent[] {
@@ -102,7 +105,7 @@ function assistantEvents(object: JsonObject, toolNames: Map<string, ToolCall>): 
       const name = asString(item.name) ?? 'tool';
       const id = asString(item.id);
       const summary = summarizeToolInput(item.input);
-      if (id) toolNames.set(id, { name, summary });
+      if (id) toolNames.set(id, { name, summary, rule: ruleForCall(name, item.input) });
       events.push({ type: 'tool', name, summary });
     }
   }
@@ -122,9 +125,16 @@ function toolResultErrors(object: JsonObject, toolNames: Map<string, ToolCall>):
     const call = toolNames.get(asString(item.tool_use_id) ?? '');
     const text = contentText(item.content);
     events.push({ type: 'error', message: capText(`${call?.name ?? 'a tool'} failed: ${text}`) });
-    if (PERMISSION_REFUSED.test(text)) events.push({ type: 'halt', kind: 'permission-denied', request: capText(`${call ? `${call.name} (${call.summary})` : 'a tool call'}: ${text}`, 300) });
+    if (PERMISSION_REFUSED.test(text)) events.push({ type: 'halt', kind: 'permission-denied', request: capText(`${call ? `${call.name} (${call.summary})` : 'a tool call'}: ${text}`, 300), rule: refusedRule(call, text) });
   }
   return events;
+}
+
+/** The rule that would allow a refused call: for one part of a compound command, the part Claude Code names. */
+function refusedRule(call: ToolCall | undefined, text: string): string | undefined {
+  const part = /following parts? requires? approval:\s*(.+)/i.exec(text)?.[1]?.split('\n')[0]?.trim();
+  if (part && call?.name === 'Bash') return bashRuleFor(part);
+  return call?.rule;
 }
 
 function contentText(content: unknown): string {

@@ -126,7 +126,7 @@ const MODE_EFFECT: Record<ClaudeSettings['permission_mode'], string> = {
   bypassPermissions: 'anything at all: every permission check is bypassed (permission mode bypassPermissions)',
 };
 
-export function claudePermissions(settings: ClaudeSettings, task: Pick<Task, 'tools' | 'verify'> | undefined): string[] {
+export function claudePermissions(settings: ClaudeSettings, task: Pick<Task, 'tools' | 'verify'> | undefined, onRefusal: 'fail' | 'continue' = 'fail'): string[] {
   const allowed = claudeAllowedTools(settings, task);
   const check = task?.verify?.trim();
   const granted = new Set(protocolRules(check));
@@ -137,7 +137,7 @@ export function claudePermissions(settings: ClaudeSettings, task: Pick<Task, 'to
     `run ${protocolCommandList()} with Bash`,
     ...(check ? [`run the task's check with Bash: \`${check}\``] : []),
     ...(extra.length > 0 ? [`use ${extra.join(', ')}`] : []),
-    ...(settings.permission_mode === 'bypassPermissions' ? [] : ['no other Bash command but those Claude Code itself judges read-only (ls, cat, git status): any other call is refused and ends the attempt']),
+    ...(settings.permission_mode === 'bypassPermissions' ? [] : [`no other Bash command but those Claude Code itself judges read-only (ls, cat, git status): any other call is refused ${onRefusal === 'continue' ? "(you are told so and go on without it; the task's check decides)" : 'and ends the attempt'}`]),
     ...(disallowed.length > 0 ? [`never: ${disallowed.join(', ')}`] : []),
   ];
 }
@@ -161,7 +161,7 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
     },
 
     permissions(context: PermissionContext): string[] {
-      return claudePermissions(parseClaudeSettings(name, context.settings), context.task);
+      return claudePermissions(parseClaudeSettings(name, context.settings), context.task, context.onPermissionDenied);
     },
 
     parser(): OutputParser {

@@ -25,10 +25,12 @@ export interface RunContext {
   resumeSession?: string | undefined;
   /** Dollars this attempt may still spend (the task's cap less what earlier attempts spent), for backends that can enforce it themselves. */
   maxCostUsd?: number | undefined;
+  /** What a refused call does (`[run] on_permission_denied`, resolved for the task), for agents that answer refusals themselves. */
+  onPermissionDenied?: 'fail' | 'continue' | undefined;
 }
 
 /** What a backend needs to say what an agent may do (a task, or none for the backend's defaults). */
-export type PermissionContext = Pick<RunContext, 'settings' | 'workdir' | 'workgraphDir'> & { task: Task | undefined };
+export type PermissionContext = Pick<RunContext, 'settings' | 'workdir' | 'workgraphDir' | 'onPermissionDenied'> & { task: Task | undefined };
 
 export interface LaunchSpec {
   file: string;
@@ -85,7 +87,7 @@ export type AgentEvent =
    * answer, a login): the runner stops it at once instead of letting it wait or flounder.
    * `request` names what was asked, for the task's failure reason.
    */
-  | { type: 'halt'; kind: 'permission-denied' | 'input-required' | 'budget-exhausted' | 'rate-limited'; request: string; /** rate-limited: when the limit lifts (ISO time), if the service said. */ resetAt?: string | undefined };
+  | { type: 'halt'; kind: 'permission-denied' | 'input-required' | 'budget-exhausted' | 'rate-limited'; request: string; /** rate-limited: when the limit lifts (ISO time), if the service said. */ resetAt?: string | undefined; /** permission-denied: the task `tools` rule that would allow the call, e.g. `Bash(npx ava:*)`. */ rule?: string | undefined };
 
 export type Stream = 'stdout' | 'stderr';
 

@@ -142,6 +142,8 @@ export const TaskSchema = z.looseObject({
   retry_count: z.number().int().nonnegative().optional(),
   max_retries: z.number().int().nonnegative().optional(),
   failure_reason: z.string().optional(),
+  /** The last lines the failed attempt's check printed: for the retry's prompt, `wg show` and the page. */
+  failure_output: z.string().optional(),
   model: z.string().optional(),
   verify: z.string().optional(),
   // wg's own fields on top of upstream's

@@ -106,15 +106,21 @@ export function completeTask(graph: Graph, id: string, by: Caller): Task {
   const task = getTask(graph, id);
   if (FINISHED.has(task.status)) throw new TransitionError(`${id} is already ${task.status}`);
   const forced = leaseEntries(task, by);
-  return put(graph, withLog({ ...task, status: 'done', progress: 100, completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined }, ...forced, entry(by, 'done')));
+  return put(graph, withLog({ ...task, status: 'done', progress: 100, completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined, failure_output: undefined }, ...forced, entry(by, 'done')));
 }
 
-export function failTask(graph: Graph, id: string, by: Caller, reason: string): Task {
+/**
+ * `output`: what the failed check printed (its last lines), kept on the task for the retry's
+ * prompt and written into the log entry below the reason; `source` says where all of it is.
+ */
+export function failTask(graph: Graph, id: string, by: Caller, reason: string, output?: { text: string; source: string }): Task {
   const task = getTask(graph, id);
   if (FINISHED.has(task.status) || task.status === 'failed') throw new TransitionError(`${id} is already ${task.status}`);
   const forced = leaseEntries(task, by);
-  const failed: Task = { ...task, status: 'failed', failure_reason: reason, retry_count: (task.retry_count ?? 0) + 1, claim: undefined };
-  return put(graph, withLog(failed, ...forced, entry(by, `failed: ${reason}`)));
+  const text = output?.text.trimEnd();
+  const failed: Task = { ...task, status: 'failed', failure_reason: reason, failure_output: text || undefined, retry_count: (task.retry_count ?? 0) + 1, claim: undefined };
+  const detail = text ? `\n${output!.source}:\n${text}` : '';
+  return put(graph, withLog(failed, ...forced, entry(by, `failed: ${reason}${detail}`)));
 }
 
 export function abandonTask(graph: Graph, id: string, by: Caller, reason: string): Task {
@@ -124,16 +130,25 @@ export function abandonTask(graph: Graph, id: string, by: Caller, reason: string
   return put(graph, withLog({ ...task, status: 'abandoned', failure_reason: reason, claim: undefined }, ...forced, entry(by, `abandoned: ${reason}`)));
 }
 
-/** Reopen a failed task; `defaultMaxRetries` applies when the task sets none. */
-export function retryTask(graph: Graph, id: string, by: Caller, defaultMaxRetries: number): Task {
+/**
+ * Reopen a failed task; `defaultMaxRetries` applies when the task sets none. `reset` starts
+ * over: the retry count goes back to 0 and the failure is cleared, so the next prompt does
+ * not present a stale failure as the one to fix (the log keeps it).
+ */
+export function retryTask(graph: Graph, id: string, by: Caller, defaultMaxRetries: number, options: { reset?: boolean } = {}): Task {
   const task = getTask(graph, id);
   if (task.status !== 'failed') throw new TransitionError(`${id} is ${task.status}, only a failed task can be retried`);
   const limit = task.max_retries ?? defaultMaxRetries;
   const retries = task.retry_count ?? 0;
-  if (retries >= limit && !by.force) {
-    throw new TransitionError(`${id} has failed ${retries} times (max_retries ${limit})`, 'raise it with `wg edit --max-retries N`, or use --force');
+  const last = task.failure_reason ?? 'unknown';
+  if (options.reset) {
+    const reopened: Task = { ...task, status: 'open', assigned: undefined, claim: undefined, retry_count: 0, failure_reason: undefined, failure_output: undefined };
+    return put(graph, withLog(reopened, entry(by, `reopened with the retry count reset (was ${retries} of ${limit}; last failure: ${last})`)));
   }
-  return put(graph, withLog({ ...task, status: 'open', assigned: undefined, claim: undefined }, entry(by, `reopened for retry ${retries} of ${limit} (last failure: ${task.failure_reason ?? 'unknown'})`)));
+  if (retries >= limit && !by.force) {
+    throw new TransitionError(`${id} has failed ${retries} times (max_retries ${limit})`, `start the count over with \`wg retry ${id} --reset\`, raise it with \`wg edit ${id} --max-retries N\`, or use --force`);
+  }
+  return put(graph, withLog({ ...task, status: 'open', assigned: undefined, claim: undefined }, entry(by, `reopened for retry ${retries} of ${limit} (last failure: ${last})`)));
 }
 
 export function appendLog(graph: Graph, id: string, by: Caller, message: string): Task {

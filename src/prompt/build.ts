@@ -198,7 +198,8 @@ function allocate(sources: PromptSources, templates: PromptTemplates, budgetToke
 /** A retry is told why the attempt before it failed, so it does not repeat the same mistake blind. */
 function retryNote(task: Task): string {
   if (!task.failure_reason || !task.retry_count) return '';
-  return `\n\n**This is a retry.** The previous attempt failed: ${task.failure_reason}. Its log (\`wg log ${task.id}\`) has the details.`;
+  const output = task.failure_output?.trim() ? `\n\nWhat the check printed last:\n\n${fenced(task.failure_output)}` : '';
+  return `\n\n**This is a retry.** The previous attempt failed: ${task.failure_reason}.${output}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
 }
 
 export function buildPrompt(sources: PromptSources, templates: PromptTemplates, budgetTokens: number): BuiltPrompt {

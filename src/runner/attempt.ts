@@ -15,7 +15,8 @@ import { parseDuration } from '../graph/duration.js';
 import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost, failTask, recordAgentProcess, recordLanding, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
 import { processStartTime } from '../system/process.js';
 import type { Task, TokenUsage } from '../graph/schema.js';
-import { describeOutcome, type Outcome } from './outcome.js';
+import { describeOutcome, remedyFor, type Outcome } from './outcome.js';
+import { refusalPolicy, type RefusalPolicy } from './refusals.js';
 import { checkDeliverables } from './deliverables.js';
 import type { AttemptTree, Isolation, Landed, Landing } from './isolation.js';
 import type { GraphWriter } from './graph-writer.js';
@@ -98,10 +99,12 @@ interface Allowance {
   spentBeforeUsd: number;
 }
 
-function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined, halt: Extract<AgentEvent, { type: 'halt' }> | undefined, spentUsd: number, allowance: Allowance | undefined): Outcome {
+function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined, halt: Extract<AgentEvent, { type: 'halt' }> | undefined, spentUsd: number, allowance: Allowance | undefined, task: Task): Outcome {
   // What the agent asked for explains the end better than how its process ended (we stopped it).
   if (halt && end.kind !== 'interrupted') {
     if (halt.kind === 'rate-limited') return { kind: 'rate-limited', detail: halt.request, resetAt: halt.resetAt };
+    // What the task granted goes with it: a retry is worth it only once that changed.
+    if (halt.kind === 'permission-denied') return { kind: 'permission-denied', request: halt.request, rule: halt.rule, tools: task.tools };
     if (halt.kind !== 'budget-exhausted') return { kind: halt.kind, request: halt.request };
     return { kind: 'budget-exhausted', spentUsd: (allowance?.spentBeforeUsd ?? 0) + spentUsd, capUsd: allowance?.capUsd ?? spentUsd };
   }
@@ -156,7 +159,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
     prepared = prepareLaunch(graph, task, { ...identity, allowanceUsd, place: { root: tree.root, info: tree.info } }, join(runDir, 'prompt.md'), context.launch);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
-    const outcome: Outcome = { kind: 'invalid-configuration', message: error.message };
+    const outcome: Outcome = { kind: 'invalid-configuration', message: error.hint ? `${error.message} (${error.hint})` : error.message };
     await tree.keep(outcome);
     return notStarted(outcome);
   }
@@ -191,7 +194,8 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const eventsFile = new FileOnFirstWrite(join(runDir, 'events.jsonl'));
   const halt = new AbortController();
   const spendLimit = allowance && { allowanceUsd: allowance.capUsd - allowance.spentBeforeUsd };
-  const sink = new EventSink(context, taskId, caller, () => halt.abort(), { attempt: identity.attempt, backend: prepared.backendName, model: prepared.model, prices: context.launch.config.prices, ...spendLimit });
+  const onRefusal = refusalPolicy(context.launch.config.run.on_permission_denied, task);
+  const sink = new EventSink(context, taskId, caller, () => halt.abort(), { attempt: identity.attempt, backend: prepared.backendName, model: prepared.model, prices: context.launch.config.prices, ...spendLimit }, onRefusal);
   const parser = prepared.backend.parser();
   const emit = (event: AgentEvent) => {
     eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
@@ -217,7 +221,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   progress.flush();
   await Promise.all([closeStream(raw), closeStream(eventsFile)]);
 
-  let outcome = outcomeOf(end, sink.result, sink.halt, sink.spentUsd, allowance);
+  let outcome = outcomeOf(end, sink.result, sink.halt, sink.spentUsd, allowance, task);
   const deliverables = outcome.kind === 'succeeded' ? await checkDeliverables(tree.root, task.deliverables ?? []) : undefined;
   if (deliverables && deliverables.missing.length > 0) outcome = { kind: 'missing-deliverable', files: deliverables.missing };
   const verify = () => runVerify(task.verify!, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
@@ -277,7 +281,8 @@ function finish(
       if (measured.kind === 'interrupted' || measured.kind === 'rate-limited') {
         return reopenTask(graph, taskId, caller(), describeOutcome(measured), { countsAsAttempt: false, maxRetries: context.defaultMaxRetries }).status;
       }
-      return failTask(graph, taskId, caller(), describeOutcome(measured)).status;
+      const remedy = remedyFor(measured, taskId);
+      return failTask(graph, taskId, caller(), `${describeOutcome(measured)}${remedy ? `; ${remedy}` : ''}`, checkOutput(measured)).status;
     })
     .catch((error: unknown) => {
       if (!(error instanceof StaleAttemptError)) throw error;
@@ -286,6 +291,15 @@ function finish(
     });
   context.reporter.event({ type: 'end', task: taskId, attempt: identity.attempt, outcome: measured, reason: describeOutcome(measured), elapsedMs: Date.now() - started });
   return result;
+}
+
+/** What a failed check printed, for the task (and so the retry's prompt) and its log. */
+function checkOutput(outcome: Outcome): { text: string; source: string } | undefined {
+  if (outcome.kind === 'verification-failed' && outcome.output.trim() !== '') {
+    return { text: outcome.output, source: `the check's last lines${outcome.log ? ` (all of its output: ${outcome.log})` : ''}` };
+  }
+  if (outcome.kind === 'verify-cannot-run' && outcome.output.trim() !== '') return { text: outcome.output, source: `what \`${outcome.command}\` printed` };
+  return undefined;
 }
 
 /**
@@ -344,6 +358,7 @@ class EventSink {
     private readonly caller: () => Caller,
     private readonly stopAgent: () => void,
     private readonly spend: { attempt: number; backend: string; model: string | undefined; prices: PriceTable; allowanceUsd?: number | undefined },
+    private readonly onRefusal: RefusalPolicy = 'fail',
   ) {}
 
   take(event: AgentEvent): void {
@@ -372,6 +387,12 @@ class EventSink {
         return;
       case 'halt':
         if (this.halt) return;
+        if (event.kind === 'permission-denied' && this.onRefusal === 'continue') {
+          // The agent got the refusal as its call's result and goes on; the task's check still decides.
+          const allow = event.rule ? `; \`wg edit ${this.taskId} --tool ${JSON.stringify(event.rule)}\` would allow it` : '';
+          this.log(`refused: ${event.request}${allow} (on_permission_denied = continue: the agent goes on)`);
+          return;
+        }
         this.halt = event;
         this.log(`stopping the agent: ${event.kind.replace('-', ' ')}: ${event.request}`);
         this.stopAgent();

@@ -8,14 +8,19 @@ export type Outcome =
   | { kind: 'killed'; signal: string }
   | { kind: 'spawn-error'; message: string }
   /** `combined`: the check failed on the target's newer head with this attempt's work brought onto it. */
-  | { kind: 'verification-failed'; exitCode: number; output: string; combined?: boolean }
+  | { kind: 'verification-failed'; exitCode: number; output: string; combined?: boolean; /** The check's whole output, relative to the project root. */ log?: string | undefined }
+  /** The task's `verify` command could not run at all (exit 126/127: not executable, not found): no retry can fix it. */
+  | { kind: 'verify-cannot-run'; exitCode: number; command: string; output: string }
   | { kind: 'interrupted' }
   /** The task could not even be prepared (bad backend settings, working_dir outside the project...). */
   | { kind: 'invalid-configuration'; message: string }
   /** The agent exited 0 but did not write every declared deliverable (paths relative to the project root). */
   | { kind: 'missing-deliverable'; files: string[] }
-  /** The agent's permissions refused a call it made; the attempt was stopped at once. `request` names the call. */
-  | { kind: 'permission-denied'; request: string }
+  /**
+   * The agent's permissions refused a call it made; the attempt was stopped at once. `request` names the call,
+   * `rule` the `--tool` that would allow it (when one can), `tools` what the task granted (its `tools`) then.
+   */
+  | { kind: 'permission-denied'; request: string; rule?: string | undefined; tools?: readonly string[] | undefined }
   /** The agent asked for something only a person can give (an approval, an answer, a login); stopped at once. */
   | { kind: 'input-required'; request: string }
   /** The attempt's work could not be brought onto the target branch; `files` are the ones in the way. */
@@ -65,6 +70,11 @@ export function describeOutcome(outcome: Outcome): string {
       const tail = outcome.output.trim().split('\n').at(-1);
       return `verification failed${outcome.combined ? ' on the combination with newer landed work' : ''} (exit code ${outcome.exitCode})${tail ? `: ${tail.slice(0, 200)}` : ''}`;
     }
+    case 'verify-cannot-run': {
+      const tail = outcome.output.trim().split('\n').at(-1);
+      const why = outcome.exitCode === 127 ? 'command not found' : outcome.exitCode === 126 ? 'not executable' : 'could not start';
+      return `the check could not run (${outcome.exitCode >= 0 ? `exit code ${outcome.exitCode}: ` : ''}${why})${tail ? `: ${tail.slice(0, 200)}` : ''}`;
+    }
     case 'interrupted':
       return 'interrupted';
     case 'invalid-configuration':
@@ -72,7 +82,7 @@ export function describeOutcome(outcome: Outcome): string {
     case 'missing-deliverable':
       return `missing deliverable: ${outcome.files.join(', ')} ${outcome.files.length === 1 ? 'was' : 'were'} not written`;
     case 'permission-denied':
-      return `permission denied: ${outcome.request}`;
+      return `permission denied: ${outcome.request}${outcome.rule ? ` (the tool rule ${outcome.rule} would allow it)` : ''}`;
     case 'input-required':
       return `input required: ${outcome.request}`;
     case 'rate-limited':
@@ -102,10 +112,13 @@ const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
   killed: true,
   'spawn-error': false,
   'verification-failed': true,
+  // The same command fails the same way whatever the agent does: the check itself must change.
+  'verify-cannot-run': false,
   interrupted: false,
   'invalid-configuration': false,
   'missing-deliverable': true,
-  'permission-denied': true,
+  // Refused again as long as the permissions stay as they were (isRetryable compares them).
+  'permission-denied': false,
   'input-required': false,
   // The retry starts from the target's new head, and its prompt names the files that conflicted.
   'merge-conflict': true,
@@ -116,6 +129,36 @@ const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
   'rate-limited': false,
 };
 
-export function isRetryable(outcome: Outcome): boolean {
+/** Tool lists compared as sets: order and repeats do not change what a task may do. */
+function sameTools(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const key = (tools: readonly string[] | undefined) => (tools === undefined ? '(none)' : [...new Set(tools.map((tool) => tool.trim()))].sort().join('\n'));
+  return key(a) === key(b);
+}
+
+/**
+ * Whether to retry after `outcome`. `now` is the task as it stands: a refused call is worth
+ * another attempt only once its tools changed since (someone ran `wg edit ID --tool ...`).
+ */
+export function isRetryable(outcome: Outcome, now?: { tools?: readonly string[] | undefined }): boolean {
+  if (outcome.kind === 'permission-denied') return now !== undefined && !sameTools(outcome.tools, now.tools);
   return RETRYABLE[outcome.kind];
+}
+
+/**
+ * What would change an outcome no retry will fix, naming the task: the line a person
+ * reads after the reason (recorded with it, so \`wg show\` and the page say it too).
+ */
+export function remedyFor(outcome: Outcome, taskId: string): string | undefined {
+  switch (outcome.kind) {
+    case 'verify-cannot-run':
+      return `not retried: fix the check (\`wg edit ${taskId} --verify "<a command that runs>"\`, or install what it needs), then \`wg retry ${taskId}\``;
+    case 'permission-denied':
+      return outcome.rule
+        ? `not retried while the task's tools stay as they are: \`wg edit ${taskId} --tool ${JSON.stringify(outcome.rule)}\`, then \`wg retry ${taskId}\``
+        : `not retried while the task's permissions stay as they are: widen them (\`wg edit ${taskId} --tool ...\`, or the backend's settings), then \`wg retry ${taskId}\``;
+    case 'invalid-configuration':
+      return `not retried: fix the task (\`wg edit ${taskId} ...\`) or config.toml, then \`wg retry ${taskId}\``;
+    default:
+      return undefined;
+  }
 }

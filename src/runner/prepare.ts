@@ -11,6 +11,7 @@ import type { Actor, Task } from '../graph/schema.js';
 import { preparePrompt } from '../prompt/index.js';
 import type { Config } from '../store/config.js';
 import type { TreeInfo } from './isolation.js';
+import { refusalPolicy } from './refusals.js';
 import { futureWorkdir, resolveWorkdir } from './workdir.js';
 
 export interface LaunchOptions {
@@ -119,7 +120,8 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
   const readFrom = identity.place?.readFrom;
   const workdir = attempt(() => (readFrom === undefined ? resolveWorkdir(root, task.working_dir, options.allowOutside) : futureWorkdir(root, readFrom, task.working_dir, options.allowOutside)));
   const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
-  const permissions = backend && workdir !== undefined ? attempt(() => backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir })) : undefined;
+  const onPermissionDenied = refusalPolicy(options.config.run.on_permission_denied, task);
+  const permissions = backend && workdir !== undefined ? attempt(() => backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied })) : undefined;
   // With no backend known, the prompt is shown as an agent would get it.
   const prompt = (backend?.usesPrompt ?? true)
     ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom }))
@@ -138,6 +140,7 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
           env: { ...options.baseEnv, ...addedEnv },
           resumeSession: identity.resumeSession,
           maxCostUsd: identity.allowanceUsd,
+          onPermissionDenied,
         }),
       )
     : undefined;

@@ -404,9 +404,9 @@ export class Runner {
 
   /** Milliseconds to wait before retrying, or undefined when the failure is final. */
   private async retryDecision(id: string, outcome: Parameters<typeof isRetryable>[0], job: Job): Promise<number | undefined> {
-    if (!isRetryable(outcome) || this.signal.aborted) return undefined;
+    if (this.signal.aborted) return undefined;
     const task = getTask(await this.writer.snapshot(), id);
-    if (task.status !== 'failed') return undefined;
+    if (!isRetryable(outcome, task) || task.status !== 'failed') return undefined;
     const retries = task.retry_count ?? 0;
     if (retries >= (task.max_retries ?? this.options.maxRetries)) return undefined;
     // A retry is a new start: it must fit in what the budget has left beside the other jobs' reservations.

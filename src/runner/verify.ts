@@ -6,7 +6,9 @@ import type { PreparedLaunch } from './prepare.js';
 import { StreamRedactor } from './redact.js';
 import { supervise } from './supervise.js';
 
-const TAIL_LINES = 20;
+/** The check's last lines: what a retry's prompt, `wg show` and the page show of its output. */
+export const TAIL_LINES = 20;
+const CANNOT_RUN = new Set([126, 127]);
 
 export async function runVerify(
   command: string,
@@ -14,7 +16,8 @@ export async function runVerify(
   runDir: string,
   options: { timeoutMs: number; graceMs: number; signal: AbortSignal; secrets: string[] },
 ): Promise<Outcome> {
-  const raw = createWriteStream(join(runDir, 'verify.log'));
+  const logFile = join(runDir, 'verify.log');
+  const raw = createWriteStream(logFile);
   const tail: string[] = [];
   const end = await supervise({
     spec: { file: 'sh', args: ['-c', command], cwd: prepared.workdir, env: prepared.spec.env },
@@ -31,13 +34,16 @@ export async function runVerify(
   await new Promise((resolve) => raw.end(resolve));
   switch (end.kind) {
     case 'exited':
-      return end.exitCode === 0 ? { kind: 'succeeded' } : { kind: 'verification-failed', exitCode: end.exitCode, output: tail.join('\n') };
+      if (end.exitCode === 0) return { kind: 'succeeded' };
+      // sh's own verdicts on the command: not executable (126), not found (127).
+      if (CANNOT_RUN.has(end.exitCode)) return { kind: 'verify-cannot-run', exitCode: end.exitCode, command, output: tail.join('\n') };
+      return { kind: 'verification-failed', exitCode: end.exitCode, output: tail.join('\n'), log: logFile };
     case 'interrupted':
       return { kind: 'interrupted' };
     case 'timed-out':
-      return { kind: 'verification-failed', exitCode: -1, output: `verify timed out after ${Math.round(end.afterMs / 1000)}s` };
+      return { kind: 'verification-failed', exitCode: -1, output: [...tail, `verify timed out after ${Math.round(end.afterMs / 1000)}s`].join('\n'), log: logFile };
     case 'spawn-error':
-      return { kind: 'verification-failed', exitCode: -1, output: end.message };
+      return { kind: 'verify-cannot-run', exitCode: -1, command, output: end.message };
     case 'signalled':
     case 'stalled':
     case 'halted':

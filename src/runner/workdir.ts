@@ -16,7 +16,7 @@ export function resolveWorkdir(root: string, workingDir: string | undefined, all
     if (!statSync(real).isDirectory()) throw new ConfigError(`working_dir ${workingDir} is not a folder`);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`working_dir ${workingDir} does not exist (${wanted})`);
+    throw new ConfigError(`working_dir ${workingDir} does not exist (${wanted})`, "create that folder, or change the task's working_dir");
   }
   if (leadsOutside(realpathSync(root), real) && !allowOutside) throw new OutsideProjectError(`working_dir ${workingDir} leads outside the project (${real})`, 'pass --allow-outside to permit it');
   return real;

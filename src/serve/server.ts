@@ -143,7 +143,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     } catch {
       onDisk = [];
     }
-    for (const number of onDisk) if (!attempts.some((attempt) => attempt.attempt === number)) attempts.push({ attempt: number, actor: null, started: null, outcome: 'unknown', reason: null, cost_usd: null, backend: null, model: null });
+    for (const number of onDisk) if (!attempts.some((attempt) => attempt.attempt === number)) attempts.push({ attempt: number, actor: null, started: null, outcome: 'unknown', reason: null, output: null, cost_usd: null, backend: null, model: null });
     attempts.sort((a, b) => a.attempt - b.attempt);
     const files = await Promise.all(
       attempts.map(async (attempt) => {

@@ -108,6 +108,8 @@ export interface AttemptSummary {
   /** done, failed, reopened, unclaimed, abandoned, or running (from the task's log). */
   outcome: string;
   reason: string | null;
+  /** What the attempt's failed check printed last (from its log entry), or null. */
+  output: string | null;
   cost_usd: number | null;
   backend: string | null;
   model: string | null;
@@ -124,14 +126,18 @@ export function attemptsOf(task: Task): AttemptSummary[] {
     if (claimed) {
       const number = Number(claimed[2]);
       const cost = task.costs?.find((item) => item.attempt === number);
-      current = { attempt: number, actor: claimed[1]!, started: entry.timestamp, outcome: 'running', reason: null, cost_usd: cost?.cost_usd ?? null, backend: cost?.backend ?? null, model: cost?.model ?? null };
+      current = { attempt: number, actor: claimed[1]!, started: entry.timestamp, outcome: 'running', reason: null, output: null, cost_usd: cost?.cost_usd ?? null, backend: cost?.backend ?? null, model: cost?.model ?? null };
       attempts.push(current);
       continue;
     }
     if (!current || current.outcome !== 'running') continue;
     const message = entry.message;
     if (message === 'done') current.outcome = 'done';
-    else if (message.startsWith('failed: ')) [current.outcome, current.reason] = ['failed', message.slice('failed: '.length)];
+    else if (message.startsWith('failed: ')) {
+      // Below the reason's line: where the check's output is, then its last lines.
+      const [reason, , ...output] = message.slice('failed: '.length).split('\n');
+      [current.outcome, current.reason, current.output] = ['failed', reason!, output.length > 0 ? output.join('\n') : null];
+    }
     else if (message.startsWith('abandoned: ')) [current.outcome, current.reason] = ['abandoned', message.slice('abandoned: '.length)];
     else if (message.startsWith('unclaimed')) [current.outcome, current.reason] = ['unclaimed', message.replace(/^unclaimed:? ?/, '') || null];
     else if (message.endsWith('; reopened') || message.endsWith('; no retries left')) {

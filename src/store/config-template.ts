@@ -101,6 +101,11 @@ grace = "5s"
 # After a rate limit, a backend starts nothing until the limit lifts: when the service
 # says when; otherwise after this long.
 # rate_limit_pause = "60s"
+# When an agent's permissions refuse a call (a Bash command its tools do not allow):
+# "fail" ends the attempt at once; "continue" tells the agent and lets it go on, the
+# task's verify deciding; "auto" is continue for tasks with a verify, else fail.
+# --on-permission-denied overrides it.
+# on_permission_denied = "auto"
 #
 # In a git work tree with a commit, each attempt works in a git worktree of its own
 # (.workgraph/worktrees/TASK/ATTEMPT, branch wg/TASK/ATTEMPT) and its result lands on

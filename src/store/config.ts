@@ -8,6 +8,9 @@ import { Duration } from '../graph/schema.js';
 
 import { CONFIG_FILE } from './config-template.js';
 
+/** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
+export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
+
 const ConfigSchema = z.looseObject({
   defaults: z
     .looseObject({
@@ -34,6 +37,7 @@ const ConfigSchema = z.looseObject({
       budget_usd: z.number().nonnegative().optional(),
       expected_cost_usd: z.number().nonnegative().default(1),
       rate_limit_pause: Duration.default('60s'),
+      on_permission_denied: z.enum(REFUSAL_SETTINGS).default('auto'),
     })
     .prefault({}),
   /**

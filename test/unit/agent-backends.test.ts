@@ -65,7 +65,7 @@ describe('claude backend', () => {
       { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'w1', content: "Claude requested permissions to write to /elsewhere/x.txt, but you haven't granted it yet.", is_error: true }] } },
       { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 'w1', content: '<tool_use_error>File has not been read yet.</tool_use_error>', is_error: true }] } },
     ]);
-    expect(events.filter((event) => event.type === 'halt')).toEqual([{ type: 'halt', kind: 'permission-denied', request: "Write (/elsewhere/x.txt): Claude requested permissions to write to /elsewhere/x.txt, but you haven't granted it yet." }]);
+    expect(events.filter((event) => event.type === 'halt')).toEqual([{ type: 'halt', kind: 'permission-denied', request: "Write (/elsewhere/x.txt): Claude requested permissions to write to /elsewhere/x.txt, but you haven't granted it yet.", rule: 'Write' }]);
     const login = feed(claudeStreamParser(), [{ type: 'result', subtype: 'success', is_error: true, result: 'Not logged in · Please run /login' }]);
     expect(login).toContainEqual({ type: 'halt', kind: 'input-required', request: 'a login or an API key for Claude Code (Not logged in · Please run /login)' });
     const retry = feed(claudeStreamParser(), [{ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, error_status: 401, error: 'authentication_failed' }]);
@@ -101,7 +101,7 @@ describe('claude backend', () => {
       { type: 'progress', message: 'Claude Code 2.1.197 started with model m-1, session s-1' },
       { type: 'tool', name: 'Bash', summary: 'npm test' },
       { type: 'error', message: 'Bash failed: This command requires approval' },
-      { type: 'halt', kind: 'permission-denied', request: 'Bash (npm test): This command requires approval' },
+      { type: 'halt', kind: 'permission-denied', request: 'Bash (npm test): This command requires approval', rule: 'Bash(npm test:*)' },
       { type: 'progress', message: 'rate limit allowed_warning (five_hour)' },
       { type: 'progress', message: 'not json at all' },
       { type: 'text', text: 'Done.' },

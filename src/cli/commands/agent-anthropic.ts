@@ -19,6 +19,11 @@ function toolList(value: string): AgentToolName[] {
   return names as AgentToolName[];
 }
 
+function refusalPolicyFlag(value: string): 'fail' | 'continue' {
+  if (value !== 'fail' && value !== 'continue') throw new InvalidArgumentError('expected fail or continue');
+  return value;
+}
+
 export function register(program: Command): void {
   const command = new Command('agent-anthropic')
     .description('run the built-in Anthropic agent on one prompt, printing events as JSON lines (used by the anthropic backend)')
@@ -32,6 +37,8 @@ export function register(program: Command): void {
     .option('--bash-timeout <duration>', 'limit of one bash call', parseDurationFlag, 120_000)
     .option('--base-url <url>', 'the API endpoint (default: $ANTHROPIC_BASE_URL)')
     .option('--max-retries <n>', 'retries of a request that failed with 429, 5xx or a connection error', parseCount, 4)
+    .option('--allow-bash <rule>', 'only bash commands a rule allows run, e.g. "Bash(npm test:*)" (repeatable; none: any command)', (rule: string, rules: string[] | undefined) => [...(rules ?? []), rule])
+    .option('--on-permission-denied <policy>', 'fail: a refused call ends the session; continue: the refusal goes back to the model', refusalPolicyFlag, 'fail')
     .action(async (flags: Flags) => {
       const { runAnthropicAgent } = await import('../../agent/anthropic-main.js');
       const { bashTimeout, baseUrl, ...options } = flags;

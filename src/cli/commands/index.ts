@@ -10,6 +10,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['init', ['init'], () => import('./init.js')],
   ['add', ['add'], () => import('./add.js')],
   ['edit', ['edit'], () => import('./edit.js')],
+  ['rm', ['rm'], () => import('./rm.js')],
   ['list', ['list'], () => import('./list.js')],
   ['show', ['show'], () => import('./show.js')],
   ['ready', ['ready'], () => import('./ready.js')],

@@ -24,7 +24,7 @@ export function register(program: Command): void {
         const log = getTask(await store.load(), id).log ?? [];
         if (options.json) return printJson(log);
         if (log.length === 0) return print(`No log entries for ${id}.`);
-        for (const entry of log) print(`${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message}`);
+        for (const entry of log) print(entryLine(entry));
         return;
       }
       const task = await store.transact((graph) => appendLog(graph, id, callerFor(id, options), message));
@@ -35,7 +35,13 @@ export function register(program: Command): void {
 
 function printEntry(entry: LogEntry, json: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify(entry)}\n`);
-  else print(`${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message}`);
+  else print(entryLine(entry));
+}
+
+/** An entry's first line after its time and actor; further lines (a failed check's output) indented under it. */
+function entryLine(entry: LogEntry): string {
+  const [first, ...rest] = entry.message.split('\n');
+  return [`${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${first}`, ...rest.map((line) => `    | ${line}`)].join('\n');
 }
 
 /**

@@ -30,6 +30,7 @@ interface Flags {
   target?: string;
   order?: 'critical-path' | 'listed';
   budgetUsd?: number;
+  onPermissionDenied?: 'auto' | 'fail' | 'continue';
 }
 
 function isolationMode(value: string): 'worktree' | 'none' {
@@ -39,6 +40,11 @@ function isolationMode(value: string): 'worktree' | 'none' {
 
 function startOrder(value: string): 'critical-path' | 'listed' {
   if (value !== 'critical-path' && value !== 'listed') throw new InvalidArgumentError('expected critical-path or listed');
+  return value;
+}
+
+function refusalSetting(value: string): 'auto' | 'fail' | 'continue' {
+  if (value !== 'auto' && value !== 'fail' && value !== 'continue') throw new InvalidArgumentError('expected auto, fail or continue');
   return value;
 }
 
@@ -102,7 +108,7 @@ function printSummary(summary: RunSummary, dir: string): void {
     print(stopped ? colors.yellow(`${line}; the budget stopped the run${notStarted.length > 0 ? `: ${notStarted.length} task${notStarted.length === 1 ? '' : 's'} not started stay open (${notStarted.slice(0, 8).join(', ')}${notStarted.length > 8 ? ', …' : ''})` : ''}`) : line);
   }
   const example = summary.failed[0]?.id ?? summary.done.at(-1);
-  if (example) print(colors.dim(`next: wg show ${example} · wg log ${example} · ${join(dir, 'runs', example)}/`));
+  if (example) print(colors.dim(`next: wg show ${example} · wg log ${example} · ${join(dir, 'runs', example)}/${summary.failed[0] ? ` · wg retry ${example} (--reset starts its count over)` : ''}`));
 }
 
 export function register(program: Command): void {
@@ -127,6 +133,7 @@ export function register(program: Command): void {
     .option('--target <branch>', 'the branch results land on (default: the branch checked out now)')
     .option('--budget-usd <usd>', 'the most the whole run may spend: each task reserves its expected cost before it starts, and none starts that does not fit', parseNumber)
     .option('--order <order>', 'which ready task starts first: critical-path (the longest remaining chain of work, default) or listed', startOrder)
+    .option('--on-permission-denied <policy>', "what a call the agent's permissions refuse does: fail (end the attempt), continue (the agent is told and goes on; verify decides) or auto (continue when the task has a verify, default)", refusalSetting)
     .option('--dry-run', 'build and print every prompt, argv, cwd, worktree and env in the order the run would start them; launch nothing, write nothing; exit 1 if a launch would fail')
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
     .action(async (taskId: string | undefined, flags: Flags) => {
@@ -134,6 +141,7 @@ export function register(program: Command): void {
       // Their start-up (a Node process each) overlaps ours instead of delaying the first agent.
       if (!flags.dryRun) (await import('../../runner/spawner.js')).startSpawners();
       const config = await workspace.config();
+      if (flags.onPermissionDenied) config.run.on_permission_denied = flags.onPermissionDenied;
       const launch: LaunchOptions = {
         root: workspace.root,
         workgraphDir: workspace.dir,

@@ -38,6 +38,7 @@ function showDetails(task: Task): void {
     const { attempt, target, base, commit } = task.landed;
     field('landed', commit === base ? `nothing: attempt ${attempt} changed no file (${target} at ${commit.slice(0, 12)})` : `${commit} on ${target} (attempt ${attempt}, from ${base.slice(0, 12)}; \`wg diff ${task.id}\` shows the change)`);
   }
+  if (task.failure_output) print(`${colors.dim('check output:')}\n${task.failure_output.split('\n').map((line) => `  | ${line}`).join('\n')}`);
   if (task.claim) field('lease', `attempt ${task.claim.attempt} held by ${task.claim.actor} since ${task.claim.since}${task.claim.trajectory ? ` (reserved for trajectory ${task.claim.trajectory})` : ''}`);
   if (task.token_usage) field('tokens', `${task.token_usage.input_tokens ?? 0} in, ${task.token_usage.output_tokens ?? 0} out${task.token_usage.cost_usd !== undefined ? `, $${task.token_usage.cost_usd}` : ''}`);
   field('created', task.created_at);
@@ -69,7 +70,7 @@ export function register(program: Command): void {
       const log = task.log ?? [];
       if (log.length > 0) {
         print(`\n${colors.bold('log')}${log.length > 10 ? colors.dim(` (last 10 of ${log.length}; \`wg log ${id}\` shows all)`) : ''}`);
-        for (const entry of log.slice(-10)) print(`  ${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message}`);
+        for (const entry of log.slice(-10)) print(`  ${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message.split('\n')[0]}${entry.message.includes('\n') ? colors.dim(' (more in `wg log`)') : ''}`);
       }
     });
   examples(command, 'wg show build-api', 'wg show build-api --json');
