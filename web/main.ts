@@ -11,7 +11,8 @@ interface Attempt { attempt: number; actor: string | null; started: string | nul
 interface TaskDetail { task: Record<string, unknown> & { id: string; title: string; status: string; assigned?: string; description?: string; artifacts?: string[]; failure_reason?: string; log?: Array<{ timestamp: string; actor?: string; message: string }> }; display: string; cost_usd: number; attempts: Attempt[]; on_critical_path: boolean }
 
 const SVG = 'http://www.w3.org/2000/svg';
-const STATUSES = ['open', 'blocked', 'in-progress', 'pending-review', 'done', 'failed', 'abandoned'];
+// The last five are set only by the Rust wg (graphwork/wg); wg shows them as they are.
+const STATUSES = ['open', 'blocked', 'in-progress', 'pending-review', 'done', 'failed', 'abandoned', 'waiting', 'pending-validation', 'pending-eval', 'failed-pending-eval', 'incomplete'];
 const timings: Record<string, number> = {};
 (window as unknown as { __wg: unknown }).__wg = { timings };
 
