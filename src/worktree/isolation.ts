@@ -8,7 +8,7 @@
  * conflict markers or a combination whose check failed.
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { AttemptTree, Isolation } from '../runner/isolation.js';
@@ -64,7 +64,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
 
   /** Everything the agent changed anywhere in its tree, but wg's folder and the links wg made. */
   async function commitLeftovers(path: string, task: Task, links: string[]): Promise<void> {
-    const excluded = [excludeWorkgraph(repo.prefix), ...links.map((name) => `:(top,exclude)${inProject(name)}`)];
+    const excluded = [excludeWorkgraph(repo.prefix, basename(workgraphDir)), ...links.map((name) => `:(top,exclude)${inProject(name)}`)];
     await gitOk(path, ['add', '--all', '--', ':/', ...excluded]);
     const staged = await git(path, ['diff', '--cached', '--quiet']);
     if (staged.exitCode === 0) return;

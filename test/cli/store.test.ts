@@ -120,13 +120,13 @@ describe('wg init and finding .workgraph', () => {
     expect(project.graphText()).not.toContain('"there"');
   });
 
-  it('says how to start when there is no .workgraph anywhere above', async () => {
+  it('says how to start when there is no .wg or .workgraph anywhere above', async () => {
     const { runWg } = await import('../support/wg.js');
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const result = await runWg(['list'], { cwd: mkdtempSync(join(tmpdir(), 'wg-none-')) });
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toMatch(/^error: no \.workgraph here or in any parent folder\nhint: `wg init`/);
+    expect(result.stderr).toMatch(/^error: no \.wg or \.workgraph here or in any parent folder\nhint: `wg init`/);
   });
 });
 
