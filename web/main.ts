@@ -12,7 +12,8 @@ interface Landed { attempt: number; target: string; base: string; commit: string
 interface TaskDetail { task: Record<string, unknown> & { id: string; title: string; status: string; assigned?: string; description?: string; artifacts?: string[]; failure_reason?: string; failure_output?: string; landed?: Landed; log?: Array<{ timestamp: string; actor?: string; message: string }> }; display: string; cost_usd: number; attempts: Attempt[]; on_critical_path: boolean }
 
 const SVG = 'http://www.w3.org/2000/svg';
-const STATUSES = ['open', 'blocked', 'in-progress', 'pending-review', 'done', 'failed', 'abandoned'];
+// The last five are set only by the Rust wg (graphwork/wg); wg shows them as they are.
+const STATUSES = ['open', 'blocked', 'in-progress', 'pending-review', 'done', 'failed', 'abandoned', 'waiting', 'pending-validation', 'pending-eval', 'failed-pending-eval', 'incomplete'];
 const timings: Record<string, number> = {};
 (window as unknown as { __wg: unknown }).__wg = { timings };
 

@@ -3,7 +3,7 @@ import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 
 /** Folders that are rarely what an agent is looking for and can hold hundreds of thousands of files. */
-export const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.workgraph']);
+export const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.workgraph', '.wg']);
 
 export interface WalkEntry {
   /** Relative to the walk's start, with `/` after folders. */

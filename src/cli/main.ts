@@ -10,7 +10,7 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('wg')
     .description('workgraph: a shared task graph for autonomous agents')
     .version(packageVersion(), '-V, --version', 'print the version of wg')
-    .option('--dir <path>', 'the .workgraph folder (default: $WG_DIR, else the nearest .workgraph upwards)')
+    .option('--dir <path>', 'the graph folder (default: $WG_DIR, else the nearest .wg or .workgraph upwards)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(colors.red(text)) })
     .addHelpText('after', '\nExample:\n  wg init && wg add "Design API" && wg add "Build API" --blocked-by design-api && wg ready')

@@ -50,6 +50,11 @@ const STATUS_COLOR: Record<TaskStatus | 'blocked', (text: string) => string> = {
   failed: colors.red,
   abandoned: colors.gray,
   'pending-review': colors.magenta,
+  waiting: colors.yellow,
+  'pending-validation': colors.magenta,
+  'pending-eval': colors.magenta,
+  'failed-pending-eval': colors.red,
+  incomplete: colors.yellow,
 };
 
 export function status(value: TaskStatus | 'blocked'): string {

@@ -1,6 +1,7 @@
 /**
  * Dependencies. An edge is declared on either side: `blocked_by` on the dependent or
- * `blocks` on the blocker; both mean the same thing. "Blocked" is always derived here.
+ * `blocks` on the blocker; both mean the same thing. "Blocked" is derived here for open
+ * tasks; upstream's newer graphs also store it as a status (see TASK_STATUSES).
  */
 import { TaskMap, type Graph } from './model.js';
 import type { Task, TaskStatus } from './schema.js';
@@ -93,7 +94,10 @@ export function singleTaskIndex(graph: Graph, id: string): DependencyIndex {
   };
 }
 
-/** A dependency is satisfied by a blocker that is done or abandoned; a missing blocker never is. */
+/**
+ * A dependency is satisfied by a blocker that is done or abandoned; a missing blocker never
+ * is, nor one in any of upstream's newer statuses (pending-eval is not done until judged).
+ */
 export function satisfiesDependents(status: TaskStatus): boolean {
   return status === 'done' || status === 'abandoned';
 }
@@ -274,7 +278,8 @@ export function findCycles(graph: Graph): string[][] {
   return cycles;
 }
 
-export type DisplayStatus = TaskStatus | 'blocked';
+/** `blocked` is a stored status too (upstream's), so the display needs no value of its own. */
+export type DisplayStatus = TaskStatus;
 
 /** The stored status, except that an open task waiting on blockers shows as `blocked`. */
 export function displayStatus(graph: Graph, index: DependencyIndex, task: Task): DisplayStatus {

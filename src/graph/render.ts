@@ -78,6 +78,11 @@ const MARKERS: Record<NodeStatus, string> = {
   done: '[x]',
   failed: '[!]',
   abandoned: '[-]',
+  waiting: '[~]',
+  'pending-validation': '[V]',
+  'pending-eval': '[E]',
+  'failed-pending-eval': '[e]',
+  incomplete: '[.]',
   missing: '[?]',
 };
 
@@ -119,6 +124,11 @@ const COLORS: Record<NodeStatus, { fill: string; stroke: string }> = {
   done: { fill: '#d1e7dd', stroke: '#198754' },
   failed: { fill: '#f8d7da', stroke: '#dc3545' },
   abandoned: { fill: '#e9ecef', stroke: '#6c757d' },
+  waiting: { fill: '#fff3cd', stroke: '#6c757d' },
+  'pending-validation': { fill: '#e2d9f3', stroke: '#6f42c1' },
+  'pending-eval': { fill: '#e2d9f3', stroke: '#6f42c1' },
+  'failed-pending-eval': { fill: '#f8d7da', stroke: '#6f42c1' },
+  incomplete: { fill: '#fff3cd', stroke: '#dc3545' },
   missing: { fill: '#ffffff', stroke: '#dc3545' },
 };
 

@@ -8,6 +8,7 @@ import { checkLease, type Credentials } from './lease.js';
 import { getTask, type Graph } from './model.js';
 import type { ProcessIdentity } from '../system/process.js';
 import type { AttemptCost, Claim, Landed, LogEntry, Task, TaskStatus, TokenUsage } from './schema.js';
+import { UPSTREAM_STATUSES } from './types.js';
 
 /** Who is acting, when, and with which lease credentials. */
 export interface Caller {
@@ -58,7 +59,7 @@ export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRe
   if (task.status === 'in-progress') throw new AlreadyClaimedError(task.claim ? leaseSummary(task.claim) : `already in progress (assigned to ${task.assigned ?? 'nobody'})`);
   const reservedForOther = task.claim?.trajectory !== undefined && task.claim.actor !== by.actor;
   if (reservedForOther) throw new AlreadyClaimedError(`reserved by ${task.claim!.actor} for trajectory ${task.claim!.trajectory} (since ${task.claim!.since})`);
-  if (task.status !== 'open') throw new NotReadyError(`cannot claim ${id}: status is ${task.status}`, task.status === 'failed' ? '`wg retry` reopens a failed task' : undefined);
+  if (task.status !== 'open') throw new NotReadyError(`cannot claim ${id}: status is ${task.status}`, task.status === 'failed' ? '`wg retry` reopens a failed task' : UPSTREAM_STATUSES.has(task.status) ? `${task.status} is a status of the Rust wg, whose tools move it on; \`wg done\` or \`wg abandon\` settle it by hand` : undefined);
   const forcedPast: LogEntry[] = [];
   const ready = readiness(graph, singleTaskIndex(graph, id), { ...task, claim: undefined }, by.now);
   if (!ready.ready) {

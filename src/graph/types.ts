@@ -2,8 +2,53 @@
  * Constants of the graph format that need no validator. Kept apart from schema.ts so
  * that read-only commands can start without loading zod (see store/validation-cache.ts).
  */
-export const TASK_STATUSES = ['open', 'in-progress', 'done', 'failed', 'abandoned', 'pending-review'] as const;
+export const TASK_STATUSES = [
+  'open',
+  'in-progress',
+  'done',
+  'failed',
+  'abandoned',
+  'pending-review',
+  // Statuses of the Rust project's newer graphs (graphwork/wg). wg keeps and shows them but never sets them:
+  // only upstream's own tools move a task out of them. None is ready, claimable, or satisfies a dependency.
+  'waiting',
+  'blocked',
+  'pending-validation',
+  'pending-eval',
+  'failed-pending-eval',
+  'incomplete',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/**
+ * A status as upstream reads it: upstream accepts `FailedPendingEval`, `pending_eval` or
+ * `In Progress` for the canonical kebab-case name (it writes only that). Undefined when
+ * the label names no status wg knows. (Upstream also reads `pending-review` as `done`;
+ * wg keeps that one as it is.)
+ */
+export function canonicalStatus(label: string): TaskStatus | undefined {
+  let out = '';
+  let afterSeparator = false;
+  let afterLowerOrDigit = false;
+  for (const ch of label.trim()) {
+    if (ch === '_' || ch === '-' || /\s/.test(ch)) {
+      if (out !== '' && !afterSeparator) out += '-';
+      afterSeparator = out !== '';
+      afterLowerOrDigit = false;
+      continue;
+    }
+    if (/[A-Z]/.test(ch) && afterLowerOrDigit && !afterSeparator) out += '-';
+    out += ch.toLowerCase();
+    afterSeparator = false;
+    afterLowerOrDigit = /[a-z0-9]/.test(ch);
+  }
+  out = out.replace(/-+$/, '');
+  // `inprogress`, `pendingeval`: upstream reads the names run together too.
+  return TASK_STATUSES.find((status) => status === out || status.replaceAll('-', '') === out);
+}
+
+/** The statuses only upstream's tools set (see TASK_STATUSES). */
+export const UPSTREAM_STATUSES: ReadonlySet<TaskStatus> = new Set(['waiting', 'blocked', 'pending-validation', 'pending-eval', 'failed-pending-eval', 'incomplete']);
 
 export const COMPLEXITIES = ['simple', 'moderate', 'complex'] as const;
 export type Complexity = (typeof COMPLEXITIES)[number];
@@ -16,8 +61,11 @@ export const ACTOR_TYPES = ['agent', 'human'] as const;
 export const RECORD_KINDS = ['task', 'actor', 'resource'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
-/** Ids end up in paths (`.workgraph/runs/<id>/`), so nothing that can climb or hide. */
-const ID_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}._-]*$/u;
+/**
+ * Ids end up in paths (`.workgraph/runs/<id>/`), so nothing that can climb. One leading
+ * dot is allowed: upstream names its own machinery so (`.flip-build`, `.evaluate-build`).
+ */
+const ID_PATTERN = /^\.?[\p{L}\p{N}_][\p{L}\p{N}._-]*$/u;
 
 export function idProblem(id: string): string | undefined {
   if (id.length === 0) return 'id is empty';

@@ -10,6 +10,7 @@ import { hashToken, newToken } from '../graph/lease.js';
 import { getTask, type Graph } from '../graph/model.js';
 import { BudgetLedger, type BudgetSummary, type Job, type Spending } from './budget.js';
 import type { Actor } from '../graph/schema.js';
+import { UPSTREAM_STATUSES } from '../graph/types.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
 import { claimTask, heldBy, renewLeases, retryTask, type Caller, type ClaimRequest } from '../graph/transitions.js';
@@ -60,6 +61,8 @@ export interface RunSummary extends Spending {
   blocked: Array<{ id: string; waitingFor: string[] }>;
   unassignable: Array<{ id: string; reasons: string[] }>;
   open: string[];
+  /** Tasks in one of upstream's newer statuses (pending-eval, waiting, …), which only upstream's tools move on. */
+  held: Array<{ id: string; status: string }>;
   recovered: Recovered[];
   interrupted: boolean;
   writeFailure?: string | undefined;
@@ -452,6 +455,7 @@ export class Runner {
       .map((task) => ({ id: task.id, waitingFor: unsatisfiedBlockers(graph, index, task.id).map((b) => `${b.id} (${b.status})`) }));
     const unassignable = [...this.unassignable].filter(([id]) => graph.tasks.get(id)?.status === 'open').map(([id, reasons]) => ({ id, reasons }));
     const open = inScope.filter((task) => task.status === 'open' || task.status === 'in-progress' || task.status === 'pending-review').map((task) => task.id);
+    const held = inScope.filter((task) => UPSTREAM_STATUSES.has(task.status)).map((task) => ({ id: task.id, status: task.status }));
     const finished = inScope.every((task) => task.status === 'done' || task.status === 'abandoned');
     const interrupted = this.interrupt.aborted;
     const writeFailure = this.writer.failure ? String((this.writer.failure as Error).message ?? this.writer.failure) : undefined;
@@ -461,6 +465,7 @@ export class Runner {
       blocked,
       unassignable,
       open,
+      held,
       recovered,
       interrupted,
       writeFailure,

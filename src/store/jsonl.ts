@@ -5,7 +5,7 @@
  * field or a kind it does not know.
  */
 import { emptyGraph, type Graph } from '../graph/model.js';
-import { KNOWN_FIELDS, RECORD_KINDS, SPARSE_DEFAULTS, type RecordKind } from '../graph/types.js';
+import { canonicalStatus, KNOWN_FIELDS, RECORD_KINDS, SPARSE_DEFAULTS, TASK_STATUSES, type RecordKind } from '../graph/types.js';
 
 /** Later upstream format names: `after` means `blocked_by`, `before` means `blocks`. */
 const ALIASES: Record<string, string> = { after: 'blocked_by', before: 'blocks' };
@@ -57,6 +57,18 @@ export function normalizeAliases(object: Record<string, unknown>): { record: Rec
 }
 
 /**
+ * A task's status as upstream spells it at times (`FailedPendingEval`, `in_progress`) in
+ * its canonical name, so it validates; the line itself is written back as it was unless
+ * the task changes (and then with the canonical name, which upstream reads too).
+ */
+function withCanonicalStatus(kind: RecordKind, record: Record<string, unknown>): Record<string, unknown> {
+  const status = record.status;
+  if (kind !== 'task' || typeof status !== 'string' || (TASK_STATUSES as readonly string[]).includes(status)) return record;
+  const canonical = canonicalStatus(status);
+  return canonical === undefined ? record : { ...record, status: canonical };
+}
+
+/**
  * Parse the whole file. Problems are `NAME:LINE: reason`. `validate` is skipped when
  * the store knows this exact content already passed validation.
  */
@@ -89,7 +101,9 @@ export function parseGraph(text: string, validate: RecordValidator | undefined, 
       lines.push({ kind: undefined, id: '', lineNo, text: row, record: undefined });
       continue;
     }
-    const { record, aliases } = normalizeAliases(raw as Record<string, unknown>);
+    const normalized = normalizeAliases(raw as Record<string, unknown>);
+    const { aliases } = normalized;
+    const record = withCanonicalStatus(kind, normalized.record);
     const id = record.id;
     const problem = typeof id !== 'string' ? 'id: missing or not a string' : validate?.(kind, record);
     if (problem !== undefined) {

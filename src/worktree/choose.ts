@@ -2,7 +2,7 @@
  * Whether a run isolates its attempts, and on which branch their results land: worktrees
  * by default in a git work tree with a commit, in place elsewhere (and said so).
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigError, WgError } from '../errors.js';
 import type { Isolation } from '../runner/isolation.js';
 import type { AttemptPlace } from '../runner/prepare.js';
@@ -47,7 +47,7 @@ export async function chooseIsolation(root: string, workgraphDir: string, config
   if (base === undefined) throw new ConfigError(`the target branch ${target} does not exist`, 'create it (git branch NAME), or pass another --target');
   // Results land by fast-forwarding the user's checkout: never over uncommitted changes to tracked files.
   if (await checkedOut(repo.top, target)) {
-    const dirty = await dirtyTrackedFiles(repo.top, repo.prefix);
+    const dirty = await dirtyTrackedFiles(repo.top, repo.prefix, basename(workgraphDir));
     if (dirty.length > 0) {
       const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? ` and ${dirty.length - 10} more` : '');
       throw new DirtyCheckoutError(

@@ -4,7 +4,7 @@
  * for one that failed or is still running.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { Task } from '../graph/schema.js';
 import { git, gitOk, nulList } from './git.js';
@@ -85,7 +85,7 @@ export async function findAttemptChange(repo: Repo, workgraphDir: string, task: 
   let headCommit: string;
   if (existsSync(tree.path) && (await git(tree.path, ['rev-parse', '--verify', '--quiet', 'HEAD'])).exitCode === 0) {
     headCommit = await gitOk(tree.path, ['rev-parse', 'HEAD']);
-    head = await snapshotTree(tree.path, wgOwnPaths(repo.prefix, ownLinks(tree.path, repo.prefix, linkNames)));
+    head = await snapshotTree(tree.path, wgOwnPaths(repo.prefix, basename(workgraphDir), ownLinks(tree.path, repo.prefix, linkNames)));
     source = running ? 'running' : 'kept';
   } else {
     const branchHead = await git(repo.top, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);

@@ -26,7 +26,8 @@ export function worktreePath(workgraphDir: string, task: string, attempt: number
   return join(workgraphDir, WORKTREES_DIR, task, String(attempt));
 }
 
-export const worktreeBranch = (task: string, attempt: number) => `wg/${task}/${attempt}`;
+/** A ref's part may not start with a dot, as upstream's `.flip-…` ids do: those get a `_` in front. */
+export const worktreeBranch = (task: string, attempt: number) => `wg/${task.startsWith('.') ? `_${task}` : task}/${attempt}`;
 
 const failedMarker = (path: string) => `${path}.failed`;
 const unlandedMarker = (path: string) => `${path}.unlanded`;

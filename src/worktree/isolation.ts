@@ -8,7 +8,7 @@
  * conflict markers or a combination whose check failed.
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { AttemptTree, Isolation, Landed } from '../runner/isolation.js';
@@ -63,7 +63,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
 
   /** Everything the agent changed anywhere in its tree, but wg's folder and the links wg made. */
   async function commitLeftovers(path: string, task: Task, links: string[]): Promise<void> {
-    const own = wgOwnPaths(repo.prefix, links);
+    const own = wgOwnPaths(repo.prefix, basename(workgraphDir), links);
     await stageWork(path, own);
     const staged = await git(path, ['diff', '--cached', '--quiet']);
     if (staged.exitCode !== 0) await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', task.title, '-m', `Workgraph-Task: ${task.id}`], { env: identity });

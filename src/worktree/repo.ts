@@ -33,14 +33,14 @@ export async function checkedOut(top: string, branch: string): Promise<boolean> 
   return result.exitCode === 0 && result.stdout.trim() === `refs/heads/${branch}`;
 }
 
-/** A pathspec that leaves out the project's `.workgraph` folder (wg's own files are never the agents' work). */
-export function excludeWorkgraph(prefix: string): string {
-  return `:(top,exclude)${prefix === '' ? '' : `${prefix}/`}.workgraph`;
+/** A pathspec that leaves out the project's graph folder, `.workgraph` or `.wg` (wg's own files are never the agents' work). */
+export function excludeWorkgraph(prefix: string, name = '.workgraph'): string {
+  return `:(top,exclude)${prefix === '' ? '' : `${prefix}/`}${name}`;
 }
 
 /** Tracked files of the user's checkout with uncommitted changes (staged or not), wg's own folder aside. */
-export async function dirtyTrackedFiles(top: string, prefix: string): Promise<string[]> {
-  const output = await gitOk(top, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ':/', excludeWorkgraph(prefix)]);
+export async function dirtyTrackedFiles(top: string, prefix: string, dirName?: string): Promise<string[]> {
+  const output = await gitOk(top, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ':/', excludeWorkgraph(prefix, dirName)]);
   // Each entry is "XY path" (a rename adds its source as a further NUL-separated entry, skipped here).
   const entries = nulList(output);
   const files: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * Staging an attempt's work: everything it changed in its tree, and nothing of wg's own
- * (the `.workgraph` folder, the links wg made into the tree such as `node_modules`).
+ * (its folder, `.workgraph` or `.wg`, the links wg made into the tree such as `node_modules`).
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import { gitOk } from './git.js';
 
 /** wg's own paths in a tree, relative to its top: its folder, then the links it made (project-relative names). */
-export function wgOwnPaths(prefix: string, links: readonly string[]): string[] {
+export function wgOwnPaths(prefix: string, folder: string, links: readonly string[]): string[] {
   const inProject = (name: string) => (prefix === '' ? name : `${prefix}/${name}`);
-  return [inProject('.workgraph'), ...links.map(inProject)];
+  return [inProject(folder), ...links.map(inProject)];
 }
 
 /**

@@ -15,7 +15,7 @@ describe('a corrupted graph.jsonl', () => {
   const cases: Array<[name: string, text: string, message: RegExp]> = [
     ['invalid JSON in the middle', `${GOOD}{"kind":"task",\n{"kind":"task","id":"c","title":"C","status":"open"}\n`, /^error: graph\.jsonl:3: invalid JSON/],
     ['a truncated last line', `${GOOD}{"kind":"task","id":"c","title":"C","sta`, /^error: graph\.jsonl:3: invalid JSON/],
-    ['an unknown status', `${GOOD}{"kind":"task","id":"c","title":"C","status":"blocked"}\n`, /^error: graph\.jsonl:3: task "c": status/],
+    ['an unknown status', `${GOOD}{"kind":"task","id":"c","title":"C","status":"on-hold"}\n`, /^error: graph\.jsonl:3: task "c": status/],
     ['a wrong type', `{"kind":"task","id":"a","title":"A","status":"open","tags":"x"}\n`, /^error: graph\.jsonl:1: task "a": tags/],
     ['a duplicate id', `${GOOD}{"kind":"task","id":"a","title":"A2","status":"open"}\n`, /^error: graph\.jsonl:3: duplicate task id "a" \(first on line 1\)/],
   ];
@@ -120,13 +120,13 @@ describe('wg init and finding .workgraph', () => {
     expect(project.graphText()).not.toContain('"there"');
   });
 
-  it('says how to start when there is no .workgraph anywhere above', async () => {
+  it('says how to start when there is no .wg or .workgraph anywhere above', async () => {
     const { runWg } = await import('../support/wg.js');
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const result = await runWg(['list'], { cwd: mkdtempSync(join(tmpdir(), 'wg-none-')) });
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toMatch(/^error: no \.workgraph here or in any parent folder\nhint: `wg init`/);
+    expect(result.stderr).toMatch(/^error: no \.wg or \.workgraph here or in any parent folder\nhint: `wg init`/);
   });
 });
 

@@ -78,7 +78,7 @@ describe('validation', () => {
   const bad = (line: string) => parseGraph(`{"kind":"task","id":"ok","title":"fine","status":"open"}\n${line}\n`, recordProblem).problems;
 
   it('names the file and line of each problem', () => {
-    expect(bad('{"kind":"task","id":"x","title":"X","status":"blocked"}')[0]).toMatch(/^graph\.jsonl:2: task "x": status: /);
+    expect(bad('{"kind":"task","id":"x","title":"X","status":"on-hold"}')[0]).toMatch(/^graph\.jsonl:2: task "x": status: /);
     expect(bad('{"kind":"task","id":"x","title":"X","status":"open"')[0]).toMatch(/^graph\.jsonl:2: invalid JSON/);
     expect(bad('{"kind":"task","id":"x","title":7,"status":"open"}')[0]).toMatch(/^graph\.jsonl:2: task "x": title: /);
     expect(bad('{"kind":"task","id":"ok","title":"again","status":"open"}')[0]).toBe('graph.jsonl:2: duplicate task id "ok" (first on line 1)');

@@ -27,6 +27,13 @@ function rootCause(node: BlockerTree): string {
       return ' ← being worked on';
     case 'pending-review':
       return ' ← waiting for review';
+    case 'waiting':
+    case 'blocked':
+    case 'pending-validation':
+    case 'pending-eval':
+    case 'failed-pending-eval':
+    case 'incomplete':
+      return ` ← ${node.status} (set by the Rust wg: its tools move it on, or wg done / wg abandon)`;
     default:
       return '';
   }

@@ -6,7 +6,8 @@ import { examples } from '../help.js';
 import { print, printJson } from '../output.js';
 import { collect } from '../task-flags.js';
 
-const SHOWN_STATUSES: readonly string[] = [...TASK_STATUSES, 'blocked'];
+/** `blocked` is also what an open task waiting on its blockers shows as. */
+const SHOWN_STATUSES: readonly string[] = TASK_STATUSES;
 
 function collectStatuses(value: string, previous: string[] = []): string[] {
   const statuses = collect(value, previous);

@@ -10,7 +10,7 @@ export function register(program: Command): void {
   const command = program
     .command('list')
     .description('list tasks, optionally filtered by status or tag')
-    .addOption(new Option('--status <status>', 'only tasks with this status').choices([...TASK_STATUSES, 'blocked']))
+    .addOption(new Option('--status <status>', 'only tasks with this status (blocked: also open tasks whose blockers are not done)').choices(TASK_STATUSES))
     .option('--tag <tag>', 'only tasks with this tag (repeatable: all must match)', collect)
     .option('--json', 'print the tasks as JSON')
     .action(async (options: { status?: string; tag?: string[]; json?: boolean }) => {

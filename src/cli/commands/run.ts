@@ -96,6 +96,7 @@ function printSummary(summary: RunSummary, dir: string): void {
   for (const item of summary.failed) print(`${colors.red('failed')}   ${item.id}: ${item.reason}`);
   for (const item of summary.blocked) print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
+  for (const item of summary.held) print(`${colors.yellow('held')}     ${item.id}: ${item.status} (a status of the Rust wg: its tools move it on, or wg done / wg abandon)`);
   if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the graph on disk holds every change up to the last complete write`));
   if (summary.interrupted) print(colors.yellow('interrupted: running agents were stopped and their tasks reopened'));
   if (summary.spentUsd > 0) {
