@@ -80,8 +80,9 @@ export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptId
  * prompt text is returned for the caller to write there before launching.
  */
 export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions): PreparedLaunch {
-  const draft = assemble(graph, task, identity, promptFile, options, false);
-  return draft as PreparedLaunch;
+  // Not tolerant: the first part that cannot be built has thrown, so every part is there.
+  const { errors: _none, ...launch } = assemble(graph, task, identity, promptFile, options, false);
+  return launch as PreparedLaunch;
 }
 
 /** What a dry run shows of a launch: all that can be built, and why the launch would fail (if it would). */

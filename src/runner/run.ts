@@ -1,7 +1,7 @@
 /**
- * `wg run`: plan, claim and execute until nothing is runnable or running. Planning
- * matches ready tasks to actors (the core's scoring), claims a trajectory per free
- * slot, and runs it through a p-queue; every finished job triggers a new plan.
+ * `wg run`: plan, claim and execute until nothing is runnable or running. What starts
+ * next is the Scheduler's (scheduler.ts, shared with the dry run); the runner claims
+ * each job it picks, runs it through a p-queue, and plans again whenever a job ends.
  */
 import PQueue from 'p-queue';
 import { AlreadyClaimedError, NotReadyError, StaleAttemptError, TransitionError } from '../errors.js';
