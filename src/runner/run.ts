@@ -66,6 +66,8 @@ export interface RunSummary extends Spending {
   open: string[];
   recovered: Recovered[];
   interrupted: boolean;
+  /** Tasks whose running attempt this run stopped (Ctrl-C, --fail-fast) and reopened, no attempt counted. */
+  reopened: string[];
   writeFailure?: string | undefined;
   budget?: BudgetSummary | undefined;
   elapsedMs: number;
@@ -107,6 +109,7 @@ export class Runner {
   private readonly durations = new Map<string, number[]>();
   private wake: (() => void) | undefined;
   private readonly recovered: Recovered[] = [];
+  private readonly reopened = new Set<string>();
   /** Set while the run has nothing to do but wait for tasks other runners hold. */
   private waitingOnOthers = false;
   private stopWatching: (() => Promise<void>) | undefined;
@@ -428,6 +431,7 @@ export class Runner {
           return;
         }
         const status = await result.recorded;
+        if (result.outcome.kind === 'interrupted' && status === 'open') this.reopened.add(id);
         if (status === 'done') {
           this.done.add(id);
           previous = id;
@@ -539,6 +543,7 @@ export class Runner {
       open,
       recovered,
       interrupted,
+      reopened: [...this.reopened].filter((id) => graph.tasks.get(id)?.status === 'open'),
       writeFailure,
       budget: this.ledger.summary(graph),
       ...this.ledger.spending(),
