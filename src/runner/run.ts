@@ -66,7 +66,7 @@ export interface RunSummary extends Spending {
   open: string[];
   recovered: Recovered[];
   interrupted: boolean;
-  /** Tasks whose running attempt this run stopped (Ctrl-C, --fail-fast) and reopened, no attempt counted. */
+  /** Tasks this run stopped and reopened: a running attempt (Ctrl-C, --fail-fast; no attempt counted), or a retry Ctrl-C cut short. */
   reopened: string[];
   writeFailure?: string | undefined;
   budget?: BudgetSummary | undefined;
@@ -448,6 +448,11 @@ export class Runner {
         resumeSession = undefined;
         await sleep(retry, this.signal);
         if (this.signal.aborted) {
+          // Ctrl-C during the backoff: the retry was due, so the task is reopened for the next wg run (not left failed for it to skip).
+          if (this.interrupt.aborted) {
+            const reopened = await this.writer.apply((graph) => retryTask(graph, id, { actor: 'runner', now: new Date() }, this.options.maxRetries)).catch(() => undefined);
+            if (reopened) this.reopened.add(id);
+          }
           await this.release(steps, actor);
           return;
         }

@@ -107,7 +107,7 @@ async function expectReopened(ids: string[], output: string): Promise<void> {
   }
   expect(tasks().filter((task) => task.status === 'in-progress' || task.status === 'failed')).toEqual([]);
   expect(output).toMatch(new RegExp(`Run interrupted after [\\d.]+s: 0 done, ${ids.length} reopened, 0 failed`));
-  expect(output).toMatch(/interrupted: running agents were stopped and their tasks reopened without counting an attempt/);
+  expect(output).toMatch(new RegExp(`interrupted: running agents were stopped; reopened, the interruption counting no attempt: (${ids.join('|')})(, (${ids.join('|')}))*; wg run starts them again`));
   expect(output).not.toMatch(/spawn-error|spawner stopped|failed +\S+:/);
   // Processes stop by themselves: the agents were stopped, and the spawners follow their runner.
   await waitFor(() => processesOf(join(project!.dir, '.workgraph')).length === 0, 'the agents to be gone', 10_000);
@@ -115,19 +115,19 @@ async function expectReopened(ids: string[], output: string): Promise<void> {
 }
 
 /** The next, ordinary `wg run` finishes everything, and no retry was ever counted. */
-async function expectNextRunFinishes(ids: string[]): Promise<void> {
+async function expectNextRunFinishes(ids: string[], retries: Record<string, number> = {}): Promise<void> {
   writeFileSync(at('go'), '');
   const next = await project!.wg(['run']);
   expect(next.exitCode, next.stdout + next.stderr).toBe(0);
   for (const task of tasks()) {
     expect(task.status, task.id).toBe('done');
-    expect(task.retry_count ?? 0, task.id).toBe(0);
+    expect(task.retry_count ?? 0, task.id).toBe(retries[task.id] ?? 0);
   }
   expect(tasks().map((task) => task.id).sort()).toEqual([...ids].sort());
 }
 
 describe('Ctrl-C in a terminal', () => {
-  it('once: the running tasks are reopened without counting a retry, and the next wg run finishes them (default settings)', { timeout: 60_000 }, async () => {
+  it('once: the running tasks are reopened without counting a retry, and the next wg run finishes them (default settings)', { timeout: 120_000 }, async () => {
     await project_();
     const ids = ['alpha', 'beta', 'gamma'];
     for (const id of ids) await project!.ok(['add', id, '--id', id, '--exec', waiting(id)]);
@@ -140,7 +140,7 @@ describe('Ctrl-C in a terminal', () => {
     await expectNextRunFinishes(ids);
   });
 
-  it('twice: the second Ctrl-C kills agents that outlast SIGTERM at once, and still reopens their tasks', { timeout: 60_000 }, async () => {
+  it('twice: the second Ctrl-C kills agents that outlast SIGTERM at once, and still reopens their tasks', { timeout: 120_000 }, async () => {
     // A grace far longer than the test may take: only the second Ctrl-C can end this run in time.
     await project_((toml) => toml.replace(/^grace = .*$/m, 'grace = "10m"'));
     const ids = ['stubborn', 'mule'];
@@ -156,6 +156,23 @@ describe('Ctrl-C in a terminal', () => {
     expect(terminal.output()).toContain('stopping now: running agents are killed without their grace period');
     await expectReopened(ids, terminal.output());
     await expectNextRunFinishes(ids);
+  });
+
+  it('during a retry backoff: the task waiting for its retry is reopened too, its one real failure counted once', { timeout: 120_000 }, async () => {
+    await project_((toml) => toml.replace(/^retry_backoff = .*$/m, 'retry_backoff = "10m"'));
+    await project!.ok(['add', 'steady', '--id', 'steady', '--exec', waiting('steady')]);
+    await project!.ok(['add', 'flaky', '--id', 'flaky', '--exec', `if [ ! -f ${at('failed-once')} ]; then touch ${at('failed-once')}; exit 3; fi`]);
+    const terminal = inTerminal(project!.dir);
+    const byId = () => new Map(tasks().map((task) => [task.id, task]));
+    await waitFor(() => has('steady.started') && byId().get('steady')?.status === 'in-progress' && byId().get('flaky')?.status === 'failed', 'steady to run and flaky to wait for its retry');
+    terminal.ctrlC();
+    const result = await terminal.ended;
+    expect(result.exitCode, terminal.output()).toBe(130);
+    expect(byId().get('flaky')).toMatchObject({ status: 'open', retry_count: 1, failure_reason: 'exit code 3' });
+    expect(byId().get('steady')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
+    expect(byId().get('steady')!.retry_count ?? 0).toBe(0);
+    expect(terminal.output()).toMatch(/Run interrupted after [\d.]+s: 0 done, 2 reopened, 0 failed/);
+    await expectNextRunFinishes(['steady', 'flaky'], { flaky: 1 });
   });
 
   it('in a git repository under CPU load: agents, a running verify and a worktree_setup are all interrupted, not failed', { timeout: 240_000 }, async () => {

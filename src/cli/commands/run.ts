@@ -93,7 +93,7 @@ function printSummary(summary: RunSummary, dir: string): void {
   if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the graph on disk holds every change up to the last complete write`));
   if (summary.interrupted) {
     const list = `${summary.reopened.slice(0, 8).join(', ')}${summary.reopened.length > 8 ? ', …' : ''}`;
-    print(colors.yellow(summary.reopened.length > 0 ? `interrupted: running agents were stopped and their tasks reopened without counting an attempt (${list}); wg run starts them again` : 'interrupted: no agent was running'));
+    print(colors.yellow(summary.reopened.length > 0 ? `interrupted: running agents were stopped; reopened, the interruption counting no attempt: ${list}; wg run starts them again` : 'interrupted: no agent was running'));
   }
   if (summary.spentUsd > 0) {
     const by = (totals: Record<string, number>) => Object.entries(totals).sort((a, b) => b[1] - a[1]).map(([key, usd]) => `${key} $${usd.toFixed(2)}`).join(', ');
