@@ -136,6 +136,7 @@ describe('Ctrl-C in a terminal', () => {
     terminal.ctrlC();
     const result = await terminal.ended;
     expect(result.exitCode, terminal.output()).toBe(130);
+    expect(terminal.output()).toMatch(/stopping: running agents get SIGTERM \(SIGKILL after 5s\) and their tasks are reopened; again to kill them at once/);
     await expectReopened(ids, terminal.output());
     await expectNextRunFinishes(ids);
   });

@@ -195,7 +195,10 @@ export function register(program: Command): void {
       let signals = 0;
       const stopOnSignal = (signal: NodeJS.Signals) => {
         signals++;
-        if (signals === 1) return interrupt.abort();
+        if (signals === 1) {
+          reporter.event({ type: 'notice', message: `stopping: running agents get SIGTERM (SIGKILL after ${options.graceMs / 1000}s) and their tasks are reopened; again to kill them at once` });
+          return interrupt.abort();
+        }
         if (signals > 2) process.exit(signal === 'SIGINT' ? 130 : 143);
         waiveGrace();
         reporter.event({ type: 'notice', message: 'stopping now: running agents are killed without their grace period; once more exits at once, leaving their tasks for the next wg run to recover' });
