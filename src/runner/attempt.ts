@@ -148,11 +148,13 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   if (allowance && allowance.spentBeforeUsd >= allowance.capUsd) return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
   let tree: AttemptTree;
   try {
-    tree = await context.isolation.open(task, identity.attempt);
+    tree = await context.isolation.open(task, identity.attempt, context.signal);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
     return notStarted({ kind: 'failed', exitCode: -1, reason: `could not prepare the attempt's worktree: ${error.message}` });
   }
+  // Stopped while the tree was being made (a worktree_setup can take minutes): launch nothing.
+  if (context.signal.aborted) return notStarted({ kind: 'interrupted' });
   let prepared: PreparedLaunch;
   try {
     const allowanceUsd = allowance && allowance.capUsd - allowance.spentBeforeUsd;
@@ -257,11 +259,15 @@ function finish(
   taskId: string,
   identity: AttemptIdentity,
   caller: () => Caller,
-  measured: Outcome,
+  outcome: Outcome,
   started: number,
   extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model'>,
   landing?: Landing,
 ): AttemptResult {
+  // While the run is stopping (Ctrl-C, --fail-fast), an attempt that did not succeed gets no
+  // verdict: the stop may be what ended it (an agent, a check or a git command the terminal's
+  // Ctrl-C reached, a spawner gone). Its task is reopened without counting an attempt.
+  const measured: Outcome = context.signal.aborted && outcome.kind !== 'succeeded' && outcome.kind !== 'rate-limited' ? { kind: 'interrupted' } : outcome;
   const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
   result.recorded = context.writer
     .apply((graph) => {

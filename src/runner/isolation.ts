@@ -47,7 +47,8 @@ export interface AttemptTree {
 }
 
 export interface Isolation {
-  open(task: Task, attempt: number): Promise<AttemptTree>;
+  /** `signal`: the run is stopping; whatever setting up the tree runs (worktree_setup) is stopped with it. */
+  open(task: Task, attempt: number, signal?: AbortSignal): Promise<AttemptTree>;
   /** At the start of a run, once dead runs are recovered: remove trees that no live attempt holds. */
   sweep?(graph: Graph): Promise<unknown>;
 }

@@ -65,6 +65,8 @@ export interface RunSummary extends Spending {
   held: Array<{ id: string; status: string }>;
   recovered: Recovered[];
   interrupted: boolean;
+  /** Tasks this run stopped and reopened: a running attempt (Ctrl-C, --fail-fast; no attempt counted), or a retry Ctrl-C cut short. */
+  reopened: string[];
   writeFailure?: string | undefined;
   budget?: BudgetSummary | undefined;
   elapsedMs: number;
@@ -98,6 +100,7 @@ export class Runner {
   private budgetWarned = false;
   private wake: (() => void) | undefined;
   private readonly recovered: Recovered[] = [];
+  private readonly reopened = new Set<string>();
   /** Set while the run has nothing to do but wait for tasks other runners hold. */
   private waitingOnOthers = false;
   private stopWatching: (() => Promise<void>) | undefined;
@@ -355,6 +358,7 @@ export class Runner {
           return;
         }
         const status = await result.recorded;
+        if (result.outcome.kind === 'interrupted' && status === 'open') this.reopened.add(id);
         if (status === 'done') {
           this.done.add(id);
           previous = id;
@@ -371,6 +375,11 @@ export class Runner {
         resumeSession = undefined;
         await sleep(retry, this.signal);
         if (this.signal.aborted) {
+          // Ctrl-C during the backoff: the retry was due, so the task is reopened for the next wg run (not left failed for it to skip).
+          if (this.interrupt.aborted) {
+            const reopened = await this.writer.apply((graph) => retryTask(graph, id, { actor: 'runner', now: new Date() }, this.options.maxRetries)).catch(() => undefined);
+            if (reopened) this.reopened.add(id);
+          }
           await this.release(steps, actor);
           return;
         }
@@ -468,6 +477,7 @@ export class Runner {
       held,
       recovered,
       interrupted,
+      reopened: [...this.reopened].filter((id) => graph.tasks.get(id)?.status === 'open'),
       writeFailure,
       budget: this.ledger.summary(graph),
       ...this.ledger.spending(),

@@ -103,6 +103,7 @@ process.on('message', (message: ToSpawner) => {
   else entry.held.delete(message.stream);
   flow(entry);
 });
-// The runner is gone (even killed -9): so is the reason to be here. The agents stay, in
+// The runner is gone (even killed -9): so is the reason to be here. This is what ends a
+// helper, which runs in a session of its own and so hears no terminal's signals. The agents stay, in
 // their own process groups, for the next runner to recover as it would after a crash.
 process.on('disconnect', () => process.exit(0));

@@ -53,11 +53,16 @@ class Spawner {
       // Not the runner's own flags (a --cpu-prof or --inspect would apply twice).
       execArgv: [],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // A session of its own: a terminal's Ctrl-C (SIGINT to the whole foreground process
+      // group) must reach the runner alone, which stops the agents and reopens their tasks,
+      // and not kill the helper under them. It still ends with the runner: see 'disconnect'.
+      detached: true,
     });
     this.idle();
     this.helper.on('message', (message: FromSpawner) => this.receive(message));
     this.helper.on('error', (error) => this.failAll(`the process spawner failed: ${error.message}`));
-    // It only ends with the runner, or with a bug in it; every process it watched is then lost to us.
+    // It only ends with the runner, or with a bug in it (or a signal sent to it by pid); every
+    // process it watched is then lost to us (supervise stops what is left of them).
     this.helper.on('exit', (code, signal) => {
       shared = shared.filter((spawner) => spawner !== this);
       this.failAll(`the process spawner stopped (${signal ?? `exit code ${code}`})`);

@@ -107,6 +107,8 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   });
 
   const result = await new Promise<ChildEvents['closed'][0]>((resolve) => child.once('closed', resolve));
+  // The spawner died under a running agent: nobody reads its output any more, so it must not go on unseen.
+  if (result.error !== undefined && child.pid !== undefined && !stopping && groupAlive(child.pid)) stopping = terminateTree(child.pid, options.graceMs);
   // A stream that never sent anything gets no `end` of its own.
   end('stdout');
   end('stderr');
@@ -116,10 +118,11 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   options.signal?.removeEventListener('abort', onAbort);
   options.halt?.removeEventListener('abort', onHalt);
 
+  // Stopped by the runner's interrupt: however the process then ended (or its spawner with it), nothing is learned about the task.
+  if (stop === 'interrupted') return { kind: 'interrupted' };
   if (result.error !== undefined) return { kind: 'spawn-error', message: result.error };
   if (stop === 'timed-out') return { kind: 'timed-out', afterMs: options.timeoutMs ?? Date.now() - started };
   if (stop === 'stalled') return { kind: 'stalled', afterMs: options.stallMs ?? 0 };
-  if (stop === 'interrupted') return { kind: 'interrupted' };
   if (stop === 'halted') return { kind: 'halted' };
   if (result.exitCode !== null) return { kind: 'exited', exitCode: result.exitCode };
   return { kind: 'signalled', signal: result.signal ?? 'unknown' };

@@ -65,12 +65,24 @@ function liveGroupMembers(pgid: number): number | undefined {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * SIGTERM to the tree, then SIGKILL to whatever is still there after `graceMs`.
- * Resolves once the group is empty (or after the SIGKILL, which cannot be ignored).
+ * Whether the grace period is off for this process: a second Ctrl-C means "stop now".
+ * Process-wide on purpose: the person asks it of everything this process is stopping.
+ */
+let graceWaived = false;
+
+/** From now on every tree being terminated (and every later one) gets its SIGKILL at once. */
+export function waiveGrace(): void {
+  graceWaived = true;
+}
+
+/**
+ * SIGTERM to the tree, then SIGKILL to whatever is still there after `graceMs` (at once
+ * once `waiveGrace` was called). Resolves once the group is empty (or after the SIGKILL,
+ * which cannot be ignored).
  */
 export async function terminateTree(pid: number, graceMs: number): Promise<void> {
   await signalTree(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (groupAlive(pid) && Date.now() < deadline) await sleep(25);
+  while (!graceWaived && groupAlive(pid) && Date.now() < deadline) await sleep(25);
   if (groupAlive(pid)) await signalTree(pid, 'SIGKILL');
 }

@@ -17,6 +17,10 @@ import { git, gitOk, GitError, gitSaid, nulList } from './git.js';
 import { stageWork, wgOwnPaths } from './stage.js';
 import { markFailed, pruneWorktrees, removeWorktree, worktreeBranch, worktreePath, type WgWorktree } from './inventory.js';
 import { branchHead, checkedOut, type Repo } from './repo.js';
+import { terminateTree } from '../system/kill.js';
+
+/** Between SIGTERM and SIGKILL when an interrupt stops a worktree_setup (an `npm ci` cleans up quickly). */
+const SETUP_GRACE_MS = 2_000;
 
 export interface WorktreeSettings {
   /** The branch results land on. */
@@ -140,18 +144,34 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     return landed;
   }
 
-  async function setUp(treeRoot: string): Promise<void> {
+  /**
+   * In a process group of its own, like an agent: a terminal's Ctrl-C reaches `wg run`
+   * alone, which stops the setup (and what it started) itself, so the attempt ends as
+   * interrupted instead of as a setup that failed.
+   */
+  async function setUp(treeRoot: string, signal: AbortSignal | undefined): Promise<void> {
     if (!settings.setup) return;
+    const stopped = () => new GitError(`worktree_setup \`${settings.setup}\` was stopped: the run is being interrupted`);
+    if (signal?.aborted) throw stopped();
     const { execa } = await import('execa');
-    const result = await execa('sh', ['-c', settings.setup], { cwd: treeRoot, reject: false, stdin: 'ignore', all: true });
+    const child = execa('sh', ['-c', settings.setup], { cwd: treeRoot, reject: false, stdin: 'ignore', all: true, detached: true });
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      if (child.pid !== undefined) stopping = terminateTree(child.pid, SETUP_GRACE_MS);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    const result = await child.finally(() => signal?.removeEventListener('abort', stop));
+    await stopping;
+    if (signal?.aborted) throw stopped();
     if (result.exitCode !== 0) {
       const last = String(result.all ?? '').trim().split('\n').at(-1) ?? '';
-      throw new GitError(`worktree_setup \`${settings.setup}\` failed (exit code ${result.exitCode})${last ? `: ${last}` : ''}`);
+      const how = result.exitCode === undefined ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.exitCode}`;
+      throw new GitError(`worktree_setup \`${settings.setup}\` failed (${how})${last ? `: ${last}` : ''}`);
     }
   }
 
   return {
-    async open(task: Task, attempt: number): Promise<AttemptTree> {
+    async open(task: Task, attempt: number, signal?: AbortSignal): Promise<AttemptTree> {
       const path = worktreePath(workgraphDir, task.id, attempt);
       const branch = worktreeBranch(task.id, attempt);
       const base = await admin.run(async () => {
@@ -170,7 +190,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
       });
       const links = linked(path);
       for (const name of links) symlinkSync(join(root, name), join(projectIn(path), name));
-      await setUp(projectIn(path));
+      await setUp(projectIn(path), signal);
       return {
         root: projectIn(path),
         info: { path, branch, target: settings.target, base },

@@ -91,14 +91,19 @@ function printPlan(plan: DryRunPlan): void {
 
 function printSummary(summary: RunSummary, dir: string): void {
   print();
-  print(colors.bold(`Run finished in ${(summary.elapsedMs / 1000).toFixed(1)}s: ${summary.done.length} done, ${summary.failed.length} failed, ${summary.blocked.length} blocked, ${summary.unassignable.length} unassignable`));
+  const seconds = (summary.elapsedMs / 1000).toFixed(1);
+  const reopened = summary.reopened.length > 0 ? `${summary.reopened.length} reopened, ` : '';
+  print(colors.bold(`Run ${summary.interrupted ? `interrupted after ${seconds}s` : `finished in ${seconds}s`}: ${summary.done.length} done, ${reopened}${summary.failed.length} failed, ${summary.blocked.length} blocked, ${summary.unassignable.length} unassignable`));
   for (const item of summary.recovered) print(`${colors.yellow('recovered')} ${item.task}: ${item.reason} (${item.status})`);
   for (const item of summary.failed) print(`${colors.red('failed')}   ${item.id}: ${item.reason}`);
   for (const item of summary.blocked) print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
   for (const item of summary.held) print(`${colors.yellow('held')}     ${item.id}: ${item.status} (a status of the Rust wg: its tools move it on, or wg done / wg abandon)`);
   if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the graph on disk holds every change up to the last complete write`));
-  if (summary.interrupted) print(colors.yellow('interrupted: running agents were stopped and their tasks reopened'));
+  if (summary.interrupted) {
+    const list = `${summary.reopened.slice(0, 8).join(', ')}${summary.reopened.length > 8 ? ', …' : ''}`;
+    print(colors.yellow(summary.reopened.length > 0 ? `interrupted: running agents were stopped; reopened, the interruption counting no attempt: ${list}; wg run starts them again` : 'interrupted: no agent was running'));
+  }
   if (summary.spentUsd > 0) {
     const by = (totals: Record<string, number>) => Object.entries(totals).sort((a, b) => b[1] - a[1]).map(([key, usd]) => `${key} $${usd.toFixed(2)}`).join(', ');
     print(`spent: $${summary.spentUsd.toFixed(2)} (by backend: ${by(summary.spentBy.backend)}; by model: ${by(summary.spentBy.model)}); wg cost shows it by task`);
@@ -190,17 +195,27 @@ export function register(program: Command): void {
       }
 
       const { Runner } = await import('../../runner/run.js');
+      const { waiveGrace } = await import('../../system/kill.js');
       const reporters = await import('../run-reporters.js');
       const { RunRecordReporter } = await import('../../runner/run-record.js');
       const shown = flags.json ? new reporters.JsonReporter() : process.stdout.isTTY ? new reporters.LiveReporter((await import('log-update')).default) : new reporters.LineReporter();
       const reporter = new RunRecordReporter(workspace.dir, shown, { budgetUsd: options.budgetUsd, parallel: options.parallel });
       const interrupt = new AbortController();
-      // First Ctrl-C: stop cleanly (kill running trees, reopen their tasks). A second one is not swallowed.
+      // First Ctrl-C: stop cleanly (SIGTERM to running trees, SIGKILL after the grace, reopen their
+      // tasks). Second: the same without the grace, so it ends at once and still reopens them.
+      // Third: exit now; the next wg run recovers what was running (counting an attempt).
       // `on`, not `once`: during a graph write, write-file-atomic's signal-exit handler re-raises
       // any signal that has no other listener left, which killed wg before it could clean up.
+      let signals = 0;
       const stopOnSignal = (signal: NodeJS.Signals) => {
-        if (interrupt.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
-        interrupt.abort();
+        signals++;
+        if (signals === 1) {
+          reporter.event({ type: 'notice', message: `stopping: running agents get SIGTERM (SIGKILL after ${options.graceMs / 1000}s) and their tasks are reopened; again to kill them at once` });
+          return interrupt.abort();
+        }
+        if (signals > 2) process.exit(signal === 'SIGINT' ? 130 : 143);
+        waiveGrace();
+        reporter.event({ type: 'notice', message: 'stopping now: running agents are killed without their grace period; once more exits at once, leaving their tasks for the next wg run to recover' });
       };
       process.on('SIGINT', stopOnSignal);
       process.on('SIGTERM', stopOnSignal);
