@@ -18,7 +18,7 @@ import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, remedyFor, type Outcome } from './outcome.js';
 import { refusalPolicy, type RefusalPolicy } from './refusals.js';
 import { checkDeliverables } from './deliverables.js';
-import type { AttemptTree, Isolation, Landed, Landing } from './isolation.js';
+import type { AttemptTree, Isolation, LandResult, Landing } from './isolation.js';
 import type { GraphWriter } from './graph-writer.js';
 import type { Reporter } from './events.js';
 import { prepareLaunch, type AttemptIdentity, type LaunchOptions, type PreparedLaunch } from './prepare.js';
@@ -239,7 +239,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
 }
 
 /** Land the work; a git failure while landing fails the attempt (not retried: it is wg's, not the agent's) instead of the run. */
-async function landOrFail(tree: AttemptTree, task: Task, verify: () => Promise<Outcome>): Promise<Landed> {
+async function landOrFail(tree: AttemptTree, task: Task, verify: () => Promise<Outcome>): Promise<LandResult> {
   try {
     return await tree.land(task, verify);
   } catch (error) {

@@ -26,7 +26,7 @@ export interface Landing {
 }
 
 /** What landing came to: the outcome that stands, and where the work went when it landed. */
-export interface Landed {
+export interface LandResult {
   outcome: Outcome;
   landing?: Landing | undefined;
 }
@@ -41,7 +41,7 @@ export interface AttemptTree {
    * Returns the outcome that stands (`succeeded`, or why the work did not land) and, once
    * landed, the commits. Throws a WgError when git itself fails (the work stays on its branch).
    */
-  land(task: Task, reverify: () => Promise<Outcome>): Promise<Landed>;
+  land(task: Task, reverify: () => Promise<Outcome>): Promise<LandResult>;
   /** After a failure: nothing lands; the tree stays for inspection until pruned. */
   keep(outcome: Outcome): Promise<void>;
 }

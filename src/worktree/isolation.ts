@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
-import type { AttemptTree, Isolation, Landed } from '../runner/isolation.js';
+import type { AttemptTree, Isolation, LandResult } from '../runner/isolation.js';
 import { describeOutcome, type Outcome } from '../runner/outcome.js';
 import { git, gitOk, GitError, gitSaid, nulList } from './git.js';
 import { stageWork, wgOwnPaths } from './stage.js';
@@ -80,8 +80,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
    */
   async function dropCommittedLinks(path: string, task: Task, links: string[]): Promise<void> {
     if (links.length === 0) return;
-    const base = await gitOk(path, ['rev-parse', 'HEAD']);
-    const ours = nulList((await gitOk(path, ['ls-tree', '-z', '--name-only', base, '--', ...links])).toString());
+    const ours = nulList(await gitOk(path, ['ls-tree', '-z', '--name-only', 'HEAD', '--', ...links]));
     if (ours.length === 0) return;
     await gitOk(path, ['rm', '-r', '--cached', '--quiet', '--ignore-unmatch', '--', ...ours]);
     await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', `Leave out wg's links (${ours.join(', ')})`, '-m', `Workgraph-Task: ${task.id}`], { env: identity });
@@ -113,11 +112,11 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     };
   }
 
-  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<Landed> {
+  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<LandResult> {
     await commitLeftovers(path, task, links);
     // An attempt that changed nothing has nothing to land: it need not wait in the queue.
     const changed = (await gitOk(path, ['rev-parse', 'HEAD'])) !== base;
-    const landed: Landed = !changed ? { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base, commit: base } } : await queue.run(async (): Promise<Landed> => {
+    const landed: LandResult = !changed ? { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base, commit: base } } : await queue.run(async (): Promise<LandResult> => {
       for (let tries = 0; ; tries++) {
         const head = await branchHead(repo.top, settings.target);
         if (head === undefined) throw new GitError(`the target branch ${settings.target} no longer exists`);

@@ -249,7 +249,7 @@ describe('landing on a repository with node_modules installed', () => {
     }
     expect(await repo.git('status', '--porcelain', '--untracked-files=no')).toBe('');
     expect(await repo.wgBranches()).toBe('');
-  });
+  }, 180_000);
 });
 
 describe('a landing git refuses', () => {
