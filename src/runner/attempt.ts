@@ -228,7 +228,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: prepared.model });
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model });
 }
 
 /** Land the work; a git failure while landing fails the attempt (retryable) instead of the run. */
@@ -328,6 +328,8 @@ class EventSink {
   private logged = 0;
   private readonly usage: Record<string, number> = {};
   private sawUsage = false;
+  /** The model the agent said it used, which wins over the one wg asked for (or did not name). */
+  reportedModel: string | undefined;
   spentUsd = 0;
   private priced = true;
 
@@ -356,6 +358,7 @@ class EventSink {
         return;
       case 'usage':
         this.sawUsage = true;
+        if (event.model) this.reportedModel = event.model;
         for (const [key, value] of Object.entries(usageToRecord(event)) as Array<[string, number]>) this.usage[key] = (this.usage[key] ?? 0) + value;
         this.addSpend(event);
         return;
@@ -373,8 +376,9 @@ class EventSink {
   }
 
   private addSpend(usage: Usage): void {
-    const spend = costOf(usage, this.spend.model, this.spend.prices);
-    if (!spend.priced && this.priced) this.log(`no price for model ${this.spend.model ?? '(none named)'} under [prices] in config.toml: this attempt's tokens are not counted in dollars`);
+    const model = this.reportedModel ?? this.spend.model;
+    const spend = costOf(usage, model, this.spend.prices);
+    if (!spend.priced && this.priced) this.log(`no price for model ${model ?? '(none named)'} under [prices] in config.toml: this attempt's tokens are not counted in dollars`);
     this.priced &&= spend.priced;
     this.spentUsd = Math.round((this.spentUsd + spend.costUsd) * 1e6) / 1e6;
     const allowance = this.spend.allowanceUsd;
@@ -419,7 +423,8 @@ class EventSink {
     if (!this.sawUsage) return;
     // Dollars as counted here: reported by the agent, or tokens priced from config.toml.
     this.write((graph) => addTokenUsage(graph, this.taskId, { ...(this.usage as TokenUsage), cost_usd: this.spentUsd }));
-    const { attempt, backend, model } = this.spend;
+    const { attempt, backend } = this.spend;
+    const model = this.reportedModel ?? this.spend.model;
     const tokens = { input_tokens: this.usage.input_tokens, output_tokens: this.usage.output_tokens };
     this.write((graph) => recordAttemptCost(graph, this.taskId, { attempt, backend, ...(model ? { model } : {}), cost_usd: this.spentUsd, ...tokens, ...(this.priced ? {} : { priced: false }) }));
   }
