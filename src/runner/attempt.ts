@@ -6,6 +6,7 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
+import { chooseBackendName } from '../backends/index.js';
 import { usageToRecord, type AgentEvent, type Usage } from '../backends/types.js';
 import { costOf, type PriceTable } from './cost.js';
 import { StaleAttemptError, WgError } from '../errors.js';
@@ -125,6 +126,16 @@ function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result'
   }
 }
 
+/** The backend an attempt that never launched would have used (the same choice as prepareLaunch), or why there is none. */
+function intendedBackend(task: Task, identity: AttemptIdentity, launch: LaunchOptions): string {
+  try {
+    return launch.backend ?? chooseBackendName(task, identity.actor, launch.config);
+  } catch (error) {
+    if (error instanceof WgError) return 'no backend';
+    throw error;
+  }
+}
+
 export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity): Promise<AttemptResult> {
   const started = Date.now();
   const caller = (): Caller => ({ actor: identity.actor.id, now: new Date(), credentials: { taskId, token: identity.token } });
@@ -139,8 +150,9 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const capUsd = task.max_cost_usd ?? context.launch.config.defaults.max_cost_usd;
   const allowance: Allowance | undefined = capUsd === undefined ? undefined : { capUsd, spentBeforeUsd: task.token_usage?.cost_usd ?? 0 };
   const notStarted = (outcome: Outcome) => {
-    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: context.launch.backend ?? '?' });
-    return finish(context, taskId, identity, caller, outcome, started, {});
+    const backend = intendedBackend(task, identity, context.launch);
+    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend });
+    return finish(context, taskId, identity, caller, outcome, started, { backend });
   };
   if (allowance && allowance.spentBeforeUsd >= allowance.capUsd) return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
   let tree: AttemptTree;
