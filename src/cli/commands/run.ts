@@ -84,6 +84,10 @@ function printPlan(plan: DryRunPlan): void {
 function printSummary(summary: RunSummary, dir: string): void {
   print();
   print(colors.bold(`Run finished in ${(summary.elapsedMs / 1000).toFixed(1)}s: ${summary.done.length} done, ${summary.failed.length} failed, ${summary.blocked.length} blocked, ${summary.unassignable.length} unassignable`));
+  if (summary.doneElsewhere.length > 0) {
+    const ids = summary.doneElsewhere;
+    print(`${colors.green('done elsewhere')} ${ids.length} task${ids.length === 1 ? '' : 's'} finished by another runner (or by hand) during this run, not by this one: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}`);
+  }
   for (const item of summary.recovered) print(`${colors.yellow('recovered')} ${item.task}: ${item.reason} (${item.status})`);
   for (const item of summary.failed) print(`${colors.red('failed')}   ${item.id}: ${item.reason}`);
   for (const item of summary.blocked) print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
