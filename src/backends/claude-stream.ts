@@ -30,10 +30,13 @@ export function claudeStreamParser(): OutputParser {
   let sawResult = false;
   let resumeFailure: string | undefined;
   let lastStderr: string | undefined;
+  /** From the `init` line: the model Claude Code runs, named or its own default (the result line does not say). */
+  let model: string | undefined;
 
   const stdoutLine = (object: JsonObject): AgentEvent[] => {
     switch (object.type) {
       case 'system':
+        if (object.subtype === 'init') model = asString(object.model) ?? model;
         return systemEvents(object);
       case 'assistant':
         return assistantEvents(object, toolNames);
@@ -43,7 +46,7 @@ export function claudeStreamParser(): OutputParser {
         return rateLimitEvents(object);
       case 'result':
         sawResult = true;
-        return resultEvents(object, resumeFailure);
+        return resultEvents(object, resumeFailure, model);
       default:
         return [];
     }
@@ -159,7 +162,15 @@ function rateLimitEvents(object: JsonObject): AgentEvent[] {
   ];
 }
 
-function resultEvents(object: JsonObject, resumeFailure: string | undefined): AgentEvent[] {
+/** The model that cost most in the result's `modelUsage` (Claude Code also calls a small model on the side). */
+function mainModel(object: JsonObject): string | undefined {
+  const byModel = asObject(object.modelUsage);
+  if (!byModel) return undefined;
+  const cost = (name: string) => asNumber(asObject(byModel[name])?.costUSD) ?? 0;
+  return Object.keys(byModel).sort((a, b) => cost(b) - cost(a))[0];
+}
+
+function resultEvents(object: JsonObject, resumeFailure: string | undefined, initModel: string | undefined): AgentEvent[] {
   const events: AgentEvent[] = [];
   const usage = asObject(object.usage) ?? {};
   const tokens: Usage = {};
@@ -171,7 +182,8 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined): Ag
   set('cacheReadTokens', asNumber(usage.cache_read_input_tokens));
   set('cacheWriteTokens', asNumber(usage.cache_creation_input_tokens));
   set('costUsd', asNumber(object.total_cost_usd));
-  if (Object.keys(tokens).length > 0) events.push({ type: 'usage', ...tokens });
+  const model = initModel ?? mainModel(object);
+  if (Object.keys(tokens).length > 0) events.push({ type: 'usage', ...tokens, ...(model ? { model } : {}) });
 
   const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object);
   if (object.subtype === 'error_max_budget_usd') events.push({ type: 'halt', kind: 'budget-exhausted', request: reason ?? 'Claude Code stopped at its budget limit' });

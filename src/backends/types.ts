@@ -79,7 +79,8 @@ export type AgentEvent =
   | { type: 'progress'; message: string; percent?: number }
   | { type: 'tool'; name: string; summary: string; isError?: boolean }
   | { type: 'text'; text: string }
-  | ({ type: 'usage' } & Usage)
+  /** `model`: the model the agent program says it used, when it says (it may differ from the one asked for, or none was). */
+  | ({ type: 'usage'; model?: string | undefined } & Usage)
   | { type: 'result'; ok: boolean; reason?: string; sessionId?: string }
   | { type: 'error'; message: string }
   /**

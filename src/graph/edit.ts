@@ -2,7 +2,7 @@
 import { CycleError, InvalidInputError } from '../errors.js';
 import { cycleIfBlocked } from './deps.js';
 import { assertValidId, uniqueIdFromTitle } from './ids.js';
-import { getTask, type Graph } from './model.js';
+import { closestIds, getTask, type Graph } from './model.js';
 import { ActorSchema, TaskSchema, type Actor, type Task } from './schema.js';
 import type { ListField, ScalarField } from './types.js';
 
@@ -61,11 +61,30 @@ function refuseCycles(graph: Graph, id: string, blockers: readonly string[]): vo
 
 export interface AddResult {
   task: Task;
-  /** Blockers named that do not exist (yet): the task stays blocked until they do and finish. */
+  /** Blockers named that do not exist (yet), allowed by `allowPhantom`: the task stays blocked until they do and finish. */
   unknownBlockers: string[];
 }
 
-export function addTask(graph: Graph, spec: NewTask, now: Date): AddResult {
+export interface BlockerOptions {
+  /** Accept blockers that do not exist yet (a graph written dependents first); `wg check` still reports them as errors. */
+  allowPhantom?: boolean | undefined;
+}
+
+/**
+ * A blocker that does not exist is an error, as in `wg check` and upstream's `wg add`: most
+ * often a typo, which would leave the task blocked for ever without a word.
+ */
+function phantomBlockers(graph: Graph, blockers: readonly string[], options: BlockerOptions): string[] {
+  const unknown = blockers.filter((blocker) => !graph.tasks.has(blocker));
+  if (unknown.length === 0 || options.allowPhantom) return unknown;
+  const guesses = unknown.flatMap((blocker) => closestIds(blocker, graph.tasks.keys()).map((guess) => `${guess} (for ${blocker})`));
+  throw new InvalidInputError(
+    `no task ${unknown.map((blocker) => `"${blocker}"`).join(', ')} to wait for`,
+    `${guesses.length > 0 ? `did you mean ${guesses.join(', ')}? Or, to` : 'to'} name a task you will add later, pass --allow-phantom`,
+  );
+}
+
+export function addTask(graph: Graph, spec: NewTask, now: Date, options: BlockerOptions = {}): AddResult {
   if (spec.title.trim() === '') throw new InvalidInputError('a task needs a title');
   let id: string;
   if (spec.id !== undefined) {
@@ -78,17 +97,19 @@ export function addTask(graph: Graph, spec: NewTask, now: Date): AddResult {
   const base: Task = { id, title: spec.title, status: 'open', created_at: now.toISOString() };
   const task = validTask(applyChanges(base, spec));
   refuseCycles(graph, id, task.blocked_by ?? []);
+  const unknownBlockers = phantomBlockers(graph, task.blocked_by ?? [], options);
   graph.tasks.set(id, task);
-  return { task, unknownBlockers: (task.blocked_by ?? []).filter((blocker) => !graph.tasks.has(blocker)) };
+  return { task, unknownBlockers };
 }
 
-export function editTask(graph: Graph, id: string, changes: TaskChanges): AddResult {
+export function editTask(graph: Graph, id: string, changes: TaskChanges, options: BlockerOptions = {}): AddResult {
   const before = getTask(graph, id);
   const task = validTask(applyChanges(before, changes));
   const added = (task.blocked_by ?? []).filter((blocker) => !(before.blocked_by ?? []).includes(blocker));
   refuseCycles(graph, id, added);
+  const unknownBlockers = phantomBlockers(graph, added, options);
   graph.tasks.set(id, task);
-  return { task, unknownBlockers: added.filter((blocker) => !graph.tasks.has(blocker)) };
+  return { task, unknownBlockers };
 }
 
 export function addActor(graph: Graph, fields: Record<string, unknown>): Actor {

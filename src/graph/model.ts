@@ -145,7 +145,27 @@ export function getActor(graph: Graph, id: string): Actor {
 }
 
 function closestHint(id: string, ids: Iterable<string>, listCommand = 'wg list'): string {
-  const candidates = [...ids].filter((candidate) => candidate.includes(id) || id.includes(candidate));
-  if (candidates.length > 0 && candidates.length <= 3) return `did you mean ${candidates.join(', ')}?`;
+  const candidates = closestIds(id, ids);
+  if (candidates.length > 0) return `did you mean ${candidates.join(', ')}?`;
   return `\`${listCommand}\` shows what exists`;
+}
+
+/** Up to three ids `id` may have meant: one it is part of (or that is part of it), or one a typo or two away. */
+export function closestIds(id: string, ids: Iterable<string>): string[] {
+  const typos = id.length <= 4 ? 1 : 2;
+  const candidates = [...ids].filter((candidate) => candidate.includes(id) || id.includes(candidate) || editDistance(id, candidate, typos) <= typos);
+  return candidates.length <= 3 ? candidates : [];
+}
+
+/** Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    if (Math.min(...current) > limit) return limit + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -6,6 +6,7 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
+import { chooseBackendName } from '../backends/index.js';
 import { usageToRecord, type AgentEvent, type Usage } from '../backends/types.js';
 import { costOf, type PriceTable } from './cost.js';
 import { StaleAttemptError, WgError } from '../errors.js';
@@ -128,6 +129,16 @@ function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result'
   }
 }
 
+/** The backend an attempt that never launched would have used (the same choice as prepareLaunch), or why there is none. */
+function intendedBackend(task: Task, identity: AttemptIdentity, launch: LaunchOptions): string {
+  try {
+    return launch.backend ?? chooseBackendName(task, identity.actor, launch.config);
+  } catch (error) {
+    if (error instanceof WgError) return 'no backend';
+    throw error;
+  }
+}
+
 export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity): Promise<AttemptResult> {
   const started = Date.now();
   const caller = (): Caller => ({ actor: identity.actor.id, now: new Date(), credentials: { taskId, token: identity.token } });
@@ -142,8 +153,9 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const capUsd = task.max_cost_usd ?? context.launch.config.defaults.max_cost_usd;
   const allowance: Allowance | undefined = capUsd === undefined ? undefined : { capUsd, spentBeforeUsd: task.token_usage?.cost_usd ?? 0 };
   const notStarted = (outcome: Outcome) => {
-    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: context.launch.backend ?? '?' });
-    return finish(context, taskId, identity, caller, outcome, started, {});
+    const backend = intendedBackend(task, identity, context.launch);
+    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend });
+    return finish(context, taskId, identity, caller, outcome, started, { backend });
   };
   if (allowance && allowance.spentBeforeUsd >= allowance.capUsd) return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
   let tree: AttemptTree;
@@ -235,7 +247,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: prepared.model }, landing);
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model }, landing);
 }
 
 /** Land the work; a git failure while landing fails the attempt (not retried: it is wg's, not the agent's) instead of the run. */
@@ -355,6 +367,8 @@ class EventSink {
   private logged = 0;
   private readonly usage: Record<string, number> = {};
   private sawUsage = false;
+  /** The model the agent said it used, which wins over the one wg asked for (or did not name). */
+  reportedModel: string | undefined;
   spentUsd = 0;
   private priced = true;
 
@@ -384,6 +398,7 @@ class EventSink {
         return;
       case 'usage':
         this.sawUsage = true;
+        if (event.model) this.reportedModel = event.model;
         for (const [key, value] of Object.entries(usageToRecord(event)) as Array<[string, number]>) this.usage[key] = (this.usage[key] ?? 0) + value;
         this.addSpend(event);
         return;
@@ -407,8 +422,9 @@ class EventSink {
   }
 
   private addSpend(usage: Usage): void {
-    const spend = costOf(usage, this.spend.model, this.spend.prices);
-    if (!spend.priced && this.priced) this.log(`no price for model ${this.spend.model ?? '(none named)'} under [prices] in config.toml: this attempt's tokens are not counted in dollars`);
+    const model = this.reportedModel ?? this.spend.model;
+    const spend = costOf(usage, model, this.spend.prices);
+    if (!spend.priced && this.priced) this.log(`no price for model ${model ?? '(none named)'} under [prices] in config.toml: this attempt's tokens are not counted in dollars`);
     this.priced &&= spend.priced;
     this.spentUsd = Math.round((this.spentUsd + spend.costUsd) * 1e6) / 1e6;
     const allowance = this.spend.allowanceUsd;
@@ -453,7 +469,8 @@ class EventSink {
     if (!this.sawUsage) return;
     // Dollars as counted here: reported by the agent, or tokens priced from config.toml.
     this.write((graph) => addTokenUsage(graph, this.taskId, { ...(this.usage as TokenUsage), cost_usd: this.spentUsd }));
-    const { attempt, backend, model } = this.spend;
+    const { attempt, backend } = this.spend;
+    const model = this.reportedModel ?? this.spend.model;
     const tokens = { input_tokens: this.usage.input_tokens, output_tokens: this.usage.output_tokens };
     this.write((graph) => recordAttemptCost(graph, this.taskId, { attempt, backend, ...(model ? { model } : {}), cost_usd: this.spentUsd, ...tokens, ...(this.priced ? {} : { priced: false }) }));
   }

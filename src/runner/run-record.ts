@@ -6,13 +6,18 @@
  * when the run ends; one left by a killed runner names a dead pid, and readers skip it.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { currentProcess, isProcessGone } from '../system/process.js';
 import type { Reporter, RunEvent } from './events.js';
 
 export const ACTIVE_RUNS_DIR = 'active-runs';
+/** When the last run that ended began and ended, beside the live records (not `.json`, so never read as one). */
+export const LAST_RUN_FILE = 'last.run';
+
+const LastRunSchema = z.object({ started_at: z.string(), ended_at: z.string() });
+export type LastRun = z.infer<typeof LastRunSchema>;
 
 export const ActiveRunSchema = z.object({
   pid: z.number().int().positive(),
@@ -61,8 +66,10 @@ export class RunRecordReporter implements Reporter {
 
   close(): void {
     this.inner.close();
-    // After any write still under way, so the record does not come back.
-    void this.writing.then(() => {
+    const last: LastRun = { started_at: this.record.started_at, ended_at: new Date().toISOString() };
+    // After any write still under way, so the record does not come back; the last run's span first, so a reader never sees neither.
+    void this.writing.then(async () => {
+      await writeFileAtomic(join(dirname(this.path), LAST_RUN_FILE), `${JSON.stringify(last)}\n`).catch(() => undefined);
       try {
         rmSync(this.path, { force: true });
       } catch {
@@ -75,6 +82,15 @@ export class RunRecordReporter implements Reporter {
     const text = `${JSON.stringify(this.record)}\n`;
     // A record that cannot be written only leaves wg serve's header less complete.
     this.writing = this.writing.then(() => writeFileAtomic(this.path, text).catch(() => undefined));
+  }
+}
+
+/** The span of the last run that ended, if any run of this graph has ended since wg kept it. */
+export function lastRun(workgraphDir: string): LastRun | undefined {
+  try {
+    return LastRunSchema.parse(JSON.parse(readFileSync(join(workgraphDir, ACTIVE_RUNS_DIR, LAST_RUN_FILE), 'utf8')));
+  } catch {
+    return undefined;
   }
 }
 

@@ -57,6 +57,8 @@ const DEFAULT_LEASE_TTL_MS = 60_000;
 /** Also what this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
 export interface RunSummary extends Spending {
   done: string[];
+  /** Tasks in scope that became done during this run, but not by this runner (another runner's, or a person's `wg done`). */
+  doneElsewhere: string[];
   failed: Array<{ id: string; reason: string }>;
   blocked: Array<{ id: string; waitingFor: string[] }>;
   unassignable: Array<{ id: string; reasons: string[] }>;
@@ -88,6 +90,8 @@ export class Runner {
   private readonly process: ProcessIdentity = currentProcess();
   private readonly queue: PQueue;
   private readonly done = new Set<string>();
+  /** Done before this run began: whatever else becomes done was finished by someone else. */
+  private readonly doneAtStart = new Set<string>();
   private readonly projectedDone = new Set<string>();
   private readonly unassignable = new Map<string, string[]>();
   private readonly stop = new AbortController();
@@ -171,7 +175,9 @@ export class Runner {
 
   async run(): Promise<RunSummary> {
     const started = Date.now();
-    await this.recover(await this.store.load());
+    const atStart = await this.store.load();
+    for (const task of atStart.tasks.values()) if (task.status === 'done') this.doneAtStart.add(task.id);
+    await this.recover(atStart);
     // Worktrees of attempts that died with their runner hold nothing that will land.
     await this.isolation.sweep?.(await this.writer.snapshot());
     if (this.options.only) {
@@ -470,6 +476,7 @@ export class Runner {
     const writeFailure = this.writer.failure ? String((this.writer.failure as Error).message ?? this.writer.failure) : undefined;
     return {
       done: [...this.done],
+      doneElsewhere: inScope.filter((task) => task.status === 'done' && !this.done.has(task.id) && !this.doneAtStart.has(task.id)).map((task) => task.id),
       failed,
       blocked,
       unassignable,

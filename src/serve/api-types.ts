@@ -34,7 +34,7 @@ export interface Header {
   runs: Array<{ host: string; pid: number; started_at: string; budget_usd: number | null; parallel: number }>;
   /** Backends a live runner's rate limit paused, and until when (the page shows those still ahead). */
   paused: Array<{ backend: string; until: string }>;
-  /** From the earliest live run's start, else from the first task started, to the last finished (or now, while any runs). */
+  /** From the earliest live run's start to now; with none alive, the last run's start and end; null when no run is known. */
   started_at: string | null;
   ended_at: string | null;
   running: number;

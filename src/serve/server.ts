@@ -15,7 +15,7 @@ import type { Graph } from '../graph/model.js';
 import { abandonTask, retryTask, unclaimTask, type Caller } from '../graph/transitions.js';
 import type { WorkspaceStore } from '../store/store.js';
 import { LayoutCache, NODE_HEIGHT, NODE_WIDTH, type Layout } from './layout.js';
-import { activeRuns } from '../runner/run-record.js';
+import { activeRuns, lastRun } from '../runner/run-record.js';
 import { watchActiveRuns } from './runs.js';
 import { attemptFolder, unlinkedFile } from './attempt-files.js';
 import { oneAtATime } from './one-at-a-time.js';
@@ -80,7 +80,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   let graph: Graph = await store.load();
   const runs = () => activeRuns(options.workgraphDir);
-  let view: GraphView = graphView(graph, options.budgetUsd, runs());
+  let view: GraphView = graphView(graph, options.budgetUsd, runs(), lastRun(options.workgraphDir));
   let byId = new Map(view.tasks.map((task) => [task.id, JSON.stringify(task)]));
   let version = 1;
   let structure = structureKey(view);
@@ -99,7 +99,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       for (const client of graphClients) client.send('problem', { error: (error as Error).message.split('\n')[0] });
       return;
     }
-    const next = graphView(graph, options.budgetUsd, runs());
+    const next = graphView(graph, options.budgetUsd, runs(), lastRun(options.workgraphDir));
     const nextById = new Map(next.tasks.map((task) => [task.id, JSON.stringify(task)]));
     const changed: TaskView[] = next.tasks.filter((task) => byId.get(task.id) !== nextById.get(task.id));
     const removed = [...byId.keys()].filter((id) => !nextById.has(id));

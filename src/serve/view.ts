@@ -6,7 +6,7 @@ import { criticalPath } from '../graph/analysis.js';
 import { dependencyIndex, displayStatus } from '../graph/deps.js';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
-import type { ActiveRun } from '../runner/run-record.js';
+import type { ActiveRun, LastRun } from '../runner/run-record.js';
 import type { Header, TaskView } from './api-types.js';
 
 export type { Header, TaskView } from './api-types.js';
@@ -31,15 +31,13 @@ export function blockersOf(graph: Graph, task: Task, index = dependencyIndex(gra
  * `budgetUsd` is the configured budget; a live run's own (`wg run --budget-usd`) takes
  * its place, as the sum of the live runs' budgets.
  */
-export function graphView(graph: Graph, budgetUsd: number | undefined, runs: readonly ActiveRun[] = []): GraphView {
+export function graphView(graph: Graph, budgetUsd: number | undefined, runs: readonly ActiveRun[] = [], last?: LastRun): GraphView {
   const index = dependencyIndex(graph);
   const tasks: TaskView[] = [];
   const counts: Record<string, number> = {};
   let spent = 0;
   let pauses = 0;
   let lastPause: string | null = null;
-  let first: string | null = null;
-  let last: string | null = null;
   let running = 0;
   for (const task of graph.tasks.values()) {
     const display = displayStatus(graph, index, task);
@@ -47,8 +45,6 @@ export function graphView(graph: Graph, budgetUsd: number | undefined, runs: rea
     const cost = taskCost(task);
     spent += cost;
     if (task.status === 'in-progress') running++;
-    if (task.started_at && (first === null || task.started_at < first)) first = task.started_at;
-    if (task.completed_at && (last === null || task.completed_at > last)) last = task.completed_at;
     for (const entry of task.log ?? []) {
       if (entry.message.startsWith('rate limited')) {
         pauses++;
@@ -84,8 +80,9 @@ export function graphView(graph: Graph, budgetUsd: number | undefined, runs: rea
       last_pause: lastPause,
       runs: runs.map(({ host, pid, started_at, budget_usd, parallel }) => ({ host, pid, started_at, budget_usd, parallel })),
       paused: runs.flatMap((run) => Object.entries(run.paused).map(([backend, until]) => ({ backend, until }))).sort((a, b) => a.until.localeCompare(b.until)),
-      started_at: runs[0]?.started_at ?? first,
-      ended_at: running > 0 ? null : last,
+      // The live runs' time, else the last run's: never the span from a graph's first task to its last, which adds up every run and the days between.
+      started_at: runs[0]?.started_at ?? last?.started_at ?? null,
+      ended_at: runs.length > 0 ? null : (last?.ended_at ?? null),
       running,
     },
   };

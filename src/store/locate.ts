@@ -48,8 +48,8 @@ function namedFolder(path: string): string {
 
 /** Where `wg init` should create the folder: the one named, else the one already in `cwd`, else `cwd/.workgraph`. */
 export function chosenDir(explicit: string | undefined, cwd: string, env: NodeJS.ProcessEnv): string {
-  const named = explicit ?? env.WG_DIR;
-  if (named) return resolve(cwd, named);
+  const named = explicit ?? (env.WG_DIR === '' ? undefined : env.WG_DIR);
+  if (named) return namedFolder(resolve(cwd, named));
   // An upstream project's `.wg` here would win over a new `.workgraph` at every later command.
   return graphFolderIn(resolve(cwd)) ?? join(cwd, WORKGRAPH_DIR);
 }

@@ -6,7 +6,7 @@
  * `archivedboundary` record, a resource line with `kind` second as upstream's tests
  * write it), with one task per newer status.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -199,7 +199,10 @@ describe('finding the graph folder as upstream does', () => {
     const upstream = join(root, 'upstream');
     upstreamProject(upstream);
     expectOneLineError(await runWg(['init'], { cwd: upstream }), new RegExp(`^error: ${join(upstream, '.wg').replace(/[.]/g, '\\.')} is already initialised`));
+    expectOneLineError(await runWg(['--dir', upstream, 'init'], { cwd: root }), /is already initialised/);
     expect(readFileSync(join(upstream, '.wg', 'graph.jsonl'), 'utf8')).toBe(FIXTURE);
+    expect(existsSync(join(upstream, '.workgraph'))).toBe(false);
+    expect(existsSync(join(upstream, 'graph.jsonl'))).toBe(false);
     expectOneLineError(await runWg(['list'], { cwd: join(root) }), /^error: no \.wg or \.workgraph here or in any parent folder\nhint: `wg init` creates one/);
   });
 

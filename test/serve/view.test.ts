@@ -24,9 +24,13 @@ describe('graphView', () => {
     expect(view.header.spent_usd).toBe(0.85);
     expect(view.header.budget_usd).toBe(2);
     expect(view.header.rate_limit_pauses).toBe(1);
-    expect(view.header.started_at).toBe(at(0));
-    // Something still runs: the run has not ended.
-    expect(view.header.ended_at).toBeNull();
+    // No run known: no elapsed time, rather than the span from the first task ever started.
+    expect([view.header.started_at, view.header.ended_at]).toEqual([null, null]);
+    // With none alive, the last run's span; with one alive, its start and no end yet.
+    const last = { started_at: at(30), ended_at: at(42) };
+    expect(graphView(graph, 2, [], last).header).toMatchObject({ started_at: at(30), ended_at: at(42) });
+    const live = { pid: 1, host: 'h', started_at: at(50), budget_usd: null, parallel: 4, paused: {} };
+    expect(graphView(graph, 2, [live], last).header).toMatchObject({ started_at: at(50), ended_at: null });
     expect(view.tasks.find((task) => task.id === 'b')).toMatchObject({ status: 'open', display: 'blocked', blocked_by: ['a'], log_count: 1 });
     expect(view.critical_path).toEqual(['b', 'c']);
     expect(structureKey(view)).toContain('c<b');

@@ -105,9 +105,17 @@ describe('claude backend', () => {
       { type: 'progress', message: 'rate limit allowed_warning (five_hour)' },
       { type: 'progress', message: 'not json at all' },
       { type: 'text', text: 'Done.' },
-      { type: 'usage', inputTokens: 10, outputTokens: 5, cacheReadTokens: 100, cacheWriteTokens: 7, costUsd: 0.25 },
+      // The model the init line named: what wg cost lists for the attempt.
+      { type: 'usage', inputTokens: 10, outputTokens: 5, cacheReadTokens: 100, cacheWriteTokens: 7, costUsd: 0.25, model: 'm-1' },
       { type: 'result', ok: true, sessionId: 's-1' },
     ]);
+  });
+
+  it("names the model from the result's modelUsage (the dearest) when no init line did", () => {
+    const events = feed(claudeStreamParser(), [
+      { type: 'result', subtype: 'success', is_error: false, session_id: 's', total_cost_usd: 0.3, usage: { input_tokens: 10 }, modelUsage: { 'claude-haiku-x': { costUSD: 0.01 }, 'claude-opus-x': { costUSD: 0.29 } } },
+    ]);
+    expect(events[0]).toEqual({ type: 'usage', inputTokens: 10, costUsd: 0.3, model: 'claude-opus-x' });
   });
 
   it('fails on is_error, on turn and budget limits, on denied permissions, and when no result came', () => {

@@ -94,6 +94,10 @@ function printSummary(summary: RunSummary, dir: string): void {
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
   const reopened = summary.reopened.length > 0 ? `${summary.reopened.length} reopened, ` : '';
   print(colors.bold(`Run ${summary.interrupted ? `interrupted after ${seconds}s` : `finished in ${seconds}s`}: ${summary.done.length} done, ${reopened}${summary.failed.length} failed, ${summary.blocked.length} blocked, ${summary.unassignable.length} unassignable`));
+  if (summary.doneElsewhere.length > 0) {
+    const ids = summary.doneElsewhere;
+    print(`${colors.green('done elsewhere')} ${ids.length} task${ids.length === 1 ? '' : 's'} finished by another runner (or by hand) during this run, not by this one: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}`);
+  }
   for (const item of summary.recovered) print(`${colors.yellow('recovered')} ${item.task}: ${item.reason} (${item.status})`);
   for (const item of summary.failed) print(`${colors.red('failed')}   ${item.id}: ${item.reason}`);
   for (const item of summary.blocked) print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
