@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serve } from '../serve/support.js';
 import { REPO_ROOT, runWg, type WgResult } from '../support/wg.js';
 
 const FIXTURE = readFileSync(join(REPO_ROOT, 'test/fixtures/upstream-wg-graph.jsonl'), 'utf8');
@@ -89,6 +90,23 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     }
     expect(await ok(['list', '--status', 'waiting'], cwd)).toMatch(/^await-review +waiting +Wait for the API review$/m);
     expectOneLineError(await runWg(['list', '--status', 'on-hold'], { cwd }), /argument 'on-hold' is invalid/);
+  });
+
+  it("wg serve's page data counts and shows each newer status as it is, and filters by it", async () => {
+    const root = folder();
+    upstreamProject(root);
+    const served = await serve(root);
+    try {
+      const graph = (await (await fetch(`${served.api}api/graph`)).json()) as { header: { counts: Record<string, number> }; tasks: Array<{ id: string; status: string; display: string }> };
+      expect(graph.header.counts).toEqual({ done: 1, waiting: 1, blocked: 3, 'pending-validation': 1, 'pending-eval': 1, 'failed-pending-eval': 1, incomplete: 1, open: 1 });
+      expect(graph.tasks.find((task) => task.id === 'write-docs')).toMatchObject({ status: 'pending-eval', display: 'pending-eval' });
+      const filtered = (await (await fetch(`${served.api}api/graph?status=waiting`)).json()) as { tasks: Array<{ id: string }> };
+      expect(filtered.tasks.map((task) => task.id)).toEqual(['await-review']);
+      const detail = (await (await fetch(`${served.api}api/tasks/migrate-db`)).json()) as { task: { status: string; failure_class: string }; display: string };
+      expect(detail).toMatchObject({ task: { status: 'failed-pending-eval', failure_class: 'agent-exit-nonzero' }, display: 'failed-pending-eval' });
+    } finally {
+      await served.stop();
+    }
   });
 
   it('no task in a newer status is claimable, satisfies a dependency, or is started by wg run', async () => {
