@@ -161,6 +161,25 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     expect(await json<unknown[]>(['list'], root)).toHaveLength(10);
   });
 
+  it("a task upstream archived still counts for its dependents: archived done lets them start, archived failed does not, neither is missing", async () => {
+    const root = folder();
+    const graph = [
+      '{"kind":"archivedboundary","id":"old-done","title":"Old done","status":"done","successors":["next-a"],"archived_at":"2026-05-01T00:00:00+00:00"}',
+      '{"kind":"archivedboundary","id":"old-failed","title":"Old failed","status":"failed","successors":["next-b"],"archived_at":"2026-05-01T00:00:00+00:00"}',
+      '{"kind":"task","id":"next-a","title":"Next A","presentation":"primary","origin":{"kind":"user"},"status":"open","priority":10,"after":["old-done"]}',
+      '{"kind":"task","id":"next-b","title":"Next B","presentation":"primary","origin":{"kind":"user"},"status":"open","priority":10,"after":["old-failed"]}',
+      '',
+    ].join('\n');
+    const dir = upstreamProject(root, graph);
+    expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a']);
+    expect(await json<Array<{ id: string; status: string }>>(['blocked', 'next-b'], root)).toMatchObject([{ id: 'old-failed', status: 'failed' }]);
+    expect((await runWg(['check'], { cwd: root })).exitCode).toBe(0);
+    await ok(['add', 'Follow-up', '--id', 'follow-up', '--blocked-by', 'old-done'], root);
+    expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a', 'follow-up']);
+    await ok(['claim', 'next-a'], root);
+    expect(readFileSync(join(dir, 'graph.jsonl'), 'utf8').split('\n').slice(0, 2)).toEqual(graph.split('\n').slice(0, 2));
+  });
+
   it("reads upstream's other spellings of a status (FailedPendingEval, pending_validation) and writes the line back as it was", async () => {
     const root = folder();
     const graph = [
