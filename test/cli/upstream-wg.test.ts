@@ -174,6 +174,8 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a']);
     expect(await json<Array<{ id: string; status: string }>>(['blocked', 'next-b'], root)).toMatchObject([{ id: 'old-failed', status: 'failed' }]);
     expect((await runWg(['check'], { cwd: root })).exitCode).toBe(0);
+    expect((await json<{ blockers: unknown[] }>(['show', 'next-a'], root)).blockers).toEqual([{ id: 'old-done', status: 'done', archived: true }]);
+    expect(await ok(['show', 'next-b'], root)).toContain('blocked by:    old-failed (archived, failed)');
     await ok(['add', 'Follow-up', '--id', 'follow-up', '--blocked-by', 'old-done'], root);
     expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a', 'follow-up']);
     await ok(['claim', 'next-a'], root);
