@@ -61,7 +61,7 @@ function taskProblems(graph: Graph, task: Task, checkAssignees: boolean): Proble
   for (const field of ['blocked_by', 'blocks'] as const) {
     for (const id of task[field] ?? []) {
       if (id === task.id) report('self-dependency', 'warning', `${field} names the task itself (ignored)`);
-      else if (!graph.tasks.has(id)) report('missing-task', 'error', `${field} names "${id}", but there is no such task`);
+      else if (!graph.tasks.has(id) && !graph.archived?.has(id)) report('missing-task', 'error', `${field} names "${id}", but there is no such task`);
     }
   }
   for (const id of task.requires ?? []) {

@@ -102,6 +102,14 @@ export function satisfiesDependents(status: TaskStatus): boolean {
   return status === 'done' || status === 'abandoned';
 }
 
+/** Whether the blocker `id` lets its dependents start: a task done or abandoned, or an upstream archived one that was. */
+export function blockerSatisfied(graph: Graph, id: string): boolean {
+  const task = graph.tasks.get(id);
+  if (task) return satisfiesDependents(task.status);
+  const archived = graph.archived?.get(id);
+  return archived !== undefined && satisfiesDependents(archived);
+}
+
 export interface Blocker {
   id: string;
   /** `missing` when no task has this id. */
@@ -112,9 +120,9 @@ export function unsatisfiedBlockers(graph: Graph, index: DependencyIndex, id: st
   const result: Blocker[] = [];
   for (const blockerId of index.blockersOf(id)) {
     if (assumeDone?.has(blockerId)) continue;
-    const blocker = graph.tasks.get(blockerId);
-    if (!blocker) result.push({ id: blockerId, status: 'missing' });
-    else if (!satisfiesDependents(blocker.status)) result.push({ id: blockerId, status: blocker.status });
+    const status = graph.tasks.get(blockerId)?.status ?? graph.archived?.get(blockerId);
+    if (status === undefined) result.push({ id: blockerId, status: 'missing' });
+    else if (!satisfiesDependents(status)) result.push({ id: blockerId, status });
   }
   return result;
 }
@@ -151,8 +159,7 @@ export function* eachReadyTask(graph: Graph, now: Date, options: { index?: Depen
   const index = options.index ?? dependencyIndex(graph);
   const satisfied = (id: string) => {
     if (options.assumeDone?.has(id)) return true;
-    const blocker = graph.tasks.get(id);
-    return blocker !== undefined && satisfiesDependents(blocker.status);
+    return blockerSatisfied(graph, id);
   };
   // The same rules as readiness(), without building a list of reasons for every task.
   for (const task of graph.tasks.values()) {

@@ -75,7 +75,7 @@ export interface BlockerOptions {
  * often a typo, which would leave the task blocked for ever without a word.
  */
 function phantomBlockers(graph: Graph, blockers: readonly string[], options: BlockerOptions): string[] {
-  const unknown = blockers.filter((blocker) => !graph.tasks.has(blocker));
+  const unknown = blockers.filter((blocker) => !graph.tasks.has(blocker) && !graph.archived?.has(blocker));
   if (unknown.length === 0 || options.allowPhantom) return unknown;
   const guesses = unknown.flatMap((blocker) => closestIds(blocker, graph.tasks.keys()).map((guess) => `${guess} (for ${blocker})`));
   throw new InvalidInputError(

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors.js';
-import type { Actor, Resource, Task } from './schema.js';
+import type { Actor, Resource, Task, TaskStatus } from './schema.js';
 
 /**
  * The whole graph in memory. Maps keep file order. Records are treated as immutable:
@@ -9,6 +9,12 @@ export interface Graph {
   readonly tasks: Map<string, Task>;
   readonly actors: Map<string, Actor>;
   readonly resources: Map<string, Resource>;
+  /**
+   * Upstream's `archivedboundary` records, by id, with the status the task had: its `wg
+   * archive` moves a task to archive.jsonl and leaves one, and a dependent of the archived
+   * task waits on it as on the task (kept verbatim on its line; read-only here).
+   */
+  readonly archived?: ReadonlyMap<string, TaskStatus>;
 }
 
 /**
@@ -129,7 +135,8 @@ function fill<V>(map: RecordMap<V>, entries: Iterable<[string, V]>): RecordMap<V
 
 /** A shallow copy whose maps can be changed without touching the original. */
 export function copyGraph(graph: Graph): Graph {
-  return { tasks: fill(new TaskMap(), graph.tasks), actors: fill(new RecordMap<Actor>(), graph.actors), resources: fill(new RecordMap<Resource>(), graph.resources) };
+  const copy = { tasks: fill(new TaskMap(), graph.tasks), actors: fill(new RecordMap<Actor>(), graph.actors), resources: fill(new RecordMap<Resource>(), graph.resources) };
+  return graph.archived ? { ...copy, archived: graph.archived } : copy;
 }
 
 export function getTask(graph: Graph, id: string): Task {

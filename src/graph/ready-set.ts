@@ -4,7 +4,7 @@
  * at every task at every plan: at 10,000 tasks that look cost more than the rest of a
  * plan. The answers are eachReadyTask's (deps.ts), which the tests hold it to.
  */
-import { satisfiesDependents, startable, type DependencyIndex } from './deps.js';
+import { blockerSatisfied, startable, type DependencyIndex } from './deps.js';
 import { TaskMap, type Graph } from './model.js';
 import type { Task } from './schema.js';
 
@@ -57,8 +57,7 @@ export class ReadyTracker {
     if (task.status !== 'open' || task.claim?.trajectory) return false;
     for (const id of this.index.blockersOf(task.id)) {
       if (assumeDone?.has(id)) continue;
-      const blocker = graph.tasks.get(id);
-      if (!blocker || !satisfiesDependents(blocker.status)) return false;
+      if (!blockerSatisfied(graph, id)) return false;
     }
     return true;
   }

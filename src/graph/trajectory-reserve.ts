@@ -5,7 +5,7 @@
  * else is offered it, and claimTask lets only the reserving actor take it. Pure.
  */
 import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError } from '../errors.js';
-import { satisfiesDependents, singleTaskIndex } from './deps.js';
+import { blockerSatisfied, singleTaskIndex } from './deps.js';
 import { getTask, type Graph } from './model.js';
 import type { Claim, Task } from './schema.js';
 import { claimTask, holderFields, type Caller, type ClaimRequest } from './transitions.js';
@@ -33,8 +33,7 @@ function checkReservable(graph: Graph, task: Task, earlier: ReadonlySet<string>,
   }
   if (task.status !== 'open') throw new NotReadyError(`trajectory step ${task.id} is ${task.status}`, 'plan the trajectory again');
   for (const blocker of singleTaskIndex(graph, task.id).blockersOf(task.id)) {
-    const found = graph.tasks.get(blocker);
-    if (earlier.has(blocker) || (found && satisfiesDependents(found.status))) continue;
+    if (earlier.has(blocker) || blockerSatisfied(graph, blocker)) continue;
     throw new NotReadyError(`trajectory step ${task.id} waits for ${blocker}, which is neither finished nor an earlier step`, 'plan the trajectory again');
   }
 }

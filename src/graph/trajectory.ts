@@ -14,7 +14,7 @@
  */
 import { InvalidInputError, NotReadyError } from '../errors.js';
 import { normalizeRef, taskContext } from './context.js';
-import { dependencyIndex, readiness, satisfiesDependents, startable, type DependencyIndex } from './deps.js';
+import { blockerSatisfied, dependencyIndex, readiness, startable, type DependencyIndex } from './deps.js';
 import { estimatePromptTokens } from './estimate.js';
 import { nextTaskFor, scoreActor } from './matching.js';
 import { getTask, type Graph } from './model.js';
@@ -158,8 +158,7 @@ function runnableAfterChain(graph: Graph, index: DependencyIndex, task: Task, ch
   if (!startable(task, now)) return false;
   return index.blockersOf(task.id).every((blocker) => {
     if (chain.ids.has(blocker) || assumeDone?.has(blocker)) return true;
-    const found = graph.tasks.get(blocker);
-    return found !== undefined && satisfiesDependents(found.status);
+    return blockerSatisfied(graph, blocker);
   });
 }
 

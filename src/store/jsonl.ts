@@ -5,7 +5,7 @@
  * field or a kind it does not know.
  */
 import { emptyGraph, type Graph } from '../graph/model.js';
-import { canonicalStatus, KNOWN_FIELDS, RECORD_KINDS, SPARSE_DEFAULTS, TASK_STATUSES, type RecordKind } from '../graph/types.js';
+import { canonicalStatus, KNOWN_FIELDS, RECORD_KINDS, SPARSE_DEFAULTS, TASK_STATUSES, type RecordKind, type TaskStatus } from '../graph/types.js';
 
 /** Later upstream format names: `after` means `blocked_by`, `before` means `blocks`. */
 const ALIASES: Record<string, string> = { after: 'blocked_by', before: 'blocks' };
@@ -74,6 +74,7 @@ function withCanonicalStatus(kind: RecordKind, record: Record<string, unknown>):
  */
 export function parseGraph(text: string, validate: RecordValidator | undefined, fileName = 'graph.jsonl'): ParsedGraph {
   const graph = emptyGraph();
+  const archived = new Map<string, TaskStatus>();
   const lines: SourceLine[] = [];
   const problems: string[] = [];
   let lineNo = 0;
@@ -99,6 +100,7 @@ export function parseGraph(text: string, validate: RecordValidator | undefined, 
     }
     if (!isKnownKind(kind)) {
       lines.push({ kind: undefined, id: '', lineNo, text: row, record: undefined });
+      if (kind === 'archivedboundary') noteArchived(archived, raw as Record<string, unknown>);
       continue;
     }
     const normalized = normalizeAliases(raw as Record<string, unknown>);
@@ -121,7 +123,13 @@ export function parseGraph(text: string, validate: RecordValidator | undefined, 
     if (aliases) line.aliases = aliases;
     lines.push(line);
   }
-  return { graph, lines, problems };
+  return { graph: archived.size > 0 ? { ...graph, archived } : graph, lines, problems };
+}
+
+/** Upstream's marker of a task moved to its archive.jsonl: its id and status are all wg needs (see Graph.archived). */
+function noteArchived(archived: Map<string, TaskStatus>, record: Record<string, unknown>): void {
+  const status = typeof record.status === 'string' ? canonicalStatus(record.status) : undefined;
+  if (typeof record.id === 'string' && status !== undefined) archived.set(record.id, status);
 }
 
 export function mapFor(graph: Graph, kind: RecordKind): Map<string, object> {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serve } from '../serve/support.js';
 import { REPO_ROOT, runWg, type WgResult } from '../support/wg.js';
 
 const FIXTURE = readFileSync(join(REPO_ROOT, 'test/fixtures/upstream-wg-graph.jsonl'), 'utf8');
@@ -91,6 +92,23 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     expectOneLineError(await runWg(['list', '--status', 'on-hold'], { cwd }), /argument 'on-hold' is invalid/);
   });
 
+  it("wg serve's page data counts and shows each newer status as it is, and filters by it", async () => {
+    const root = folder();
+    upstreamProject(root);
+    const served = await serve(root);
+    try {
+      const graph = (await (await fetch(`${served.api}api/graph`)).json()) as { header: { counts: Record<string, number> }; tasks: Array<{ id: string; status: string; display: string }> };
+      expect(graph.header.counts).toEqual({ done: 1, waiting: 1, blocked: 3, 'pending-validation': 1, 'pending-eval': 1, 'failed-pending-eval': 1, incomplete: 1, open: 1 });
+      expect(graph.tasks.find((task) => task.id === 'write-docs')).toMatchObject({ status: 'pending-eval', display: 'pending-eval' });
+      const filtered = (await (await fetch(`${served.api}api/graph?status=waiting`)).json()) as { tasks: Array<{ id: string }> };
+      expect(filtered.tasks.map((task) => task.id)).toEqual(['await-review']);
+      const detail = (await (await fetch(`${served.api}api/tasks/migrate-db`)).json()) as { task: { status: string; failure_class: string }; display: string };
+      expect(detail).toMatchObject({ task: { status: 'failed-pending-eval', failure_class: 'agent-exit-nonzero' }, display: 'failed-pending-eval' });
+    } finally {
+      await served.stop();
+    }
+  });
+
   it('no task in a newer status is claimable, satisfies a dependency, or is started by wg run', async () => {
     const root = folder();
     const dir = upstreamProject(root);
@@ -141,6 +159,27 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
       expect(log.at(-1)!.message).toMatch(/^(started on the changelog|pinged the reviewers)$/);
     }
     expect(await json<unknown[]>(['list'], root)).toHaveLength(10);
+  });
+
+  it("a task upstream archived still counts for its dependents: archived done lets them start, archived failed does not, neither is missing", async () => {
+    const root = folder();
+    const graph = [
+      '{"kind":"archivedboundary","id":"old-done","title":"Old done","status":"done","successors":["next-a"],"archived_at":"2026-05-01T00:00:00+00:00"}',
+      '{"kind":"archivedboundary","id":"old-failed","title":"Old failed","status":"failed","successors":["next-b"],"archived_at":"2026-05-01T00:00:00+00:00"}',
+      '{"kind":"task","id":"next-a","title":"Next A","presentation":"primary","origin":{"kind":"user"},"status":"open","priority":10,"after":["old-done"]}',
+      '{"kind":"task","id":"next-b","title":"Next B","presentation":"primary","origin":{"kind":"user"},"status":"open","priority":10,"after":["old-failed"]}',
+      '',
+    ].join('\n');
+    const dir = upstreamProject(root, graph);
+    expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a']);
+    expect(await json<Array<{ id: string; status: string }>>(['blocked', 'next-b'], root)).toMatchObject([{ id: 'old-failed', status: 'failed' }]);
+    expect((await runWg(['check'], { cwd: root })).exitCode).toBe(0);
+    expect((await json<{ blockers: unknown[] }>(['show', 'next-a'], root)).blockers).toEqual([{ id: 'old-done', status: 'done', archived: true }]);
+    expect(await ok(['show', 'next-b'], root)).toContain('blocked by:    old-failed (archived, failed)');
+    await ok(['add', 'Follow-up', '--id', 'follow-up', '--blocked-by', 'old-done'], root);
+    expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a', 'follow-up']);
+    await ok(['claim', 'next-a'], root);
+    expect(readFileSync(join(dir, 'graph.jsonl'), 'utf8').split('\n').slice(0, 2)).toEqual(graph.split('\n').slice(0, 2));
   });
 
   it("reads upstream's other spellings of a status (FailedPendingEval, pending_validation) and writes the line back as it was", async () => {

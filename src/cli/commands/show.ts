@@ -57,14 +57,19 @@ export function register(program: Command): void {
       const task = getTask(graph, id);
       const index = dependencyIndex(graph);
       const shown = displayStatus(graph, index, task);
-      const deps = (ids: readonly string[]) => ids.map((dep) => ({ id: dep, status: graph.tasks.get(dep)?.status ?? 'missing' }));
+      // A dependency on a task upstream archived shows its status there, marked archived.
+      const deps = (ids: readonly string[]) =>
+        ids.map((dep) => {
+          const archived = graph.tasks.has(dep) ? undefined : graph.archived?.get(dep);
+          return archived ? { id: dep, status: archived, archived: true } : { id: dep, status: graph.tasks.get(dep)?.status ?? 'missing' };
+        });
       if (options.json) return printJson({ ...task, blocked: shown === 'blocked', blockers: deps(index.blockersOf(id)), dependents: deps(index.dependentsOf(id)) });
       print(`${colors.bold(task.id)}  ${status(shown)}`);
       print(task.title);
       if (task.description) print(`\n${task.description}\n`);
       if (task.prompt) print(`${colors.dim('prompt:')}\n${task.prompt}\n`);
       showDetails(task);
-      const render = (ids: readonly string[]) => deps(ids).map((dep) => `${dep.id} (${dep.status})`).join(', ');
+      const render = (ids: readonly string[]) => deps(ids).map((dep) => `${dep.id} (${'archived' in dep ? 'archived, ' : ''}${dep.status})`).join(', ');
       field('blocked by', render(index.blockersOf(id)) || undefined);
       field('blocks', render(index.dependentsOf(id)) || undefined);
       const log = task.log ?? [];
