@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
 import { tempProject, type Project } from '../support/wg.js';
+import { openBrowser } from '../serve/browser.js';
 import { serve } from '../serve/support.js';
 
 let project: Project | undefined;
@@ -130,6 +131,17 @@ describe("a failed check's output reaches the retry", () => {
       expect(detail.task.failure_output).toBe('got 41, want 42');
       expect(detail.attempts).toHaveLength(1);
       expect(detail.attempts[0]).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/^verification failed \(exit code 3\): got 41, want 42$/), output: 'got 41, want 42' });
+      // The task's page, in a real browser, shows it too.
+      const browser = await openBrowser();
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(`${served.url}#/task/answer`);
+        await page.waitForSelector('#failure-output', { timeout: 20_000 });
+        expect(await page.textContent('#failure-output')).toBe('got 41, want 42');
+        expect(await page.textContent('#attempts pre.check-output')).toBe('got 41, want 42');
+      } finally {
+        await browser.close();
+      }
     } finally {
       await served.stop();
     }
