@@ -77,7 +77,7 @@ export function describeOutcome(outcome: Outcome): string {
     case 'missing-deliverable':
       return `missing deliverable: ${outcome.files.join(', ')} ${outcome.files.length === 1 ? 'was' : 'were'} not written`;
     case 'permission-denied':
-      return `permission denied: ${outcome.request}${outcome.rule ? ` (the tool rule ${outcome.rule} would allow it)` : ''}`;
+      return `permission denied: ${outcome.request}`;
     case 'input-required':
       return `input required: ${outcome.request}`;
     case 'rate-limited':
