@@ -75,6 +75,19 @@ describe('a check that cannot run', () => {
     expect(task.failure_reason).toMatch(/^the check could not run \(exit code 126: not executable\)/);
   });
 
+  it('a missing working_dir is not retried, and the failure says what would change it', async () => {
+    project = await tempProject();
+    await project.ok(['add', 'In pkg', '--id', 'in-pkg', '--max-retries', '3', '--exec', 'true', '--working-dir', 'pkg']);
+    expect((await project.wg(['run'])).exitCode).toBe(1);
+    const task = await show('in-pkg');
+    expect(task).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(task.failure_reason).toMatch(/^invalid configuration: working_dir pkg does not exist .*create that folder, or change the task's working_dir.*`wg retry in-pkg`$/);
+    // Once the folder exists, a retry runs it.
+    mkdirSync(join(project.dir, 'pkg'));
+    await project.ok(['retry', 'in-pkg']);
+    expect((await project.wg(['run'])).exitCode).toBe(0);
+  });
+
   it('a check that runs and fails is still retried', async () => {
     project = await tempProject();
     await project.ok(['add', 'Answer', '--id', 'answer', '--max-retries', '2', '--exec', 'echo 41 > answer.txt', '--verify', 'grep -q 42 answer.txt']);
