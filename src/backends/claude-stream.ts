@@ -32,6 +32,8 @@ export function claudeStreamParser(): OutputParser {
   let lastStderr: string | undefined;
   /** From the `init` line: the model Claude Code runs, named or its own default (the result line does not say). */
   let model: string | undefined;
+  /** Refused calls already reported as halts: the result's permission_denials repeat them. */
+  let refusals = 0;
 
   const stdoutLine = (object: JsonObject): AgentEvent[] => {
     switch (object.type) {
@@ -40,13 +42,16 @@ export function claudeStreamParser(): OutputParser {
         return systemEvents(object);
       case 'assistant':
         return assistantEvents(object, toolNames);
-      case 'user':
-        return toolResultErrors(object, toolNames);
+      case 'user': {
+        const events = toolResultErrors(object, toolNames);
+        refusals += events.filter((event) => event.type === 'halt' && event.kind === 'permission-denied').length;
+        return events;
+      }
       case 'rate_limit_event':
         return rateLimitEvents(object);
       case 'result':
         sawResult = true;
-        return resultEvents(object, resumeFailure, model);
+        return resultEvents(object, resumeFailure, model, refusals);
       default:
         return [];
     }
@@ -170,7 +175,7 @@ function mainModel(object: JsonObject): string | undefined {
   return Object.keys(byModel).sort((a, b) => cost(b) - cost(a))[0];
 }
 
-function resultEvents(object: JsonObject, resumeFailure: string | undefined, initModel: string | undefined): AgentEvent[] {
+function resultEvents(object: JsonObject, resumeFailure: string | undefined, initModel: string | undefined, reportedRefusals: number): AgentEvent[] {
   const events: AgentEvent[] = [];
   const usage = asObject(object.usage) ?? {};
   const tokens: Usage = {};
@@ -185,7 +190,7 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined, ini
   const model = initModel ?? mainModel(object);
   if (Object.keys(tokens).length > 0) events.push({ type: 'usage', ...tokens, ...(model ? { model } : {}) });
 
-  const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object);
+  const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object, reportedRefusals);
   if (object.subtype === 'error_max_budget_usd') events.push({ type: 'halt', kind: 'budget-exhausted', request: reason ?? 'Claude Code stopped at its budget limit' });
   const text = asString(object.result) ?? '';
   const status = asNumber(object.api_error_status);
@@ -200,8 +205,12 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined, ini
   return events;
 }
 
-/** Why a `result` line means failure, or undefined when it is a success. */
-export function failureReason(result: JsonObject): string | undefined {
+/**
+ * Why a `result` line means failure, or undefined when it is a success. Refused calls
+ * fail it only beyond the `reportedRefusals` already reported as they happened: those the
+ * runner has dealt with (stopped the agent, or let it go on under on_permission_denied).
+ */
+export function failureReason(result: JsonObject, reportedRefusals = 0): string | undefined {
   const subtype = asString(result.subtype) ?? 'unknown';
   const turns = asNumber(result.num_turns);
   const text = asString(result.result)?.trim();
@@ -214,7 +223,7 @@ export function failureReason(result: JsonObject): string | undefined {
     return `Claude Code reported an error (${subtype})${detail}`;
   }
   const denials = asArray(result.permission_denials).map(asObject).filter((denial): denial is JsonObject => denial !== undefined);
-  if (denials.length > 0) {
+  if (denials.length > reportedRefusals) {
     const calls = denials.map((denial) => `${asString(denial.tool_name) ?? 'a tool'} (${summarizeToolInput(denial.tool_input, 80)})`);
     return capText(`Claude Code was denied permission for ${calls.join(', ')}; allow it in the task's tools or [backends.claude] allowed_tools`);
   }

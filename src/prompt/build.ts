@@ -199,7 +199,9 @@ function allocate(sources: PromptSources, templates: PromptTemplates, budgetToke
 function retryNote(task: Task): string {
   if (!task.failure_reason || !task.retry_count) return '';
   const output = task.failure_output?.trim() ? `\n\nWhat the check printed last:\n\n${fenced(task.failure_output)}` : '';
-  return `\n\n**This is a retry.** The previous attempt failed: ${task.failure_reason}.${output}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
+  // What a person was told to do about it (see runner/outcome.ts, remedyFor) is not the agent's to do.
+  const reason = task.failure_reason.replace(/; not retried[ :].*$/s, '');
+  return `\n\n**This is a retry.** The previous attempt failed: ${reason}.${output}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
 }
 
 export function buildPrompt(sources: PromptSources, templates: PromptTemplates, budgetTokens: number): BuiltPrompt {

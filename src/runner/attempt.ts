@@ -17,7 +17,7 @@ import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost,
 import { processStartTime } from '../system/process.js';
 import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, remedyFor, type Outcome } from './outcome.js';
-import { refusalPolicy, type RefusalPolicy } from './refusals.js';
+import type { RefusalPolicy } from './refusals.js';
 import { checkDeliverables } from './deliverables.js';
 import type { AttemptTree, Isolation, LandResult, Landing } from './isolation.js';
 import type { GraphWriter } from './graph-writer.js';
@@ -208,8 +208,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   const eventsFile = new FileOnFirstWrite(join(runDir, 'events.jsonl'));
   const halt = new AbortController();
   const spendLimit = allowance && { allowanceUsd: allowance.capUsd - allowance.spentBeforeUsd };
-  const onRefusal = refusalPolicy(context.launch.config.run.on_permission_denied, task);
-  const sink = new EventSink(context, taskId, caller, () => halt.abort(), { attempt: identity.attempt, backend: prepared.backendName, model: prepared.model, prices: context.launch.config.prices, ...spendLimit }, onRefusal);
+  const sink = new EventSink(context, taskId, caller, () => halt.abort(), { attempt: identity.attempt, backend: prepared.backendName, model: prepared.model, prices: context.launch.config.prices, ...spendLimit }, prepared.onPermissionDenied);
   const parser = prepared.backend.parser();
   const emit = (event: AgentEvent) => {
     eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
@@ -281,6 +280,8 @@ function finish(
   // Ctrl-C reached, a spawner gone). Its task is reopened without counting an attempt.
   const measured: Outcome = context.signal.aborted && outcome.kind !== 'succeeded' && outcome.kind !== 'rate-limited' ? { kind: 'interrupted' } : outcome;
   const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
+  const remedy = remedyFor(measured, taskId);
+  const reason = `${describeOutcome(measured)}${remedy ? `; ${remedy}` : ''}`;
   result.recorded = context.writer
     .apply((graph) => {
       const current = getTask(graph, taskId);
@@ -299,15 +300,14 @@ function finish(
       if (measured.kind === 'interrupted' || measured.kind === 'rate-limited') {
         return reopenTask(graph, taskId, caller(), describeOutcome(measured), { countsAsAttempt: false, maxRetries: context.defaultMaxRetries }).status;
       }
-      const remedy = remedyFor(measured, taskId);
-      return failTask(graph, taskId, caller(), `${describeOutcome(measured)}${remedy ? `; ${remedy}` : ''}`, checkOutput(measured)).status;
+      return failTask(graph, taskId, caller(), reason, checkOutput(measured)).status;
     })
     .catch((error: unknown) => {
       if (!(error instanceof StaleAttemptError)) throw error;
       context.reporter.event({ type: 'warning', message: `${taskId}: ${error.message}; this attempt's result was not recorded` });
       return 'lease lost';
     });
-  context.reporter.event({ type: 'end', task: taskId, attempt: identity.attempt, outcome: measured, reason: describeOutcome(measured), elapsedMs: Date.now() - started });
+  context.reporter.event({ type: 'end', task: taskId, attempt: identity.attempt, outcome: measured, reason, elapsedMs: Date.now() - started });
   return result;
 }
 

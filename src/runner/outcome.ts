@@ -82,7 +82,7 @@ export function describeOutcome(outcome: Outcome): string {
     case 'missing-deliverable':
       return `missing deliverable: ${outcome.files.join(', ')} ${outcome.files.length === 1 ? 'was' : 'were'} not written`;
     case 'permission-denied':
-      return `permission denied: ${outcome.request}${outcome.rule ? ` (the tool rule ${outcome.rule} would allow it)` : ''}`;
+      return `permission denied: ${outcome.request}`;
     case 'input-required':
       return `input required: ${outcome.request}`;
     case 'rate-limited':
@@ -100,9 +100,9 @@ export function describeOutcome(outcome: Outcome): string {
 
 /**
  * Which outcomes a retry may fix. A program that cannot start, a configuration that cannot
- * work, and a question only a person can answer will not fix themselves; an agent that
- * forgot a file or tried a call outside its permissions may do better once its prompt
- * says so.
+ * work, a check that cannot run, a call the permissions refuse (while they stay as they
+ * were) and a question only a person can answer will not fix themselves; an agent that
+ * forgot a file or failed its check may do better once its prompt says so.
  */
 const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
   succeeded: false,

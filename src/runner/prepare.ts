@@ -60,6 +60,8 @@ export interface PreparedLaunch {
   addedEnv: Record<string, string>;
   /** What the agent may do without asking, as its backend grants it (also in the prompt). */
   permissions: string[];
+  /** What a refused call does to this attempt (`[run] on_permission_denied`, resolved for the task). */
+  onPermissionDenied: 'fail' | 'continue';
 }
 
 export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptIdentity): Record<string, string> {
@@ -145,5 +147,5 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
         }),
       )
     : undefined;
-  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt?.text, promptTokens: prompt?.estimatedTokens, omitted: prompt?.omitted, spec, addedEnv, permissions, errors };
+  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt?.text, promptTokens: prompt?.estimatedTokens, omitted: prompt?.omitted, spec, addedEnv, permissions, onPermissionDenied, errors };
 }

@@ -6,9 +6,10 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
+import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
 import { tempProject, type Project } from '../support/wg.js';
+import { openBrowser } from '../serve/browser.js';
 import { serve } from '../serve/support.js';
 
 let project: Project | undefined;
@@ -32,11 +33,13 @@ interface Shown {
 const show = (id: string) => project!.json<Shown>(['show', id]);
 const messages = async (id: string) => (await show(id)).log.map((entry) => entry.message);
 
-/** A project exactly as `wg init` makes it, plus a scripted model for the built-in agent. */
-async function withModel(script: ModelServerScript): Promise<{ project: Project; env: Record<string, string | undefined> }> {
-  server = await startModelServer(script);
+const claude = await findClaude();
+
+/** A project exactly as `wg init` makes it, plus a scripted model for the built-in agent (and Claude Code). */
+async function withModel(script: ModelServerScript | ((dir: string) => ModelServerScript)): Promise<{ project: Project; env: Record<string, string | undefined> }> {
   project = await tempProject();
-  return { project, env: { ...OFFLINE_ENV, ANTHROPIC_API_KEY: TEST_API_KEY, ANTHROPIC_BASE_URL: server.url } };
+  server = await startModelServer(typeof script === 'function' ? script(project.dir) : script);
+  return { project, env: { ...OFFLINE_ENV, ANTHROPIC_API_KEY: TEST_API_KEY, ANTHROPIC_BASE_URL: server.url, CLAUDE_CODE_MAX_RETRIES: '0' } };
 }
 
 /** The user message (the prompt) of each conversation the built-in agent started. */
@@ -70,6 +73,19 @@ describe('a check that cannot run', () => {
     const task = await show('build');
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
     expect(task.failure_reason).toMatch(/^the check could not run \(exit code 126: not executable\)/);
+  });
+
+  it('a missing working_dir is not retried, and the failure says what would change it', async () => {
+    project = await tempProject();
+    await project.ok(['add', 'In pkg', '--id', 'in-pkg', '--max-retries', '3', '--exec', 'true', '--working-dir', 'pkg']);
+    expect((await project.wg(['run'])).exitCode).toBe(1);
+    const task = await show('in-pkg');
+    expect(task).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(task.failure_reason).toMatch(/^invalid configuration: working_dir pkg does not exist .*create that folder, or change the task's working_dir.*`wg retry in-pkg`$/);
+    // Once the folder exists, a retry runs it.
+    mkdirSync(join(project.dir, 'pkg'));
+    await project.ok(['retry', 'in-pkg']);
+    expect((await project.wg(['run'])).exitCode).toBe(0);
   });
 
   it('a check that runs and fails is still retried', async () => {
@@ -128,6 +144,17 @@ describe("a failed check's output reaches the retry", () => {
       expect(detail.task.failure_output).toBe('got 41, want 42');
       expect(detail.attempts).toHaveLength(1);
       expect(detail.attempts[0]).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/^verification failed \(exit code 3\): got 41, want 42$/), output: 'got 41, want 42' });
+      // The task's page, in a real browser, shows it too.
+      const browser = await openBrowser();
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(`${served.url}#/task/answer`);
+        await page.waitForSelector('#failure-output', { timeout: 20_000 });
+        expect(await page.textContent('#failure-output')).toBe('got 41, want 42');
+        expect(await page.textContent('#attempts pre.check-output')).toBe('got 41, want 42');
+      } finally {
+        await browser.close();
+      }
     } finally {
       await served.stop();
     }
@@ -183,6 +210,33 @@ describe('refused calls', () => {
     const result = await project!.wg(['run', '--on-permission-denied', 'fail'], { env });
     expect(result.exitCode).toBe(1);
     expect(await show('out')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
+  });
+
+  it.skipIf(claude.skipReason !== undefined)('Claude Code (the real CLI): with a verify the refusal is logged with its rule and the agent goes on; with fail it is stopped', async () => {
+    // The reply after the refusal is slow: an agent left running would write out.txt meanwhile.
+    const script = (delayMs: number) => (dir: string): ModelServerScript => ({
+      anthropic: [
+        { tool: 'Bash', input: { command: 'npx ava --verbose', description: 'run the tests' } },
+        { tool: 'Write', input: { file_path: join(dir, 'out.txt'), content: 'done\n' }, delayMs },
+        { text: 'Wrote out.txt.' },
+      ],
+    });
+    const { env } = await withModel(script(0));
+    await project!.ok(['add', 'Out', '--id', 'out', '--backend', 'claude', '--model', 'claude-scripted-1', '--verify', 'test -f out.txt']);
+    const result = await project!.wg(['run'], { env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(await show('out'), (await messages('out')).join('\n')).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await messages('out')).toContainEqual(expect.stringMatching(/^refused: Bash \(npx ava --verbose\): .*`wg edit out --tool "Bash\(npx ava:\*\)"` would allow it/));
+
+    await server!.close();
+    project!.cleanup();
+    const again = await withModel(script(4000));
+    await project!.ok(['add', 'Out', '--id', 'out', '--backend', 'claude', '--model', 'claude-scripted-1', '--max-retries', '3', '--verify', 'test -f out.txt']);
+    expect((await project!.wg(['run', '--on-permission-denied', 'fail'], { env: again.env })).exitCode).toBe(1);
+    const task = await show('out');
+    expect(task).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(task.failure_reason).toContain('`wg edit out --tool "Bash(npx ava:*)"`, then `wg retry out`');
     expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
   });
 

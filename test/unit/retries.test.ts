@@ -114,6 +114,9 @@ describe('failing, retrying, resetting', () => {
     expect(text).toContain('**This is a retry.** The previous attempt failed: verification failed (exit code 1): boom.');
     expect(text).toContain('What the check printed last:\n\n````\nhas ``` fences\nboom\n````');
     expect(buildPrompt(sources({ ...retried, retry_count: 0, failure_reason: undefined, failure_output: undefined }), templates, 10_000).text).toBe('Do it.\n');
+    const refused = buildPrompt(sources({ ...retried, failure_output: undefined, failure_reason: 'permission denied: bash (npx ava); not retried while the task\'s tools stay as they are: `wg edit t --tool "Bash(npx ava:*)"`, then `wg retry t`' }), templates, 10_000).text;
+    expect(refused).toContain('The previous attempt failed: permission denied: bash (npx ava).');
+    expect(refused).not.toContain('wg edit');
   });
 });
 
