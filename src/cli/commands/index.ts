@@ -31,6 +31,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['graph', ['graph'], () => import('./graph.js')],
   ['check', ['check'], () => import('./check.js')],
   ['backends', ['backends'], () => import('./backends.js')],
+  ['doctor', ['doctor'], () => import('./doctor.js')],
   ['worktree', ['worktree'], () => import('./worktree.js')],
   ['cost', ['cost'], () => import('./cost.js')],
   ['serve', ['serve'], () => import('./serve.js')],
