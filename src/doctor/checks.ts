@@ -45,6 +45,16 @@ export function backendChecks(backend: BackendFacts): Check[] {
         : { area: 'backend', name: `${label} credentials`, status: 'warn', detail: `none found: needs ${missing.join('; ')} (a login kept where wg cannot see it, such as the macOS Keychain, would do)`, fix: CREDENTIAL_FIX[type] },
     );
   }
+  const apiKey = launch.spec?.env.ANTHROPIC_API_KEY?.trim();
+  if (type === 'claude' && backend.claudeLogin && apiKey) {
+    checks.push({
+      area: 'backend',
+      name: `${label} billing`,
+      status: 'warn',
+      detail: 'ANTHROPIC_API_KEY is set and you are logged in: Claude Code uses the API key (billed per token), not your subscription',
+      fix: `unset ANTHROPIC_API_KEY to use the login, or set env = { ANTHROPIC_API_KEY = "" } under [backends.${name}]`,
+    });
+  }
   if (backend.flags) checks.push(flagsCheck(name ?? '', type, launch.spec?.file ?? '', backend.flags));
   return checks;
 }
@@ -120,6 +130,7 @@ export function doctorChecks(facts: DoctorFacts): Check[] {
   if (facts.store) checks.push(storeCheck(facts.store));
   if (facts.lock) checks.push(lockCheck(facts.lock));
   if (facts.graph) checks.push(...graphChecks(facts.graph));
+  else if (facts.store?.error !== undefined) checks.push({ area: 'graph', name: 'graph', status: 'skip', detail: 'not checked: the store could not be read (nor which backends the tasks use)' });
   if (facts.git) checks.push(...gitChecks(facts.git));
   return checks;
 }

@@ -3,7 +3,8 @@
  * the programs asked for their versions and flags, each held to a time limit so the whole
  * stays under three seconds. Nothing here touches the network.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { probeBackends, type BackendReport } from '../backends/probe.js';
 import { searchPath } from '../backends/find-program.js';
@@ -112,7 +113,8 @@ async function gatherStore(place: DoctorPlace, config: Config | undefined, env: 
     store.tasks = parsed.graph.tasks.size;
     return { store, graph: parsed.graph, problems: parsed.problems };
   } catch (error) {
-    store.error = (error as Error).message.split('\n')[0];
+    // The store's own errors name it already.
+    store.error = (error as Error).message.split('\n')[0]!.replace(`PostgreSQL at ${where}: `, '');
     return { store, graph: undefined, problems: [] };
   }
 }
@@ -158,6 +160,11 @@ async function agentPath(options: GatherOptions, launches: BackendLaunch[], time
   return { expected, shell, loginShell, loginShellName };
 }
 
+/** Claude Code's stored login on Linux (macOS keeps it in the Keychain, out of sight). */
+function claudeLoginStored(env: Record<string, string | undefined>): boolean {
+  return existsSync(join(env.CLAUDE_CONFIG_DIR ?? join(env.HOME ?? homedir(), '.claude'), '.credentials.json'));
+}
+
 export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> {
   const place = options.place;
   const timeoutMs = probeTimeoutMs(options.env);
@@ -178,7 +185,13 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
     agentPath(options, launches, timeoutMs),
     gitFacts,
   ]);
-  const backends: BackendFacts[] = launches.map((entry, i) => ({ launch: entry, report: reports.find((report) => report.name === entry.name), flags: flags[i], isDefault: entry.name === config?.defaults.backend }));
+  const backends: BackendFacts[] = launches.map((entry, i) => ({
+    launch: entry,
+    report: reports.find((report) => report.name === entry.name),
+    flags: flags[i],
+    isDefault: entry.name === config?.defaults.backend,
+    claudeLogin: entry.type === 'claude' && entry.spec ? claudeLoginStored(entry.spec.env) : undefined,
+  }));
   for (const report of reports) {
     if (!used.has(report.name)) backends.push({ launch: undefined, report, flags: undefined, isDefault: report.name === config?.defaults.backend });
   }

@@ -37,6 +37,8 @@ export interface BackendFacts {
   flags: Probe | undefined;
   /** Whether config.toml's [defaults] backend names it. */
   isDefault: boolean;
+  /** claude: whether a login (subscription) is stored where Claude Code keeps it on Linux. */
+  claudeLogin?: boolean | undefined;
 }
 
 /** Where `wg` is found from the agent's environment: the plain shell, and a login shell (which reads the user's profile). */

@@ -166,6 +166,17 @@ describe('wg doctor', () => {
     expect(result.stdout).toMatch(/\n0 failing, 3 warnings$/);
   });
 
+  it('exit 1 when the PostgreSQL store cannot be reached', async () => {
+    const dir = folder();
+    await init(dir);
+    const result = await runWg(['doctor'], { cwd: dir, env: { ...env, WG_STORE_URL: 'postgres://wg@127.0.0.1:9/none' } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout.split('\n')).toContainEqual(
+      'FAIL  store: cannot read PostgreSQL at postgres://wg@127.0.0.1:9/none: connection refused (is the server running?) → fix: start PostgreSQL, or correct [store] url in .workgraph/config.toml (WG_STORE_URL overrides it)',
+    );
+    expect(result.stdout).toContain('\nskip  graph: not checked: the store could not be read');
+  });
+
   it('exit 1 outside any project, still checking the backends', async () => {
     const result = await runWg(['doctor'], { cwd: folder(), env });
     expect(result.exitCode).toBe(1);

@@ -60,6 +60,14 @@ describe('wg doctor verdicts', () => {
     expect(flags({ kind: 'timed-out', afterMs: 2000 }).status).toBe('skip');
   });
 
+  it('claude with both a login and ANTHROPIC_API_KEY: a warning that the key, not the subscription, pays', () => {
+    const launch = (key: string | undefined) => ({ name: 'claude', type: 'claude', tasks: ['t'], spec: { file: '/bin/claude', args: [], cwd: '/', env: { ANTHROPIC_API_KEY: key } }, fault: undefined });
+    const billing = (key: string | undefined, claudeLogin: boolean) => backendChecks({ launch: launch(key), report: report('claude'), flags: undefined, isDefault: true, claudeLogin }).find((check) => check.name === 'backend claude billing');
+    expect(billing('sk-ant-api03-x', true)).toMatchObject({ status: 'warn', fix: expect.stringContaining('unset ANTHROPIC_API_KEY') });
+    expect(billing('sk-ant-api03-x', false)).toBeUndefined();
+    expect(billing(undefined, true)).toBeUndefined();
+  });
+
   it("the agent's PATH: this wg first is fine; a login shell that finds another wg is a warning", () => {
     const expected = '/opt/wg/bin/wg';
     const checks = agentPathChecks({ expected, shell: { kind: 'answered', exitCode: 0, output: `${expected}\n` }, loginShell: { kind: 'answered', exitCode: 0, output: '/usr/bin/wg\n' }, loginShellName: '/bin/bash' });

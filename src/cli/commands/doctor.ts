@@ -20,13 +20,14 @@ export function register(program: Command): void {
     .description('check everything `wg run` needs (backends, credentials, the graph, the store, git) and say how to fix what is wrong')
     .option('--target <branch>', 'the branch results would land on (default: the branch checked out now)')
     .option('--backend <name>', 'check as `wg run --backend NAME` would run every task')
-    .option('--json', 'print {ok, exit_code, checks} as JSON')
+    .option('--json', 'print {ok, exit_code, checks} as JSON (ok: nothing would make wg run fail)')
     .addHelpText(
       'after',
       `
 One line per check, each with its fix. Exit status: 0 when all is well, 1 when something
 would make \`wg run\` fail (or refuse to start), 2 when there are warnings only.
-Offline: programs are asked only for their version and whether they accept wg's flags.
+Offline: programs are asked only for their version and whether they accept wg's flags,
+each for at most 2s (WG_DOCTOR_TIMEOUT=10s gives a slow machine longer).
 \`wg run\` makes the launch checks itself before it claims anything.`,
     )
     .action(async (options: { target?: string; backend?: string; json?: boolean }) => {
@@ -49,7 +50,7 @@ Offline: programs are asked only for their version and whether they accept wg's 
       const wgBinDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
       const { checks, exitCode } = await runDoctor({ place, wgBinDir, env: process.env, target: options.target, backend: options.backend });
       process.exitCode = exitCode;
-      if (options.json) return printJson({ ok: exitCode === 0, exit_code: exitCode, checks });
+      if (options.json) return printJson({ ok: exitCode !== 1, exit_code: exitCode, checks });
       for (const check of checks) {
         const fix = check.fix && check.status !== 'ok' ? colors.dim(` → fix: ${check.fix}`) : '';
         print(`${MARK[check.status]}  ${colors.bold(check.name)}: ${check.detail}${fix}`);
