@@ -71,27 +71,19 @@ function flagsCheck(backend: string, type: string, program: string, flags: NonNu
   return { area: 'backend', name, status: 'warn', detail: `${program} exited ${flags.exitCode} when given wg's flags: ${flags.output.trim().split('\n')[0] ?? ''}`, fix: `run it yourself with those flags to see why` };
 }
 
-export function agentPathChecks(facts: AgentPathFacts): Check[] {
-  const checks: Check[] = [];
+export function agentPathCheck(facts: AgentPathFacts): Check {
   const { shell, expected } = facts;
-  if (shell.kind === 'answered' && shell.exitCode === 0 && shell.output.trim() === expected) {
-    checks.push({ area: 'agent', name: 'wg on the agent\'s PATH', status: 'ok', detail: expected });
-  } else {
-    const found = shell.kind === 'answered' && shell.exitCode === 0 ? `finds ${shell.output.trim()}` : 'does not find it';
-    checks.push({ area: 'agent', name: 'wg on the agent\'s PATH', status: 'fail', detail: `agents' shells get ${expected} first on PATH, but sh ${found}`, fix: 'reinstall wg (npm install in its checkout) so that bin/wg is there and executable' });
-  }
-  const login = facts.loginShell;
-  if (login === undefined) return checks;
-  const name = `wg in a login shell (${facts.loginShellName})`;
-  if (login.kind !== 'answered') {
-    checks.push({ area: 'agent', name, status: 'skip', detail: login.kind === 'timed-out' ? `no answer within ${(login.afterMs / 1000).toFixed(1)}s` : login.why });
-  } else if (login.exitCode === 0 && login.output.trim().split('\n').at(-1) === expected) {
-    checks.push({ area: 'agent', name, status: 'ok', detail: 'your profile keeps the PATH wg gives agents' });
-  } else {
-    const found = login.exitCode === 0 ? `finds ${login.output.trim().split('\n').at(-1)} instead` : 'does not find wg';
-    checks.push({ area: 'agent', name, status: 'warn', detail: `your shell profile replaces PATH: a login shell ${found}, so an agent whose shell reads your profile (Claude Code's Bash tool) loses wg`, fix: 'run `npm link` in the wg checkout (wg on every PATH), or keep your profile from replacing PATH' });
-  }
-  return checks;
+  const name = `wg on the agent's PATH${facts.backends.length > 0 ? ` (${facts.backends.join(', ')})` : ''}`;
+  if (shell.kind !== 'answered') return { area: 'agent', name, status: 'skip', detail: shell.kind === 'timed-out' ? `sh did not answer within ${(shell.afterMs / 1000).toFixed(1)}s` : shell.why };
+  if (shell.exitCode === 0 && shell.output.trim() === expected) return { area: 'agent', name, status: 'ok', detail: expected };
+  const found = shell.exitCode === 0 ? `finds ${shell.output.trim()}` : 'does not find it';
+  return {
+    area: 'agent',
+    name,
+    status: 'fail',
+    detail: `agents' shells should find ${expected} first, but sh ${found}: their wg log, wg done and wg artifact would go astray`,
+    fix: facts.backends.length > 0 ? `if env under [backends.${facts.backends[0]}] sets PATH, drop it (wg puts its own folder first); else reinstall wg so bin/wg is there and executable` : 'reinstall wg (npm install in its checkout) so bin/wg is there and executable',
+  };
 }
 
 export function storeCheck(store: StoreFacts): Check {
@@ -126,7 +118,7 @@ export function doctorChecks(facts: DoctorFacts): Check[] {
   else checks.push({ area: 'project', name: 'project', status: 'ok', detail: `${facts.project.dir}` });
   if (facts.config) checks.push({ area: 'project', name: 'config.toml', status: 'fail', detail: facts.config.error, fix: 'correct .workgraph/config.toml (wg run refuses it as it is)' });
   for (const backend of facts.backends) checks.push(...backendChecks(backend));
-  if (facts.agentPath) checks.push(...agentPathChecks(facts.agentPath));
+  for (const path of facts.agentPath ?? []) checks.push(agentPathCheck(path));
   if (facts.store) checks.push(storeCheck(facts.store));
   if (facts.lock) checks.push(lockCheck(facts.lock));
   if (facts.graph) checks.push(...graphChecks(facts.graph));

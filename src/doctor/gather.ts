@@ -148,16 +148,23 @@ function flagsProbe(launch: BackendLaunch, timeoutMs: number): Promise<Probe> | 
   return undefined;
 }
 
-async function agentPath(options: GatherOptions, launches: BackendLaunch[], timeoutMs: number): Promise<AgentPathFacts> {
-  const env = { ...options.env, PATH: `${options.wgBinDir}:${options.env.PATH ?? ''}` };
+/**
+ * Each agent's environment puts this installation's bin/ first on PATH, unless a backend's
+ * own `env` replaces PATH: a shell started with it must find this wg. One probe per
+ * distinct PATH the used backends give their agents.
+ */
+async function agentPaths(options: GatherOptions, launches: BackendLaunch[], timeoutMs: number): Promise<AgentPathFacts[]> {
+  const byPath = new Map<string, { env: Record<string, string | undefined>; backends: string[] }>();
+  for (const launch of launches) {
+    if (!launch.spec || launch.fault || launch.name === undefined) continue;
+    const path = launch.spec.env.PATH ?? '';
+    const entry = byPath.get(path) ?? { env: launch.spec.env, backends: [] };
+    entry.backends.push(launch.name);
+    byPath.set(path, entry);
+  }
+  if (byPath.size === 0) byPath.set('', { env: { ...options.env, PATH: `${options.wgBinDir}:${options.env.PATH ?? ''}` }, backends: [] });
   const expected = join(options.wgBinDir, 'wg');
-  // Claude Code's Bash tool starts from your shell's profile; codex is told not to use a login shell.
-  const loginShellName = launches.some((launch) => launch.type === 'claude' && !launch.fault) ? (options.env.SHELL ?? '/bin/sh') : undefined;
-  const [shell, loginShell] = await Promise.all([
-    runBriefly('sh', ['-c', 'command -v wg'], { env, timeoutMs }),
-    loginShellName ? runBriefly(loginShellName, ['-lc', 'command -v wg'], { env, timeoutMs }) : undefined,
-  ]);
-  return { expected, shell, loginShell, loginShellName };
+  return Promise.all([...byPath.values()].map(async ({ env, backends }) => ({ expected, backends, shell: await runBriefly('sh', ['-c', 'command -v wg'], { env, timeoutMs }) })));
 }
 
 /** Claude Code's stored login on Linux (macOS keeps it in the Keychain, out of sight). */
@@ -182,7 +189,7 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
   const [reports, flags, agent, git] = await Promise.all([
     config ? probeBackends(config, options.env, { cwd: place.root, workgraphDir: place.dir }, { versionTimeoutMs: timeoutMs, versionsFor: (name) => used.has(name) }) : Promise.resolve([] as BackendReport[]),
     Promise.all(launches.map((entry) => flagsProbe(entry, timeoutMs))),
-    agentPath(options, launches, timeoutMs),
+    agentPaths(options, launches, timeoutMs),
     gitFacts,
   ]);
   const backends: BackendFacts[] = launches.map((entry, i) => ({

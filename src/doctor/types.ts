@@ -41,12 +41,12 @@ export interface BackendFacts {
   claudeLogin?: boolean | undefined;
 }
 
-/** Where `wg` is found from the agent's environment: the plain shell, and a login shell (which reads the user's profile). */
+/** Where a shell started with the agent's environment finds `wg`. */
 export interface AgentPathFacts {
   expected: string;
+  /** The backends whose agents get this PATH (none: no open task uses one). */
+  backends: string[];
   shell: Probe;
-  loginShell: Probe | undefined;
-  loginShellName: string | undefined;
 }
 
 export interface StoreFacts {
@@ -98,7 +98,7 @@ export interface DoctorFacts {
   project: { root: string; dir: string } | { error: string; fix: string | undefined };
   config: { error: string } | undefined;
   backends: BackendFacts[];
-  agentPath: AgentPathFacts | undefined;
+  agentPath: AgentPathFacts[] | undefined;
   store: StoreFacts | undefined;
   lock: LockFacts | undefined;
   graph: GraphFacts | undefined;

@@ -76,7 +76,7 @@ describe('wg doctor', () => {
     const lines = result.stdout.split('\n');
     expect(lines).toContainEqual(expect.stringMatching(/^ok +backend shell: for task write-a-file: .*\/sh \(PATH\)$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ok +scratch worktree: made, a new file staged with node_modules linked in, removed$/));
-    expect(lines).toContainEqual(`ok    wg on the agent's PATH: ${join(REPO_ROOT, 'bin', 'wg')}`);
+    expect(lines).toContainEqual(`ok    wg on the agent's PATH (shell): ${join(REPO_ROOT, 'bin', 'wg')}`);
     expect(lines).toContainEqual(expect.stringMatching(/^ok +graph: valid: 1 task, 1 open$/));
     expect(lines.every((line) => !/^(warn|FAIL)/.test(line))).toBe(true);
     expect(result.stdout).toMatch(/all good: wg run has what it needs$/);
@@ -85,7 +85,7 @@ describe('wg doctor', () => {
     expect((await git(dir, 'worktree', 'list')).split('\n')).toHaveLength(1);
   });
 
-  it('exit 1, with a line and its fix for each of twelve planted problems (--json)', async () => {
+  it('exit 1, with a line and its fix for each of fourteen planted problems (--json)', async () => {
     // Whitelist-style .gitignore: new files agents write are ignored, so they would not land.
     const dir = await repository({ '.gitignore': '*\n!.gitignore\n!README.md\n', 'README.md': '# demo\n' });
     await init(
@@ -93,6 +93,7 @@ describe('wg doctor', () => {
       [
         '[backends.ghost]', 'type = "command"', 'argv = ["no-such-agent-xyz", "{prompt_file}"]', '',
         '[backends.codex]', 'extra_args = ["--bogus-flag"]', '',
+        '[backends.pathless]', 'type = "command"', 'argv = ["true"]', 'env = { PATH = "/usr/bin:/bin" }', '',
       ].join('\n'),
     );
     graph(dir, [
@@ -103,6 +104,7 @@ describe('wg doctor', () => {
       { id: 'oat-api', backend: 'anthropic' },
       { id: 'codex-task', backend: 'codex' },
       { id: 'orphan' },
+      { id: 'pathless-task', backend: 'pathless' },
       { id: 'checker', exec: 'true', verify: 'no-such-checker-xyz --all' },
       { id: 'elsewhere', exec: 'true', working_dir: 'no/such/dir' },
       { id: 'cyc-a', exec: 'true', blocked_by: ['cyc-b'] },
@@ -132,6 +134,7 @@ describe('wg doctor', () => {
       ['task elsewhere working_dir', 'fail', /^no\/such\/dir is not a folder of the project/, /wg edit elsewhere --working-dir ""/],
       ['graph cycle', 'fail', /dependency cycle: cyc-a -> cyc-b -> cyc-a/, /^break it: wg edit cyc-a --remove-blocked-by cyc-b$/],
       ['uncommitted changes', 'fail', /tracked files changed in your checkout of main \(README\.md\)/, /commit or stash them/],
+      ["wg on the agent's PATH (pathless)", 'fail', /^agents' shells should find .*\/bin\/wg first, but sh does not find it/, /^if env under \[backends\.pathless\] sets PATH, drop it/],
       ['graph lock', 'warn', /^stale: .*graph\.lock was left by pid \d+ on .*, which is gone/, /rm .*graph\.lock/],
       ['scratch worktree', 'warn', /a new file \(wg-doctor-probe-\d+\.txt\) in a scratch worktree is ignored/, /narrow \.gitignore/],
     ];

@@ -1,6 +1,6 @@
 /** `wg doctor`'s pure verdicts, on literal facts. */
 import { describe, expect, it } from 'vitest';
-import { agentPathChecks, backendChecks } from '../../src/doctor/checks.js';
+import { agentPathCheck, backendChecks } from '../../src/doctor/checks.js';
 import { closestId } from '../../src/doctor/checks-graph.js';
 import { chooseDefaultBackend } from '../../src/doctor/choose-backend.js';
 import { verifyProgram } from '../../src/doctor/gather.js';
@@ -68,11 +68,11 @@ describe('wg doctor verdicts', () => {
     expect(billing(undefined, true)).toBeUndefined();
   });
 
-  it("the agent's PATH: this wg first is fine; a login shell that finds another wg is a warning", () => {
+  it("the agent's PATH: this wg first is fine; another wg, or none, fails and names the backend's env", () => {
     const expected = '/opt/wg/bin/wg';
-    const checks = agentPathChecks({ expected, shell: { kind: 'answered', exitCode: 0, output: `${expected}\n` }, loginShell: { kind: 'answered', exitCode: 0, output: '/usr/bin/wg\n' }, loginShellName: '/bin/bash' });
-    expect(checks.map((check) => check.status)).toEqual(['ok', 'warn']);
-    expect(checks[1]!.detail).toContain('finds /usr/bin/wg instead');
-    expect(agentPathChecks({ expected, shell: { kind: 'answered', exitCode: 1, output: '' }, loginShell: undefined, loginShellName: undefined })[0]!.status).toBe('fail');
+    expect(agentPathCheck({ expected, backends: [], shell: { kind: 'answered', exitCode: 0, output: `${expected}\n` } }).status).toBe('ok');
+    expect(agentPathCheck({ expected, backends: ['mine'], shell: { kind: 'answered', exitCode: 0, output: '/usr/bin/wg\n' } })).toMatchObject({ status: 'fail', detail: expect.stringContaining('finds /usr/bin/wg'), fix: expect.stringContaining('[backends.mine]') });
+    expect(agentPathCheck({ expected, backends: [], shell: { kind: 'answered', exitCode: 1, output: '' } }).status).toBe('fail');
+    expect(agentPathCheck({ expected, backends: [], shell: { kind: 'timed-out', afterMs: 2000 } }).status).toBe('skip');
   });
 });
