@@ -27,28 +27,39 @@ async function scratchWorktree(repo: Repo, root: string, workgraphDir: string, b
   // Beside attempts' trees (same disk, same permissions); not a TASK/ATTEMPT path, so no run mistakes it for one.
   const path = join(workgraphDir, WORKTREES_DIR, `.doctor-${process.pid}`);
   const projectIn = repo.prefix === '' ? path : join(path, repo.prefix);
-  mkdirSync(join(workgraphDir, WORKTREES_DIR), { recursive: true });
+  try {
+    mkdirSync(join(workgraphDir, WORKTREES_DIR), { recursive: true });
+  } catch (error) {
+    return { ok: false, step: `making ${join(workgraphDir, WORKTREES_DIR)}`, said: (error as Error).message };
+  }
   const added = await git(repo.top, ['worktree', 'add', '--quiet', '--detach', path, base]);
   try {
     if (added.exitCode !== 0) return { ok: false, step: 'git worktree add', said: said(added) };
-    const linked = link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn, name)));
-    for (const name of linked) symlinkSync(join(root, name), join(projectIn, name));
-    const probe = `wg-doctor-probe-${process.pid}.txt`;
-    writeFileSync(join(projectIn, probe), 'a new file, as an agent would write one\n');
-    try {
-      await stageWork(path, wgOwnPaths(repo.prefix, linked));
-    } catch (error) {
-      return { ok: false, step: 'git add', said: (error as Error).message };
-    }
-    const staged = nulList((await git(path, ['diff', '--cached', '--name-only', '-z'])).stdout);
-    const probePath = repo.prefix === '' ? probe : `${repo.prefix}/${probe}`;
-    if (!staged.includes(probePath)) return { ignored: probe };
-    return { ok: true, linked };
+    return await probeStaging(repo, root, path, projectIn, link);
+  } catch (error) {
+    return { ok: false, step: 'preparing the scratch worktree', said: (error as Error).message.split('\n')[0] ?? '' };
   } finally {
     const removed = await git(repo.top, ['worktree', 'remove', '--force', '--force', path]);
     rmSync(path, { recursive: true, force: true });
     if (removed.exitCode !== 0) await git(repo.top, ['worktree', 'prune']);
   }
+}
+
+/** wg's links in place, a new file written, staged the way landing stages an attempt's work: is it in the index? */
+async function probeStaging(repo: Repo, root: string, path: string, projectIn: string, link: readonly string[]): Promise<GitFacts['scratch']> {
+  const linked = link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn, name)));
+  for (const name of linked) symlinkSync(join(root, name), join(projectIn, name));
+  const probe = `wg-doctor-probe-${process.pid}.txt`;
+  writeFileSync(join(projectIn, probe), 'a new file, as an agent would write one\n');
+  try {
+    await stageWork(path, wgOwnPaths(repo.prefix, linked));
+  } catch (error) {
+    return { ok: false, step: 'git add', said: (error as Error).message };
+  }
+  const staged = nulList((await git(path, ['diff', '--cached', '--name-only', '-z'])).stdout);
+  const probePath = repo.prefix === '' ? probe : `${repo.prefix}/${probe}`;
+  if (!staged.includes(probePath)) return { ignored: probe };
+  return { ok: true, linked };
 }
 
 export async function gatherGit(root: string, workgraphDir: string, config: Config | undefined, target: string | undefined): Promise<GitFacts> {

@@ -20,7 +20,7 @@ import type { WorkspaceStore } from '../store/store.js';
 import { runBriefly } from './brief.js';
 import { gatherGit } from './gather-git.js';
 import { backendLaunches, type BackendLaunch } from './launch.js';
-import type { AgentPathFacts, BackendFacts, DoctorFacts, GraphFacts, Probe, StoreFacts, TaskPathFacts } from './types.js';
+import type { AgentPathFacts, BackendFacts, DoctorFacts, GitFacts, GraphFacts, Probe, StoreFacts, TaskPathFacts } from './types.js';
 
 /**
  * Each program asked something gets this long; they run side by side, so the whole stays
@@ -104,12 +104,14 @@ function taskPaths(task: Task, root: string, pathVariable: string): TaskPathFact
   return facts.missingWorkingDir !== undefined || facts.verify ? facts : undefined;
 }
 
-async function gatherStore(place: DoctorPlace, config: Config | undefined, env: GatherOptions['env']): Promise<{ store: StoreFacts; graph: Graph | undefined; problems: string[] }> {
+async function gatherStore(place: DoctorPlace, config: Config | undefined, env: GatherOptions['env'], timeoutMs: number): Promise<{ store: StoreFacts; graph: Graph | undefined; problems: string[] }> {
   const url = env.WG_STORE_URL || config?.store.url;
   const where = url ? (await import('../store-postgres/connect.js')).displayUrl(url) : join(place.dir, GRAPH_FILE);
   const store: StoreFacts = { kind: url ? 'postgres' : 'file', where, tasks: undefined, error: undefined };
   try {
-    const parsed = await withTimeout(place.store.parse({ revalidate: true }), 2_500, url ? 'PostgreSQL' : 'the graph');
+    // A database that does not answer must not hold the doctor up; a file is read however long it takes.
+    const parsing = place.store.parse({ revalidate: true });
+    const parsed = url ? await withTimeout(parsing, timeoutMs, 'PostgreSQL') : await parsing;
     store.tasks = parsed.graph.tasks.size;
     return { store, graph: parsed.graph, problems: parsed.problems };
   } catch (error) {
@@ -181,8 +183,17 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
   }
   const config = place.config;
   const pathVariable = `${options.wgBinDir}:${options.env.PATH ?? ''}`;
-  const gitFacts = gatherGit(place.root, place.dir, config, options.target);
-  const { store, graph, problems } = await gatherStore(place, config, options.env);
+  // Started first, as it takes longest; a git that cannot be asked at all is a finding, not a crash.
+  const gitFacts = gatherGit(place.root, place.dir, config, options.target).catch((error: unknown): GitFacts => ({
+    noRepo: `git could not be asked (${(error as Error).message.split('\n')[0]})`,
+    isolation: config?.run.isolation,
+    target: undefined,
+    targetExists: false,
+    dirty: [],
+    scratch: undefined,
+    freeBytes: undefined,
+  }));
+  const { store, graph, problems } = await gatherStore(place, config, options.env, timeoutMs);
   const launch: LaunchOptions | undefined = config && { root: place.root, workgraphDir: place.dir, config, wgBinDir: options.wgBinDir, backend: options.backend, model: undefined, allowOutside: true, baseEnv: options.env };
   const launches = graph && launch ? backendLaunches(graph, launch) : [];
   const used = new Set(launches.map((entry) => entry.name));
