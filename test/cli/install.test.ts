@@ -29,10 +29,10 @@ it('npm install runs a prepare that builds the CLI: wg --help works in a fresh c
   expect(existsSync(join(clone, 'dist'))).toBe(false);
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
 
-  // Before prepare: the failure the issue describes, so the test below proves prepare fixed it.
+  // Before prepare there is no build: wg says so in one line, and the test below proves prepare makes one.
   const before = await execa('node', ['bin/wg.js', '--help'], { cwd: clone, reject: false, env: cleanEnv() });
-  expect(before.exitCode).not.toBe(0);
-  expect(before.stderr).toContain('ERR_MODULE_NOT_FOUND');
+  expect(before.exitCode).toBe(1);
+  expect(before.stderr).toBe(`error: wg is not built (${join(clone, 'dist', 'cli', 'main.js')} is missing)\nhint: run npm install (or npm run build) in ${clone}/`);
 
   const manifest = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   expect(manifest.scripts.prepare).toBeDefined();
