@@ -36,14 +36,14 @@ const VERSION_TIMEOUT_MS = 15_000;
 /** One `--version` per program, however many tables use it. */
 const versions = new Map<string, Promise<string | null>>();
 
-function versionOf(file: string): Promise<string | null> {
+function versionOf(file: string, timeoutMs: number): Promise<string | null> {
   let version = versions.get(file);
-  if (!version) versions.set(file, (version = runVersion(file)));
+  if (!version) versions.set(file, (version = runVersion(file, timeoutMs)));
   return version;
 }
 
-async function runVersion(file: string, args: string[] = ['--version']): Promise<string | null> {
-  const result = await execa(file, args, { reject: false, timeout: VERSION_TIMEOUT_MS, stdin: 'ignore', env: { CLAUDECODE: undefined } });
+async function runVersion(file: string, timeoutMs: number): Promise<string | null> {
+  const result = await execa(file, ['--version'], { reject: false, timeout: timeoutMs, stdin: 'ignore', env: { CLAUDECODE: undefined } });
   const line = `${result.stdout}`.trim().split('\n')[0]?.trim();
   return result.exitCode === 0 && line ? line : null;
 }
@@ -88,7 +88,14 @@ function permissionsOf(name: string, config: Pick<Config, 'backends'>, place: Pr
   }
 }
 
-async function probeOne(name: string, type: string, table: Record<string, unknown>, env: Env, cwd: string): Promise<BackendReport> {
+/** `wg doctor` keeps to its time limit, and asks only the programs it will use for their versions. */
+export interface ProbeOptions {
+  versionTimeoutMs?: number;
+  versionsFor?: (name: string) => boolean;
+}
+
+async function probeOne(name: string, type: string, table: Record<string, unknown>, env: Env, cwd: string, options: ProbeOptions): Promise<BackendReport> {
+  const version = (file: string) => ((options.versionsFor?.(name) ?? true) ? versionOf(file, options.versionTimeoutMs ?? VERSION_TIMEOUT_MS) : Promise.resolve(null));
   const report: BackendReport = { name, type, program: null, source: null, version: null, missing: [], permissions: [] };
   const command = typeof table.command === 'string' ? table.command : undefined;
   switch (type) {
@@ -112,14 +119,14 @@ async function probeOne(name: string, type: string, table: Record<string, unknow
     }
     case 'claude': {
       const found = locateClaude(command, env.PATH, cwd);
-      if (found) Object.assign(report, { program: found.path, source: found.source, version: await versionOf(found.path) });
+      if (found) Object.assign(report, { program: found.path, source: found.source, version: await version(found.path) });
       else report.missing.push('the claude program (npm install -g @anthropic-ai/claude-code)');
       report.missing.push(...claudeCredentials(env));
       return report;
     }
     case 'codex': {
       const found = locateCodex(command, env.PATH, cwd);
-      if (found) Object.assign(report, { program: found.path, source: found.source, version: await versionOf(found.path) });
+      if (found) Object.assign(report, { program: found.path, source: found.source, version: await version(found.path) });
       else report.missing.push('the codex program (npm install -g @openai/codex)');
       report.missing.push(...codexCredentials(env));
       return report;
@@ -141,7 +148,7 @@ async function probeOne(name: string, type: string, table: Record<string, unknow
 }
 
 /** Every built-in backend and every typed `[backends.NAME]` table, probed in parallel. */
-export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, place: ProbePlace): Promise<BackendReport[]> {
+export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, place: ProbePlace, options: ProbeOptions = {}): Promise<BackendReport[]> {
   const tables = config.backends ?? {};
   const entries: Array<[name: string, type: string]> = Object.keys(BUILTIN_BACKENDS).map((name) => [name, name]);
   for (const [name, table] of Object.entries(tables)) {
@@ -149,7 +156,7 @@ export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, 
   }
   return Promise.all(
     entries.map(async ([name, type]) => {
-      const report = await probeOne(name, type, Object.hasOwn(tables, name) ? tables[name]! : {}, { ...env, ...((tables[name]?.env as Env | undefined) ?? {}) }, place.cwd);
+      const report = await probeOne(name, type, Object.hasOwn(tables, name) ? tables[name]! : {}, { ...env, ...((tables[name]?.env as Env | undefined) ?? {}) }, place.cwd, options);
       permissionsOf(name, config, place, report);
       return report;
     }),

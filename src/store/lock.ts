@@ -137,6 +137,15 @@ export function unlinkQuietly(path: string): void {
   }
 }
 
+/** Who holds the lock at `path` now, and whether the next writer would take it over as stale (for `wg doctor`). */
+export function inspectLock(path: string, staleAfterMs = DEFAULT_STALE_MS): { state: 'free' | 'held' | 'stale'; owner: string | undefined; ageMs: number | undefined } {
+  const text = readText(path);
+  if (text === undefined) return { state: 'free', owner: undefined, ageMs: undefined };
+  const holder = parseOwner(text);
+  const owner = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.acquired_at})` : undefined;
+  return { state: isStale(text, path, staleAfterMs) ? 'stale' : 'held', owner, ageMs: ageMs(path) };
+}
+
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_MS;

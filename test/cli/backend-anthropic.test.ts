@@ -175,12 +175,13 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect((await show('loop')).failure_reason).toBe('the built-in agent stopped at its turn limit (2 turns)');
   });
 
-  it('without ANTHROPIC_API_KEY the task fails as invalid configuration, before launching anything', async () => {
+  it('without ANTHROPIC_API_KEY wg run refuses before claiming anything, with the fix', async () => {
     agent = await anthropicProject({}, { key: undefined });
     await agent.project.ok(['add', 'No key', '--id', 'no-key']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
-    expect((await show('no-key')).failure_reason).toMatch(/^invalid configuration: the anthropic backend needs ANTHROPIC_API_KEY/);
+    expect(result.stderr).toMatch(/^error: wg run cannot launch task no-key: backend anthropic: the anthropic backend needs ANTHROPIC_API_KEY in the environment; nothing was started\nhint: export ANTHROPIC_API_KEY=/);
+    expect((await show('no-key')).status).toBe('open');
     expect(agent.server.requests).toEqual([]);
   });
 

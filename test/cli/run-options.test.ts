@@ -17,18 +17,18 @@ interface Shown {
 const show = (id: string) => project.json<Shown>(['show', id]);
 
 describe('wg run options', () => {
-  it('does not retry a program that cannot start, and says why', async () => {
+  it('refuses up front a backend whose program is not there: nothing claimed, failed or retried', async () => {
     project = await fakeProject();
     await project.ok(['add', 'Missing program', '--id', 'missing', '--max-retries', '5', '--backend', 'ghost']);
     const { appendFileSync } = await import('node:fs');
     appendFileSync(join(project.dir, '.workgraph', 'config.toml'), '\n[backends.ghost]\ntype = "command"\nargv = ["/nonexistent/agent-binary", "{prompt_file}"]\n');
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/^error: wg run cannot launch task missing: backend ghost: its program \/nonexistent\/agent-binary .* was not found or is not executable; nothing was started\nhint: install it/);
     const shown = await show('missing');
-    expect(shown.status).toBe('failed');
-    expect(shown.failure_reason).toMatch(/^could not start the agent: .*ENOENT/);
-    expect(shown.retry_count).toBe(1);
-    expect(readdirSync(join(project.dir, '.workgraph', 'runs', 'missing'))).toEqual(['1']);
+    expect(shown.status).toBe('open');
+    expect(shown.retry_count ?? 0).toBe(0);
+    expect(existsSync(join(project.dir, '.workgraph', 'runs', 'missing'))).toBe(false);
   });
 
   it('treats an unusable configuration as final: a working_dir that does not exist', async () => {

@@ -32,6 +32,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['graph', ['graph'], () => import('./graph.js')],
   ['check', ['check'], () => import('./check.js')],
   ['backends', ['backends'], () => import('./backends.js')],
+  ['doctor', ['doctor'], () => import('./doctor.js')],
   ['worktree', ['worktree'], () => import('./worktree.js')],
   ['diff', ['diff'], () => import('./diff.js')],
   ['cost', ['cost'], () => import('./cost.js')],

@@ -185,6 +185,8 @@ export function register(program: Command): void {
 
       const { preflight } = await import('../../runner/preflight.js');
       preflight(await workspace.store.load(), workspace.root, { allowOutside: launch.allowOutside });
+      // A backend that cannot launch is refused before any task is claimed, failed or given a worktree.
+      if (!flags.dryRun) (await import('../../doctor/launch.js')).assertLaunchable(await workspace.store.load(), launch, { only: taskId, actor: flags.actor, contextLimit: options.contextLimit });
       const { chooseIsolation } = await import('../../worktree/choose.js');
       const isolated = await chooseIsolation(workspace.root, workspace.dir, config, { mode: flags.isolation, target: flags.target, dryRun: flags.dryRun ?? false });
       if (flags.dryRun) {
