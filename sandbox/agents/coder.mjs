@@ -6,7 +6,7 @@
  * tests from the spec's examples, src/index.js from the modules upstream registered.
  * The function bodies are its fixed repertoire. See lib.mjs for what it stands in for.
  */
-import { Agent, examplesIn, wg } from './lib.mjs';
+import { Agent, examplesIn } from './lib.mjs';
 
 const BODIES = {
   slugify: [
@@ -53,10 +53,9 @@ function implement(agent, name, path, body) {
   agent.deliver(path, module(name, args, summary, examples, body));
 }
 
-/** What the last failed attempt of this task was told, from its log (`failed: <reason>`). */
+/** Why the last attempt failed, as the retry's prompt says it ("The previous attempt failed: <reason>."). */
 function previousFailure(agent) {
-  const task = JSON.parse(wg('show', agent.task, '--json'));
-  return (task.log ?? []).findLast((entry) => entry.message.startsWith('failed: '))?.message.slice('failed: '.length);
+  return /^\*\*This is a retry\.\*\* The previous attempt failed: (.*)\.$/m.exec(agent.prompt)?.[1];
 }
 
 const repertoire = {

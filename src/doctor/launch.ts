@@ -12,6 +12,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { chooseBackendName, resolveBackend } from '../backends/index.js';
 import { searchPath } from '../backends/find-program.js';
 import { ConfigError, WgError } from '../errors.js';
+import { reachableOpenTasks } from '../graph/deps.js';
 import type { Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { agentEnv, type LaunchOptions } from '../runner/prepare.js';
@@ -87,12 +88,13 @@ export function programPath(spec: LaunchSpec): string | undefined {
   return searchPath(spec.file, spec.env.PATH);
 }
 
-/** The open tasks in scope, grouped by the backend each would run on, with whether that backend can launch. */
+/** The open tasks in scope that a run could reach (see reachableOpenTasks), grouped by the backend each would run on, with whether that backend can launch. */
 export function backendLaunches(graph: Graph, options: LaunchOptions, scope: LaunchScope = {}): BackendLaunch[] {
   const actors = runActors(graph, scope.actor, scope.contextLimit);
   const byName = new Map<string | undefined, BackendLaunch>();
+  const reachable = reachableOpenTasks(graph);
   for (const task of graph.tasks.values()) {
-    if (task.status !== 'open' || (scope.only !== undefined && task.id !== scope.only)) continue;
+    if (!reachable.has(task.id) || (scope.only !== undefined && task.id !== scope.only)) continue;
     const assignment = assignActor(graph, task, actors);
     // A task no actor may take is reported by the run itself (unassignable); it launches nothing.
     if ('reasons' in assignment) continue;

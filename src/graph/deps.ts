@@ -177,6 +177,56 @@ export function isBlocked(graph: Graph, index: DependencyIndex, task: Task): boo
   return unsatisfiedBlockers(graph, index, task.id).length > 0;
 }
 
+/**
+ * The open tasks a run could still start: each of their unsatisfied blockers, all the way
+ * up, is itself open or in progress. A task behind a failed, pending-review or missing
+ * blocker, or one in any of upstream's newer statuses, waits for something a run does not
+ * do, so nothing about how it would launch matters yet.
+ */
+export function reachableOpenTasks(graph: Graph, index: DependencyIndex = dependencyIndex(graph)): Set<string> {
+  const reachable = new Map<string, boolean>();
+  const canFinish = (id: string): boolean => {
+    const known = reachable.get(id);
+    if (known !== undefined) return known;
+    // Explicit stack so a 100k-long chain cannot overflow the call stack; a cycle counts as unreachable.
+    const stack: Array<{ id: string; blockers: readonly string[]; next: number }> = [{ id, blockers: index.blockersOf(id), next: 0 }];
+    const onPath = new Set<string>([id]);
+    const settle = (taskId: string, value: boolean) => {
+      reachable.set(taskId, value);
+      onPath.delete(taskId);
+      stack.pop();
+    };
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!;
+      const status = graph.tasks.get(frame.id)?.status;
+      if (status !== 'open' && status !== 'in-progress') {
+        settle(frame.id, false);
+        continue;
+      }
+      let descended = false;
+      let blocked = false;
+      while (frame.next < frame.blockers.length && !descended) {
+        const blocker = frame.blockers[frame.next]!;
+        if (blockerSatisfied(graph, blocker)) frame.next++;
+        else if (reachable.has(blocker) || onPath.has(blocker)) {
+          if (!reachable.get(blocker)) blocked = true;
+          frame.next++;
+        } else {
+          onPath.add(blocker);
+          stack.push({ id: blocker, blockers: index.blockersOf(blocker), next: 0 });
+          descended = true;
+        }
+        if (blocked) break;
+      }
+      if (!descended) settle(frame.id, !blocked);
+    }
+    return reachable.get(id)!;
+  };
+  const result = new Set<string>();
+  for (const task of graph.tasks.values()) if (task.status === 'open' && canFinish(task.id)) result.add(task.id);
+  return result;
+}
+
 /** One node of a why-blocked explanation: a blocker and, recursively, what blocks it. */
 export interface BlockerTree extends Blocker {
   title?: string;

@@ -74,8 +74,11 @@ describe('the sandbox demo', () => {
     const task = tasks.get('implement-word-count')!;
     expect(task).toMatchObject({ status: 'done', retry_count: 1, attempts: 2 });
     const messages = task.log!.map((entry) => entry.message);
-    expect(messages).toContain('failed: verification failed (exit code 1): wordCount("") returned 1, expected 0');
-    expect(messages.some((message) => message.startsWith('attempt 2: the last one failed (verification failed'))).toBe(true);
+    const failure = messages.find((message) => message.startsWith('failed: '));
+    // The reason, then the check's last lines and where all of its output is.
+    expect(failure).toMatch(/^failed: verification failed \(exit code 1\): wordCount\(""\) returned 1, expected 0\n.*the check's last lines .*runs\/implement-word-count\/1\/verify\.log/);
+    // The retry learned why from its prompt, as a real agent would.
+    expect(messages).toContain('attempt 2: the last one failed (verification failed (exit code 1): wordCount("") returned 1, expected 0); splitting on any white space now');
     expect(readdirSync(join(copy, '.workgraph', 'runs', 'implement-word-count')).sort()).toEqual(['1', '2']);
     expect(readFileSync(join(copy, '.workgraph', 'runs', 'implement-word-count', '1', 'verify.log'), 'utf8')).toContain('returned 1, expected 0');
   });
