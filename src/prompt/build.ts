@@ -40,6 +40,8 @@ interface Slot {
   path: string;
   origin: string;
   content: TextContent;
+  /** The fence's info string: `diff` for a change. */
+  info: string;
 }
 
 function lineCount(text: string): number {
@@ -48,10 +50,10 @@ function lineCount(text: string): number {
 }
 
 /** A fence longer than any run of backticks in the content, so the content cannot close it. */
-function fenced(text: string): string {
+function fenced(text: string, info = ''): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}\n${text.replace(/\n$/, '')}\n${fence}`;
+  return `${fence}${info}\n${text.replace(/\n$/, '')}\n${fence}`;
 }
 
 function preview(content: TextContent): { text: string; shown: number; of: string } {
@@ -61,7 +63,7 @@ function preview(content: TextContent): { text: string; shown: number; of: strin
   return { text: lines.join('\n'), shown, of };
 }
 
-function fileBlock(path: string, origin: string, content: FileContent, mode: Mode): string {
+function fileBlock(path: string, origin: string, content: FileContent, mode: Mode, info = ''): string {
   const heading = `#### \`${path}\` (${origin})`;
   switch (content.kind) {
     case 'binary':
@@ -73,10 +75,10 @@ function fileBlock(path: string, origin: string, content: FileContent, mode: Mod
     case 'unreadable':
       return `${heading}: could not be read (${content.reason})`;
     case 'text':
-      if (mode === 'full') return `${heading}\n\n${fenced(content.text)}`;
+      if (mode === 'full') return `${heading}\n\n${fenced(content.text, info)}`;
       if (mode === 'preview') {
         const part = preview(content);
-        return `${heading}: first ${part.shown} of ${part.of}\n\n${fenced(part.text)}`;
+        return `${heading}: first ${part.shown} of ${part.of}\n\n${fenced(part.text, info)}`;
       }
       return `${heading}: not inlined (${content.bytes} bytes) to stay within the prompt budget; read it from disk`;
   }
@@ -97,21 +99,33 @@ const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 function render(sources: PromptSources, templates: PromptTemplates, budgetTokens: number, modes: ReadonlyMap<string, Mode>, onFirstMention: (slot: Slot) => void = () => {}): { text: string; omitted: string[] } {
   const shown = new Set<string>();
   const omitted: string[] = [];
-  const file = (path: string, origin: string): string => {
-    const key = normalizeRef(path);
+  /** A file, whole as far as the budget allows; `change`: instead, what an upstream commit did to it. */
+  const file = (path: string, origin: string, change?: { key: string; patch: string }): string => {
+    const key = change?.key ?? normalizeRef(path);
     if (shown.has(key)) return `#### \`${path}\` (${origin}): shown above`;
     shown.add(key);
-    const content: FileContent = sources.files[key] ?? { kind: 'missing' };
+    const content: FileContent = change ? { kind: 'text', text: change.patch, bytes: change.patch.length, complete: true } : (sources.files[key] ?? { kind: 'missing' });
     if (content.kind !== 'text') return fileBlock(path, origin, content, 'reference');
-    onFirstMention({ key, path, origin, content });
+    const info = change ? 'diff' : '';
+    onFirstMention({ key, path, origin, content, info });
     const mode = modes.get(key) ?? 'reference';
     const entry = omittedEntry(path, content, mode);
     if (entry !== undefined) omitted.push(entry);
-    return fileBlock(path, origin, content, mode);
+    return fileBlock(path, origin, content, mode, info);
   };
 
   const log = (dep: Upstream, label: string) => (dep.log.length === 0 ? [] : [`${label}:`, bullets(dep.log.map((entry) => `${entry.timestamp} ${entry.actor ?? '?'}: ${oneLine(entry.message)}`))]);
-  const artifacts = (dep: Upstream) => (dep.artifacts.length === 0 ? ['No artifacts registered.'] : dep.artifacts.map((path) => file(path, `artifact of ${dep.id}`)));
+  // A file the task names as an input is always given whole: the task says it needs all of it.
+  const wantedWhole = (path: string) => (sources.task.inputs ?? []).some((input) => normalizeRef(input) === normalizeRef(path));
+  const artifact = (dep: Upstream, path: string): string => {
+    const change = sources.changes[dep.id]?.[normalizeRef(path)];
+    const origin = `artifact of ${dep.id}`;
+    if (change?.kind === 'deleted') return `#### \`${path}\` (${origin}): deleted by ${dep.id}`;
+    if (change?.kind !== 'modified' || wantedWhole(path)) return file(path, origin);
+    const counts = `+${change.additions} -${change.deletions}`;
+    return file(path, `${origin}: what ${dep.id} changed in it, ${counts}, as a diff; the whole file is in your working directory`, { key: `${dep.id}\0${normalizeRef(path)}`, patch: change.patch });
+  };
+  const artifacts = (dep: Upstream) => (dep.artifacts.length === 0 ? ['No artifacts registered.'] : dep.artifacts.map((path) => artifact(dep, path)));
   // The previous trajectory step is usually also a dependency: it is shown once, with its longer log.
   const previousId = sources.previousStep?.id;
   const dependency = (dep: Upstream): string => {
@@ -130,7 +144,9 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     if (input.state === 'promised') return `\`${input.input}\`: promised by ${input.from.join(', ')}, not registered yet`;
     return `\`${input.input}\`: no upstream task produces it`;
   });
+  const anyArtifacts = sources.upstream.some((dep) => dep.artifacts.length > 0) || (sources.previousStep?.artifacts.length ?? 0) > 0;
   const upstream = [
+    ...(sources.wholeFiles && anyArtifacts ? [`Upstream files are shown whole, not as what each task changed: ${sources.wholeFiles}.`] : []),
     ...(sources.upstream.length === 0 && !sources.previousStep ? ['This task has no dependencies.'] : sources.upstream.map((dep) => dependency(dep.id === previousId ? sources.previousStep! : dep))),
     ...(sources.previousStep && !sources.upstream.some((dep) => dep.id === previousId) ? [dependency(sources.previousStep)] : []),
     ...(inputs.length > 0 ? [`### Your declared inputs\n\n${bullets(inputs)}`] : []),
@@ -182,7 +198,7 @@ function allocate(sources: PromptSources, templates: PromptTemplates, budgetToke
   let size = render(sources, templates, budgetTokens, modes, (slot) => slots.push(slot)).text.length;
   const budgetChars = budgetTokens * CHARS_PER_TOKEN;
   for (const slot of slots) {
-    const cost = (mode: Mode) => fileBlock(slot.path, slot.origin, slot.content, mode).length + (omittedEntry(slot.path, slot.content, mode)?.length ?? -2) + 2;
+    const cost = (mode: Mode) => fileBlock(slot.path, slot.origin, slot.content, mode, slot.info).length + (omittedEntry(slot.path, slot.content, mode)?.length ?? -2) + 2;
     const reference = cost('reference');
     for (const mode of slot.content.complete ? (['full', 'preview'] as const) : (['preview'] as const)) {
       const delta = cost(mode) - reference;

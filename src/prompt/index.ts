@@ -7,13 +7,13 @@ import type { Actor, Task } from '../graph/schema.js';
 import { buildPrompt, promptBudget } from './build.js';
 import { gatherPromptSources } from './sources.js';
 import { loadPromptTemplates } from './templates.js';
-import type { BuiltPrompt, PromptSources } from './types.js';
+import type { BuiltPrompt, PromptSources, UpstreamChangeReader } from './types.js';
 
 export { buildPrompt, DEFAULT_PROMPT_BUDGET_TOKENS, PROMPT_BUDGET_SHARE, promptBudget } from './build.js';
 export { gatherPromptSources, readProjectFile } from './sources.js';
 export { renderTemplate } from './template.js';
 export { loadPromptTemplates, loadTemplate } from './templates.js';
-export type { BuiltPrompt, FileContent, PromptSources, PromptTemplates, Template } from './types.js';
+export type { BuiltPrompt, FileContent, PromptSources, PromptTemplates, Template, UpstreamChangeReader, UpstreamFileChange } from './types.js';
 
 export interface PrepareOptions {
   /** Its context_limit sets the budget. */
@@ -30,11 +30,14 @@ export interface PrepareOptions {
   tree?: PromptSources['tree'];
   /** Read the files from here instead of `root` (a dry run: the worktree is not made yet). */
   readFrom?: string | undefined;
+  /** What upstream tasks' landed commits changed (see PromptSources.changes), and why files are whole without it. */
+  upstreamChanges?: UpstreamChangeReader | undefined;
+  wholeFiles?: string | undefined;
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */
 export function preparePrompt(root: string, workgraphDir: string, graph: Graph, task: Task, options: PrepareOptions): BuiltPrompt {
-  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir, tree: options.tree, readFrom: options.readFrom });
+  const sources = gatherPromptSources(root, graph, task, options);
   const templates = loadPromptTemplates(workgraphDir);
   return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));
 }

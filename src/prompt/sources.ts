@@ -14,7 +14,7 @@ import { normalizeRef, taskContext, upstreamOf, type Upstream } from '../graph/c
 import { dependencyIndex } from '../graph/deps.js';
 import { getTask, type Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
-import type { FileContent, PromptSources } from './types.js';
+import type { FileContent, PromptSources, UpstreamChangeReader, UpstreamFileChange } from './types.js';
 
 /** The previous trajectory step is what the agent just did, so more of its log is passed on than of other dependencies. */
 export const PREVIOUS_STEP_LOG_ENTRIES = 10;
@@ -33,6 +33,9 @@ export interface GatherOptions {
    * the checkout the tree will be made from. The prompt still names `root`.
    */
   readFrom?: string | undefined;
+  /** How to read what an upstream task's landed commit changed; undefined: upstream files are shown whole, for the reason in `wholeFiles`. */
+  upstreamChanges?: UpstreamChangeReader | undefined;
+  wholeFiles?: string | undefined;
 }
 
 function isInside(base: string, path: string): boolean {
@@ -105,6 +108,17 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
     const key = normalizeRef(ref);
     if (!Object.hasOwn(files, key)) files[key] = readProjectFile(options.readFrom ?? root, ref, what);
   }
+  const changes: Record<string, Record<string, UpstreamFileChange>> = {};
+  const reader = options.upstreamChanges;
+  if (reader) {
+    for (const dep of previousStep ? [...upstream, previousStep] : upstream) {
+      const landed = graph.tasks.get(dep.id)?.landed;
+      if (!landed || Object.hasOwn(changes, dep.id) || dep.artifacts.length === 0) continue;
+      const byFile: Record<string, UpstreamFileChange> = {};
+      for (const ref of dep.artifacts) byFile[normalizeRef(ref)] ??= reader(landed, ref);
+      changes[dep.id] = byFile;
+    }
+  }
   return {
     task,
     inputs: taskContext(graph, task.id).inputs,
@@ -115,5 +129,7 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
     root,
     permissions: options.permissions ?? [],
     tree: options.tree,
+    changes,
+    wholeFiles: reader ? undefined : options.wholeFiles,
   };
 }

@@ -4,7 +4,7 @@
  * literal values and `--dry-run` shows exactly what a real run sends.
  */
 import type { InputSource, Upstream } from '../graph/context.js';
-import type { Task } from '../graph/schema.js';
+import type { Landed, Task } from '../graph/schema.js';
 
 /** A file named by the prompt, as read from the project. */
 export type FileContent =
@@ -33,7 +33,31 @@ export interface PromptSources {
   permissions: string[];
   /** The attempt's own git worktree (runs are isolated): where it is, its branch, and what it started from. */
   tree?: { path: string; branch: string; target: string; base: string } | undefined;
+  /**
+   * Per upstream task id, what its landed commit did to each of its artifacts (keyed by
+   * normalizeRef). Absent for a task with no landed commit (it ran in place, or by hand):
+   * its files are shown whole.
+   */
+  changes: Record<string, Record<string, UpstreamFileChange>>;
+  /** Why upstream files are shown whole even where they were edited (no git isolation, or `upstream_changes = "whole"`); undefined: changes are shown as diffs. */
+  wholeFiles?: string | undefined;
 }
+
+/**
+ * What an upstream task's landed commit did to one file it registered. A file it changed
+ * reaches the prompt as that change; a file it created, or one it left as it was, whole.
+ */
+export type UpstreamFileChange =
+  | { kind: 'modified'; patch: string; additions: number; deletions: number }
+  | { kind: 'added' }
+  | { kind: 'unchanged' }
+  | { kind: 'deleted' }
+  | { kind: 'binary' }
+  /** git could not tell (the commit is gone, git failed): the file is shown whole, as without isolation. */
+  | { kind: 'unknown'; reason: string };
+
+/** Reads what a landed commit did to a file (given relative to the project root). IO: see src/worktree/upstream-change.ts. */
+export type UpstreamChangeReader = (landed: Landed, ref: string) => UpstreamFileChange;
 
 /** A template's text and where it came from (named in errors). */
 export interface Template {

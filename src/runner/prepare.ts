@@ -8,7 +8,7 @@ import { resolveBackend, chooseBackendName, type Backend, type LaunchSpec } from
 import { WgError } from '../errors.js';
 import type { Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
-import { preparePrompt } from '../prompt/index.js';
+import { preparePrompt, type UpstreamChangeReader } from '../prompt/index.js';
 import type { Config } from '../store/config.js';
 import type { TreeInfo } from './isolation.js';
 import { refusalPolicy } from './refusals.js';
@@ -24,6 +24,10 @@ export interface LaunchOptions {
   model?: string | undefined;
   allowOutside: boolean;
   baseEnv: Record<string, string | undefined>;
+  /** Runs isolated in git worktrees: how a prompt reads what an upstream task's landed commit changed. */
+  upstreamChanges?: UpstreamChangeReader | undefined;
+  /** Why upstream files are shown whole instead (said once in each prompt that has some). */
+  wholeFiles?: string | undefined;
 }
 
 export interface AttemptPlace {
@@ -127,7 +131,7 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
   const permissions = backend && workdir !== undefined ? attempt(() => backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied })) : undefined;
   // With no backend known, the prompt is shown as an agent would get it.
   const prompt = (backend?.usesPrompt ?? true)
-    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom }))
+    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom, upstreamChanges: options.upstreamChanges, wholeFiles: options.wholeFiles }))
     : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
   const spec = backend && workdir !== undefined && permissions !== undefined && prompt !== undefined

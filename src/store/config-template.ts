@@ -119,4 +119,8 @@ grace = "5s"
 # worktree_setup = "npm ci --prefer-offline"
 # Folders of your checkout linked into each new worktree that lacks them.
 # worktree_link = ["node_modules"]
+# A file an upstream task edited reaches the prompts after it as the diff of that task's
+# landed commit ("diff"; files it created are shown whole), or always whole ("whole").
+# Without worktrees there is no landed commit, and files are shown whole.
+# upstream_changes = "diff"
 `;

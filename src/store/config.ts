@@ -38,6 +38,8 @@ const ConfigSchema = z.looseObject({
       expected_cost_usd: z.number().nonnegative().default(1),
       rate_limit_pause: Duration.default('60s'),
       on_permission_denied: z.enum(REFUSAL_SETTINGS).default('auto'),
+      /** How an upstream task's edited artifact reaches a downstream prompt: its landed change as a diff, or the whole file. */
+      upstream_changes: z.enum(['diff', 'whole']).default('diff'),
     })
     .prefault({}),
   /**

@@ -9,6 +9,8 @@ import type { AttemptPlace } from '../runner/prepare.js';
 import type { Config } from '../store/config.js';
 import { ensureRuntimeIgnored } from '../store/init.js';
 import { worktreeIsolation } from './isolation.js';
+import { upstreamChangeReader } from './upstream-change.js';
+import type { UpstreamChangeReader } from '../prompt/types.js';
 import { worktreeBranch, worktreePath } from './inventory.js';
 import { branchHead, checkedOut, dirtyTrackedFiles, findRepo } from './repo.js';
 
@@ -24,6 +26,8 @@ export interface IsolationChoice {
   preview: ((taskId: string, attempt: number) => AttemptPlace) | undefined;
   /** Said once per run (why there is no isolation). */
   notice: string | undefined;
+  /** With worktrees, what an upstream task's landed commit changed, for the prompts after it. */
+  upstreamChanges: UpstreamChangeReader | undefined;
 }
 
 export interface ChooseOptions {
@@ -35,11 +39,11 @@ export interface ChooseOptions {
 
 export async function chooseIsolation(root: string, workgraphDir: string, config: Config, options: ChooseOptions): Promise<IsolationChoice> {
   const mode = options.mode ?? config.run.isolation;
-  if (mode === 'none') return { isolation: undefined, preview: undefined, notice: undefined };
+  if (mode === 'none') return { isolation: undefined, preview: undefined, notice: undefined, upstreamChanges: undefined };
   const repo = await findRepo(root);
   if ('none' in repo) {
     if (mode === 'worktree') throw new ConfigError(`isolation = "worktree" needs a git work tree with a commit, and ${root} is not one (${repo.none})`, 'commit something first, or run with --isolation none');
-    return { isolation: undefined, preview: undefined, notice: `tasks run in place, without worktrees: ${repo.none}` };
+    return { isolation: undefined, preview: undefined, notice: `tasks run in place, without worktrees: ${repo.none}`, upstreamChanges: undefined };
   }
   const target = options.target ?? repo.branch;
   if (target === undefined) throw new ConfigError('HEAD is detached, so there is no branch to land results on', 'pass --target BRANCH, or check out a branch');
@@ -62,8 +66,8 @@ export async function chooseIsolation(root: string, workgraphDir: string, config
     const projectRoot = repo.prefix === '' ? path : join(path, repo.prefix);
     return { root: projectRoot, info: { path, branch: worktreeBranch(taskId, attempt), target, base }, readFrom: root };
   };
-  if (options.dryRun) return { isolation: undefined, preview, notice: undefined };
+  if (options.dryRun) return { isolation: undefined, preview, notice: undefined, upstreamChanges: upstreamChangeReader(root) };
   ensureRuntimeIgnored(workgraphDir);
   const settings = { target, reverify: config.run.reverify, setup: config.run.worktree_setup, link: config.run.worktree_link };
-  return { isolation: await worktreeIsolation(repo, root, workgraphDir, settings), preview, notice: undefined };
+  return { isolation: await worktreeIsolation(repo, root, workgraphDir, settings), preview, notice: undefined, upstreamChanges: upstreamChangeReader(root) };
 }

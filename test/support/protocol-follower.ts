@@ -58,7 +58,10 @@ export function parseTaskPrompt(prompt: string): TaskPrompt {
   const deliverables = [...section(prompt, 'What to deliver').matchAll(/^- `([^`]+)`/gm)].map((match) => match[1]!);
   const verify = /```+\n([\s\S]*?)\n```+/.exec(section(prompt, 'How it is checked'))?.[1];
   const protocol = section(prompt, 'Protocol');
-  const upstreamLines = [...section(prompt, 'Context from upstream').matchAll(/^#### .*\n\n```+\n(.*)$/gm)].map((match) => match[1]!);
+  // The first line of each upstream file; of an upstream change (a diff), its first added line.
+  const upstreamLines = [...section(prompt, 'Context from upstream').matchAll(/^#### .*\n\n(`{3,})(diff)?\n([\s\S]*?)\n\1$/gm)].map((match) =>
+    match[2] ? (/^\+(.*)$/m.exec(match[3]!)?.[1] ?? '') : match[3]!.split('\n')[0]!,
+  );
   return {
     taskId,
     title: heading[2]!,

@@ -189,6 +189,9 @@ export function register(program: Command): void {
       if (!flags.dryRun) (await import('../../doctor/launch.js')).assertLaunchable(await workspace.store.load(), launch, { only: taskId, actor: flags.actor, contextLimit: options.contextLimit });
       const { chooseIsolation } = await import('../../worktree/choose.js');
       const isolated = await chooseIsolation(workspace.root, workspace.dir, config, { mode: flags.isolation, target: flags.target, dryRun: flags.dryRun ?? false });
+      if (config.run.upstream_changes === 'whole') launch.wholeFiles = '`upstream_changes = "whole"` under [run] in config.toml';
+      else if (isolated.upstreamChanges) launch.upstreamChanges = isolated.upstreamChanges;
+      else launch.wholeFiles = 'these runs are not isolated in git worktrees, so wg has no record of what each task changed';
       if (flags.dryRun) {
         const { planDryRun } = await import('../../runner/dry-run.js');
         const plan = planDryRun(await workspace.store.load(), launch, { ...options, preview: isolated.preview });
