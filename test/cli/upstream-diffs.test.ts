@@ -12,7 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runWg } from '../support/wg.js';
 
 let dir: string;
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 const LINES = Array.from({ length: 60 }, (_, i) => `line ${i + 1}`);
 
@@ -102,5 +104,23 @@ describe('upstream changes in a downstream prompt', () => {
     const isolated = await ok(['run', '--dry-run']);
     expect(isolated).toContain('+LINE THIRTY');
     expect(isolated).not.toMatch(/^line 10$/m);
+  });
+});
+
+describe('on real code (sindresorhus/slugify, six tasks: the bench of bench/context-diffs.mjs)', () => {
+  it('every line an upstream task changed is in the prompts after it, as diffs, not whole files', async () => {
+    // @ts-expect-error: a plain .mjs benchmark module without types
+    const bench = (await import('../../bench/context-diffs.mjs')) as {
+      runScenario(mode: 'diff' | 'whole'): { prompts: Record<string, string>; changed: Record<string, string[]> };
+      missingLines(result: unknown): string[];
+    };
+    const result = bench.runScenario('diff');
+    expect(bench.missingLines(result)).toEqual([]);
+    // The release task has five upstream tasks, four of which edited existing files: it gets four diffs and the new changelog whole.
+    const release = result.prompts.release!;
+    expect(release.match(/^`{3,}diff$/gm)).toHaveLength(4);
+    expect(release).toContain('#### `CHANGELOG.md` (artifact of changelog)\n\n```\n# Changelog');
+    // Far from every change, the original code is not repeated.
+    expect(release).not.toContain('const decamelize = string => {');
   });
 });
