@@ -118,7 +118,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
   // A file the task names as an input is always given whole: the task says it needs all of it.
   const wantedWhole = (path: string) => (sources.task.inputs ?? []).some((input) => normalizeRef(input) === normalizeRef(path));
   const artifact = (dep: Upstream, path: string): string => {
-    const change = sources.changes[dep.id]?.[normalizeRef(path)];
+    const change = sources.changes?.[dep.id]?.[normalizeRef(path)];
     const origin = `artifact of ${dep.id}`;
     if (change?.kind === 'deleted') return `#### \`${path}\` (${origin}): deleted by ${dep.id}`;
     if (change?.kind !== 'modified' || wantedWhole(path)) return file(path, origin);

@@ -38,7 +38,7 @@ export interface PromptSources {
    * normalizeRef). Absent for a task with no landed commit (it ran in place, or by hand):
    * its files are shown whole.
    */
-  changes: Record<string, Record<string, UpstreamFileChange>>;
+  changes?: Record<string, Record<string, UpstreamFileChange>> | undefined;
   /** Why upstream files are shown whole even where they were edited (no git isolation, or `upstream_changes = "whole"`); undefined: changes are shown as diffs. */
   wholeFiles?: string | undefined;
 }
