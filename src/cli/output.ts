@@ -1,4 +1,5 @@
 /** Printing: JSON for scripts, aligned tables and colour (when wanted) for people. */
+import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
 import type { TaskStatus } from '../graph/schema.js';
 
@@ -25,10 +26,9 @@ export function print(line = ''): void {
 }
 
 // eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;]*m/g;
 
 function visibleWidth(text: string): number {
-  return text.replace(ANSI, '').length;
+  return stripVTControlCharacters(text).length;
 }
 
 /** Columns padded to the widest cell; the last column is never padded. */

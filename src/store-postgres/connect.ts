@@ -4,6 +4,7 @@
  * connects again by itself after the server dropped it.
  */
 import pg from 'pg';
+import { setTimeout as pause } from 'node:timers/promises';
 import { ConfigError, WgError } from '../errors.js';
 
 /** The database cannot be reached or refused us: the command cannot go on. */
@@ -25,7 +26,6 @@ export interface Queryable {
   query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Database implements Queryable {
   private readonly pool: pg.Pool;

@@ -8,6 +8,7 @@
  * are appended to `wg_log`, never rewritten.
  */
 import { GraphFileError } from '../errors.js';
+import { setTimeout as pause } from 'node:timers/promises';
 import { copyGraph, type Graph } from '../graph/model.js';
 import { graphText, parseGraph, renderGraph, type ParsedGraph, type SourceLine } from '../store/jsonl.js';
 import type { WorkspaceStore } from '../store/store.js';
@@ -72,7 +73,6 @@ function rowData(line: SourceLine): { data: string; log: unknown[] } {
 /** How long a store that has reached the server keeps trying to reach it again, by default. */
 const RECONNECT_WINDOW_MS = 30_000;
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class PostgresGraphStore implements WorkspaceStore {
   private readonly db: Database;

@@ -10,6 +10,7 @@
  * the lock is still the one judged stale, so only one waiter can take it over.
  */
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { LockTimeoutError } from '../errors.js';
 import { currentProcess, isProcessGone, type ProcessIdentity } from '../system/process.js';
@@ -35,9 +36,6 @@ export interface HeldLock {
   release(): void;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * Create `path` holding `content`, or return false if it exists. The content is written

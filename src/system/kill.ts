@@ -4,6 +4,7 @@
  * links as well, which also finds descendants that moved to a session of their own.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import treeKill from 'tree-kill';
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -62,7 +63,6 @@ function liveGroupMembers(pgid: number): number | undefined {
   return live;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Whether the grace period is off for this process: a second Ctrl-C means "stop now".

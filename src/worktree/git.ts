@@ -1,5 +1,6 @@
 /** Running git: one flat result per call, and one error class for a git that said no. */
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WgError } from '../errors.js';
 
 export interface GitResult {
@@ -33,7 +34,7 @@ export async function git(cwd: string, args: string[], options: { env?: Record<s
   for (let attempt = 1; ; attempt++) {
     const outcome = await runGit(cwd, args, { ...process.env, ...GIT_ENV, ...options.env });
     if (outcome.exitCode === 0 || attempt >= LOCK_TRIES || !LOCK_BUSY.test(outcome.stderr)) return outcome;
-    await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    await sleep(10 * attempt);
   }
 }
 
