@@ -7,6 +7,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { StaleAttemptError } from '../errors.js';
 import type { Task } from './schema.js';
 
+/** Which process holds a lease or a lock: what a later process needs to tell whether it died. */
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** Start time from /proc, when the platform has it. */
+  pid_start?: string | undefined;
+  /** The pid namespace (`pid:[inode]` on Linux), when the platform has one. */
+  pid_ns?: string | undefined;
+}
+
 export interface Credentials {
   taskId: string;
   token: string;

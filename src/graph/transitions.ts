@@ -6,7 +6,7 @@ import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError 
 import { readiness, singleTaskIndex } from './deps.js';
 import { checkLease, type Credentials } from './lease.js';
 import { getTask, type Graph } from './model.js';
-import type { ProcessIdentity } from '../system/process.js';
+import type { ProcessIdentity } from './lease.js';
 import type { AttemptCost, Claim, Landed, LogEntry, Task, TaskStatus, TokenUsage } from './schema.js';
 import { UPSTREAM_STATUSES } from './types.js';
 

@@ -12,14 +12,9 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-export interface ProcessIdentity {
-  pid: number;
-  host: string;
-  /** Start time from /proc, when the platform has it. */
-  pid_start?: string | undefined;
-  /** The pid namespace (`pid:[inode]` on Linux), when the platform has one. */
-  pid_ns?: string | undefined;
-}
+import type { ProcessIdentity } from '../graph/lease.js';
+
+export type { ProcessIdentity };
 
 interface ProcStat {
   state: string;
