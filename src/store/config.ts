@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { Duration } from '../graph/schema.js';
 
 import { CONFIG_FILE } from './config-template.js';
+import { RETRY_FROM_SETTINGS } from '../runner/outcome.js';
 
 /** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
 export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
@@ -38,6 +39,7 @@ const ConfigSchema = z.looseObject({
       expected_cost_usd: z.number().nonnegative().default(1),
       rate_limit_pause: Duration.default('60s'),
       on_permission_denied: z.enum(REFUSAL_SETTINGS).default('auto'),
+      retry_from: z.enum(RETRY_FROM_SETTINGS).default('auto'),
     })
     .prefault({}),
   /**
