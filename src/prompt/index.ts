@@ -30,11 +30,13 @@ export interface PrepareOptions {
   tree?: PromptSources['tree'];
   /** Read the files from here instead of `root` (a dry run: the worktree is not made yet). */
   readFrom?: string | undefined;
+  /** What a retry started from. */
+  retry?: PromptSources['retry'];
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */
 export function preparePrompt(root: string, workgraphDir: string, graph: Graph, task: Task, options: PrepareOptions): BuiltPrompt {
-  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir, tree: options.tree, readFrom: options.readFrom });
+  const sources = gatherPromptSources(root, graph, task, { previousStepId: options.previousStepId, permissions: options.permissions, workdir: options.workdir, tree: options.tree, readFrom: options.readFrom, retry: options.retry });
   const templates = loadPromptTemplates(workgraphDir);
   return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));
 }
