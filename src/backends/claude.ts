@@ -22,6 +22,10 @@
  * When that session cannot be resumed (it was deleted, or it belongs to another folder),
  * the attempt fails with a reason saying so, and the runner's retry of that step starts a
  * fresh session (so a failed resume costs one retry).
+ *
+ * A retry after a failed check continues its own previous attempt's session (`--resume`,
+ * whatever `resume` says) in the same worktree, which Claude Code needs: it keeps sessions
+ * per folder. The agent then repairs its own work, remembering what it did.
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -78,7 +82,7 @@ export function claudeAllowedTools(settings: ClaudeSettings, task: Pick<Task, 't
 }
 
 /** Everything after the program name. Pure: the same inputs give the same command line. */
-export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'maxCostUsd'>): string[] {
+export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd'>): string[] {
   const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
   if (context.model) args.push('--model', context.model);
   const allowed = claudeAllowedTools(settings, context.task);
@@ -90,7 +94,9 @@ export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, '
   // The tighter of the table's per-session limit and what the task's cap still allows; Claude Code enforces it itself.
   const budget = Math.min(settings.max_budget_usd ?? Infinity, context.maxCostUsd ?? Infinity);
   if (Number.isFinite(budget)) args.push('--max-budget-usd', String(Math.round(budget * 1e4) / 1e4));
-  if (settings.resume && context.resumeSession) args.push('--resume', context.resumeSession);
+  // A retry continuing its own attempt's session needs no setting; a trajectory step resumes the previous step's only with `resume = true`.
+  if (context.continueSession) args.push('--resume', context.continueSession);
+  else if (settings.resume && context.resumeSession) args.push('--resume', context.resumeSession);
   args.push(...settings.extra_args);
   return args;
 }
@@ -146,6 +152,7 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
   return {
     name,
     usesPrompt: true,
+    continuesSessions: true,
 
     launch(context: RunContext): LaunchSpec {
       const settings = parseClaudeSettings(name, context.settings);

@@ -23,6 +23,8 @@ export interface RunContext {
   env: Record<string, string | undefined>;
   /** A session id from the previous step of a trajectory, for backends that can resume one. */
   resumeSession?: string | undefined;
+  /** The session of this task's previous attempt, continued by a retry that repairs its own work (backends with `continuesSessions`). */
+  continueSession?: string | undefined;
   /** Dollars this attempt may still spend (the task's cap less what earlier attempts spent), for backends that can enforce it themselves. */
   maxCostUsd?: number | undefined;
   /** What a refused call does (`[run] on_permission_denied`, resolved for the task), for agents that answer refusals themselves. */
@@ -103,6 +105,8 @@ export interface Backend {
   readonly name: string;
   /** Whether the agent receives a prompt (the shell backend runs `exec` and does not). */
   readonly usesPrompt: boolean;
+  /** Whether `launch` continues a previous attempt's session given its id (`continueSession`). */
+  readonly continuesSessions?: boolean;
   /** The process to launch. Throws ConfigError when the configuration is unusable (never retried). */
   launch(context: RunContext): LaunchSpec;
   /**

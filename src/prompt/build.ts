@@ -14,7 +14,7 @@ import { CHARS_PER_TOKEN } from '../graph/estimate.js';
 import type { Upstream } from '../graph/context.js';
 import type { Task } from '../graph/schema.js';
 import { renderTemplate } from './template.js';
-import type { BuiltPrompt, FileContent, PromptSources, PromptTemplates } from './types.js';
+import type { BuiltPrompt, Clash, FileContent, PromptSources, PromptTemplates, RetryBasis } from './types.js';
 
 /** When no context limit is known. */
 export const DEFAULT_PROMPT_BUDGET_TOKENS = 100_000;
@@ -157,7 +157,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
   const vars: Record<string, string> = {
     task_id: task.id,
     task_title: task.title,
-    task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task)}`,
+    task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task, sources.retry, sources.tree?.target)}`,
     deliverables: (task.deliverables ?? []).length === 0 ? 'None declared.' : bullets(task.deliverables!.map((path) => `\`${path}\``)),
     verify: task.verify
       ? `When you exit 0, wg runs this check in the working directory; the task is done only if it passes:\n\n${fenced(task.verify)}`
@@ -211,13 +211,40 @@ function allocate(sources: PromptSources, templates: PromptTemplates, budgetToke
   return modes;
 }
 
-/** A retry is told why the attempt before it failed, so it does not repeat the same mistake blind. */
-function retryNote(task: Task): string {
+/** A retry is told why the attempt before it failed, so it does not repeat the same mistake blind, and what it starts from. */
+function retryNote(task: Task, basis: RetryBasis | undefined, target: string | undefined): string {
   if (!task.failure_reason || !task.retry_count) return '';
   const output = task.failure_output?.trim() ? `\n\nWhat the check printed last:\n\n${fenced(task.failure_output)}` : '';
   // What a person was told to do about it (see runner/outcome.ts, remedyFor) is not the agent's to do.
   const reason = task.failure_reason.replace(/; not retried[ :].*$/s, '');
-  return `\n\n**This is a retry.** The previous attempt failed: ${reason}.${output}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
+  const start = basis ? `\n\n${startNote(basis, target ? `\`${target}\`` : 'the target branch')}` : '';
+  return `\n\n**This is a retry.** The previous attempt failed: ${reason}.${output}${start}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
+}
+
+const codeList = (paths: readonly string[]) => paths.map((path) => `\`${path}\``).join(', ');
+
+/** What the retry's tree (and session) started from, in the agent's terms. */
+function startNote(basis: RetryBasis, target: string): string {
+  switch (basis.kind) {
+    case 'continued': {
+      const onto = basis.onto ? `, brought onto ${target}'s newer head (${basis.onto.slice(0, 12)})` : '';
+      const session = basis.session ? 'This is the same session as that attempt: you remember what you did. ' : '';
+      return `**You continue attempt ${basis.attempt}'s work**: it is in this worktree as that attempt left it${onto}. ${session}Repair it where the failure above points, rather than starting over.`;
+    }
+    case 'clean-instead':
+      return `This retry starts from a clean tree at ${target}'s head: attempt ${basis.attempt}'s work could not be continued (${basis.why}).`;
+    case 'offered-diff': {
+      const applied = basis.applied.length > 0 ? ` Its change is applied again (uncommitted) where it still applies: ${codeList(basis.applied)}.` : '';
+      const left = basis.notApplied.length > 0 ? ` Not applied, since ${target} changed them too: ${codeList(basis.notApplied)}; make your change to them again on top of what is there now.` : '';
+      const clashes = basis.clashes.map((clash) => clashNote(clash, target));
+      return [`This retry starts from ${target}'s newest head, with attempt ${basis.attempt}'s work offered again.${applied}${left}`, ...clashes].join('\n\n');
+    }
+  }
+}
+
+function clashNote(clash: Clash, target: string): string {
+  const who = clash.tasks.length === 0 ? `changed on ${target} meanwhile` : `changed on ${target} meanwhile by ${clash.tasks.map((task) => `task \`${task.id}\` (${task.title}, commit ${task.commit.slice(0, 12)})`).join(' and ')}`;
+  return [`Conflict in \`${clash.file}\`: ${who}. Their change:`, fenced(clash.theirs || '(no change)'), 'Your previous attempt\'s change:', fenced(clash.ours || '(no change)')].join('\n\n');
 }
 
 export function buildPrompt(sources: PromptSources, templates: PromptTemplates, budgetTokens: number): BuiltPrompt {

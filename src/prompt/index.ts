@@ -33,6 +33,8 @@ export interface PrepareOptions {
   /** What upstream tasks' landed commits changed (see PromptSources.changes), and why files are whole without it. */
   upstreamChanges?: UpstreamChangeReader | undefined;
   wholeFiles?: string | undefined;
+  /** What a retry started from. */
+  retry?: PromptSources['retry'];
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */

@@ -26,6 +26,7 @@ export interface GatherOptions {
   /** What the agent may do (see PromptSources). */
   permissions?: string[] | undefined;
   tree?: PromptSources['tree'];
+  retry?: PromptSources['retry'];
   /** Absolute working directory of the agent. */
   workdir: string;
   /**
@@ -131,5 +132,6 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
     tree: options.tree,
     changes,
     wholeFiles: reader ? undefined : options.wholeFiles,
+    retry: options.retry,
   };
 }

@@ -41,6 +41,8 @@ export interface PromptSources {
   changes?: Record<string, Record<string, UpstreamFileChange>> | undefined;
   /** Why upstream files are shown whole even where they were edited (no git isolation, or `upstream_changes = "whole"`); undefined: changes are shown as diffs. */
   wholeFiles?: string | undefined;
+  /** What a retry's tree (and session) started from; undefined for a first attempt, or a retry that started clean as always. */
+  retry?: RetryBasis | undefined;
 }
 
 /**
@@ -58,6 +60,31 @@ export type UpstreamFileChange =
 
 /** Reads what a landed commit did to a file (given relative to the project root). IO: see src/worktree/upstream-change.ts. */
 export type UpstreamChangeReader = (landed: Landed, ref: string) => UpstreamFileChange;
+
+/** A file a landing conflict was about: whose landed work it met, and both sides' change to it since the attempt began. */
+export interface Clash {
+  file: string;
+  /** The tasks whose landed commits changed the file on the target meanwhile. */
+  tasks: Array<{ id: string; title: string; commit: string }>;
+  /** The failed attempt's change to the file (a unified diff, perhaps cut short). */
+  ours: string;
+  /** The target's change to it since the attempt's base. */
+  theirs: string;
+}
+
+/**
+ * What a retry starts from (gathered by the runner's isolation, see runner/outcome.ts `retryFrom`):
+ * - `continued`: the previous attempt's tree as it was left (rebased onto `onto` when the
+ *   target moved), and with `session` its agent session too;
+ * - `clean-instead`: continuing was wanted but could not be done (`why`): a clean tree;
+ * - `offered-diff`: after a landing conflict, a clean tree at the target's head with the
+ *   previous attempt's change applied file by file where it applied (`applied`), the rest
+ *   not (`notApplied`); `clashes` say what each conflicting file met.
+ */
+export type RetryBasis =
+  | { kind: 'continued'; attempt: number; session: boolean; onto?: string | undefined }
+  | { kind: 'clean-instead'; attempt: number; why: string }
+  | { kind: 'offered-diff'; attempt: number; applied: string[]; notApplied: string[]; clashes: Clash[] };
 
 /** A template's text and where it came from (named in errors). */
 export interface Template {

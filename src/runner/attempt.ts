@@ -6,7 +6,7 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
-import { chooseBackendName } from '../backends/index.js';
+import { chooseBackendName, resolveBackend } from '../backends/index.js';
 import { usageToRecord, type AgentEvent, type Usage } from '../backends/types.js';
 import { costOf, type PriceTable } from './cost.js';
 import { StaleAttemptError, WgError } from '../errors.js';
@@ -19,7 +19,8 @@ import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, remedyFor, type Outcome } from './outcome.js';
 import type { RefusalPolicy } from './refusals.js';
 import { checkDeliverables } from './deliverables.js';
-import type { AttemptTree, Isolation, LandResult, Landing } from './isolation.js';
+import type { AttemptTree, Isolation, LandResult, Landing, TreeInfo } from './isolation.js';
+import { describeStart, retryRequest, sessionToContinue, type PreviousAttempt } from './retry-start.js';
 import type { GraphWriter } from './graph-writer.js';
 import type { Reporter } from './events.js';
 import { prepareLaunch, type AttemptIdentity, type LaunchOptions, type PreparedLaunch } from './prepare.js';
@@ -54,6 +55,8 @@ export interface AttemptResult {
   /** The backend it ran on (undefined when it never launched), and the model it was given. */
   backend?: string | undefined;
   model?: string | undefined;
+  /** The worktree it ran in (undefined: in place, or it never got one), for a retry that continues from it. */
+  tree?: TreeInfo | undefined;
 }
 
 /** Log entries from output are rate-limited: a gigabyte of output must not become a gigabyte of graph. */
@@ -139,7 +142,18 @@ function intendedBackend(task: Task, identity: AttemptIdentity, launch: LaunchOp
   }
 }
 
-export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity): Promise<AttemptResult> {
+/** The backend an attempt would use, when it can be resolved (else undefined: prepareLaunch then says why). */
+function backendOf(name: string, launch: LaunchOptions): { name: string; continuesSessions: boolean } | undefined {
+  try {
+    return { name, continuesSessions: resolveBackend(name, launch.config).backend.continuesSessions === true };
+  } catch (error) {
+    if (error instanceof WgError) return undefined;
+    throw error;
+  }
+}
+
+/** `previous`: the attempt this one retries, as this run saw it end (what it may continue from). */
+export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity, previous?: PreviousAttempt): Promise<AttemptResult> {
   const started = Date.now();
   const caller = (): Caller => ({ actor: identity.actor.id, now: new Date(), credentials: { taskId, token: identity.token } });
   const graph = await context.load();
@@ -160,17 +174,24 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   if (allowance && allowance.spentBeforeUsd >= allowance.capUsd) return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
   let tree: AttemptTree;
   try {
-    tree = await context.isolation.open(task, identity.attempt, context.signal);
+    tree = await context.isolation.open(task, identity.attempt, context.signal, retryRequest(graph, task, previous, context.launch.config.run.retry_from));
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
     return notStarted({ kind: 'failed', exitCode: -1, reason: `could not prepare the attempt's worktree: ${error.message}` });
   }
   // Stopped while the tree was being made (a worktree_setup can take minutes): launch nothing.
   if (context.signal.aborted) return notStarted({ kind: 'interrupted' });
+  const backendName = intendedBackend(task, identity, context.launch);
+  const continueSession = sessionToContinue(tree.basis, previous, backendOf(backendName, context.launch));
+  const basis = tree.basis?.kind === 'continued' ? { ...tree.basis, session: continueSession !== undefined } : tree.basis;
+  if (basis) {
+    const line = describeStart(basis, tree.info, backendName);
+    context.writer.apply((graph) => appendLog(graph, taskId, caller(), line)).catch(() => undefined);
+  }
   let prepared: PreparedLaunch;
   try {
     const allowanceUsd = allowance && allowance.capUsd - allowance.spentBeforeUsd;
-    prepared = prepareLaunch(graph, task, { ...identity, allowanceUsd, place: { root: tree.root, info: tree.info } }, join(runDir, 'prompt.md'), context.launch);
+    prepared = prepareLaunch(graph, task, { ...identity, allowanceUsd, continueSession, place: { root: tree.root, info: tree.info, retry: basis } }, join(runDir, 'prompt.md'), context.launch);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
     const outcome: Outcome = { kind: 'invalid-configuration', message: error.hint ? `${error.message} (${error.hint})` : error.message };
@@ -246,7 +267,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model }, landing);
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model, tree: tree.info }, landing);
 }
 
 /** Land the work; a git failure while landing fails the attempt (not retried: it is wg's, not the agent's) instead of the run. */
@@ -272,7 +293,7 @@ function finish(
   caller: () => Caller,
   outcome: Outcome,
   started: number,
-  extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model'>,
+  extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model' | 'tree'>,
   landing?: Landing,
 ): AttemptResult {
   // While the run is stopping (Ctrl-C, --fail-fast), an attempt that did not succeed gets no

@@ -4,8 +4,9 @@
  * landed only when it succeeds. The runner knows only this interface.
  */
 import type { Graph } from '../graph/model.js';
-import type { Task } from '../graph/schema.js';
-import type { Outcome } from './outcome.js';
+import type { Landed, Task } from '../graph/schema.js';
+import type { RetryBasis } from '../prompt/types.js';
+import type { Outcome, RetryFrom } from './outcome.js';
 
 /** What a prompt and a dry run say about an attempt's own tree. */
 export interface TreeInfo {
@@ -31,10 +32,21 @@ export interface LandResult {
   landing?: Landing | undefined;
 }
 
+/** A retry that starts from something of the attempt before it (see runner/outcome.ts `retryFrom`). */
+export interface RetryRequest {
+  from: Exclude<RetryFrom, 'clean'>;
+  /** The attempt before this one, its outcome and its tree. */
+  previous: { attempt: number; outcome: Outcome; tree: TreeInfo };
+  /** Other tasks' landings, to name whose landed work a conflicting file met. */
+  landings: Array<{ id: string; title: string; landed: Landed }>;
+}
+
 export interface AttemptTree {
   /** The project root inside this tree: working_dir, deliverables and upstream files resolve here. */
   root: string;
   info: TreeInfo | undefined;
+  /** What a retry's tree started from, when it was asked to start from something of the attempt before it. */
+  basis?: RetryBasis | undefined;
   /**
    * After the attempt succeeded in its tree: bring its work onto the target. `reverify`
    * runs the task's check again in the tree (used when the target moved meanwhile).
@@ -47,8 +59,11 @@ export interface AttemptTree {
 }
 
 export interface Isolation {
-  /** `signal`: the run is stopping; whatever setting up the tree runs (worktree_setup) is stopped with it. */
-  open(task: Task, attempt: number, signal?: AbortSignal): Promise<AttemptTree>;
+  /**
+   * `signal`: the run is stopping; whatever setting up the tree runs (worktree_setup) is stopped with it.
+   * `retry`: start from the previous attempt's tree or change; when that cannot be done the tree starts clean and `basis` says why.
+   */
+  open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest): Promise<AttemptTree>;
   /** At the start of a run, once dead runs are recovered: remove trees that no live attempt holds. */
   sweep?(graph: Graph): Promise<unknown>;
 }

@@ -99,35 +99,66 @@ export function describeOutcome(outcome: Outcome): string {
 }
 
 /**
- * Which outcomes a retry may fix. A program that cannot start, a configuration that cannot
- * work, a check that cannot run, a call the permissions refuse (while they stay as they
- * were) and a question only a person can answer will not fix themselves; an agent that
- * forgot a file or failed its check may do better once its prompt says so.
+ * What a retry starts from:
+ * - `previous-attempt`: the previous attempt's tree as it was left (brought onto the
+ *   target's head if that moved), and its agent session where the backend can continue
+ *   one: the agent repairs its own work, remembering what it did;
+ * - `previous-diff`: a fresh tree at the target's head, with the previous attempt's change
+ *   applied where it still applies (the rest named in the prompt);
+ * - `clean`: a fresh tree at the target's head and a fresh session.
  */
-const RETRYABLE: Readonly<Record<OutcomeKind, boolean>> = {
+export type RetryFrom = 'previous-attempt' | 'previous-diff' | 'clean';
+
+/** `false`: not retried at all. */
+type RetryRule = false | RetryFrom;
+
+/**
+ * Which outcomes a retry may fix, and what it starts from. A program that cannot start, a
+ * configuration that cannot work, a check that cannot run, a call the permissions refuse
+ * (while they stay as they were) and a question only a person can answer will not fix
+ * themselves; an agent that forgot a file or failed its check may do better once its prompt
+ * says so. Only work that ran to its end and was judged is worth continuing: after a crash,
+ * a stall or a timeout, what the tree and session hold is unknown, so those start clean.
+ * (A review's rejection, once reviews exist, continues from the previous attempt too.)
+ */
+const RETRY: Readonly<Record<OutcomeKind, RetryRule>> = {
   succeeded: false,
-  failed: true,
-  'timed-out': true,
-  stalled: true,
-  killed: true,
+  failed: 'clean',
+  'timed-out': 'clean',
+  stalled: 'clean',
+  killed: 'clean',
   'spawn-error': false,
-  'verification-failed': true,
+  // The work was finished and checked: the agent repairs it, in the same session, with the check's output.
+  'verification-failed': 'previous-attempt',
   // The same command fails the same way whatever the agent does: the check itself must change.
   'verify-cannot-run': false,
   interrupted: false,
   'invalid-configuration': false,
-  'missing-deliverable': true,
+  'missing-deliverable': 'clean',
   // Refused again as long as the permissions stay as they were (isRetryable compares them).
-  'permission-denied': false,
+  'permission-denied': 'clean',
   'input-required': false,
-  // The retry starts from the target's new head, and its prompt names the files that conflicted.
-  'merge-conflict': true,
+  // The retry starts from the target's new head with its own change offered again, and its prompt shows what clashed.
+  'merge-conflict': 'previous-diff',
   'budget-exhausted': false,
   // Git refused, not the agent: another attempt would do the same work and meet the same refusal.
   'landing-failed': false,
   // Not a failure at all: the runner reopens the task and tries again once the limit lifts.
   'rate-limited': false,
 };
+
+/** `[run] retry_from`: `auto` follows the table; `clean` never continues; `previous` continues after any retried failure. */
+export const RETRY_FROM_SETTINGS = ['auto', 'clean', 'previous'] as const;
+export type RetryFromSetting = (typeof RETRY_FROM_SETTINGS)[number];
+
+/** What the retry after `outcome` starts from, under `[run] retry_from`. */
+export function retryFrom(outcome: Outcome, setting: RetryFromSetting = 'auto'): RetryFrom {
+  const rule = RETRY[outcome.kind] || 'clean';
+  if (setting === 'clean') return 'clean';
+  // A landing conflict's tree holds work that cannot land as it is: it is offered as a diff whatever the setting.
+  if (setting === 'previous' && rule === 'clean') return 'previous-attempt';
+  return rule;
+}
 
 /** Tool lists compared as sets: order and repeats do not change what a task may do. */
 function sameTools(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
@@ -141,7 +172,7 @@ function sameTools(a: readonly string[] | undefined, b: readonly string[] | unde
  */
 export function isRetryable(outcome: Outcome, now?: { tools?: readonly string[] | undefined }): boolean {
   if (outcome.kind === 'permission-denied') return now !== undefined && !sameTools(outcome.tools, now.tools);
-  return RETRYABLE[outcome.kind];
+  return RETRY[outcome.kind] !== false;
 }
 
 /**

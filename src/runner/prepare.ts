@@ -9,6 +9,7 @@ import { WgError } from '../errors.js';
 import type { Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { preparePrompt, type UpstreamChangeReader } from '../prompt/index.js';
+import type { RetryBasis } from '../prompt/types.js';
 import type { Config } from '../store/config.js';
 import type { TreeInfo } from './isolation.js';
 import { refusalPolicy } from './refusals.js';
@@ -35,6 +36,8 @@ export interface AttemptPlace {
   info: TreeInfo | undefined;
   /** A dry run's tree is not made yet: check and read its files here (the checkout it will be made from). */
   readFrom?: string | undefined;
+  /** What a retry's tree (and session) started from, for its prompt. */
+  retry?: RetryBasis | undefined;
 }
 
 export interface AttemptIdentity {
@@ -44,6 +47,8 @@ export interface AttemptIdentity {
   token: string;
   previousStepId?: string | undefined;
   resumeSession?: string | undefined;
+  /** The previous attempt's session, continued by this retry (see backends/types.ts). */
+  continueSession?: string | undefined;
   /** Dollars the attempt may still spend under the task's cap (undefined: no cap). */
   allowanceUsd?: number | undefined;
   /** The attempt's own tree, when runs are isolated: its project root and what to tell the agent about it. */
@@ -131,7 +136,7 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
   const permissions = backend && workdir !== undefined ? attempt(() => backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied })) : undefined;
   // With no backend known, the prompt is shown as an agent would get it.
   const prompt = (backend?.usesPrompt ?? true)
-    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom, upstreamChanges: options.upstreamChanges, wholeFiles: options.wholeFiles }))
+    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom, upstreamChanges: options.upstreamChanges, wholeFiles: options.wholeFiles, retry: identity.place?.retry }))
     : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
   const spec = backend && workdir !== undefined && permissions !== undefined && prompt !== undefined
@@ -146,6 +151,7 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
           settings,
           env: { ...options.baseEnv, ...addedEnv },
           resumeSession: identity.resumeSession,
+          continueSession: identity.continueSession,
           maxCostUsd: identity.allowanceUsd,
           onPermissionDenied,
         }),

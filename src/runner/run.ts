@@ -20,6 +20,7 @@ import { runAttempt, type AttemptContext } from './attempt.js';
 import type { Reporter } from './events.js';
 import { GraphWriter } from './graph-writer.js';
 import { describeOutcome, isRetryable } from './outcome.js';
+import type { PreviousAttempt } from './retry-start.js';
 import { inPlace, type Isolation } from './isolation.js';
 import type { LaunchOptions } from './prepare.js';
 import { nextExpiry, orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
@@ -345,9 +346,11 @@ export class Runner {
         if (claimed === undefined) break;
         attempt = claimed;
       }
+      // The attempt this step's retry follows: what it may continue from (see runner/retry-start.ts).
+      let failedAttempt: PreviousAttempt | undefined;
       for (;;) {
         const attemptStarted = Date.now();
-        const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession });
+        const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession }, failedAttempt);
         this.scheduler.took(id, (Date.now() - attemptStarted) / 3_600_000);
         this.ledger.account(job, result);
         if (result.outcome.kind === 'succeeded') {
@@ -377,8 +380,9 @@ export class Runner {
           return;
         }
         this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(result.outcome) });
-        // A retry starts a fresh agent session: resuming may be what failed (a session that cannot be resumed).
+        // A trajectory's session is not the retry's: resuming it may be what failed. The retry may continue its own attempt's instead.
         resumeSession = undefined;
+        failedAttempt = { attempt, outcome: result.outcome, tree: result.tree, sessionId: result.sessionId, backend: result.backend };
         await sleep(retry, this.signal);
         if (this.signal.aborted) {
           // Ctrl-C during the backoff: the retry was due, so the task is reopened for the next wg run (not left failed for it to skip).

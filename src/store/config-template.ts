@@ -106,6 +106,12 @@ grace = "5s"
 # task's verify deciding; "auto" is continue for tasks with a verify, else fail.
 # --on-permission-denied overrides it.
 # on_permission_denied = "auto"
+# What a retry starts from. "auto": after a failed check, the previous attempt's work
+# (brought onto the target's newest head) and, for Claude Code and Codex, its session;
+# after a merge conflict, the target's head with the previous change applied where it
+# still applies; after a crash, stall or timeout, a clean tree. "clean": always a clean
+# tree and a fresh session. "previous": the previous attempt's work after any failure.
+# retry_from = "auto"
 #
 # In a git work tree with a commit, each attempt works in a git worktree of its own
 # (.workgraph/worktrees/TASK/ATTEMPT, branch wg/TASK/ATTEMPT) and its result lands on

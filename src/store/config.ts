@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { Duration } from '../graph/schema.js';
 
 import { CONFIG_FILE } from './config-template.js';
+import { RETRY_FROM_SETTINGS } from '../runner/outcome.js';
 
 /** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
 export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
@@ -40,6 +41,7 @@ const ConfigSchema = z.looseObject({
       on_permission_denied: z.enum(REFUSAL_SETTINGS).default('auto'),
       /** How an upstream task's edited artifact reaches a downstream prompt: its landed change as a diff, or the whole file. */
       upstream_changes: z.enum(['diff', 'whole']).default('diff'),
+      retry_from: z.enum(RETRY_FROM_SETTINGS).default('auto'),
     })
     .prefault({}),
   /**

@@ -1,5 +1,6 @@
 /**
- * wg's worktrees: `.workgraph/worktrees/<task>/<attempt>` on branch `wg/<task>/<attempt>`.
+ * wg's worktrees: `.workgraph/worktrees/<task>/<attempt>` on branch `wg/<task>/<attempt>`
+ * (a retry that continues an attempt's work keeps that attempt's path, on its own branch).
  * A failed attempt's tree is kept, marked by `<attempt>.failed` beside it (holding the
  * reason), until its task lands or someone prunes it; any other tree that no live attempt
  * holds was left by a run that died.
@@ -38,6 +39,12 @@ export function markFailed(path: string, reason: string, unlanded = false): void
   if (unlanded) writeFileSync(unlandedMarker(path), '');
 }
 
+/** The tree is live again (a retry continues in it): no longer kept for inspection. */
+export function unmarkFailed(path: string): void {
+  rmSync(failedMarker(path), { force: true });
+  rmSync(unlandedMarker(path), { force: true });
+}
+
 /** The worktrees git knows under `.workgraph/worktrees/`, with what their folders say. */
 export async function listWgWorktrees(top: string, workgraphDir: string): Promise<WgWorktree[]> {
   const base = resolve(workgraphDir, WORKTREES_DIR);
@@ -49,13 +56,16 @@ export async function listWgWorktrees(top: string, workgraphDir: string): Promis
     if (!path) continue;
     const inside = relative(base, path).split(sep);
     if (inside.length !== 2 || inside[0] === '..' || !/^\d+$/.test(inside[1]!)) continue;
-    const [task, attempt] = [inside[0]!, Number(inside[1])];
+    const task = inside[0]!;
+    const branch = fields.get('branch')?.replace(/^refs\/heads\//, '') ?? worktreeBranch(task, Number(inside[1]));
+    // A retry that continues an attempt's work keeps working at that attempt's path, on a branch of its own: the branch names the attempt.
+    const attempt = Number(branch.match(/^wg\/[^/]+\/(\d+)$/)?.[1] ?? inside[1]);
     const marker = failedMarker(path);
     trees.push({
       task,
       attempt,
       path,
-      branch: fields.get('branch')?.replace(/^refs\/heads\//, '') ?? worktreeBranch(task, attempt),
+      branch,
       head: fields.get('HEAD'),
       failed: existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined,
       unlanded: existsSync(unlandedMarker(path)),

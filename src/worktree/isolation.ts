@@ -7,15 +7,17 @@
  * checkout with it, when it has the target checked out). The target never holds
  * conflict markers or a combination whose check failed.
  */
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
-import type { AttemptTree, Isolation, LandResult } from '../runner/isolation.js';
+import type { AttemptTree, Isolation, LandResult, RetryRequest } from '../runner/isolation.js';
+import type { RetryBasis } from '../prompt/types.js';
 import { describeOutcome, type Outcome } from '../runner/outcome.js';
 import { git, gitOk, GitError, gitSaid, nulList } from './git.js';
 import { stageWork, wgOwnPaths } from './stage.js';
-import { markFailed, pruneWorktrees, removeWorktree, worktreeBranch, worktreePath, type WgWorktree } from './inventory.js';
+import { markFailed, pruneWorktrees, removeWorktree, unmarkFailed, worktreeBranch, worktreePath, type WgWorktree } from './inventory.js';
+import { continueTree, offerPreviousDiff, type Continued } from './retry-start.js';
 import { branchHead, checkedOut, type Repo } from './repo.js';
 import { terminateTree } from '../system/kill.js';
 
@@ -169,33 +171,93 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     }
   }
 
+  /** The attempt's tree as the runner sees it, wherever it came from. */
+  const attemptTree = (path: string, branch: string, base: string, links: string[], basis?: RetryBasis): AttemptTree => ({
+    root: projectIn(path),
+    info: { path, branch, target: settings.target, base },
+    basis,
+    land: (landing, reverify) => land(path, branch, base, landing, links, reverify),
+    keep: async (outcome) => markFailed(path, describeOutcome(outcome), outcome.kind === 'landing-failed'),
+  });
+
+  /** A new tree at the target's head, on the attempt's own branch. */
+  async function openFresh(task: Task, attempt: number, signal: AbortSignal | undefined): Promise<{ path: string; branch: string; base: string; links: string[] }> {
+    const path = worktreePath(workgraphDir, task.id, attempt);
+    const branch = worktreeBranch(task.id, attempt);
+    const base = await admin.run(async () => {
+      // An earlier run that died may have left this very attempt's tree or branch behind.
+      if (existsSync(path)) await removeWorktree(repo.top, { path, branch });
+      else await git(repo.top, ['branch', '-D', branch]);
+      const head = await branchHead(repo.top, settings.target);
+      if (head === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
+      mkdirSync(dirname(path), { recursive: true });
+      const added = await git(repo.top, ['worktree', 'add', '--quiet', '-b', branch, path, head]);
+      if (added.exitCode !== 0) {
+        await removeWorktree(repo.top, { path, branch });
+        throw new GitError(`git worktree add failed: ${gitSaid(added)}`);
+      }
+      return head;
+    });
+    const links = linked(path);
+    for (const name of links) symlinkSync(join(root, name), join(projectIn(path), name));
+    await setUp(projectIn(path), signal);
+    return { path, branch, base, links };
+  }
+
+  /** The links wg made into a tree earlier (it has them already, so `linked` would not name them again). */
+  const madeLinks = (tree: string) =>
+    settings.link.filter((name) => {
+      const path = join(projectIn(tree), name);
+      return existsSync(path) && lstatSync(path).isSymbolicLink() && readlinkSync(path) === join(root, name);
+    });
+
+  /** Take over the previous attempt's tree, or say why that cannot be done. */
+  async function continuePrevious(task: Task, attempt: number, retry: RetryRequest): Promise<AttemptTree | string> {
+    const previous = retry.previous.tree;
+    if (!existsSync(previous.path)) return 'its worktree is gone';
+    const on = await git(previous.path, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    if (on.exitCode !== 0 || on.stdout.trim() !== previous.branch) return `its worktree is no longer on branch ${previous.branch}`;
+    const head = await branchHead(repo.top, settings.target);
+    if (head === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
+    const links = madeLinks(previous.path);
+    const commitWork = async () => {
+      await stageWork(previous.path, wgOwnPaths(repo.prefix, basename(workgraphDir), links));
+      if ((await git(previous.path, ['diff', '--cached', '--quiet'])).exitCode === 0) return false;
+      await gitOk(previous.path, ['commit', '--quiet', '--no-verify', '-m', `${task.title} (attempt ${retry.previous.attempt}, continued)`], { env: identity });
+      return true;
+    };
+    const branch = worktreeBranch(task.id, attempt);
+    let continued: Continued;
+    try {
+      continued = await admin.run(() => continueTree(previous.path, { from: previous.branch, to: branch }, head, commitWork, identity));
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+      return error.message;
+    }
+    if ('why' in continued) return continued.why;
+    unmarkFailed(previous.path);
+    return attemptTree(previous.path, branch, continued.base, links, { kind: 'continued', attempt: retry.previous.attempt, session: false, onto: continued.onto });
+  }
+
   return {
-    async open(task: Task, attempt: number, signal?: AbortSignal): Promise<AttemptTree> {
-      const path = worktreePath(workgraphDir, task.id, attempt);
-      const branch = worktreeBranch(task.id, attempt);
-      const base = await admin.run(async () => {
-        // An earlier run that died may have left this very attempt's tree or branch behind.
-        if (existsSync(path)) await removeWorktree(repo.top, { path, branch });
-        else await git(repo.top, ['branch', '-D', branch]);
-        const head = await branchHead(repo.top, settings.target);
-        if (head === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
-        mkdirSync(dirname(path), { recursive: true });
-        const added = await git(repo.top, ['worktree', 'add', '--quiet', '-b', branch, path, head]);
-        if (added.exitCode !== 0) {
-          await removeWorktree(repo.top, { path, branch });
-          throw new GitError(`git worktree add failed: ${gitSaid(added)}`);
+    async open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest): Promise<AttemptTree> {
+      let cleanInstead: RetryBasis | undefined;
+      if (retry?.from === 'previous-attempt') {
+        const continued = await continuePrevious(task, attempt, retry);
+        if (typeof continued !== 'string') return continued;
+        cleanInstead = { kind: 'clean-instead', attempt: retry.previous.attempt, why: continued };
+      }
+      const fresh = await openFresh(task, attempt, signal);
+      let basis = cleanInstead;
+      if (retry?.from === 'previous-diff') {
+        try {
+          basis = await offerPreviousDiff(repo.top, fresh.path, fresh.base, retry);
+        } catch (error) {
+          if (!(error instanceof GitError)) throw error;
+          basis = { kind: 'clean-instead', attempt: retry.previous.attempt, why: `its change could not be offered again: ${error.message}` };
         }
-        return head;
-      });
-      const links = linked(path);
-      for (const name of links) symlinkSync(join(root, name), join(projectIn(path), name));
-      await setUp(projectIn(path), signal);
-      return {
-        root: projectIn(path),
-        info: { path, branch, target: settings.target, base },
-        land: (landing, reverify) => land(path, branch, base, landing, links, reverify),
-        keep: async (outcome) => markFailed(path, describeOutcome(outcome), outcome.kind === 'landing-failed'),
-      };
+      }
+      return attemptTree(fresh.path, fresh.branch, fresh.base, fresh.links, basis);
     },
 
     /** Trees no live attempt holds and no failure marked were left by a run that died: remove them. */

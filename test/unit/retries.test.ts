@@ -8,7 +8,7 @@ import { removeTask } from '../../src/graph/remove.js';
 import type { Task } from '../../src/graph/schema.js';
 import { claimTask, failTask, retryTask, type Caller } from '../../src/graph/transitions.js';
 import { buildPrompt } from '../../src/prompt/build.js';
-import { describeOutcome, isRetryable, remedyFor, type Outcome } from '../../src/runner/outcome.js';
+import { describeOutcome, isRetryable, remedyFor, retryFrom, type Outcome } from '../../src/runner/outcome.js';
 import { refusalPolicy } from '../../src/runner/refusals.js';
 
 const by: Caller = { actor: 'tester', now: new Date('2026-12-01T10:00:00Z'), force: true };
@@ -33,6 +33,16 @@ describe('which outcomes are retried', () => {
     const noTools: Outcome = { kind: 'permission-denied', request: 'Write (x)' };
     expect(isRetryable(noTools, {})).toBe(false);
     expect(isRetryable(noTools, { tools: ['Write'] })).toBe(true);
+  });
+
+  it('says what each retry starts from: the table, and [run] retry_from over it', () => {
+    const checkFailed: Outcome = { kind: 'verification-failed', exitCode: 1, output: 'AssertionError' };
+    const conflict: Outcome = { kind: 'merge-conflict', files: ['a.txt'] };
+    const timedOut: Outcome = { kind: 'timed-out', afterMs: 1000 };
+    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome))).toEqual(['previous-attempt', 'previous-diff', 'clean']);
+    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome, 'clean'))).toEqual(['clean', 'clean', 'clean']);
+    // A conflict's tree cannot land as it is: its change is offered again whatever the setting.
+    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome, 'previous'))).toEqual(['previous-attempt', 'previous-diff', 'previous-attempt']);
   });
 
   it('says what would change an outcome no retry fixes, naming the task', () => {
