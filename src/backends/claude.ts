@@ -8,7 +8,7 @@
  *   disallowed_tools = ["Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow"]
  *   max_turns = 40
  *   max_budget_usd = 2.5
- *   resume = false                        # true: a trajectory step resumes the previous step's session
+ *   resume = true                         # false: each trajectory step starts a session of its own
  *   extra_args = []                       # appended to the command line
  *   env = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "1" }
  *
@@ -18,10 +18,11 @@
  * asks a person: a tool call its permissions do not allow is refused, and wg then stops the
  * attempt at once as `permission-denied`, naming the call (widen the task's `tools` to allow it).
  *
- * Resuming: with `resume = true`, the next step of a trajectory passes `--resume <session>`.
- * When that session cannot be resumed (it was deleted, or it belongs to another folder),
- * the attempt fails with a reason saying so, and the runner's retry of that step starts a
- * fresh session (so a failed resume costs one retry).
+ * Resuming: the next step of a trajectory passes `--resume <session>` (unless `resume = false`):
+ * with worktrees it runs in the same folder as the step before it, where Claude Code keeps
+ * that session. A step whose working directory differs starts a fresh session (the runner
+ * logs why). When a session still cannot be resumed (it was deleted), the attempt fails
+ * with a reason saying so, and the runner's retry of that step starts a fresh session.
  *
  * A retry after a failed check continues its own previous attempt's session (`--resume`,
  * whatever `resume` says) in the same worktree, which Claude Code needs: it keeps sessions
@@ -51,7 +52,7 @@ export const ClaudeSettingsSchema = z.strictObject({
   disallowed_tools: ToolList.default(CLAUDE_TOOLS_LEAVING_WORKDIR),
   max_turns: z.number().int().positive().optional(),
   max_budget_usd: z.number().positive().optional(),
-  resume: z.boolean().default(false),
+  resume: z.boolean().default(true),
   extra_args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).optional(),
 });
@@ -94,7 +95,7 @@ export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, '
   // The tighter of the table's per-session limit and what the task's cap still allows; Claude Code enforces it itself.
   const budget = Math.min(settings.max_budget_usd ?? Infinity, context.maxCostUsd ?? Infinity);
   if (Number.isFinite(budget)) args.push('--max-budget-usd', String(Math.round(budget * 1e4) / 1e4));
-  // A retry continuing its own attempt's session needs no setting; a trajectory step resumes the previous step's only with `resume = true`.
+  // A retry continuing its own attempt's session needs no setting; a trajectory step resumes the previous step's unless `resume = false`.
   if (context.continueSession) args.push('--resume', context.continueSession);
   else if (settings.resume && context.resumeSession) args.push('--resume', context.resumeSession);
   args.push(...settings.extra_args);

@@ -132,9 +132,13 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     if (dep.status === 'missing') return `### \`${dep.id}\`: no such task`;
     const isPrevious = dep.id === previousId;
     const unregistered = dep.deliverables.filter((path) => !dep.artifacts.some((artifact) => normalizeRef(artifact) === normalizeRef(path)));
+    // The session already holds what the agent itself just did: say what it was, not all of it again.
+    const inSession = isPrevious && sources.sessionContinues === true;
     return [
       `### ${isPrevious ? 'Previous step of your trajectory: ' : ''}\`${dep.id}\`: ${dep.title} (${dep.status})`,
-      ...artifacts(dep),
+      ...(inSession
+        ? [`You did this step earlier in this same session${dep.artifacts.length > 0 ? `, and its files (${dep.artifacts.map((path) => `\`${path}\``).join(', ')}) are in your working directory as it landed them` : ''}: they are not repeated here.`]
+        : artifacts(dep)),
       ...(unregistered.length > 0 ? [`Promised but not registered: ${unregistered.map((path) => `\`${path}\``).join(', ')}`] : []),
       ...log(dep, isPrevious ? 'What it just did' : 'Latest log entries'),
     ].join('\n\n');

@@ -33,6 +33,8 @@ export interface PrepareOptions {
   /** What upstream tasks' landed commits changed (see PromptSources.changes), and why files are whole without it. */
   upstreamChanges?: UpstreamChangeReader | undefined;
   wholeFiles?: string | undefined;
+  /** The agent continues the previous step's session: its files are not repeated. */
+  sessionContinues?: boolean | undefined;
   /** What a retry started from. */
   retry?: PromptSources['retry'];
 }

@@ -37,6 +37,8 @@ export interface GatherOptions {
   /** How to read what an upstream task's landed commit changed; undefined: upstream files are shown whole, for the reason in `wholeFiles`. */
   upstreamChanges?: UpstreamChangeReader | undefined;
   wholeFiles?: string | undefined;
+  /** The agent continues the previous step's session (see PromptSources). */
+  sessionContinues?: boolean | undefined;
 }
 
 function isInside(base: string, path: string): boolean {
@@ -130,6 +132,7 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
     root,
     permissions: options.permissions ?? [],
     tree: options.tree,
+    sessionContinues: options.sessionContinues,
     changes,
     wholeFiles: reader ? undefined : options.wholeFiles,
     retry: options.retry,

@@ -31,6 +31,8 @@ export interface PromptSources {
   root: string;
   /** What the agent may do, one line each, as its backend grants it; empty when the backend cannot say. */
   permissions: string[];
+  /** The agent continues the session of the previous trajectory step: what that step did is already in it. */
+  sessionContinues?: boolean | undefined;
   /** The attempt's own git worktree (runs are isolated): where it is, its branch, and what it started from. */
   tree?: { path: string; branch: string; target: string; base: string } | undefined;
   /**

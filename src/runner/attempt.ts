@@ -5,7 +5,7 @@
  */
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chooseBackendName, resolveBackend } from '../backends/index.js';
 import { usageToRecord, type AgentEvent, type Usage } from '../backends/types.js';
 import { costOf, type PriceTable } from './cost.js';
@@ -19,7 +19,7 @@ import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, remedyFor, type Outcome } from './outcome.js';
 import type { RefusalPolicy } from './refusals.js';
 import { checkDeliverables } from './deliverables.js';
-import type { AttemptTree, Isolation, LandResult, Landing, TreeInfo } from './isolation.js';
+import type { AttemptTree, Isolation, LandResult, Landing, StepPlace, TreeInfo } from './isolation.js';
 import { describeStart, retryRequest, sessionToContinue, type PreviousAttempt } from './retry-start.js';
 import type { GraphWriter } from './graph-writer.js';
 import type { Reporter } from './events.js';
@@ -57,6 +57,13 @@ export interface AttemptResult {
   model?: string | undefined;
   /** The worktree it ran in (undefined: in place, or it never got one), for a retry that continues from it. */
   tree?: TreeInfo | undefined;
+  /** The agent's working directory: a session continues only where it began (Claude Code keeps sessions per folder). */
+  workdir?: string | undefined;
+}
+
+/** A step of a trajectory: where it works (see StepPlace), and where the step before it ran its agent. */
+export interface AttemptStep extends StepPlace {
+  previousWorkdir?: string | undefined;
 }
 
 /** Log entries from output are rate-limited: a gigabyte of output must not become a gigabyte of graph. */
@@ -143,17 +150,40 @@ function intendedBackend(task: Task, identity: AttemptIdentity, launch: LaunchOp
 }
 
 /** The backend an attempt would use, when it can be resolved (else undefined: prepareLaunch then says why). */
-function backendOf(name: string, launch: LaunchOptions): { name: string; continuesSessions: boolean } | undefined {
+function backendOf(name: string, launch: LaunchOptions): { name: string; continuesSessions: boolean; resumesSteps: boolean } | undefined {
   try {
-    return { name, continuesSessions: resolveBackend(name, launch.config).backend.continuesSessions === true };
+    const { backend, settings } = resolveBackend(name, launch.config);
+    const continuesSessions = backend.continuesSessions === true;
+    // `resume = false` in the backend's table keeps each trajectory step in a session of its own.
+    return { name, continuesSessions, resumesSteps: continuesSessions && settings.resume !== false };
   } catch (error) {
     if (error instanceof WgError) return undefined;
     throw error;
   }
 }
 
+/** The task log's line about where a trajectory step works, when it was asked to continue the tree before it. */
+function describeStep(tree: AttemptTree, step: AttemptStep | undefined, previousStep: string | undefined): string | undefined {
+  if (!step?.from || !tree.step) return undefined;
+  if (tree.step.continued) return `continues in ${previousStep ?? 'the previous step'}'s worktree ${tree.info?.path ?? ''}, now on branch ${tree.info?.branch ?? '?'}`.replace('  ', ' ');
+  return `starts in a worktree of its own: ${previousStep ?? 'the previous step'}'s could not be continued (${tree.step.why})`;
+}
+
+/**
+ * The previous step's agent session, continued only where it can be: on a backend that
+ * continues sessions, in the same working directory (Claude Code keeps sessions per folder).
+ * Otherwise a fresh session, and the log says why.
+ */
+function stepSession(identity: AttemptIdentity, step: AttemptStep | undefined, workdir: string, backend: { name: string; resumesSteps: boolean } | undefined): { session: string | undefined; line?: string } {
+  if (!identity.resumeSession || !backend?.resumesSteps) return { session: undefined };
+  if (step?.previousWorkdir !== undefined && step.previousWorkdir !== workdir) {
+    return { session: undefined, line: `starts a fresh ${backend.name} session: its working directory ${workdir} is not the previous step's (${step.previousWorkdir}), where that session lives` };
+  }
+  return { session: identity.resumeSession, line: `continues the previous step's ${backend.name} session` };
+}
+
 /** `previous`: the attempt this one retries, as this run saw it end (what it may continue from). */
-export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity, previous?: PreviousAttempt): Promise<AttemptResult> {
+export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity, previous?: PreviousAttempt, step?: AttemptStep): Promise<AttemptResult> {
   const started = Date.now();
   const caller = (): Caller => ({ actor: identity.actor.id, now: new Date(), credentials: { taskId, token: identity.token } });
   const graph = await context.load();
@@ -174,7 +204,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   if (allowance && allowance.spentBeforeUsd >= allowance.capUsd) return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
   let tree: AttemptTree;
   try {
-    tree = await context.isolation.open(task, identity.attempt, context.signal, retryRequest(graph, task, previous, context.launch.config.run.retry_from));
+    tree = await context.isolation.open(task, identity.attempt, context.signal, retryRequest(graph, task, previous, context.launch.config.run.retry_from), step);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
     return notStarted({ kind: 'failed', exitCode: -1, reason: `could not prepare the attempt's worktree: ${error.message}` });
@@ -182,6 +212,11 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Stopped while the tree was being made (a worktree_setup can take minutes): launch nothing.
   if (context.signal.aborted) return notStarted({ kind: 'interrupted' });
   const backendName = intendedBackend(task, identity, context.launch);
+  const stepLine = describeStep(tree, step, identity.previousStepId);
+  if (stepLine) context.writer.apply((graph) => appendLog(graph, taskId, caller(), stepLine)).catch(() => undefined);
+  const resumed = stepSession(identity, step, resolve(tree.root, task.working_dir ?? '.'), backendOf(backendName, context.launch));
+  if (resumed.line) context.writer.apply((graph) => appendLog(graph, taskId, caller(), resumed.line!)).catch(() => undefined);
+  identity = { ...identity, resumeSession: resumed.session };
   const continueSession = sessionToContinue(tree.basis, previous, backendOf(backendName, context.launch));
   const basis = tree.basis?.kind === 'continued' ? { ...tree.basis, session: continueSession !== undefined } : tree.basis;
   if (basis) {
@@ -267,7 +302,7 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
   sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model, tree: tree.info }, landing);
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model, tree: tree.info, workdir: prepared.workdir }, landing);
 }
 
 /** Land the work; a git failure while landing fails the attempt (not retried: it is wg's, not the agent's) instead of the run. */
@@ -293,7 +328,7 @@ function finish(
   caller: () => Caller,
   outcome: Outcome,
   started: number,
-  extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model' | 'tree'>,
+  extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model' | 'tree' | 'workdir'>,
   landing?: Landing,
 ): AttemptResult {
   // While the run is stopping (Ctrl-C, --fail-fast), an attempt that did not succeed gets no

@@ -41,12 +41,26 @@ export interface RetryRequest {
   landings: Array<{ id: string; title: string; landed: Landed }>;
 }
 
+/**
+ * Where a step of a trajectory works: the next step continues in the tree the step before it
+ * landed from (the same folder, so the agent's session can continue: Claude Code keeps
+ * sessions per folder), and a tree stays after landing while more steps follow.
+ */
+export interface StepPlace {
+  /** The tree of the step before, which landed; undefined for a job's first step. */
+  from?: TreeInfo | undefined;
+  /** More steps follow this one: once landed, keep the tree for the next. */
+  more: boolean;
+}
+
 export interface AttemptTree {
   /** The project root inside this tree: working_dir, deliverables and upstream files resolve here. */
   root: string;
   info: TreeInfo | undefined;
   /** What a retry's tree started from, when it was asked to start from something of the attempt before it. */
   basis?: RetryBasis | undefined;
+  /** For a trajectory step asked to continue the tree before it: that it did, or why it could not. */
+  step?: { continued: true } | { continued: false; why: string } | undefined;
   /**
    * After the attempt succeeded in its tree: bring its work onto the target. `reverify`
    * runs the task's check again in the tree (used when the target moved meanwhile).
@@ -63,7 +77,9 @@ export interface Isolation {
    * `signal`: the run is stopping; whatever setting up the tree runs (worktree_setup) is stopped with it.
    * `retry`: start from the previous attempt's tree or change; when that cannot be done the tree starts clean and `basis` says why.
    */
-  open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest): Promise<AttemptTree>;
+  open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest, step?: StepPlace): Promise<AttemptTree>;
+  /** A tree kept for a next step that did not run (the job ended first): remove it, as landing would have. */
+  discard?(tree: TreeInfo): Promise<void>;
   /** At the start of a run, once dead runs are recovered: remove trees that no live attempt holds. */
   sweep?(graph: Graph): Promise<unknown>;
 }

@@ -136,7 +136,7 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
   const permissions = backend && workdir !== undefined ? attempt(() => backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied })) : undefined;
   // With no backend known, the prompt is shown as an agent would get it.
   const prompt = (backend?.usesPrompt ?? true)
-    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom, upstreamChanges: options.upstreamChanges, wholeFiles: options.wholeFiles, retry: identity.place?.retry }))
+    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom, upstreamChanges: options.upstreamChanges, wholeFiles: options.wholeFiles, retry: identity.place?.retry, sessionContinues: identity.resumeSession !== undefined && identity.previousStepId !== undefined }))
     : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
   const spec = backend && workdir !== undefined && permissions !== undefined && prompt !== undefined

@@ -21,7 +21,7 @@ import type { Reporter } from './events.js';
 import { GraphWriter } from './graph-writer.js';
 import { describeOutcome, isRetryable } from './outcome.js';
 import type { PreviousAttempt } from './retry-start.js';
-import { inPlace, type Isolation } from './isolation.js';
+import { inPlace, type Isolation, type TreeInfo } from './isolation.js';
 import type { LaunchOptions } from './prepare.js';
 import { nextExpiry, orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
 import { runScope, Scheduler, stepsPerJob } from './scheduler.js';
@@ -83,6 +83,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
+
+/** What one job carries from a step to the next. */
+interface StepWalk {
+  previous: string | undefined;
+  resumeSession: string | undefined;
+  handOver: TreeInfo | undefined;
+  previousWorkdir: string | undefined;
+}
 
 export class Runner {
   private readonly writer: GraphWriter;
@@ -334,8 +342,17 @@ export class Runner {
   /** Run the steps in order, retrying each as allowed; a step that fails for good releases the rest. */
   private async runJob(steps: string[], actor: Actor, firstToken: string, firstAttempt: number, job: Job): Promise<void> {
     const context = this.attemptContext();
-    let previous: string | undefined;
-    let resumeSession: string | undefined;
+    // The tree the last step landed from, kept for the next step to continue in (see StepPlace).
+    const walk: StepWalk = { previous: undefined, resumeSession: undefined, handOver: undefined, previousWorkdir: undefined };
+    try {
+      await this.walkSteps(steps, actor, firstToken, firstAttempt, job, context, walk);
+    } finally {
+      // The job ended before the next step took the tree over: remove it, as landing would have.
+      if (walk.handOver) await context.isolation.discard?.(walk.handOver).catch(() => undefined);
+    }
+  }
+
+  private async walkSteps(steps: string[], actor: Actor, firstToken: string, firstAttempt: number, job: Job, context: AttemptContext, walk: StepWalk): Promise<void> {
     for (const [index, id] of steps.entries()) {
       let token = firstToken;
       let attempt = firstAttempt;
@@ -346,17 +363,24 @@ export class Runner {
         if (claimed === undefined) break;
         attempt = claimed;
       }
+      const more = index < steps.length - 1;
       // The attempt this step's retry follows: what it may continue from (see runner/retry-start.ts).
       let failedAttempt: PreviousAttempt | undefined;
       for (;;) {
         const attemptStarted = Date.now();
-        const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: previous, resumeSession }, failedAttempt);
+        // Only a step's first attempt continues the tree the step before it landed from; a retry starts from its own.
+        const step = { from: failedAttempt ? undefined : walk.handOver, more, previousWorkdir: walk.previousWorkdir };
+        const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: walk.previous, resumeSession: walk.resumeSession }, failedAttempt, step);
+        // Once an attempt got a tree, the handed-over one is its (continued) or gone (it could not be).
+        if (result.tree) walk.handOver = undefined;
         this.scheduler.took(id, (Date.now() - attemptStarted) / 3_600_000);
         this.ledger.account(job, result);
         if (result.outcome.kind === 'succeeded') {
           this.expectDone(id, result.recorded);
-          previous = id;
-          resumeSession = result.sessionId;
+          walk.previous = id;
+          walk.resumeSession = result.sessionId;
+          walk.previousWorkdir = result.workdir;
+          walk.handOver = more ? result.tree : undefined;
           break;
         }
         if (result.outcome.kind === 'rate-limited') {
@@ -370,7 +394,7 @@ export class Runner {
         if (result.outcome.kind === 'interrupted' && status === 'open') this.reopened.add(id);
         if (status === 'done') {
           this.done.add(id);
-          previous = id;
+          walk.previous = id;
           break;
         }
         const retry = await this.retryDecision(id, result.outcome, job);
@@ -381,7 +405,7 @@ export class Runner {
         }
         this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(result.outcome) });
         // A trajectory's session is not the retry's: resuming it may be what failed. The retry may continue its own attempt's instead.
-        resumeSession = undefined;
+        walk.resumeSession = undefined;
         failedAttempt = { attempt, outcome: result.outcome, tree: result.tree, sessionId: result.sessionId, backend: result.backend };
         await sleep(retry, this.signal);
         if (this.signal.aborted) {

@@ -30,6 +30,13 @@ export function worktreePath(workgraphDir: string, task: string, attempt: number
 /** A ref's part may not start with a dot, as upstream's `.flip-…` ids do: those get a `_` in front. */
 export const worktreeBranch = (task: string, attempt: number) => `wg/${task.startsWith('.') ? `_${task}` : task}/${attempt}`;
 
+/** The task and attempt a wg branch (`wg/<task>/<attempt>`, see worktreeBranch) belongs to. */
+export function branchTask(branch: string): { task: string; attempt: number } | undefined {
+  const match = /^wg\/([^/]+)\/(\d+)$/.exec(branch);
+  if (!match) return undefined;
+  return { task: match[1]!.startsWith('_.') ? match[1]!.slice(1) : match[1]!, attempt: Number(match[2]) };
+}
+
 const failedMarker = (path: string) => `${path}.failed`;
 const unlandedMarker = (path: string) => `${path}.unlanded`;
 
@@ -56,10 +63,12 @@ export async function listWgWorktrees(top: string, workgraphDir: string): Promis
     if (!path) continue;
     const inside = relative(base, path).split(sep);
     if (inside.length !== 2 || inside[0] === '..' || !/^\d+$/.test(inside[1]!)) continue;
-    const task = inside[0]!;
-    const branch = fields.get('branch')?.replace(/^refs\/heads\//, '') ?? worktreeBranch(task, Number(inside[1]));
-    // A retry that continues an attempt's work keeps working at that attempt's path, on a branch of its own: the branch names the attempt.
-    const attempt = Number(branch.match(/^wg\/[^/]+\/(\d+)$/)?.[1] ?? inside[1]);
+    const branch = fields.get('branch')?.replace(/^refs\/heads\//, '') ?? worktreeBranch(inside[0]!, Number(inside[1]));
+    // A retry that continues an attempt's work, or the next step of a trajectory, keeps working at
+    // that attempt's path on a branch of its own: the branch names the task and attempt the tree serves now.
+    const named = branchTask(branch);
+    const task = named?.task ?? inside[0]!;
+    const attempt = named?.attempt ?? Number(inside[1]);
     const marker = failedMarker(path);
     trees.push({
       task,

@@ -11,7 +11,7 @@ import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'nod
 import { basename, dirname, join } from 'node:path';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
-import type { AttemptTree, Isolation, LandResult, RetryRequest } from '../runner/isolation.js';
+import type { AttemptTree, Isolation, LandResult, RetryRequest, StepPlace, TreeInfo } from '../runner/isolation.js';
 import type { RetryBasis } from '../prompt/types.js';
 import { describeOutcome, type Outcome } from '../runner/outcome.js';
 import { git, gitOk, GitError, gitSaid, nulList } from './git.js';
@@ -114,7 +114,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     };
   }
 
-  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>): Promise<LandResult> {
+  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>, keepTree: boolean): Promise<LandResult> {
     await commitLeftovers(path, task, links);
     // An attempt that changed nothing has nothing to land: it need not wait in the queue.
     const changed = (await gitOk(path, ['rev-parse', 'HEAD'])) !== base;
@@ -140,8 +140,8 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
       }
     });
     // Landed: this tree and the kept trees of the task's failed attempts have served their purpose
-    // (but for work that failed to land, which nothing else holds).
-    if (landed.outcome.kind === 'succeeded') await admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id && !tree.unlanded));
+    // (but for work that failed to land, which nothing else holds, and this tree when the next step of a trajectory continues in it).
+    if (landed.outcome.kind === 'succeeded') await admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id && !tree.unlanded && !(keepTree && tree.path === path)));
     return landed;
   }
 
@@ -172,11 +172,11 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
   }
 
   /** The attempt's tree as the runner sees it, wherever it came from. */
-  const attemptTree = (path: string, branch: string, base: string, links: string[], basis?: RetryBasis): AttemptTree => ({
+  const attemptTree = (path: string, branch: string, base: string, links: string[], basis?: RetryBasis, step?: StepPlace): AttemptTree => ({
     root: projectIn(path),
     info: { path, branch, target: settings.target, base },
     basis,
-    land: (landing, reverify) => land(path, branch, base, landing, links, reverify),
+    land: (landing, reverify) => land(path, branch, base, landing, links, reverify, step?.more ?? false),
     keep: async (outcome) => markFailed(path, describeOutcome(outcome), outcome.kind === 'landing-failed'),
   });
 
@@ -212,7 +212,7 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     });
 
   /** Take over the previous attempt's tree, or say why that cannot be done. */
-  async function continuePrevious(task: Task, attempt: number, retry: RetryRequest): Promise<AttemptTree | string> {
+  async function continuePrevious(task: Task, attempt: number, retry: RetryRequest, step: StepPlace | undefined): Promise<AttemptTree | string> {
     const previous = retry.previous.tree;
     if (!existsSync(previous.path)) return 'its worktree is gone';
     const on = await git(previous.path, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
@@ -236,14 +236,54 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     }
     if ('why' in continued) return continued.why;
     unmarkFailed(previous.path);
-    return attemptTree(previous.path, branch, continued.base, links, { kind: 'continued', attempt: retry.previous.attempt, session: false, onto: continued.onto });
+    return attemptTree(previous.path, branch, continued.base, links, { kind: 'continued', attempt: retry.previous.attempt, session: false, onto: continued.onto }, step);
+  }
+
+  /**
+   * The next step of a trajectory takes over the tree the step before it landed from: the
+   * same folder (the agent's session continues there), moved to the target's head on the
+   * step's own branch. The step before's branch goes: its work is on the target.
+   */
+  async function continueStep(task: Task, attempt: number, from: TreeInfo, step: StepPlace): Promise<AttemptTree | string> {
+    if (!existsSync(from.path)) return 'its worktree is gone';
+    const on = await git(from.path, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    if (on.exitCode !== 0 || on.stdout.trim() !== from.branch) return `its worktree is no longer on branch ${from.branch}`;
+    // Landing committed everything the step left; anything here now is not the step's work.
+    const left = await git(from.path, ['status', '--porcelain']);
+    if (left.exitCode !== 0 || left.stdout.trim() !== '') return 'its worktree has changes that did not land';
+    const branch = worktreeBranch(task.id, attempt);
+    return admin.run(async () => {
+      const head = await branchHead(repo.top, settings.target);
+      if (head === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
+      const moved = await git(from.path, ['checkout', '--quiet', '-B', branch, head]);
+      if (moved.exitCode !== 0) return `git checkout failed: ${gitSaid(moved).split('\n')[0]}`;
+      await git(repo.top, ['branch', '-D', from.branch]);
+      return attemptTree(from.path, branch, head, madeLinks(from.path), undefined, step);
+    });
+  }
+
+  /** A tree kept for a next step that did not take it over: gone, as landing would have removed it. */
+  async function discard(tree: TreeInfo): Promise<void> {
+    await admin.run(async () => {
+      if (!existsSync(tree.path) || existsSync(`${tree.path}.failed`)) return;
+      const on = await git(tree.path, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+      // Only a tree still on the branch that landed: if another attempt took it over, it is that attempt's.
+      if (on.exitCode === 0 && on.stdout.trim() === tree.branch) await removeWorktree(repo.top, { path: tree.path, branch: tree.branch });
+    });
   }
 
   return {
-    async open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest): Promise<AttemptTree> {
+    async open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest, step?: StepPlace): Promise<AttemptTree> {
+      let stepWhy: string | undefined;
+      if (step?.from && !retry) {
+        const continued = await continueStep(task, attempt, step.from, step);
+        if (typeof continued !== 'string') return { ...continued, step: { continued: true } };
+        stepWhy = continued;
+        await discard(step.from);
+      }
       let cleanInstead: RetryBasis | undefined;
       if (retry?.from === 'previous-attempt') {
-        const continued = await continuePrevious(task, attempt, retry);
+        const continued = await continuePrevious(task, attempt, retry, step);
         if (typeof continued !== 'string') return continued;
         cleanInstead = { kind: 'clean-instead', attempt: retry.previous.attempt, why: continued };
       }
@@ -257,8 +297,10 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
           basis = { kind: 'clean-instead', attempt: retry.previous.attempt, why: `its change could not be offered again: ${error.message}` };
         }
       }
-      return attemptTree(fresh.path, fresh.branch, fresh.base, fresh.links, basis);
+      return { ...attemptTree(fresh.path, fresh.branch, fresh.base, fresh.links, basis, step), step: stepWhy === undefined ? undefined : { continued: false, why: stepWhy } };
     },
+
+    discard,
 
     /** Trees no live attempt holds and no failure marked were left by a run that died: remove them. */
     async sweep(graph: Graph): Promise<WgWorktree[]> {

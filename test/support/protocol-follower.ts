@@ -100,21 +100,27 @@ function offeredTools(body: any): string[] {
   return (Array.isArray(body.tools) ? body.tools : []).map((tool: any) => String(tool?.name ?? tool?.function?.name ?? ''));
 }
 
+const TASK_PROMPT = /^# Task `/m;
+
 /** Codex's `exec_command` answers with a session id, not an exit code, when the command outlives its yield time. */
 const STILL_RUNNING = /Process running with session ID (\d+)/;
 
 /**
  * The text of every user message, how many steps the model has already taken (tool
- * calls other than polls of a running command), and the session of a command that was
- * still running at the last tool result, if any.
+ * calls other than polls of a running command) since the latest task prompt, and the
+ * session of a command that was still running at the last tool result, if any. A
+ * continued session (the next step of a trajectory) carries earlier task prompts too:
+ * the latest one is the task at hand.
  */
 function conversation(api: Api, body: any): { texts: string[]; toolCalls: number; running?: number } {
   const texts: string[] = [];
   let toolCalls = 0;
   let running: number | undefined;
   const collect = (content: unknown) => {
+    const before = texts.length;
     if (typeof content === 'string') texts.push(content);
     else if (Array.isArray(content)) for (const part of content) if (typeof part?.text === 'string') texts.push(part.text);
+    if (texts.slice(before).some((text) => TASK_PROMPT.test(text))) toolCalls = 0;
   };
   if (api === 'anthropic') {
     for (const message of body.messages ?? []) {
@@ -155,7 +161,7 @@ export function followProtocol(api: Api, body: any): ScriptedReply {
   const { texts, toolCalls, running } = conversation(api, body);
   // A command still running is waited for, as a model reading the result would, before the next step.
   if (running !== undefined) return { tool: 'write_stdin', input: { session_id: running, chars: '', yield_time_ms: 30000 } };
-  const prompt = texts.find((text) => /^# Task `/m.test(text));
+  const prompt = texts.findLast((text) => TASK_PROMPT.test(text));
   if (!prompt) return { text: 'I was sent no wg task prompt.' };
   const task = parseTaskPrompt(prompt.slice(prompt.search(/^# Task `/m)));
   const steps = plan(task);
