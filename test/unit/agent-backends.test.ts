@@ -79,8 +79,10 @@ describe('claude backend', () => {
     expect(overloaded).toContainEqual({ type: 'halt', kind: 'rate-limited', request: 'the model API answered HTTP 529: Overloaded' });
   });
 
-  it('resumes only when configured to, and reports bad settings and a missing program as ConfigError', () => {
-    expect(claudeArgs(parseClaudeSettings('claude', { disallowed_tools: [] }), { task: context().task, model: undefined, resumeSession: 'abc' })).toEqual(['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits', '--allowedTools', ...PROTOCOL_RULES]);
+  it('resumes a trajectory step unless resume = false, and reports bad settings and a missing program as ConfigError', () => {
+    const base = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', 'acceptEdits', '--allowedTools', ...PROTOCOL_RULES];
+    expect(claudeArgs(parseClaudeSettings('claude', { disallowed_tools: [] }), { task: context().task, model: undefined, resumeSession: 'abc' })).toEqual([...base, '--resume', 'abc']);
+    expect(claudeArgs(parseClaudeSettings('claude', { disallowed_tools: [], resume: false }), { task: context().task, model: undefined, resumeSession: 'abc' })).toEqual(base);
     expect(() => parseClaudeSettings('claude', { permission_mode: 'ask' })).toThrow(ConfigError);
     expect(() => parseClaudeSettings('claude', { max_turn: 3 })).toThrow(/config\.toml \[backends\.claude\]: Unrecognized key/);
     expect(() => claudeBackend('claude', () => undefined).launch(context())).toThrow(/Claude Code \(claude\) is not on PATH/);
