@@ -1,8 +1,8 @@
 /**
  * Building the prompt text (pure). Sections, in the order of templates/task.md: the
  * task, what to deliver, how it is checked, context from upstream (each dependency's
- * artifacts and latest log, then what the previous trajectory step just did, then the
- * declared inputs), the context files, what was omitted, the working directory and
+ * summary, artifacts and its latest attempt's latest log entries, then what the previous
+ * trajectory step just did, then the declared inputs), the context files, what was omitted, the working directory and
  * tools, and the protocol.
  *
  * Budget: the fixed parts always go in. File contents are then added in the order they
@@ -110,6 +110,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     return fileBlock(path, origin, content, mode);
   };
 
+  const summary = (dep: Upstream) => (dep.summary ? [`Its agent's summary of the work:\n\n${fenced(dep.summary)}`] : []);
   const log = (dep: Upstream, label: string) => (dep.log.length === 0 ? [] : [`${label}:`, bullets(dep.log.map((entry) => `${entry.timestamp} ${entry.actor ?? '?'}: ${oneLine(entry.message)}`))]);
   const artifacts = (dep: Upstream) => (dep.artifacts.length === 0 ? ['No artifacts registered.'] : dep.artifacts.map((path) => file(path, `artifact of ${dep.id}`)));
   // The previous trajectory step is usually also a dependency: it is shown once, with its longer log.
@@ -120,6 +121,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     const unregistered = dep.deliverables.filter((path) => !dep.artifacts.some((artifact) => normalizeRef(artifact) === normalizeRef(path)));
     return [
       `### ${isPrevious ? 'Previous step of your trajectory: ' : ''}\`${dep.id}\`: ${dep.title} (${dep.status})`,
+      ...summary(dep),
       ...artifacts(dep),
       ...(unregistered.length > 0 ? [`Promised but not registered: ${unregistered.map((path) => `\`${path}\``).join(', ')}`] : []),
       ...log(dep, isPrevious ? 'What it just did' : 'Latest log entries'),

@@ -28,6 +28,7 @@ function printUpstream(context: TaskContext): void {
     print(`\n${colors.bold(dep.id)}  ${dep.status === 'missing' ? colors.red('no such task') : status(dep.status)}  ${dep.title ?? ''}`.trimEnd());
     if (dep.artifacts.length > 0) print(`  ${colors.dim('artifacts:')}    ${dep.artifacts.join(', ')}`);
     if (dep.deliverables.length > 0) print(`  ${colors.dim('deliverables:')} ${dep.deliverables.join(', ')}`);
+    if (dep.summary) print(`  ${colors.dim('summary:')}\n${dep.summary.split('\n').map((line) => `    | ${line}`).join('\n')}`);
     for (const entry of dep.log) print(`  ${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message}`);
   }
   print(`\n${colors.bold('inputs')}`);
