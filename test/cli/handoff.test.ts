@@ -114,3 +114,14 @@ describe('an upstream task that failed once, then succeeded', () => {
     expectNoStaleFailure(fromUpstream, 'flaky on the first try');
   });
 });
+
+describe('a summary', () => {
+  it('masks secrets in the summary as in all other agent output', async () => {
+    project = await fakeProject();
+    const secret = 'sk-handoff-secret-0123456789';
+    await project.ok(['add', 'Leaky', '--id', 'leaky', '--prompt', script([{ print: `::summary Deployed with key ${secret}.` }])]);
+    const result = await project.wg(['run'], { env: { DEPLOY_API_KEY: secret } });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect((await show('leaky')).summary).toBe('Deployed with key ***.');
+  });
+});
