@@ -51,6 +51,7 @@ function implement(agent, name, path, body) {
   const { args, summary, examples } = specFor(agent, name);
   agent.progress(30, `spec read: ${name}(${args}), ${examples.length} examples; style: ${style.split('\n')[0].replace(/^# /, '')}`);
   agent.deliver(path, module(name, args, summary, examples, body));
+  return `${path} implements ${name}(${args}) as docs/spec.md specifies, with its ${examples.length} examples as @example lines.`;
 }
 
 /** Why the last attempt failed, as the retry's prompt says it ("The previous attempt failed: <reason>."). */
@@ -60,7 +61,7 @@ function previousFailure(agent) {
 
 const repertoire = {
   'implement-slugify'(agent) {
-    implement(agent, 'slugify', 'src/slugify.js', BODIES.slugify);
+    agent.summary(implement(agent, 'slugify', 'src/slugify.js', BODIES.slugify));
   },
 
   'implement-word-count'(agent) {
@@ -68,7 +69,8 @@ const repertoire = {
     // makes the classic mistake, which the task's verify check catches.
     const failure = agent.attempt > 1 ? previousFailure(agent) : undefined;
     if (failure) agent.log(`attempt ${agent.attempt}: the last one failed (${failure}); splitting on any white space now`);
-    implement(agent, 'wordCount', 'src/word-count.js', failure ? BODIES.wordCount : BODIES.wordCountFirstTry);
+    const done = implement(agent, 'wordCount', 'src/word-count.js', failure ? BODIES.wordCount : BODIES.wordCountFirstTry);
+    agent.summary(`${done} It counts runs of non-white-space, so '' has 0 words.`);
   },
 
   'write-tests'(agent) {
@@ -80,6 +82,7 @@ const repertoire = {
     agent.progress(60, `${tests.length} tests from the spec's examples`);
     const file = ['// One test per example in docs/spec.md.', "import assert from 'node:assert/strict';", "import { test } from 'node:test';", `import { ${names.join(', ')} } from '../src/index.js';`, '', ...tests].join('\n');
     agent.deliver('test/textkit.test.mjs', file);
+    agent.summary(`test/textkit.test.mjs has ${tests.length} node:test tests, one per spec example, importing ${names.join(', ')} from ../src/index.js.`);
   },
 
   'export-api'(agent) {
@@ -89,6 +92,7 @@ const repertoire = {
     if (lines.length === 0) agent.fail('no upstream module exports a function');
     agent.deliver('src/index.js', `${lines.join('\n')}\n`);
     agent.log(`src/index.js exports ${lines.length} functions`);
+    agent.summary(`src/index.js re-exports ${lines.length} functions from ${modules.join(', ')}.`);
   },
 };
 

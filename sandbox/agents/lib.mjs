@@ -4,7 +4,8 @@
  * a fixed repertoire of tasks. Everything else is done the way a real agent is asked to
  * in its prompt: they read the prompt file wg wrote, take what upstream tasks produced
  * from it, report with `wg log` / `wg progress`, write their deliverables, register them
- * with `wg artifact`, and exit 0 (or call `wg fail` with a reason).
+ * with `wg artifact`, end with a summary for the tasks downstream (a `::summary` line,
+ * the command backend's protocol), and exit 0 (or call `wg fail` with a reason).
  *
  * `wg` is on PATH and WG_TASK_ID / WG_TOKEN are set by `wg run`, so each wg call acts on
  * this attempt's lease. Plain Node, no dependencies.
@@ -81,6 +82,11 @@ export class Agent {
     // A structured line for the live view and events.jsonl (the command backend's ::tool protocol).
     console.log(`::tool Write ${path} (${content.split('\n').length} lines)`);
     wg('artifact', this.task, path);
+  }
+
+  /** The last word: wg keeps it on the task when the attempt succeeds and shows it to the tasks downstream. */
+  summary(text) {
+    console.log(`::summary ${text}`);
   }
 
   fail(reason) {

@@ -31,6 +31,7 @@ const repertoire = {
     const spec = ['# textkit API spec', '', 'Derived from BRIEF.md. One section per function; each function lives in its own module and is exported from `src/index.js`.', '', ...sections].join('\n');
     agent.deliver('docs/spec.md', spec);
     agent.log(`specified ${functions.map(([, name]) => name).join(', ')} with ${examplesIn(brief, '\\w+').length} examples`);
+    agent.summary(`docs/spec.md specifies ${functions.map(([, name]) => `${name}()`).join(' and ')}, one section each; its examples are normative.`);
   },
 
   'write-guide'(agent) {
@@ -55,6 +56,7 @@ const repertoire = {
     ].join('\n');
     agent.deliver('docs/guide.md', guide);
     agent.log(`guide written from ${sources.join(', ')}`);
+    agent.summary(`docs/guide.md documents ${sections.map((section) => section.name).join(', ')} from their JSDoc${passed ? `, and says all ${passed} tests pass` : ''}.`);
   },
 
   changelog(agent) {
@@ -62,6 +64,7 @@ const repertoire = {
     const names = [...guide.matchAll(/^## `([^`]+)`$/gm)].map(([, signature]) => `\`${signature}\``);
     agent.deliver('CHANGELOG.md', ['# Changelog', '', '## 0.1.0', '', `First release: ${names.join(', ')}. See docs/guide.md.`, ''].join('\n'));
     agent.log(`changelog lists ${names.length} functions`);
+    agent.summary(`CHANGELOG.md has a 0.1.0 entry naming ${names.length} functions.`);
   },
 };
 

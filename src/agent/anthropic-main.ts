@@ -95,6 +95,7 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
       onRefusal: options.onPermissionDenied,
       emit,
     });
+    if (verdict.summary) emit({ type: 'summary', text: verdict.summary });
     emit(verdict.ok ? { type: 'result', ok: true } : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed' });
     return verdict.ok ? 0 : 1;
   } catch (error) {

@@ -28,6 +28,8 @@ export interface AgentVerdict {
   ok: boolean;
   reason?: string;
   turns: number;
+  /** The text of the model's last message when it ended its turn: its summary of the work. */
+  summary?: string | undefined;
 }
 
 function systemPrompt(workdir: string, tools: AgentToolName[]): string {
@@ -93,8 +95,10 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
         return { ok: false, reason: `a response hit the max_tokens limit (${options.maxTokens}); raise max_tokens under [backends.anthropic]`, turns: turn };
       case 'refusal':
         return { ok: false, reason: 'the model refused the task', turns: turn };
-      default:
-        return { ok: true, turns: turn };
+      default: {
+        const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text.trim()] : [])).filter((part) => part !== '');
+        return { ok: true, turns: turn, ...(text.length > 0 ? { summary: text.join('\n\n') } : {}) };
+      }
     }
   }
   return { ok: false, reason: `the built-in agent stopped at its turn limit (${options.maxTurns} turns)`, turns: options.maxTurns };

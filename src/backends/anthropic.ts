@@ -134,7 +134,7 @@ export function anthropicBackend(name: string): Backend {
   };
 }
 
-const EVENT_TYPES = new Set(['progress', 'tool', 'text', 'usage', 'result', 'error', 'halt']);
+const EVENT_TYPES = new Set(['progress', 'tool', 'text', 'summary', 'usage', 'result', 'error', 'halt']);
 
 /** The agent prints normalized events already: read them back, and anything else as progress. */
 export function anthropicEventParser(): OutputParser {

@@ -2,7 +2,8 @@
  * Claude Code's `--output-format stream-json` lines as normalized events. Unknown line
  * types are ignored (the CLI adds new ones often). Tokens and cost come from the final
  * `result` line only, which totals the whole session; the per-message usage on
- * `assistant` lines would count the same tokens twice.
+ * `assistant` lines would count the same tokens twice. The result's text (its `result`
+ * field) is the agent's final message, passed on as its summary.
  */
 import { capText, progressFromLine } from './lines.js';
 import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
@@ -198,6 +199,8 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined, ini
   if (object.is_error === true && (status === 429 || status === 529)) events.push({ type: 'halt', kind: 'rate-limited', request: `the model API answered HTTP ${status}${text ? `: ${capText(text, 200)}` : ''}` });
   if (object.is_error === true && NEEDS_LOGIN.test(text)) events.push({ type: 'halt', kind: 'input-required', request: `a login or an API key for Claude Code (${capText(text, 200)})` });
   const sessionId = asString(object.session_id);
+  // On success the result's text is the agent's final message: its summary for the tasks downstream.
+  if (!reason && text.trim() !== '') events.push({ type: 'summary', text });
   const result: AgentEvent = reason ? { type: 'result', ok: false, reason } : { type: 'result', ok: true };
   // A session that could not be resumed must not be offered to the next step again.
   if (sessionId && !resumeFailure) result.sessionId = sessionId;

@@ -1,7 +1,8 @@
 /**
  * `codex exec --json` lines as normalized events. One `exec` runs one turn: it ends with
  * `turn.completed` (success, with the turn's token usage) or `turn.failed`. Top-level
- * `error` lines saying "Reconnecting..." are retries in progress, not the end.
+ * `error` lines saying "Reconnecting..." are retries in progress, not the end. The turn's
+ * last `agent_message` is the agent's final message, passed on as its summary.
  */
 import { capText, progressFromLine } from './lines.js';
 import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
@@ -15,6 +16,8 @@ const NEEDS_CREDENTIALS = /Missing environment variable|401 Unauthorized|not log
 
 export function codexStreamParser(): OutputParser {
   let completed = false;
+  /** The last `agent_message` item: the agent's final message once the turn completes. */
+  let lastMessage: string | undefined;
   let failure: string | undefined;
   let lastError: string | undefined;
 
@@ -24,8 +27,11 @@ export function codexStreamParser(): OutputParser {
         return [{ type: 'progress', message: `Codex thread ${asString(object.thread_id) ?? '?'} started` }];
       case 'item.started':
         return startedItem(asObject(object.item) ?? {});
-      case 'item.completed':
-        return completedItem(asObject(object.item) ?? {});
+      case 'item.completed': {
+        const item = asObject(object.item) ?? {};
+        if (item.type === 'agent_message' && asString(item.text)?.trim()) lastMessage = asString(item.text);
+        return completedItem(item);
+      }
       case 'turn.completed':
         completed = true;
         return usageEvents(asObject(object.usage) ?? {});
@@ -56,7 +62,7 @@ export function codexStreamParser(): OutputParser {
     },
     end(): AgentEvent[] {
       if (failure) return [{ type: 'result', ok: false, reason: failure }];
-      if (completed) return [{ type: 'result', ok: true }];
+      if (completed) return [...(lastMessage ? [{ type: 'summary', text: lastMessage } as const] : []), { type: 'result', ok: true }];
       return [{ type: 'result', ok: false, reason: `Codex ended without finishing its turn${lastError ? `: ${capText(lastError, 300)}` : ''}` }];
     },
   };

@@ -25,6 +25,10 @@
  *                                        ::usage line (also cache_read_tokens and
  *                                        cache_write_tokens); a ::usage line whose JSON
  *                                        does not fit becomes an `error` event
+ *   ::summary Wrote the parser; the CLI still reads stdin only
+ *                                        what the agent did, for the tasks downstream:
+ *                                        the last such line is kept on the task if the
+ *                                        attempt succeeds, and shown in their prompts
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -94,7 +98,7 @@ export function commandBackend(name: string): Backend {
   };
 }
 
-const PROTOCOL_LINE = /^::(progress|tool|usage|rate-limit)(?:\s+(.*))?$/s;
+const PROTOCOL_LINE = /^::(progress|tool|usage|rate-limit|summary)(?:\s+(.*))?$/s;
 
 const UsageLineSchema = z.strictObject({
   input_tokens: z.number().int().nonnegative().optional(),
@@ -109,7 +113,7 @@ export function parseProtocolLine(line: string): AgentEvent[] {
   const match = PROTOCOL_LINE.exec(line.trim());
   if (!match) return progressFromLine(line);
   const rest = match[2]?.trim() ?? '';
-  // A bare `::progress` or `::tool` carries nothing to structure: report it as it stands.
+  // A bare `::progress`, `::tool` or `::summary` carries nothing to structure: report it as it stands.
   if (rest === '' && match[1] === 'rate-limit') return [{ type: 'halt', kind: 'rate-limited', request: 'the agent reported a rate limit' }];
   if (rest === '') return match[1] === 'usage' ? [usageEvent(rest)] : progressFromLine(line);
   switch (match[1]) {
@@ -117,6 +121,8 @@ export function parseProtocolLine(line: string): AgentEvent[] {
       return [progressEvent(rest)];
     case 'rate-limit':
       return [rateLimitEvent(rest)];
+    case 'summary':
+      return [{ type: 'summary', text: rest }];
     case 'tool': {
       const [, name = rest, summary = ''] = /^(\S+)\s*(.*)$/s.exec(rest) ?? [];
       return [{ type: 'tool', name: capText(name), summary: capText(summary) }];

@@ -81,6 +81,12 @@ export type AgentEvent =
   | { type: 'progress'; message: string; percent?: number }
   | { type: 'tool'; name: string; summary: string; isError?: boolean }
   | { type: 'text'; text: string }
+  /**
+   * The agent's own account of what it did, from its final message (a command agent's
+   * `::summary` line); the last one counts. Kept on the task if the attempt succeeds, and
+   * handed to the tasks downstream.
+   */
+  | { type: 'summary'; text: string }
   /** `model`: the model the agent program says it used, when it says (it may differ from the one asked for, or none was). */
   | ({ type: 'usage'; model?: string | undefined } & Usage)
   | { type: 'result'; ok: boolean; reason?: string; sessionId?: string }

@@ -25,6 +25,9 @@ function agentLine(event: Extract<RunEvent, { type: 'agent' }>['event']): string
       return event.ok ? undefined : `agent reported failure: ${event.reason ?? ''}`;
     case 'usage':
       return undefined;
+    case 'summary':
+      // wg show has it; the agents that talk in messages have just shown it as text.
+      return undefined;
   }
 }
 

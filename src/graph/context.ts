@@ -2,13 +2,16 @@
  * What flows along the dependency edges: what upstream tasks produced for a task
  * (artifacts), what they only promised (deliverables), and which downstream tasks
  * declare one of a task's outputs as an input. The runner builds an agent's prompt
- * from `upstreamOf`, so `wg context` shows what an agent would be told.
+ * from `upstreamOf`, so `wg context` shows what an agent would be told: each upstream
+ * task's summary and the latest entries of its latest attempt (for a done task, the one
+ * that succeeded), never the failures of the attempts before it.
  */
+import { latestAttemptLog } from './attempt-log.js';
 import { dependencyIndex, type DependencyIndex } from './deps.js';
 import { getTask, type Graph } from './model.js';
 import type { LogEntry, Task, TaskStatus } from './schema.js';
 
-/** How many of each dependency's latest log entries are passed on. */
+/** How many of the latest entries of each dependency's latest attempt are passed on. */
 export const UPSTREAM_LOG_ENTRIES = 3;
 
 export interface Upstream {
@@ -18,22 +21,31 @@ export interface Upstream {
   status: TaskStatus | 'missing';
   artifacts: string[];
   deliverables: string[];
+  /** What its agent said it did when it succeeded (see TaskSchema's `summary`). */
+  summary?: string | undefined;
+  /** The latest entries of its latest attempt. */
   log: LogEntry[];
 }
 
-/** The direct dependencies of `task`, each with what it produced and its latest log entries. */
+/** What `task` hands on downstream, with up to `logEntries` entries of its latest attempt's log. */
+export function handOff(task: Task, logEntries: number): Upstream {
+  return {
+    id: task.id,
+    title: task.title,
+    status: task.status,
+    artifacts: task.artifacts ?? [],
+    deliverables: task.deliverables ?? [],
+    ...(task.summary ? { summary: task.summary } : {}),
+    log: logEntries > 0 ? latestAttemptLog(task.log ?? []).slice(-logEntries) : [],
+  };
+}
+
+/** The direct dependencies of `task`, each with what it handed on (see `handOff`). */
 export function upstreamOf(graph: Graph, task: Task, index: DependencyIndex = dependencyIndex(graph), logEntries = UPSTREAM_LOG_ENTRIES): Upstream[] {
   return index.blockersOf(task.id).map((id) => {
     const blocker = graph.tasks.get(id);
     if (!blocker) return { id, title: undefined, status: 'missing', artifacts: [], deliverables: [], log: [] };
-    return {
-      id,
-      title: blocker.title,
-      status: blocker.status,
-      artifacts: blocker.artifacts ?? [],
-      deliverables: blocker.deliverables ?? [],
-      log: logEntries > 0 ? (blocker.log ?? []).slice(-logEntries) : [],
-    };
+    return handOff(blocker, logEntries);
   });
 }
 

@@ -162,6 +162,12 @@ export const TaskSchema = z.looseObject({
   attempts: z.number().int().nonnegative().optional(),
   claim: ClaimSchema.optional(),
   landed: LandedSchema.optional(),
+  /**
+   * What the agent said it did, in its final message (a command agent's `::summary` line),
+   * recorded when an attempt succeeds: the hand-off the tasks downstream read. The runner
+   * stores at most MAX_SUMMARY_CHARS of it (see graph/transitions.ts).
+   */
+  summary: Text.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

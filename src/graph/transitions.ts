@@ -4,6 +4,7 @@
  */
 import { AlreadyClaimedError, InvalidInputError, NotReadyError, TransitionError } from '../errors.js';
 import { readiness, singleTaskIndex } from './deps.js';
+import { claimedMessage } from './attempt-log.js';
 import { checkLease, type Credentials } from './lease.js';
 import { getTask, type Graph } from './model.js';
 import type { ProcessIdentity } from './lease.js';
@@ -74,7 +75,7 @@ export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRe
     since: by.now.toISOString(),
     ...holderFields(request),
   };
-  return put(graph, withLog({ ...task, status: 'in-progress', assigned: by.actor, started_at: by.now.toISOString(), attempts: attempt, claim }, ...forcedPast, entry(by, `claimed by ${by.actor} (attempt ${attempt})`)));
+  return put(graph, withLog({ ...task, status: 'in-progress', assigned: by.actor, started_at: by.now.toISOString(), attempts: attempt, claim }, ...forcedPast, entry(by, claimedMessage(by.actor, attempt))));
 }
 
 /** Whether `claim` was made by the process `holder`: the same pid, in the same namespace, started at the same time, on the same host. */
@@ -103,11 +104,33 @@ export function unclaimTask(graph: Graph, id: string, by: Caller, reason?: strin
 
 const FINISHED: ReadonlySet<TaskStatus> = new Set(['done', 'abandoned']);
 
-export function completeTask(graph: Graph, id: string, by: Caller): Task {
+/**
+ * A summary is copied into every downstream prompt: a few paragraphs hand the work on,
+ * more is a log or a file, which belong elsewhere. Longer ones are cut, and say so.
+ */
+export const MAX_SUMMARY_CHARS = 4_000;
+
+export function capSummary(summary: string): string {
+  const text = summary.trim();
+  if (text.length <= MAX_SUMMARY_CHARS) return text;
+  const note = ` … (cut to ${MAX_SUMMARY_CHARS.toLocaleString('en')} characters)`;
+  return `${text.slice(0, MAX_SUMMARY_CHARS - note.length).trimEnd()}${note}`;
+}
+
+/** `summary`: the agent's account of the attempt that succeeded; a success without one clears an older one. */
+export function completeTask(graph: Graph, id: string, by: Caller, summary?: string): Task {
   const task = getTask(graph, id);
   if (FINISHED.has(task.status)) throw new TransitionError(`${id} is already ${task.status}`);
   const forced = leaseEntries(task, by);
-  return put(graph, withLog({ ...task, status: 'done', progress: 100, completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined, failure_output: undefined }, ...forced, entry(by, 'done')));
+  const done: Task = { ...task, status: 'done', progress: 100, completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined, failure_output: undefined, summary: summary?.trim() ? capSummary(summary) : undefined };
+  return put(graph, withLog(done, ...forced, entry(by, 'done')));
+}
+
+/** The summary of the attempt that succeeded, for a task its agent marked done itself (`wg done`) before the runner could. */
+export function recordSummary(graph: Graph, id: string, summary: string): Task {
+  const task = getTask(graph, id);
+  if (task.status !== 'done') throw new TransitionError(`${id} is ${task.status}: only a done task has a summary`);
+  return put(graph, { ...task, summary: summary.trim() ? capSummary(summary) : undefined });
 }
 
 /**

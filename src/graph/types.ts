@@ -87,7 +87,7 @@ export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
     'retry_count', 'max_retries', 'failure_reason', 'model', 'verify', 'prefers_skills', 'complexity', 'context_files',
     'prompt', 'tools', 'working_dir', 'timeout', 'backend', 'progress', 'token_usage', 'max_cost_usd', 'costs', 'attempts', 'claim',
     'landed',
-    'failure_output',
+    'failure_output', 'summary',
   ],
   actor: ['id', 'name', 'role', 'capabilities', 'context_limit', 'trust_level', 'actor_type', 'last_seen', 'backend', 'model'],
   resource: ['id', 'name', 'type'],

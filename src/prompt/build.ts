@@ -1,8 +1,8 @@
 /**
  * Building the prompt text (pure). Sections, in the order of templates/task.md: the
  * task, what to deliver, how it is checked, context from upstream (each dependency's
- * artifacts and latest log, then what the previous trajectory step just did, then the
- * declared inputs), the context files, what was omitted, the working directory and
+ * summary, artifacts and its latest attempt's latest log entries, then what the previous
+ * trajectory step just did, then the declared inputs), the context files, what was omitted, the working directory and
  * tools, and the protocol.
  *
  * Budget: the fixed parts always go in. File contents are then added in the order they
@@ -114,6 +114,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     return fileBlock(path, origin, content, mode, info);
   };
 
+  const summary = (dep: Upstream) => (dep.summary ? [`Its agent's summary of the work:\n\n${fenced(dep.summary)}`] : []);
   const log = (dep: Upstream, label: string) => (dep.log.length === 0 ? [] : [`${label}:`, bullets(dep.log.map((entry) => `${entry.timestamp} ${entry.actor ?? '?'}: ${oneLine(entry.message)}`))]);
   // A file the task names as an input is always given whole: the task says it needs all of it.
   const wantedWhole = (path: string) => (sources.task.inputs ?? []).some((input) => normalizeRef(input) === normalizeRef(path));
@@ -138,7 +139,7 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
       `### ${isPrevious ? 'Previous step of your trajectory: ' : ''}\`${dep.id}\`: ${dep.title} (${dep.status})`,
       ...(inSession
         ? [`You did this step earlier in this same session${dep.artifacts.length > 0 ? `, and its files (${dep.artifacts.map((path) => `\`${path}\``).join(', ')}) are in your working directory as it landed them` : ''}: they are not repeated here.`]
-        : artifacts(dep)),
+        : [...summary(dep), ...artifacts(dep)]),
       ...(unregistered.length > 0 ? [`Promised but not registered: ${unregistered.map((path) => `\`${path}\``).join(', ')}`] : []),
       ...log(dep, isPrevious ? 'What it just did' : 'Latest log entries'),
     ].join('\n\n');

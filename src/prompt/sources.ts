@@ -10,13 +10,13 @@ import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { OutsideProjectError } from '../errors.js';
 import { leadsOutside } from '../system/paths.js';
-import { normalizeRef, taskContext, upstreamOf, type Upstream } from '../graph/context.js';
+import { handOff, normalizeRef, taskContext, upstreamOf, type Upstream } from '../graph/context.js';
 import { dependencyIndex } from '../graph/deps.js';
 import { getTask, type Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { FileContent, PromptSources, UpstreamChangeReader, UpstreamFileChange } from './types.js';
 
-/** The previous trajectory step is what the agent just did, so more of its log is passed on than of other dependencies. */
+/** The previous trajectory step is what the agent just did, so more of its (latest attempt's) log is passed on than of other dependencies. */
 export const PREVIOUS_STEP_LOG_ENTRIES = 10;
 /** Enough for any file that can be inlined whole under a default budget; larger ones are read only this far, for their first lines. */
 export const MAX_READ_BYTES = 1024 * 1024;
@@ -87,15 +87,7 @@ export function readProjectFile(root: string, ref: string, what: string): FileCo
 }
 
 function previousStepOf(graph: Graph, id: string): Upstream {
-  const step = getTask(graph, id);
-  return {
-    id,
-    title: step.title,
-    status: step.status,
-    artifacts: step.artifacts ?? [],
-    deliverables: step.deliverables ?? [],
-    log: (step.log ?? []).slice(-PREVIOUS_STEP_LOG_ENTRIES),
-  };
+  return handOff(getTask(graph, id), PREVIOUS_STEP_LOG_ENTRIES);
 }
 
 export function gatherPromptSources(root: string, graph: Graph, task: Task, options: GatherOptions): PromptSources {

@@ -13,7 +13,7 @@ import { StaleAttemptError, WgError } from '../errors.js';
 import { getTask } from '../graph/model.js';
 import type { Graph } from '../graph/model.js';
 import { parseDuration } from '../graph/duration.js';
-import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost, failTask, recordAgentProcess, recordLanding, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
+import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost, failTask, recordAgentProcess, recordLanding, recordSummary, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
 import { processStartTime } from '../system/process.js';
 import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, remedyFor, type Outcome } from './outcome.js';
@@ -24,7 +24,7 @@ import { describeStart, retryRequest, sessionToContinue, type PreviousAttempt } 
 import type { GraphWriter } from './graph-writer.js';
 import type { Reporter } from './events.js';
 import { prepareLaunch, type AttemptIdentity, type LaunchOptions, type PreparedLaunch } from './prepare.js';
-import { maskEnv, secretValues, StreamRedactor } from './redact.js';
+import { maskEnv, redactText, secretValues, StreamRedactor } from './redact.js';
 import { supervise, type ProcessEnd } from './supervise.js';
 import { runVerify } from './verify.js';
 
@@ -49,6 +49,8 @@ export interface AttemptResult {
   recorded: Promise<string>;
   /** The agent's last words, for the next step of a trajectory. */
   lastText?: string | undefined;
+  /** The agent's summary of its work (see the `summary` event), recorded on the task if the attempt succeeded. */
+  summary?: string | undefined;
   sessionId?: string | undefined;
   /** What the attempt spent, in US dollars (0 when it reported nothing, or nothing priced). */
   costUsd?: number;
@@ -301,8 +303,10 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   if (outcome.kind !== 'succeeded') await tree.keep(outcome);
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
   if (outcome.kind === 'succeeded') sink.registerArtifacts(deliverables?.present ?? []);
-  sink.flush();
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model, tree: tree.info, workdir: prepared.workdir }, landing);
+  // Output is masked before it is parsed; masking again costs nothing and holds even for a secret the parser unescaped from JSON.
+  const summary = sink.summary === undefined ? undefined : redactText(sink.summary, secrets);
+  sink.flush(outcome.kind === 'succeeded' && summary !== undefined);
+  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, summary, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model, tree: tree.info, workdir: prepared.workdir }, landing);
 }
 
 /** Land the work; a git failure while landing fails the attempt (not retried: it is wg's, not the agent's) instead of the run. */
@@ -328,7 +332,7 @@ function finish(
   caller: () => Caller,
   outcome: Outcome,
   started: number,
-  extra: Pick<AttemptResult, 'lastText' | 'sessionId' | 'costUsd' | 'backend' | 'model' | 'tree' | 'workdir'>,
+  extra: Pick<AttemptResult, 'lastText' | 'summary' | 'sessionId' | 'costUsd' | 'backend' | 'model' | 'tree' | 'workdir'>,
   landing?: Landing,
 ): AttemptResult {
   // While the run is stopping (Ctrl-C, --fail-fast), an attempt that did not succeed gets no
@@ -344,13 +348,17 @@ function finish(
       const ownAttempt = current.claim?.attempt === identity.attempt;
       // The work is on the target whoever marked the task done (the runner, or the agent itself).
       const landed = () => landing && recordLanding(graph, taskId, caller(), { attempt: identity.attempt, ...landing });
-      if (!ownAttempt && current.status === 'done') return (landed(), 'done');
+      if (!ownAttempt && current.status === 'done') {
+        // The agent ran `wg done` itself; its account of the work still goes with the task.
+        if (measured.kind === 'succeeded' && extra.summary !== undefined) recordSummary(graph, taskId, extra.summary);
+        return (landed(), 'done');
+      }
       if (!ownAttempt && current.status === 'failed') {
         result.outcome = { kind: 'failed', exitCode: measured.kind === 'failed' ? measured.exitCode : 0, reason: current.failure_reason ?? 'the agent failed the task' };
         return 'failed';
       }
       if (measured.kind === 'succeeded') {
-        const done = completeTask(graph, taskId, caller());
+        const done = completeTask(graph, taskId, caller(), extra.summary);
         return (landed() ?? done).status;
       }
       if (measured.kind === 'interrupted' || measured.kind === 'rate-limited') {
@@ -418,6 +426,7 @@ class EventSink {
   result: Extract<AgentEvent, { type: 'result' }> | undefined;
   halt: Extract<AgentEvent, { type: 'halt' }> | undefined;
   lastText: string | undefined;
+  summary: string | undefined;
   private pendingProgress: Extract<AgentEvent, { type: 'progress' }> | undefined;
   private lastProgressLog = 0;
   private logged = 0;
@@ -451,6 +460,9 @@ class EventSink {
         return;
       case 'text':
         this.lastText = event.text;
+        return;
+      case 'summary':
+        this.summary = event.text;
         return;
       case 'usage':
         this.sawUsage = true;
@@ -518,10 +530,13 @@ class EventSink {
     this.context.writer.apply(change).catch(() => undefined);
   }
 
-  /** Queue what is still owed; the writes land before (or with) the verdict, which is queued after them. */
-  flush(): void {
+  /**
+   * Queue what is still owed; the writes land before (or with) the verdict, which is queued
+   * after them. The agent's last message is logged unless it is recorded as the task's summary.
+   */
+  flush(summaryRecorded: boolean): void {
     this.logProgress();
-    if (this.lastText) this.log(`agent's last message: ${this.lastText.slice(0, 300)}`, true);
+    if (this.lastText && !summaryRecorded) this.log(`agent's last message: ${this.lastText.slice(0, 300)}`, true);
     if (!this.sawUsage) return;
     // Dollars as counted here: reported by the agent, or tokens priced from config.toml.
     this.write((graph) => addTokenUsage(graph, this.taskId, { ...(this.usage as TokenUsage), cost_usd: this.spentUsd }));

@@ -2,6 +2,7 @@
  * What the dashboard shows of a graph: one small record per task, the critical path,
  * and the run header. Pure: the server diffs successive views to stream changes.
  */
+import { CLAIMED_MESSAGE } from '../graph/attempt-log.js';
 import { criticalPath } from '../graph/analysis.js';
 import { dependencyIndex, displayStatus } from '../graph/deps.js';
 import type { Graph } from '../graph/model.js';
@@ -112,14 +113,12 @@ export interface AttemptSummary {
   model: string | null;
 }
 
-const CLAIMED = /^claimed by (.+) \(attempt (\d+)\)$/;
-
 /** Each attempt's outcome, read from the log: the entries from its claim up to the next claim. */
 export function attemptsOf(task: Task): AttemptSummary[] {
   const attempts: AttemptSummary[] = [];
   let current: AttemptSummary | undefined;
   for (const entry of task.log ?? []) {
-    const claimed = CLAIMED.exec(entry.message);
+    const claimed = CLAIMED_MESSAGE.exec(entry.message);
     if (claimed) {
       const number = Number(claimed[2]);
       const cost = task.costs?.find((item) => item.attempt === number);

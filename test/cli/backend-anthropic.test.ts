@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentProject, TEST_API_KEY, type AgentProject, type ShownTask } from '../support/agents.js';
+import { agentProject, TEST_API_KEY, type AgentProject, type ShownTask, sentFor, summaryBlock } from '../support/agents.js';
 import { alive } from '../support/fake.js';
 import { processesOf } from '../support/fault.js';
 import type { ModelServerScript } from '../support/model-server.js';
@@ -49,13 +49,18 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
       usage: { input: 90, output: 15 },
     });
     await agent.project.ok(['add', 'Write notes/out.txt', '--id', 'write']);
+    await agent.project.ok(['add', 'Read it', '--id', 'read', '--blocked-by', 'write']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(agent.project.dir, 'notes', 'out.txt'), 'utf8')).toBe('hello from the built-in agent\n');
     const task = await show('write');
     expect(task.status).toBe('done');
     expect(messages(task)).toContain('tool write_file: notes/out.txt');
-    expect(messages(task).some((message) => message.includes('I wrote notes/out.txt.'))).toBe(true);
+    // The model's final text is the task's summary (not also logged), and the next task's prompt carries it.
+    expect(task.summary).toBe('I wrote notes/out.txt.');
+    expect(messages(task).some((message) => message.includes('I wrote notes/out.txt.'))).toBe(false);
+    expect(sentFor(agent.server, 'anthropic', 'read')).toContain(summaryBlock('I wrote notes/out.txt.'));
+    expect((await show('read')).status).toBe('done');
     expect(task.token_usage).toMatchObject({ input_tokens: 180, output_tokens: 30 });
     // The SDK's auth form, the prompt, every default tool, and the tool result sent back.
     const [first, second] = agent.server.scripted('anthropic');

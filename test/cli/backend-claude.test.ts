@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { agentProject, announceSkip, findClaude, TEST_API_KEY, type AgentProgram, type AgentProject, type ShownTask } from '../support/agents.js';
+import { agentProject, announceSkip, findClaude, TEST_API_KEY, type AgentProgram, type AgentProject, type ShownTask, sentFor, summaryBlock } from '../support/agents.js';
 import type { ModelServerScript } from '../support/model-server.js';
 
 const claude: AgentProgram = await findClaude();
@@ -40,13 +40,18 @@ describe.skipIf(claude.skipReason !== undefined)(`claude backend with the real C
       usage: { input: 120, output: 30 },
     });
     await agent.project.ok(['add', 'Write out.txt', '--id', 'write', '--tool', 'Bash']);
+    await agent.project.ok(['add', 'Read it', '--id', 'read', '--blocked-by', 'write']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(agent.project.dir, 'out.txt'), 'utf8')).toBe('hello-from-claude\n');
     const task = await show('write');
     expect(task.status).toBe('done');
     expect(messages(task)).toContain('tool Bash: echo hello-from-claude > out.txt');
-    expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(true);
+    // The model's final text is the task's summary (not also logged), and the next task's prompt carries it.
+    expect(task.summary).toBe('I wrote out.txt.');
+    expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(false);
+    expect(sentFor(agent.server, 'anthropic', 'read')).toContain(summaryBlock('I wrote out.txt.'));
+    expect((await show('read')).status).toBe('done');
     expect(task.token_usage).toMatchObject({ input_tokens: 240, output_tokens: 60 });
     expect(task.token_usage!.cost_usd).toBeGreaterThan(0);
     // The prompt went on stdin and reached the model; the model named in config was used.

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentProject, announceSkip, codexHome, findCodex, type AgentProgram, type AgentProject, type ShownTask } from '../support/agents.js';
+import { agentProject, announceSkip, codexHome, findCodex, type AgentProgram, type AgentProject, type ShownTask, sentFor, summaryBlock } from '../support/agents.js';
 import type { ModelServerScript } from '../support/model-server.js';
 
 const codex: AgentProgram = await findCodex();
@@ -35,13 +35,18 @@ describe.skipIf(codex.skipReason !== undefined)(`codex backend with the real ${c
       usage: { input: 150, output: 25 },
     });
     await agent.project.ok(['add', 'Write out.txt', '--id', 'write']);
+    await agent.project.ok(['add', 'Read it', '--id', 'read', '--blocked-by', 'write']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(agent.project.dir, 'out.txt'), 'utf8')).toBe('codex-was-here\n');
     const task = await show('write');
     expect(task.status).toBe('done');
     expect(messages(task)).toContain('tool shell: echo codex-was-here > out.txt');
-    expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(true);
+    // The model's final text is the task's summary (not also logged), and the next task's prompt carries it.
+    expect(task.summary).toBe('I wrote out.txt.');
+    expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(false);
+    expect(sentFor(agent.server, 'openai', 'read')).toContain(summaryBlock('I wrote out.txt.'));
+    expect((await show('read')).status).toBe('done');
     // One turn, two model calls: the usage of the whole turn.
     expect(task.token_usage).toMatchObject({ input_tokens: 300, output_tokens: 50 });
     const first = agent.server.scripted('openai')[0]!;

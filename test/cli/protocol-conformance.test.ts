@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { announceSkip, codexHome, findClaude, findCodex, OFFLINE_ENV, TEST_API_KEY, type AgentProgram } from '../support/agents.js';
+import { announceSkip, codexHome, findClaude, findCodex, OFFLINE_ENV, sentFor, summaryBlock, TEST_API_KEY, type AgentProgram } from '../support/agents.js';
 import { startModelServer, type ModelServer } from '../support/model-server.js';
 import { deliverableContent, toolResults, type Api } from '../support/protocol-follower.js';
 import { tempProject, type Project } from '../support/wg.js';
@@ -44,6 +44,7 @@ interface Shown {
   failure_reason?: string;
   artifacts?: string[];
   progress?: number;
+  summary?: string;
   log: Array<{ message: string; actor?: string }>;
 }
 
@@ -100,6 +101,9 @@ for (const subject of SUBJECTS) {
       const betaRequests = requestsOf(server, subject.api, 'make-beta');
       expect(JSON.stringify(betaRequests[0]!.body)).toContain(JSON.stringify(alphaText.trim()).slice(1, -1));
       expect(readFileSync(join(project.dir, 'beta.txt'), 'utf8')).toContain(`from upstream: ${alphaText.trim()}`);
+      // The model's closing words became each task's summary, and the second prompt handed the first one on.
+      expect([alpha.summary, beta.summary]).toEqual(['Task make-alpha is complete.', 'Task make-beta is complete.']);
+      expect(sentFor(server, subject.api, 'make-beta')).toContain(summaryBlock('Task make-alpha is complete.'));
 
       for (const [id, task, requests] of [['make-alpha', alpha, requestsOf(server, subject.api, 'make-alpha')], ['make-beta', beta, betaRequests]] as const) {
         // Each step of the protocol ran, and the agent program reported every one as successful.

@@ -17,6 +17,7 @@ interface TaskRecord {
   retry_count?: number;
   attempts?: number;
   failure_reason?: string;
+  summary?: string;
   log?: Array<{ message: string }>;
 }
 
@@ -112,6 +113,22 @@ describe('the sandbox demo', () => {
     expect(slugifyPrompt).toContain(file('docs/spec.md').trimEnd());
     expect(slugifyPrompt).toContain('#### `STYLE.md` (context file)');
     expect(slugifyPrompt).toContain(file('STYLE.md').trimEnd());
+  });
+
+  it("hands on each stand-in's ::summary, and only the retried task's succeeding attempt", () => {
+    const wordCount = tasks.get('implement-word-count')!;
+    expect(wordCount.summary).toBe("src/word-count.js implements wordCount(text) as docs/spec.md specifies, with its 2 examples as @example lines. It counts runs of non-white-space, so '' has 0 words.");
+    expect(tasks.get('write-spec')!.summary).toMatch(/^docs\/spec\.md specifies slugify\(\) and wordCount\(\)/);
+    // export-api waits for implement-word-count, whose first attempt failed its check.
+    const exportPrompt = readFileSync(join(finalRun('export-api'), 'prompt.md'), 'utf8');
+    const section = exportPrompt.slice(exportPrompt.indexOf('### `implement-word-count`'), exportPrompt.indexOf('## Context files'));
+    expect(section).toContain(`Its agent's summary of the work:\n\n\`\`\`\n${wordCount.summary}\n\`\`\``);
+    expect(section).toMatch(/coder: done\n/);
+    expect(section).not.toContain('returned 1, expected 0');
+    expect(section).not.toContain('failed:');
+    expect(section).not.toContain('reopened for retry');
+    // The shell task has no agent and so no summary; its section is as before.
+    expect(tasks.get('run-tests')!.summary).toBeUndefined();
   });
 
   it('writes plain text to a pipe and says where to look next', () => {

@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { locateClaude } from '../../src/backends/claude.js';
 import { locateCodex } from '../../src/backends/codex.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from './model-server.js';
+import type { Api } from './protocol-follower.js';
 import { tempProject, type Project } from './wg.js';
 
 export interface AgentProgram {
@@ -105,6 +106,26 @@ export function codexHome(home: string, serverUrl: string): string {
 export interface ShownTask {
   status: string;
   failure_reason?: string;
+  summary?: string;
   token_usage?: { input_tokens?: number; output_tokens?: number; cache_read_tokens?: number; cache_write_tokens?: number; cost_usd?: number };
   log: Array<{ message: string }>;
 }
+
+/** Every string in a request body, in order, whatever the wire format nests them in. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsIn);
+  return [];
+}
+
+/** The text the model was first sent for a task: the first agent-loop request carrying that task's prompt. */
+export function sentFor(server: ModelServer, api: Api, taskId: string): string {
+  const heading = `# Task \`${taskId}\``;
+  const request = server.scripted(api).find((candidate) => stringsIn(candidate.body).some((text) => text.includes(heading)));
+  if (!request) throw new Error(`no request to the model carried the prompt of ${taskId}`);
+  return stringsIn(request.body).join('\n');
+}
+
+/** How a downstream prompt hands on an upstream task's summary (see src/prompt/build.ts). */
+export const summaryBlock = (summary: string) => `Its agent's summary of the work:\n\n\`\`\`\n${summary}\n\`\`\``;

@@ -97,7 +97,7 @@ describe('claude backend', () => {
       { type: 'brand_new_line_type', anything: true },
       'not json at all',
       { type: 'assistant', message: { content: [{ type: 'text', text: 'Done.' }] } },
-      { type: 'result', subtype: 'success', is_error: false, num_turns: 2, session_id: 's-1', total_cost_usd: 0.25, usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 7 }, permission_denials: [] },
+      { type: 'result', subtype: 'success', is_error: false, num_turns: 2, session_id: 's-1', result: 'Done.', total_cost_usd: 0.25, usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 7 }, permission_denials: [] },
     ]);
     expect(events).toEqual([
       { type: 'progress', message: 'Claude Code 2.1.197 started with model m-1, session s-1' },
@@ -109,8 +109,15 @@ describe('claude backend', () => {
       { type: 'text', text: 'Done.' },
       // The model the init line named: what wg cost lists for the attempt.
       { type: 'usage', inputTokens: 10, outputTokens: 5, cacheReadTokens: 100, cacheWriteTokens: 7, costUsd: 0.25, model: 'm-1' },
+      // The result line's text is the agent's final message: its summary.
+      { type: 'summary', text: 'Done.' },
       { type: 'result', ok: true, sessionId: 's-1' },
     ]);
+  });
+
+  it("gives no summary when the result is a failure: its text is the error, not an account of the work", () => {
+    const events = feed(claudeStreamParser(), [{ type: 'result', subtype: 'error_max_turns', is_error: true, num_turns: 8, result: 'Stopped.' }]);
+    expect(events.filter((event) => event.type === 'summary')).toEqual([]);
   });
 
   it("names the model from the result's modelUsage (the dearest) when no init line did", () => {
@@ -171,8 +178,18 @@ describe('codex backend', () => {
       { type: 'error', message: 'Model metadata not found' },
       { type: 'text', text: 'Fixed.' },
       { type: 'usage', inputTokens: 400, cacheReadTokens: 600, outputTokens: 50 },
+      // The turn's last agent message is its summary, once the turn completed.
+      { type: 'summary', text: 'Fixed.' },
       { type: 'result', ok: true },
     ]);
+  });
+
+  it('passes on only the last agent message as the summary, and none for a failed turn', () => {
+    const message = (text: string) => ({ type: 'item.completed', item: { type: 'agent_message', text } });
+    const completed = feed(codexStreamParser(), [message('Looking around.'), message('Wrote a.txt and b.txt.'), { type: 'turn.completed', usage: {} }]);
+    expect(completed.filter((event) => event.type === 'summary')).toEqual([{ type: 'summary', text: 'Wrote a.txt and b.txt.' }]);
+    const failed = feed(codexStreamParser(), [message('Trying.'), { type: 'turn.failed', error: { message: 'boom' } }]);
+    expect(failed.filter((event) => event.type === 'summary')).toEqual([]);
   });
 
   it('lets the sandbox write the graph folder only when it lies outside the working directory', () => {

@@ -171,6 +171,12 @@ describe('command backend: output lines', () => {
     expect(parseProtocolLine('::debug x')).toEqual([{ type: 'progress', message: '::debug x' }]);
     expect(parseProtocolLine('say ::tool Edit')).toEqual([{ type: 'progress', message: 'say ::tool Edit' }]);
   });
+
+  it('reads ::summary as the agent\'s summary; a bare ::summary or ::summaryish stays progress', () => {
+    expect(parseProtocolLine('::summary Wrote the parser; the CLI still reads stdin only  ')).toEqual([{ type: 'summary', text: 'Wrote the parser; the CLI still reads stdin only' }]);
+    expect(parseProtocolLine('::summary')).toEqual([{ type: 'progress', message: '::summary' }]);
+    expect(parseProtocolLine('::summaryish x')).toEqual([{ type: 'progress', message: '::summaryish x' }]);
+  });
 });
 
 describe('chooseBackendName', () => {

@@ -75,6 +75,7 @@ function printUpstream(graph: Graph, context: TaskContext, changes: Changes, opt
       if (options.full) for (const ref of dep.artifacts) print(`\n${colors.dim(`--- ${ref} (whole, as it is now)`)}\n${wholeFile(options.root, ref)}`);
     }
     if (dep.deliverables.length > 0) print(`  ${colors.dim('deliverables:')} ${dep.deliverables.join(', ')}`);
+    if (dep.summary) print(`  ${colors.dim('summary:')}\n${dep.summary.split('\n').map((line) => `    | ${line}`).join('\n')}`);
     for (const entry of dep.log) print(`  ${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message}`);
   }
   print(`\n${colors.bold('inputs')}`);

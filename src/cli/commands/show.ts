@@ -11,6 +11,9 @@ function field(label: string, value: string | number | undefined): void {
   print(`${colors.dim(`${label}:`.padEnd(15))}${value}`);
 }
 
+/** Multi-line text under its label, set off so its lines do not read as fields. */
+const indented = (text: string) => text.split('\n').map((line) => `  | ${line}`).join('\n');
+
 const list = (values: string[] | undefined) => (values && values.length > 0 ? values.join(', ') : undefined);
 
 function showDetails(task: Task): void {
@@ -38,7 +41,8 @@ function showDetails(task: Task): void {
     const { attempt, target, base, commit } = task.landed;
     field('landed', commit === base ? `nothing: attempt ${attempt} changed no file (${target} at ${commit.slice(0, 12)})` : `${commit} on ${target} (attempt ${attempt}, from ${base.slice(0, 12)}; \`wg diff ${task.id}\` shows the change)`);
   }
-  if (task.failure_output) print(`${colors.dim('check output:')}\n${task.failure_output.split('\n').map((line) => `  | ${line}`).join('\n')}`);
+  if (task.summary) print(`${colors.dim('summary:')}\n${indented(task.summary)}`);
+  if (task.failure_output) print(`${colors.dim('check output:')}\n${indented(task.failure_output)}`);
   if (task.claim) field('lease', `attempt ${task.claim.attempt} held by ${task.claim.actor} since ${task.claim.since}${task.claim.trajectory ? ` (reserved for trajectory ${task.claim.trajectory})` : ''}`);
   if (task.token_usage) field('tokens', `${task.token_usage.input_tokens ?? 0} in, ${task.token_usage.output_tokens ?? 0} out${task.token_usage.cost_usd !== undefined ? `, $${task.token_usage.cost_usd}` : ''}`);
   field('created', task.created_at);
