@@ -61,8 +61,8 @@ max_retries = 2
 # disallowed_tools = ["Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow", "SendMessage"]
 # max_turns = 40
 # max_budget_usd = 2.5
-# resume = false                      # true: a trajectory step resumes the previous step's
-#                                     # session; if that fails, the step's retry starts fresh
+# resume = true                       # a trajectory step resumes the previous step's session
+#                                     # (same folder); false: each step starts its own
 #
 # [backends.codex]                    # OpenAI Codex: codex exec --json; keys and providers
 # sandbox = "workspace-write"         # live in $CODEX_HOME/config.toml. wg adds the graph
