@@ -107,7 +107,7 @@ grace = "5s"
 # --on-permission-denied overrides it.
 # on_permission_denied = "auto"
 # What a retry starts from. "auto": after a failed check, the previous attempt's work
-# (brought onto the target's newest head) and, for Claude Code and Codex, its session;
+# (brought onto the target's newest head) and, for Claude Code, its session;
 # after a merge conflict, the target's head with the previous change applied where it
 # still applies; after a crash, stall or timeout, a clean tree. "clean": always a clean
 # tree and a fresh session. "previous": the previous attempt's work after any failure.
