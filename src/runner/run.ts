@@ -198,8 +198,12 @@ export class Runner {
     const renewal = setInterval(() => void this.renewLeases(), this.leaseTtlMs / 3);
     try {
       for (;;) {
-        if (!this.signal.aborted && !this.writer.failure) await this.plan();
+        const stopping = () => this.signal.aborted || this.writer.failure !== undefined;
+        const busyWhenPlanned = this.queue.size + this.queue.pending;
+        if (!stopping()) await this.plan();
         const idle = this.queue.size + this.queue.pending === 0 && this.projectedDone.size === 0;
+        // A job ended while that plan was made (it saw the job's slot taken): plan again before calling the run finished.
+        if (idle && busyWhenPlanned > 0 && !stopping()) continue;
         // Ready work held back by a paused backend is waited for: the pause ends by itself.
         if (idle && (!this.heldByPause || this.signal.aborted || this.writer.failure)) {
           const next = this.signal.aborted || this.writer.failure ? 'finished' : await this.othersHoldWork();

@@ -156,6 +156,27 @@ function toToolCall(step: Step, task: TaskPrompt, tools: string[]): ScriptedRepl
   throw new Error(`no shell tool among the offered tools: ${tools.join(', ')}`);
 }
 
+/** The files a continued step's prompt says the agent wrote earlier in this session (see src/prompt/build.ts). */
+function sessionFiles(prompt: string): string[] {
+  const mention = /You did this step earlier in this same session, and its files \(([^)]*)\)/.exec(prompt)?.[1];
+  return mention ? [...mention.matchAll(/`([^`]+)`/g)].map((match) => match[1]!) : [];
+}
+
+/** What the agent wrote to `path` in an earlier turn of the conversation (a Write call's content), if it did. */
+function writtenEarlier(body: any, path: string): string | undefined {
+  let content: string | undefined;
+  const visit = (value: any) => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      const input = value.input;
+      if (value.type === 'tool_use' && typeof input?.file_path === 'string' && input.file_path.endsWith(`/${path}`) && typeof input.content === 'string') content = input.content;
+      else Object.values(value).forEach(visit);
+    }
+  };
+  visit(body.messages ?? body.input ?? []);
+  return content;
+}
+
 /** The follower's reply to one agent-loop request. */
 export function followProtocol(api: Api, body: any): ScriptedReply {
   const { texts, toolCalls, running } = conversation(api, body);
@@ -164,6 +185,11 @@ export function followProtocol(api: Api, body: any): ScriptedReply {
   const prompt = texts.findLast((text) => TASK_PROMPT.test(text));
   if (!prompt) return { text: 'I was sent no wg task prompt.' };
   const task = parseTaskPrompt(prompt.slice(prompt.search(/^# Task `/m)));
+  // A continued session's prompt names the files the agent wrote earlier in it instead of repeating them: it remembers what it wrote.
+  for (const path of sessionFiles(prompt)) {
+    const written = writtenEarlier(body, path);
+    if (written !== undefined) task.upstreamLines.push(written.split('\n')[0]!);
+  }
   const steps = plan(task);
   if (toolCalls >= steps.length) return { text: `Task ${task.taskId} is complete.` };
   return toToolCall(steps[toolCalls]!, task, offeredTools(body));

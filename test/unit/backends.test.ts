@@ -290,7 +290,7 @@ describe('config.toml [backends] tables', () => {
     const agentPart = CONFIG_TEMPLATE.slice(CONFIG_TEMPLATE.indexOf('# [backends.claude]'), CONFIG_TEMPLATE.indexOf('[run]'));
     const uncommented = agentPart.replace(/^# ([a-z_]+ = |\[backends\.)/gm, '$1').replace(/^#.*$/gm, '');
     const loaded = loadToml(uncommented);
-    expect(parseClaudeSettings('claude', loaded.backends!.claude!)).toMatchObject({ permission_mode: 'acceptEdits', max_turns: 40, resume: false });
+    expect(parseClaudeSettings('claude', loaded.backends!.claude!)).toMatchObject({ permission_mode: 'acceptEdits', max_turns: 40, resume: true });
     expect(parseCodexSettings('codex', loaded.backends!.codex!)).toMatchObject({ sandbox: 'workspace-write', config: { model_reasoning_effort: 'high' } });
     expect(parseAnthropicSettings('anthropic', loaded.backends!.anthropic!)).toMatchObject({ max_turns: 50, bash_timeout: '2m', token_budget: 2000000 });
   });
