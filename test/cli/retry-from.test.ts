@@ -8,9 +8,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentProject, announceSkip, findClaude, TEST_API_KEY, type AgentProject } from '../support/agents.js';
+import { git, initRepo } from '../support/git.js';
 import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project | undefined;
@@ -29,17 +29,8 @@ interface Shown {
   log: Array<{ message: string }>;
 }
 
-const git = async (dir: string, ...args: string[]) => String((await execa('git', args, { cwd: dir })).stdout);
-
 /** Make the project a git repository with one commit on `main`, so attempts get worktrees. */
-async function commitAll(dir: string): Promise<void> {
-  await git(dir, 'init', '--quiet', '--initial-branch', 'main');
-  await git(dir, 'config', 'user.email', 'tester@example.com');
-  await git(dir, 'config', 'user.name', 'Tester');
-  writeFileSync(join(dir, 'README.md'), '# demo\n');
-  await git(dir, 'add', 'README.md');
-  await git(dir, 'commit', '--quiet', '-m', 'initial');
-}
+const commitAll = (dir: string) => initRepo(dir);
 
 /**
  * A project whose `sh` backend (a command backend) runs `program` with the prompt file as

@@ -4,10 +4,10 @@
  * Code, one agent session. The real Claude Code against the scripted model server, which
  * follows each prompt it is sent; `wg run` with its defaults in a git repository.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { git, initRepo } from '../support/git.js';
 import { agentProject, announceSkip, findClaude, TEST_API_KEY, type AgentProject } from '../support/agents.js';
 
 let agent: AgentProject | undefined;
@@ -15,8 +15,6 @@ afterEach(async () => {
   await agent?.cleanup();
   agent = undefined;
 });
-
-const git = async (dir: string, ...args: string[]) => String((await execa('git', args, { cwd: dir })).stdout);
 
 interface Command {
   args: string[];
@@ -34,12 +32,7 @@ describe.skipIf(claude.skipReason !== undefined)(`a trajectory with the real Cla
       env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY, CLAUDE_CODE_MAX_RETRIES: '0' }),
     });
     const dir = agent.project.dir;
-    await git(dir, 'init', '--quiet', '--initial-branch', 'main');
-    await git(dir, 'config', 'user.email', 'tester@example.com');
-    await git(dir, 'config', 'user.name', 'Tester');
-    writeFileSync(join(dir, 'README.md'), '# demo\n');
-    await git(dir, 'add', 'README.md');
-    await git(dir, 'commit', '--quiet', '-m', 'initial');
+    await initRepo(dir);
     await agent.project.ok(['add', 'Sketch', '--id', 'sketch', '--deliverable', 'sketch.md']);
     // Each step works from the one before it (an input it produces): one agent should walk them in a row.
     await agent.project.ok(['add', 'Draft', '--id', 'draft', '--blocked-by', 'sketch', '--input', 'sketch.md', '--deliverable', 'draft.md']);
