@@ -9,7 +9,8 @@
  *
  *   node bench/trajectory-session.mjs        (needs npm install: Claude Code from npm)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +62,8 @@ async function runOnce(startModelServer, claude, resume) {
       wg('add', title, '--id', id, '--deliverable', deliverable, ...(previous ? ['--blocked-by', previous, '--input', input] : []));
       previous = id;
     }
-    wg('run');
+    // Not spawnSync: the model server answers from this very process, so it must keep running meanwhile.
+    await promisify(execFile)(process.execPath, [WG_BIN, 'run'], { cwd: dir, env });
     const prompts = Object.fromEntries(STEPS.map(([id]) => [id, readFileSync(join(dir, '.workgraph', 'runs', id, '1', 'prompt.md'), 'utf8')]));
     const last = JSON.stringify(server.scripted('anthropic').at(-1).body.messages);
     const conversation = STEPS.every(([id]) => last.includes(`# Task \`${id}\``));
