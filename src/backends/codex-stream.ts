@@ -20,11 +20,14 @@ export function codexStreamParser(): OutputParser {
   let lastMessage: string | undefined;
   let failure: string | undefined;
   let lastError: string | undefined;
+  /** The thread's id: what `codex exec resume` continues. */
+  let thread: string | undefined;
 
   const line = (object: JsonObject): AgentEvent[] => {
     switch (object.type) {
       case 'thread.started':
-        return [{ type: 'progress', message: `Codex thread ${asString(object.thread_id) ?? '?'} started` }];
+        thread = asString(object.thread_id);
+        return [{ type: 'progress', message: `Codex thread ${thread ?? '?'} started` }];
       case 'item.started':
         return startedItem(asObject(object.item) ?? {});
       case 'item.completed': {
@@ -61,9 +64,10 @@ export function codexStreamParser(): OutputParser {
       return object ? line(object) : progressFromLine(text);
     },
     end(): AgentEvent[] {
-      if (failure) return [{ type: 'result', ok: false, reason: failure }];
-      if (completed) return [...(lastMessage ? [{ type: 'summary', text: lastMessage } as const] : []), { type: 'result', ok: true }];
-      return [{ type: 'result', ok: false, reason: `Codex ended without finishing its turn${lastError ? `: ${capText(lastError, 300)}` : ''}` }];
+      const session = thread ? { sessionId: thread } : {};
+      if (failure) return [{ type: 'result', ok: false, reason: failure, ...session }];
+      if (completed) return [...(lastMessage ? [{ type: 'summary', text: lastMessage } as const] : []), { type: 'result', ok: true, ...session }];
+      return [{ type: 'result', ok: false, reason: `Codex ended without finishing its turn${lastError ? `: ${capText(lastError, 300)}` : ''}`, ...session }];
     },
   };
 }

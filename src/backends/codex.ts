@@ -6,6 +6,7 @@
  *   sandbox = "workspace-write"           # or read-only, danger-full-access
  *   config = { model_reasoning_effort = "high" }   # each becomes `-c key=value`
  *   extra_args = []                       # appended before the prompt argument
+ *   resume = true                         # false: each trajectory step starts a thread of its own
  *   env = { CODEX_HOME = "/srv/codex-home" }
  *
  * The prompt is read from stdin (`-` as the prompt argument), which is then closed: codex
@@ -13,6 +14,11 @@
  * codex's own `$CODEX_HOME/config.toml`. The task's `tools` are not mapped: codex has its
  * own fixed tool set, kept inside the working directory by the sandbox. `codex exec`
  * never asks a person: it runs with approval policy `never`, refusing what would need one.
+ *
+ * Continuing a session: a retry that repairs its own work, and the next step of a
+ * trajectory (unless `resume = false`), run `codex exec resume <thread>` in the same
+ * folder. That subcommand takes no `--sandbox`, `-C` or `--add-dir`: the sandbox and its
+ * writable roots go as `-c` overrides, and the folder is the process's own.
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -31,6 +37,7 @@ export const CodexSettingsSchema = z.strictObject({
   sandbox: z.enum(CODEX_SANDBOX_MODES).default('workspace-write'),
   config: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).default({}),
   extra_args: z.array(z.string()).default([]),
+  resume: z.boolean().default(true),
   env: z.record(z.string(), z.string()).optional(),
 });
 export type CodexSettings = z.infer<typeof CodexSettingsSchema>;
@@ -55,9 +62,12 @@ function graphOutsideWorkdir(context: Pick<RunContext, 'workdir' | 'workgraphDir
  * gave it (checked against codex-cli 0.169.0). The graph folder is added to the sandbox's
  * writable roots when it lies outside the working directory, so `wg log` can write it.
  */
-export function codexArgs(settings: CodexSettings, context: Pick<RunContext, 'model' | 'workdir' | 'workgraphDir'>): string[] {
-  const args = ['exec', '--json', '--sandbox', settings.sandbox, '--skip-git-repo-check', '-C', context.workdir, '-c', 'allow_login_shell=false'];
-  if (settings.sandbox === 'workspace-write' && graphOutsideWorkdir(context)) args.push('--add-dir', context.workgraphDir);
+export function codexArgs(settings: CodexSettings, context: Pick<RunContext, 'model' | 'workdir' | 'workgraphDir' | 'resumeSession' | 'continueSession'>): string[] {
+  const thread = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
+  const extraRoot = settings.sandbox === 'workspace-write' && graphOutsideWorkdir(context);
+  const args = thread
+    ? ['exec', 'resume', thread, '--json', '--skip-git-repo-check', '-c', `sandbox_mode=${JSON.stringify(settings.sandbox)}`, '-c', 'allow_login_shell=false', ...(extraRoot ? ['-c', `sandbox_workspace_write.writable_roots=${JSON.stringify([context.workgraphDir])}`] : [])]
+    : ['exec', '--json', '--sandbox', settings.sandbox, '--skip-git-repo-check', '-C', context.workdir, '-c', 'allow_login_shell=false', ...(extraRoot ? ['--add-dir', context.workgraphDir] : [])];
   if (context.model) args.push('-m', context.model);
   for (const [key, value] of Object.entries(settings.config)) args.push('-c', configOverride(key, value));
   args.push(...settings.extra_args, '-');
@@ -112,6 +122,8 @@ export function codexBackend(name: string, locate: typeof locateCodex = locateCo
   return {
     name,
     usesPrompt: true,
+
+    continuesSessions: true,
 
     launch(context: RunContext): LaunchSpec {
       const settings = parseCodexSettings(name, context.settings);

@@ -68,6 +68,8 @@ max_retries = 2
 # sandbox = "workspace-write"         # live in $CODEX_HOME/config.toml. wg adds the graph
 #                                     # folder to the writable roots and keeps wg on PATH
 # config = { model_reasoning_effort = "high" }   # each becomes -c key=value
+# resume = true                       # a trajectory step resumes the previous step's thread
+#                                     # (codex exec resume); false: each step starts its own
 #
 # [backends.anthropic]                # wg's own agent on the Anthropic API (ANTHROPIC_API_KEY)
 # base_url = "https://api.anthropic.com"   # default: $ANTHROPIC_BASE_URL, else this
@@ -107,7 +109,7 @@ grace = "5s"
 # --on-permission-denied overrides it.
 # on_permission_denied = "auto"
 # What a retry starts from. "auto": after a failed check, the previous attempt's work
-# (brought onto the target's newest head) and, for Claude Code, its session;
+# (brought onto the target's newest head) and, for Claude Code and Codex, its session;
 # after a merge conflict, the target's head with the previous change applied where it
 # still applies; after a crash, stall or timeout, a clean tree. "clean": always a clean
 # tree and a fresh session. "previous": the previous attempt's work after any failure.

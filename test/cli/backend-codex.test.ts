@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentProject, announceSkip, codexHome, findCodex, type AgentProgram, type AgentProject, type ShownTask, sentFor, summaryBlock } from '../support/agents.js';
+import { git, initRepo } from '../support/git.js';
 import type { ModelServerScript } from '../support/model-server.js';
 
 const codex: AgentProgram = await findCodex();
@@ -96,6 +97,36 @@ describe.skipIf(codex.skipReason !== undefined)(`codex backend with the real ${c
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(messages(await show('try'))).toContain('tool shell: exit 3 (exit code 3) (error)');
+  });
+
+  it("a failed check's retry continues the same Codex thread (codex exec resume) in the same worktree, and lands", async () => {
+    agent = await codexProject({
+      openai: [
+        { tool: 'exec_command', input: { cmd: 'echo 41 > answer.txt' } },
+        { text: 'Wrote 41.' },
+        { tool: 'exec_command', input: { cmd: 'echo 42 > answer.txt' } },
+        { text: 'Fixed it: 42.' },
+      ],
+    });
+    await initRepo(agent.project.dir);
+    await agent.project.ok(['add', 'Answer', '--id', 'answer', '--max-retries', '2', '--verify', 'grep -qx 42 answer.txt']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(await git(agent.project.dir, 'show', 'main:answer.txt')).toBe('42');
+    const commands = [1, 2].map((attempt) => JSON.parse(readFileSync(join(agent!.project.dir, '.workgraph', 'runs', 'answer', String(attempt), 'command.json'), 'utf8')) as { args: string[]; cwd: string });
+    expect(commands[0]!.args.slice(0, 2)).toEqual(['exec', '--json']);
+    expect(commands[1]!.args.slice(0, 2)).toEqual(['exec', 'resume']);
+    expect(commands[1]!.args[2]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(commands[1]!.args).toContain('sandbox_mode="workspace-write"');
+    expect(commands[1]!.cwd).toBe(commands[0]!.cwd);
+    expect(messages(await show('answer'))).toContainEqual(expect.stringMatching(/^retry continues attempt 1's work in its worktree .* and its codex session$/));
+    // The retry's first request to the model carries the first attempt's turns.
+    const requests = agent.server.scripted('openai');
+    expect(requests).toHaveLength(4);
+    const conversation = JSON.stringify(requests[2]!.body.input);
+    expect(conversation).toContain('echo 41 > answer.txt');
+    expect(conversation).toContain('Wrote 41.');
+    expect(conversation).toContain('verification failed');
   });
 
   it('--dry-run shows the exact argv, cwd and a masked environment', async () => {

@@ -112,8 +112,8 @@ for (const subject of SUBJECTS) {
       expect(readFileSync(join(project.dir, 'beta.txt'), 'utf8')).toContain(`from upstream: ${alphaText.trim()}`);
       // The model's closing words became each task's summary, and the second prompt handed the first one on.
       expect([alpha.summary, beta.summary]).toEqual(['Task make-alpha is complete.', 'Task make-beta is complete.']);
-      if (subject.backend === 'claude') {
-        // Claude Code walks the trajectory in one session: the model already holds make-alpha's turns, so the prompt names them instead.
+      if (subject.backend !== 'anthropic') {
+        // Claude Code and Codex walk the trajectory in one session: the model already holds make-alpha's turns, so the prompt names them instead.
         expect(JSON.stringify(betaRequests[0]!.body)).toContain('Task make-alpha is complete.');
         expect(sentFor(server, subject.api, 'make-beta')).toContain('You did this step earlier in this same session');
       } else expect(sentFor(server, subject.api, 'make-beta')).toContain(summaryBlock('Task make-alpha is complete.'));

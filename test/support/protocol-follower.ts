@@ -162,7 +162,11 @@ function sessionFiles(prompt: string): string[] {
   return mention ? [...mention.matchAll(/`([^`]+)`/g)].map((match) => match[1]!) : [];
 }
 
-/** What the agent wrote to `path` in an earlier turn of the conversation (a Write call's content), if it did. */
+/** `printf '%s' 'text' > '/path'`, as the follower writes a file with a shell tool (see toToolCall). */
+const SHELL_WRITE = /^printf '%s' '((?:[^']|'\\'')*)' > '((?:[^']|'\\'')*)'$/s;
+const unquote = (text: string) => text.replace(/'\\''/g, "'");
+
+/** What the agent wrote to `path` in an earlier turn of the conversation (a Write call, or its shell form), if it did. */
 function writtenEarlier(body: any, path: string): string | undefined {
   let content: string | undefined;
   const visit = (value: any) => {
@@ -170,7 +174,17 @@ function writtenEarlier(body: any, path: string): string | undefined {
     else if (value && typeof value === 'object') {
       const input = value.input;
       if (value.type === 'tool_use' && typeof input?.file_path === 'string' && input.file_path.endsWith(`/${path}`) && typeof input.content === 'string') content = input.content;
-      else Object.values(value).forEach(visit);
+      else if (value.type === 'function_call' && typeof value.arguments === 'string') {
+        const command = (() => {
+          try {
+            return JSON.parse(value.arguments).cmd as unknown;
+          } catch {
+            return undefined;
+          }
+        })();
+        const write = typeof command === 'string' ? SHELL_WRITE.exec(command) : null;
+        if (write && unquote(write[2]!).endsWith(`/${path}`)) content = unquote(write[1]!);
+      } else Object.values(value).forEach(visit);
     }
   };
   visit(body.messages ?? body.input ?? []);

@@ -180,7 +180,7 @@ describe('codex backend', () => {
       { type: 'usage', inputTokens: 400, cacheReadTokens: 600, outputTokens: 50 },
       // The turn's last agent message is its summary, once the turn completed.
       { type: 'summary', text: 'Fixed.' },
-      { type: 'result', ok: true },
+      { type: 'result', ok: true, sessionId: 'th-1' },
     ]);
   });
 
