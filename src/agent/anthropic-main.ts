@@ -4,7 +4,7 @@
  * the `anthropic` backend's parser. Imported only by that hidden command, so no other
  * command pays for loading the SDK.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import Anthropic, { APIConnectionError, APIError, AuthenticationError, PermissionDeniedError } from '@anthropic-ai/sdk';
 import type { AgentEvent } from '../backends/types.js';
 import { killRunningCommands } from './bash.js';
@@ -28,6 +28,21 @@ export interface AnthropicAgentOptions {
   allowBash?: string[] | undefined;
   /** A refused call ends the session (`fail`) or is returned to the model (`continue`). */
   onPermissionDenied?: 'fail' | 'continue' | undefined;
+  /** Where this session's conversation is kept: its path is the session's id, for the next attempt or step to continue. */
+  sessionFile?: string | undefined;
+  /** An earlier session's file to continue from. */
+  resumeFrom?: string | undefined;
+}
+
+/** An earlier session's conversation, or why it cannot be continued. */
+function loadSession(path: string): Anthropic.MessageParam[] | string {
+  try {
+    const messages = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (!Array.isArray(messages) || messages.length === 0) return 'it holds no conversation';
+    return messages as Anthropic.MessageParam[];
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** The API's own message from an error body, without the SDK's status prefix and JSON. */
@@ -83,6 +98,17 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
     const prompt = readFileSync(options.promptFile, 'utf8');
     const client = new Anthropic({ apiKey, baseURL, maxRetries: options.maxRetries });
     emit({ type: 'progress', message: `built-in agent started with model ${options.model}, tools: ${options.tools.join(', ') || 'none'}` });
+    let history: Anthropic.MessageParam[] | undefined;
+    if (options.resumeFrom) {
+      const loaded = loadSession(options.resumeFrom);
+      if (typeof loaded === 'string') emit({ type: 'progress', message: `could not continue the session in ${options.resumeFrom} (${loaded}): a new one starts` });
+      else {
+        history = loaded;
+        emit({ type: 'progress', message: `continues the session in ${options.resumeFrom} (${loaded.length} messages)` });
+      }
+    }
+    const sessionFile = options.sessionFile;
+    const save = sessionFile ? (messages: Anthropic.MessageParam[]) => writeFileSync(sessionFile, JSON.stringify(messages)) : undefined;
     const verdict = await runAgentLoop({
       client,
       model: options.model,
@@ -93,10 +119,13 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
       tokenBudget: options.tokenBudget,
       toolContext: { workdir: options.workdir, bashTimeoutMs: options.bashTimeoutMs, env, bashRules: options.allowBash },
       onRefusal: options.onPermissionDenied,
+      history,
+      onMessages: save,
       emit,
     });
     if (verdict.summary) emit({ type: 'summary', text: verdict.summary });
-    emit(verdict.ok ? { type: 'result', ok: true } : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed' });
+    const session = sessionFile ? { sessionId: sessionFile } : {};
+    emit(verdict.ok ? { type: 'result', ok: true, ...session } : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed', ...session });
     return verdict.ok ? 0 : 1;
   } catch (error) {
     const reason = failureReason(error, options, baseURL);

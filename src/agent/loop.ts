@@ -21,7 +21,19 @@ export interface AgentLoopOptions {
   toolContext: ToolContext;
   /** A refused call: `fail` ends the session at once; `continue` returns the refusal to the model. */
   onRefusal?: 'fail' | 'continue' | undefined;
+  /** An earlier session's conversation to continue: the prompt is its next user message. */
+  history?: Anthropic.MessageParam[] | undefined;
+  /** The conversation so far, after each response and each round of tool results (to continue it later). */
+  onMessages?(messages: Anthropic.MessageParam[]): void;
   emit(event: AgentEvent): void;
+}
+
+/** The earlier conversation with the prompt as its next user message (joined to a trailing user message, as the API wants turns to alternate). */
+export function continueConversation(history: Anthropic.MessageParam[], prompt: string): Anthropic.MessageParam[] {
+  const last = history.at(-1);
+  if (last?.role !== 'user') return [...history, { role: 'user', content: prompt }];
+  const content = typeof last.content === 'string' ? [{ type: 'text' as const, text: last.content }] : last.content;
+  return [...history.slice(0, -1), { role: 'user', content: [...content, { type: 'text', text: prompt }] }];
 }
 
 export interface AgentVerdict {
@@ -40,7 +52,7 @@ function systemPrompt(workdir: string, tools: AgentToolName[]): string {
 export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerdict> {
   const { client, emit } = options;
   const tools = options.tools.map((name) => TOOL_DEFINITIONS[name]);
-  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: options.prompt }];
+  const messages: Anthropic.MessageParam[] = options.history ? continueConversation(options.history, options.prompt) : [{ role: 'user', content: options.prompt }];
   let spent = 0;
 
   for (let turn = 1; turn <= options.maxTurns; turn++) {
@@ -62,6 +74,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
     });
     spent += usage.input_tokens + usage.output_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
     messages.push({ role: 'assistant', content: message.content as Anthropic.ContentBlockParam[] });
+    options.onMessages?.(messages);
 
     const calls: Anthropic.ToolUseBlock[] = [];
     for (const block of message.content) {
@@ -83,6 +96,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
           results.push({ type: 'tool_result', tool_use_id: call.id, content: outcome.content, is_error: outcome.isError });
         }
         messages.push({ role: 'user', content: results });
+        options.onMessages?.(messages);
         if (options.tokenBudget !== undefined && spent >= options.tokenBudget) {
           return { ok: false, reason: `the built-in agent used up its token budget (${spent} of ${options.tokenBudget} tokens) after ${turn} turns`, turns: turn };
         }

@@ -12,14 +12,19 @@
  *   token_budget = 2000000          # input + output tokens for the whole session
  *   bash_timeout = "2m"
  *   max_retries = 4                 # per request, on 429, 5xx and connection errors
+ *   resume = true                   # false: each trajectory step starts a conversation of its own
  *   env = { }
  *
  * Tools: those the task's `tools` name (Claude Code's names work too: Read, Write, Edit,
  * LS, Glob, Grep, Bash), else the `tools` above. Every path stays inside the working
  * directory; `bash` runs there but is otherwise as free as the user running wg.
  * The key comes from ANTHROPIC_API_KEY in the agent's environment.
+ *
+ * Sessions: the agent keeps its conversation in `session.json` beside the attempt's prompt,
+ * and that file's path is the session's id. A retry that repairs its own work, and the next
+ * step of a trajectory (unless `resume = false`), continue that conversation.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AGENT_TOOL_NAMES, chooseTools } from '../agent/tool-names.js';
@@ -46,6 +51,7 @@ export const AnthropicSettingsSchema = z.strictObject({
   token_budget: z.number().int().positive().optional(),
   bash_timeout: Duration.default('2m'),
   max_retries: z.number().int().nonnegative().default(4),
+  resume: z.boolean().default(true),
   env: z.record(z.string(), z.string()).optional(),
 });
 export type AnthropicSettings = z.infer<typeof AnthropicSettingsSchema>;
@@ -69,7 +75,7 @@ export function anthropicBashRules(task: Pick<Task, 'tools' | 'verify'> | undefi
   return narrow.length === 0 ? undefined : [...new Set([...protocolRules(task?.verify), ...narrow])];
 }
 
-export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunContext, 'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied'>): string[] {
+export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunContext, 'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied' | 'resumeSession' | 'continueSession'>): string[] {
   const tools = chooseTools(context.task.tools, settings.tools);
   const args = [
     WG_ENTRY,
@@ -95,6 +101,9 @@ export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunCont
   if (rules && context.onPermissionDenied) args.push('--on-permission-denied', context.onPermissionDenied);
   if (settings.token_budget !== undefined) args.push('--token-budget', String(settings.token_budget));
   if (settings.base_url !== undefined) args.push('--base-url', settings.base_url);
+  args.push('--session-file', join(dirname(context.promptFile), 'session.json'));
+  const resumeFrom = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
+  if (resumeFrom) args.push('--resume-from', resumeFrom);
   return args;
 }
 
@@ -102,6 +111,7 @@ export function anthropicBackend(name: string): Backend {
   return {
     name,
     usesPrompt: true,
+    continuesSessions: true,
 
     launch(context: RunContext): LaunchSpec {
       const settings = parseAnthropicSettings(name, context.settings);

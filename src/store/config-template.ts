@@ -79,6 +79,8 @@ max_retries = 2
 # token_budget = 2000000              # input + output tokens for the whole session
 # bash_timeout = "2m"
 # max_retries = 4                     # per request, on 429, 5xx and connection errors
+# resume = true                       # a trajectory step continues the previous step's
+#                                     # conversation; false: each step starts its own
 #
 # claude and codex also take command, extra_args and env; anthropic takes env. Each can
 # be set up again under another name with its type: [backends.opus] type = "claude".
@@ -109,7 +111,7 @@ grace = "5s"
 # --on-permission-denied overrides it.
 # on_permission_denied = "auto"
 # What a retry starts from. "auto": after a failed check, the previous attempt's work
-# (brought onto the target's newest head) and, for Claude Code and Codex, its session;
+# (brought onto the target's newest head) and its agent session;
 # after a merge conflict, the target's head with the previous change applied where it
 # still applies; after a crash, stall or timeout, a clean tree. "clean": always a clean
 # tree and a fresh session. "previous": the previous attempt's work after any failure.

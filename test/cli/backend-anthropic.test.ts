@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentProject, TEST_API_KEY, type AgentProject, type ShownTask, sentFor, summaryBlock } from '../support/agents.js';
 import { alive } from '../support/fake.js';
+import { git, initRepo } from '../support/git.js';
 import { processesOf } from '../support/fault.js';
 import type { ModelServerScript } from '../support/model-server.js';
 import { REPO_ROOT } from '../support/wg.js';
@@ -43,6 +44,33 @@ function toolResults(index: number): Array<{ content: string; is_error: boolean 
 }
 
 describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
+  it("a failed check's retry continues the built-in agent's conversation in the same worktree, and lands", async () => {
+    agent = await anthropicProject({
+      anthropic: [
+        { tool: 'write_file', input: { path: 'answer.txt', content: '41\n' } },
+        { text: 'Wrote 41.' },
+        { tool: 'write_file', input: { path: 'answer.txt', content: '42\n' } },
+        { text: 'Fixed it: 42.' },
+      ],
+    });
+    await initRepo(agent.project.dir);
+    await agent.project.ok(['add', 'Answer', '--id', 'answer', '--max-retries', '2', '--verify', 'grep -qx 42 answer.txt']);
+    const result = await agent.project.wg(['run'], { env: agent.env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(await git(agent.project.dir, 'show', 'main:answer.txt')).toBe('42');
+    const runs = join(agent.project.dir, '.workgraph', 'runs', 'answer');
+    const second = JSON.parse(readFileSync(join(runs, '2', 'command.json'), 'utf8')) as { args: string[] };
+    expect(second.args[second.args.indexOf('--resume-from') + 1]).toBe(join(runs, '1', 'session.json'));
+    expect(messages(await show('answer'))).toContainEqual(expect.stringMatching(/^retry continues attempt 1's work in its worktree .* and its anthropic session$/));
+    // The retry's first request carries the first attempt's turns, then the retry's prompt.
+    const requests = agent.server.scripted('anthropic');
+    expect(requests).toHaveLength(4);
+    const conversation = JSON.stringify(requests[2]!.body.messages);
+    expect(conversation).toContain('Wrote 41.');
+    expect(conversation).toContain('verification failed');
+    expect(requests[2]!.body.messages[0].content).toContain('# Task `answer`');
+  });
+
   it('runs a task whose agent writes a file: file there, task done, tool call logged, tokens recorded', async () => {
     agent = await anthropicProject({
       anthropic: [{ tool: 'write_file', input: { path: 'notes/out.txt', content: 'hello from the built-in agent\n' } }, { text: 'I wrote notes/out.txt.' }],
@@ -205,6 +233,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
       '--max-turns', '50', '--max-tokens', '8192', '--bash-timeout', '30s', '--max-retries', '1',
       '--token-budget', '50000',
       '--base-url', agent.server.url,
+      '--session-file', join(agent.project.dir, '.workgraph', 'runs', 'plan-me', '1', 'session.json'),
     ]);
     expect(step.cwd).toBe(agent.project.dir);
     expect(step.stdin).toBeUndefined();

@@ -69,15 +69,20 @@ describe('an upstream task that failed once, then succeeded', () => {
     expect(story).toContain("agent's last message: Wrote 41.");
     expect((await show('report')).summary).toBe('Reported the answer.');
 
-    // Report ran as the next step of answer's trajectory: the section with the longer log.
+    // Report ran as the next step of answer's trajectory, continuing its conversation (the agent
+    // remembers its own work, the repair included): the prompt names that step instead of handing it over.
     const prompt = promptOf('report', 1);
     const fromUpstream = prompt.slice(prompt.indexOf('## Context from upstream'), prompt.indexOf('## Context files'));
-    expect(fromUpstream).toContain("### Previous step of your trajectory: `answer`: Answer (done)\n\nIts agent's summary of the work:\n\n```\nWrote 42 to answer.txt; the check passes now.\n```");
+    expect(fromUpstream).toContain('### Previous step of your trajectory: `answer`: Answer (done)\n\nYou did this step earlier in this same session, and its files (`answer.txt`)');
     expect(fromUpstream).toMatch(/What it just did:\n\n(- .*\n)*- \S+ \S+: tool write_file: answer.txt\n- \S+ \S+: artifact answer.txt\n- \S+ \S+: done\n\n/);
     expectNoStaleFailure(fromUpstream, 'expected 42, got 41');
-    // What the model was sent is that file.
-    const sent = server.scripted('anthropic').map((request) => String(request.body.messages[0].content)).find((text) => text.startsWith('# Task `report`'));
-    expect(sent).toBe(prompt);
+    // What the model was sent is that file, as the next user message of the same conversation.
+    const lastRequest = server.scripted('anthropic').at(-1)!;
+    const userTexts = lastRequest.body.messages.flatMap((message: { role: string; content: unknown }) =>
+      message.role !== 'user' ? [] : typeof message.content === 'string' ? [message.content] : (message.content as Array<{ type: string; text?: string }>).flatMap((block) => (block.type === 'text' ? [block.text!] : [])),
+    );
+    expect(userTexts.at(-1)).toBe(prompt);
+    expect(String(lastRequest.body.messages[0].content)).toMatch(/^# Task `answer`/);
 
     // wg context shows what the prompt got; wg show shows the summary.
     const context = await project.ok(['context', 'report']);

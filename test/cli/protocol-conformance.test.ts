@@ -112,11 +112,10 @@ for (const subject of SUBJECTS) {
       expect(readFileSync(join(project.dir, 'beta.txt'), 'utf8')).toContain(`from upstream: ${alphaText.trim()}`);
       // The model's closing words became each task's summary, and the second prompt handed the first one on.
       expect([alpha.summary, beta.summary]).toEqual(['Task make-alpha is complete.', 'Task make-beta is complete.']);
-      if (subject.backend !== 'anthropic') {
-        // Claude Code and Codex walk the trajectory in one session: the model already holds make-alpha's turns, so the prompt names them instead.
-        expect(JSON.stringify(betaRequests[0]!.body)).toContain('Task make-alpha is complete.');
-        expect(sentFor(server, subject.api, 'make-beta')).toContain('You did this step earlier in this same session');
-      } else expect(sentFor(server, subject.api, 'make-beta')).toContain(summaryBlock('Task make-alpha is complete.'));
+      // Every backend walks the trajectory in one session: the model already holds make-alpha's turns, so the prompt names them instead of handing them over.
+      expect(JSON.stringify(betaRequests[0]!.body)).toContain('Task make-alpha is complete.');
+      expect(sentFor(server, subject.api, 'make-beta')).toContain('You did this step earlier in this same session');
+      expect(sentFor(server, subject.api, 'make-beta')).not.toContain(summaryBlock('Task make-alpha is complete.'));
 
       for (const [id, task, requests] of [['make-alpha', alpha, requestsOf(server, subject.api, 'make-alpha')], ['make-beta', beta, betaRequests]] as const) {
         // Each step of the protocol ran, and the agent program reported every one as successful.

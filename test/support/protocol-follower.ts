@@ -173,7 +173,8 @@ function writtenEarlier(body: any, path: string): string | undefined {
     if (Array.isArray(value)) value.forEach(visit);
     else if (value && typeof value === 'object') {
       const input = value.input;
-      if (value.type === 'tool_use' && typeof input?.file_path === 'string' && input.file_path.endsWith(`/${path}`) && typeof input.content === 'string') content = input.content;
+      const target = input?.file_path ?? input?.path;
+      if (value.type === 'tool_use' && typeof target === 'string' && (target === path || target.endsWith(`/${path}`)) && typeof input.content === 'string') content = input.content;
       else if (value.type === 'function_call' && typeof value.arguments === 'string') {
         const command = (() => {
           try {

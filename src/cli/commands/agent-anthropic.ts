@@ -38,6 +38,8 @@ export function register(program: Command): void {
     .option('--base-url <url>', 'the API endpoint (default: $ANTHROPIC_BASE_URL)')
     .option('--max-retries <n>', 'retries of a request that failed with 429, 5xx or a connection error', parseCount, 4)
     .option('--allow-bash <rule>', 'only bash commands a rule allows run, e.g. "Bash(npm test:*)" (repeatable; none: any command)', (rule: string, rules: string[] | undefined) => [...(rules ?? []), rule])
+    .option('--session-file <path>', "keep the conversation in this file (its path is the session's id)")
+    .option('--resume-from <path>', "continue the conversation kept in this file (an earlier session's --session-file)")
     .option('--on-permission-denied <policy>', 'fail: a refused call ends the session; continue: the refusal goes back to the model', refusalPolicyFlag, 'fail')
     .action(async (flags: Flags) => {
       const { runAnthropicAgent } = await import('../../agent/anthropic-main.js');
