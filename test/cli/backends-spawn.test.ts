@@ -59,6 +59,7 @@ function launchSpec(backend: Backend, prompt: string, options: AgentOptions = {}
     prompt,
     promptFile,
     workdir: options.cwd ?? dir,
+    workgraphDir: join(dir, '.workgraph'),
     model: undefined,
     settings: options.settings ?? { argv: AGENT_ARGV },
     env: { ...process.env, ...cleanEnv(options.env) },

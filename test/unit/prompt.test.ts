@@ -30,7 +30,7 @@ const templates: PromptTemplates = loadPromptTemplates(emptyWorkgraph);
 
 const text = (body: string): FileContent => ({ kind: 'text', text: body, bytes: body.length, complete: true });
 
-function sources(overrides: Partial<PromptSources> & { task?: Partial<Task> } = {}): PromptSources {
+function sources(overrides: Omit<Partial<PromptSources>, 'task'> & { task?: Partial<Task> } = {}): PromptSources {
   const { task, ...rest } = overrides;
   return {
     task: { id: 'build', title: 'Build the API', status: 'in-progress', description: 'Implement the endpoints.', ...task },
