@@ -6,10 +6,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import Anthropic, { APIConnectionError, APIError, AuthenticationError, PermissionDeniedError } from '@anthropic-ai/sdk';
-import type { AgentEvent } from '../backends/types.js';
+import type { AgentEvent } from '../protocol/agent-event.js';
 import { killRunningCommands } from './bash.js';
 import { runAgentLoop } from './loop.js';
-import type { AgentToolName } from './tool-names.js';
+import type { AgentToolName } from '../protocol/tool-names.js';
 
 export interface AnthropicAgentOptions {
   promptFile: string;

@@ -6,7 +6,7 @@
  * as they happen; the verdict is returned.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { AgentEvent } from '../backends/types.js';
+import type { AgentEvent } from '../protocol/agent-event.js';
 import { describeToolCall, runTool, TOOL_DEFINITIONS, type AgentToolName, type ToolContext } from './tools.js';
 
 export interface AgentLoopOptions {

@@ -6,12 +6,12 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { bashRuleFor, refusedPart } from '../backends/tool-rules.js';
+import { bashRuleFor, refusedPart } from '../protocol/tool-rules.js';
 import { runBash } from './bash.js';
 import { displayPath, resolveInside } from './confine.js';
 import { globToRegExp, walk } from './walk.js';
 
-import { AGENT_TOOL_NAMES, type AgentToolName } from './tool-names.js';
+import { AGENT_TOOL_NAMES, type AgentToolName } from '../protocol/tool-names.js';
 
 export { AGENT_TOOL_NAMES, type AgentToolName };
 

@@ -27,7 +27,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { AGENT_TOOL_NAMES, chooseTools } from '../agent/tool-names.js';
+import { AGENT_TOOL_NAMES, chooseTools } from '../protocol/tool-names.js';
 import { ConfigError } from '../errors.js';
 import { Duration } from '../graph/schema.js';
 import { capText, progressFromLine } from './lines.js';
@@ -35,7 +35,7 @@ import { parseJsonObject } from './json-lines.js';
 import { parseSettings, withEnv } from './settings.js';
 import { protocolCommandList } from './protocol.js';
 import { protocolRules } from './claude.js';
-import { allowsAnyBash, narrowBashRules } from './tool-rules.js';
+import { allowsAnyBash, narrowBashRules } from '../protocol/tool-rules.js';
 import type { Task } from '../graph/schema.js';
 import type { AgentEvent, Backend, LaunchSpec, OutputParser, PermissionContext, RunContext, Stream } from './types.js';
 

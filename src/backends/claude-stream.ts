@@ -7,7 +7,7 @@
  */
 import { capText, progressFromLine } from './lines.js';
 import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
-import { bashRuleFor, ruleForCall } from './tool-rules.js';
+import { bashRuleFor, ruleForCall } from '../protocol/tool-rules.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Actor, Task } from '../graph/schema.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 import { anthropicBackend } from './anthropic.js';
 import { claudeBackend } from './claude.js';
 import { codexBackend } from './codex.js';

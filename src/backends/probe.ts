@@ -13,7 +13,7 @@ import { BUILTIN_BACKENDS, resolveBackend } from './index.js';
 import { locateClaude } from './claude.js';
 import { locateCodex } from './codex.js';
 import { packageFolder, searchPath } from './find-program.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 
 export interface BackendReport {
   name: string;

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Credentials } from '../graph/lease.js';
 import type { Caller } from '../graph/transitions.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph } from '../graph/model.js';
@@ -44,7 +44,7 @@ async function storeUrl(dir: string): Promise<string | undefined> {
     return undefined;
   }
   if (!/^\s*\[store\]/m.test(text)) return undefined;
-  return (await import('../store/config.js')).loadConfig(dir).store.url;
+  return (await import('../config/config.js')).loadConfig(dir).store.url;
 }
 
 /** The store, decided on first use: graph.jsonl, or PostgreSQL (loaded only then). */
@@ -106,7 +106,7 @@ export function openWorkspace(command: Command, options: { longLived?: boolean }
   return {
     ...location,
     store: new WorkspaceStoreChoice(location.dir, options.longLived ?? false),
-    config: async () => (await import('../store/config.js')).loadConfig(location.dir),
+    config: async () => (await import('../config/config.js')).loadConfig(location.dir),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 import { git, nulList } from '../worktree/git.js';
 import { WORKTREES_DIR } from '../worktree/inventory.js';
 import { branchHead, checkedOut, dirtyTrackedFiles, findRepo, type Repo } from '../worktree/repo.js';

@@ -13,7 +13,7 @@ import { parseDuration } from '../graph/duration.js';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { LaunchOptions } from '../runner/prepare.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 import { LOCK_FILE, GRAPH_FILE } from '../store/file-store.js';
 import { inspectLock } from '../store/lock.js';
 import type { WorkspaceStore } from '../store/store.js';

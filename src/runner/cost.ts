@@ -5,7 +5,7 @@
  */
 import type { Usage } from '../backends/types.js';
 import { median } from '../graph/priority.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 
 export type PriceTable = Config['prices'];
 

@@ -1,4 +1,5 @@
 /** How one attempt of one task ended: a single union, described by one function. */
+import type { RETRY_FROM_SETTINGS } from '../config/config.js';
 
 export type Outcome =
   | { kind: 'succeeded' }
@@ -148,7 +149,6 @@ const RETRY: Readonly<Record<OutcomeKind, RetryRule>> = {
 };
 
 /** `[run] retry_from`: `auto` follows the table; `clean` never continues; `previous` continues after any retried failure. */
-export const RETRY_FROM_SETTINGS = ['auto', 'clean', 'previous'] as const;
 export type RetryFromSetting = (typeof RETRY_FROM_SETTINGS)[number];
 
 /** What the retry after `outcome` starts from, under `[run] retry_from`. */

@@ -10,7 +10,7 @@ import type { Graph } from '../graph/model.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { preparePrompt, type UpstreamChangeReader } from '../prompt/index.js';
 import type { RetryBasis } from '../prompt/types.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 import type { TreeInfo } from './isolation.js';
 import { refusalPolicy } from './refusals.js';
 import { futureWorkdir, resolveWorkdir } from './workdir.js';

@@ -14,7 +14,7 @@ import { byRemainingPath, expectedHours, remainingPathHours } from '../graph/pri
 import { ReadyTracker } from '../graph/ready-set.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { planTrajectory } from '../graph/trajectory.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 import { assignActor, jobSteps, runActors } from './assign.js';
 import type { BudgetLedger, Job } from './budget.js';
 

@@ -2,7 +2,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { CONFIG_FILE, CONFIG_TEMPLATE } from './config-template.js';
+import { CONFIG_FILE, CONFIG_TEMPLATE } from '../config/config-template.js';
 import { GRAPH_FILE } from './file-store.js';
 
 /**

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { ConfigError, WgError } from '../errors.js';
 import type { Isolation } from '../runner/isolation.js';
 import type { AttemptPlace } from '../runner/prepare.js';
-import type { Config } from '../store/config.js';
+import type { Config } from '../config/config.js';
 import { ensureRuntimeIgnored } from '../store/init.js';
 import { worktreeIsolation } from './isolation.js';
 import { upstreamChangeReader } from './upstream-change.js';

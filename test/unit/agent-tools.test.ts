@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutsideWorkdirError, resolveInside } from '../../src/agent/confine.js';
-import { chooseTools } from '../../src/agent/tool-names.js';
+import { chooseTools } from '../../src/protocol/tool-names.js';
 import { runTool, type ToolContext } from '../../src/agent/tools.js';
 import { globToRegExp } from '../../src/agent/walk.js';
 

@@ -12,8 +12,8 @@ import { shellBackend } from '../../src/backends/shell.js';
 import type { Backend, RunContext } from '../../src/backends/types.js';
 import { ConfigError } from '../../src/errors.js';
 import type { Actor, Task } from '../../src/graph/schema.js';
-import { loadConfig, type Config } from '../../src/store/config.js';
-import { CONFIG_TEMPLATE } from '../../src/store/config-template.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { CONFIG_TEMPLATE } from '../../src/config/config-template.js';
 
 const task = (fields: Partial<Task> = {}): Task => ({ id: 'build-api', title: 'Build the API', status: 'in-progress', ...fields });
 
@@ -23,6 +23,7 @@ function context(fields: Partial<RunContext> = {}): RunContext {
     prompt: 'Do the work.\n',
     promptFile: '/runs/build-api/prompt.md',
     workdir: '/project/api',
+    workgraphDir: '/project/.workgraph',
     model: 'big-model',
     settings: {},
     env: { PATH: '/usr/bin', WG_TASK_ID: 'build-api' },

@@ -1,7 +1,7 @@
 /** Pure parts of "failures that will repeat are not retried": outcomes, tool rules, removal, reset. */
 import { describe, expect, it } from 'vitest';
 import { anthropicBashRules } from '../../src/backends/anthropic.js';
-import { allowsAnyBash, bashRuleFor, refusedPart, ruleForCall } from '../../src/backends/tool-rules.js';
+import { allowsAnyBash, bashRuleFor, refusedPart, ruleForCall } from '../../src/protocol/tool-rules.js';
 import { TransitionError } from '../../src/errors.js';
 import { emptyGraph, type Graph } from '../../src/graph/model.js';
 import { removeTask } from '../../src/graph/remove.js';

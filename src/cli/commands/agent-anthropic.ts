@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { AnthropicAgentOptions } from '../../agent/anthropic-main.js';
-import { AGENT_TOOL_NAMES, type AgentToolName } from '../../agent/tool-names.js';
+import { AGENT_TOOL_NAMES, type AgentToolName } from '../../protocol/tool-names.js';
 import { examples } from '../help.js';
 import { parseCount, parseDurationFlag } from '../task-flags.js';
 

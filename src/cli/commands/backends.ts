@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { NoWorkgraphError } from '../../errors.js';
-import type { Config } from '../../store/config.js';
+import type { Config } from '../../config/config.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, table } from '../output.js';

@@ -3,7 +3,7 @@ import { consumersOf, normalizeRef, taskContext, type InputSource, type OutputUs
 import type { Graph } from '../../graph/model.js';
 import type { UpstreamChangeReader, UpstreamFileChange } from '../../prompt/types.js';
 import { readProjectFile } from '../../prompt/sources.js';
-import type { Config } from '../../store/config.js';
+import type { Config } from '../../config/config.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, status, table } from '../output.js';

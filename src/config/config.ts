@@ -7,10 +7,12 @@ import { ConfigError } from '../errors.js';
 import { Duration } from '../graph/schema.js';
 
 import { CONFIG_FILE } from './config-template.js';
-import { RETRY_FROM_SETTINGS } from '../runner/outcome.js';
 
 /** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
 export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
+
+/** `[run] retry_from`: what a retry starts from (see runner/outcome.ts `retryFrom`). */
+export const RETRY_FROM_SETTINGS = ['auto', 'clean', 'previous'] as const;
 
 const ConfigSchema = z.looseObject({
   defaults: z
