@@ -78,6 +78,36 @@ describe('after a failed check', () => {
     expect(await git(project!.dir, 'branch', '--list', 'wg/*')).toBe('');
   });
 
+  // The first attempt also moves the target meanwhile: it commits to main in the user's checkout (beside WG_DIR).
+  const MOVER = (file: string, text: string) =>
+    `if [ "$WG_ATTEMPT" = 1 ]; then echo draft > draft.txt; echo 41 > answer.txt; C=$(dirname "$WG_DIR"); echo ${text} > "$C/${file}"; git -C "$C" add ${file}; git -C "$C" commit -qm "moved on"; ` +
+    'else if [ -f draft.txt ]; then echo saw-draft; else echo clean; fi > seen.txt; echo 42 > answer.txt; fi';
+
+  it("when the target moved meanwhile, the continued work is brought onto its new head, and both land", async () => {
+    await shProject(MOVER('other.txt', 'other'));
+    await project!.ok(['add', 'Answer', '--id', 'answer', '--verify', 'grep -qx 42 answer.txt']);
+    const result = await project!.wg(['run']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(read('seen.txt')).toBe('saw-draft\n');
+    const moved = await git(project!.dir, 'rev-parse', 'main~1');
+    expect(await git(project!.dir, 'log', '--format=%s', 'main')).toBe('Answer\nmoved on\ninitial');
+    expect(await git(project!.dir, 'show', 'main:other.txt')).toBe('other');
+    expect(await git(project!.dir, 'show', 'main:answer.txt')).toBe('42');
+    expect(await messages('answer')).toContainEqual(`retry continues attempt 1's work in its worktree ${worktreeOf(project!.dir, 'answer', 1).path}, now on branch wg/answer/2, brought onto main at ${moved.slice(0, 12)} (in a new agent session)`);
+  });
+
+  it("when the continued work does not go onto the target's new head, the retry starts clean and says why", async () => {
+    await shProject(MOVER('answer.txt', '40'));
+    await project!.ok(['add', 'Answer', '--id', 'answer', '--verify', 'grep -qx 42 answer.txt']);
+    const result = await project!.wg(['run']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(read('seen.txt')).toBe('clean\n');
+    expect(await git(project!.dir, 'show', 'main:answer.txt')).toBe('42');
+    expect(await git(project!.dir, 'ls-tree', '--name-only', 'main')).not.toContain('draft.txt');
+    expect(await messages('answer')).toContainEqual(expect.stringMatching(/^retry starts clean: attempt 1's work could not be continued \(its work does not go onto the target's head [0-9a-f]{12} cleanly \(conflict in answer\.txt\)\)$/));
+    expect(worktreeOf(project!.dir, 'answer', 2).path).not.toBe(worktreeOf(project!.dir, 'answer', 1).path);
+  });
+
   it('[run] retry_from = "clean" starts the retry from a clean tree', async () => {
     await shProject(DRAFTER, 'retry_from = "clean"\n');
     await project!.ok(['add', 'Answer', '--id', 'answer', '--verify', 'grep -qx 42 answer.txt']);
