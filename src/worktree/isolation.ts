@@ -8,6 +8,7 @@
  * conflict markers or a combination whose check failed.
  */
 import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import PQueue from 'p-queue';
 import { basename, dirname, join } from 'node:path';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
@@ -35,15 +36,10 @@ export interface WorktreeSettings {
   link: string[];
 }
 
-/** One job at a time, in the order they came. */
-class Serial {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(job, job);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
+/** One job at a time, in the order they came; a job that fails does not stop the ones after it. */
+function serial(): { run<T>(job: () => Promise<T>): Promise<T> } {
+  const queue = new PQueue({ concurrency: 1 });
+  return { run: (job) => queue.add(job) };
 }
 
 /** Files a failed `git merge --ff-only` names as in the way (local changes, untracked files). */
@@ -61,8 +57,8 @@ async function identityEnv(top: string): Promise<Record<string, string>> {
 export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: string, settings: WorktreeSettings): Promise<Isolation> {
   // Landings must not interleave; nor may worktrees be added or removed side by side, since
   // concurrent `git worktree add`s can fail reading each other's half-made admin folders.
-  const queue = new Serial();
-  const admin = new Serial();
+  const queue = serial();
+  const admin = serial();
   const identity = await identityEnv(repo.top);
   const projectIn = (path: string) => (repo.prefix === '' ? path : join(path, repo.prefix));
   const linked = (tree: string) => settings.link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn(tree), name)));
