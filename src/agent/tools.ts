@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { bashRuleFor, refusedPart } from '../protocol/tool-rules.js';
 import { runBash } from './bash.js';
 import { displayPath, resolveInside } from './confine.js';
-import { globToRegExp, walk } from './walk.js';
+import { globMatcher, walk } from './walk.js';
 
 import { AGENT_TOOL_NAMES, type AgentToolName } from '../protocol/tool-names.js';
 
@@ -162,14 +162,14 @@ const TOOLS: { [K in AgentToolName]: (input: z.infer<(typeof Inputs)[K]>, contex
     }
     const start = resolveInside(workdir, input.path ?? '.');
     if (!existsSync(start)) return failed(`${input.path} does not exist`);
-    const glob = input.glob ? globToRegExp(input.glob) : undefined;
+    const globMatches = input.glob ? globMatcher(input.glob) : undefined;
     const files = statSync(start).isDirectory()
       ? walk(start, { recursive: true, limit: 20_000 }).entries.filter((entry) => !entry.isDirectory).map((entry) => entry.absolute)
       : [start];
     const matches: string[] = [];
     for (const file of files) {
       const shown = displayPath(workdir, file);
-      if (glob && !glob.test(shown)) continue;
+      if (globMatches && !globMatches(shown)) continue;
       let text: string;
       try {
         // Resolving again refuses symlinks among the files that point outside.

@@ -1,6 +1,7 @@
 /** Walking a folder tree for list_files and search_files, bounded and without following links out. */
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
+import picomatch from 'picomatch';
 
 /** Folders that are rarely what an agent is looking for and can hold hundreds of thousands of files. */
 export const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.workgraph', '.wg']);
@@ -42,19 +43,10 @@ export function walk(start: string, options: { recursive: boolean; limit: number
   return { entries, truncated };
 }
 
-/** A glob over relative paths: `*` within a segment, `**` across segments, `?` one character. */
-export function globToRegExp(glob: string): RegExp {
-  let pattern = '';
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!;
-    if (char === '*' && glob[i + 1] === '*') {
-      pattern += '.*';
-      i++;
-      if (glob[i + 1] === '/') i++;
-    } else if (char === '*') pattern += '[^/]*';
-    else if (char === '?') pattern += '[^/]';
-    else pattern += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  // A pattern without a slash matches the file name anywhere, as in most tools.
-  return glob.includes('/') ? new RegExp(`^${pattern}$`) : new RegExp(`(^|/)${pattern}$`);
+/**
+ * A glob over relative paths, as picomatch reads it (`*`, `**`, `?`, braces, classes, dotfiles
+ * included). A pattern without a slash matches the file name anywhere, as in most tools.
+ */
+export function globMatcher(glob: string): (path: string) => boolean {
+  return picomatch(glob, { dot: true, basename: !glob.includes('/') });
 }

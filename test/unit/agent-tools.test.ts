@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutsideWorkdirError, resolveInside } from '../../src/agent/confine.js';
 import { chooseTools } from '../../src/protocol/tool-names.js';
 import { runTool, type ToolContext } from '../../src/agent/tools.js';
-import { globToRegExp } from '../../src/agent/walk.js';
+import { globMatcher } from '../../src/agent/walk.js';
 
 let root: string;
 let workdir: string;
@@ -120,9 +120,12 @@ describe('chooseTools and globs', () => {
     expect(chooseTools([], ['read_file'])).toEqual([]);
   });
 
-  it('matches globs on names anywhere, or on whole paths when they have a slash', () => {
-    expect(globToRegExp('*.ts').test('src/deep/a.ts')).toBe(true);
-    expect(globToRegExp('src/*.ts').test('src/deep/a.ts')).toBe(false);
-    expect(globToRegExp('src/**/*.ts').test('src/deep/a.ts')).toBe(true);
+  it('matches globs on names anywhere, or on whole paths when they have a slash; braces and dotfiles too', () => {
+    expect(globMatcher('*.ts')('src/deep/a.ts')).toBe(true);
+    expect(globMatcher('src/*.ts')('src/deep/a.ts')).toBe(false);
+    expect(globMatcher('src/**/*.ts')('src/deep/a.ts')).toBe(true);
+    expect(globMatcher('*.{ts,mjs}')('bench/run.mjs')).toBe(true);
+    expect(globMatcher('*.ts')('src/a.tsx')).toBe(false);
+    expect(globMatcher('.*rc')('config/.eslintrc')).toBe(true);
   });
 });
