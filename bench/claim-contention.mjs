@@ -24,10 +24,16 @@ const quota = Math.ceil(wanted / workers);
 
 function worker(dir, index) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'claim-worker.mjs'), dir, `w${index}`, String(index + 1), String(quota)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bench', 'lib', 'claim-worker.mjs'), dir, `w${index}`, String(index + 1), String(quota)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${index} exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${index} exited ${code}`)),
+    );
   });
 }
 
@@ -49,10 +55,14 @@ try {
     }
   }
   let disagreements = 0;
-  for (const line of readFileSync(join(dir, '.workgraph', 'graph.jsonl'), 'utf8').split('\n').filter(Boolean)) {
+  for (const line of readFileSync(join(dir, '.workgraph', 'graph.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
     const task = JSON.parse(line);
     const winner = winners.get(task.id);
-    const agrees = winner ? task.status === 'in-progress' && task.assigned === winner && task.claim?.attempt === 1 : task.status === 'open' && !task.claim;
+    const agrees = winner
+      ? task.status === 'in-progress' && task.assigned === winner && task.claim?.attempt === 1
+      : task.status === 'open' && !task.claim;
     if (!agrees) disagreements++;
   }
   const results = {
@@ -70,11 +80,23 @@ try {
     graph_disagreements: disagreements,
     per_worker: outcomes.map((o) => o.claimed.length),
   };
-  console.log(`Claim contention: ${workers} processes making ${winners.size} claims from ${tasks} ready tasks (load ${results.load_before} before, ${results.load_after} after)`);
+  console.log(
+    `Claim contention: ${workers} processes making ${winners.size} claims from ${tasks} ready tasks (load ${results.load_before} before, ${results.load_after} after)`,
+  );
   console.log(
     table(
       ['claims', 'time', 'claims/s', 'lost races', 'wg processes', 'double claims', 'graph mismatches'],
-      [[results.claims, `${results.elapsed_ms} ms`, results.claims_per_s, results.lost_races, results.wg_processes, doubleClaims, disagreements]],
+      [
+        [
+          results.claims,
+          `${results.elapsed_ms} ms`,
+          results.claims_per_s,
+          results.lost_races,
+          results.wg_processes,
+          doubleClaims,
+          disagreements,
+        ],
+      ],
     ),
   );
   console.log(`claims per worker: ${results.per_worker.join(', ')}`);

@@ -46,8 +46,14 @@ function nodeBaseline(count, baseEnv = env) {
   return median(times);
 }
 
-const results = { date: new Date().toISOString(), node: process.version, baseline_node_ms: nodeBaseline(11), sizes: [] };
-if (env.NODE_EXTRA_CA_CERTS) results.baseline_node_ms_without_extra_ca = nodeBaseline(11, { ...env, NODE_EXTRA_CA_CERTS: '' });
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  baseline_node_ms: nodeBaseline(11),
+  sizes: [],
+};
+if (env.NODE_EXTRA_CA_CERTS)
+  results.baseline_node_ms_without_extra_ca = nodeBaseline(11, { ...env, NODE_EXTRA_CA_CERTS: '' });
 for (const size of SIZES) {
   const repetitions = reps ?? (size >= 100_000 ? 5 : 15);
   const dir = mkdtempSync(join(tmpdir(), `wg-bench-${size}-`));
@@ -74,7 +80,9 @@ for (const size of SIZES) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
     wg(dir, ['ready']);
     timings.ready_settled = Array.from({ length: repetitions }, () => wg(dir, ['ready']).ms);
-    const medians = Object.fromEntries(Object.entries(timings).map(([name, values]) => [name, Math.round(median(values))]));
+    const medians = Object.fromEntries(
+      Object.entries(timings).map(([name, values]) => [name, Math.round(median(values))]),
+    );
     results.sizes.push({ tasks: size, repetitions, median_ms: medians, samples_ms: timings });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -83,19 +91,37 @@ for (const size of SIZES) {
 
 const COMMANDS = ['ready', 'ready_again', 'ready_settled', 'claim', 'log', 'add'];
 const rows = results.sizes.map((s) => [s.tasks.toLocaleString('en'), ...COMMANDS.map((c) => `${s.median_ms[c]} ms`)]);
-const header = ['tasks', 'ready (just changed)', 'ready (again)', 'ready (unchanged 2 s+)', 'wg claim', 'wg log', 'wg add'];
+const header = [
+  'tasks',
+  'ready (just changed)',
+  'ready (again)',
+  'ready (unchanged 2 s+)',
+  'wg claim',
+  'wg log',
+  'wg add',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 const line = (cells) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
-console.log(`CLI latency, median of whole-process runs (node ${process.version}; bare \`node -e ""\` takes ${Math.round(results.baseline_node_ms)} ms here)`);
+console.log(
+  `CLI latency, median of whole-process runs (node ${process.version}; bare \`node -e ""\` takes ${Math.round(results.baseline_node_ms)} ms here)`,
+);
 if (results.baseline_node_ms_without_extra_ca !== undefined) {
-  console.log(`NODE_EXTRA_CA_CERTS is set: Node reads that CA bundle before any script runs; without it \`node -e ""\` takes ${Math.round(results.baseline_node_ms_without_extra_ca)} ms`);
+  console.log(
+    `NODE_EXTRA_CA_CERTS is set: Node reads that CA bundle before any script runs; without it \`node -e ""\` takes ${Math.round(results.baseline_node_ms_without_extra_ca)} ms`,
+  );
 }
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 const target = results.sizes.find((s) => s.tasks === 10_000);
 if (target) {
-  for (const [name, key] of [['right after a change', 'ready'], ['again at once', 'ready_again'], ['graph unchanged for 2 s or more', 'ready_settled']]) {
-    console.log(`target: wg ready on 10k tasks under 150 ms (${name}): ${target.median_ms[key]} ms (${target.median_ms[key] < 150 ? 'met' : 'missed'})`);
+  for (const [name, key] of [
+    ['right after a change', 'ready'],
+    ['again at once', 'ready_again'],
+    ['graph unchanged for 2 s or more', 'ready_settled'],
+  ]) {
+    console.log(
+      `target: wg ready on 10k tasks under 150 ms (${name}): ${target.median_ms[key]} ms (${target.median_ms[key] < 150 ? 'met' : 'missed'})`,
+    );
   }
 }
 

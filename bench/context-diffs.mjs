@@ -26,14 +26,20 @@ export const TASKS = [
   ['test-max-length', 'Test the maxLength option', ['add-max-length'], ['test.js']],
   ['docs-max-length', 'Document the maxLength option', ['add-max-length', 'type-max-length'], ['readme.md']],
   ['changelog', 'Write the changelog entry', ['test-max-length', 'docs-max-length'], ['CHANGELOG.md']],
-  ['release', 'Release 2.3.0', ['changelog', 'add-max-length', 'type-max-length', 'test-max-length', 'docs-max-length'], ['package.json']],
+  [
+    'release',
+    'Release 2.3.0',
+    ['changelog', 'add-max-length', 'type-max-length', 'test-max-length', 'docs-max-length'],
+    ['package.json'],
+  ],
 ];
 
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trimEnd();
 
 function wg(cwd, ...args) {
   const result = spawnSync(process.execPath, [WG_BIN, ...args], { cwd, env: wgEnv(), encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`wg ${args.join(' ')} exited ${result.status}: ${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`wg ${args.join(' ')} exited ${result.status}: ${result.stdout}${result.stderr}`);
   return result.stdout;
 }
 
@@ -43,7 +49,10 @@ export function runScenario(mode) {
   try {
     cpSync(FIXTURE, dir, { recursive: true });
     mkdirSync(join(dir, 'node_modules', 'escape-string-regexp'), { recursive: true });
-    writeFileSync(join(dir, 'node_modules', 'escape-string-regexp', 'package.json'), '{"name":"escape-string-regexp","version":"5.0.0"}\n');
+    writeFileSync(
+      join(dir, 'node_modules', 'escape-string-regexp', 'package.json'),
+      '{"name":"escape-string-regexp","version":"5.0.0"}\n',
+    );
     git(dir, 'init', '--quiet', '--initial-branch', 'main');
     git(dir, 'config', 'user.email', 'bench@example.com');
     git(dir, 'config', 'user.name', 'Bench');
@@ -56,7 +65,17 @@ export function runScenario(mode) {
     text += `\n[backends.editor]\ntype = "command"\nargv = [${JSON.stringify(process.execPath)}, ${JSON.stringify(EDITOR)}]\n`;
     writeFileSync(config, text);
     for (const [id, title, blockers, deliverables] of TASKS) {
-      wg(dir, 'add', title, '--id', id, '--backend', 'editor', ...blockers.flatMap((b) => ['--blocked-by', b]), ...deliverables.flatMap((d) => ['--deliverable', d]));
+      wg(
+        dir,
+        'add',
+        title,
+        '--id',
+        id,
+        '--backend',
+        'editor',
+        ...blockers.flatMap((b) => ['--blocked-by', b]),
+        ...deliverables.flatMap((d) => ['--deliverable', d]),
+      );
     }
     wg(dir, 'run', '--parallel', '1');
     const prompts = {};
@@ -81,7 +100,8 @@ export function missingLines(result) {
   const missing = [];
   for (const [id, , blockers] of TASKS) {
     for (const blocker of blockers) {
-      for (const line of result.changed[blocker]) if (!result.prompts[id].includes(line)) missing.push(`${id} <- ${blocker}: ${line}`);
+      for (const line of result.changed[blocker])
+        if (!result.prompts[id].includes(line)) missing.push(`${id} <- ${blocker}: ${line}`);
     }
   }
   return missing;
@@ -99,7 +119,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   rows.push(['all downstream', '', sum(2), sum(3), `${Math.round((100 * sum(3)) / sum(2))}%`]);
   console.log(table(['task', 'upstream', 'whole files (bytes)', 'diffs (bytes)', 'diffs/whole'], rows));
   const missing = missingLines(diff);
-  console.log(missing.length === 0 ? 'every changed line of every upstream task is in the prompts after it' : `MISSING changed lines:\n${missing.join('\n')}`);
+  console.log(
+    missing.length === 0
+      ? 'every changed line of every upstream task is in the prompts after it'
+      : `MISSING changed lines:\n${missing.join('\n')}`,
+  );
   console.log(`results: ${saveResults('context-diffs', { rows, missing })}`);
   process.exitCode = missing.length === 0 ? 0 : 1;
 }

@@ -11,13 +11,25 @@ export function generateGraph(count, { doneFraction = 0.4, seed = 42 } = {}) {
   const random = prng(seed + count);
   const lines = [];
   const at = '2026-01-01T00:00:00.000Z';
-  for (const [id, capabilities] of [['alice', ['rust', 'docs']], ['bob', ['ts', 'docs']], ['carol', ['rust', 'ts', 'ops']]]) {
-    lines.push(JSON.stringify({ kind: 'actor', id, name: id, capabilities, trust_level: 'verified', context_limit: 200000 }));
+  for (const [id, capabilities] of [
+    ['alice', ['rust', 'docs']],
+    ['bob', ['ts', 'docs']],
+    ['carol', ['rust', 'ts', 'ops']],
+  ]) {
+    lines.push(
+      JSON.stringify({ kind: 'actor', id, name: id, capabilities, trust_level: 'verified', context_limit: 200000 }),
+    );
   }
   const doneUntil = Math.floor(count * doneFraction);
   for (let i = 0; i < count; i++) {
     const id = `t${i}`;
-    const task = { kind: 'task', id, title: `Task number ${i}`, status: i < doneUntil ? 'done' : 'open', created_at: at };
+    const task = {
+      kind: 'task',
+      id,
+      title: `Task number ${i}`,
+      status: i < doneUntil ? 'done' : 'open',
+      created_at: at,
+    };
     if (i > 0) {
       const deps = new Set();
       const want = 1 + Math.floor(random() * 3);
@@ -28,7 +40,10 @@ export function generateGraph(count, { doneFraction = 0.4, seed = 42 } = {}) {
     task.description = `Do step ${i} of the plan and record what you found.`;
     if (i < doneUntil) {
       task.completed_at = at;
-      task.log = [{ timestamp: at, actor: 'alice', message: 'claimed' }, { timestamp: at, actor: 'alice', message: 'done' }];
+      task.log = [
+        { timestamp: at, actor: 'alice', message: 'claimed' },
+        { timestamp: at, actor: 'alice', message: 'done' },
+      ];
     }
     lines.push(JSON.stringify(task));
   }

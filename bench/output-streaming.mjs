@@ -31,7 +31,8 @@ function viaWg() {
   try {
     writeWgProject(dir, [{ id: 'loud', deps: [] }], producer);
     const result = measured(process.execPath, [WG_BIN, 'run'], { cwd: dir, env: wgEnv() });
-    if (statusCounts(join(dir, '.workgraph', 'graph.jsonl')).done !== 1) throw new Error('the streaming task did not finish');
+    if (statusCounts(join(dir, '.workgraph', 'graph.jsonl')).done !== 1)
+      throw new Error('the streaming task did not finish');
     const logged = statSync(join(dir, '.workgraph', 'runs', 'loud', '1', 'output.log')).size;
     if (logged !== bytes) throw new Error(`output.log holds ${logged} bytes, expected ${bytes}`);
     return result;
@@ -59,11 +60,35 @@ for (let r = 0; r < reps; r++) {
 const summary = Object.fromEntries(
   Object.entries(samples).map(([way, runs]) => {
     const ms = median(runs.map((run) => run.ms));
-    return [way, { median_ms: Math.round(ms), mb_per_s: Math.round(mb / (ms / 1000)), peak_rss_mb: Math.max(...runs.map((run) => run.rssMb)) }];
+    return [
+      way,
+      {
+        median_ms: Math.round(ms),
+        mb_per_s: Math.round(mb / (ms / 1000)),
+        peak_rss_mb: Math.max(...runs.map((run) => run.rssMb)),
+      },
+    ];
   }),
 );
-const results = { date: new Date().toISOString(), megabytes: mb, repetitions: reps, load_1min: loads, ...summary, samples };
+const results = {
+  date: new Date().toISOString(),
+  megabytes: mb,
+  repetitions: reps,
+  load_1min: loads,
+  ...summary,
+  samples,
+};
 console.log(`Output streaming: ${mb} MB of 100-byte lines on stdout (load ${loads.join(', ')})`);
-console.log(table(['way', 'time', 'MB/s', 'peak RSS'], Object.entries(summary).map(([way, s]) => [way === 'wg' ? 'wg run' : 'cat > file', `${s.median_ms} ms`, s.mb_per_s, `${s.peak_rss_mb} MB`])));
+console.log(
+  table(
+    ['way', 'time', 'MB/s', 'peak RSS'],
+    Object.entries(summary).map(([way, s]) => [
+      way === 'wg' ? 'wg run' : 'cat > file',
+      `${s.median_ms} ms`,
+      s.mb_per_s,
+      `${s.peak_rss_mb} MB`,
+    ]),
+  ),
+);
 console.log(`wg throughput is ${(summary.wg.mb_per_s / summary.cat.mb_per_s).toFixed(2)}x of cat's`);
 console.log(`results: ${saveResults('output-streaming', results)}`);

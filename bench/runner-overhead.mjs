@@ -57,7 +57,13 @@ function runWg(dag) {
     return ms;
   }
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, argv, { cwd: dir, env: wgEnv(), stdio: 'ignore', timeout: box, killSignal: 'SIGTERM' });
+  const result = spawnSync(process.execPath, argv, {
+    cwd: dir,
+    env: wgEnv(),
+    stdio: 'ignore',
+    timeout: box,
+    killSignal: 'SIGTERM',
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const done = statusCounts(join(dir, '.workgraph', 'graph.jsonl')).done ?? 0;
   if (done === 0) throw new Error(`time-boxed wg run finished no task (exit ${result.status ?? result.signal})`);
@@ -105,31 +111,80 @@ for (const size of sizes) {
     wg_over_floor_io: +(m.wg / m.floor_io).toFixed(2),
     floor_over_make: +(m.floor / m.make).toFixed(2),
     wg_over_make: +(m.wg / m.make).toFixed(2),
-    per_task_ms: { wg: +(m.wg / size).toFixed(3), floor: +(m.floor / size).toFixed(3), floor_io: +(m.floor_io / size).toFixed(3), make: +(m.make / size).toFixed(3), wg_minus_floor: +((m.wg - m.floor) / size).toFixed(3) },
+    per_task_ms: {
+      wg: +(m.wg / size).toFixed(3),
+      floor: +(m.floor / size).toFixed(3),
+      floor_io: +(m.floor_io / size).toFixed(3),
+      make: +(m.make / size).toFixed(3),
+      wg_minus_floor: +((m.wg - m.floor) / size).toFixed(3),
+    },
     load_1min: loads,
     samples_ms: samples,
-    ...(boxed.has(size) ? { wg_time_boxed: { ...boxed.get(size), note: 'wg run stopped early; its total is extrapolated from the tasks it finished' } } : {}),
+    ...(boxed.has(size)
+      ? {
+          wg_time_boxed: {
+            ...boxed.get(size),
+            note: 'wg run stopped early; its total is extrapolated from the tasks it finished',
+          },
+        }
+      : {}),
   };
   results.sizes.push(entry);
-  console.error(`  ${size} tasks: wg ${m.wg} ms, floor ${m.floor} ms, floor+files ${m.floor_io} ms, make ${m.make} ms (load ${loads.join(', ')})`);
+  console.error(
+    `  ${size} tasks: wg ${m.wg} ms, floor ${m.floor} ms, floor+files ${m.floor_io} ms, make ${m.make} ms (load ${loads.join(', ')})`,
+  );
 }
 
 const byTasks = (n) => results.sizes.find((s) => s.tasks === n);
-console.log(`Runner overhead: layered DAG of \`true\` tasks, --parallel ${parallel}, medians (node ${process.version}, load before ${results.load_before})`);
+console.log(
+  `Runner overhead: layered DAG of \`true\` tasks, --parallel ${parallel}, medians (node ${process.version}, load before ${results.load_before})`,
+);
 console.log(
   table(
-    ['tasks', 'reps', 'wg', 'floor', 'floor+files', 'make', 'wg/floor', 'wg/floor+files', 'floor/make', 'wg ms/task', 'floor ms/task'],
-    results.sizes.map((s) => [s.tasks, s.repetitions, `${s.wg_time_boxed ? '~' : ''}${s.median_ms.wg} ms`, `${s.median_ms.floor} ms`, `${s.median_ms.floor_io} ms`, `${s.median_ms.make} ms`, `${s.wg_over_floor}x`, `${s.wg_over_floor_io}x`, `${s.floor_over_make}x`, s.per_task_ms.wg, s.per_task_ms.floor]),
+    [
+      'tasks',
+      'reps',
+      'wg',
+      'floor',
+      'floor+files',
+      'make',
+      'wg/floor',
+      'wg/floor+files',
+      'floor/make',
+      'wg ms/task',
+      'floor ms/task',
+    ],
+    results.sizes.map((s) => [
+      s.tasks,
+      s.repetitions,
+      `${s.wg_time_boxed ? '~' : ''}${s.median_ms.wg} ms`,
+      `${s.median_ms.floor} ms`,
+      `${s.median_ms.floor_io} ms`,
+      `${s.median_ms.make} ms`,
+      `${s.wg_over_floor}x`,
+      `${s.wg_over_floor_io}x`,
+      `${s.floor_over_make}x`,
+      s.per_task_ms.wg,
+      s.per_task_ms.floor,
+    ]),
   ),
 );
-for (const s of results.sizes.filter((s) => s.wg_time_boxed)) console.log(`~ ${s.tasks} tasks: wg run time-boxed, ${s.wg_time_boxed.done} tasks done in ${s.wg_time_boxed.ms} ms, total extrapolated (--full runs it to the end)`);
+for (const s of results.sizes.filter((s) => s.wg_time_boxed))
+  console.log(
+    `~ ${s.tasks} tasks: wg run time-boxed, ${s.wg_time_boxed.done} tasks done in ${s.wg_time_boxed.ms} ms, total extrapolated (--full runs it to the end)`,
+  );
 const k1 = byTasks(1000);
 const k10 = byTasks(10_000);
-if (k1) console.log(`target (issue 13): wg within 2.5x of the floor at 1k tasks: ${k1.wg_over_floor}x (${k1.wg_over_floor <= 2.5 ? 'met' : 'missed'})`);
+if (k1)
+  console.log(
+    `target (issue 13): wg within 2.5x of the floor at 1k tasks: ${k1.wg_over_floor}x (${k1.wg_over_floor <= 2.5 ? 'met' : 'missed'})`,
+  );
 if (k1 && k10) {
   const growth = +(k10.per_task_ms.wg / k1.per_task_ms.wg).toFixed(2);
   results.per_task_growth_10k_over_1k = growth;
   const how = boxed.has(10_000) ? ', extrapolated from a time-boxed run: --full measures it' : '';
-  console.log(`target (issue 13): per-task time at 10k within 1.3x of 1k: ${growth}x (${growth <= 1.3 ? 'met' : 'missed'}${how})`);
+  console.log(
+    `target (issue 13): per-task time at 10k within 1.3x of 1k: ${growth}x (${growth <= 1.3 ? 'met' : 'missed'}${how})`,
+  );
 }
 console.log(`results: ${saveResults('runner-overhead', results)}`);

@@ -31,7 +31,10 @@ function exampleCase() {
 
 function randomCase(seed) {
   const random = prng(seed * 7919);
-  return layeredDag(count, { width: 6, seed }).map((task) => ({ ...task, seconds: Math.round((0.2 + random() * 1.3) * 10) / 10 }));
+  return layeredDag(count, { width: 6, seed }).map((task) => ({
+    ...task,
+    seconds: Math.round((0.2 + random() * 1.3) * 10) / 10,
+  }));
 }
 
 function lowerBound(dag, n) {
@@ -44,7 +47,15 @@ function lowerBound(dag, n) {
 
 function writeProject(dir, dag) {
   const lines = dag.map(({ id, deps, seconds }) =>
-    JSON.stringify({ kind: 'task', id, title: `Task ${id}`, status: 'open', exec: `sleep ${seconds}`, estimate: { hours: seconds / 3600 }, ...(deps.length ? { blocked_by: deps } : {}) }),
+    JSON.stringify({
+      kind: 'task',
+      id,
+      title: `Task ${id}`,
+      status: 'open',
+      exec: `sleep ${seconds}`,
+      estimate: { hours: seconds / 3600 },
+      ...(deps.length ? { blocked_by: deps } : {}),
+    }),
   );
   writeFileSync(join(dir, '.workgraph', 'graph.jsonl'), `${lines.join('\n')}\n`);
 }
@@ -59,10 +70,15 @@ function runCase(name, dag, n) {
     for (const order of ['critical-path', 'listed']) {
       writeProject(dir, dag);
       rmSync(join(dir, '.workgraph', 'runs'), { recursive: true, force: true });
-      seconds[`wg ${order}`] = timed(process.execPath, [WG_BIN, 'run', '--parallel', String(n), '--order', order], { cwd: dir, env: wgEnv() }).ms / 1000;
+      seconds[`wg ${order}`] =
+        timed(process.execPath, [WG_BIN, 'run', '--parallel', String(n), '--order', order], { cwd: dir, env: wgEnv() })
+          .ms / 1000;
     }
     const rules = dag.map(({ id, deps, seconds: s }) => `${id}:${deps.map((d) => ` ${d}`).join('')}\n\t@sleep ${s}\n`);
-    writeFileSync(join(dir, 'Makefile'), `.PHONY: all ${dag.map((t) => t.id).join(' ')}\nall: ${dag.map((t) => t.id).join(' ')}\n${rules.join('')}`);
+    writeFileSync(
+      join(dir, 'Makefile'),
+      `.PHONY: all ${dag.map((t) => t.id).join(' ')}\nall: ${dag.map((t) => t.id).join(' ')}\n${rules.join('')}`,
+    );
     seconds.make = timed('make', ['-s', `-j${n}`, '-f', join(dir, 'Makefile'), 'all'], { cwd: dir }).ms / 1000;
     const { longest, work, bound } = lowerBound(dag, n);
     return { name, tasks: dag.length, slots: n, longest, work, bound, seconds };
@@ -71,12 +87,21 @@ function runCase(name, dag, n) {
   }
 }
 
-const cases = [runCase('example', exampleCase(), 2), ...Array.from({ length: dags }, (_, i) => runCase(`random-${i + 1}`, randomCase(i + 1), slots))];
+const cases = [
+  runCase('example', exampleCase(), 2),
+  ...Array.from({ length: dags }, (_, i) => runCase(`random-${i + 1}`, randomCase(i + 1), slots)),
+];
 const runners = Object.keys(cases[0].seconds);
 console.log(
   table(
     ['case', 'tasks', 'N', 'lower bound s', ...runners.map((runner) => `${runner} s (ratio)`)],
-    cases.map((c) => [c.name, c.tasks, c.slots, c.bound.toFixed(2), ...runners.map((runner) => `${c.seconds[runner].toFixed(2)} (${(c.seconds[runner] / c.bound).toFixed(2)})`)]),
+    cases.map((c) => [
+      c.name,
+      c.tasks,
+      c.slots,
+      c.bound.toFixed(2),
+      ...runners.map((runner) => `${c.seconds[runner].toFixed(2)} (${(c.seconds[runner] / c.bound).toFixed(2)})`),
+    ]),
   ),
 );
 console.log(`load ${load()}; wg's figures include its own start-up (~0.2 s) and per-task overhead`);

@@ -21,12 +21,25 @@ const arg = (name, fallback) => {
 };
 const tasks = arg('--tasks', 1000);
 const reps = arg('--reps', 3);
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function serve(dir) {
   const env = { ...process.env };
   delete env.WG_DIR;
-  const child = spawn(process.execPath, [WG_BIN, 'serve', '--port', '0', '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, [WG_BIN, 'serve', '--port', '0', '--json'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env,
+  });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (chunk) => {
@@ -40,7 +53,11 @@ function serve(dir) {
 const dir = mkdtempSync(join(tmpdir(), 'wg-bench-serve-'));
 const profile = mkdtempSync(join(tmpdir(), 'wg-bench-chromium-'));
 writeProject(dir, tasks);
-const context = await chromium.launchPersistentContext(profile, { executablePath: process.env.WG_TEST_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ARGS });
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.WG_TEST_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ARGS,
+});
 const runs = [];
 try {
   for (let rep = 0; rep < reps; rep++) {
@@ -48,7 +65,9 @@ try {
     const page = await context.newPage();
     const started = Date.now();
     await page.goto(served.url);
-    await page.waitForFunction((n) => document.querySelectorAll('#list tr[data-task-id]').length === n, tasks, { timeout: 120_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#list tr[data-task-id]').length === n, tasks, {
+      timeout: 120_000,
+    });
     const listMs = Date.now() - started;
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 300_000 });
     const graphMs = Date.now() - started;
@@ -63,6 +82,19 @@ try {
   rmSync(dir, { recursive: true, force: true });
   rmSync(profile, { recursive: true, force: true });
 }
-const result = { tasks, reps, load: load(), list_visible_ms: median(runs.map((run) => run.listMs)), graph_drawn_ms: median(runs.map((run) => run.graphMs)), layout_ms: median(runs.map((run) => run.layoutMs)), runs };
-console.log(table(['tasks', 'list visible (median)', 'graph drawn (median)', 'layout on the server'], [[String(tasks), `${result.list_visible_ms} ms`, `${result.graph_drawn_ms} ms`, `${result.layout_ms} ms`]]));
+const result = {
+  tasks,
+  reps,
+  load: load(),
+  list_visible_ms: median(runs.map((run) => run.listMs)),
+  graph_drawn_ms: median(runs.map((run) => run.graphMs)),
+  layout_ms: median(runs.map((run) => run.layoutMs)),
+  runs,
+};
+console.log(
+  table(
+    ['tasks', 'list visible (median)', 'graph drawn (median)', 'layout on the server'],
+    [[String(tasks), `${result.list_visible_ms} ms`, `${result.graph_drawn_ms} ms`, `${result.layout_ms} ms`]],
+  ),
+);
 saveResults('serve', result);

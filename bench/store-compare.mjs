@@ -46,7 +46,12 @@ async function admin(sql) {
 }
 
 function wg(dir, argv) {
-  const result = spawnSync(process.execPath, [WG_BIN, ...argv], { cwd: dir, env: wgEnv(), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const result = spawnSync(process.execPath, [WG_BIN, ...argv], {
+    cwd: dir,
+    env: wgEnv(),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   if (result.status !== 0) throw new Error(`wg ${argv.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -68,49 +73,90 @@ async function project(store, dag) {
 
 function worker(dir, index, quota) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'claim-worker.mjs'), dir, `w${index}`, String(index + 1), String(quota)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bench', 'lib', 'claim-worker.mjs'), dir, `w${index}`, String(index + 1), String(quota)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${index} exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${index} exited ${code}`)),
+    );
   });
 }
 
 async function claimRace(store) {
   const dir = await project(store, layeredDag(tasks, { width: tasks }));
   const started = process.hrtime.bigint();
-  const outcomes = await Promise.all(Array.from({ length: workers }, (_, i) => worker(dir, i, Math.ceil(claims / workers))));
+  const outcomes = await Promise.all(
+    Array.from({ length: workers }, (_, i) => worker(dir, i, Math.ceil(claims / workers))),
+  );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const claimed = outcomes.flatMap((outcome) => outcome.claimed);
   const inProgress = JSON.parse(wg(dir, ['list', '--status', 'in-progress', '--json'])).length;
-  return { ms: Math.round(ms), claims: claimed.length, claims_per_s: +(claimed.length / (ms / 1000)).toFixed(1), double_claims: claimed.length - new Set(claimed).size, stored_in_progress: inProgress };
+  return {
+    ms: Math.round(ms),
+    claims: claimed.length,
+    claims_per_s: +(claimed.length / (ms / 1000)).toFixed(1),
+    double_claims: claimed.length - new Set(claimed).size,
+    stored_in_progress: inProgress,
+  };
 }
 
 async function runnerTime(store, dag) {
   const dir = await project(store, dag);
-  const { ms } = timed(process.execPath, [WG_BIN, 'run', '--parallel', String(parallel), '--max-steps', '1'], { cwd: dir, env: wgEnv() });
+  const { ms } = timed(process.execPath, [WG_BIN, 'run', '--parallel', String(parallel), '--max-steps', '1'], {
+    cwd: dir,
+    env: wgEnv(),
+  });
   const done = JSON.parse(wg(dir, ['list', '--status', 'done', '--json'])).length;
   if (done !== dag.length) throw new Error(`${store}: wg run left ${dag.length - done} tasks not done`);
   return ms;
 }
 
-const results = { date: new Date().toISOString(), node: process.version, tasks, workers, parallel, load_before: load(), claims: {}, runner: {} };
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  tasks,
+  workers,
+  parallel,
+  load_before: load(),
+  claims: {},
+  runner: {},
+};
 try {
   for (const store of ['file', 'postgres']) results.claims[store] = await claimRace(store);
   const dag = layeredDag(tasks);
   const samples = { file: [], postgres: [] };
-  for (let r = 0; r < reps; r++) for (const store of r % 2 ? ['postgres', 'file'] : ['file', 'postgres']) samples[store].push(await runnerTime(store, dag));
-  for (const store of ['file', 'postgres']) results.runner[store] = { median_ms: Math.round(median(samples[store])), per_task_ms: +(median(samples[store]) / tasks).toFixed(2), samples_ms: samples[store].map(Math.round) };
+  for (let r = 0; r < reps; r++)
+    for (const store of r % 2 ? ['postgres', 'file'] : ['file', 'postgres'])
+      samples[store].push(await runnerTime(store, dag));
+  for (const store of ['file', 'postgres'])
+    results.runner[store] = {
+      median_ms: Math.round(median(samples[store])),
+      per_task_ms: +(median(samples[store]) / tasks).toFixed(2),
+      samples_ms: samples[store].map(Math.round),
+    };
 } finally {
   for (const name of databases) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 }
 results.load_after = load();
 
-console.log(`File store against PostgreSQL (node ${process.version}, load ${results.load_before} before, ${results.load_after} after)`);
+console.log(
+  `File store against PostgreSQL (node ${process.version}, load ${results.load_before} before, ${results.load_after} after)`,
+);
 console.log(
   table(
     ['store', `claims/s (${workers} processes)`, 'double claims', `wg run, ${tasks} tasks`, 'ms per task'],
-    ['file', 'postgres'].map((store) => [store, results.claims[store].claims_per_s, results.claims[store].double_claims, `${results.runner[store].median_ms} ms`, results.runner[store].per_task_ms]),
+    ['file', 'postgres'].map((store) => [
+      store,
+      results.claims[store].claims_per_s,
+      results.claims[store].double_claims,
+      `${results.runner[store].median_ms} ms`,
+      results.runner[store].per_task_ms,
+    ]),
   ),
 );
 console.log(`results: ${saveResults('store-compare', results)}`);

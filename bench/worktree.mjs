@@ -73,21 +73,53 @@ try {
     for (const mode of ['worktree', 'none']) {
       rmSync(join(root, '.workgraph'), { recursive: true, force: true });
       timed(process.execPath, [WG_BIN, 'init'], { cwd: root, env: wgEnv() });
-      for (let i = 0; i < tasks; i++) timed(process.execPath, [WG_BIN, 'add', `t${i}`, '--exec', 'true'], { cwd: root, env: wgEnv() });
-      run[mode].push(timed(process.execPath, [WG_BIN, 'run', '--isolation', mode, '--parallel', '4'], { cwd: root, env: wgEnv() }).ms);
+      for (let i = 0; i < tasks; i++)
+        timed(process.execPath, [WG_BIN, 'add', `t${i}`, '--exec', 'true'], { cwd: root, env: wgEnv() });
+      run[mode].push(
+        timed(process.execPath, [WG_BIN, 'run', '--isolation', mode, '--parallel', '4'], { cwd: root, env: wgEnv() })
+          .ms,
+      );
     }
   }
 
   const rows = [
-    ['git worktree add', `${files} files`, median(add).toFixed(0), Math.min(...add).toFixed(0), Math.max(...add).toFixed(0)],
-    ['git worktree remove', `${files} files`, median(remove).toFixed(0), Math.min(...remove).toFixed(0), Math.max(...remove).toFixed(0)],
-    ...Object.entries(link).map(([how, times]) => [`node_modules: ${how}`, `${modules} files`, median(times).toFixed(1), Math.min(...times).toFixed(1), Math.max(...times).toFixed(1)]),
-    ...Object.entries(run).map(([mode, times]) => [`wg run --isolation ${mode}`, `${tasks} tasks`, median(times).toFixed(0), Math.min(...times).toFixed(0), Math.max(...times).toFixed(0)]),
+    [
+      'git worktree add',
+      `${files} files`,
+      median(add).toFixed(0),
+      Math.min(...add).toFixed(0),
+      Math.max(...add).toFixed(0),
+    ],
+    [
+      'git worktree remove',
+      `${files} files`,
+      median(remove).toFixed(0),
+      Math.min(...remove).toFixed(0),
+      Math.max(...remove).toFixed(0),
+    ],
+    ...Object.entries(link).map(([how, times]) => [
+      `node_modules: ${how}`,
+      `${modules} files`,
+      median(times).toFixed(1),
+      Math.min(...times).toFixed(1),
+      Math.max(...times).toFixed(1),
+    ]),
+    ...Object.entries(run).map(([mode, times]) => [
+      `wg run --isolation ${mode}`,
+      `${tasks} tasks`,
+      median(times).toFixed(0),
+      Math.min(...times).toFixed(0),
+      Math.max(...times).toFixed(0),
+    ]),
   ];
   console.log(table(['what', 'size', 'median ms', 'min', 'max'], rows));
   const perTask = (median(run.worktree) - median(run.none)) / tasks;
-  console.log(`isolation adds ${perTask.toFixed(0)} ms per task (median run difference / ${tasks} tasks, 4 in parallel); load ${load()}`);
-  console.log(`results: ${saveResults('worktree', { files, modules, tasks, reps, add, remove, link, run, perTaskMs: perTask, load: load() })}`);
+  console.log(
+    `isolation adds ${perTask.toFixed(0)} ms per task (median run difference / ${tasks} tasks, 4 in parallel); load ${load()}`,
+  );
+  console.log(
+    `results: ${saveResults('worktree', { files, modules, tasks, reps, add, remove, link, run, perTaskMs: perTask, load: load() })}`,
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

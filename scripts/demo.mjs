@@ -36,7 +36,9 @@ function newestSourceChange(dir) {
 function buildIfNeeded() {
   const built = join(REPO, 'dist', 'cli', 'main.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newestSourceChange(join(REPO, 'src'))) return;
-  console.log(pc.dim(existsSync(built) ? 'dist/ is older than src/: building first' : 'dist/ is missing: building first'));
+  console.log(
+    pc.dim(existsSync(built) ? 'dist/ is older than src/: building first' : 'dist/ is missing: building first'),
+  );
   // Under npm, npm_execpath is npm's own script: no guessing which npm is on PATH.
   const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
   const build = spawnSync(npm[0], [...npm.slice(1), 'run', 'build'], { cwd: REPO, stdio: 'inherit' });
@@ -82,19 +84,28 @@ function whereToLook(dir, tasks) {
   const command = (text, what) => `  ${text.padEnd(52)} ${pc.dim(what)}`;
   const retried = tasks.find((task) => task.kind === 'task' && task.status === 'done' && (task.attempts ?? 1) > 1);
   const failed = tasks.find((task) => task.kind === 'task' && task.status === 'failed');
-  const example = richestPrompt(dir, tasks.filter((task) => task.kind === 'task'));
+  const example = richestPrompt(
+    dir,
+    tasks.filter((task) => task.kind === 'task'),
+  );
   console.log();
   console.log(pc.bold(`Look around: the copy stays in ${dir}`));
   console.log(command(`cd ${dir}`, ''));
   console.log(command(`alias wg="node ${WG}"`, 'or run `npm link` once in the repo'));
   console.log(command('wg list', 'every task and its final status'));
-  if (retried) console.log(command(`wg show ${retried.id}`, `failed its first attempt, passed on attempt ${retried.attempts}`));
+  if (retried)
+    console.log(command(`wg show ${retried.id}`, `failed its first attempt, passed on attempt ${retried.attempts}`));
   if (failed) console.log(command(`wg log ${failed.id}`, failed.failure_reason ?? 'failed'));
   console.log(command('wg graph', 'the dependency graph, drawn'));
   if (example) {
     const runDir = relative(dir, dirname(example.prompt));
     console.log(command(`ls ${runDir}/`, 'a run directory: prompt.md, command.json, output.log, events.jsonl'));
-    console.log(command(`less ${relative(dir, example.prompt)}`, `the prompt ${example.task} received, ${example.inlined} upstream artifacts inlined`));
+    console.log(
+      command(
+        `less ${relative(dir, example.prompt)}`,
+        `the prompt ${example.task} received, ${example.inlined} upstream artifacts inlined`,
+      ),
+    );
   }
   console.log(command('cat docs/guide.md', 'what the agents wrote'));
 }
@@ -102,13 +113,18 @@ function whereToLook(dir, tasks) {
 buildIfNeeded();
 const args = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'wg-demo-'));
-cpSync(SANDBOX, dir, { recursive: true, filter: (path) => !NOT_COPIED.test(relative(SANDBOX, path).split('\\').join('/')) });
+cpSync(SANDBOX, dir, {
+  recursive: true,
+  filter: (path) => !NOT_COPIED.test(relative(SANDBOX, path).split('\\').join('/')),
+});
 const taskCount = readGraph(dir).filter((record) => record.kind === 'task').length;
 console.log(pc.bold(`wg demo: a fresh copy of sandbox/ in ${dir}`));
 console.log(
   args.includes('--backend')
     ? pc.dim(`${taskCount} tasks; wg run ${args.join(' ')}: every task goes to that backend`)
-    : pc.dim(`${taskCount} tasks, two actors (coder, writer); their agents are the offline stand-in scripts in agents/`),
+    : pc.dim(
+        `${taskCount} tasks, two actors (coder, writer); their agents are the offline stand-in scripts in agents/`,
+      ),
 );
 console.log();
 
@@ -117,15 +133,23 @@ const tasks = readGraph(dir);
 whereToLook(dir, tasks);
 
 const unfinished = tasks.filter((task) => task.kind === 'task' && task.status !== 'done');
-const unexpected = unfinished.filter((task) => !(task.status === 'failed' && (task.tags ?? []).includes(EXPECTED_TIMEOUT_TAG)));
+const unexpected = unfinished.filter(
+  (task) => !(task.status === 'failed' && (task.tags ?? []).includes(EXPECTED_TIMEOUT_TAG)),
+);
 console.log();
 if (code === 130) process.exit(130);
 if (unexpected.length > 0) {
-  console.log(pc.red(`Not as designed: ${unexpected.map((task) => `${task.id} is ${task.status}`).join(', ')}. wg run exited ${code}.`));
+  console.log(
+    pc.red(
+      `Not as designed: ${unexpected.map((task) => `${task.id} is ${task.status}`).join(', ')}. wg run exited ${code}.`,
+    ),
+  );
   process.exit(code || 1);
 }
 if (unfinished.length > 0) {
-  console.log(`As designed: every task is done except ${unfinished.map((task) => task.id).join(', ')}, killed at its timeout on purpose; that is why wg run exited ${code}.`);
+  console.log(
+    `As designed: every task is done except ${unfinished.map((task) => task.id).join(', ')}, killed at its timeout on purpose; that is why wg run exited ${code}.`,
+  );
 } else {
   console.log('Every task is done.');
 }

@@ -24,7 +24,10 @@ export class NotFoundError extends WgError {}
 /** One or more lines of graph.jsonl do not validate; `problems` are `graph.jsonl:LINE: reason`. */
 export class GraphFileError extends WgError {
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0]! : `${problems[0]} (and ${problems.length - 1} more problems)`, 'run `wg check` to list every problem');
+    super(
+      problems.length === 1 ? problems[0]! : `${problems[0]} (and ${problems.length - 1} more problems)`,
+      'run `wg check` to list every problem',
+    );
   }
 }
 
@@ -39,7 +42,10 @@ export class StaleAttemptError extends WgError {}
 
 export class CycleError extends WgError {
   constructor(readonly cycle: string[]) {
-    super(`that dependency would close a cycle: ${cycle.join(' -> ')}`, 'each task in the cycle waits for the next one');
+    super(
+      `that dependency would close a cycle: ${cycle.join(' -> ')}`,
+      'each task in the cycle waits for the next one',
+    );
   }
 }
 

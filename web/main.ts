@@ -4,21 +4,85 @@
  */
 import type { Header, TaskView } from '../src/serve/api-types.js';
 
-interface GraphPayload { version: number; tasks: TaskView[]; critical_path: string[]; header: Header }
-type GraphEvent = { version: number; critical_path: string[]; header: Header } & ({ full: true; tasks: TaskView[] } | { full: false; changed: TaskView[]; removed: string[] });
-interface Layout { width: number; height: number; nodes: Record<string, { x: number; y: number; width: number; height: number }>; edges: Array<{ from: string; to: string; points: Array<[number, number]> }>; ms: number }
-interface Attempt { attempt: number; actor: string | null; started: string | null; outcome: string; reason: string | null; output: string | null; cost_usd: number | null; backend: string | null; model: string | null; prompt_bytes: number | null; output_bytes: number | null }
-interface Landed { attempt: number; target: string; base: string; commit: string }
-interface TaskDetail { task: Record<string, unknown> & { id: string; title: string; status: string; assigned?: string; description?: string; artifacts?: string[]; failure_reason?: string; failure_output?: string; landed?: Landed; log?: Array<{ timestamp: string; actor?: string; message: string }> }; display: string; cost_usd: number; attempts: Attempt[]; on_critical_path: boolean }
+interface GraphPayload {
+  version: number;
+  tasks: TaskView[];
+  critical_path: string[];
+  header: Header;
+}
+type GraphEvent = { version: number; critical_path: string[]; header: Header } & (
+  { full: true; tasks: TaskView[] } | { full: false; changed: TaskView[]; removed: string[] }
+);
+interface Layout {
+  width: number;
+  height: number;
+  nodes: Record<string, { x: number; y: number; width: number; height: number }>;
+  edges: Array<{ from: string; to: string; points: Array<[number, number]> }>;
+  ms: number;
+}
+interface Attempt {
+  attempt: number;
+  actor: string | null;
+  started: string | null;
+  outcome: string;
+  reason: string | null;
+  output: string | null;
+  cost_usd: number | null;
+  backend: string | null;
+  model: string | null;
+  prompt_bytes: number | null;
+  output_bytes: number | null;
+}
+interface Landed {
+  attempt: number;
+  target: string;
+  base: string;
+  commit: string;
+}
+interface TaskDetail {
+  task: Record<string, unknown> & {
+    id: string;
+    title: string;
+    status: string;
+    assigned?: string;
+    description?: string;
+    artifacts?: string[];
+    failure_reason?: string;
+    failure_output?: string;
+    landed?: Landed;
+    log?: Array<{ timestamp: string; actor?: string; message: string }>;
+  };
+  display: string;
+  cost_usd: number;
+  attempts: Attempt[];
+  on_critical_path: boolean;
+}
 
 const SVG = 'http://www.w3.org/2000/svg';
 // The last five are set only by the Rust wg (graphwork/wg); wg shows them as they are.
-const STATUSES = ['open', 'blocked', 'in-progress', 'pending-review', 'done', 'failed', 'abandoned', 'waiting', 'pending-validation', 'pending-eval', 'failed-pending-eval', 'incomplete'];
+const STATUSES = [
+  'open',
+  'blocked',
+  'in-progress',
+  'pending-review',
+  'done',
+  'failed',
+  'abandoned',
+  'waiting',
+  'pending-validation',
+  'pending-eval',
+  'failed-pending-eval',
+  'incomplete',
+];
 const timings: Record<string, number> = {};
 (window as unknown as { __wg: unknown }).__wg = { timings };
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key === 'text') node.textContent = value;
@@ -27,7 +91,10 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string,
   node.append(...children);
   return node;
 }
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   return node;
@@ -70,9 +137,19 @@ function renderHeader(): void {
   if (!header) return;
   const counts = $('counts');
   counts.replaceChildren(
-    ...STATUSES.filter((status) => header!.counts[status]).map((status) => el('span', { class: 'badge', 'data-display': status, 'data-count': status, text: `${header!.counts[status]} ${status}` })),
+    ...STATUSES.filter((status) => header!.counts[status]).map((status) =>
+      el('span', {
+        class: 'badge',
+        'data-display': status,
+        'data-count': status,
+        text: `${header!.counts[status]} ${status}`,
+      }),
+    ),
   );
-  $('spend').textContent = header.budget_usd !== null ? `spent ${usd(header.spent_usd)} of ${usd(header.budget_usd)}` : `spent ${usd(header.spent_usd)}`;
+  $('spend').textContent =
+    header.budget_usd !== null
+      ? `spent ${usd(header.spent_usd)} of ${usd(header.budget_usd)}`
+      : `spent ${usd(header.spent_usd)}`;
   renderElapsed();
 }
 /** What changes with the clock alone: the elapsed time, and which pauses are still ahead. */
@@ -81,8 +158,14 @@ function renderElapsed(): void {
   const ahead = header.paused.filter((pause) => Date.parse(pause.until) > Date.now());
   const pauses = $('pauses');
   pauses.dataset.paused = ahead.map((pause) => pause.backend).join(',');
-  const now = ahead.length > 0 ? `paused: ${ahead.map((pause) => `${pause.backend} until ${new Date(pause.until).toLocaleTimeString()}`).join(', ')}` : '';
-  const past = header.rate_limit_pauses > 0 ? `rate-limit pauses: ${header.rate_limit_pauses}${header.last_pause ? ` (last at ${new Date(header.last_pause).toLocaleTimeString()})` : ''}` : '';
+  const now =
+    ahead.length > 0
+      ? `paused: ${ahead.map((pause) => `${pause.backend} until ${new Date(pause.until).toLocaleTimeString()}`).join(', ')}`
+      : '';
+  const past =
+    header.rate_limit_pauses > 0
+      ? `rate-limit pauses: ${header.rate_limit_pauses}${header.last_pause ? ` (last at ${new Date(header.last_pause).toLocaleTimeString()})` : ''}`
+      : '';
   pauses.textContent = [now, past].filter(Boolean).join(' · ');
   if (!header.started_at) {
     $('elapsed').textContent = '';
@@ -90,7 +173,8 @@ function renderElapsed(): void {
   }
   const end = header.ended_at ? Date.parse(header.ended_at) : Date.now();
   const runners = header.runs.length > 1 ? ` · ${header.runs.length} runners` : '';
-  $('elapsed').textContent = `elapsed ${duration(end - Date.parse(header.started_at))}${header.running ? ` · ${header.running} running` : ''}${runners}`;
+  $('elapsed').textContent =
+    `elapsed ${duration(end - Date.parse(header.started_at))}${header.running ? ` · ${header.running} running` : ''}${runners}`;
 }
 
 // ---------- graph ----------
@@ -99,7 +183,8 @@ function paintNode(g: SVGGElement, task: TaskView): void {
   g.setAttribute('data-display', task.display);
   g.classList.toggle('critical', critical.has(task.id));
   const title = g.querySelector('title');
-  if (title) title.textContent = `${task.id}: ${task.title} (${task.display}${task.assigned ? `, ${task.assigned}` : ''})`;
+  if (title)
+    title.textContent = `${task.id}: ${task.title} (${task.display}${task.assigned ? `, ${task.assigned}` : ''})`;
   const label = g.querySelector('text.status');
   if (label) label.textContent = `${task.display}${task.assigned ? ` · ${task.assigned}` : ''}`;
 }
@@ -117,7 +202,13 @@ async function drawGraph(): Promise<void> {
   nodes.clear();
   for (const edge of layout.edges) {
     const d = edge.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x},${y}`).join('');
-    const path = svg('path', { d, class: 'edge', 'marker-end': 'url(#arrow)', 'data-from': edge.from, 'data-to': edge.to });
+    const path = svg('path', {
+      d,
+      class: 'edge',
+      'marker-end': 'url(#arrow)',
+      'data-from': edge.from,
+      'data-to': edge.to,
+    });
     edges.append(path);
   }
   for (const id of order) {
@@ -125,8 +216,19 @@ async function drawGraph(): Promise<void> {
     const task = tasks.get(id);
     if (!box || !task) continue;
     // Reachable by keyboard too: Tab moves between tasks, Enter opens one.
-    const g = svg('g', { class: 'node', 'data-task-id': id, tabindex: 0, role: 'link', 'aria-label': `task ${id}`, transform: `translate(${box.x - box.width / 2},${box.y - box.height / 2})` });
-    g.append(svg('title'), svg('rect', { class: 'box', width: box.width, height: box.height }), svg('rect', { class: 'bar', width: 5, height: box.height }));
+    const g = svg('g', {
+      class: 'node',
+      'data-task-id': id,
+      tabindex: 0,
+      role: 'link',
+      'aria-label': `task ${id}`,
+      transform: `translate(${box.x - box.width / 2},${box.y - box.height / 2})`,
+    });
+    g.append(
+      svg('title'),
+      svg('rect', { class: 'box', width: box.width, height: box.height }),
+      svg('rect', { class: 'bar', width: 5, height: box.height }),
+    );
     const name = svg('text', { x: 10, y: 14 });
     name.textContent = task.id.length > 26 ? `${task.id.slice(0, 25)}…` : task.id;
     const status = svg('text', { x: 10, y: 27, class: 'status' });
@@ -136,7 +238,15 @@ async function drawGraph(): Promise<void> {
     group.append(g);
   }
   const defs = svg('defs');
-  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' });
+  const marker = svg('marker', {
+    id: 'arrow',
+    viewBox: '0 0 10 10',
+    refX: 10,
+    refY: 5,
+    markerWidth: 6,
+    markerHeight: 6,
+    orient: 'auto-start-reverse',
+  });
   marker.append(svg('path', { d: 'M0,0L10,5L0,10z', fill: '#999' }));
   defs.append(marker);
   root.replaceChildren(defs, edges, group);
@@ -145,7 +255,8 @@ async function drawGraph(): Promise<void> {
   applyZoom();
   markCriticalEdges();
   timings.graphRendered = performance.now();
-  $('layout-note').textContent = `${tasks.size} tasks; layout ${layout.ms} ms on the server, drawn in ${Math.round(performance.now() - started)} ms`;
+  $('layout-note').textContent =
+    `${tasks.size} tasks; layout ${layout.ms} ms on the server, drawn in ${Math.round(performance.now() - started)} ms`;
   root.dataset.ready = String(version);
 }
 function applyZoom(): void {
@@ -159,7 +270,8 @@ function applyZoom(): void {
 function markCriticalEdges(): void {
   const path = [...critical];
   const pairs = new Set(path.slice(1).map((id, i) => `${path[i]}>${id}`));
-  for (const edge of $('graph').querySelectorAll<SVGPathElement>('path.edge')) edge.classList.toggle('critical', pairs.has(`${edge.dataset.from}>${edge.dataset.to}`));
+  for (const edge of $('graph').querySelectorAll<SVGPathElement>('path.edge'))
+    edge.classList.toggle('critical', pairs.has(`${edge.dataset.from}>${edge.dataset.to}`));
 }
 
 // ---------- list ----------
@@ -180,7 +292,17 @@ function buildList(): void {
   const fragment = document.createDocumentFragment();
   for (const id of order) {
     const task = tasks.get(id)!;
-    const row = el('tr', { 'data-task-id': id }, el('td', { text: id }), el('td'), el('td'), el('td'), el('td'), el('td'), el('td'));
+    const row = el(
+      'tr',
+      { 'data-task-id': id },
+      el('td', { text: id }),
+      el('td'),
+      el('td'),
+      el('td'),
+      el('td'),
+      el('td'),
+      el('td'),
+    );
     paintRow(row, task);
     rows.set(id, row);
     fragment.append(row);
@@ -193,12 +315,21 @@ function fillFilters(): void {
   const fill = (id: string, values: Iterable<string>) => {
     const select = $<HTMLSelectElement>(id);
     const chosen = select.value;
-    select.replaceChildren(el('option', { value: '', text: 'any' }), ...[...new Set(values)].sort().map((value) => el('option', { value, text: value })));
+    select.replaceChildren(
+      el('option', { value: '', text: 'any' }),
+      ...[...new Set(values)].sort().map((value) => el('option', { value, text: value })),
+    );
     select.value = chosen;
   };
   fill('filter-status', STATUSES);
-  fill('filter-actor', [...tasks.values()].flatMap((task) => (task.assigned ? [task.assigned] : [])));
-  fill('filter-tag', [...tasks.values()].flatMap((task) => task.tags));
+  fill(
+    'filter-actor',
+    [...tasks.values()].flatMap((task) => (task.assigned ? [task.assigned] : [])),
+  );
+  fill(
+    'filter-tag',
+    [...tasks.values()].flatMap((task) => task.tags),
+  );
 }
 function filterList(): void {
   const status = $<HTMLSelectElement>('filter-status').value;
@@ -208,7 +339,11 @@ function filterList(): void {
   let shown = 0;
   for (const [id, row] of rows) {
     const task = tasks.get(id)!;
-    const visible = (!status || task.display === status || task.status === status) && (!actor || task.assigned === actor) && (!tag || task.tags.includes(tag)) && (!text || id.toLowerCase().includes(text) || task.title.toLowerCase().includes(text));
+    const visible =
+      (!status || task.display === status || task.status === status) &&
+      (!actor || task.assigned === actor) &&
+      (!tag || task.tags.includes(tag)) &&
+      (!text || id.toLowerCase().includes(text) || task.title.toLowerCase().includes(text));
     row.hidden = !visible;
     if (visible) shown++;
   }
@@ -232,7 +367,10 @@ function closeTaskStream(): void {
 
 /** Where the task's work went (`wg diff` shows the change itself). */
 function landedText(id: string, landed: Landed): Node {
-  const text = landed.commit === landed.base ? `nothing: attempt ${landed.attempt} changed no file` : `${landed.commit.slice(0, 12)} on ${landed.target} (attempt ${landed.attempt}, from ${landed.base.slice(0, 12)})`;
+  const text =
+    landed.commit === landed.base
+      ? `nothing: attempt ${landed.attempt} changed no file`
+      : `${landed.commit.slice(0, 12)} on ${landed.target} (attempt ${landed.attempt}, from ${landed.base.slice(0, 12)})`;
   return el('span', { id: 'task-landed', 'data-commit': landed.commit, title: `wg diff ${id}` }, el('code', { text }));
 }
 
@@ -249,18 +387,55 @@ async function renderTask(id: string): Promise<void> {
   const task = detail.task;
   const facts = el('dl');
   const fact = (name: string, value: Node | string) => facts.append(el('dt', { text: name }), el('dd', {}, value));
-  fact('status', el('span', { class: 'badge', id: 'task-status', 'data-status': task.status, 'data-display': detail.display, text: detail.display }));
+  fact(
+    'status',
+    el('span', {
+      class: 'badge',
+      id: 'task-status',
+      'data-status': task.status,
+      'data-display': detail.display,
+      text: detail.display,
+    }),
+  );
   fact('assignee', task.assigned ?? '—');
   fact('cost', usd(detail.cost_usd));
   if (detail.on_critical_path) fact('critical path', 'yes');
   if (task.failure_reason) fact('failure reason', task.failure_reason);
   if (task.failure_output) fact('check output', el('pre', { id: 'failure-output', text: task.failure_output }));
   const blockers = tasks.get(id)?.blocked_by ?? [];
-  if (blockers.length) fact('waits for', el('span', {}, ...blockers.flatMap((blocker, i) => [i ? ', ' : '', el('a', { href: `#/task/${encodeURIComponent(blocker)}`, text: blocker })])));
-  fact('artifacts', task.artifacts?.length ? el('ul', {}, ...task.artifacts.map((path) => el('li', { text: path }))) : '—');
+  if (blockers.length)
+    fact(
+      'waits for',
+      el(
+        'span',
+        {},
+        ...blockers.flatMap((blocker, i) => [
+          i ? ', ' : '',
+          el('a', { href: `#/task/${encodeURIComponent(blocker)}`, text: blocker }),
+        ]),
+      ),
+    );
+  fact(
+    'artifacts',
+    task.artifacts?.length ? el('ul', {}, ...task.artifacts.map((path) => el('li', { text: path }))) : '—',
+  );
   if (task.landed) fact('landed', landedText(task.id, task.landed));
 
-  const attempts = el('table', { id: 'attempts' }, el('thead', {}, el('tr', {}, ...['#', 'actor', 'backend', 'model', 'outcome', 'reason', 'cost', 'prompt', 'output'].map((name) => el('th', { text: name })))));
+  const attempts = el(
+    'table',
+    { id: 'attempts' },
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ...['#', 'actor', 'backend', 'model', 'outcome', 'reason', 'cost', 'prompt', 'output'].map((name) =>
+          el('th', { text: name }),
+        ),
+      ),
+    ),
+  );
   const promptBox = el('pre', { id: 'prompt', hidden: '' });
   const body = el('tbody');
   for (const attempt of detail.attempts) {
@@ -280,12 +455,52 @@ async function renderTask(id: string): Promise<void> {
       };
     }
     body.append(
-      el('tr', { 'data-attempt': String(attempt.attempt), 'data-outcome': attempt.outcome }, el('td', { text: String(attempt.attempt) }), el('td', { text: attempt.actor ?? '' }), el('td', { text: attempt.backend ?? '' }), el('td', { text: attempt.model ?? '' }), el('td', { text: attempt.outcome }), el('td', {}, attempt.reason ?? '', attempt.output ? el('details', {}, el('summary', { text: "check's last lines" }), el('pre', { class: 'check-output', text: attempt.output })) : ''), el('td', { text: attempt.cost_usd !== null ? usd(attempt.cost_usd) : '' }), el('td', {}, promptButton), el('td', {}, outputButton)),
+      el(
+        'tr',
+        { 'data-attempt': String(attempt.attempt), 'data-outcome': attempt.outcome },
+        el('td', { text: String(attempt.attempt) }),
+        el('td', { text: attempt.actor ?? '' }),
+        el('td', { text: attempt.backend ?? '' }),
+        el('td', { text: attempt.model ?? '' }),
+        el('td', { text: attempt.outcome }),
+        el(
+          'td',
+          {},
+          attempt.reason ?? '',
+          attempt.output
+            ? el(
+                'details',
+                {},
+                el('summary', { text: "check's last lines" }),
+                el('pre', { class: 'check-output', text: attempt.output }),
+              )
+            : '',
+        ),
+        el('td', { text: attempt.cost_usd !== null ? usd(attempt.cost_usd) : '' }),
+        el('td', {}, promptButton),
+        el('td', {}, outputButton),
+      ),
     );
   }
   attempts.append(body);
 
-  const log = el('table', { id: 'log' }, el('tbody', {}, ...(task.log ?? []).map((entry) => el('tr', {}, el('td', { text: entry.timestamp.slice(0, 19).replace('T', ' ') }), el('td', { text: entry.actor ?? '' }), el('td', { text: entry.message })))));
+  const log = el(
+    'table',
+    { id: 'log' },
+    el(
+      'tbody',
+      {},
+      ...(task.log ?? []).map((entry) =>
+        el(
+          'tr',
+          {},
+          el('td', { text: entry.timestamp.slice(0, 19).replace('T', ' ') }),
+          el('td', { text: entry.actor ?? '' }),
+          el('td', { text: entry.message }),
+        ),
+      ),
+    ),
+  );
   const actions = el('div', { class: 'actions' });
   if (actionsEnabled && token) {
     const button = (name: string, enabled: boolean, needsReason: boolean) => {
@@ -294,24 +509,60 @@ async function renderTask(id: string): Promise<void> {
       node.onclick = async () => {
         const reason = needsReason ? prompt(`Why ${name} ${id}?`) : undefined;
         if (needsReason && !reason) return;
-        const response = await fetch(`/api/tasks/${encodeURIComponent(id)}/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(reason ? { reason } : {}) });
+        const response = await fetch(`/api/tasks/${encodeURIComponent(id)}/${name}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: JSON.stringify(reason ? { reason } : {}),
+        });
         const result = (await response.json()) as { error?: string };
         $('action-result').textContent = response.ok ? `${name}: done` : `${name}: ${result.error}`;
       };
       return node;
     };
-    actions.append(button('retry', task.status === 'failed', false), button('unclaim', task.status === 'in-progress', false), button('abandon', task.status !== 'done' && task.status !== 'abandoned', true), el('span', { id: 'action-result', class: 'note' }));
+    actions.append(
+      button('retry', task.status === 'failed', false),
+      button('unclaim', task.status === 'in-progress', false),
+      button('abandon', task.status !== 'done' && task.status !== 'abandoned', true),
+      el('span', { id: 'action-result', class: 'note' }),
+    );
   }
   // Keep following the attempt being shown (the latest, or one picked with its button) across re-renders.
   const latest = detail.attempts.at(-1);
-  const wanted = pinnedAttempt && detail.attempts.some((attempt) => String(attempt.attempt) === pinnedAttempt) ? pinnedAttempt : latest && latest.output_bytes !== null ? String(latest.attempt) : undefined;
-  const reuse = wanted !== undefined && wanted === streamedAttempt && taskStream !== undefined && outputBox !== undefined && eventsBox !== undefined;
+  const wanted =
+    pinnedAttempt && detail.attempts.some((attempt) => String(attempt.attempt) === pinnedAttempt)
+      ? pinnedAttempt
+      : latest && latest.output_bytes !== null
+        ? String(latest.attempt)
+        : undefined;
+  const reuse =
+    wanted !== undefined &&
+    wanted === streamedAttempt &&
+    taskStream !== undefined &&
+    outputBox !== undefined &&
+    eventsBox !== undefined;
   if (!reuse) closeTaskStream();
   const output = reuse ? outputBox! : el('pre', { id: 'output' });
   const events = reuse ? eventsBox! : el('pre', { id: 'events' });
   const outputTitle = el('h2', { id: 'output-title', text: wanted ? `output of attempt ${wanted}` : 'output' });
   section.replaceChildren(
-    el('div', { class: 'task', 'data-task-id': id, 'data-status': task.status }, el('p', {}, el('a', { href: '#/graph', text: '← graph' }), ' · ', el('a', { href: '#/list', text: 'list' })), el('h1', { text: `${task.id}: ${task.title}` }), actions, facts, task.description ? el('p', { text: task.description }) : '', el('h2', { text: 'attempts' }), attempts, promptBox, el('h2', { text: 'events' }), events, outputTitle, output, el('h2', { text: 'log' }), log),
+    el(
+      'div',
+      { class: 'task', 'data-task-id': id, 'data-status': task.status },
+      el('p', {}, el('a', { href: '#/graph', text: '← graph' }), ' · ', el('a', { href: '#/list', text: 'list' })),
+      el('h1', { text: `${task.id}: ${task.title}` }),
+      actions,
+      facts,
+      task.description ? el('p', { text: task.description }) : '',
+      el('h2', { text: 'attempts' }),
+      attempts,
+      promptBox,
+      el('h2', { text: 'events' }),
+      events,
+      outputTitle,
+      output,
+      el('h2', { text: 'log' }),
+      log,
+    ),
   );
   if (!reuse) {
     if (wanted) streamOutput(id, wanted);
@@ -322,7 +573,10 @@ async function renderTask(id: string): Promise<void> {
 /** What an agent event says, on one line (events.jsonl holds the runner's parsed view of the output). */
 function eventLine(event: { at?: string; type?: string; [key: string]: unknown }): string | undefined {
   const time = typeof event.at === 'string' ? event.at.slice(11, 19) : '';
-  const text = (value: unknown) => String(value ?? '').split('\n')[0]!.slice(0, 300);
+  const text = (value: unknown) =>
+    String(value ?? '')
+      .split('\n')[0]!
+      .slice(0, 300);
   switch (event.type) {
     case 'progress':
       return `${time} progress ${event.percent !== undefined ? `${text(event.percent)}% ` : ''}${text(event.message)}`;
@@ -346,8 +600,12 @@ function eventLine(event: { at?: string; type?: string; [key: string]: unknown }
 /** Follow one of an attempt's files; `onText` gets each new part, after any skipped backlog. */
 function follow(url: string, onStart: (skipped: number) => void, onText: (text: string) => void): EventSource {
   const stream = new EventSource(url);
-  stream.addEventListener('start', (event) => onStart((JSON.parse((event as MessageEvent<string>).data) as { skipped: number }).skipped));
-  stream.addEventListener('output', (event) => onText((JSON.parse((event as MessageEvent<string>).data) as { text: string }).text));
+  stream.addEventListener('start', (event) =>
+    onStart((JSON.parse((event as MessageEvent<string>).data) as { skipped: number }).skipped),
+  );
+  stream.addEventListener('output', (event) =>
+    onText((JSON.parse((event as MessageEvent<string>).data) as { text: string }).text),
+  );
   return stream;
 }
 
@@ -499,7 +757,8 @@ async function loadAll(): Promise<void> {
   buildList();
   timings.listRendered = performance.now();
   await drawGraph();
-  $('footer').textContent = `${tasks.size} tasks · list in ${Math.round(timings.listRendered)} ms · graph drawn at ${Math.round(timings.graphRendered ?? 0)} ms after navigation`;
+  $('footer').textContent =
+    `${tasks.size} tasks · list in ${Math.round(timings.listRendered)} ms · graph drawn at ${Math.round(timings.graphRendered ?? 0)} ms after navigation`;
 }
 
 async function start(): Promise<void> {
@@ -507,7 +766,8 @@ async function start(): Promise<void> {
   const info = await getJson<{ actions: boolean }>('/api/info');
   actionsEnabled = info.actions;
   window.addEventListener('hashchange', route);
-  for (const id of ['filter-status', 'filter-actor', 'filter-tag', 'filter-text']) $(id).addEventListener('input', filterList);
+  for (const id of ['filter-status', 'filter-actor', 'filter-tag', 'filter-text'])
+    $(id).addEventListener('input', filterList);
   $('list').addEventListener('click', (event) => {
     const row = (event.target as HTMLElement).closest('tr[data-task-id]');
     if (row) location.hash = `#/task/${encodeURIComponent(row.getAttribute('data-task-id')!)}`;

@@ -23,20 +23,39 @@ function edit(path, anchor, insert, where = 'before') {
 const EDITS = {
   'add-max-length'() {
     edit('index.js', '\t\tpreserveCharacters: [],\n', '\t\tmaxLength: Number.POSITIVE_INFINITY,\n', 'after');
-    edit('index.js', '\tif (shouldPrependUnderscore) {', '\tif (string.length > options.maxLength) {\n\t\tstring = removeMootSeparators(string.slice(0, options.maxLength), options.separator);\n\t}\n\n');
+    edit(
+      'index.js',
+      '\tif (shouldPrependUnderscore) {',
+      '\tif (string.length > options.maxLength) {\n\t\tstring = removeMootSeparators(string.slice(0, options.maxLength), options.separator);\n\t}\n\n',
+    );
   },
   'type-max-length'() {
-    edit('index.d.ts', '\treadonly preserveCharacters?: string[];\n', '\n\t/**\n\tCut the slug to at most this many characters, never leaving a separator at its end.\n\n\t@default Infinity\n\n\t@example\n\t```\n\timport slugify from \'@sindresorhus/slugify\';\n\n\tslugify(\'Déjà Vu!\', {maxLength: 4});\n\t//=> \'deja\'\n\t```\n\t*/\n\treadonly maxLength?: number;\n', 'after');
+    edit(
+      'index.d.ts',
+      '\treadonly preserveCharacters?: string[];\n',
+      "\n\t/**\n\tCut the slug to at most this many characters, never leaving a separator at its end.\n\n\t@default Infinity\n\n\t@example\n\t```\n\timport slugify from '@sindresorhus/slugify';\n\n\tslugify('Déjà Vu!', {maxLength: 4});\n\t//=> 'deja'\n\t```\n\t*/\n\treadonly maxLength?: number;\n",
+      'after',
+    );
   },
   'test-max-length'() {
     const text = readFileSync('test.js', 'utf8');
-    writeFileSync('test.js', `${text}\ntest('max length', t => {\n\tt.is(slugify('Déjà Vu!', {maxLength: 4}), 'deja');\n\tt.is(slugify('foo bar baz', {maxLength: 4}), 'foo');\n\tt.is(slugify('foo bar', {maxLength: 100}), 'foo-bar');\n});\n`);
+    writeFileSync(
+      'test.js',
+      `${text}\ntest('max length', t => {\n\tt.is(slugify('Déjà Vu!', {maxLength: 4}), 'deja');\n\tt.is(slugify('foo bar baz', {maxLength: 4}), 'foo');\n\tt.is(slugify('foo bar', {maxLength: 100}), 'foo-bar');\n});\n`,
+    );
   },
   'docs-max-length'() {
-    edit('readme.md', '### slugifyWithCounter()', '##### maxLength\n\nType: `number`\\\nDefault: `Infinity`\n\nCut the slug to at most this many characters, never leaving a separator at its end.\n\n```js\nimport slugify from \'@sindresorhus/slugify\';\n\nslugify(\'Déjà Vu!\', {maxLength: 4});\n//=> \'deja\'\n```\n\n');
+    edit(
+      'readme.md',
+      '### slugifyWithCounter()',
+      "##### maxLength\n\nType: `number`\\\nDefault: `Infinity`\n\nCut the slug to at most this many characters, never leaving a separator at its end.\n\n```js\nimport slugify from '@sindresorhus/slugify';\n\nslugify('Déjà Vu!', {maxLength: 4});\n//=> 'deja'\n```\n\n",
+    );
   },
   changelog() {
-    writeFileSync('CHANGELOG.md', '# Changelog\n\n## 2.3.0\n\n- New `maxLength` option: cut the slug to at most this many characters.\n');
+    writeFileSync(
+      'CHANGELOG.md',
+      '# Changelog\n\n## 2.3.0\n\n- New `maxLength` option: cut the slug to at most this many characters.\n',
+    );
   },
   release() {
     const text = readFileSync('package.json', 'utf8');

@@ -20,7 +20,8 @@ export function layeredDag(count, { width = 50, seed = 7 } = {}) {
       const want = 1 + Math.floor(random() * 3);
       for (let d = 0; d < want; d++) {
         // Three in four from the previous layer, the rest from anywhere earlier.
-        const from = random() < 0.75 ? (layer - 1) * width + Math.floor(random() * width) : Math.floor(random() * layer * width);
+        const from =
+          random() < 0.75 ? (layer - 1) * width + Math.floor(random() * width) : Math.floor(random() * layer * width);
         deps.add(`t${from}`);
       }
     }
@@ -32,7 +33,16 @@ export function layeredDag(count, { width = 50, seed = 7 } = {}) {
 /** `<dir>/.workgraph/` with one open task per DAG node running `command` through the shell backend. */
 export function writeWgProject(dir, dag, command = 'true') {
   mkdirSync(join(dir, '.workgraph'), { recursive: true });
-  const lines = dag.map(({ id, deps }) => JSON.stringify({ kind: 'task', id, title: `Task ${id}`, status: 'open', exec: command, ...(deps.length ? { blocked_by: deps } : {}) }));
+  const lines = dag.map(({ id, deps }) =>
+    JSON.stringify({
+      kind: 'task',
+      id,
+      title: `Task ${id}`,
+      status: 'open',
+      exec: command,
+      ...(deps.length ? { blocked_by: deps } : {}),
+    }),
+  );
   writeFileSync(join(dir, '.workgraph', 'graph.jsonl'), `${lines.join('\n')}\n`);
   writeFileSync(join(dir, '.workgraph', 'config.toml'), '[defaults]\nmax_retries = 0\n');
 }
@@ -40,5 +50,8 @@ export function writeWgProject(dir, dag, command = 'true') {
 /** A Makefile with one phony target per node; `all` depends on every node. */
 export function writeMakefile(path, dag, command = 'true') {
   const rules = dag.map(({ id, deps }) => `${id}:${deps.map((d) => ` ${d}`).join('')}\n\t@${command}\n`);
-  writeFileSync(path, `.PHONY: all ${dag.map((t) => t.id).join(' ')}\nall: ${dag.map((t) => t.id).join(' ')}\n${rules.join('')}`);
+  writeFileSync(
+    path,
+    `.PHONY: all ${dag.map((t) => t.id).join(' ')}\nall: ${dag.map((t) => t.id).join(' ')}\n${rules.join('')}`,
+  );
 }

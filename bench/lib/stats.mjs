@@ -17,9 +17,17 @@ export const median = (values) => {
 /** Run a command to completion; milliseconds of wall-clock time. Throws with its stderr if it fails. */
 export function timed(file, args, options = {}) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26, ...options });
+  const result = spawnSync(file, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    ...options,
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${result.status ?? result.signal}): ${String(result.stderr).slice(-2000)}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${file} ${args.join(' ')} failed (${result.status ?? result.signal}): ${String(result.stderr).slice(-2000)}`,
+    );
   return { ms, stderr: String(result.stderr ?? '') };
 }
 

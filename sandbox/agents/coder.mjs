@@ -10,7 +10,7 @@ import { Agent, examplesIn } from './lib.mjs';
 
 const BODIES = {
   slugify: [
-    "  return text",
+    '  return text',
     "    .normalize('NFKD')",
     "    .replace(/[\\u0300-\\u036f]/g, '')",
     '    .toLowerCase()',
@@ -49,7 +49,10 @@ function module(name, args, summary, examples, body) {
 function implement(agent, name, path, body) {
   const style = agent.read('STYLE.md');
   const { args, summary, examples } = specFor(agent, name);
-  agent.progress(30, `spec read: ${name}(${args}), ${examples.length} examples; style: ${style.split('\n')[0].replace(/^# /, '')}`);
+  agent.progress(
+    30,
+    `spec read: ${name}(${args}), ${examples.length} examples; style: ${style.split('\n')[0].replace(/^# /, '')}`,
+  );
   agent.deliver(path, module(name, args, summary, examples, body));
   return `${path} implements ${name}(${args}) as docs/spec.md specifies, with its ${examples.length} examples as @example lines.`;
 }
@@ -68,8 +71,14 @@ const repertoire = {
     // A retry reads why the last attempt failed, as a real agent should; the first try
     // makes the classic mistake, which the task's verify check catches.
     const failure = agent.attempt > 1 ? previousFailure(agent) : undefined;
-    if (failure) agent.log(`attempt ${agent.attempt}: the last one failed (${failure}); splitting on any white space now`);
-    const done = implement(agent, 'wordCount', 'src/word-count.js', failure ? BODIES.wordCount : BODIES.wordCountFirstTry);
+    if (failure)
+      agent.log(`attempt ${agent.attempt}: the last one failed (${failure}); splitting on any white space now`);
+    const done = implement(
+      agent,
+      'wordCount',
+      'src/word-count.js',
+      failure ? BODIES.wordCount : BODIES.wordCountFirstTry,
+    );
     agent.summary(`${done} It counts runs of non-white-space, so '' has 0 words.`);
   },
 
@@ -77,18 +86,38 @@ const repertoire = {
     const spec = agent.read('docs/spec.md');
     const names = [...spec.matchAll(/^## (\w+)\(/gm)].map(([, name]) => name);
     const tests = names.flatMap((name) =>
-      examplesIn(spec, name).map(({ call, result }) => [`test(${JSON.stringify(`${call} returns ${result}`)}, () => {`, `  assert.deepEqual(${call}, ${result});`, '});', ''].join('\n')),
+      examplesIn(spec, name).map(({ call, result }) =>
+        [
+          `test(${JSON.stringify(`${call} returns ${result}`)}, () => {`,
+          `  assert.deepEqual(${call}, ${result});`,
+          '});',
+          '',
+        ].join('\n'),
+      ),
     );
     agent.progress(60, `${tests.length} tests from the spec's examples`);
-    const file = ['// One test per example in docs/spec.md.', "import assert from 'node:assert/strict';", "import { test } from 'node:test';", `import { ${names.join(', ')} } from '../src/index.js';`, '', ...tests].join('\n');
+    const file = [
+      '// One test per example in docs/spec.md.',
+      "import assert from 'node:assert/strict';",
+      "import { test } from 'node:test';",
+      `import { ${names.join(', ')} } from '../src/index.js';`,
+      '',
+      ...tests,
+    ].join('\n');
     agent.deliver('test/textkit.test.mjs', file);
-    agent.summary(`test/textkit.test.mjs has ${tests.length} node:test tests, one per spec example, importing ${names.join(', ')} from ../src/index.js.`);
+    agent.summary(
+      `test/textkit.test.mjs has ${tests.length} node:test tests, one per spec example, importing ${names.join(', ')} from ../src/index.js.`,
+    );
   },
 
   'export-api'(agent) {
     // Every module an upstream task registered, as the prompt lists them.
     const modules = [...agent.prompt.matchAll(/^#### `src\/([^`]+\.js)` \(artifact of/gm)].map(([, file]) => file);
-    const lines = modules.flatMap((file) => [...agent.read(`src/${file}`).matchAll(/^export function (\w+)/gm)].map(([, name]) => `export { ${name} } from './${file}';`));
+    const lines = modules.flatMap((file) =>
+      [...agent.read(`src/${file}`).matchAll(/^export function (\w+)/gm)].map(
+        ([, name]) => `export { ${name} } from './${file}';`,
+      ),
+    );
     if (lines.length === 0) agent.fail('no upstream module exports a function');
     agent.deliver('src/index.js', `${lines.join('\n')}\n`);
     agent.log(`src/index.js exports ${lines.length} functions`);

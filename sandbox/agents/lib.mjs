@@ -53,7 +53,9 @@ export class Agent {
   run() {
     const work = this.repertoire[this.task];
     if (!work) {
-      this.fail(`the ${this.role} stand-in has no recipe for task ${this.task}; a real agent would read the prompt and try`);
+      this.fail(
+        `the ${this.role} stand-in has no recipe for task ${this.task}; a real agent would read the prompt and try`,
+      );
     }
     work(this);
   }

@@ -26,12 +26,31 @@ const repertoire = {
     if (functions.length === 0) agent.fail('BRIEF.md lists no functions (lines like - `name(args)` does something)');
     const sections = functions.map(([, name, args, summary]) => {
       const examples = examplesIn(brief, name).map(({ call, result }) => `- \`${call}\` returns \`${result}\``);
-      return [`## ${name}(${args})`, '', `${summary[0].toUpperCase()}${summary.slice(1)}`, '', 'Examples (normative: the tests are generated from them):', '', ...examples, ''].join('\n');
+      return [
+        `## ${name}(${args})`,
+        '',
+        `${summary[0].toUpperCase()}${summary.slice(1)}`,
+        '',
+        'Examples (normative: the tests are generated from them):',
+        '',
+        ...examples,
+        '',
+      ].join('\n');
     });
-    const spec = ['# textkit API spec', '', 'Derived from BRIEF.md. One section per function; each function lives in its own module and is exported from `src/index.js`.', '', ...sections].join('\n');
+    const spec = [
+      '# textkit API spec',
+      '',
+      'Derived from BRIEF.md. One section per function; each function lives in its own module and is exported from `src/index.js`.',
+      '',
+      ...sections,
+    ].join('\n');
     agent.deliver('docs/spec.md', spec);
-    agent.log(`specified ${functions.map(([, name]) => name).join(', ')} with ${examplesIn(brief, '\\w+').length} examples`);
-    agent.summary(`docs/spec.md specifies ${functions.map(([, name]) => `${name}()`).join(' and ')}, one section each; its examples are normative.`);
+    agent.log(
+      `specified ${functions.map(([, name]) => name).join(', ')} with ${examplesIn(brief, '\\w+').length} examples`,
+    );
+    agent.summary(
+      `docs/spec.md specifies ${functions.map(([, name]) => `${name}()`).join(' and ')}, one section each; its examples are normative.`,
+    );
   },
 
   'write-guide'(agent) {
@@ -56,13 +75,18 @@ const repertoire = {
     ].join('\n');
     agent.deliver('docs/guide.md', guide);
     agent.log(`guide written from ${sources.join(', ')}`);
-    agent.summary(`docs/guide.md documents ${sections.map((section) => section.name).join(', ')} from their JSDoc${passed ? `, and says all ${passed} tests pass` : ''}.`);
+    agent.summary(
+      `docs/guide.md documents ${sections.map((section) => section.name).join(', ')} from their JSDoc${passed ? `, and says all ${passed} tests pass` : ''}.`,
+    );
   },
 
   changelog(agent) {
     const guide = agent.read('docs/guide.md');
     const names = [...guide.matchAll(/^## `([^`]+)`$/gm)].map(([, signature]) => `\`${signature}\``);
-    agent.deliver('CHANGELOG.md', ['# Changelog', '', '## 0.1.0', '', `First release: ${names.join(', ')}. See docs/guide.md.`, ''].join('\n'));
+    agent.deliver(
+      'CHANGELOG.md',
+      ['# Changelog', '', '## 0.1.0', '', `First release: ${names.join(', ')}. See docs/guide.md.`, ''].join('\n'),
+    );
     agent.log(`changelog lists ${names.length} functions`);
     agent.summary(`CHANGELOG.md has a 0.1.0 entry naming ${names.length} functions.`);
   },

@@ -52,14 +52,22 @@ function apiMessage(error: APIError): string {
   return typeof message === 'string' ? message : error.message;
 }
 
-export function failureReason(error: unknown, options: Pick<AnthropicAgentOptions, 'maxRetries'>, baseURL: string): string {
-  if (error instanceof AuthenticationError) return `the Anthropic API rejected the API key (HTTP 401: ${apiMessage(error)}); check ANTHROPIC_API_KEY`;
-  if (error instanceof PermissionDeniedError) return `the Anthropic API refused access (HTTP 403: ${apiMessage(error)}); check the key's permissions`;
-  if (error instanceof APIConnectionError) return `could not reach the Anthropic API at ${baseURL} after ${options.maxRetries} retries: ${error.message}`;
+export function failureReason(
+  error: unknown,
+  options: Pick<AnthropicAgentOptions, 'maxRetries'>,
+  baseURL: string,
+): string {
+  if (error instanceof AuthenticationError)
+    return `the Anthropic API rejected the API key (HTTP 401: ${apiMessage(error)}); check ANTHROPIC_API_KEY`;
+  if (error instanceof PermissionDeniedError)
+    return `the Anthropic API refused access (HTTP 403: ${apiMessage(error)}); check the key's permissions`;
+  if (error instanceof APIConnectionError)
+    return `could not reach the Anthropic API at ${baseURL} after ${options.maxRetries} retries: ${error.message}`;
   if (error instanceof APIError) {
     const status = error.status;
     if (status === undefined) return `the Anthropic API stream failed: ${apiMessage(error)}`;
-    if (status === 429 || status >= 500) return `the Anthropic API failed with HTTP ${status} after ${options.maxRetries} retries: ${apiMessage(error)}`;
+    if (status === 429 || status >= 500)
+      return `the Anthropic API failed with HTTP ${status} after ${options.maxRetries} retries: ${apiMessage(error)}`;
     return `the Anthropic API refused the request (HTTP ${status}): ${apiMessage(error)}`;
   }
   return `the built-in agent failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -79,7 +87,10 @@ export function rateLimitReset(headers: Headers | undefined, now = Date.now()): 
 }
 
 /** Runs the agent; resolves to the process's exit code. */
-export async function runAnthropicAgent(options: AnthropicAgentOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runAnthropicAgent(
+  options: AnthropicAgentOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const emit = (event: AgentEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);
   const apiKey = env.ANTHROPIC_API_KEY;
   if (!apiKey) {
@@ -97,18 +108,30 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
   try {
     const prompt = readFileSync(options.promptFile, 'utf8');
     const client = new Anthropic({ apiKey, baseURL, maxRetries: options.maxRetries });
-    emit({ type: 'progress', message: `built-in agent started with model ${options.model}, tools: ${options.tools.join(', ') || 'none'}` });
+    emit({
+      type: 'progress',
+      message: `built-in agent started with model ${options.model}, tools: ${options.tools.join(', ') || 'none'}`,
+    });
     let history: Anthropic.MessageParam[] | undefined;
     if (options.resumeFrom) {
       const loaded = loadSession(options.resumeFrom);
-      if (typeof loaded === 'string') emit({ type: 'progress', message: `could not continue the session in ${options.resumeFrom} (${loaded}): a new one starts` });
+      if (typeof loaded === 'string')
+        emit({
+          type: 'progress',
+          message: `could not continue the session in ${options.resumeFrom} (${loaded}): a new one starts`,
+        });
       else {
         history = loaded;
-        emit({ type: 'progress', message: `continues the session in ${options.resumeFrom} (${loaded.length} messages)` });
+        emit({
+          type: 'progress',
+          message: `continues the session in ${options.resumeFrom} (${loaded.length} messages)`,
+        });
       }
     }
     const sessionFile = options.sessionFile;
-    const save = sessionFile ? (messages: Anthropic.MessageParam[]) => writeFileSync(sessionFile, JSON.stringify(messages)) : undefined;
+    const save = sessionFile
+      ? (messages: Anthropic.MessageParam[]) => writeFileSync(sessionFile, JSON.stringify(messages))
+      : undefined;
     const verdict = await runAgentLoop({
       client,
       model: options.model,
@@ -117,7 +140,12 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
       maxTurns: options.maxTurns,
       maxTokens: options.maxTokens,
       tokenBudget: options.tokenBudget,
-      toolContext: { workdir: options.workdir, bashTimeoutMs: options.bashTimeoutMs, env, bashRules: options.allowBash },
+      toolContext: {
+        workdir: options.workdir,
+        bashTimeoutMs: options.bashTimeoutMs,
+        env,
+        bashRules: options.allowBash,
+      },
       onRefusal: options.onPermissionDenied,
       history,
       onMessages: save,
@@ -125,15 +153,25 @@ export async function runAnthropicAgent(options: AnthropicAgentOptions, env: Nod
     });
     if (verdict.summary) emit({ type: 'summary', text: verdict.summary });
     const session = sessionFile ? { sessionId: sessionFile } : {};
-    emit(verdict.ok ? { type: 'result', ok: true, ...session } : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed', ...session });
+    emit(
+      verdict.ok
+        ? { type: 'result', ok: true, ...session }
+        : { type: 'result', ok: false, reason: verdict.reason ?? 'the built-in agent failed', ...session },
+    );
     return verdict.ok ? 0 : 1;
   } catch (error) {
     const reason = failureReason(error, options, baseURL);
     // A rejected key needs a person, not a retry.
-    if (error instanceof AuthenticationError) emit({ type: 'halt', kind: 'input-required', request: `a valid API key (${reason})` });
+    if (error instanceof AuthenticationError)
+      emit({ type: 'halt', kind: 'input-required', request: `a valid API key (${reason})` });
     // 429 and 529 outlasted the SDK's retries: a limit to wait out, not the task's failure.
     if (error instanceof APIError && (error.status === 429 || error.status === 529)) {
-      emit({ type: 'halt', kind: 'rate-limited', request: reason, resetAt: rateLimitReset(error.headers as Headers | undefined) });
+      emit({
+        type: 'halt',
+        kind: 'rate-limited',
+        request: reason,
+        resetAt: rateLimitReset(error.headers as Headers | undefined),
+      });
     }
     emit({ type: 'result', ok: false, reason });
     return 1;

@@ -31,9 +31,17 @@ export function killRunningCommands(): void {
   running.clear();
 }
 
-export function runBash(command: string, options: { cwd: string; timeoutMs: number; env: NodeJS.ProcessEnv }): Promise<BashResult> {
+export function runBash(
+  command: string,
+  options: { cwd: string; timeoutMs: number; env: NodeJS.ProcessEnv },
+): Promise<BashResult> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', command], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', command], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (child.pid !== undefined) running.add(child.pid);
     let output = '';
     let dropped = 0;
@@ -60,7 +68,12 @@ export function runBash(command: string, options: { cwd: string; timeoutMs: numb
         dropped += output.length - MAX_OUTPUT;
         output = output.slice(-MAX_OUTPUT);
       }
-      resolve({ exitCode, signal, timedOut, output: dropped > 0 ? `[${dropped} characters of earlier output dropped]\n${output}` : output });
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        output: dropped > 0 ? `[${dropped} characters of earlier output dropped]\n${output}` : output,
+      });
     };
     child.on('error', (error) => {
       output += `could not start bash: ${error.message}`;

@@ -62,7 +62,9 @@ export function resolveInside(workdir: string, requested: string): string {
   const { real, rest } = realPrefix(lexical);
   const actual = rest === '' ? real : resolve(real, rest);
   if (!isInside(root, actual)) {
-    throw new OutsideWorkdirError(`${requested} leads outside the working directory through a symbolic link; only files inside ${workdir} can be used`);
+    throw new OutsideWorkdirError(
+      `${requested} leads outside the working directory through a symbolic link; only files inside ${workdir} can be used`,
+    );
   }
   return actual;
 }

@@ -45,14 +45,17 @@ export interface AgentVerdict {
 }
 
 function systemPrompt(workdir: string, tools: AgentToolName[]): string {
-  const using = tools.length > 0 ? `Use the tools (${tools.join(', ')}) to do the work` : 'You have no tools: answer in text';
+  const using =
+    tools.length > 0 ? `Use the tools (${tools.join(', ')}) to do the work` : 'You have no tools: answer in text';
   return `You are an autonomous agent working in the folder ${workdir}. ${using}. Every path is relative to that folder and must stay inside it. Nobody will answer questions: decide, act, and finish with a short summary of what you did.`;
 }
 
 export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerdict> {
   const { client, emit } = options;
   const tools = options.tools.map((name) => TOOL_DEFINITIONS[name]);
-  const messages: Anthropic.MessageParam[] = options.history ? continueConversation(options.history, options.prompt) : [{ role: 'user', content: options.prompt }];
+  const messages: Anthropic.MessageParam[] = options.history
+    ? continueConversation(options.history, options.prompt)
+    : [{ role: 'user', content: options.prompt }];
   let spent = 0;
 
   for (let turn = 1; turn <= options.maxTurns; turn++) {
@@ -72,7 +75,11 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
       ...(usage.cache_read_input_tokens ? { cacheReadTokens: usage.cache_read_input_tokens } : {}),
       ...(usage.cache_creation_input_tokens ? { cacheWriteTokens: usage.cache_creation_input_tokens } : {}),
     });
-    spent += usage.input_tokens + usage.output_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
+    spent +=
+      usage.input_tokens +
+      usage.output_tokens +
+      (usage.cache_read_input_tokens ?? 0) +
+      (usage.cache_creation_input_tokens ?? 0);
     messages.push({ role: 'assistant', content: message.content as Anthropic.ContentBlockParam[] });
     options.onMessages?.(messages);
 
@@ -89,16 +96,35 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
           emit({ type: 'tool', name: call.name, summary: describeToolCall(call.name, call.input) });
           const outcome = await runTool(call.name, call.input, options.toolContext);
           if (outcome.refused) {
-            emit({ type: 'halt', kind: 'permission-denied', request: outcome.refused.request, rule: outcome.refused.rule });
-            if ((options.onRefusal ?? 'fail') === 'fail') return { ok: false, reason: `permission denied: ${outcome.refused.request}`, turns: turn };
+            emit({
+              type: 'halt',
+              kind: 'permission-denied',
+              request: outcome.refused.request,
+              rule: outcome.refused.rule,
+            });
+            if ((options.onRefusal ?? 'fail') === 'fail')
+              return { ok: false, reason: `permission denied: ${outcome.refused.request}`, turns: turn };
           }
-          if (outcome.isError) emit({ type: 'error', message: `${call.name}: ${outcome.content.split('\n').slice(0, 3).join(' ').slice(0, 300)}` });
-          results.push({ type: 'tool_result', tool_use_id: call.id, content: outcome.content, is_error: outcome.isError });
+          if (outcome.isError)
+            emit({
+              type: 'error',
+              message: `${call.name}: ${outcome.content.split('\n').slice(0, 3).join(' ').slice(0, 300)}`,
+            });
+          results.push({
+            type: 'tool_result',
+            tool_use_id: call.id,
+            content: outcome.content,
+            is_error: outcome.isError,
+          });
         }
         messages.push({ role: 'user', content: results });
         options.onMessages?.(messages);
         if (options.tokenBudget !== undefined && spent >= options.tokenBudget) {
-          return { ok: false, reason: `the built-in agent used up its token budget (${spent} of ${options.tokenBudget} tokens) after ${turn} turns`, turns: turn };
+          return {
+            ok: false,
+            reason: `the built-in agent used up its token budget (${spent} of ${options.tokenBudget} tokens) after ${turn} turns`,
+            turns: turn,
+          };
         }
         continue;
       }
@@ -106,14 +132,24 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
         // The API paused a long turn; sending the conversation back lets it carry on.
         continue;
       case 'max_tokens':
-        return { ok: false, reason: `a response hit the max_tokens limit (${options.maxTokens}); raise max_tokens under [backends.anthropic]`, turns: turn };
+        return {
+          ok: false,
+          reason: `a response hit the max_tokens limit (${options.maxTokens}); raise max_tokens under [backends.anthropic]`,
+          turns: turn,
+        };
       case 'refusal':
         return { ok: false, reason: 'the model refused the task', turns: turn };
       default: {
-        const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text.trim()] : [])).filter((part) => part !== '');
+        const text = message.content
+          .flatMap((block) => (block.type === 'text' ? [block.text.trim()] : []))
+          .filter((part) => part !== '');
         return { ok: true, turns: turn, ...(text.length > 0 ? { summary: text.join('\n\n') } : {}) };
       }
     }
   }
-  return { ok: false, reason: `the built-in agent stopped at its turn limit (${options.maxTurns} turns)`, turns: options.maxTurns };
+  return {
+    ok: false,
+    reason: `the built-in agent stopped at its turn limit (${options.maxTurns} turns)`,
+    turns: options.maxTurns,
+  };
 }

@@ -48,43 +48,89 @@ export const TOOL_DEFINITIONS: Record<AgentToolName, ToolDefinition> = {
   read_file: {
     name: 'read_file',
     description: 'Read a text file in the working directory. Returns numbered lines.',
-    input_schema: { type: 'object', properties: { path: string('Path relative to the working directory'), offset: integer('First line to return (1-based)'), limit: integer('Most lines to return') }, required: ['path'] },
+    input_schema: {
+      type: 'object',
+      properties: {
+        path: string('Path relative to the working directory'),
+        offset: integer('First line to return (1-based)'),
+        limit: integer('Most lines to return'),
+      },
+      required: ['path'],
+    },
   },
   write_file: {
     name: 'write_file',
     description: 'Create or overwrite a file in the working directory (missing folders are created).',
-    input_schema: { type: 'object', properties: { path: string('Path relative to the working directory'), content: string('The whole new content') }, required: ['path', 'content'] },
+    input_schema: {
+      type: 'object',
+      properties: { path: string('Path relative to the working directory'), content: string('The whole new content') },
+      required: ['path', 'content'],
+    },
   },
   edit_file: {
     name: 'edit_file',
     description: 'Replace exact text in a file. old_string must occur exactly once unless replace_all is true.',
     input_schema: {
       type: 'object',
-      properties: { path: string('Path relative to the working directory'), old_string: string('Exact text to replace'), new_string: string('Replacement text'), replace_all: boolean('Replace every occurrence') },
+      properties: {
+        path: string('Path relative to the working directory'),
+        old_string: string('Exact text to replace'),
+        new_string: string('Replacement text'),
+        replace_all: boolean('Replace every occurrence'),
+      },
       required: ['path', 'old_string', 'new_string'],
     },
   },
   list_files: {
     name: 'list_files',
-    description: 'List a folder of the working directory (folders end with /). recursive lists the whole tree, skipping .git and node_modules.',
-    input_schema: { type: 'object', properties: { path: string('Folder, default "."'), recursive: boolean('List the whole tree') }, required: [] },
+    description:
+      'List a folder of the working directory (folders end with /). recursive lists the whole tree, skipping .git and node_modules.',
+    input_schema: {
+      type: 'object',
+      properties: { path: string('Folder, default "."'), recursive: boolean('List the whole tree') },
+      required: [],
+    },
   },
   search_files: {
     name: 'search_files',
     description: 'Search file contents with a regular expression. Returns path:line: text for each match.',
-    input_schema: { type: 'object', properties: { pattern: string('JavaScript regular expression'), path: string('Folder or file, default "."'), glob: string('Only files matching this glob, e.g. "*.ts"') }, required: ['pattern'] },
+    input_schema: {
+      type: 'object',
+      properties: {
+        pattern: string('JavaScript regular expression'),
+        path: string('Folder or file, default "."'),
+        glob: string('Only files matching this glob, e.g. "*.ts"'),
+      },
+      required: ['pattern'],
+    },
   },
   bash: {
     name: 'bash',
     description: 'Run a bash command in the working directory. Returns its exit code and output.',
-    input_schema: { type: 'object', properties: { command: string('The command'), timeout_seconds: integer('Stop it after this many seconds (capped by the configured limit)') }, required: ['command'] },
+    input_schema: {
+      type: 'object',
+      properties: {
+        command: string('The command'),
+        timeout_seconds: integer('Stop it after this many seconds (capped by the configured limit)'),
+      },
+      required: ['command'],
+    },
   },
 };
 
 const Inputs = {
-  read_file: z.object({ path: z.string(), offset: z.number().int().positive().optional(), limit: z.number().int().positive().optional() }),
+  read_file: z.object({
+    path: z.string(),
+    offset: z.number().int().positive().optional(),
+    limit: z.number().int().positive().optional(),
+  }),
   write_file: z.object({ path: z.string(), content: z.string() }),
-  edit_file: z.object({ path: z.string(), old_string: z.string().min(1, 'old_string cannot be empty'), new_string: z.string(), replace_all: z.boolean().optional() }),
+  edit_file: z.object({
+    path: z.string(),
+    old_string: z.string().min(1, 'old_string cannot be empty'),
+    new_string: z.string(),
+    replace_all: z.boolean().optional(),
+  }),
   list_files: z.object({ path: z.string().optional(), recursive: z.boolean().optional() }),
   search_files: z.object({ pattern: z.string().min(1), path: z.string().optional(), glob: z.string().optional() }),
   bash: z.object({ command: z.string().min(1), timeout_seconds: z.number().positive().optional() }),
@@ -92,11 +138,15 @@ const Inputs = {
 
 /** Run one tool call. Never throws: every failure becomes an error result for the model. */
 export async function runTool(name: string, input: unknown, context: ToolContext): Promise<ToolOutcome> {
-  if (!(AGENT_TOOL_NAMES as readonly string[]).includes(name)) return { content: `unknown tool ${name}`, isError: true };
+  if (!(AGENT_TOOL_NAMES as readonly string[]).includes(name))
+    return { content: `unknown tool ${name}`, isError: true };
   const parsed = Inputs[name as AgentToolName].safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { content: `invalid input for ${name}: ${issue.path.join('.') || 'input'}: ${issue.message}`, isError: true };
+    return {
+      content: `invalid input for ${name}: ${issue.path.join('.') || 'input'}: ${issue.message}`,
+      isError: true,
+    };
   }
   try {
     return await TOOLS[name as AgentToolName](parsed.data as never, context);
@@ -112,18 +162,22 @@ function readText(path: string, shown: string): string {
   if (!existsSync(path)) throw new Error(`${shown} does not exist`);
   const stat = statSync(path);
   if (stat.isDirectory()) throw new Error(`${shown} is a folder: use list_files`);
-  if (stat.size > MAX_READ_BYTES * 8) throw new Error(`${shown} is ${stat.size} bytes, too large to read whole; use search_files`);
+  if (stat.size > MAX_READ_BYTES * 8)
+    throw new Error(`${shown} is ${stat.size} bytes, too large to read whole; use search_files`);
   return readFileSync(path, 'utf8');
 }
 
-const TOOLS: { [K in AgentToolName]: (input: z.infer<(typeof Inputs)[K]>, context: ToolContext) => Promise<ToolOutcome> } = {
+const TOOLS: {
+  [K in AgentToolName]: (input: z.infer<(typeof Inputs)[K]>, context: ToolContext) => Promise<ToolOutcome>;
+} = {
   async read_file(input, { workdir }) {
     const path = resolveInside(workdir, input.path);
     const lines = readText(path, input.path).split('\n');
     const first = (input.offset ?? 1) - 1;
     const chosen = lines.slice(first, input.limit !== undefined ? first + input.limit : undefined);
     let text = chosen.map((line, i) => `${String(first + i + 1).padStart(5)}  ${line}`).join('\n');
-    if (text.length > MAX_READ_BYTES) text = `${text.slice(0, MAX_READ_BYTES)}\n[cut at ${MAX_READ_BYTES} characters: read further with offset]`;
+    if (text.length > MAX_READ_BYTES)
+      text = `${text.slice(0, MAX_READ_BYTES)}\n[cut at ${MAX_READ_BYTES} characters: read further with offset]`;
     return ok(text === '' ? '(empty file)' : text);
   },
 
@@ -139,7 +193,10 @@ const TOOLS: { [K in AgentToolName]: (input: z.infer<(typeof Inputs)[K]>, contex
     const text = readText(path, input.path);
     const count = text.split(input.old_string).length - 1;
     if (count === 0) return failed(`old_string was not found in ${input.path}`);
-    if (count > 1 && !input.replace_all) return failed(`old_string occurs ${count} times in ${input.path}: add context to make it unique, or set replace_all`);
+    if (count > 1 && !input.replace_all)
+      return failed(
+        `old_string occurs ${count} times in ${input.path}: add context to make it unique, or set replace_all`,
+      );
     writeFileSync(path, text.split(input.old_string).join(input.new_string));
     return ok(`replaced ${count} occurrence${count === 1 ? '' : 's'} in ${displayPath(workdir, path)}`);
   },
@@ -164,7 +221,9 @@ const TOOLS: { [K in AgentToolName]: (input: z.infer<(typeof Inputs)[K]>, contex
     if (!existsSync(start)) return failed(`${input.path} does not exist`);
     const globMatches = input.glob ? globMatcher(input.glob) : undefined;
     const files = statSync(start).isDirectory()
-      ? walk(start, { recursive: true, limit: 20_000 }).entries.filter((entry) => !entry.isDirectory).map((entry) => entry.absolute)
+      ? walk(start, { recursive: true, limit: 20_000 })
+          .entries.filter((entry) => !entry.isDirectory)
+          .map((entry) => entry.absolute)
       : [start];
     const matches: string[] = [];
     for (const file of files) {
@@ -197,12 +256,22 @@ const TOOLS: { [K in AgentToolName]: (input: z.infer<(typeof Inputs)[K]>, contex
       return {
         content: `permission denied: \`${refused}\` is not among the commands this task may run (${bashRules!.join(', ')}). It was not run. Do the work without it: when you finish, the task's check decides whether it is done.`,
         isError: true,
-        refused: { request: `bash (${input.command.replace(/\s+/g, ' ').slice(0, 200)}): \`${refused}\` is not allowed by the task's tools`, rule },
+        refused: {
+          request: `bash (${input.command.replace(/\s+/g, ' ').slice(0, 200)}): \`${refused}\` is not allowed by the task's tools`,
+          rule,
+        },
       };
     }
-    const timeoutMs = Math.min(bashTimeoutMs, input.timeout_seconds !== undefined ? input.timeout_seconds * 1000 : bashTimeoutMs);
+    const timeoutMs = Math.min(
+      bashTimeoutMs,
+      input.timeout_seconds !== undefined ? input.timeout_seconds * 1000 : bashTimeoutMs,
+    );
     const result = await runBash(input.command, { cwd: workdir, timeoutMs, env });
-    const status = result.timedOut ? `timed out after ${timeoutMs / 1000}s` : result.exitCode !== undefined ? `exit code ${result.exitCode}` : `killed by ${result.signal ?? 'a signal'}`;
+    const status = result.timedOut
+      ? `timed out after ${timeoutMs / 1000}s`
+      : result.exitCode !== undefined
+        ? `exit code ${result.exitCode}`
+        : `killed by ${result.signal ?? 'a signal'}`;
     const output = `${status}\n${result.output}`.trimEnd();
     return result.exitCode === 0 && !result.timedOut ? ok(output) : failed(output);
   },

@@ -17,7 +17,10 @@ export interface WalkEntry {
  * Entries under `start` in sorted order, depth first, at most `limit` of them. Symbolic
  * links are listed but never followed, so a link cannot carry the walk out of the folder.
  */
-export function walk(start: string, options: { recursive: boolean; limit: number }): { entries: WalkEntry[]; truncated: boolean } {
+export function walk(
+  start: string,
+  options: { recursive: boolean; limit: number },
+): { entries: WalkEntry[]; truncated: boolean } {
   const entries: WalkEntry[] = [];
   let truncated = false;
   const visit = (folder: string, prefix: string) => {
@@ -36,7 +39,8 @@ export function walk(start: string, options: { recursive: boolean; limit: number
       const absolute = join(folder, child.name);
       const isDirectory = child.isDirectory();
       entries.push({ path: `${prefix}${child.name}${isDirectory ? '/' : ''}`, absolute, isDirectory });
-      if (isDirectory && options.recursive && !SKIPPED_FOLDERS.has(child.name)) visit(absolute, `${prefix}${child.name}/`);
+      if (isDirectory && options.recursive && !SKIPPED_FOLDERS.has(child.name))
+        visit(absolute, `${prefix}${child.name}/`);
     }
   };
   visit(start, '');

@@ -75,7 +75,13 @@ export function anthropicBashRules(task: Pick<Task, 'tools' | 'verify'> | undefi
   return narrow.length === 0 ? undefined : [...new Set([...protocolRules(task?.verify), ...narrow])];
 }
 
-export function anthropicArgs(settings: AnthropicSettings, context: Pick<RunContext, 'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied' | 'resumeSession' | 'continueSession'>): string[] {
+export function anthropicArgs(
+  settings: AnthropicSettings,
+  context: Pick<
+    RunContext,
+    'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied' | 'resumeSession' | 'continueSession'
+  >,
+): string[] {
   const tools = chooseTools(context.task.tools, settings.tools);
   const args = [
     WG_ENTRY,
@@ -117,7 +123,10 @@ export function anthropicBackend(name: string): Backend {
       const settings = parseAnthropicSettings(name, context.settings);
       const env = withEnv(context.env, settings.env);
       if (!env.ANTHROPIC_API_KEY) {
-        throw new ConfigError(`the ${name} backend needs ANTHROPIC_API_KEY in the environment`, 'export ANTHROPIC_API_KEY=... before wg run, or set it under env in [backends.anthropic]');
+        throw new ConfigError(
+          `the ${name} backend needs ANTHROPIC_API_KEY in the environment`,
+          'export ANTHROPIC_API_KEY=... before wg run, or set it under env in [backends.anthropic]',
+        );
       }
       // The same Node that runs wg runs the agent: no dependence on which `node` is on PATH.
       return { file: process.execPath, args: anthropicArgs(settings, context), cwd: context.workdir, env };
@@ -133,8 +142,8 @@ export function anthropicBackend(name: string): Backend {
         rules
           ? `run with bash, in the working directory, only what these rules allow: ${rules.join(', ')}; any other command is refused (\`wg edit ${context.task!.id} --tool "Bash(...)"\` widens them)`
           : tools.includes('bash')
-          ? `run any command with bash in the working directory, as you (${protocolCommandList()} and the task's check included)`
-          : "no commands at all: the task's tools leave out bash, so the agent cannot run `wg`; wg still registers its declared deliverables",
+            ? `run any command with bash in the working directory, as you (${protocolCommandList()} and the task's check included)`
+            : "no commands at all: the task's tools leave out bash, so the agent cannot run `wg`; wg still registers its declared deliverables",
       ];
     },
 
@@ -163,8 +172,13 @@ export function anthropicEventParser(): OutputParser {
     },
     end(): AgentEvent[] {
       if (sawResult) return [];
-      return [{ type: 'result', ok: false, reason: `the built-in agent ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}` }];
+      return [
+        {
+          type: 'result',
+          ok: false,
+          reason: `the built-in agent ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`,
+        },
+      ];
     },
   };
 }
-

@@ -6,7 +6,15 @@
  * field) is the agent's final message, passed on as its summary.
  */
 import { capText, progressFromLine } from './lines.js';
-import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
+import {
+  asArray,
+  asNumber,
+  asObject,
+  asString,
+  parseJsonObject,
+  summarizeToolInput,
+  type JsonObject,
+} from './json-lines.js';
 import { bashRuleFor, ruleForCall } from '../protocol/tool-rules.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
@@ -70,7 +78,9 @@ export function claudeStreamParser(): OutputParser {
     },
     end(): AgentEvent[] {
       if (sawResult) return [];
-      const reason = resumeFailure ? resumeReason(resumeFailure) : `Claude Code ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`;
+      const reason = resumeFailure
+        ? resumeReason(resumeFailure)
+        : `Claude Code ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`;
       return [{ type: 'result', ok: false, reason }];
     },
   };
@@ -84,15 +94,34 @@ function systemEvents(object: JsonObject): AgentEvent[] {
   if (object.subtype === 'init') {
     const version = asString(object.claude_code_version);
     const model = asString(object.model);
-    return [{ type: 'progress', message: `Claude Code${version ? ` ${version}` : ''} started${model ? ` with model ${model}` : ''}, session ${asString(object.session_id) ?? '?'}` }];
+    return [
+      {
+        type: 'progress',
+        message: `Claude Code${version ? ` ${version}` : ''} started${model ? ` with model ${model}` : ''}, session ${asString(object.session_id) ?? '?'}`,
+      },
+    ];
   }
   if (object.subtype === 'api_retry') {
     const status = asNumber(object.error_status);
     // A refused key is retried ten times over minutes by default; no retry can fix it.
-    if (status === 401 || object.error === 'authentication_failed') return [{ type: 'halt', kind: 'input-required', request: `a login or a valid API key for Claude Code (the model API answered HTTP ${status ?? 401})` }];
+    if (status === 401 || object.error === 'authentication_failed')
+      return [
+        {
+          type: 'halt',
+          kind: 'input-required',
+          request: `a login or a valid API key for Claude Code (the model API answered HTTP ${status ?? 401})`,
+        },
+      ];
     const delay = asNumber(object.retry_delay_ms);
-    const what = [status !== undefined ? `HTTP ${status}` : undefined, asString(object.error)].filter(Boolean).join(' ');
-    return [{ type: 'error', message: `model API request failed (${what || 'unknown error'}); retry ${asNumber(object.attempt) ?? '?'} of ${asNumber(object.max_retries) ?? '?'}${delay !== undefined ? ` in ${Math.round(delay)}ms` : ''}` }];
+    const what = [status !== undefined ? `HTTP ${status}` : undefined, asString(object.error)]
+      .filter(Boolean)
+      .join(' ');
+    return [
+      {
+        type: 'error',
+        message: `model API request failed (${what || 'unknown error'}); retry ${asNumber(object.attempt) ?? '?'} of ${asNumber(object.max_retries) ?? '?'}${delay !== undefined ? ` in ${Math.round(delay)}ms` : ''}`,
+      },
+    ];
   }
   return [];
 }
@@ -134,7 +163,13 @@ function toolResultErrors(object: JsonObject, toolNames: Map<string, ToolCall>):
     const call = toolNames.get(asString(item.tool_use_id) ?? '');
     const text = contentText(item.content);
     events.push({ type: 'error', message: capText(`${call?.name ?? 'a tool'} failed: ${text}`) });
-    if (PERMISSION_REFUSED.test(text)) events.push({ type: 'halt', kind: 'permission-denied', request: capText(`${call ? `${call.name} (${call.summary})` : 'a tool call'}: ${text}`, 300), rule: refusedRule(call, text) });
+    if (PERMISSION_REFUSED.test(text))
+      events.push({
+        type: 'halt',
+        kind: 'permission-denied',
+        request: capText(`${call ? `${call.name} (${call.summary})` : 'a tool call'}: ${text}`, 300),
+        rule: refusedRule(call, text),
+      });
   }
   return events;
 }
@@ -164,7 +199,12 @@ function rateLimitEvents(object: JsonObject): AgentEvent[] {
   if (status !== 'rejected') return [{ type: 'progress', message }];
   return [
     { type: 'error', message },
-    { type: 'halt', kind: 'rate-limited', request: `Claude Code's ${kind ?? 'usage'} limit was reached`, resetAt: resets !== undefined ? new Date(resets * 1000).toISOString() : undefined },
+    {
+      type: 'halt',
+      kind: 'rate-limited',
+      request: `Claude Code's ${kind ?? 'usage'} limit was reached`,
+      resetAt: resets !== undefined ? new Date(resets * 1000).toISOString() : undefined,
+    },
   ];
 }
 
@@ -176,7 +216,12 @@ function mainModel(object: JsonObject): string | undefined {
   return Object.keys(byModel).sort((a, b) => cost(b) - cost(a))[0];
 }
 
-function resultEvents(object: JsonObject, resumeFailure: string | undefined, initModel: string | undefined, reportedRefusals: number): AgentEvent[] {
+function resultEvents(
+  object: JsonObject,
+  resumeFailure: string | undefined,
+  initModel: string | undefined,
+  reportedRefusals: number,
+): AgentEvent[] {
   const events: AgentEvent[] = [];
   const usage = asObject(object.usage) ?? {};
   const tokens: Usage = {};
@@ -192,12 +237,27 @@ function resultEvents(object: JsonObject, resumeFailure: string | undefined, ini
   if (Object.keys(tokens).length > 0) events.push({ type: 'usage', ...tokens, ...(model ? { model } : {}) });
 
   const reason = resumeFailure ? resumeReason(resumeFailure) : failureReason(object, reportedRefusals);
-  if (object.subtype === 'error_max_budget_usd') events.push({ type: 'halt', kind: 'budget-exhausted', request: reason ?? 'Claude Code stopped at its budget limit' });
+  if (object.subtype === 'error_max_budget_usd')
+    events.push({
+      type: 'halt',
+      kind: 'budget-exhausted',
+      request: reason ?? 'Claude Code stopped at its budget limit',
+    });
   const text = asString(object.result) ?? '';
   const status = asNumber(object.api_error_status);
   // 429 (rate limit) and 529 (overloaded) outlast Claude Code's own retries: wait, do not fail the task.
-  if (object.is_error === true && (status === 429 || status === 529)) events.push({ type: 'halt', kind: 'rate-limited', request: `the model API answered HTTP ${status}${text ? `: ${capText(text, 200)}` : ''}` });
-  if (object.is_error === true && NEEDS_LOGIN.test(text)) events.push({ type: 'halt', kind: 'input-required', request: `a login or an API key for Claude Code (${capText(text, 200)})` });
+  if (object.is_error === true && (status === 429 || status === 529))
+    events.push({
+      type: 'halt',
+      kind: 'rate-limited',
+      request: `the model API answered HTTP ${status}${text ? `: ${capText(text, 200)}` : ''}`,
+    });
+  if (object.is_error === true && NEEDS_LOGIN.test(text))
+    events.push({
+      type: 'halt',
+      kind: 'input-required',
+      request: `a login or an API key for Claude Code (${capText(text, 200)})`,
+    });
   const sessionId = asString(object.session_id);
   // On success the result's text is the agent's final message: its summary for the tasks downstream.
   if (!reason && text.trim() !== '') events.push({ type: 'summary', text });
@@ -217,18 +277,26 @@ export function failureReason(result: JsonObject, reportedRefusals = 0): string 
   const subtype = asString(result.subtype) ?? 'unknown';
   const turns = asNumber(result.num_turns);
   const text = asString(result.result)?.trim();
-  if (subtype === 'error_max_turns') return `Claude Code stopped at its turn limit${turns !== undefined ? ` after ${turns} turns` : ''}`;
-  if (subtype === 'error_max_budget_usd') return `Claude Code stopped at its budget limit${asNumber(result.total_cost_usd) !== undefined ? ` ($${asNumber(result.total_cost_usd)} spent)` : ''}`;
+  if (subtype === 'error_max_turns')
+    return `Claude Code stopped at its turn limit${turns !== undefined ? ` after ${turns} turns` : ''}`;
+  if (subtype === 'error_max_budget_usd')
+    return `Claude Code stopped at its budget limit${asNumber(result.total_cost_usd) !== undefined ? ` ($${asNumber(result.total_cost_usd)} spent)` : ''}`;
   if (result.is_error === true || subtype !== 'success') {
     const status = asNumber(result.api_error_status);
     const detail = text ? `: ${capText(text, 300)}` : '';
     if (status !== undefined) return `Claude Code failed on a model API error (HTTP ${status})${detail}`;
     return `Claude Code reported an error (${subtype})${detail}`;
   }
-  const denials = asArray(result.permission_denials).map(asObject).filter((denial): denial is JsonObject => denial !== undefined);
+  const denials = asArray(result.permission_denials)
+    .map(asObject)
+    .filter((denial): denial is JsonObject => denial !== undefined);
   if (denials.length > reportedRefusals) {
-    const calls = denials.map((denial) => `${asString(denial.tool_name) ?? 'a tool'} (${summarizeToolInput(denial.tool_input, 80)})`);
-    return capText(`Claude Code was denied permission for ${calls.join(', ')}; allow it in the task's tools or [backends.claude] allowed_tools`);
+    const calls = denials.map(
+      (denial) => `${asString(denial.tool_name) ?? 'a tool'} (${summarizeToolInput(denial.tool_input, 80)})`,
+    );
+    return capText(
+      `Claude Code was denied permission for ${calls.join(', ')}; allow it in the task's tools or [backends.claude] allowed_tools`,
+    );
   }
   return undefined;
 }

@@ -38,9 +38,23 @@ import type { Task } from '../graph/schema.js';
 import type { Backend, LaunchSpec, OutputParser, PermissionContext, RunContext } from './types.js';
 
 /** Tools that take the agent out of its working directory or hand work to another agent. */
-export const CLAUDE_TOOLS_LEAVING_WORKDIR = ['Task', 'Agent', 'EnterWorktree', 'ExitWorktree', 'Workflow', 'SendMessage'];
+export const CLAUDE_TOOLS_LEAVING_WORKDIR = [
+  'Task',
+  'Agent',
+  'EnterWorktree',
+  'ExitWorktree',
+  'Workflow',
+  'SendMessage',
+];
 
-export const CLAUDE_PERMISSION_MODES = ['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'plan'] as const;
+export const CLAUDE_PERMISSION_MODES = [
+  'acceptEdits',
+  'auto',
+  'bypassPermissions',
+  'default',
+  'dontAsk',
+  'plan',
+] as const;
 
 const ToolList = z.array(z.string().trim().min(1, 'tool names cannot be empty'));
 
@@ -71,19 +85,28 @@ export function protocolRules(verify: string | undefined): string[] {
   const rules = PROTOCOL_COMMANDS.map((command) => `Bash(wg ${command}:*)`);
   const check = verify?.trim();
   if (check) {
-    const parts = check.split(/\s*(?:&&|\|\||;|\n)\s*/).map((part) => part.trim()).filter(Boolean);
+    const parts = check
+      .split(/\s*(?:&&|\|\||;|\n)\s*/)
+      .map((part) => part.trim())
+      .filter(Boolean);
     for (const command of new Set([check, ...parts])) rules.push(`Bash(${command})`);
   }
   return rules;
 }
 
 /** The tools pre-approved for a task: the protocol's, plus the task's own `tools`, else the table's `allowed_tools`. */
-export function claudeAllowedTools(settings: ClaudeSettings, task: Pick<Task, 'tools' | 'verify'> | undefined): string[] {
+export function claudeAllowedTools(
+  settings: ClaudeSettings,
+  task: Pick<Task, 'tools' | 'verify'> | undefined,
+): string[] {
   return [...new Set([...protocolRules(task?.verify), ...(task?.tools ?? settings.allowed_tools ?? [])])];
 }
 
 /** Everything after the program name. Pure: the same inputs give the same command line. */
-export function claudeArgs(settings: ClaudeSettings, context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd'>): string[] {
+export function claudeArgs(
+  settings: ClaudeSettings,
+  context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd'>,
+): string[] {
   const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
   if (context.model) args.push('--model', context.model);
   const allowed = claudeAllowedTools(settings, context.task);
@@ -109,7 +132,11 @@ export function claudeEnv(settings: ClaudeSettings, env: RunContext['env']): Rec
   return childEnv;
 }
 
-export function locateClaude(configured: string | undefined, pathVariable: string | undefined, cwd: string): FoundProgram | undefined {
+export function locateClaude(
+  configured: string | undefined,
+  pathVariable: string | undefined,
+  cwd: string,
+): FoundProgram | undefined {
   const suffix = platformSuffix();
   return findProgram('claude', {
     configured,
@@ -133,7 +160,11 @@ const MODE_EFFECT: Record<ClaudeSettings['permission_mode'], string> = {
   bypassPermissions: 'anything at all: every permission check is bypassed (permission mode bypassPermissions)',
 };
 
-export function claudePermissions(settings: ClaudeSettings, task: Pick<Task, 'tools' | 'verify'> | undefined, onRefusal: 'fail' | 'continue' = 'fail'): string[] {
+export function claudePermissions(
+  settings: ClaudeSettings,
+  task: Pick<Task, 'tools' | 'verify'> | undefined,
+  onRefusal: 'fail' | 'continue' = 'fail',
+): string[] {
   const allowed = claudeAllowedTools(settings, task);
   const check = task?.verify?.trim();
   const granted = new Set(protocolRules(check));
@@ -144,7 +175,11 @@ export function claudePermissions(settings: ClaudeSettings, task: Pick<Task, 'to
     `run ${protocolCommandList()} with Bash`,
     ...(check ? [`run the task's check with Bash: \`${check}\``] : []),
     ...(extra.length > 0 ? [`use ${extra.join(', ')}`] : []),
-    ...(settings.permission_mode === 'bypassPermissions' ? [] : [`no other Bash command but those Claude Code itself judges read-only (ls, cat, git status): any other call is refused ${onRefusal === 'continue' ? "(you are told so and go on without it; the task's check decides)" : 'and ends the attempt'}`]),
+    ...(settings.permission_mode === 'bypassPermissions'
+      ? []
+      : [
+          `no other Bash command but those Claude Code itself judges read-only (ls, cat, git status): any other call is refused ${onRefusal === 'continue' ? "(you are told so and go on without it; the task's check decides)" : 'and ends the attempt'}`,
+        ]),
     ...(disallowed.length > 0 ? [`never: ${disallowed.join(', ')}`] : []),
   ];
 }
@@ -161,11 +196,21 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
       const program = locate(settings.command, env.PATH, context.workdir);
       if (!program) {
         throw new ConfigError(
-          settings.command ? `config.toml [backends.${name}] command: ${settings.command} was not found or is not executable` : 'Claude Code (claude) is not on PATH and not installed beside wg',
-          settings.command ? 'give the absolute path of the claude binary' : 'npm install -g @anthropic-ai/claude-code, or set command under [backends.claude] in .workgraph/config.toml',
+          settings.command
+            ? `config.toml [backends.${name}] command: ${settings.command} was not found or is not executable`
+            : 'Claude Code (claude) is not on PATH and not installed beside wg',
+          settings.command
+            ? 'give the absolute path of the claude binary'
+            : 'npm install -g @anthropic-ai/claude-code, or set command under [backends.claude] in .workgraph/config.toml',
         );
       }
-      return { file: program.path, args: claudeArgs(settings, context), cwd: context.workdir, env, stdin: context.prompt };
+      return {
+        file: program.path,
+        args: claudeArgs(settings, context),
+        cwd: context.workdir,
+        env,
+        stdin: context.prompt,
+      };
     },
 
     permissions(context: PermissionContext): string[] {

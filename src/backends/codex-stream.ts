@@ -5,7 +5,15 @@
  * last `agent_message` is the agent's final message, passed on as its summary.
  */
 import { capText, progressFromLine } from './lines.js';
-import { asArray, asNumber, asObject, asString, parseJsonObject, summarizeToolInput, type JsonObject } from './json-lines.js';
+import {
+  asArray,
+  asNumber,
+  asObject,
+  asString,
+  parseJsonObject,
+  summarizeToolInput,
+  type JsonObject,
+} from './json-lines.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
 /** How Codex says it has no usable credentials: a missing provider key variable, or the API refusing the key. */
@@ -42,8 +50,16 @@ export function codexStreamParser(): OutputParser {
         const message = asString(asObject(object.error)?.message) ?? lastError ?? 'no reason given';
         failure = `Codex turn failed: ${capText(message, 300)}`;
         // No key or a refused one: only a person can log in or set the key, so no retry will help.
-        if (NEEDS_CREDENTIALS.test(message)) return [{ type: 'halt', kind: 'input-required', request: `a login or an API key for Codex (${capText(message, 200)})` }];
-        if (RATE_LIMITED.test(message)) return [{ type: 'halt', kind: 'rate-limited', request: `Codex: ${capText(message, 200)}` }];
+        if (NEEDS_CREDENTIALS.test(message))
+          return [
+            {
+              type: 'halt',
+              kind: 'input-required',
+              request: `a login or an API key for Codex (${capText(message, 200)})`,
+            },
+          ];
+        if (RATE_LIMITED.test(message))
+          return [{ type: 'halt', kind: 'rate-limited', request: `Codex: ${capText(message, 200)}` }];
         return [];
       }
       case 'error': {
@@ -66,8 +82,19 @@ export function codexStreamParser(): OutputParser {
     end(): AgentEvent[] {
       const session = thread ? { sessionId: thread } : {};
       if (failure) return [{ type: 'result', ok: false, reason: failure, ...session }];
-      if (completed) return [...(lastMessage ? [{ type: 'summary', text: lastMessage } as const] : []), { type: 'result', ok: true, ...session }];
-      return [{ type: 'result', ok: false, reason: `Codex ended without finishing its turn${lastError ? `: ${capText(lastError, 300)}` : ''}`, ...session }];
+      if (completed)
+        return [
+          ...(lastMessage ? [{ type: 'summary', text: lastMessage } as const] : []),
+          { type: 'result', ok: true, ...session },
+        ];
+      return [
+        {
+          type: 'result',
+          ok: false,
+          reason: `Codex ended without finishing its turn${lastError ? `: ${capText(lastError, 300)}` : ''}`,
+          ...session,
+        },
+      ];
     },
   };
 }
@@ -97,23 +124,48 @@ function completedItem(item: JsonObject): AgentEvent[] {
         const command = unwrapShellCommand(asString(item.command) ?? '');
         return [
           { type: 'tool', name: 'shell', summary: capText(`${command} (declined)`, 200), isError: true },
-          { type: 'halt', kind: 'permission-denied', request: capText(`shell (${command}): the command needed an approval outside the sandbox`, 300) },
+          {
+            type: 'halt',
+            kind: 'permission-denied',
+            request: capText(`shell (${command}): the command needed an approval outside the sandbox`, 300),
+          },
         ];
       }
       const exitCode = asNumber(item.exit_code);
       const failed = item.status === 'failed' || (exitCode !== undefined && exitCode !== 0);
       const command = unwrapShellCommand(asString(item.command) ?? '');
-      return [{ type: 'tool', name: 'shell', summary: capText(`${command}${failed && exitCode !== undefined ? ` (exit code ${exitCode})` : ''}`, 200), ...(failed ? { isError: true } : {}) }];
+      return [
+        {
+          type: 'tool',
+          name: 'shell',
+          summary: capText(`${command}${failed && exitCode !== undefined ? ` (exit code ${exitCode})` : ''}`, 200),
+          ...(failed ? { isError: true } : {}),
+        },
+      ];
     }
     case 'file_change': {
       const changes = asArray(item.changes).map((change) => {
         const object = asObject(change) ?? {};
         return `${asString(object.kind) ?? 'change'} ${asString(object.path) ?? '?'}`;
       });
-      return [{ type: 'tool', name: 'edit', summary: capText(changes.join(', '), 200), ...(item.status === 'failed' ? { isError: true } : {}) }];
+      return [
+        {
+          type: 'tool',
+          name: 'edit',
+          summary: capText(changes.join(', '), 200),
+          ...(item.status === 'failed' ? { isError: true } : {}),
+        },
+      ];
     }
     case 'mcp_tool_call':
-      return [{ type: 'tool', name: `${asString(item.server) ?? 'mcp'}.${asString(item.tool) ?? 'tool'}`, summary: summarizeToolInput(item.arguments), ...(item.status === 'failed' ? { isError: true } : {}) }];
+      return [
+        {
+          type: 'tool',
+          name: `${asString(item.server) ?? 'mcp'}.${asString(item.tool) ?? 'tool'}`,
+          summary: summarizeToolInput(item.arguments),
+          ...(item.status === 'failed' ? { isError: true } : {}),
+        },
+      ];
     case 'web_search':
       return [{ type: 'tool', name: 'web_search', summary: capText(asString(item.query) ?? '', 200) }];
     case 'error':

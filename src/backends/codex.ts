@@ -62,12 +62,39 @@ function graphOutsideWorkdir(context: Pick<RunContext, 'workdir' | 'workgraphDir
  * gave it (checked against codex-cli 0.169.0). The graph folder is added to the sandbox's
  * writable roots when it lies outside the working directory, so `wg log` can write it.
  */
-export function codexArgs(settings: CodexSettings, context: Pick<RunContext, 'model' | 'workdir' | 'workgraphDir' | 'resumeSession' | 'continueSession'>): string[] {
+export function codexArgs(
+  settings: CodexSettings,
+  context: Pick<RunContext, 'model' | 'workdir' | 'workgraphDir' | 'resumeSession' | 'continueSession'>,
+): string[] {
   const thread = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
   const extraRoot = settings.sandbox === 'workspace-write' && graphOutsideWorkdir(context);
   const args = thread
-    ? ['exec', 'resume', thread, '--json', '--skip-git-repo-check', '-c', `sandbox_mode=${JSON.stringify(settings.sandbox)}`, '-c', 'allow_login_shell=false', ...(extraRoot ? ['-c', `sandbox_workspace_write.writable_roots=${JSON.stringify([context.workgraphDir])}`] : [])]
-    : ['exec', '--json', '--sandbox', settings.sandbox, '--skip-git-repo-check', '-C', context.workdir, '-c', 'allow_login_shell=false', ...(extraRoot ? ['--add-dir', context.workgraphDir] : [])];
+    ? [
+        'exec',
+        'resume',
+        thread,
+        '--json',
+        '--skip-git-repo-check',
+        '-c',
+        `sandbox_mode=${JSON.stringify(settings.sandbox)}`,
+        '-c',
+        'allow_login_shell=false',
+        ...(extraRoot
+          ? ['-c', `sandbox_workspace_write.writable_roots=${JSON.stringify([context.workgraphDir])}`]
+          : []),
+      ]
+    : [
+        'exec',
+        '--json',
+        '--sandbox',
+        settings.sandbox,
+        '--skip-git-repo-check',
+        '-C',
+        context.workdir,
+        '-c',
+        'allow_login_shell=false',
+        ...(extraRoot ? ['--add-dir', context.workgraphDir] : []),
+      ];
   if (context.model) args.push('-m', context.model);
   for (const [key, value] of Object.entries(settings.config)) args.push('-c', configOverride(key, value));
   args.push(...settings.extra_args, '-');
@@ -82,7 +109,11 @@ const CODEX_TRIPLES: Record<string, string> = {
   'darwin-arm64': 'aarch64-apple-darwin',
 };
 
-export function locateCodex(configured: string | undefined, pathVariable: string | undefined, cwd: string): FoundProgram | undefined {
+export function locateCodex(
+  configured: string | undefined,
+  pathVariable: string | undefined,
+  cwd: string,
+): FoundProgram | undefined {
   const suffix = platformSuffix();
   const triple = CODEX_TRIPLES[suffix];
   const platformPackage = `@openai/codex-${suffix}`;
@@ -108,8 +139,16 @@ const SANDBOX_EFFECT: Record<CodexSettings['sandbox'], string> = {
   'danger-full-access': 'run any command, as you, without a sandbox (danger-full-access)',
 };
 
-export function codexPermissions(settings: CodexSettings, context: Pick<PermissionContext, 'workdir' | 'workgraphDir'>): string[] {
-  const writable = settings.sandbox === 'workspace-write' ? [`write: \`${context.workdir}\`${graphOutsideWorkdir(context) ? ` and \`${context.workgraphDir}\`` : ''}, and temporary folders`] : [];
+export function codexPermissions(
+  settings: CodexSettings,
+  context: Pick<PermissionContext, 'workdir' | 'workgraphDir'>,
+): string[] {
+  const writable =
+    settings.sandbox === 'workspace-write'
+      ? [
+          `write: \`${context.workdir}\`${graphOutsideWorkdir(context) ? ` and \`${context.workgraphDir}\`` : ''}, and temporary folders`,
+        ]
+      : [];
   return [
     SANDBOX_EFFECT[settings.sandbox],
     ...writable,
@@ -131,11 +170,21 @@ export function codexBackend(name: string, locate: typeof locateCodex = locateCo
       const program = locate(settings.command, env.PATH, context.workdir);
       if (!program) {
         throw new ConfigError(
-          settings.command ? `config.toml [backends.${name}] command: ${settings.command} was not found or is not executable` : 'Codex (codex) is not on PATH and not installed beside wg',
-          settings.command ? 'give the absolute path of the codex binary' : 'npm install -g @openai/codex, or set command under [backends.codex] in .workgraph/config.toml',
+          settings.command
+            ? `config.toml [backends.${name}] command: ${settings.command} was not found or is not executable`
+            : 'Codex (codex) is not on PATH and not installed beside wg',
+          settings.command
+            ? 'give the absolute path of the codex binary'
+            : 'npm install -g @openai/codex, or set command under [backends.codex] in .workgraph/config.toml',
         );
       }
-      return { file: program.path, args: codexArgs(settings, context), cwd: context.workdir, env, stdin: context.prompt };
+      return {
+        file: program.path,
+        args: codexArgs(settings, context),
+        cwd: context.workdir,
+        env,
+        stdin: context.prompt,
+      };
     },
 
     permissions(context: PermissionContext): string[] {

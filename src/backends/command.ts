@@ -36,7 +36,15 @@ import { capText, progressFromLine } from './lines.js';
 import { fillPlaceholders } from './placeholders.js';
 import { protocolCommandList } from './protocol.js';
 import { parseSettings } from './settings.js';
-import { usageFromRecord, type AgentEvent, type Backend, type LaunchSpec, type OutputParser, type PermissionContext, type RunContext } from './types.js';
+import {
+  usageFromRecord,
+  type AgentEvent,
+  type Backend,
+  type LaunchSpec,
+  type OutputParser,
+  type PermissionContext,
+  type RunContext,
+} from './types.js';
 
 /**
  * Strict, so a misspelt key (`stdn = true`) is reported instead of silently ignored.
@@ -56,7 +64,10 @@ export type CommandSettings = z.infer<typeof CommandSettingsSchema>;
 export function parseCommandSettings(name: string, settings: Record<string, unknown>): CommandSettings {
   const table = `config.toml [backends.${name}]`;
   if (settings.argv === undefined) {
-    throw new ConfigError(`${table} has no argv: the ${name} backend needs the command to run`, `add: argv = ["my-agent", "{prompt_file}"]`);
+    throw new ConfigError(
+      `${table} has no argv: the ${name} backend needs the command to run`,
+      `add: argv = ["my-agent", "{prompt_file}"]`,
+    );
   }
   return parseSettings(CommandSettingsSchema, name, settings);
 }
@@ -74,7 +85,9 @@ export function commandBackend(name: string): Backend {
         model: context.model ?? '',
         workdir: context.workdir,
       };
-      const argv = settings.argv.map((arg, i) => fillPlaceholders(arg, values, `config.toml [backends.${name}] argv[${i}]`));
+      const argv = settings.argv.map((arg, i) =>
+        fillPlaceholders(arg, values, `config.toml [backends.${name}] argv[${i}]`),
+      );
       return {
         file: argv[0]!,
         args: argv.slice(1),
@@ -114,7 +127,8 @@ export function parseProtocolLine(line: string): AgentEvent[] {
   if (!match) return progressFromLine(line);
   const rest = match[2]?.trim() ?? '';
   // A bare `::progress`, `::tool` or `::summary` carries nothing to structure: report it as it stands.
-  if (rest === '' && match[1] === 'rate-limit') return [{ type: 'halt', kind: 'rate-limited', request: 'the agent reported a rate limit' }];
+  if (rest === '' && match[1] === 'rate-limit')
+    return [{ type: 'halt', kind: 'rate-limited', request: 'the agent reported a rate limit' }];
   if (rest === '') return match[1] === 'usage' ? [usageEvent(rest)] : progressFromLine(line);
   switch (match[1]) {
     case 'progress':
@@ -135,8 +149,14 @@ export function parseProtocolLine(line: string): AgentEvent[] {
 /** `::rate-limit 90` (seconds from now) or `::rate-limit 2026-12-01T10:00:00Z` (when it lifts). */
 function rateLimitEvent(rest: string): AgentEvent {
   const resetAt = /^\d+(\.\d+)?$/.test(rest) ? new Date(Date.now() + Number(rest) * 1000) : new Date(rest);
-  if (Number.isNaN(resetAt.getTime())) return { type: 'error', message: capText(`::rate-limit needs seconds or an ISO time, not: ${rest}`) };
-  return { type: 'halt', kind: 'rate-limited', request: 'the agent reported a rate limit', resetAt: resetAt.toISOString() };
+  if (Number.isNaN(resetAt.getTime()))
+    return { type: 'error', message: capText(`::rate-limit needs seconds or an ISO time, not: ${rest}`) };
+  return {
+    type: 'halt',
+    kind: 'rate-limited',
+    request: 'the agent reported a rate limit',
+    resetAt: resetAt.toISOString(),
+  };
 }
 
 function progressEvent(rest: string): AgentEvent {
@@ -156,7 +176,10 @@ function usageEvent(json: string): AgentEvent {
   const result = UsageLineSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    return { type: 'error', message: capText(`::usage line ignored: ${issue.path.join('.') || 'value'}: ${issue.message}`) };
+    return {
+      type: 'error',
+      message: capText(`::usage line ignored: ${issue.path.join('.') || 'value'}: ${issue.message}`),
+    };
   }
   return { type: 'usage', ...usageFromRecord(result.data) };
 }

@@ -64,7 +64,11 @@ export function packageFolder(packageName: string): string | undefined {
     let folder = dirname(requireFromWg.resolve(packageName));
     while (dirname(folder) !== folder) {
       const manifest = join(folder, 'package.json');
-      if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === packageName) return folder;
+      if (
+        existsSync(manifest) &&
+        (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === packageName
+      )
+        return folder;
       folder = dirname(folder);
     }
   } catch {

@@ -55,19 +55,31 @@ export function resolveBackend(name: string, config: Pick<Config, 'backends'>): 
   if (builtin) {
     // `[backends.command] type = "command"` is harmless; any other type would silently be ignored, so refuse it.
     if (type !== undefined && type !== name) {
-      throw new ConfigError(`config.toml [backends.${name}]: type "${type}" cannot redefine the built-in ${name} backend`, 'give the table another name');
+      throw new ConfigError(
+        `config.toml [backends.${name}]: type "${type}" cannot redefine the built-in ${name} backend`,
+        'give the table another name',
+      );
     }
     return { backend: builtin, settings };
   }
   if (type !== undefined) {
     const make = Object.hasOwn(BACKEND_TYPES, type) ? BACKEND_TYPES[type] : undefined;
-    if (!make) throw new ConfigError(`config.toml [backends.${name}]: unknown type "${type}" (known: ${Object.keys(BACKEND_TYPES).join(', ')})`);
+    if (!make)
+      throw new ConfigError(
+        `config.toml [backends.${name}]: unknown type "${type}" (known: ${Object.keys(BACKEND_TYPES).join(', ')})`,
+      );
     return { backend: make(name), settings };
   }
   if (table) {
-    throw new ConfigError(`config.toml [backends.${name}] has no type, and ${name} is not a built-in backend`, 'add: type = "command"');
+    throw new ConfigError(
+      `config.toml [backends.${name}] has no type, and ${name} is not a built-in backend`,
+      'add: type = "command"',
+    );
   }
-  throw new ConfigError(`unknown backend "${name}" (known: ${knownBackendNames(config).join(', ')})`, 'define it in .workgraph/config.toml as a [backends.NAME] table with type = "command"');
+  throw new ConfigError(
+    `unknown backend "${name}" (known: ${knownBackendNames(config).join(', ')})`,
+    'define it in .workgraph/config.toml as a [backends.NAME] table with type = "command"',
+  );
 }
 
 /**

@@ -14,8 +14,13 @@ export function fillPlaceholders(text: string, values: Readonly<Record<string, s
     if (escaped !== undefined) return `{${escaped}}`;
     const value = Object.hasOwn(values, name!) ? values[name!] : undefined;
     if (value === undefined) {
-      const known = Object.keys(values).map((key) => `{${key}}`).join(', ');
-      throw new ConfigError(`${where}: unknown placeholder {${name}} (known: ${known})`, 'write {{name}} for a literal {name}');
+      const known = Object.keys(values)
+        .map((key) => `{${key}}`)
+        .join(', ');
+      throw new ConfigError(
+        `${where}: unknown placeholder {${name}} (known: ${known})`,
+        'write {{name}} for a literal {name}',
+      );
     }
     return value;
   });

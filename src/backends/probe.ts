@@ -43,7 +43,12 @@ function versionOf(file: string, timeoutMs: number): Promise<string | null> {
 }
 
 async function runVersion(file: string, timeoutMs: number): Promise<string | null> {
-  const result = await execa(file, ['--version'], { reject: false, timeout: timeoutMs, stdin: 'ignore', env: { CLAUDECODE: undefined } });
+  const result = await execa(file, ['--version'], {
+    reject: false,
+    timeout: timeoutMs,
+    stdin: 'ignore',
+    env: { CLAUDECODE: undefined },
+  });
   const line = `${result.stdout}`.trim().split('\n')[0]?.trim();
   return result.exitCode === 0 && line ? line : null;
 }
@@ -60,10 +65,16 @@ function codexCredentials(env: Env): string[] {
   const home = env.CODEX_HOME ?? join(env.HOME ?? homedir(), '.codex');
   if (existsSync(join(home, 'auth.json')) || env.OPENAI_API_KEY || env.CODEX_API_KEY) return [];
   try {
-    const config = parseToml(readFileSync(join(home, 'config.toml'), 'utf8')) as { model_provider?: string; model_providers?: Record<string, { env_key?: string }> };
+    const config = parseToml(readFileSync(join(home, 'config.toml'), 'utf8')) as {
+      model_provider?: string;
+      model_providers?: Record<string, { env_key?: string }>;
+    };
     const provider = config.model_provider ? config.model_providers?.[config.model_provider] : undefined;
     if (provider && (provider.env_key === undefined || env[provider.env_key])) return [];
-    if (provider?.env_key) return [`${provider.env_key} (the key of model provider ${config.model_provider} in ${join(home, 'config.toml')})`];
+    if (provider?.env_key)
+      return [
+        `${provider.env_key} (the key of model provider ${config.model_provider} in ${join(home, 'config.toml')})`,
+      ];
   } catch {
     // No readable config: only a login or OPENAI_API_KEY would do.
   }
@@ -80,11 +91,17 @@ export interface ProbePlace {
 function permissionsOf(name: string, config: Pick<Config, 'backends'>, place: ProbePlace, report: BackendReport): void {
   try {
     const { backend, settings } = resolveBackend(name, config);
-    report.permissions = backend.permissions({ task: undefined, settings, workdir: place.cwd, workgraphDir: place.workgraphDir });
+    report.permissions = backend.permissions({
+      task: undefined,
+      settings,
+      workdir: place.cwd,
+      workgraphDir: place.workgraphDir,
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // A table already reported as incomplete (a command backend without argv) needs no second line.
-    if (!report.missing.some((entry) => entry.includes(`[backends.${name}]`))) report.missing.push(`a usable table: ${error.message}`);
+    if (!report.missing.some((entry) => entry.includes(`[backends.${name}]`)))
+      report.missing.push(`a usable table: ${error.message}`);
   }
 }
 
@@ -94,9 +111,27 @@ export interface ProbeOptions {
   versionsFor?: (name: string) => boolean;
 }
 
-async function probeOne(name: string, type: string, table: Record<string, unknown>, env: Env, cwd: string, options: ProbeOptions): Promise<BackendReport> {
-  const version = (file: string) => ((options.versionsFor?.(name) ?? true) ? versionOf(file, options.versionTimeoutMs ?? VERSION_TIMEOUT_MS) : Promise.resolve(null));
-  const report: BackendReport = { name, type, program: null, source: null, version: null, missing: [], permissions: [] };
+async function probeOne(
+  name: string,
+  type: string,
+  table: Record<string, unknown>,
+  env: Env,
+  cwd: string,
+  options: ProbeOptions,
+): Promise<BackendReport> {
+  const version = (file: string) =>
+    (options.versionsFor?.(name) ?? true)
+      ? versionOf(file, options.versionTimeoutMs ?? VERSION_TIMEOUT_MS)
+      : Promise.resolve(null);
+  const report: BackendReport = {
+    name,
+    type,
+    program: null,
+    source: null,
+    version: null,
+    missing: [],
+    permissions: [],
+  };
   const command = typeof table.command === 'string' ? table.command : undefined;
   switch (type) {
     case 'shell': {
@@ -112,21 +147,27 @@ async function probeOne(name: string, type: string, table: Record<string, unknow
         report.missing.push(`argv under [backends.${name}] in .workgraph/config.toml`);
         return report;
       }
-      report.program = program.includes('/') ? (existsSync(program) ? program : null) : (searchPath(program, env.PATH) ?? null);
+      report.program = program.includes('/')
+        ? existsSync(program)
+          ? program
+          : null
+        : (searchPath(program, env.PATH) ?? null);
       report.source = report.program ? (program.includes('/') ? 'config' : 'PATH') : null;
       if (!report.program) report.missing.push(`${program} (argv[0]) was not found`);
       return report;
     }
     case 'claude': {
       const found = locateClaude(command, env.PATH, cwd);
-      if (found) Object.assign(report, { program: found.path, source: found.source, version: await version(found.path) });
+      if (found)
+        Object.assign(report, { program: found.path, source: found.source, version: await version(found.path) });
       else report.missing.push('the claude program (npm install -g @anthropic-ai/claude-code)');
       report.missing.push(...claudeCredentials(env));
       return report;
     }
     case 'codex': {
       const found = locateCodex(command, env.PATH, cwd);
-      if (found) Object.assign(report, { program: found.path, source: found.source, version: await version(found.path) });
+      if (found)
+        Object.assign(report, { program: found.path, source: found.source, version: await version(found.path) });
       else report.missing.push('the codex program (npm install -g @openai/codex)');
       report.missing.push(...codexCredentials(env));
       return report;
@@ -135,10 +176,13 @@ async function probeOne(name: string, type: string, table: Record<string, unknow
       report.program = process.execPath;
       report.source = 'runtime';
       const sdk = packageFolder('@anthropic-ai/sdk');
-      const version = sdk ? (JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as { version?: string }).version : undefined;
+      const version = sdk
+        ? (JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as { version?: string }).version
+        : undefined;
       report.version = version ? `@anthropic-ai/sdk ${version}` : null;
       if (!sdk) report.missing.push('the @anthropic-ai/sdk package');
-      if (!env.ANTHROPIC_API_KEY && !(table.env as Env | undefined)?.ANTHROPIC_API_KEY) report.missing.push('an API key (ANTHROPIC_API_KEY)');
+      if (!env.ANTHROPIC_API_KEY && !(table.env as Env | undefined)?.ANTHROPIC_API_KEY)
+        report.missing.push('an API key (ANTHROPIC_API_KEY)');
       return report;
     }
     default:
@@ -148,7 +192,12 @@ async function probeOne(name: string, type: string, table: Record<string, unknow
 }
 
 /** Every built-in backend and every typed `[backends.NAME]` table, probed in parallel. */
-export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, place: ProbePlace, options: ProbeOptions = {}): Promise<BackendReport[]> {
+export async function probeBackends(
+  config: Pick<Config, 'backends'>,
+  env: Env,
+  place: ProbePlace,
+  options: ProbeOptions = {},
+): Promise<BackendReport[]> {
   const tables = config.backends ?? {};
   const entries: Array<[name: string, type: string]> = Object.keys(BUILTIN_BACKENDS).map((name) => [name, name]);
   for (const [name, table] of Object.entries(tables)) {
@@ -156,7 +205,14 @@ export async function probeBackends(config: Pick<Config, 'backends'>, env: Env, 
   }
   return Promise.all(
     entries.map(async ([name, type]) => {
-      const report = await probeOne(name, type, Object.hasOwn(tables, name) ? tables[name]! : {}, { ...env, ...((tables[name]?.env as Env | undefined) ?? {}) }, place.cwd, options);
+      const report = await probeOne(
+        name,
+        type,
+        Object.hasOwn(tables, name) ? tables[name]! : {},
+        { ...env, ...((tables[name]?.env as Env | undefined) ?? {}) },
+        place.cwd,
+        options,
+      );
       permissionsOf(name, config, place, report);
       return report;
     }),

@@ -2,7 +2,11 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
-export function parseSettings<Schema extends z.ZodType>(schema: Schema, name: string, settings: Record<string, unknown>): z.infer<Schema> {
+export function parseSettings<Schema extends z.ZodType>(
+  schema: Schema,
+  name: string,
+  settings: Record<string, unknown>,
+): z.infer<Schema> {
   const result = schema.safeParse(settings);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -11,6 +15,9 @@ export function parseSettings<Schema extends z.ZodType>(schema: Schema, name: st
 }
 
 /** `env` values a table adds to the agent's environment, over the inherited ones. */
-export function withEnv(base: Record<string, string | undefined>, added: Record<string, string> | undefined): Record<string, string | undefined> {
+export function withEnv(
+  base: Record<string, string | undefined>,
+  added: Record<string, string> | undefined,
+): Record<string, string | undefined> {
   return { ...base, ...added };
 }

@@ -35,7 +35,9 @@ export interface RunContext {
 }
 
 /** What a backend needs to say what an agent may do (a task, or none for the backend's defaults). */
-export type PermissionContext = Pick<RunContext, 'settings' | 'workdir' | 'workgraphDir' | 'onPermissionDenied'> & { task: Task | undefined };
+export type PermissionContext = Pick<RunContext, 'settings' | 'workdir' | 'workgraphDir' | 'onPermissionDenied'> & {
+  task: Task | undefined;
+};
 
 export interface LaunchSpec {
   file: string;
@@ -45,7 +47,6 @@ export interface LaunchSpec {
   /** Written to stdin, which is then closed. Undefined: stdin is not connected at all. */
   stdin?: string | undefined;
 }
-
 
 /** Each Usage field under its name in the graph's `token_usage` (and on a `::usage` line). */
 const USAGE_RECORD_NAMES = {

@@ -101,7 +101,10 @@ class WorkspaceStoreChoice implements WorkspaceStore {
  * `longLived`: a process that will make many changes over a while (`wg run`); on the
  * file store its transactions go to the journal, folded into graph.jsonl by `settle`.
  */
-export function openWorkspace(command: Command, options: { longLived?: boolean } = {}): Workspace & { store: WorkspaceStoreChoice } {
+export function openWorkspace(
+  command: Command,
+  options: { longLived?: boolean } = {},
+): Workspace & { store: WorkspaceStoreChoice } {
   const location = locateWorkgraph(globalOptions(command).dir, process.cwd(), process.env);
   return {
     ...location,
@@ -123,7 +126,11 @@ export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
  * Lease credentials: `--token` applies to the task named on the command line; the
  * runner gives every agent WG_TASK_ID and WG_TOKEN in its environment.
  */
-export function credentialsFor(taskId: string, token: string | undefined, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+export function credentialsFor(
+  taskId: string,
+  token: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Credentials | undefined {
   if (token !== undefined) return { taskId, token };
   if (env.WG_TASK_ID) return { taskId: env.WG_TASK_ID, token: env.WG_TOKEN ?? '' };
   return undefined;

@@ -13,7 +13,10 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     .option('--dir <path>', 'the graph folder (default: $WG_DIR, else the nearest .wg or .workgraph upwards)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(colors.red(text)) })
-    .addHelpText('after', '\nExample:\n  wg init && wg add "Design API" && wg add "Build API" --blocked-by design-api && wg ready')
+    .addHelpText(
+      'after',
+      '\nExample:\n  wg init && wg add "Design API" && wg add "Build API" --blocked-by design-api && wg ready',
+    )
     .exitOverride();
   await registerCommands(program, argv.slice(2));
   return program;

@@ -8,7 +8,10 @@ import type { TaskStatus } from '../graph/schema.js';
  * otherwise it follows whether the stream is a terminal. (picocolors alone also turns
  * colour on whenever CI is set, even into a pipe.)
  */
-export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): ReturnType<typeof pc.createColors> {
+export function colorsFor(
+  stream: NodeJS.WriteStream,
+  env: NodeJS.ProcessEnv = process.env,
+): ReturnType<typeof pc.createColors> {
   if ('NO_COLOR' in env && env.NO_COLOR !== '') return pc.createColors(false);
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return pc.createColors(true);
   return pc.createColors(Boolean(stream.isTTY) && env.TERM !== 'dumb');
@@ -33,10 +36,14 @@ function visibleWidth(text: string): number {
 
 /** Columns padded to the widest cell; the last column is never padded. */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, column) => Math.max(visibleWidth(header), ...rows.map((row) => visibleWidth(row[column] ?? ''))));
+  const widths = headers.map((header, column) =>
+    Math.max(visibleWidth(header), ...rows.map((row) => visibleWidth(row[column] ?? ''))),
+  );
   const render = (cells: string[]) =>
     cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column]! - visibleWidth(cell))))
+      .map((cell, column) =>
+        column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column]! - visibleWidth(cell)),
+      )
       .join('  ')
       .trimEnd();
   return [colors.bold(render(headers)), ...rows.map(render)].join('\n');

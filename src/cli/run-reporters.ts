@@ -39,9 +39,11 @@ function eventLine(event: RunEvent): string | undefined {
     case 'start':
       return `${pc.blue('start')} ${event.task} ${pc.dim(`(${event.actor}, attempt ${event.attempt}, ${event.backend})`)}`;
     case 'end':
-      if (event.outcome.kind === 'succeeded') return `${pc.green('done')} ${event.task} ${pc.dim(`in ${formatDuration(event.elapsedMs)}`)}`;
+      if (event.outcome.kind === 'succeeded')
+        return `${pc.green('done')} ${event.task} ${pc.dim(`in ${formatDuration(event.elapsedMs)}`)}`;
       // Not a failure: the task is reopened as it was.
-      if (event.outcome.kind === 'interrupted') return `${pc.yellow('interrupted')} ${event.task}: stopped, to be reopened without counting an attempt`;
+      if (event.outcome.kind === 'interrupted')
+        return `${pc.yellow('interrupted')} ${event.task}: stopped, to be reopened without counting an attempt`;
       return `${pc.red(event.outcome.kind)} ${event.task}: ${event.reason}`;
     case 'retry':
       return `${pc.yellow('retry')} ${event.task} in ${formatDuration(event.inMs)} (attempt ${event.attempt} ${event.reason})`;

@@ -6,12 +6,19 @@ import { LIST_FIELDS, type ListField, type ScalarField } from '../graph/types.js
 
 /** Repeatable flags that also accept comma lists: `--tag a,b --tag c`. */
 export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  ];
 }
 
 export function parseNumber(value: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a non-negative number');
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0)
+    throw new InvalidArgumentError('expected a non-negative number');
   return number;
 }
 
@@ -66,7 +73,11 @@ function camel(flag: string): string {
 export function addTaskFlags(command: Command, mode: 'add' | 'edit'): Command {
   if (mode === 'edit') command.option('--title <text>', 'a new title');
   for (const [flag, , , help] of SCALAR_FLAGS) {
-    const parser = flag.startsWith('--max-retries') ? parseCount : flag.startsWith('--max-cost') ? parseNumber : undefined;
+    const parser = flag.startsWith('--max-retries')
+      ? parseCount
+      : flag.startsWith('--max-cost')
+        ? parseNumber
+        : undefined;
     if (parser) command.option(flag, mode === 'edit' ? `${help} ("" clears)` : help, parser);
     else command.option(flag, mode === 'edit' ? `${help} ("" clears)` : help);
   }

@@ -54,8 +54,23 @@ const ConfigSchema = z.looseObject({
   /** `[store] url`: the graph lives in PostgreSQL instead of graph.jsonl (WG_STORE_URL overrides it). */
   store: z.looseObject({ url: z.string().trim().min(1).optional(), lease_ttl: Duration.default('60s') }).prefault({}),
   /** `[prices."MODEL"]`: US dollars per million tokens, for backends that report tokens but no cost. */
-  prices: z.record(z.string(), z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative(), cache_read: z.number().nonnegative().optional(), cache_write: z.number().nonnegative().optional() })).default({}),
-  backends: z.record(z.string(), z.looseObject({ type: z.string().optional(), max_parallel: z.number().int().positive().optional() })).optional(),
+  prices: z
+    .record(
+      z.string(),
+      z.strictObject({
+        input: z.number().nonnegative(),
+        output: z.number().nonnegative(),
+        cache_read: z.number().nonnegative().optional(),
+        cache_write: z.number().nonnegative().optional(),
+      }),
+    )
+    .default({}),
+  backends: z
+    .record(
+      z.string(),
+      z.looseObject({ type: z.string().optional(), max_parallel: z.number().int().positive().optional() }),
+    )
+    .optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -22,7 +22,12 @@ export function runBriefly(file: string, args: readonly string[], options: Brief
       resolve(probe);
     };
     // Its own process group, so a timeout stops whatever it started too.
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv | undefined, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env as NodeJS.ProcessEnv | undefined,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const timer = setTimeout(() => {
       try {
         process.kill(-child.pid!, 'SIGKILL');

@@ -7,7 +7,8 @@ function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = row;
   }
   return previous[b.length]!;
@@ -32,15 +33,26 @@ function problemFix(problem: Problem, facts: GraphFacts): string {
     case 'line':
       return 'correct or delete that line of graph.jsonl (`wg check` lists every problem)';
     case 'cycle': {
-      const [first, second] = problem.message.replace(/^[^:]*: /, '').split(' -> ').map((id) => id.replace(/ \(.*$/, ''));
+      const [first, second] = problem.message
+        .replace(/^[^:]*: /, '')
+        .split(' -> ')
+        .map((id) => id.replace(/ \(.*$/, ''));
       return `break it: wg edit ${first} --remove-blocked-by ${second}`;
     }
     case 'missing-task': {
       const missing = quotedId(problem.message) ?? '';
       const field = problem.message.includes('blocks names') ? 'blocks' : 'blocked-by';
-      const meant = closestId(missing, facts.taskIds.filter((id) => id !== task));
-      if (field === 'blocks') return meant ? `did you mean ${meant}? edit the task's blocks in graph.jsonl` : `remove "${missing}" from the task's blocks in graph.jsonl`;
-      return meant ? `did you mean ${meant}? wg edit ${task} --remove-blocked-by ${missing} --blocked-by ${meant}` : `wg edit ${task} --remove-blocked-by ${missing} (no task has a similar id)`;
+      const meant = closestId(
+        missing,
+        facts.taskIds.filter((id) => id !== task),
+      );
+      if (field === 'blocks')
+        return meant
+          ? `did you mean ${meant}? edit the task's blocks in graph.jsonl`
+          : `remove "${missing}" from the task's blocks in graph.jsonl`;
+      return meant
+        ? `did you mean ${meant}? wg edit ${task} --remove-blocked-by ${missing} --blocked-by ${meant}`
+        : `wg edit ${task} --remove-blocked-by ${missing} (no task has a similar id)`;
     }
     case 'missing-resource':
       return `wg edit ${task} --remove-require ${quotedId(problem.message) ?? '<resource>'}, or add the resource to the graph`;
@@ -96,6 +108,12 @@ export function graphChecks(facts: GraphFacts): Check[] {
     fix: problemFix(problem, facts),
   }));
   checks.push(...facts.paths.flatMap(pathChecks));
-  if (checks.length === 0) checks.push({ area: 'graph', name: 'graph', status: 'ok', detail: `valid: ${facts.tasks} task${facts.tasks === 1 ? '' : 's'}, ${facts.openTasks} open` });
+  if (checks.length === 0)
+    checks.push({
+      area: 'graph',
+      name: 'graph',
+      status: 'ok',
+      detail: `valid: ${facts.tasks} task${facts.tasks === 1 ? '' : 's'}, ${facts.openTasks} open`,
+    });
   return checks;
 }

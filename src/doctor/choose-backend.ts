@@ -11,7 +11,11 @@ const AGENT_BACKENDS = ['claude', 'codex', 'anthropic'] as const;
 
 export type BackendChoice = { backend: string; why: string } | { backend: undefined; reasons: string[] };
 
-export function chooseDefaultBackend(reports: readonly BackendReport[], env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform): BackendChoice {
+export function chooseDefaultBackend(
+  reports: readonly BackendReport[],
+  env: Record<string, string | undefined>,
+  platform: NodeJS.Platform = process.platform,
+): BackendChoice {
   const reasons: string[] = [];
   for (const name of AGENT_BACKENDS) {
     const report = reports.find((entry) => entry.name === name);
@@ -28,7 +32,8 @@ export function chooseDefaultBackend(reports: readonly BackendReport[], env: Rec
     const where = `${report.program}${report.source ? `, ${report.source}` : ''}`;
     if (report.missing.length === 0) return { backend: name, why: `found (${where}) with credentials` };
     // Claude Code keeps a macOS login in the Keychain, where wg cannot look.
-    if (name === 'claude' && platform === 'darwin') return { backend: name, why: `found (${where}); its login, if any, is in the Keychain, which wg cannot check` };
+    if (name === 'claude' && platform === 'darwin')
+      return { backend: name, why: `found (${where}); its login, if any, is in the Keychain, which wg cannot check` };
     reasons.push(`${name}: needs ${report.missing.join('; ')}`);
   }
   return { backend: undefined, reasons };

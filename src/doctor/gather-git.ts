@@ -21,9 +21,16 @@ function freeBytes(path: string): number | undefined {
   }
 }
 
-const said = (result: { stderr: string; stdout: string; exitCode: number }) => (result.stderr || result.stdout).trim().replace(/\s*\n\s*/g, ' ') || `exit code ${result.exitCode}`;
+const said = (result: { stderr: string; stdout: string; exitCode: number }) =>
+  (result.stderr || result.stdout).trim().replace(/\s*\n\s*/g, ' ') || `exit code ${result.exitCode}`;
 
-async function scratchWorktree(repo: Repo, root: string, workgraphDir: string, base: string, link: readonly string[]): Promise<GitFacts['scratch']> {
+async function scratchWorktree(
+  repo: Repo,
+  root: string,
+  workgraphDir: string,
+  base: string,
+  link: readonly string[],
+): Promise<GitFacts['scratch']> {
   // Beside attempts' trees (same disk, same permissions); not a TASK/ATTEMPT path, so no run mistakes it for one.
   const path = join(workgraphDir, WORKTREES_DIR, `.doctor-${process.pid}`);
   const projectIn = repo.prefix === '' ? path : join(path, repo.prefix);
@@ -46,7 +53,14 @@ async function scratchWorktree(repo: Repo, root: string, workgraphDir: string, b
 }
 
 /** wg's links in place, a new file written, staged the way landing stages an attempt's work: is it in the index? */
-async function probeStaging(repo: Repo, root: string, path: string, projectIn: string, link: readonly string[], folder: string): Promise<GitFacts['scratch']> {
+async function probeStaging(
+  repo: Repo,
+  root: string,
+  path: string,
+  projectIn: string,
+  link: readonly string[],
+  folder: string,
+): Promise<GitFacts['scratch']> {
   const linked = link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn, name)));
   for (const name of linked) symlinkSync(join(root, name), join(projectIn, name));
   const probe = `wg-doctor-probe-${process.pid}.txt`;
@@ -62,9 +76,22 @@ async function probeStaging(repo: Repo, root: string, path: string, projectIn: s
   return { ok: true, linked };
 }
 
-export async function gatherGit(root: string, workgraphDir: string, config: Config | undefined, target: string | undefined): Promise<GitFacts> {
+export async function gatherGit(
+  root: string,
+  workgraphDir: string,
+  config: Config | undefined,
+  target: string | undefined,
+): Promise<GitFacts> {
   const isolation = config?.run.isolation;
-  const facts: GitFacts = { noRepo: undefined, isolation, target: undefined, targetExists: false, dirty: [], scratch: undefined, freeBytes: freeBytes(workgraphDir) };
+  const facts: GitFacts = {
+    noRepo: undefined,
+    isolation,
+    target: undefined,
+    targetExists: false,
+    dirty: [],
+    scratch: undefined,
+    freeBytes: freeBytes(workgraphDir),
+  };
   if (isolation === 'none') return facts;
   const repo = await findRepo(root);
   if ('none' in repo) return { ...facts, noRepo: repo.none };

@@ -20,7 +20,16 @@ import type { WorkspaceStore } from '../store/store.js';
 import { runBriefly } from './brief.js';
 import { gatherGit } from './gather-git.js';
 import { backendLaunches, type BackendLaunch } from './launch.js';
-import type { AgentPathFacts, BackendFacts, DoctorFacts, GitFacts, GraphFacts, Probe, StoreFacts, TaskPathFacts } from './types.js';
+import type {
+  AgentPathFacts,
+  BackendFacts,
+  DoctorFacts,
+  GitFacts,
+  GraphFacts,
+  Probe,
+  StoreFacts,
+  TaskPathFacts,
+} from './types.js';
 
 /**
  * Each program asked something gets this long; they run side by side, so the whole stays
@@ -61,15 +70,56 @@ export interface GatherOptions {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000}s`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000}s`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const SHELL_WORDS = new Set(['cd', 'echo', 'test', '[', '[[', 'true', 'false', 'exit', 'export', 'set', 'unset', ':', '.', 'source', 'if', 'for', 'while', 'until', 'case', '!', '{', '(', 'exec', 'eval', 'command', 'printf', 'read', 'pwd', 'type', 'ulimit', 'umask', 'wait', 'trap', 'time', 'env']);
+const SHELL_WORDS = new Set([
+  'cd',
+  'echo',
+  'test',
+  '[',
+  '[[',
+  'true',
+  'false',
+  'exit',
+  'export',
+  'set',
+  'unset',
+  ':',
+  '.',
+  'source',
+  'if',
+  'for',
+  'while',
+  'until',
+  'case',
+  '!',
+  '{',
+  '(',
+  'exec',
+  'eval',
+  'command',
+  'printf',
+  'read',
+  'pwd',
+  'type',
+  'ulimit',
+  'umask',
+  'wait',
+  'trap',
+  'time',
+  'env',
+]);
 
 /** The program a verify command runs: its first word after any VAR=value assignments. */
 export function verifyProgram(command: string): string | undefined {
-  const words = command.trim().split(/[\s;&|<>]+/).filter(Boolean);
+  const words = command
+    .trim()
+    .split(/[\s;&|<>]+/)
+    .filter(Boolean);
   const first = words.find((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
   const program = first?.replace(/^["']|["']$/g, '');
   if (!program || SHELL_WORDS.has(program) || program.startsWith('(') || program.startsWith('$')) return undefined;
@@ -104,7 +154,12 @@ function taskPaths(task: Task, root: string, pathVariable: string): TaskPathFact
   return facts.missingWorkingDir !== undefined || facts.verify ? facts : undefined;
 }
 
-async function gatherStore(place: DoctorPlace, config: Config | undefined, env: GatherOptions['env'], timeoutMs: number): Promise<{ store: StoreFacts; graph: Graph | undefined; problems: string[] }> {
+async function gatherStore(
+  place: DoctorPlace,
+  config: Config | undefined,
+  env: GatherOptions['env'],
+  timeoutMs: number,
+): Promise<{ store: StoreFacts; graph: Graph | undefined; problems: string[] }> {
   const url = env.WG_STORE_URL || config?.store.url;
   const where = url ? (await import('../store-postgres/connect.js')).displayUrl(url) : join(place.dir, GRAPH_FILE);
   const store: StoreFacts = { kind: url ? 'postgres' : 'file', where, tasks: undefined, error: undefined };
@@ -144,7 +199,12 @@ function flagsProbe(launch: BackendLaunch, timeoutMs: number): Promise<Probe> | 
   }
   if (launch.type === 'claude') {
     // An empty prompt: claude checks its options, then stops asking for input. Pointed at a closed local port, in case it ever went further.
-    const env = { ...spec.env, ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' };
+    const env = {
+      ...spec.env,
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+    };
     return runBriefly(spec.file, spec.args, { env, cwd: spec.cwd, input: '', timeoutMs });
   }
   return undefined;
@@ -155,7 +215,11 @@ function flagsProbe(launch: BackendLaunch, timeoutMs: number): Promise<Probe> | 
  * own `env` replaces PATH: a shell started with it must find this wg. One probe per
  * distinct PATH the used backends give their agents.
  */
-async function agentPaths(options: GatherOptions, launches: BackendLaunch[], timeoutMs: number): Promise<AgentPathFacts[]> {
+async function agentPaths(
+  options: GatherOptions,
+  launches: BackendLaunch[],
+  timeoutMs: number,
+): Promise<AgentPathFacts[]> {
   const byPath = new Map<string, { env: Record<string, string | undefined>; backends: string[] }>();
   for (const launch of launches) {
     if (!launch.spec || launch.fault || launch.name === undefined) continue;
@@ -164,9 +228,16 @@ async function agentPaths(options: GatherOptions, launches: BackendLaunch[], tim
     entry.backends.push(launch.name);
     byPath.set(path, entry);
   }
-  if (byPath.size === 0) byPath.set('', { env: { ...options.env, PATH: `${options.wgBinDir}:${options.env.PATH ?? ''}` }, backends: [] });
+  if (byPath.size === 0)
+    byPath.set('', { env: { ...options.env, PATH: `${options.wgBinDir}:${options.env.PATH ?? ''}` }, backends: [] });
   const expected = join(options.wgBinDir, 'wg');
-  return Promise.all([...byPath.values()].map(async ({ env, backends }) => ({ expected, backends, shell: await runBriefly('sh', ['-c', 'command -v wg'], { env, timeoutMs }) })));
+  return Promise.all(
+    [...byPath.values()].map(async ({ env, backends }) => ({
+      expected,
+      backends,
+      shell: await runBriefly('sh', ['-c', 'command -v wg'], { env, timeoutMs }),
+    })),
+  );
 }
 
 /** Claude Code's stored login on Linux (macOS keeps it in the Keychain, out of sight). */
@@ -178,8 +249,22 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
   const place = options.place;
   const timeoutMs = probeTimeoutMs(options.env);
   if ('error' in place) {
-    const reports = await probeBackends({}, options.env, { cwd: process.cwd(), workgraphDir: join(process.cwd(), '.workgraph') }, { versionsFor: () => false });
-    return { project: place, config: undefined, backends: reports.map((report) => ({ launch: undefined, report, flags: undefined, isDefault: false })), agentPath: undefined, store: undefined, lock: undefined, graph: undefined, git: undefined };
+    const reports = await probeBackends(
+      {},
+      options.env,
+      { cwd: process.cwd(), workgraphDir: join(process.cwd(), '.workgraph') },
+      { versionsFor: () => false },
+    );
+    return {
+      project: place,
+      config: undefined,
+      backends: reports.map((report) => ({ launch: undefined, report, flags: undefined, isDefault: false })),
+      agentPath: undefined,
+      store: undefined,
+      lock: undefined,
+      graph: undefined,
+      git: undefined,
+    };
   }
   const config = place.config;
   const pathVariable = `${options.wgBinDir}:${options.env.PATH ?? ''}`;
@@ -194,11 +279,27 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
     freeBytes: undefined,
   }));
   const { store, graph, problems } = await gatherStore(place, config, options.env, timeoutMs);
-  const launch: LaunchOptions | undefined = config && { root: place.root, workgraphDir: place.dir, config, wgBinDir: options.wgBinDir, backend: options.backend, model: undefined, allowOutside: true, baseEnv: options.env };
+  const launch: LaunchOptions | undefined = config && {
+    root: place.root,
+    workgraphDir: place.dir,
+    config,
+    wgBinDir: options.wgBinDir,
+    backend: options.backend,
+    model: undefined,
+    allowOutside: true,
+    baseEnv: options.env,
+  };
   const launches = graph && launch ? backendLaunches(graph, launch) : [];
   const used = new Set(launches.map((entry) => entry.name));
   const [reports, flags, agent, git] = await Promise.all([
-    config ? probeBackends(config, options.env, { cwd: place.root, workgraphDir: place.dir }, { versionTimeoutMs: timeoutMs, versionsFor: (name) => used.has(name) }) : Promise.resolve([] as BackendReport[]),
+    config
+      ? probeBackends(
+          config,
+          options.env,
+          { cwd: place.root, workgraphDir: place.dir },
+          { versionTimeoutMs: timeoutMs, versionsFor: (name) => used.has(name) },
+        )
+      : Promise.resolve([] as BackendReport[]),
     Promise.all(launches.map((entry) => flagsProbe(entry, timeoutMs))),
     agentPaths(options, launches, timeoutMs),
     gitFacts,
@@ -211,7 +312,13 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
     claudeLogin: entry.type === 'claude' && entry.spec ? claudeLoginStored(entry.spec.env) : undefined,
   }));
   for (const report of reports) {
-    if (!used.has(report.name)) backends.push({ launch: undefined, report, flags: undefined, isDefault: report.name === config?.defaults.backend });
+    if (!used.has(report.name))
+      backends.push({
+        launch: undefined,
+        report,
+        flags: undefined,
+        isDefault: report.name === config?.defaults.backend,
+      });
   }
   return {
     project: { root: place.root, dir: place.dir },
@@ -219,7 +326,10 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
     backends,
     agentPath: agent,
     store,
-    lock: store.kind === 'file' ? { path: join(place.dir, LOCK_FILE), ...inspectLock(join(place.dir, LOCK_FILE)) } : undefined,
+    lock:
+      store.kind === 'file'
+        ? { path: join(place.dir, LOCK_FILE), ...inspectLock(join(place.dir, LOCK_FILE)) }
+        : undefined,
     graph: graph ? graphFacts(graph, problems, place.root, pathVariable) : undefined,
     git,
   };

@@ -56,13 +56,15 @@ export function credentialTrap(type: string | undefined, env: Record<string, str
   if (!env.ANTHROPIC_API_KEY?.trim().startsWith(OAUTH_PREFIX)) return undefined;
   if (type === 'claude') {
     return {
-      message: 'ANTHROPIC_API_KEY holds an OAuth token (sk-ant-oat…), which Claude Code sends as an API key and the API refuses',
+      message:
+        'ANTHROPIC_API_KEY holds an OAuth token (sk-ant-oat…), which Claude Code sends as an API key and the API refuses',
       fix: 'move it: export CLAUDE_CODE_OAUTH_TOKEN="$ANTHROPIC_API_KEY"; unset ANTHROPIC_API_KEY',
     };
   }
   if (type === 'anthropic') {
     return {
-      message: 'ANTHROPIC_API_KEY holds an OAuth token (sk-ant-oat…); the Anthropic API takes only API keys (sk-ant-api…)',
+      message:
+        'ANTHROPIC_API_KEY holds an OAuth token (sk-ant-oat…); the Anthropic API takes only API keys (sk-ant-api…)',
       fix: 'create an API key at console.anthropic.com and export ANTHROPIC_API_KEY=sk-ant-api…, or run tasks on the claude backend with CLAUDE_CODE_OAUTH_TOKEN',
     };
   }
@@ -104,11 +106,17 @@ export function backendLaunches(graph: Graph, options: LaunchOptions, scope: Lau
       name = options.backend ?? chooseBackendName(task, assignment.actor, options.config);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      unchosen = { message: 'no backend is named, by the task, its actor or [defaults] backend in config.toml', fix: error.hint ?? 'set backend = "<name>" under [defaults] in .workgraph/config.toml' };
+      unchosen = {
+        message: 'no backend is named, by the task, its actor or [defaults] backend in config.toml',
+        fix: error.hint ?? 'set backend = "<name>" under [defaults] in .workgraph/config.toml',
+      };
     }
     let entry = byName.get(name);
     if (!entry) {
-      entry = name === undefined ? { name, type: undefined, tasks: [], spec: undefined, fault: unchosen } : inspectLaunch(task, assignment.actor, name, options);
+      entry =
+        name === undefined
+          ? { name, type: undefined, tasks: [], spec: undefined, fault: unchosen }
+          : inspectLaunch(task, assignment.actor, name, options);
       byName.set(name, entry);
     }
     entry.tasks.push(task.id);
@@ -160,9 +168,14 @@ export function assertLaunchable(graph: Graph, options: LaunchOptions, scope: La
   const describe = (entry: BackendLaunch) => {
     const tasks = `${entry.tasks.slice(0, 3).join(', ')}${entry.tasks.length > 3 ? ` and ${entry.tasks.length - 3} more` : ''}`;
     const who = `${entry.tasks.length === 1 ? 'task' : 'tasks'} ${tasks}`;
-    return entry.name === undefined ? `${who}: ${entry.fault!.message}` : `${who}: backend ${entry.name}: ${entry.fault!.message}`;
+    return entry.name === undefined
+      ? `${who}: ${entry.fault!.message}`
+      : `${who}: backend ${entry.name}: ${entry.fault!.message}`;
   };
   const [first, ...rest] = faulty;
   const more = rest.length > 0 ? `; and ${rest.map(describe).join('; ')}` : '';
-  throw new CannotLaunchError(`wg run cannot launch ${describe(first!)}${more}; nothing was started`, `${first!.fault!.fix} (\`wg doctor\` checks everything)`);
+  throw new CannotLaunchError(
+    `wg run cannot launch ${describe(first!)}${more}; nothing was started`,
+    `${first!.fault!.fix} (\`wg doctor\` checks everything)`,
+  );
 }

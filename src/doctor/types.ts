@@ -27,7 +27,10 @@ export function exitCodeOf(checks: readonly Check[]): 0 | 1 | 2 {
 }
 
 /** The result of running a program briefly (a version, whether it accepts wg's flags). */
-export type Probe = { kind: 'answered'; exitCode: number; output: string } | { kind: 'timed-out'; afterMs: number } | { kind: 'not-run'; why: string };
+export type Probe =
+  | { kind: 'answered'; exitCode: number; output: string }
+  | { kind: 'timed-out'; afterMs: number }
+  | { kind: 'not-run'; why: string };
 
 export interface BackendFacts {
   launch: BackendLaunch | undefined;

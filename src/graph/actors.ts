@@ -29,7 +29,13 @@ export function actorWork(graph: Graph, id: string): ActorWork {
   for (const task of graph.tasks.values()) {
     if (task.assigned === id) assigned.push({ id: task.id, title: task.title, status: task.status });
     const claim = task.claim;
-    if (claim?.actor === id) leases.push({ task: task.id, attempt: claim.attempt, since: claim.since, ...(claim.trajectory ? { trajectory: claim.trajectory } : {}) });
+    if (claim?.actor === id)
+      leases.push({
+        task: task.id,
+        attempt: claim.attempt,
+        since: claim.since,
+        ...(claim.trajectory ? { trajectory: claim.trajectory } : {}),
+      });
   }
   return { actor, assigned, leases };
 }

@@ -4,7 +4,14 @@
  * (bottlenecks). A task without an estimate counts as one hour, so unestimated work is
  * not treated as free.
  */
-import { dependencyIndex, displayStatus, satisfiesDependents, transitiveDependents, type DependencyIndex, type DisplayStatus } from './deps.js';
+import {
+  dependencyIndex,
+  displayStatus,
+  satisfiesDependents,
+  transitiveDependents,
+  type DependencyIndex,
+  type DisplayStatus,
+} from './deps.js';
 import { getTask, type Graph } from './model.js';
 import type { Task } from './schema.js';
 import { acyclicView, subgraph, type Subgraph } from './topology.js';

@@ -38,10 +38,16 @@ const LINE_NUMBER = /^[^:]*:(\d+): /;
 export function checkGraph(graph: Graph, lineProblems: readonly string[]): Problem[] {
   const problems: Problem[] = lineProblems.map((message) => {
     const line = LINE_NUMBER.exec(message)?.[1];
-    return line === undefined ? { kind: 'line', severity: 'error', message } : { kind: 'line', severity: 'error', message, line: Number(line) };
+    return line === undefined
+      ? { kind: 'line', severity: 'error', message }
+      : { kind: 'line', severity: 'error', message, line: Number(line) };
   });
   for (const cycle of findCycles(graph)) {
-    problems.push({ kind: 'cycle', severity: 'error', message: `dependency cycle: ${cycle.join(' -> ')} (each waits for the next)` });
+    problems.push({
+      kind: 'cycle',
+      severity: 'error',
+      message: `dependency cycle: ${cycle.join(' -> ')} (each waits for the next)`,
+    });
   }
   // Upstream graphs assign tasks to free-form names, and `wg claim` assigns whoever claims,
   // so an unknown assignee is only worth a warning, and only once actors are defined at all.
@@ -61,20 +67,30 @@ function taskProblems(graph: Graph, task: Task, checkAssignees: boolean): Proble
   for (const field of ['blocked_by', 'blocks'] as const) {
     for (const id of task[field] ?? []) {
       if (id === task.id) report('self-dependency', 'warning', `${field} names the task itself (ignored)`);
-      else if (!graph.tasks.has(id) && !graph.archived?.has(id)) report('missing-task', 'error', `${field} names "${id}", but there is no such task`);
+      else if (!graph.tasks.has(id) && !graph.archived?.has(id))
+        report('missing-task', 'error', `${field} names "${id}", but there is no such task`);
     }
   }
   for (const id of task.requires ?? []) {
-    if (!graph.resources.has(id)) report('missing-resource', 'error', `requires "${id}", but there is no such resource`);
+    if (!graph.resources.has(id))
+      report('missing-resource', 'error', `requires "${id}", but there is no such resource`);
   }
   if (checkAssignees && task.assigned !== undefined && !graph.actors.has(task.assigned)) {
     report('missing-actor', 'warning', `assigned to "${task.assigned}", who is not a defined actor`);
   }
   if (task.status === 'in-progress' && !task.assigned && !task.claim) {
-    report('unheld-in-progress', 'warning', 'in-progress, but nobody is assigned and no lease is held (`wg unclaim` reopens it)');
+    report(
+      'unheld-in-progress',
+      'warning',
+      'in-progress, but nobody is assigned and no lease is held (`wg unclaim` reopens it)',
+    );
   }
   if (task.claim && !leaseExpected(task)) {
-    report('stale-lease', 'warning', `${task.status}, but still holds the lease of attempt ${task.claim.attempt} by ${task.claim.actor}`);
+    report(
+      'stale-lease',
+      'warning',
+      `${task.status}, but still holds the lease of attempt ${task.claim.attempt} by ${task.claim.actor}`,
+    );
   }
   return problems;
 }

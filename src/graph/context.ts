@@ -41,7 +41,12 @@ export function handOff(task: Task, logEntries: number): Upstream {
 }
 
 /** The direct dependencies of `task`, each with what it handed on (see `handOff`). */
-export function upstreamOf(graph: Graph, task: Task, index: DependencyIndex = dependencyIndex(graph), logEntries = UPSTREAM_LOG_ENTRIES): Upstream[] {
+export function upstreamOf(
+  graph: Graph,
+  task: Task,
+  index: DependencyIndex = dependencyIndex(graph),
+  logEntries = UPSTREAM_LOG_ENTRIES,
+): Upstream[] {
   return index.blockersOf(task.id).map((id) => {
     const blocker = graph.tasks.get(id);
     if (!blocker) return { id, title: undefined, status: 'missing', artifacts: [], deliverables: [], log: [] };
@@ -124,14 +129,22 @@ export function consumersOf(graph: Graph, id: string): OutputUse {
   const task = getTask(graph, id);
   const outputs: Output[] = [];
   for (const path of [...(task.artifacts ?? []), ...(task.deliverables ?? [])]) {
-    if (!outputs.some((output) => sameRef(output.path, path))) outputs.push({ path, produced: lists(task.artifacts, path) });
+    if (!outputs.some((output) => sameRef(output.path, path)))
+      outputs.push({ path, produced: lists(task.artifacts, path) });
   }
   const downstream = new Set(walk(dependencyIndex(graph).dependentsOf, id));
   const consumers: Consumer[] = [];
   for (const other of graph.tasks.values()) {
     if (other.id === id) continue;
     const consumes = outputs.filter((output) => lists(other.inputs, output.path)).map((output) => output.path);
-    if (consumes.length > 0) consumers.push({ id: other.id, title: other.title, status: other.status, consumes, downstream: downstream.has(other.id) });
+    if (consumes.length > 0)
+      consumers.push({
+        id: other.id,
+        title: other.title,
+        status: other.status,
+        consumes,
+        downstream: downstream.has(other.id),
+      });
   }
   // Real consumers first; the ones outside the dependency chain are the surprises.
   consumers.sort((a, b) => Number(b.downstream) - Number(a.downstream));
@@ -142,7 +155,7 @@ export function consumersOf(graph: Graph, id: string): OutputUse {
 function walk(next: (id: string) => readonly string[], start: string): string[] {
   const seen = new Set([start]);
   const order: string[] = [];
-  for (let frontier = [start]; frontier.length > 0; ) {
+  for (let frontier = [start]; frontier.length > 0;) {
     const following: string[] = [];
     for (const current of frontier) {
       for (const neighbour of next(current)) {

@@ -82,7 +82,8 @@ function anyTaskUsesBlocks(graph: Graph): boolean {
 export function singleTaskIndex(graph: Graph, id: string): DependencyIndex {
   const task = graph.tasks.get(id);
   const blockers = new Set<string>(task?.blocked_by ?? NONE);
-  if (anyTaskUsesBlocks(graph)) for (const other of graph.tasks.values()) if (other.blocks?.includes(id) && other.id !== id) blockers.add(other.id);
+  if (anyTaskUsesBlocks(graph))
+    for (const other of graph.tasks.values()) if (other.blocks?.includes(id) && other.id !== id) blockers.add(other.id);
   blockers.delete(id);
   const list = [...blockers];
   // Anything else asked of it needs the whole index after all: built once, on first use.
@@ -116,7 +117,12 @@ export interface Blocker {
   status: TaskStatus | 'missing';
 }
 
-export function unsatisfiedBlockers(graph: Graph, index: DependencyIndex, id: string, assumeDone?: ReadonlySet<string>): Blocker[] {
+export function unsatisfiedBlockers(
+  graph: Graph,
+  index: DependencyIndex,
+  id: string,
+  assumeDone?: ReadonlySet<string>,
+): Blocker[] {
   const result: Blocker[] = [];
   for (const blockerId of index.blockersOf(id)) {
     if (assumeDone?.has(blockerId)) continue;
@@ -133,11 +139,21 @@ export type Readiness = { ready: true } | { ready: false; reasons: string[] };
  * Why a task can or cannot be claimed right now. `assumeDone` counts those tasks as
  * done (the runner's successes whose verdict is still being written).
  */
-export function readiness(graph: Graph, index: DependencyIndex, task: Task, now: Date, assumeDone?: ReadonlySet<string>): Readiness {
+export function readiness(
+  graph: Graph,
+  index: DependencyIndex,
+  task: Task,
+  now: Date,
+  assumeDone?: ReadonlySet<string>,
+): Readiness {
   const reasons: string[] = [];
   if (task.status !== 'open') reasons.push(`status is ${task.status}`);
   for (const blocker of unsatisfiedBlockers(graph, index, task.id, assumeDone)) {
-    reasons.push(blocker.status === 'missing' ? `blocked by ${blocker.id} (no such task)` : `blocked by ${blocker.id} (${blocker.status})`);
+    reasons.push(
+      blocker.status === 'missing'
+        ? `blocked by ${blocker.id} (no such task)`
+        : `blocked by ${blocker.id} (${blocker.status})`,
+    );
   }
   if (!startable(task, now)) reasons.push(`not before ${task.not_before}`);
   if (task.claim?.trajectory && task.status === 'open') {
@@ -155,7 +171,11 @@ export function startable(task: Task, now: Date): boolean {
 }
 
 /** Ready tasks in file order, one at a time, so a caller that needs only a few can stop early. */
-export function* eachReadyTask(graph: Graph, now: Date, options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {}): Generator<Task> {
+export function* eachReadyTask(
+  graph: Graph,
+  now: Date,
+  options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {},
+): Generator<Task> {
   const index = options.index ?? dependencyIndex(graph);
   const satisfied = (id: string) => {
     if (options.assumeDone?.has(id)) return true;
@@ -169,7 +189,11 @@ export function* eachReadyTask(graph: Graph, now: Date, options: { index?: Depen
   }
 }
 
-export function readyTasks(graph: Graph, now: Date, options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {}): Task[] {
+export function readyTasks(
+  graph: Graph,
+  now: Date,
+  options: { index?: DependencyIndex; assumeDone?: ReadonlySet<string> } = {},
+): Task[] {
   return [...eachReadyTask(graph, now, options)];
 }
 
@@ -189,7 +213,9 @@ export function reachableOpenTasks(graph: Graph, index: DependencyIndex = depend
     const known = reachable.get(id);
     if (known !== undefined) return known;
     // Explicit stack so a 100k-long chain cannot overflow the call stack; a cycle counts as unreachable.
-    const stack: Array<{ id: string; blockers: readonly string[]; next: number }> = [{ id, blockers: index.blockersOf(id), next: 0 }];
+    const stack: Array<{ id: string; blockers: readonly string[]; next: number }> = [
+      { id, blockers: index.blockersOf(id), next: 0 },
+    ];
     const onPath = new Set<string>([id]);
     const settle = (taskId: string, value: boolean) => {
       reachable.set(taskId, value);

@@ -77,7 +77,9 @@ export interface BlockerOptions {
 function phantomBlockers(graph: Graph, blockers: readonly string[], options: BlockerOptions): string[] {
   const unknown = blockers.filter((blocker) => !graph.tasks.has(blocker) && !graph.archived?.has(blocker));
   if (unknown.length === 0 || options.allowPhantom) return unknown;
-  const guesses = unknown.flatMap((blocker) => closestIds(blocker, graph.tasks.keys()).map((guess) => `${guess} (for ${blocker})`));
+  const guesses = unknown.flatMap((blocker) =>
+    closestIds(blocker, graph.tasks.keys()).map((guess) => `${guess} (for ${blocker})`),
+  );
   throw new InvalidInputError(
     `no task ${unknown.map((blocker) => `"${blocker}"`).join(', ')} to wait for`,
     `${guesses.length > 0 ? `did you mean ${guesses.join(', ')}? Or, to` : 'to'} name a task you will add later, pass --allow-phantom`,
@@ -89,7 +91,11 @@ export function addTask(graph: Graph, spec: NewTask, now: Date, options: Blocker
   let id: string;
   if (spec.id !== undefined) {
     assertValidId(spec.id);
-    if (graph.tasks.has(spec.id)) throw new InvalidInputError(`task id "${spec.id}" is taken`, 'choose another --id, or leave it out to derive one from the title');
+    if (graph.tasks.has(spec.id))
+      throw new InvalidInputError(
+        `task id "${spec.id}" is taken`,
+        'choose another --id, or leave it out to derive one from the title',
+      );
     id = spec.id;
   } else {
     id = uniqueIdFromTitle(spec.title, (candidate) => graph.tasks.has(candidate));

@@ -34,10 +34,28 @@ function tokens(texts: ReadonlyArray<string | undefined>): number {
 }
 
 /** `index` lets a caller estimating many tasks build the dependency index once. */
-export function estimatePrompt(graph: Graph, task: Task, index: DependencyIndex = dependencyIndex(graph)): PromptEstimate {
-  const own = tokens([task.title, task.description, task.prompt, task.verify, ...(task.inputs ?? []), ...(task.deliverables ?? [])]);
+export function estimatePrompt(
+  graph: Graph,
+  task: Task,
+  index: DependencyIndex = dependencyIndex(graph),
+): PromptEstimate {
+  const own = tokens([
+    task.title,
+    task.description,
+    task.prompt,
+    task.verify,
+    ...(task.inputs ?? []),
+    ...(task.deliverables ?? []),
+  ]);
   const upstream = upstreamOf(graph, task, index);
-  const passedOn = tokens(upstream.flatMap((dep) => [dep.title, ...dep.artifacts, ...dep.deliverables, ...dep.log.map((entry) => entry.message)]));
+  const passedOn = tokens(
+    upstream.flatMap((dep) => [
+      dep.title,
+      ...dep.artifacts,
+      ...dep.deliverables,
+      ...dep.log.map((entry) => entry.message),
+    ]),
+  );
   // A file named by two dependencies, or by a dependency and context_files, is inlined once.
   const files = new Set([...upstream.flatMap((dep) => dep.artifacts), ...(task.context_files ?? [])].map(normalizeRef));
   const fileTokens = files.size * FILE_ALLOWANCE_TOKENS;

@@ -42,7 +42,9 @@ export function checkLease(task: Task, credentials: Credentials | undefined, for
   const mismatch = (): string | undefined => {
     if (!credentials) return undefined;
     if (credentials.taskId !== task.id) {
-      return claim ? `task ${task.id} is leased to ${claim.actor} (attempt ${claim.attempt}); your token is for task ${credentials.taskId}` : undefined;
+      return claim
+        ? `task ${task.id} is leased to ${claim.actor} (attempt ${claim.attempt}); your token is for task ${credentials.taskId}`
+        : undefined;
     }
     if (!claim) return `task ${task.id} has no active lease (its attempt ended)`;
     if (hashToken(credentials.token) !== claim.token_hash) {
@@ -51,7 +53,8 @@ export function checkLease(task: Task, credentials: Credentials | undefined, for
     return undefined;
   };
   const problem = mismatch();
-  if (problem === undefined) return credentials && credentials.taskId === task.id ? { kind: 'holder' } : { kind: 'person' };
+  if (problem === undefined)
+    return credentials && credentials.taskId === task.id ? { kind: 'holder' } : { kind: 'person' };
   if (force) return { kind: 'forced', note: `forced past the lease: ${problem}` };
   throw new StaleAttemptError(`stale attempt: ${problem}`, 'a person can override with --force');
 }

@@ -22,7 +22,9 @@ export type Exclusion =
   | { kind: 'context'; limit: number; estimate: number }
   | { kind: 'assigned'; to: string };
 
-export type ActorMatch = { eligible: true; score: number; reasons: string[] } | { eligible: false; reasons: string[]; exclusions: Exclusion[] };
+export type ActorMatch =
+  | { eligible: true; score: number; reasons: string[] }
+  | { eligible: false; reasons: string[]; exclusions: Exclusion[] };
 
 export interface ScoreOptions {
   /** The task's estimated prompt size, when the caller already has it (scoring many actors). */
@@ -60,7 +62,8 @@ export function scoreActor(graph: Graph, task: Task, actor: Actor, options: Scor
   const limit = actor.context_limit;
 
   const exclusions: Exclusion[] = [];
-  if (task.assigned !== undefined && task.assigned !== actor.id) exclusions.push({ kind: 'assigned', to: task.assigned });
+  if (task.assigned !== undefined && task.assigned !== actor.id)
+    exclusions.push({ kind: 'assigned', to: task.assigned });
   for (const skill of task.skills ?? []) {
     if (!capabilities.has(skillKey(skill))) exclusions.push({ kind: 'missing-skill', skill });
   }
@@ -72,7 +75,8 @@ export function scoreActor(graph: Graph, task: Task, actor: Actor, options: Scor
   const reasons: string[] = [];
   if (task.assigned === actor.id) reasons.push('the task is assigned to it');
   const required = task.skills ?? [];
-  if (required.length > 0) reasons.push(`has the required ${required.length === 1 ? 'skill' : 'skills'} ${required.join(', ')}`);
+  if (required.length > 0)
+    reasons.push(`has the required ${required.length === 1 ? 'skill' : 'skills'} ${required.join(', ')}`);
   for (const skill of task.prefers_skills ?? []) {
     if (capabilities.has(skillKey(skill))) {
       score += PREFERRED_SKILL_POINTS;
@@ -87,7 +91,9 @@ export function scoreActor(graph: Graph, task: Task, actor: Actor, options: Scor
     reasons.push(`no context limit set (estimated prompt ${estimate} tokens)`);
   } else if (limit >= CONTEXT_MARGIN_FACTOR * estimate) {
     score += CONTEXT_MARGIN_POINTS;
-    reasons.push(`context limit ${limit} is at least ${CONTEXT_MARGIN_FACTOR}x the estimated prompt ${estimate} tokens (+${CONTEXT_MARGIN_POINTS})`);
+    reasons.push(
+      `context limit ${limit} is at least ${CONTEXT_MARGIN_FACTOR}x the estimated prompt ${estimate} tokens (+${CONTEXT_MARGIN_POINTS})`,
+    );
   } else {
     reasons.push(`context limit ${limit} > estimated prompt ${estimate} tokens`);
   }
@@ -105,9 +111,15 @@ export interface RankedActor {
 /** Every actor scored for `task`: eligible ones best first, then the excluded ones; ties by id. */
 export function rankActors(graph: Graph, task: Task): RankedActor[] {
   const promptTokens = estimatePromptTokens(graph, task);
-  const ranked = [...graph.actors.values()].map((actor) => ({ actor, match: scoreActor(graph, task, actor, { promptTokens }) }));
+  const ranked = [...graph.actors.values()].map((actor) => ({
+    actor,
+    match: scoreActor(graph, task, actor, { promptTokens }),
+  }));
   const scoreOf = (entry: RankedActor) => (entry.match.eligible ? entry.match.score : 0);
-  return ranked.sort((a, b) => Number(b.match.eligible) - Number(a.match.eligible) || scoreOf(b) - scoreOf(a) || byId(a.actor.id, b.actor.id));
+  return ranked.sort(
+    (a, b) =>
+      Number(b.match.eligible) - Number(a.match.eligible) || scoreOf(b) - scoreOf(a) || byId(a.actor.id, b.actor.id),
+  );
 }
 
 export interface Suggestion {
@@ -149,7 +161,9 @@ export function nextTaskFor(graph: Graph, actor: Actor, now: Date): NextTask {
   const rejected: Rejection[] = [];
   for (const task of ready) {
     const match = scoreActor(graph, task, actor, { promptTokens: estimatePromptTokens(graph, task, index) });
-    const reasons = task.claim?.trajectory ? [`reserved for ${actor.id} by trajectory ${task.claim.trajectory}`, ...match.reasons] : match.reasons;
+    const reasons = task.claim?.trajectory
+      ? [`reserved for ${actor.id} by trajectory ${task.claim.trajectory}`, ...match.reasons]
+      : match.reasons;
     if (match.eligible) candidates.push({ task, score: match.score, reasons, unblocks: unblocks(task.id) });
     else rejected.push({ id: task.id, reasons: match.reasons, exclusions: match.exclusions });
   }
@@ -167,7 +181,8 @@ export function nextTaskFor(graph: Graph, actor: Actor, now: Date): NextTask {
  */
 function ownReservedSteps(graph: Graph, index: DependencyIndex, actorId: string, now: Date): Task[] {
   const steps: Task[] = [];
-  for (const task of graph.tasks.values()) if (task.status === 'in-progress' && task.claim?.actor === actorId) return steps;
+  for (const task of graph.tasks.values())
+    if (task.status === 'in-progress' && task.claim?.actor === actorId) return steps;
   for (const task of graph.tasks.values()) {
     if (task.status !== 'open' || task.claim?.trajectory === undefined || task.claim.actor !== actorId) continue;
     if (readiness(graph, index, { ...task, claim: undefined }, now).ready) steps.push(task);
@@ -214,17 +229,24 @@ function unblockCounter(graph: Graph, index: DependencyIndex): (id: string) => n
 function explainNothing(graph: Graph, actorId: string, readyCount: number, rejected: Rejection[]): string {
   if (readyCount === 0) {
     const waiting = [...graph.tasks.values()].filter((task) => task.status === 'open').length;
-    return waiting === 0 ? 'no task is ready (no open tasks)' : `no task is ready (${plural(waiting, 'open task')} waiting on dependencies, a start time or a reservation)`;
+    return waiting === 0
+      ? 'no task is ready (no open tasks)'
+      : `no task is ready (${plural(waiting, 'open task')} waiting on dependencies, a start time or a reservation)`;
   }
   const all = rejected.flatMap((rejection) => rejection.exclusions);
-  const tasksWith = (kind: Exclusion['kind']) => rejected.filter((rejection) => rejection.exclusions.some((exclusion) => exclusion.kind === kind)).length;
+  const tasksWith = (kind: Exclusion['kind']) =>
+    rejected.filter((rejection) => rejection.exclusions.some((exclusion) => exclusion.kind === kind)).length;
   const parts: string[] = [];
-  const skills = [...new Set(all.flatMap((exclusion) => (exclusion.kind === 'missing-skill' ? [exclusion.skill] : [])))].sort(byId);
+  const skills = [
+    ...new Set(all.flatMap((exclusion) => (exclusion.kind === 'missing-skill' ? [exclusion.skill] : []))),
+  ].sort(byId);
   if (skills.length > 0) parts.push(`lacks ${skills.length === 1 ? 'skill' : 'skills'} ${skills.join(', ')}`);
   const trust = all.find((exclusion) => exclusion.kind === 'needs-verified');
-  if (trust) parts.push(`is not verified (trust: ${trust.trust}) for ${plural(tasksWith('needs-verified'), 'complex task')}`);
+  if (trust)
+    parts.push(`is not verified (trust: ${trust.trust}) for ${plural(tasksWith('needs-verified'), 'complex task')}`);
   const context = all.find((exclusion) => exclusion.kind === 'context');
-  if (context) parts.push(`has too small a context (limit ${context.limit}) for ${plural(tasksWith('context'), 'task')}`);
+  if (context)
+    parts.push(`has too small a context (limit ${context.limit}) for ${plural(tasksWith('context'), 'task')}`);
   if (tasksWith('assigned') > 0) parts.push(`is not the assignee of ${plural(tasksWith('assigned'), 'task')}`);
   return `${plural(readyCount, 'ready task')}, but ${actorId} ${parts.join('; ')}`;
 }

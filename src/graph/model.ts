@@ -135,7 +135,11 @@ function fill<V>(map: RecordMap<V>, entries: Iterable<[string, V]>): RecordMap<V
 
 /** A shallow copy whose maps can be changed without touching the original. */
 export function copyGraph(graph: Graph): Graph {
-  const copy = { tasks: fill(new TaskMap(), graph.tasks), actors: fill(new RecordMap<Actor>(), graph.actors), resources: fill(new RecordMap<Resource>(), graph.resources) };
+  const copy = {
+    tasks: fill(new TaskMap(), graph.tasks),
+    actors: fill(new RecordMap<Actor>(), graph.actors),
+    resources: fill(new RecordMap<Resource>(), graph.resources),
+  };
   return graph.archived ? { ...copy, archived: graph.archived } : copy;
 }
 
@@ -160,7 +164,9 @@ function closestHint(id: string, ids: Iterable<string>, listCommand = 'wg list')
 /** Up to three ids `id` may have meant: one it is part of (or that is part of it), or one a typo or two away. */
 export function closestIds(id: string, ids: Iterable<string>): string[] {
   const typos = id.length <= 4 ? 1 : 2;
-  const candidates = [...ids].filter((candidate) => candidate.includes(id) || id.includes(candidate) || editDistance(id, candidate, typos) <= typos);
+  const candidates = [...ids].filter(
+    (candidate) => candidate.includes(id) || id.includes(candidate) || editDistance(id, candidate, typos) <= typos,
+  );
   return candidates.length <= 3 ? candidates : [];
 }
 
@@ -170,7 +176,8 @@ function editDistance(a: string, b: string, limit: number): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     if (Math.min(...current) > limit) return limit + 1;
     previous = current;
   }

@@ -32,7 +32,11 @@ export function expectedHours(task: Task, history: readonly number[] = []): numb
  * starts with it and runs through its dependents. Tasks in a cycle count their own
  * duration only (a cycle never becomes ready anyway). Linear in tasks + dependencies.
  */
-export function remainingPathHours(graph: Graph, index: DependencyIndex, hoursOf: (task: Task) => number): Map<string, number> {
+export function remainingPathHours(
+  graph: Graph,
+  index: DependencyIndex,
+  hoursOf: (task: Task) => number,
+): Map<string, number> {
   const ids: string[] = [];
   for (const task of graph.tasks.values()) if (!satisfiesDependents(task.status)) ids.push(task.id);
   const sub = subgraph(ids, index.blockersOf);
@@ -41,7 +45,8 @@ export function remainingPathHours(graph: Graph, index: DependencyIndex, hoursOf
   for (let i = view.order.length - 1; i >= 0; i--) {
     const node = view.order[i]!;
     let longest = 0;
-    for (const dependent of sub.dependents[node]!) if (view.counts(node, dependent)) longest = Math.max(longest, below[dependent]!);
+    for (const dependent of sub.dependents[node]!)
+      if (view.counts(node, dependent)) longest = Math.max(longest, below[dependent]!);
     below[node] = hoursOf(graph.tasks.get(ids[node]!)!) + longest;
   }
   const result = new Map<string, number>();
@@ -50,7 +55,10 @@ export function remainingPathHours(graph: Graph, index: DependencyIndex, hoursOf
 }
 
 /** `tasks` with the longest remaining path first; ties keep their listed order. */
-export function byRemainingPath<T extends { id: string }>(tasks: readonly T[], pathHours: ReadonlyMap<string, number>): T[] {
+export function byRemainingPath<T extends { id: string }>(
+  tasks: readonly T[],
+  pathHours: ReadonlyMap<string, number>,
+): T[] {
   return tasks
     .map((task, position) => ({ task, position, hours: pathHours.get(task.id) ?? UNIT_HOURS }))
     .sort((a, b) => b.hours - a.hours || a.position - b.position)

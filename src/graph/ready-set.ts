@@ -11,7 +11,8 @@ import type { Task } from './schema.js';
 const NONE: readonly string[] = [];
 
 /** A task's edges as one comparable string: a change to them means the index is rebuilt. */
-const edgesOf = (task: Task | undefined) => (task ? `${(task.blocked_by ?? NONE).join('\0')}\u0001${(task.blocks ?? NONE).join('\0')}` : '');
+const edgesOf = (task: Task | undefined) =>
+  task ? `${(task.blocked_by ?? NONE).join('\0')}\u0001${(task.blocks ?? NONE).join('\0')}` : '';
 
 export class ReadyTracker {
   private tasks: Graph['tasks'] | undefined;
@@ -34,7 +35,8 @@ export class ReadyTracker {
   update(graph: Graph): void {
     const tasks = graph.tasks;
     const changed = tasks === this.tasks && tasks instanceof TaskMap ? tasks.changesSince(this.revision) : undefined;
-    if (changed === undefined || changed.length > tasks.size / 4 || !this.applyChanges(graph, changed)) this.rebuild(graph);
+    if (changed === undefined || changed.length > tasks.size / 4 || !this.applyChanges(graph, changed))
+      this.rebuild(graph);
     this.tasks = tasks;
     this.revision = tasks instanceof TaskMap ? tasks.revision : 0;
   }

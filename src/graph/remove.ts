@@ -18,10 +18,17 @@ export interface Removal {
 export function removeTask(graph: Graph, id: string, options: { force: boolean }): Removal {
   const task = getTask(graph, id);
   if (task.status === 'in-progress' || task.claim) {
-    const holder = task.claim ? `${task.claim.trajectory ? 'reserved' : 'claimed'} by ${task.claim.actor}` : 'in progress';
-    throw new TransitionError(`${id} is ${holder}: it cannot be removed while an agent may be working on it`, `stop its run, or \`wg unclaim ${id} --force\`, then remove it`);
+    const holder = task.claim
+      ? `${task.claim.trajectory ? 'reserved' : 'claimed'} by ${task.claim.actor}`
+      : 'in progress';
+    throw new TransitionError(
+      `${id} is ${holder}: it cannot be removed while an agent may be working on it`,
+      `stop its run, or \`wg unclaim ${id} --force\`, then remove it`,
+    );
   }
-  const dependents = dependencyIndex(graph).dependentsOf(id).filter((other) => other !== id && graph.tasks.has(other));
+  const dependents = dependencyIndex(graph)
+    .dependentsOf(id)
+    .filter((other) => other !== id && graph.tasks.has(other));
   if (dependents.length > 0 && !options.force) {
     throw new TransitionError(
       `${id} cannot be removed: ${dependents.join(', ')} ${dependents.length === 1 ? 'waits' : 'wait'} for it`,

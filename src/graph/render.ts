@@ -63,7 +63,8 @@ export function graphView(graph: Graph, statuses?: ReadonlySet<string>): GraphVi
     }
   }
   nodes.forEach((node, at) => {
-    for (const blocker of sub.blockers[at]!) edges.push({ from: sub.ids[blocker]!, to: node.id, inCycle: !view.counts(blocker, at) });
+    for (const blocker of sub.blockers[at]!)
+      edges.push({ from: sub.ids[blocker]!, to: node.id, inCycle: !view.counts(blocker, at) });
   });
   const placed = nodes.map((node, at) => ({ ...node, layer: layer[at]!, inCycle: view.inCycle[at] === 1, at }));
   placed.sort((a, b) => a.layer - b.layer || a.at - b.at);
@@ -107,10 +108,14 @@ export function renderText(view: GraphView): string {
     const title = titleOf(node).padEnd(titleWidth);
     const after = node.blockers.length > 0 ? `  <- ${node.blockers.join(', ')}` : '';
     const cycle = node.inCycle ? '  (on a cycle)' : '';
-    lines.push(`  ${MARKERS[node.status]} ${node.id.padEnd(idWidth)}  ${node.status.padEnd(statusWidth)}  ${title}${after}${cycle}`.trimEnd());
+    lines.push(
+      `  ${MARKERS[node.status]} ${node.id.padEnd(idWidth)}  ${node.status.padEnd(statusWidth)}  ${title}${after}${cycle}`.trimEnd(),
+    );
   }
   const used = new Set(view.nodes.map((node) => node.status));
-  const legend = (Object.keys(MARKERS) as NodeStatus[]).filter((status) => used.has(status)).map((status) => `${MARKERS[status]} ${status}`);
+  const legend = (Object.keys(MARKERS) as NodeStatus[])
+    .filter((status) => used.has(status))
+    .map((status) => `${MARKERS[status]} ${status}`);
   lines.push('', `${legend.join('  ')}   ("<- a, b": waits for a and b)`);
   return lines.join('\n');
 }
@@ -137,15 +142,23 @@ function dotString(text: string): string {
 }
 
 export function renderDot(view: GraphView): string {
-  const lines = ['digraph workgraph {', '  rankdir=TB;', '  node [shape=box, style="rounded,filled", fontname="Helvetica"];'];
+  const lines = [
+    'digraph workgraph {',
+    '  rankdir=TB;',
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+  ];
   for (const node of view.nodes) {
     const { fill, stroke } = COLORS[node.status];
-    const label = [node.id, node.title && node.title !== node.id ? clip(node.title, 40) : '', node.status].filter(Boolean).join('\n');
+    const label = [node.id, node.title && node.title !== node.id ? clip(node.title, 40) : '', node.status]
+      .filter(Boolean)
+      .join('\n');
     const style = node.status === 'missing' ? ', style="rounded,dashed"' : '';
     lines.push(`  ${dotString(node.id)} [label=${dotString(label)}, fillcolor="${fill}", color="${stroke}"${style}];`);
   }
   for (const edge of view.edges) {
-    lines.push(`  ${dotString(edge.from)} -> ${dotString(edge.to)}${edge.inCycle ? ' [color="#dc3545", penwidth=2]' : ''};`);
+    lines.push(
+      `  ${dotString(edge.from)} -> ${dotString(edge.to)}${edge.inCycle ? ' [color="#dc3545", penwidth=2]' : ''};`,
+    );
   }
   lines.push('}');
   return lines.join('\n');
@@ -164,7 +177,10 @@ export function renderMermaid(view: GraphView): string {
   const name = new Map(view.nodes.map((node, at) => [node.id, `t${at}`]));
   const lines = ['flowchart TD'];
   for (const node of view.nodes) {
-    const label = [node.id, node.title && node.title !== node.id ? clip(node.title, 40) : '', node.status].filter(Boolean).map(mermaidText).join('<br/>');
+    const label = [node.id, node.title && node.title !== node.id ? clip(node.title, 40) : '', node.status]
+      .filter(Boolean)
+      .map(mermaidText)
+      .join('<br/>');
     lines.push(`  ${name.get(node.id)}["${label}"]`);
   }
   for (const edge of view.edges) lines.push(`  ${name.get(edge.from)} --> ${name.get(edge.to)}`);
@@ -172,7 +188,9 @@ export function renderMermaid(view: GraphView): string {
   for (const status of Object.keys(COLORS) as NodeStatus[]) {
     if (!used.has(status)) continue;
     const { fill, stroke } = COLORS[status];
-    lines.push(`  classDef ${mermaidClass(status)} fill:${fill},stroke:${stroke}${status === 'missing' ? ',stroke-dasharray:4 3' : ''}`);
+    lines.push(
+      `  classDef ${mermaidClass(status)} fill:${fill},stroke:${stroke}${status === 'missing' ? ',stroke-dasharray:4 3' : ''}`,
+    );
     const members = view.nodes.filter((node) => node.status === status).map((node) => name.get(node.id));
     lines.push(`  class ${members.join(',')} ${mermaidClass(status)}`);
   }

@@ -202,11 +202,14 @@ export const SCHEMA_BY_KIND = {
 export function recordProblem(kind: RecordKind, object: unknown): string | undefined {
   const result = SCHEMA_BY_KIND[kind].safeParse(object);
   if (result.success) return undefined;
-  return result.error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
+  return result.error.issues
+    .map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .join('; ');
 }
 
 /** types.ts lists the fields without loading zod; fail loudly at load if the lists drift apart. */
 for (const kind of RECORD_KINDS) {
   const shape = Object.keys(SCHEMA_BY_KIND[kind].shape).sort().join(',');
-  if (shape !== [...KNOWN_FIELDS[kind]].sort().join(',')) throw new Error(`KNOWN_FIELDS.${kind} does not match its schema`);
+  if (shape !== [...KNOWN_FIELDS[kind]].sort().join(','))
+    throw new Error(`KNOWN_FIELDS.${kind} does not match its schema`);
 }

@@ -27,14 +27,23 @@ function logged(task: Task, by: Caller, message: string): Task {
 
 /** Why a later step cannot be reserved; every check runs before anything changes. */
 function checkReservable(graph: Graph, task: Task, earlier: ReadonlySet<string>, by: Caller): void {
-  if (task.status === 'in-progress') throw new AlreadyClaimedError(`trajectory step ${task.id} is already claimed by ${task.claim?.actor ?? task.assigned ?? 'someone'}`);
+  if (task.status === 'in-progress')
+    throw new AlreadyClaimedError(
+      `trajectory step ${task.id} is already claimed by ${task.claim?.actor ?? task.assigned ?? 'someone'}`,
+    );
   if (task.claim && task.claim.actor !== by.actor) {
-    throw new AlreadyClaimedError(`trajectory step ${task.id} is reserved by ${task.claim.actor} for trajectory ${task.claim.trajectory ?? '?'} (since ${task.claim.since})`);
+    throw new AlreadyClaimedError(
+      `trajectory step ${task.id} is reserved by ${task.claim.actor} for trajectory ${task.claim.trajectory ?? '?'} (since ${task.claim.since})`,
+    );
   }
-  if (task.status !== 'open') throw new NotReadyError(`trajectory step ${task.id} is ${task.status}`, 'plan the trajectory again');
+  if (task.status !== 'open')
+    throw new NotReadyError(`trajectory step ${task.id} is ${task.status}`, 'plan the trajectory again');
   for (const blocker of singleTaskIndex(graph, task.id).blockersOf(task.id)) {
     if (earlier.has(blocker) || blockerSatisfied(graph, blocker)) continue;
-    throw new NotReadyError(`trajectory step ${task.id} waits for ${blocker}, which is neither finished nor an earlier step`, 'plan the trajectory again');
+    throw new NotReadyError(
+      `trajectory step ${task.id} waits for ${blocker}, which is neither finished nor an earlier step`,
+      'plan the trajectory again',
+    );
   }
 }
 
@@ -42,11 +51,17 @@ function checkReservable(graph: Graph, task: Task, earlier: ReadonlySet<string>,
  * Claim the first step and reserve the rest, all or nothing. Meant for the same
  * transaction that planned the trajectory; the checks also catch a plan gone stale.
  */
-export function reserveTrajectory(graph: Graph, trajectory: Trajectory, by: Caller, request: ClaimRequest): Reservation {
+export function reserveTrajectory(
+  graph: Graph,
+  trajectory: Trajectory,
+  by: Caller,
+  request: ClaimRequest,
+): Reservation {
   const ids = trajectory.steps.map((step) => step.id);
   const headId = ids[0];
   if (headId === undefined) throw new InvalidInputError('the trajectory has no steps');
-  if (new Set(ids).size !== ids.length) throw new InvalidInputError(`the trajectory visits a task twice: ${ids.join(' -> ')}`);
+  if (new Set(ids).size !== ids.length)
+    throw new InvalidInputError(`the trajectory visits a task twice: ${ids.join(' -> ')}`);
   const later = ids.slice(1).map((id) => getTask(graph, id));
   later.forEach((task, i) => checkReservable(graph, task, new Set(ids.slice(0, i + 1)), by));
 
@@ -62,7 +77,11 @@ export function reserveTrajectory(graph: Graph, trajectory: Trajectory, by: Call
       ...holderFields(request),
       trajectory: headId,
     };
-    const updated = logged({ ...task, claim }, by, `reserved by ${by.actor}: step ${i + 2} of ${ids.length} of trajectory ${headId}`);
+    const updated = logged(
+      { ...task, claim },
+      by,
+      `reserved by ${by.actor}: step ${i + 2} of ${ids.length} of trajectory ${headId}`,
+    );
     graph.tasks.set(updated.id, updated);
     return updated;
   });
@@ -80,7 +99,10 @@ export function releaseReservations(graph: Graph, headId: string, by: Caller, am
   const held = candidates.filter((task) => task.status === 'open' && task.claim?.trajectory === headId);
   const foreign = held.find((task) => task.claim!.actor !== by.actor);
   if (foreign && !by.force) {
-    throw new TransitionError(`trajectory ${headId} is reserved by ${foreign.claim!.actor}, not ${by.actor}`, 'use --force to release it anyway');
+    throw new TransitionError(
+      `trajectory ${headId} is reserved by ${foreign.claim!.actor}, not ${by.actor}`,
+      'use --force to release it anyway',
+    );
   }
   return held.map((task) => {
     const released = logged({ ...task, claim: undefined }, by, `reservation for trajectory ${headId} released`);

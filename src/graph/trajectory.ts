@@ -111,7 +111,13 @@ interface Shared {
 function sharedContext(chain: ChainContext, task: Task): Shared {
   let score = 0;
   const shares: string[] = [];
-  const count = (values: readonly string[] | undefined, key: (value: string) => string, map: Map<string, string>, describe: (value: string, from: string) => string, points: number) => {
+  const count = (
+    values: readonly string[] | undefined,
+    key: (value: string) => string,
+    map: Map<string, string>,
+    describe: (value: string, from: string) => string,
+    points: number,
+  ) => {
     const counted = new Set<string>();
     for (const value of values ?? []) {
       const k = key(value);
@@ -122,8 +128,20 @@ function sharedContext(chain: ChainContext, task: Task): Shared {
       shares.push(`${describe(value, from)} (+${points})`);
     }
   };
-  count(task.inputs, normalizeRef, chain.produced, (value, from) => `input ${value} from ${from}`, CONSUMED_INPUT_POINTS);
-  count(task.context_files, normalizeRef, chain.contextFiles, (value, from) => `context file ${value}, as ${from}`, SHARED_CONTEXT_FILE_POINTS);
+  count(
+    task.inputs,
+    normalizeRef,
+    chain.produced,
+    (value, from) => `input ${value} from ${from}`,
+    CONSUMED_INPUT_POINTS,
+  );
+  count(
+    task.context_files,
+    normalizeRef,
+    chain.contextFiles,
+    (value, from) => `context file ${value}, as ${from}`,
+    SHARED_CONTEXT_FILE_POINTS,
+  );
   count(task.skills, skillKey, chain.skills, (value, from) => `skill ${value}, as ${from}`, SHARED_SKILL_POINTS);
   count(task.tags, tagKey, chain.tags, (value, from) => `tag ${value}, as ${from}`, SHARED_TAG_POINTS);
   return { score, shares };
@@ -141,7 +159,8 @@ function receivesOf(graph: Graph, task: Task, chain: ChainContext): string[] {
     }
     const source = upstream.get(normalizeRef(input));
     if (source?.state === 'available') receives.push(`${input} (from ${source.from.join(', ')})`);
-    else if (source?.state === 'promised') receives.push(`${input} (from ${source.from.join(', ')}, not registered yet)`);
+    else if (source?.state === 'promised')
+      receives.push(`${input} (from ${source.from.join(', ')}, not registered yet)`);
   }
   return receives;
 }
@@ -152,7 +171,15 @@ function reservedForOther(task: Task, actorId: string | undefined): boolean {
 }
 
 /** Open, not held for someone else, not due later, and waiting only for finished tasks or earlier steps. */
-function runnableAfterChain(graph: Graph, index: DependencyIndex, task: Task, chain: ChainContext, actorId: string | undefined, now: Date, assumeDone?: ReadonlySet<string>): boolean {
+function runnableAfterChain(
+  graph: Graph,
+  index: DependencyIndex,
+  task: Task,
+  chain: ChainContext,
+  actorId: string | undefined,
+  now: Date,
+  assumeDone?: ReadonlySet<string>,
+): boolean {
   if (task.status !== 'open' || chain.ids.has(task.id) || reservedForOther(task, actorId)) return false;
   // We cannot know when the chain's steps will finish, so a task due later is never planned in.
   if (!startable(task, now)) return false;
@@ -163,11 +190,19 @@ function runnableAfterChain(graph: Graph, index: DependencyIndex, task: Task, ch
 }
 
 function checkMaxSteps(maxSteps: number): void {
-  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new InvalidInputError(`--max-steps must be a whole number of at least 1, got ${maxSteps}`);
+  if (!Number.isInteger(maxSteps) || maxSteps < 1)
+    throw new InvalidInputError(`--max-steps must be a whole number of at least 1, got ${maxSteps}`);
 }
 
 /** Why the start cannot begin a trajectory, or undefined. A reservation held by the planning actor does not count against it. */
-function startProblems(graph: Graph, index: DependencyIndex, task: Task, actorId: string | undefined, now: Date, assumeDone?: ReadonlySet<string>): string[] {
+function startProblems(
+  graph: Graph,
+  index: DependencyIndex,
+  task: Task,
+  actorId: string | undefined,
+  now: Date,
+  assumeDone?: ReadonlySet<string>,
+): string[] {
   const ownReservation = task.claim?.trajectory !== undefined && task.claim.actor === actorId;
   const ready = readiness(graph, index, ownReservation ? { ...task, claim: undefined } : task, now, assumeDone);
   return ready.ready ? [] : ready.reasons;
@@ -186,41 +221,88 @@ export function planTrajectory(graph: Graph, startId: string, options: PlanOptio
   const index = options.index ?? dependencyIndex(graph);
   const start = getTask(graph, startId);
   const problems = startProblems(graph, index, start, actor?.id, now, options.assumeDone);
-  if (problems.length > 0) throw new NotReadyError(`cannot start a trajectory at ${startId}: ${problems.join('; ')}`, '`wg ready` lists the tasks that can start one');
+  if (problems.length > 0)
+    throw new NotReadyError(
+      `cannot start a trajectory at ${startId}: ${problems.join('; ')}`,
+      '`wg ready` lists the tasks that can start one',
+    );
   const tokensOf = (task: Task) => estimatePromptTokens(graph, task, index);
-  const eligible = (task: Task, tokens: number) => (actor ? scoreActor(graph, task, actor, { promptTokens: tokens }) : undefined);
+  const eligible = (task: Task, tokens: number) =>
+    actor ? scoreActor(graph, task, actor, { promptTokens: tokens }) : undefined;
 
   const startTokens = tokensOf(start);
   const startMatch = eligible(start, startTokens);
-  if (startMatch && !startMatch.eligible) throw new NotReadyError(`${actor!.id} may not take ${startId}: ${startMatch.reasons.join('; ')}`, `\`wg match ${startId}\` shows who may`);
+  if (startMatch && !startMatch.eligible)
+    throw new NotReadyError(
+      `${actor!.id} may not take ${startId}: ${startMatch.reasons.join('; ')}`,
+      `\`wg match ${startId}\` shows who may`,
+    );
   const contextLimit = actor?.context_limit ?? options.contextLimit;
 
-  const chain: ChainContext = { ids: new Set(), produced: new Map(), contextFiles: new Map(), skills: new Map(), tags: new Map() };
-  const steps: TrajectoryStep[] = [{ id: start.id, title: start.title, receives: receivesOf(graph, start, chain), shares: [], produces: outputsOf(start), score: 0, estimatedTokens: startTokens }];
+  const chain: ChainContext = {
+    ids: new Set(),
+    produced: new Map(),
+    contextFiles: new Map(),
+    skills: new Map(),
+    tags: new Map(),
+  };
+  const steps: TrajectoryStep[] = [
+    {
+      id: start.id,
+      title: start.title,
+      receives: receivesOf(graph, start, chain),
+      shares: [],
+      produces: outputsOf(start),
+      score: 0,
+      estimatedTokens: startTokens,
+    },
+  ];
   addToChain(chain, start);
   let totalTokens = startTokens;
   // Without an actor nothing has checked the start against the limit: it is still the first step, but nothing follows it.
-  if (contextLimit !== undefined && startTokens >= contextLimit) return { start: startId, actor: actor?.id, contextLimit, steps, totalTokens, stoppedBecause: 'context-limit' };
+  if (contextLimit !== undefined && startTokens >= contextLimit)
+    return { start: startId, actor: actor?.id, contextLimit, steps, totalTokens, stoppedBecause: 'context-limit' };
 
   for (;;) {
-    if (steps.length >= maxSteps) return { start: startId, actor: actor?.id, contextLimit, steps, totalTokens, stoppedBecause: 'max-steps' };
+    if (steps.length >= maxSteps)
+      return { start: startId, actor: actor?.id, contextLimit, steps, totalTokens, stoppedBecause: 'max-steps' };
     let best: { task: Task; shared: Shared; tokens: number } | undefined;
     for (const task of graph.tasks.values()) {
       if (!runnableAfterChain(graph, index, task, chain, actor?.id, now, options.assumeDone)) continue;
       const shared = sharedContext(chain, task);
       if (shared.score === 0) continue;
-      if (best && (shared.score < best.shared.score || (shared.score === best.shared.score && byId(task.id, best.task.id) > 0))) continue;
+      if (
+        best &&
+        (shared.score < best.shared.score || (shared.score === best.shared.score && byId(task.id, best.task.id) > 0))
+      )
+        continue;
       const tokens = tokensOf(task);
       const match = eligible(task, tokens);
       if (match && !match.eligible) continue;
       best = { task, shared, tokens };
     }
-    if (!best) return { start: startId, actor: actor?.id, contextLimit, steps, totalTokens, stoppedBecause: 'no-coherent-next-step' };
+    if (!best)
+      return {
+        start: startId,
+        actor: actor?.id,
+        contextLimit,
+        steps,
+        totalTokens,
+        stoppedBecause: 'no-coherent-next-step',
+      };
     if (contextLimit !== undefined && totalTokens + best.tokens >= contextLimit) {
       return { start: startId, actor: actor?.id, contextLimit, steps, totalTokens, stoppedBecause: 'context-limit' };
     }
     const { task, shared, tokens } = best;
-    steps.push({ id: task.id, title: task.title, receives: receivesOf(graph, task, chain), shares: shared.shares, produces: outputsOf(task), score: shared.score, estimatedTokens: tokens });
+    steps.push({
+      id: task.id,
+      title: task.title,
+      receives: receivesOf(graph, task, chain),
+      shares: shared.shares,
+      produces: outputsOf(task),
+      score: shared.score,
+      estimatedTokens: tokens,
+    });
     addToChain(chain, task);
     totalTokens += tokens;
   }

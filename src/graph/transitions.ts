@@ -19,7 +19,6 @@ export interface Caller {
   force?: boolean | undefined;
 }
 
-
 function entry(by: Caller, message: string): LogEntry {
   return { timestamp: by.now.toISOString(), actor: by.actor, message };
 }
@@ -57,14 +56,29 @@ export function holderFields(request: ClaimRequest): Partial<Claim> {
 
 export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRequest): Task {
   const task = getTask(graph, id);
-  if (task.status === 'in-progress') throw new AlreadyClaimedError(task.claim ? leaseSummary(task.claim) : `already in progress (assigned to ${task.assigned ?? 'nobody'})`);
+  if (task.status === 'in-progress')
+    throw new AlreadyClaimedError(
+      task.claim ? leaseSummary(task.claim) : `already in progress (assigned to ${task.assigned ?? 'nobody'})`,
+    );
   const reservedForOther = task.claim?.trajectory !== undefined && task.claim.actor !== by.actor;
-  if (reservedForOther) throw new AlreadyClaimedError(`reserved by ${task.claim!.actor} for trajectory ${task.claim!.trajectory} (since ${task.claim!.since})`);
-  if (task.status !== 'open') throw new NotReadyError(`cannot claim ${id}: status is ${task.status}`, task.status === 'failed' ? '`wg retry` reopens a failed task' : UPSTREAM_STATUSES.has(task.status) ? `${task.status} is a status of the Rust wg, whose tools move it on; \`wg done\` or \`wg abandon\` settle it by hand` : undefined);
+  if (reservedForOther)
+    throw new AlreadyClaimedError(
+      `reserved by ${task.claim!.actor} for trajectory ${task.claim!.trajectory} (since ${task.claim!.since})`,
+    );
+  if (task.status !== 'open')
+    throw new NotReadyError(
+      `cannot claim ${id}: status is ${task.status}`,
+      task.status === 'failed'
+        ? '`wg retry` reopens a failed task'
+        : UPSTREAM_STATUSES.has(task.status)
+          ? `${task.status} is a status of the Rust wg, whose tools move it on; \`wg done\` or \`wg abandon\` settle it by hand`
+          : undefined,
+    );
   const forcedPast: LogEntry[] = [];
   const ready = readiness(graph, singleTaskIndex(graph, id), { ...task, claim: undefined }, by.now);
   if (!ready.ready) {
-    if (!by.force) throw new NotReadyError(`cannot claim ${id}: ${ready.reasons.join('; ')}`, 'use --force to claim it anyway');
+    if (!by.force)
+      throw new NotReadyError(`cannot claim ${id}: ${ready.reasons.join('; ')}`, 'use --force to claim it anyway');
     forcedPast.push(entry(by, `claimed with --force despite: ${ready.reasons.join('; ')}`));
   }
   const attempt = (task.attempts ?? 0) + 1;
@@ -75,12 +89,31 @@ export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRe
     since: by.now.toISOString(),
     ...holderFields(request),
   };
-  return put(graph, withLog({ ...task, status: 'in-progress', assigned: by.actor, started_at: by.now.toISOString(), attempts: attempt, claim }, ...forcedPast, entry(by, claimedMessage(by.actor, attempt))));
+  return put(
+    graph,
+    withLog(
+      {
+        ...task,
+        status: 'in-progress',
+        assigned: by.actor,
+        started_at: by.now.toISOString(),
+        attempts: attempt,
+        claim,
+      },
+      ...forcedPast,
+      entry(by, claimedMessage(by.actor, attempt)),
+    ),
+  );
 }
 
 /** Whether `claim` was made by the process `holder`: the same pid, in the same namespace, started at the same time, on the same host. */
 export function heldBy(claim: Claim, holder: ProcessIdentity): boolean {
-  return claim.pid === holder.pid && claim.host === holder.host && claim.pid_start === holder.pid_start && claim.pid_ns === holder.pid_ns;
+  return (
+    claim.pid === holder.pid &&
+    claim.host === holder.host &&
+    claim.pid_start === holder.pid_start &&
+    claim.pid_ns === holder.pid_ns
+  );
 }
 
 /** Push back the expiry of every expiring lease `holder` holds; no log entry (a renewal is not news). Returns the tasks renewed. */
@@ -96,10 +129,18 @@ export function renewLeases(graph: Graph, holder: ProcessIdentity, expires: Date
 
 export function unclaimTask(graph: Graph, id: string, by: Caller, reason?: string): Task {
   const task = getTask(graph, id);
-  if (task.status !== 'in-progress' && !task.claim) throw new TransitionError(`${id} is not claimed (status ${task.status})`);
+  if (task.status !== 'in-progress' && !task.claim)
+    throw new TransitionError(`${id} is not claimed (status ${task.status})`);
   const forced = leaseEntries(task, by);
   const status: TaskStatus = task.status === 'in-progress' ? 'open' : task.status;
-  return put(graph, withLog({ ...task, status, assigned: undefined, claim: undefined }, ...forced, entry(by, reason ? `unclaimed: ${reason}` : 'unclaimed')));
+  return put(
+    graph,
+    withLog(
+      { ...task, status, assigned: undefined, claim: undefined },
+      ...forced,
+      entry(by, reason ? `unclaimed: ${reason}` : 'unclaimed'),
+    ),
+  );
 }
 
 const FINISHED: ReadonlySet<TaskStatus> = new Set(['done', 'abandoned']);
@@ -122,7 +163,16 @@ export function completeTask(graph: Graph, id: string, by: Caller, summary?: str
   const task = getTask(graph, id);
   if (FINISHED.has(task.status)) throw new TransitionError(`${id} is already ${task.status}`);
   const forced = leaseEntries(task, by);
-  const done: Task = { ...task, status: 'done', progress: 100, completed_at: by.now.toISOString(), claim: undefined, failure_reason: undefined, failure_output: undefined, summary: summary?.trim() ? capSummary(summary) : undefined };
+  const done: Task = {
+    ...task,
+    status: 'done',
+    progress: 100,
+    completed_at: by.now.toISOString(),
+    claim: undefined,
+    failure_reason: undefined,
+    failure_output: undefined,
+    summary: summary?.trim() ? capSummary(summary) : undefined,
+  };
   return put(graph, withLog(done, ...forced, entry(by, 'done')));
 }
 
@@ -137,12 +187,26 @@ export function recordSummary(graph: Graph, id: string, summary: string): Task {
  * `output`: what the failed check printed (its last lines), kept on the task for the retry's
  * prompt and written into the log entry below the reason; `source` says where all of it is.
  */
-export function failTask(graph: Graph, id: string, by: Caller, reason: string, output?: { text: string; source: string }): Task {
+export function failTask(
+  graph: Graph,
+  id: string,
+  by: Caller,
+  reason: string,
+  output?: { text: string; source: string },
+): Task {
   const task = getTask(graph, id);
-  if (FINISHED.has(task.status) || task.status === 'failed') throw new TransitionError(`${id} is already ${task.status}`);
+  if (FINISHED.has(task.status) || task.status === 'failed')
+    throw new TransitionError(`${id} is already ${task.status}`);
   const forced = leaseEntries(task, by);
   const text = output?.text.trimEnd();
-  const failed: Task = { ...task, status: 'failed', failure_reason: reason, failure_output: text || undefined, retry_count: (task.retry_count ?? 0) + 1, claim: undefined };
+  const failed: Task = {
+    ...task,
+    status: 'failed',
+    failure_reason: reason,
+    failure_output: text || undefined,
+    retry_count: (task.retry_count ?? 0) + 1,
+    claim: undefined,
+  };
   const detail = text ? `\n${output!.source}:\n${text}` : '';
   return put(graph, withLog(failed, ...forced, entry(by, `failed: ${reason}${detail}`)));
 }
@@ -151,7 +215,14 @@ export function abandonTask(graph: Graph, id: string, by: Caller, reason: string
   const task = getTask(graph, id);
   if (FINISHED.has(task.status)) throw new TransitionError(`${id} is already ${task.status}`);
   const forced = leaseEntries(task, by);
-  return put(graph, withLog({ ...task, status: 'abandoned', failure_reason: reason, claim: undefined }, ...forced, entry(by, `abandoned: ${reason}`)));
+  return put(
+    graph,
+    withLog(
+      { ...task, status: 'abandoned', failure_reason: reason, claim: undefined },
+      ...forced,
+      entry(by, `abandoned: ${reason}`),
+    ),
+  );
 }
 
 /**
@@ -159,20 +230,49 @@ export function abandonTask(graph: Graph, id: string, by: Caller, reason: string
  * over: the retry count goes back to 0 and the failure is cleared, so the next prompt does
  * not present a stale failure as the one to fix (the log keeps it).
  */
-export function retryTask(graph: Graph, id: string, by: Caller, defaultMaxRetries: number, options: { reset?: boolean } = {}): Task {
+export function retryTask(
+  graph: Graph,
+  id: string,
+  by: Caller,
+  defaultMaxRetries: number,
+  options: { reset?: boolean } = {},
+): Task {
   const task = getTask(graph, id);
   if (task.status !== 'failed') throw new TransitionError(`${id} is ${task.status}, only a failed task can be retried`);
   const limit = task.max_retries ?? defaultMaxRetries;
   const retries = task.retry_count ?? 0;
   const last = task.failure_reason ?? 'unknown';
   if (options.reset) {
-    const reopened: Task = { ...task, status: 'open', assigned: undefined, claim: undefined, retry_count: 0, failure_reason: undefined, failure_output: undefined };
-    return put(graph, withLog(reopened, entry(by, `reopened with the retry count reset (was ${retries} of ${limit}; last failure: ${last})`)));
+    const reopened: Task = {
+      ...task,
+      status: 'open',
+      assigned: undefined,
+      claim: undefined,
+      retry_count: 0,
+      failure_reason: undefined,
+      failure_output: undefined,
+    };
+    return put(
+      graph,
+      withLog(
+        reopened,
+        entry(by, `reopened with the retry count reset (was ${retries} of ${limit}; last failure: ${last})`),
+      ),
+    );
   }
   if (retries >= limit && !by.force) {
-    throw new TransitionError(`${id} has failed ${retries} times (max_retries ${limit})`, `start the count over with \`wg retry ${id} --reset\`, raise it with \`wg edit ${id} --max-retries N\`, or use --force`);
+    throw new TransitionError(
+      `${id} has failed ${retries} times (max_retries ${limit})`,
+      `start the count over with \`wg retry ${id} --reset\`, raise it with \`wg edit ${id} --max-retries N\`, or use --force`,
+    );
   }
-  return put(graph, withLog({ ...task, status: 'open', assigned: undefined, claim: undefined }, entry(by, `reopened for retry ${retries} of ${limit} (last failure: ${last})`)));
+  return put(
+    graph,
+    withLog(
+      { ...task, status: 'open', assigned: undefined, claim: undefined },
+      entry(by, `reopened for retry ${retries} of ${limit} (last failure: ${last})`),
+    ),
+  );
 }
 
 export function appendLog(graph: Graph, id: string, by: Caller, message: string): Task {
@@ -184,7 +284,8 @@ export function appendLog(graph: Graph, id: string, by: Caller, message: string)
 
 export function setProgress(graph: Graph, id: string, by: Caller, percent: number, message?: string): Task {
   const task = getTask(graph, id);
-  if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new InvalidInputError(`progress must be 0-100, got ${percent}`);
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100)
+    throw new InvalidInputError(`progress must be 0-100, got ${percent}`);
   const forced = leaseEntries(task, by);
   const text = message ? `progress ${percent}%: ${message}` : `progress ${percent}%`;
   return put(graph, withLog({ ...task, progress: percent }, ...forced, entry(by, text)));
@@ -203,22 +304,50 @@ export function removeArtifact(graph: Graph, id: string, by: Caller, path: strin
   const forced = leaseEntries(task, by);
   const artifacts = task.artifacts ?? [];
   if (!artifacts.includes(path)) throw new InvalidInputError(`${id} has no artifact ${path}`);
-  return put(graph, withLog({ ...task, artifacts: artifacts.filter((a) => a !== path) }, ...forced, entry(by, `artifact removed ${path}`)));
+  return put(
+    graph,
+    withLog(
+      { ...task, artifacts: artifacts.filter((a) => a !== path) },
+      ...forced,
+      entry(by, `artifact removed ${path}`),
+    ),
+  );
 }
 
 /**
  * Put a task whose attempt ended without a verdict (interrupted, or its runner died)
  * back to open. When the attempt counts, it uses up a retry; out of retries it fails.
  */
-export function reopenTask(graph: Graph, id: string, by: Caller, reason: string, options: { countsAsAttempt: boolean; maxRetries: number }): Task {
+export function reopenTask(
+  graph: Graph,
+  id: string,
+  by: Caller,
+  reason: string,
+  options: { countsAsAttempt: boolean; maxRetries: number },
+): Task {
   const task = getTask(graph, id);
-  if (task.status !== 'in-progress' && !task.claim) throw new TransitionError(`${id} is not running (status ${task.status})`);
+  if (task.status !== 'in-progress' && !task.claim)
+    throw new TransitionError(`${id} is not running (status ${task.status})`);
   const forced = leaseEntries(task, by);
   const retries = (task.retry_count ?? 0) + (options.countsAsAttempt ? 1 : 0);
   const exhausted = options.countsAsAttempt && retries >= (task.max_retries ?? options.maxRetries);
   const status: TaskStatus = task.status !== 'in-progress' ? task.status : exhausted ? 'failed' : 'open';
   const note = status === 'failed' ? `${reason}; no retries left` : `${reason}; reopened`;
-  return put(graph, withLog({ ...task, status, assigned: status === 'open' ? undefined : task.assigned, claim: undefined, failure_reason: reason, retry_count: retries }, ...forced, entry(by, note)));
+  return put(
+    graph,
+    withLog(
+      {
+        ...task,
+        status,
+        assigned: status === 'open' ? undefined : task.assigned,
+        claim: undefined,
+        failure_reason: reason,
+        retry_count: retries,
+      },
+      ...forced,
+      entry(by, note),
+    ),
+  );
 }
 
 /** Add what an agent spent to the task's running total. */
@@ -227,7 +356,8 @@ export function addTokenUsage(graph: Graph, id: string, usage: TokenUsage): Task
   const total: TokenUsage = { ...(task.token_usage ?? {}) };
   for (const key of ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_usd'] as const) {
     const value = usage[key];
-    if (value !== undefined) total[key] = key === 'cost_usd' ? Math.round(((total[key] ?? 0) + value) * 1e6) / 1e6 : (total[key] ?? 0) + value;
+    if (value !== undefined)
+      total[key] = key === 'cost_usd' ? Math.round(((total[key] ?? 0) + value) * 1e6) / 1e6 : (total[key] ?? 0) + value;
   }
   return put(graph, { ...task, token_usage: total });
 }
@@ -235,18 +365,34 @@ export function addTokenUsage(graph: Graph, id: string, usage: TokenUsage): Task
 /** Add what one attempt spent to the task's cost record (`wg cost` reads it). */
 export function recordAttemptCost(graph: Graph, id: string, cost: AttemptCost): Task {
   const task = getTask(graph, id);
-  return put(graph, { ...task, costs: [...(task.costs ?? []).filter((entry) => entry.attempt !== cost.attempt), cost] });
+  return put(graph, {
+    ...task,
+    costs: [...(task.costs ?? []).filter((entry) => entry.attempt !== cost.attempt), cost],
+  });
 }
 
 /** Where the task's work landed (see `LandedSchema`), with a log line naming the commit. */
-export function recordLanding(graph: Graph, id: string, by: Caller, landed: Pick<Landed, 'attempt' | 'target' | 'base' | 'commit'>): Task {
+export function recordLanding(
+  graph: Graph,
+  id: string,
+  by: Caller,
+  landed: Pick<Landed, 'attempt' | 'target' | 'base' | 'commit'>,
+): Task {
   const task = getTask(graph, id);
-  const said = landed.commit === landed.base ? `attempt ${landed.attempt} changed nothing: ${landed.target} stays at ${landed.commit.slice(0, 12)}` : `landed ${landed.commit.slice(0, 12)} on ${landed.target} (attempt ${landed.attempt})`;
+  const said =
+    landed.commit === landed.base
+      ? `attempt ${landed.attempt} changed nothing: ${landed.target} stays at ${landed.commit.slice(0, 12)}`
+      : `landed ${landed.commit.slice(0, 12)} on ${landed.target} (attempt ${landed.attempt})`;
   return put(graph, withLog({ ...task, landed: { ...landed, at: by.now.toISOString() } }, entry(by, said)));
 }
 
 /** Note which process is doing the attempt, so a later runner can stop it if this runner dies. */
-export function recordAgentProcess(graph: Graph, id: string, by: Caller, agent: { pid: number; start?: string | undefined }): Task {
+export function recordAgentProcess(
+  graph: Graph,
+  id: string,
+  by: Caller,
+  agent: { pid: number; start?: string | undefined },
+): Task {
   const task = getTask(graph, id);
   checkLease(task, by.credentials, false);
   if (!task.claim) return task;

@@ -48,7 +48,14 @@ export function canonicalStatus(label: string): TaskStatus | undefined {
 }
 
 /** The statuses only upstream's tools set (see TASK_STATUSES). */
-export const UPSTREAM_STATUSES: ReadonlySet<TaskStatus> = new Set(['waiting', 'blocked', 'pending-validation', 'pending-eval', 'failed-pending-eval', 'incomplete']);
+export const UPSTREAM_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'waiting',
+  'blocked',
+  'pending-validation',
+  'pending-eval',
+  'failed-pending-eval',
+  'incomplete',
+]);
 
 export const COMPLEXITIES = ['simple', 'moderate', 'complex'] as const;
 export type Complexity = (typeof COMPLEXITIES)[number];
@@ -82,14 +89,61 @@ export const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h|d))+$|^\d+$/;
 /** The fields each kind defines (schema.ts checks that these match its shapes). */
 export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
   task: [
-    'id', 'title', 'description', 'status', 'assigned', 'estimate', 'blocks', 'blocked_by', 'requires', 'tags', 'skills',
-    'inputs', 'deliverables', 'artifacts', 'exec', 'not_before', 'created_at', 'started_at', 'completed_at', 'log',
-    'retry_count', 'max_retries', 'failure_reason', 'model', 'verify', 'prefers_skills', 'complexity', 'context_files',
-    'prompt', 'tools', 'working_dir', 'timeout', 'backend', 'progress', 'token_usage', 'max_cost_usd', 'costs', 'attempts', 'claim',
+    'id',
+    'title',
+    'description',
+    'status',
+    'assigned',
+    'estimate',
+    'blocks',
+    'blocked_by',
+    'requires',
+    'tags',
+    'skills',
+    'inputs',
+    'deliverables',
+    'artifacts',
+    'exec',
+    'not_before',
+    'created_at',
+    'started_at',
+    'completed_at',
+    'log',
+    'retry_count',
+    'max_retries',
+    'failure_reason',
+    'model',
+    'verify',
+    'prefers_skills',
+    'complexity',
+    'context_files',
+    'prompt',
+    'tools',
+    'working_dir',
+    'timeout',
+    'backend',
+    'progress',
+    'token_usage',
+    'max_cost_usd',
+    'costs',
+    'attempts',
+    'claim',
     'landed',
-    'failure_output', 'summary',
+    'failure_output',
+    'summary',
   ],
-  actor: ['id', 'name', 'role', 'capabilities', 'context_limit', 'trust_level', 'actor_type', 'last_seen', 'backend', 'model'],
+  actor: [
+    'id',
+    'name',
+    'role',
+    'capabilities',
+    'context_limit',
+    'trust_level',
+    'actor_type',
+    'last_seen',
+    'backend',
+    'model',
+  ],
   resource: ['id', 'name', 'type'],
 };
 

@@ -24,7 +24,9 @@ export const PREVIEW_LINES = 20;
 export const PREVIEW_LINE_CHARS = 200;
 
 export function promptBudget(contextLimit: number | undefined): number {
-  return contextLimit === undefined ? DEFAULT_PROMPT_BUDGET_TOKENS : Math.max(1, Math.floor(contextLimit * PROMPT_BUDGET_SHARE));
+  return contextLimit === undefined
+    ? DEFAULT_PROMPT_BUDGET_TOKENS
+    : Math.max(1, Math.floor(contextLimit * PROMPT_BUDGET_SHARE));
 }
 
 export function tokensOf(text: string): number {
@@ -57,7 +59,10 @@ function fenced(text: string, info = ''): string {
 }
 
 function preview(content: TextContent): { text: string; shown: number; of: string } {
-  const lines = content.text.split('\n').slice(0, PREVIEW_LINES).map((line) => (line.length > PREVIEW_LINE_CHARS ? `${line.slice(0, PREVIEW_LINE_CHARS - 1)}…` : line));
+  const lines = content.text
+    .split('\n')
+    .slice(0, PREVIEW_LINES)
+    .map((line) => (line.length > PREVIEW_LINE_CHARS ? `${line.slice(0, PREVIEW_LINE_CHARS - 1)}…` : line));
   const shown = Math.min(PREVIEW_LINES, lineCount(content.text));
   const of = content.complete ? `${lineCount(content.text)} lines` : `a ${content.bytes}-byte file`;
   return { text: lines.join('\n'), shown, of };
@@ -96,7 +101,13 @@ const bullets = (items: readonly string[]) => items.map((item) => `- ${item}`).j
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 
 /** Renders the whole prompt for one choice of modes; `onFirstMention` sees each text file once, in order. */
-function render(sources: PromptSources, templates: PromptTemplates, budgetTokens: number, modes: ReadonlyMap<string, Mode>, onFirstMention: (slot: Slot) => void = () => {}): { text: string; omitted: string[] } {
+function render(
+  sources: PromptSources,
+  templates: PromptTemplates,
+  budgetTokens: number,
+  modes: ReadonlyMap<string, Mode>,
+  onFirstMention: (slot: Slot) => void = () => {},
+): { text: string; omitted: string[] } {
   const shown = new Set<string>();
   const omitted: string[] = [];
   /** A file, whole as far as the budget allows; `change`: instead, what an upstream commit did to it. */
@@ -104,7 +115,9 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     const key = change?.key ?? normalizeRef(path);
     if (shown.has(key)) return `#### \`${path}\` (${origin}): shown above`;
     shown.add(key);
-    const content: FileContent = change ? { kind: 'text', text: change.patch, bytes: change.patch.length, complete: true } : (sources.files[key] ?? { kind: 'missing' });
+    const content: FileContent = change
+      ? { kind: 'text', text: change.patch, bytes: change.patch.length, complete: true }
+      : (sources.files[key] ?? { kind: 'missing' });
     if (content.kind !== 'text') return fileBlock(path, origin, content, 'reference');
     const info = change ? 'diff' : '';
     onFirstMention({ key, path, origin, content, info });
@@ -114,46 +127,73 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     return fileBlock(path, origin, content, mode, info);
   };
 
-  const summary = (dep: Upstream) => (dep.summary ? [`Its agent's summary of the work:\n\n${fenced(dep.summary)}`] : []);
-  const log = (dep: Upstream, label: string) => (dep.log.length === 0 ? [] : [`${label}:`, bullets(dep.log.map((entry) => `${entry.timestamp} ${entry.actor ?? '?'}: ${oneLine(entry.message)}`))]);
+  const summary = (dep: Upstream) =>
+    dep.summary ? [`Its agent's summary of the work:\n\n${fenced(dep.summary)}`] : [];
+  const log = (dep: Upstream, label: string) =>
+    dep.log.length === 0
+      ? []
+      : [
+          `${label}:`,
+          bullets(dep.log.map((entry) => `${entry.timestamp} ${entry.actor ?? '?'}: ${oneLine(entry.message)}`)),
+        ];
   // A file the task names as an input is always given whole: the task says it needs all of it.
-  const wantedWhole = (path: string) => (sources.task.inputs ?? []).some((input) => normalizeRef(input) === normalizeRef(path));
+  const wantedWhole = (path: string) =>
+    (sources.task.inputs ?? []).some((input) => normalizeRef(input) === normalizeRef(path));
   const artifact = (dep: Upstream, path: string): string => {
     const change = sources.changes?.[dep.id]?.[normalizeRef(path)];
     const origin = `artifact of ${dep.id}`;
     if (change?.kind === 'deleted') return `#### \`${path}\` (${origin}): deleted by ${dep.id}`;
     if (change?.kind !== 'modified' || wantedWhole(path)) return file(path, origin);
     const counts = `+${change.additions} -${change.deletions}`;
-    return file(path, `${origin}: what ${dep.id} changed in it, ${counts}, as a diff; the whole file is in your working directory`, { key: `${dep.id}\0${normalizeRef(path)}`, patch: change.patch });
+    return file(
+      path,
+      `${origin}: what ${dep.id} changed in it, ${counts}, as a diff; the whole file is in your working directory`,
+      { key: `${dep.id}\0${normalizeRef(path)}`, patch: change.patch },
+    );
   };
-  const artifacts = (dep: Upstream) => (dep.artifacts.length === 0 ? ['No artifacts registered.'] : dep.artifacts.map((path) => artifact(dep, path)));
+  const artifacts = (dep: Upstream) =>
+    dep.artifacts.length === 0 ? ['No artifacts registered.'] : dep.artifacts.map((path) => artifact(dep, path));
   // The previous trajectory step is usually also a dependency: it is shown once, with its longer log.
   const previousId = sources.previousStep?.id;
   const dependency = (dep: Upstream): string => {
     if (dep.status === 'missing') return `### \`${dep.id}\`: no such task`;
     const isPrevious = dep.id === previousId;
-    const unregistered = dep.deliverables.filter((path) => !dep.artifacts.some((artifact) => normalizeRef(artifact) === normalizeRef(path)));
+    const unregistered = dep.deliverables.filter(
+      (path) => !dep.artifacts.some((artifact) => normalizeRef(artifact) === normalizeRef(path)),
+    );
     // The session already holds what the agent itself just did: say what it was, not all of it again.
     const inSession = isPrevious && sources.sessionContinues === true;
     return [
       `### ${isPrevious ? 'Previous step of your trajectory: ' : ''}\`${dep.id}\`: ${dep.title} (${dep.status})`,
       ...(inSession
-        ? [`You did this step earlier in this same session${dep.artifacts.length > 0 ? `, and its files (${dep.artifacts.map((path) => `\`${path}\``).join(', ')}) are in your working directory as it landed them` : ''}: they are not repeated here.`]
+        ? [
+            `You did this step earlier in this same session${dep.artifacts.length > 0 ? `, and its files (${dep.artifacts.map((path) => `\`${path}\``).join(', ')}) are in your working directory as it landed them` : ''}: they are not repeated here.`,
+          ]
         : [...summary(dep), ...artifacts(dep)]),
-      ...(unregistered.length > 0 ? [`Promised but not registered: ${unregistered.map((path) => `\`${path}\``).join(', ')}`] : []),
+      ...(unregistered.length > 0
+        ? [`Promised but not registered: ${unregistered.map((path) => `\`${path}\``).join(', ')}`]
+        : []),
       ...log(dep, isPrevious ? 'What it just did' : 'Latest log entries'),
     ].join('\n\n');
   };
   const inputs = sources.inputs.map((input) => {
     if (input.state === 'available') return `\`${input.input}\`: registered by ${input.from.join(', ')}`;
-    if (input.state === 'promised') return `\`${input.input}\`: promised by ${input.from.join(', ')}, not registered yet`;
+    if (input.state === 'promised')
+      return `\`${input.input}\`: promised by ${input.from.join(', ')}, not registered yet`;
     return `\`${input.input}\`: no upstream task produces it`;
   });
-  const anyArtifacts = sources.upstream.some((dep) => dep.artifacts.length > 0) || (sources.previousStep?.artifacts.length ?? 0) > 0;
+  const anyArtifacts =
+    sources.upstream.some((dep) => dep.artifacts.length > 0) || (sources.previousStep?.artifacts.length ?? 0) > 0;
   const upstream = [
-    ...(sources.wholeFiles && anyArtifacts ? [`Upstream files are shown whole, not as what each task changed: ${sources.wholeFiles}.`] : []),
-    ...(sources.upstream.length === 0 && !sources.previousStep ? ['This task has no dependencies.'] : sources.upstream.map((dep) => dependency(dep.id === previousId ? sources.previousStep! : dep))),
-    ...(sources.previousStep && !sources.upstream.some((dep) => dep.id === previousId) ? [dependency(sources.previousStep)] : []),
+    ...(sources.wholeFiles && anyArtifacts
+      ? [`Upstream files are shown whole, not as what each task changed: ${sources.wholeFiles}.`]
+      : []),
+    ...(sources.upstream.length === 0 && !sources.previousStep
+      ? ['This task has no dependencies.']
+      : sources.upstream.map((dep) => dependency(dep.id === previousId ? sources.previousStep! : dep))),
+    ...(sources.previousStep && !sources.upstream.some((dep) => dep.id === previousId)
+      ? [dependency(sources.previousStep)]
+      : []),
     ...(inputs.length > 0 ? [`### Your declared inputs\n\n${bullets(inputs)}`] : []),
   ].join('\n\n');
 
@@ -163,7 +203,10 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
     task_id: task.id,
     task_title: task.title,
     task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task, sources.retry, sources.tree?.target)}`,
-    deliverables: (task.deliverables ?? []).length === 0 ? 'None declared.' : bullets(task.deliverables!.map((path) => `\`${path}\``)),
+    deliverables:
+      (task.deliverables ?? []).length === 0
+        ? 'None declared.'
+        : bullets(task.deliverables!.map((path) => `\`${path}\``)),
     verify: task.verify
       ? `When you exit 0, wg runs this check in the working directory; the task is done only if it passes:\n\n${fenced(task.verify)}`
       : 'No check is declared: make sure the deliverables exist and work before you finish.',
@@ -185,7 +228,11 @@ function render(sources: PromptSources, templates: PromptTemplates, budgetTokens
         ? 'What you may do: whatever your environment allows.'
         : `What you may do without asking:\n\n${bullets(sources.permissions)}`,
     ].join('\n\n'),
-    protocol: renderTemplate(templates.protocol, { task_id: task.id, task_title: task.title, workdir: sources.workdir }).trim(),
+    protocol: renderTemplate(templates.protocol, {
+      task_id: task.id,
+      task_title: task.title,
+      workdir: sources.workdir,
+    }).trim(),
   };
   return { text: `${renderTemplate(templates.task, vars).trim()}\n`, omitted };
 }
@@ -203,7 +250,10 @@ function allocate(sources: PromptSources, templates: PromptTemplates, budgetToke
   let size = render(sources, templates, budgetTokens, modes, (slot) => slots.push(slot)).text.length;
   const budgetChars = budgetTokens * CHARS_PER_TOKEN;
   for (const slot of slots) {
-    const cost = (mode: Mode) => fileBlock(slot.path, slot.origin, slot.content, mode, slot.info).length + (omittedEntry(slot.path, slot.content, mode)?.length ?? -2) + 2;
+    const cost = (mode: Mode) =>
+      fileBlock(slot.path, slot.origin, slot.content, mode, slot.info).length +
+      (omittedEntry(slot.path, slot.content, mode)?.length ?? -2) +
+      2;
     const reference = cost('reference');
     for (const mode of slot.content.complete ? (['full', 'preview'] as const) : (['preview'] as const)) {
       const delta = cost(mode) - reference;
@@ -219,7 +269,9 @@ function allocate(sources: PromptSources, templates: PromptTemplates, budgetToke
 /** A retry is told why the attempt before it failed, so it does not repeat the same mistake blind, and what it starts from. */
 function retryNote(task: Task, basis: RetryBasis | undefined, target: string | undefined): string {
   if (!task.failure_reason || !task.retry_count) return '';
-  const output = task.failure_output?.trim() ? `\n\nWhat the check printed last:\n\n${fenced(task.failure_output)}` : '';
+  const output = task.failure_output?.trim()
+    ? `\n\nWhat the check printed last:\n\n${fenced(task.failure_output)}`
+    : '';
   // What a person was told to do about it (see runner/outcome.ts, remedyFor) is not the agent's to do.
   const reason = task.failure_reason.replace(/; not retried[ :].*$/s, '');
   const start = basis ? `\n\n${startNote(basis, target ? `\`${target}\`` : 'the target branch')}` : '';
@@ -239,17 +291,34 @@ function startNote(basis: RetryBasis, target: string): string {
     case 'clean-instead':
       return `This retry starts from a clean tree at ${target}'s head: attempt ${basis.attempt}'s work could not be continued (${basis.why}).`;
     case 'offered-diff': {
-      const applied = basis.applied.length > 0 ? ` Its change is applied again (uncommitted) where it still applies: ${codeList(basis.applied)}.` : '';
-      const left = basis.notApplied.length > 0 ? ` Not applied, since ${target} changed them too: ${codeList(basis.notApplied)}; make your change to them again on top of what is there now.` : '';
+      const applied =
+        basis.applied.length > 0
+          ? ` Its change is applied again (uncommitted) where it still applies: ${codeList(basis.applied)}.`
+          : '';
+      const left =
+        basis.notApplied.length > 0
+          ? ` Not applied, since ${target} changed them too: ${codeList(basis.notApplied)}; make your change to them again on top of what is there now.`
+          : '';
       const clashes = basis.clashes.map((clash) => clashNote(clash, target));
-      return [`This retry starts from ${target}'s newest head, with attempt ${basis.attempt}'s work offered again.${applied}${left}`, ...clashes].join('\n\n');
+      return [
+        `This retry starts from ${target}'s newest head, with attempt ${basis.attempt}'s work offered again.${applied}${left}`,
+        ...clashes,
+      ].join('\n\n');
     }
   }
 }
 
 function clashNote(clash: Clash, target: string): string {
-  const who = clash.tasks.length === 0 ? `changed on ${target} meanwhile` : `changed on ${target} meanwhile by ${clash.tasks.map((task) => `task \`${task.id}\` (${task.title}, commit ${task.commit.slice(0, 12)})`).join(' and ')}`;
-  return [`Conflict in \`${clash.file}\`: ${who}. Their change:`, fenced(clash.theirs || '(no change)'), 'Your previous attempt\'s change:', fenced(clash.ours || '(no change)')].join('\n\n');
+  const who =
+    clash.tasks.length === 0
+      ? `changed on ${target} meanwhile`
+      : `changed on ${target} meanwhile by ${clash.tasks.map((task) => `task \`${task.id}\` (${task.title}, commit ${task.commit.slice(0, 12)})`).join(' and ')}`;
+  return [
+    `Conflict in \`${clash.file}\`: ${who}. Their change:`,
+    fenced(clash.theirs || '(no change)'),
+    "Your previous attempt's change:",
+    fenced(clash.ours || '(no change)'),
+  ].join('\n\n');
 }
 
 export function buildPrompt(sources: PromptSources, templates: PromptTemplates, budgetTokens: number): BuiltPrompt {

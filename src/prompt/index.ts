@@ -13,7 +13,15 @@ export { buildPrompt, DEFAULT_PROMPT_BUDGET_TOKENS, PROMPT_BUDGET_SHARE, promptB
 export { gatherPromptSources, readProjectFile } from './sources.js';
 export { renderTemplate } from './template.js';
 export { loadPromptTemplates, loadTemplate } from './templates.js';
-export type { BuiltPrompt, FileContent, PromptSources, PromptTemplates, Template, UpstreamChangeReader, UpstreamFileChange } from './types.js';
+export type {
+  BuiltPrompt,
+  FileContent,
+  PromptSources,
+  PromptTemplates,
+  Template,
+  UpstreamChangeReader,
+  UpstreamFileChange,
+} from './types.js';
 
 export interface PrepareOptions {
   /** Its context_limit sets the budget. */
@@ -40,7 +48,13 @@ export interface PrepareOptions {
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */
-export function preparePrompt(root: string, workgraphDir: string, graph: Graph, task: Task, options: PrepareOptions): BuiltPrompt {
+export function preparePrompt(
+  root: string,
+  workgraphDir: string,
+  graph: Graph,
+  task: Task,
+  options: PrepareOptions,
+): BuiltPrompt {
   const sources = gatherPromptSources(root, graph, task, options);
   const templates = loadPromptTemplates(workgraphDir);
   return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));

@@ -71,7 +71,8 @@ export function readProjectFile(root: string, ref: string, what: string): FileCo
   }
   // The root itself may sit behind a symlink (e.g. /tmp on macOS), so compare real paths.
   const realRoot = realpathSync(root);
-  if (!isInside(realRoot, real)) throw new OutsideProjectError(`${what} ${ref} is a symlink that leads outside the project (to ${real})`);
+  if (!isInside(realRoot, real))
+    throw new OutsideProjectError(`${what} ${ref} is a symlink that leads outside the project (to ${real})`);
   try {
     const stat = statSync(real);
     if (stat.isDirectory()) return { kind: 'directory' };

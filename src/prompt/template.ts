@@ -17,7 +17,10 @@ export function placeholdersOf(template: Template): string[] {
 export function renderTemplate(template: Template, vars: Record<string, string>): string {
   const unknown = placeholdersOf(template).find((name) => !Object.hasOwn(vars, name));
   if (unknown !== undefined) {
-    throw new TemplateError(`prompt template ${template.source}: unknown placeholder {{${unknown}}}`, `known placeholders: ${Object.keys(vars).join(', ')}`);
+    throw new TemplateError(
+      `prompt template ${template.source}: unknown placeholder {{${unknown}}}`,
+      `known placeholders: ${Object.keys(vars).join(', ')}`,
+    );
   }
   return template.text.replace(PLACEHOLDER, (_match, name: string) => vars[name]!);
 }

@@ -31,7 +31,11 @@ export function loadTemplate(workgraphDir: string, name: string): Template {
   if (overridden !== undefined) return { name, source: override, text: overridden };
   const packaged = join(PACKAGED_PROMPTS_DIR, `${name}.md`);
   const text = readIfPresent(packaged);
-  if (text === undefined) throw new TemplateError(`prompt template ${name}.md is missing from ${PACKAGED_PROMPTS_DIR}`, 'the wg installation is incomplete; reinstall it');
+  if (text === undefined)
+    throw new TemplateError(
+      `prompt template ${name}.md is missing from ${PACKAGED_PROMPTS_DIR}`,
+      'the wg installation is incomplete; reinstall it',
+    );
   return { name, source: packaged, text };
 }
 

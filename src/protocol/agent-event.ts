@@ -32,4 +32,11 @@ export type AgentEvent =
    * answer, a login): the runner stops it at once instead of letting it wait or flounder.
    * `request` names what was asked, for the task's failure reason.
    */
-  | { type: 'halt'; kind: 'permission-denied' | 'input-required' | 'budget-exhausted' | 'rate-limited'; request: string; /** rate-limited: when the limit lifts (ISO time), if the service said. */ resetAt?: string | undefined; /** permission-denied: the task `tools` rule that would allow the call, e.g. `Bash(npx ava:*)`. */ rule?: string | undefined };
+  | {
+      type: 'halt';
+      kind: 'permission-denied' | 'input-required' | 'budget-exhausted' | 'rate-limited';
+      request: string;
+      /** rate-limited: when the limit lifts (ISO time), if the service said. */ resetAt?: string | undefined;
+      /** permission-denied: the task `tools` rule that would allow the call, e.g. `Bash(npx ava:*)`. */ rule?:
+        string | undefined;
+    };

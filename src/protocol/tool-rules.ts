@@ -8,8 +8,34 @@
 
 /** Programs whose next word says what is run (`npx ava`, `node -e`, `git status`): a rule keeps it. */
 const LAUNCHERS = new Set([
-  'npx', 'npm', 'pnpm', 'yarn', 'bun', 'bunx', 'deno', 'node', 'tsx', 'python', 'python3', 'pip', 'pip3', 'uv', 'poetry',
-  'git', 'cargo', 'go', 'make', 'docker', 'gh', 'ruby', 'bundle', 'rake', 'dotnet', 'mvn', 'gradle', 'java',
+  'npx',
+  'npm',
+  'pnpm',
+  'yarn',
+  'bun',
+  'bunx',
+  'deno',
+  'node',
+  'tsx',
+  'python',
+  'python3',
+  'pip',
+  'pip3',
+  'uv',
+  'poetry',
+  'git',
+  'cargo',
+  'go',
+  'make',
+  'docker',
+  'gh',
+  'ruby',
+  'bundle',
+  'rake',
+  'dotnet',
+  'mvn',
+  'gradle',
+  'java',
 ]);
 /** Words after which one more is kept: `npm run build`, `python -m pytest`, `pnpm dlx tsx`. */
 const SUBCOMMAND_TAKERS = new Set(['run', 'exec', 'x', 'dlx', '-m', 'test']);

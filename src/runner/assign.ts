@@ -8,8 +8,17 @@ import { planTrajectory } from '../graph/trajectory.js';
 /** With no actors defined, one local actor that can do anything the graph asks for. */
 export function defaultActor(graph: Graph, id: string | undefined, contextLimit: number | undefined): Actor {
   // A store's graph counts the skills asked for as tasks change; any other graph is looked through.
-  const skills = graph.tasks instanceof TaskMap ? new Set(graph.tasks.skills.keys()) : new Set([...graph.tasks.values()].flatMap((task) => task.skills ?? []));
-  const actor: Actor = { id: id ?? 'local', name: 'local runner', actor_type: 'agent', trust_level: 'verified', capabilities: [...skills] };
+  const skills =
+    graph.tasks instanceof TaskMap
+      ? new Set(graph.tasks.skills.keys())
+      : new Set([...graph.tasks.values()].flatMap((task) => task.skills ?? []));
+  const actor: Actor = {
+    id: id ?? 'local',
+    name: 'local runner',
+    actor_type: 'agent',
+    trust_level: 'verified',
+    capabilities: [...skills],
+  };
   if (contextLimit !== undefined) actor.context_limit = contextLimit;
   return actor;
 }
@@ -40,9 +49,22 @@ export function jobSteps(
   graph: Graph,
   task: Task,
   actor: Actor,
-  options: { maxSteps: number; contextLimit?: number | undefined; exclude: (id: string) => boolean; index?: DependencyIndex | undefined; assumeDone?: ReadonlySet<string> },
+  options: {
+    maxSteps: number;
+    contextLimit?: number | undefined;
+    exclude: (id: string) => boolean;
+    index?: DependencyIndex | undefined;
+    assumeDone?: ReadonlySet<string>;
+  },
 ): string[] {
   if (options.maxSteps <= 1) return [task.id];
-  const planned = planTrajectory(graph, task.id, { actor, maxSteps: options.maxSteps, now: new Date(), contextLimit: options.contextLimit, index: options.index, assumeDone: options.assumeDone });
+  const planned = planTrajectory(graph, task.id, {
+    actor,
+    maxSteps: options.maxSteps,
+    now: new Date(),
+    contextLimit: options.contextLimit,
+    index: options.index,
+    assumeDone: options.assumeDone,
+  });
   return planned.steps.map((step) => step.id).filter((id, index) => index === 0 || !options.exclude(id));
 }

@@ -13,7 +13,20 @@ import { StaleAttemptError, WgError } from '../errors.js';
 import { getTask } from '../graph/model.js';
 import type { Graph } from '../graph/model.js';
 import { parseDuration } from '../graph/duration.js';
-import { addArtifact, addTokenUsage, appendLog, completeTask, recordAttemptCost, failTask, recordAgentProcess, recordLanding, recordSummary, reopenTask, setProgress, type Caller } from '../graph/transitions.js';
+import {
+  addArtifact,
+  addTokenUsage,
+  appendLog,
+  completeTask,
+  recordAttemptCost,
+  failTask,
+  recordAgentProcess,
+  recordLanding,
+  recordSummary,
+  reopenTask,
+  setProgress,
+  type Caller,
+} from '../graph/transitions.js';
 import { processStartTime } from '../system/process.js';
 import type { Task, TokenUsage } from '../graph/schema.js';
 import { describeOutcome, remedyFor, type Outcome } from './outcome.js';
@@ -112,19 +125,33 @@ interface Allowance {
   spentBeforeUsd: number;
 }
 
-function outcomeOf(end: ProcessEnd, result: Extract<AgentEvent, { type: 'result' }> | undefined, halt: Extract<AgentEvent, { type: 'halt' }> | undefined, spentUsd: number, allowance: Allowance | undefined, task: Task): Outcome {
+function outcomeOf(
+  end: ProcessEnd,
+  result: Extract<AgentEvent, { type: 'result' }> | undefined,
+  halt: Extract<AgentEvent, { type: 'halt' }> | undefined,
+  spentUsd: number,
+  allowance: Allowance | undefined,
+  task: Task,
+): Outcome {
   // What the agent asked for explains the end better than how its process ended (we stopped it).
   if (halt && end.kind !== 'interrupted') {
     if (halt.kind === 'rate-limited') return { kind: 'rate-limited', detail: halt.request, resetAt: halt.resetAt };
     // What the task granted goes with it: a retry is worth it only once that changed.
-    if (halt.kind === 'permission-denied') return { kind: 'permission-denied', request: halt.request, rule: halt.rule, tools: task.tools };
+    if (halt.kind === 'permission-denied')
+      return { kind: 'permission-denied', request: halt.request, rule: halt.rule, tools: task.tools };
     if (halt.kind !== 'budget-exhausted') return { kind: halt.kind, request: halt.request };
-    return { kind: 'budget-exhausted', spentUsd: (allowance?.spentBeforeUsd ?? 0) + spentUsd, capUsd: allowance?.capUsd ?? spentUsd };
+    return {
+      kind: 'budget-exhausted',
+      spentUsd: (allowance?.spentBeforeUsd ?? 0) + spentUsd,
+      capUsd: allowance?.capUsd ?? spentUsd,
+    };
   }
   switch (end.kind) {
     case 'exited':
-      if (end.exitCode !== 0) return { kind: 'failed', exitCode: end.exitCode, reason: result && !result.ok ? result.reason : undefined };
-      if (result && !result.ok) return { kind: 'failed', exitCode: 0, reason: result.reason ?? 'the agent reported an error' };
+      if (end.exitCode !== 0)
+        return { kind: 'failed', exitCode: end.exitCode, reason: result && !result.ok ? result.reason : undefined };
+      if (result && !result.ok)
+        return { kind: 'failed', exitCode: 0, reason: result.reason ?? 'the agent reported an error' };
       return { kind: 'succeeded' };
     case 'signalled':
       return { kind: 'killed', signal: end.signal };
@@ -152,7 +179,10 @@ function intendedBackend(task: Task, identity: AttemptIdentity, launch: LaunchOp
 }
 
 /** The backend an attempt would use, when it can be resolved (else undefined: prepareLaunch then says why). */
-function backendOf(name: string, launch: LaunchOptions): { name: string; continuesSessions: boolean; resumesSteps: boolean } | undefined {
+function backendOf(
+  name: string,
+  launch: LaunchOptions,
+): { name: string; continuesSessions: boolean; resumesSteps: boolean } | undefined {
   try {
     const { backend, settings } = resolveBackend(name, launch.config);
     const continuesSessions = backend.continuesSessions === true;
@@ -165,9 +195,17 @@ function backendOf(name: string, launch: LaunchOptions): { name: string; continu
 }
 
 /** The task log's line about where a trajectory step works, when it was asked to continue the tree before it. */
-function describeStep(tree: AttemptTree, step: AttemptStep | undefined, previousStep: string | undefined): string | undefined {
+function describeStep(
+  tree: AttemptTree,
+  step: AttemptStep | undefined,
+  previousStep: string | undefined,
+): string | undefined {
   if (!step?.from || !tree.step) return undefined;
-  if (tree.step.continued) return `continues in ${previousStep ?? 'the previous step'}'s worktree ${tree.info?.path ?? ''}, now on branch ${tree.info?.branch ?? '?'}`.replace('  ', ' ');
+  if (tree.step.continued)
+    return `continues in ${previousStep ?? 'the previous step'}'s worktree ${tree.info?.path ?? ''}, now on branch ${tree.info?.branch ?? '?'}`.replace(
+      '  ',
+      ' ',
+    );
   return `starts in a worktree of its own: ${previousStep ?? 'the previous step'}'s could not be continued (${tree.step.why})`;
 }
 
@@ -176,18 +214,36 @@ function describeStep(tree: AttemptTree, step: AttemptStep | undefined, previous
  * continues sessions, in the same working directory (Claude Code keeps sessions per folder).
  * Otherwise a fresh session, and the log says why.
  */
-function stepSession(identity: AttemptIdentity, step: AttemptStep | undefined, workdir: string, backend: { name: string; resumesSteps: boolean } | undefined): { session: string | undefined; line?: string } {
+function stepSession(
+  identity: AttemptIdentity,
+  step: AttemptStep | undefined,
+  workdir: string,
+  backend: { name: string; resumesSteps: boolean } | undefined,
+): { session: string | undefined; line?: string } {
   if (!identity.resumeSession || !backend?.resumesSteps) return { session: undefined };
   if (step?.previousWorkdir !== undefined && step.previousWorkdir !== workdir) {
-    return { session: undefined, line: `starts a fresh ${backend.name} session: its working directory ${workdir} is not the previous step's (${step.previousWorkdir}), where that session lives` };
+    return {
+      session: undefined,
+      line: `starts a fresh ${backend.name} session: its working directory ${workdir} is not the previous step's (${step.previousWorkdir}), where that session lives`,
+    };
   }
   return { session: identity.resumeSession, line: `continues the previous step's ${backend.name} session` };
 }
 
 /** `previous`: the attempt this one retries, as this run saw it end (what it may continue from). */
-export async function runAttempt(context: AttemptContext, taskId: string, identity: AttemptIdentity, previous?: PreviousAttempt, step?: AttemptStep): Promise<AttemptResult> {
+export async function runAttempt(
+  context: AttemptContext,
+  taskId: string,
+  identity: AttemptIdentity,
+  previous?: PreviousAttempt,
+  step?: AttemptStep,
+): Promise<AttemptResult> {
   const started = Date.now();
-  const caller = (): Caller => ({ actor: identity.actor.id, now: new Date(), credentials: { taskId, token: identity.token } });
+  const caller = (): Caller => ({
+    actor: identity.actor.id,
+    now: new Date(),
+    credentials: { taskId, token: identity.token },
+  });
   const graph = await context.load();
   const task = getTask(graph, taskId);
   const runDir = runDirectory(context.launch.workgraphDir, taskId, identity.attempt);
@@ -197,30 +253,56 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   mkdirSync(runDir, { recursive: true });
 
   const capUsd = task.max_cost_usd ?? context.launch.config.defaults.max_cost_usd;
-  const allowance: Allowance | undefined = capUsd === undefined ? undefined : { capUsd, spentBeforeUsd: task.token_usage?.cost_usd ?? 0 };
+  const allowance: Allowance | undefined =
+    capUsd === undefined ? undefined : { capUsd, spentBeforeUsd: task.token_usage?.cost_usd ?? 0 };
   const notStarted = (outcome: Outcome) => {
     const backend = intendedBackend(task, identity, context.launch);
-    context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend });
+    context.reporter.event({
+      type: 'start',
+      task: taskId,
+      title: task.title,
+      actor: identity.actor.id,
+      attempt: identity.attempt,
+      backend,
+    });
     return finish(context, taskId, identity, caller, outcome, started, { backend });
   };
-  if (allowance && allowance.spentBeforeUsd >= allowance.capUsd) return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
+  if (allowance && allowance.spentBeforeUsd >= allowance.capUsd)
+    return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
   let tree: AttemptTree;
   try {
-    tree = await context.isolation.open(task, identity.attempt, context.signal, retryRequest(graph, task, previous, context.launch.config.run.retry_from), step);
+    tree = await context.isolation.open(
+      task,
+      identity.attempt,
+      context.signal,
+      retryRequest(graph, task, previous, context.launch.config.run.retry_from),
+      step,
+    );
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
-    return notStarted({ kind: 'failed', exitCode: -1, reason: `could not prepare the attempt's worktree: ${error.message}` });
+    return notStarted({
+      kind: 'failed',
+      exitCode: -1,
+      reason: `could not prepare the attempt's worktree: ${error.message}`,
+    });
   }
   // Stopped while the tree was being made (a worktree_setup can take minutes): launch nothing.
   if (context.signal.aborted) return notStarted({ kind: 'interrupted' });
   const backendName = intendedBackend(task, identity, context.launch);
   const stepLine = describeStep(tree, step, identity.previousStepId);
   if (stepLine) context.writer.apply((graph) => appendLog(graph, taskId, caller(), stepLine)).catch(() => undefined);
-  const resumed = stepSession(identity, step, resolve(tree.root, task.working_dir ?? '.'), backendOf(backendName, context.launch));
-  if (resumed.line) context.writer.apply((graph) => appendLog(graph, taskId, caller(), resumed.line!)).catch(() => undefined);
+  const resumed = stepSession(
+    identity,
+    step,
+    resolve(tree.root, task.working_dir ?? '.'),
+    backendOf(backendName, context.launch),
+  );
+  if (resumed.line)
+    context.writer.apply((graph) => appendLog(graph, taskId, caller(), resumed.line!)).catch(() => undefined);
   identity = { ...identity, resumeSession: resumed.session };
   const continueSession = sessionToContinue(tree.basis, previous, backendOf(backendName, context.launch));
-  const basis = tree.basis?.kind === 'continued' ? { ...tree.basis, session: continueSession !== undefined } : tree.basis;
+  const basis =
+    tree.basis?.kind === 'continued' ? { ...tree.basis, session: continueSession !== undefined } : tree.basis;
   if (basis) {
     const line = describeStart(basis, tree.info, backendName);
     context.writer.apply((graph) => appendLog(graph, taskId, caller(), line)).catch(() => undefined);
@@ -228,10 +310,19 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   let prepared: PreparedLaunch;
   try {
     const allowanceUsd = allowance && allowance.capUsd - allowance.spentBeforeUsd;
-    prepared = prepareLaunch(graph, task, { ...identity, allowanceUsd, continueSession, place: { root: tree.root, info: tree.info, retry: basis } }, join(runDir, 'prompt.md'), context.launch);
+    prepared = prepareLaunch(
+      graph,
+      task,
+      { ...identity, allowanceUsd, continueSession, place: { root: tree.root, info: tree.info, retry: basis } },
+      join(runDir, 'prompt.md'),
+      context.launch,
+    );
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
-    const outcome: Outcome = { kind: 'invalid-configuration', message: error.hint ? `${error.message} (${error.hint})` : error.message };
+    const outcome: Outcome = {
+      kind: 'invalid-configuration',
+      message: error.hint ? `${error.message} (${error.hint})` : error.message,
+    };
     await tree.keep(outcome);
     return notStarted(outcome);
   }
@@ -259,14 +350,34 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
       2,
     )}\n`,
   );
-  context.reporter.event({ type: 'start', task: taskId, title: task.title, actor: identity.actor.id, attempt: identity.attempt, backend: prepared.backendName });
+  context.reporter.event({
+    type: 'start',
+    task: taskId,
+    title: task.title,
+    actor: identity.actor.id,
+    attempt: identity.attempt,
+    backend: prepared.backendName,
+  });
 
   const secrets = secretValues(prepared.spec.env);
   const raw = new FileOnFirstWrite(join(runDir, 'output.log'));
   const eventsFile = new FileOnFirstWrite(join(runDir, 'events.jsonl'));
   const halt = new AbortController();
   const spendLimit = allowance && { allowanceUsd: allowance.capUsd - allowance.spentBeforeUsd };
-  const sink = new EventSink(context, taskId, caller, () => halt.abort(), { attempt: identity.attempt, backend: prepared.backendName, model: prepared.model, prices: context.launch.config.prices, ...spendLimit }, prepared.onPermissionDenied);
+  const sink = new EventSink(
+    context,
+    taskId,
+    caller,
+    () => halt.abort(),
+    {
+      attempt: identity.attempt,
+      backend: prepared.backendName,
+      model: prepared.model,
+      prices: context.launch.config.prices,
+      ...spendLimit,
+    },
+    prepared.onPermissionDenied,
+  );
   const parser = prepared.backend.parser();
   const emit = (event: AgentEvent) => {
     eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
@@ -274,7 +385,8 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
     sink.take(event);
   };
   const progress = new ProgressCoalescer(emit);
-  const handle = (event: AgentEvent) => (event.type === 'progress' ? progress.offer(event) : (progress.flush(), emit(event)));
+  const handle = (event: AgentEvent) =>
+    event.type === 'progress' ? progress.offer(event) : (progress.flush(), emit(event));
 
   const end = await supervise({
     spec: prepared.spec,
@@ -293,9 +405,17 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   await Promise.all([closeStream(raw), closeStream(eventsFile)]);
 
   let outcome = outcomeOf(end, sink.result, sink.halt, sink.spentUsd, allowance, task);
-  const deliverables = outcome.kind === 'succeeded' ? await checkDeliverables(tree.root, task.deliverables ?? []) : undefined;
-  if (deliverables && deliverables.missing.length > 0) outcome = { kind: 'missing-deliverable', files: deliverables.missing };
-  const verify = () => runVerify(task.verify!, prepared, runDir, { timeoutMs: timeoutMs ?? 10 * 60_000, graceMs: context.graceMs, signal: context.signal, secrets });
+  const deliverables =
+    outcome.kind === 'succeeded' ? await checkDeliverables(tree.root, task.deliverables ?? []) : undefined;
+  if (deliverables && deliverables.missing.length > 0)
+    outcome = { kind: 'missing-deliverable', files: deliverables.missing };
+  const verify = () =>
+    runVerify(task.verify!, prepared, runDir, {
+      timeoutMs: timeoutMs ?? 10 * 60_000,
+      graceMs: context.graceMs,
+      signal: context.signal,
+      secrets,
+    });
   if (outcome.kind === 'succeeded' && task.verify) outcome = await verify();
   // Only work that succeeded lands; a failed attempt's tree is kept for inspection.
   let landing: Landing | undefined;
@@ -306,7 +426,25 @@ export async function runAttempt(context: AttemptContext, taskId: string, identi
   // Output is masked before it is parsed; masking again costs nothing and holds even for a secret the parser unescaped from JSON.
   const summary = sink.summary === undefined ? undefined : redactText(sink.summary, secrets);
   sink.flush(outcome.kind === 'succeeded' && summary !== undefined);
-  return finish(context, taskId, identity, caller, outcome, started, { lastText: sink.lastText, summary, sessionId: sink.result?.sessionId, costUsd: sink.spentUsd, backend: prepared.backendName, model: sink.reportedModel ?? prepared.model, tree: tree.info, workdir: prepared.workdir }, landing);
+  return finish(
+    context,
+    taskId,
+    identity,
+    caller,
+    outcome,
+    started,
+    {
+      lastText: sink.lastText,
+      summary,
+      sessionId: sink.result?.sessionId,
+      costUsd: sink.spentUsd,
+      backend: prepared.backendName,
+      model: sink.reportedModel ?? prepared.model,
+      tree: tree.info,
+      workdir: prepared.workdir,
+    },
+    landing,
+  );
 }
 
 /** Land the work; a git failure while landing fails the attempt (not retried: it is wg's, not the agent's) instead of the run. */
@@ -315,7 +453,15 @@ async function landOrFail(tree: AttemptTree, task: Task, verify: () => Promise<O
     return await tree.land(task, verify);
   } catch (error) {
     if (!(error instanceof WgError)) throw error;
-    return { outcome: { kind: 'landing-failed', taskId: task.id, message: error.message, worktree: tree.info?.path, branch: tree.info?.branch } };
+    return {
+      outcome: {
+        kind: 'landing-failed',
+        taskId: task.id,
+        message: error.message,
+        worktree: tree.info?.path,
+        branch: tree.info?.branch,
+      },
+    };
   }
 }
 
@@ -332,13 +478,19 @@ function finish(
   caller: () => Caller,
   outcome: Outcome,
   started: number,
-  extra: Pick<AttemptResult, 'lastText' | 'summary' | 'sessionId' | 'costUsd' | 'backend' | 'model' | 'tree' | 'workdir'>,
+  extra: Pick<
+    AttemptResult,
+    'lastText' | 'summary' | 'sessionId' | 'costUsd' | 'backend' | 'model' | 'tree' | 'workdir'
+  >,
   landing?: Landing,
 ): AttemptResult {
   // While the run is stopping (Ctrl-C, --fail-fast), an attempt that did not succeed gets no
   // verdict: the stop may be what ended it (an agent, a check or a git command the terminal's
   // Ctrl-C reached, a spawner gone). Its task is reopened without counting an attempt.
-  const measured: Outcome = context.signal.aborted && outcome.kind !== 'succeeded' && outcome.kind !== 'rate-limited' ? { kind: 'interrupted' } : outcome;
+  const measured: Outcome =
+    context.signal.aborted && outcome.kind !== 'succeeded' && outcome.kind !== 'rate-limited'
+      ? { kind: 'interrupted' }
+      : outcome;
   const result: AttemptResult = { outcome: measured, recorded: Promise.resolve('unknown'), ...extra };
   const remedy = remedyFor(measured, taskId);
   const reason = `${describeOutcome(measured)}${remedy ? `; ${remedy}` : ''}`;
@@ -354,7 +506,11 @@ function finish(
         return (landed(), 'done');
       }
       if (!ownAttempt && current.status === 'failed') {
-        result.outcome = { kind: 'failed', exitCode: measured.kind === 'failed' ? measured.exitCode : 0, reason: current.failure_reason ?? 'the agent failed the task' };
+        result.outcome = {
+          kind: 'failed',
+          exitCode: measured.kind === 'failed' ? measured.exitCode : 0,
+          reason: current.failure_reason ?? 'the agent failed the task',
+        };
         return 'failed';
       }
       if (measured.kind === 'succeeded') {
@@ -362,25 +518,42 @@ function finish(
         return (landed() ?? done).status;
       }
       if (measured.kind === 'interrupted' || measured.kind === 'rate-limited') {
-        return reopenTask(graph, taskId, caller(), describeOutcome(measured), { countsAsAttempt: false, maxRetries: context.defaultMaxRetries }).status;
+        return reopenTask(graph, taskId, caller(), describeOutcome(measured), {
+          countsAsAttempt: false,
+          maxRetries: context.defaultMaxRetries,
+        }).status;
       }
       return failTask(graph, taskId, caller(), reason, checkOutput(measured)).status;
     })
     .catch((error: unknown) => {
       if (!(error instanceof StaleAttemptError)) throw error;
-      context.reporter.event({ type: 'warning', message: `${taskId}: ${error.message}; this attempt's result was not recorded` });
+      context.reporter.event({
+        type: 'warning',
+        message: `${taskId}: ${error.message}; this attempt's result was not recorded`,
+      });
       return 'lease lost';
     });
-  context.reporter.event({ type: 'end', task: taskId, attempt: identity.attempt, outcome: measured, reason, elapsedMs: Date.now() - started });
+  context.reporter.event({
+    type: 'end',
+    task: taskId,
+    attempt: identity.attempt,
+    outcome: measured,
+    reason,
+    elapsedMs: Date.now() - started,
+  });
   return result;
 }
 
 /** What a failed check printed, for the task (and so the retry's prompt) and its log. */
 function checkOutput(outcome: Outcome): { text: string; source: string } | undefined {
   if (outcome.kind === 'verification-failed' && outcome.output.trim() !== '') {
-    return { text: outcome.output, source: `the check's last lines${outcome.log ? ` (all of its output: ${outcome.log})` : ''}` };
+    return {
+      text: outcome.output,
+      source: `the check's last lines${outcome.log ? ` (all of its output: ${outcome.log})` : ''}`,
+    };
   }
-  if (outcome.kind === 'verify-cannot-run' && outcome.output.trim() !== '') return { text: outcome.output, source: `what \`${outcome.command}\` printed` };
+  if (outcome.kind === 'verify-cannot-run' && outcome.output.trim() !== '')
+    return { text: outcome.output, source: `what \`${outcome.command}\` printed` };
   return undefined;
 }
 
@@ -442,7 +615,13 @@ class EventSink {
     private readonly taskId: string,
     private readonly caller: () => Caller,
     private readonly stopAgent: () => void,
-    private readonly spend: { attempt: number; backend: string; model: string | undefined; prices: PriceTable; allowanceUsd?: number | undefined },
+    private readonly spend: {
+      attempt: number;
+      backend: string;
+      model: string | undefined;
+      prices: PriceTable;
+      allowanceUsd?: number | undefined;
+    },
     private readonly onRefusal: RefusalPolicy = 'fail',
   ) {}
 
@@ -467,7 +646,8 @@ class EventSink {
       case 'usage':
         this.sawUsage = true;
         if (event.model) this.reportedModel = event.model;
-        for (const [key, value] of Object.entries(usageToRecord(event)) as Array<[string, number]>) this.usage[key] = (this.usage[key] ?? 0) + value;
+        for (const [key, value] of Object.entries(usageToRecord(event)) as Array<[string, number]>)
+          this.usage[key] = (this.usage[key] ?? 0) + value;
         this.addSpend(event);
         return;
       case 'result':
@@ -478,7 +658,9 @@ class EventSink {
         if (this.halt) return;
         if (event.kind === 'permission-denied' && this.onRefusal === 'continue') {
           // The agent got the refusal as its call's result and goes on; the task's check still decides.
-          const allow = event.rule ? `; \`wg edit ${this.taskId} --tool ${JSON.stringify(event.rule)}\` would allow it` : '';
+          const allow = event.rule
+            ? `; \`wg edit ${this.taskId} --tool ${JSON.stringify(event.rule)}\` would allow it`
+            : '';
           this.log(`refused: ${event.request}${allow} (on_permission_denied = continue: the agent goes on)`);
           return;
         }
@@ -492,12 +674,19 @@ class EventSink {
   private addSpend(usage: Usage): void {
     const model = this.reportedModel ?? this.spend.model;
     const spend = costOf(usage, model, this.spend.prices);
-    if (!spend.priced && this.priced) this.log(`no price for model ${model ?? '(none named)'} under [prices] in config.toml: this attempt's tokens are not counted in dollars`);
+    if (!spend.priced && this.priced)
+      this.log(
+        `no price for model ${model ?? '(none named)'} under [prices] in config.toml: this attempt's tokens are not counted in dollars`,
+      );
     this.priced &&= spend.priced;
     this.spentUsd = Math.round((this.spentUsd + spend.costUsd) * 1e6) / 1e6;
     const allowance = this.spend.allowanceUsd;
     if (allowance !== undefined && this.spentUsd >= allowance && !this.halt) {
-      this.take({ type: 'halt', kind: 'budget-exhausted', request: `spent $${this.spentUsd} of the $${allowance} this attempt was allowed` });
+      this.take({
+        type: 'halt',
+        kind: 'budget-exhausted',
+        request: `spent $${this.spentUsd} of the $${allowance} this attempt was allowed`,
+      });
     }
   }
 
@@ -514,13 +703,15 @@ class EventSink {
     if (!event) return;
     this.pendingProgress = undefined;
     this.lastProgressLog = Date.now();
-    if (event.percent !== undefined) this.write((graph) => setProgress(graph, this.taskId, this.caller(), event.percent!, event.message));
+    if (event.percent !== undefined)
+      this.write((graph) => setProgress(graph, this.taskId, this.caller(), event.percent!, event.message));
     else this.log(event.message, true);
   }
 
   private log(message: string, isProgress = false): void {
     if (!isProgress && this.logged >= MAX_LOGGED_EVENTS) return;
-    if (!isProgress && ++this.logged === MAX_LOGGED_EVENTS) message = `${message} (further tool calls and errors only in events.jsonl)`;
+    if (!isProgress && ++this.logged === MAX_LOGGED_EVENTS)
+      message = `${message} (further tool calls and errors only in events.jsonl)`;
     this.write((graph) => appendLog(graph, this.taskId, this.caller(), message));
   }
 
@@ -539,10 +730,21 @@ class EventSink {
     if (this.lastText && !summaryRecorded) this.log(`agent's last message: ${this.lastText.slice(0, 300)}`, true);
     if (!this.sawUsage) return;
     // Dollars as counted here: reported by the agent, or tokens priced from config.toml.
-    this.write((graph) => addTokenUsage(graph, this.taskId, { ...(this.usage as TokenUsage), cost_usd: this.spentUsd }));
+    this.write((graph) =>
+      addTokenUsage(graph, this.taskId, { ...(this.usage as TokenUsage), cost_usd: this.spentUsd }),
+    );
     const { attempt, backend } = this.spend;
     const model = this.reportedModel ?? this.spend.model;
     const tokens = { input_tokens: this.usage.input_tokens, output_tokens: this.usage.output_tokens };
-    this.write((graph) => recordAttemptCost(graph, this.taskId, { attempt, backend, ...(model ? { model } : {}), cost_usd: this.spentUsd, ...tokens, ...(this.priced ? {} : { priced: false }) }));
+    this.write((graph) =>
+      recordAttemptCost(graph, this.taskId, {
+        attempt,
+        backend,
+        ...(model ? { model } : {}),
+        cost_usd: this.spentUsd,
+        ...tokens,
+        ...(this.priced ? {} : { priced: false }),
+      }),
+    );
   }
 }

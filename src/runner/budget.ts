@@ -77,7 +77,10 @@ export class BudgetLedger {
   }
 
   /** An attempt's spend, counted against its job and the run. */
-  account(job: Job, attempt: { costUsd?: number | undefined; backend?: string | undefined; model?: string | undefined }): void {
+  account(
+    job: Job,
+    attempt: { costUsd?: number | undefined; backend?: string | undefined; model?: string | undefined },
+  ): void {
     const cost = attempt.costUsd ?? 0;
     job.spentUsd += cost;
     this.spentUsd += cost;

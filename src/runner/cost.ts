@@ -20,7 +20,8 @@ const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
 /** The dollars one usage report stands for. */
 export function costOf(usage: Usage, model: string | undefined, prices: PriceTable): Spend {
   if (usage.costUsd !== undefined) return { costUsd: usage.costUsd, priced: true };
-  const tokens = (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
+  const tokens =
+    (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
   if (tokens === 0) return { costUsd: 0, priced: true };
   const price = model !== undefined && Object.hasOwn(prices, model) ? prices[model]! : undefined;
   if (!price) return { costUsd: 0, priced: false };
@@ -34,7 +35,13 @@ export function costOf(usage: Usage, model: string | undefined, prices: PriceTab
 }
 
 /** What to reserve before starting a task: its estimate, else the median of its earlier attempts, else the default. */
-export function expectedCost(task: { estimate?: { cost?: number | undefined } | undefined; costs?: ReadonlyArray<{ cost_usd: number }> | undefined }, fallbackUsd: number): number {
+export function expectedCost(
+  task: {
+    estimate?: { cost?: number | undefined } | undefined;
+    costs?: ReadonlyArray<{ cost_usd: number }> | undefined;
+  },
+  fallbackUsd: number,
+): number {
   if (task.estimate?.cost !== undefined) return task.estimate.cost;
   if (task.costs && task.costs.length > 0) return median(task.costs.map((entry) => entry.cost_usd));
   return fallbackUsd;

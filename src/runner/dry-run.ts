@@ -92,7 +92,9 @@ export function planDryRun(graph: Graph, launch: LaunchOptions, options: DryRunO
   // Each prompt is built from the graph as the run would have it then: the steps finished before it count as done.
   const then = copyGraph(graph);
   let finished = 0;
-  const begins = simulation.starts.flatMap((start, job) => start.steps.map((id, step) => ({ id, job, step, after: start.finishedBefore[step]! })));
+  const begins = simulation.starts.flatMap((start, job) =>
+    start.steps.map((id, step) => ({ id, job, step, after: start.finishedBefore[step]! })),
+  );
   begins.sort((a, b) => a.after - b.after);
   const built = new Map<string, PlannedStep>();
   for (const { id, job, step, after } of begins) {
@@ -105,15 +107,35 @@ export function planDryRun(graph: Graph, launch: LaunchOptions, options: DryRunO
   }
   const steps = simulation.starts.flatMap((start) => start.steps.map((id) => built.get(id)!));
   const wouldFail = steps.some((step) => step.error !== undefined) || simulation.unassignable.length > 0;
-  return { steps, unassignable: simulation.unassignable, overBudget: simulation.overBudget, neverReady: simulation.neverReady, wouldFail };
+  return {
+    steps,
+    unassignable: simulation.unassignable,
+    overBudget: simulation.overBudget,
+    neverReady: simulation.neverReady,
+    wouldFail,
+  };
 }
 
-function plannedStep(graph: Graph, launch: LaunchOptions, options: DryRunOptions, wave: number, actor: Actor, id: string, previous: string | undefined): PlannedStep {
+function plannedStep(
+  graph: Graph,
+  launch: LaunchOptions,
+  options: DryRunOptions,
+  wave: number,
+  actor: Actor,
+  id: string,
+  previous: string | undefined,
+): PlannedStep {
   const task = getTask(graph, id);
   const attempt = (task.attempts ?? 0) + 1;
   const place = options.preview?.(id, attempt);
   const identity = { actor, attempt, token: TOKEN_PLACEHOLDER, previousStepId: previous, place };
-  const built = previewLaunch(graph, task, identity, join(runDirectory(launch.workgraphDir, id, attempt), 'prompt.md'), launch);
+  const built = previewLaunch(
+    graph,
+    task,
+    identity,
+    join(runDirectory(launch.workgraphDir, id, attempt), 'prompt.md'),
+    launch,
+  );
   const usesPrompt = built.backend?.usesPrompt ?? true;
   return {
     wave,

@@ -4,7 +4,15 @@ import type { Outcome } from './outcome.js';
 
 export type RunEvent =
   | { type: 'recovered'; task: string; reason: string; status: string }
-  | { type: 'start'; task: string; title: string; actor: string; attempt: number; backend: string; step?: { index: number; of: number } | undefined }
+  | {
+      type: 'start';
+      task: string;
+      title: string;
+      actor: string;
+      attempt: number;
+      backend: string;
+      step?: { index: number; of: number } | undefined;
+    }
   | { type: 'agent'; task: string; event: AgentEvent }
   | { type: 'end'; task: string; attempt: number; outcome: Outcome; reason: string; elapsedMs: number }
   | { type: 'retry'; task: string; attempt: number; inMs: number; reason: string }

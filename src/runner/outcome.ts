@@ -9,7 +9,13 @@ export type Outcome =
   | { kind: 'killed'; signal: string }
   | { kind: 'spawn-error'; message: string }
   /** `combined`: the check failed on the target's newer head with this attempt's work brought onto it. */
-  | { kind: 'verification-failed'; exitCode: number; output: string; combined?: boolean; /** The check's whole output, relative to the project root. */ log?: string | undefined }
+  | {
+      kind: 'verification-failed';
+      exitCode: number;
+      output: string;
+      combined?: boolean;
+      /** The check's whole output, relative to the project root. */ log?: string | undefined;
+    }
   /** The task's `verify` command could not run at all (exit 126/127: not executable, not found): no retry can fix it. */
   | { kind: 'verify-cannot-run'; exitCode: number; command: string; output: string }
   | { kind: 'interrupted' }
@@ -30,7 +36,13 @@ export type Outcome =
    * The attempt succeeded but git failed to bring its work onto the target: wg's problem,
    * not the agent's. `message` is all git said; the work stays in `worktree` on `branch`.
    */
-  | { kind: 'landing-failed'; taskId: string; message: string; worktree?: string | undefined; branch?: string | undefined }
+  | {
+      kind: 'landing-failed';
+      taskId: string;
+      message: string;
+      worktree?: string | undefined;
+      branch?: string | undefined;
+    }
   /** The task's spend reached its cap (`max_cost_usd`): stopped, and not retried. */
   | { kind: 'budget-exhausted'; spentUsd: number; capUsd: number }
   /**
@@ -73,7 +85,12 @@ export function describeOutcome(outcome: Outcome): string {
     }
     case 'verify-cannot-run': {
       const tail = outcome.output.trim().split('\n').at(-1);
-      const why = outcome.exitCode === 127 ? 'command not found' : outcome.exitCode === 126 ? 'not executable' : 'could not start';
+      const why =
+        outcome.exitCode === 127
+          ? 'command not found'
+          : outcome.exitCode === 126
+            ? 'not executable'
+            : 'could not start';
       return `the check could not run (${outcome.exitCode >= 0 ? `exit code ${outcome.exitCode}: ` : ''}${why})${tail ? `: ${tail.slice(0, 200)}` : ''}`;
     }
     case 'interrupted':
@@ -91,7 +108,9 @@ export function describeOutcome(outcome: Outcome): string {
     case 'budget-exhausted':
       return `budget exhausted: the task has spent $${outcome.spentUsd.toFixed(2)} of its $${outcome.capUsd.toFixed(2)} cap`;
     case 'landing-failed': {
-      const kept = outcome.worktree ? `The work is kept in ${outcome.worktree} on branch ${outcome.branch} (\`wg diff ${outcome.taskId}\` shows it): commit and merge it yourself, then \`wg done ${outcome.taskId}\`; or` : 'To try again:';
+      const kept = outcome.worktree
+        ? `The work is kept in ${outcome.worktree} on branch ${outcome.branch} (\`wg diff ${outcome.taskId}\` shows it): commit and merge it yourself, then \`wg done ${outcome.taskId}\`; or`
+        : 'To try again:';
       return `could not land the work (the agent's attempt succeeded): ${outcome.message}\n${kept} fix the cause above, then \`wg retry ${outcome.taskId}\` (a retry would meet the same failure until then)`;
     }
     case 'merge-conflict':
@@ -162,7 +181,8 @@ export function retryFrom(outcome: Outcome, setting: RetryFromSetting = 'auto'):
 
 /** Tool lists compared as sets: order and repeats do not change what a task may do. */
 function sameTools(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  const key = (tools: readonly string[] | undefined) => (tools === undefined ? '(none)' : [...new Set(tools.map((tool) => tool.trim()))].sort().join('\n'));
+  const key = (tools: readonly string[] | undefined) =>
+    tools === undefined ? '(none)' : [...new Set(tools.map((tool) => tool.trim()))].sort().join('\n');
   return key(a) === key(b);
 }
 

@@ -13,10 +13,15 @@ const finished = (status: string | undefined) => status === 'done' || status ===
 
 export function preflight(graph: Graph, root: string, options: { allowOutside: boolean }): void {
   const cycle = findCycles(graph).find((ids) => ids.some((id) => !finished(graph.tasks.get(id)?.status)));
-  if (cycle) throw new WgError(`dependency cycle: ${cycle.join(' -> ')} (these tasks could never run)`, `break it: wg edit ${cycle[0]} --remove-blocked-by ${cycle[1]}`);
+  if (cycle)
+    throw new WgError(
+      `dependency cycle: ${cycle.join(' -> ')} (these tasks could never run)`,
+      `break it: wg edit ${cycle[0]} --remove-blocked-by ${cycle[1]}`,
+    );
   for (const task of graph.tasks.values()) {
     if (finished(task.status)) continue;
-    if (task.working_dir && !options.allowOutside) assertInsideProject(root, task.working_dir, `task ${task.id}: working_dir`);
+    if (task.working_dir && !options.allowOutside)
+      assertInsideProject(root, task.working_dir, `task ${task.id}: working_dir`);
     for (const file of task.context_files ?? []) assertInsideProject(root, file, `task ${task.id}: context file`);
   }
 }

@@ -90,7 +90,13 @@ export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptId
  * Build the launch. `promptFile` is where prompt.md will be (the run directory); the
  * prompt text is returned for the caller to write there before launching.
  */
-export function prepareLaunch(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions): PreparedLaunch {
+export function prepareLaunch(
+  graph: Graph,
+  task: Task,
+  identity: AttemptIdentity,
+  promptFile: string,
+  options: LaunchOptions,
+): PreparedLaunch {
   // Not tolerant: the first part that cannot be built has thrown, so every part is there.
   const { errors: _none, ...launch } = assemble(graph, task, identity, promptFile, options, false);
   return launch as PreparedLaunch;
@@ -107,12 +113,25 @@ export interface LaunchPreview extends Partial<Omit<PreparedLaunch, 'backend'>> 
  * As `prepareLaunch`, but a part that cannot be built does not stop the rest: the prompt
  * is built even when no backend can be chosen or started (then as an agent would get it).
  */
-export function previewLaunch(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions): LaunchPreview {
+export function previewLaunch(
+  graph: Graph,
+  task: Task,
+  identity: AttemptIdentity,
+  promptFile: string,
+  options: LaunchOptions,
+): LaunchPreview {
   return assemble(graph, task, identity, promptFile, options, true);
 }
 
 /** The one way a launch is built; `tolerant`: record a WgError and go on without that part, instead of throwing it. */
-function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFile: string, options: LaunchOptions, tolerant: boolean): LaunchPreview {
+function assemble(
+  graph: Graph,
+  task: Task,
+  identity: AttemptIdentity,
+  promptFile: string,
+  options: LaunchOptions,
+  tolerant: boolean,
+): LaunchPreview {
   const errors: string[] = [];
   const attempt = <T>(build: () => T): T | undefined => {
     if (!tolerant) return build();
@@ -130,32 +149,71 @@ function assemble(graph: Graph, task: Task, identity: AttemptIdentity, promptFil
   const settings = resolved?.settings ?? {};
   const root = identity.place?.root ?? options.root;
   const readFrom = identity.place?.readFrom;
-  const workdir = attempt(() => (readFrom === undefined ? resolveWorkdir(root, task.working_dir, options.allowOutside) : futureWorkdir(root, readFrom, task.working_dir, options.allowOutside)));
+  const workdir = attempt(() =>
+    readFrom === undefined
+      ? resolveWorkdir(root, task.working_dir, options.allowOutside)
+      : futureWorkdir(root, readFrom, task.working_dir, options.allowOutside),
+  );
   const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
   const onPermissionDenied = refusalPolicy(options.config.run.on_permission_denied, task);
-  const permissions = backend && workdir !== undefined ? attempt(() => backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied })) : undefined;
+  const permissions =
+    backend && workdir !== undefined
+      ? attempt(() =>
+          backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied }),
+        )
+      : undefined;
   // With no backend known, the prompt is shown as an agent would get it.
-  const prompt = (backend?.usesPrompt ?? true)
-    ? attempt(() => preparePrompt(root, options.workgraphDir, graph, task, { actor: identity.actor, contextLimit: options.config.defaults.context_limit, previousStepId: identity.previousStepId, workdir: workdir ?? resolve(root, task.working_dir ?? '.'), permissions, tree: identity.place?.info, readFrom, upstreamChanges: options.upstreamChanges, wholeFiles: options.wholeFiles, retry: identity.place?.retry, sessionContinues: identity.resumeSession !== undefined && identity.previousStepId !== undefined }))
-    : { text: '', omitted: [], estimatedTokens: 0 };
+  const prompt =
+    (backend?.usesPrompt ?? true)
+      ? attempt(() =>
+          preparePrompt(root, options.workgraphDir, graph, task, {
+            actor: identity.actor,
+            contextLimit: options.config.defaults.context_limit,
+            previousStepId: identity.previousStepId,
+            workdir: workdir ?? resolve(root, task.working_dir ?? '.'),
+            permissions,
+            tree: identity.place?.info,
+            readFrom,
+            upstreamChanges: options.upstreamChanges,
+            wholeFiles: options.wholeFiles,
+            retry: identity.place?.retry,
+            sessionContinues: identity.resumeSession !== undefined && identity.previousStepId !== undefined,
+          }),
+        )
+      : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
-  const spec = backend && workdir !== undefined && permissions !== undefined && prompt !== undefined
-    ? attempt(() =>
-        backend.launch({
-          task,
-          prompt: prompt.text,
-          promptFile,
-          workdir,
-          workgraphDir: options.workgraphDir,
-          model,
-          settings,
-          env: { ...options.baseEnv, ...addedEnv },
-          resumeSession: identity.resumeSession,
-          continueSession: identity.continueSession,
-          maxCostUsd: identity.allowanceUsd,
-          onPermissionDenied,
-        }),
-      )
-    : undefined;
-  return { taskId: task.id, backendName, backend, model, workdir, prompt: prompt?.text, promptTokens: prompt?.estimatedTokens, omitted: prompt?.omitted, spec, addedEnv, permissions, onPermissionDenied, errors };
+  const spec =
+    backend && workdir !== undefined && permissions !== undefined && prompt !== undefined
+      ? attempt(() =>
+          backend.launch({
+            task,
+            prompt: prompt.text,
+            promptFile,
+            workdir,
+            workgraphDir: options.workgraphDir,
+            model,
+            settings,
+            env: { ...options.baseEnv, ...addedEnv },
+            resumeSession: identity.resumeSession,
+            continueSession: identity.continueSession,
+            maxCostUsd: identity.allowanceUsd,
+            onPermissionDenied,
+          }),
+        )
+      : undefined;
+  return {
+    taskId: task.id,
+    backendName,
+    backend,
+    model,
+    workdir,
+    prompt: prompt?.text,
+    promptTokens: prompt?.estimatedTokens,
+    omitted: prompt?.omitted,
+    spec,
+    addedEnv,
+    permissions,
+    onPermissionDenied,
+    errors,
+  };
 }

@@ -36,13 +36,16 @@ export function orphanReason(claim: Claim, now: Date, self?: ProcessIdentity): s
   if (self && heldBy(claim, self)) return undefined;
   const holder = holderOf(claim);
   if (holder && isProcessGone(holder) === true) return 'runner died';
-  if (claim.expires !== undefined && Date.parse(claim.expires) <= now.getTime()) return `lease of the runner (${where(claim)}) expired at ${claim.expires} without renewal`;
+  if (claim.expires !== undefined && Date.parse(claim.expires) <= now.getTime())
+    return `lease of the runner (${where(claim)}) expired at ${claim.expires} without renewal`;
   return undefined;
 }
 
 /** Leases that can be taken back now (reads /proc; no changes). */
 export function orphanedLeases(graph: Graph, now: Date, self?: ProcessIdentity): Task[] {
-  return [...graph.tasks.values()].filter((task) => task.claim !== undefined && orphanReason(task.claim, now, self) !== undefined);
+  return [...graph.tasks.values()].filter(
+    (task) => task.claim !== undefined && orphanReason(task.claim, now, self) !== undefined,
+  );
 }
 
 /** The soonest time a lease held by another runner lapses, if any does. */
@@ -64,13 +67,20 @@ export async function stopOrphanedAgents(tasks: Task[], graceMs: number): Promis
       const claim = task.claim;
       const holder = claim && holderOf(claim);
       if (!holder || !isLocal(holder)) return;
-      if (claim?.agent_pid !== undefined && isProcessAlive(claim.agent_pid, claim.agent_start)) await terminateTree(claim.agent_pid, graceMs);
+      if (claim?.agent_pid !== undefined && isProcessAlive(claim.agent_pid, claim.agent_start))
+        await terminateTree(claim.agent_pid, graceMs);
     }),
   );
 }
 
 /** In the recovering runner's transaction: reopen (or fail) each orphaned lease, drop orphaned reservations. */
-export function recoverOrphans(graph: Graph, ids: readonly string[], by: Omit<Caller, 'credentials' | 'force'>, maxRetries: number, self?: ProcessIdentity): Recovered[] {
+export function recoverOrphans(
+  graph: Graph,
+  ids: readonly string[],
+  by: Omit<Caller, 'credentials' | 'force'>,
+  maxRetries: number,
+  self?: ProcessIdentity,
+): Recovered[] {
   const recovered: Recovered[] = [];
   for (const id of ids) {
     const task = graph.tasks.get(id);

@@ -10,7 +10,10 @@ import type { REFUSAL_SETTINGS } from '../config/config.js';
 export type RefusalSetting = (typeof REFUSAL_SETTINGS)[number];
 export type RefusalPolicy = Exclude<RefusalSetting, 'auto'>;
 
-export function refusalPolicy(setting: RefusalSetting | undefined, task: { verify?: string | undefined }): RefusalPolicy {
+export function refusalPolicy(
+  setting: RefusalSetting | undefined,
+  task: { verify?: string | undefined },
+): RefusalPolicy {
   if (setting === 'fail' || setting === 'continue') return setting;
   return task.verify?.trim() ? 'continue' : 'fail';
 }

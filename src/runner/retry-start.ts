@@ -22,16 +22,27 @@ export interface PreviousAttempt {
 }
 
 /** What the retry's tree should start from; undefined: clean, as a first attempt. */
-export function retryRequest(graph: Graph, task: Task, previous: PreviousAttempt | undefined, setting: RetryFromSetting): RetryRequest | undefined {
+export function retryRequest(
+  graph: Graph,
+  task: Task,
+  previous: PreviousAttempt | undefined,
+  setting: RetryFromSetting,
+): RetryRequest | undefined {
   if (!previous?.tree) return undefined;
   const from = retryFrom(previous.outcome, setting);
   if (from === 'clean') return undefined;
-  const landings = [...graph.tasks.values()].filter((other) => other.id !== task.id && other.landed !== undefined).map((other) => ({ id: other.id, title: other.title, landed: other.landed! }));
+  const landings = [...graph.tasks.values()]
+    .filter((other) => other.id !== task.id && other.landed !== undefined)
+    .map((other) => ({ id: other.id, title: other.title, landed: other.landed! }));
   return { from, previous: { attempt: previous.attempt, outcome: previous.outcome, tree: previous.tree }, landings };
 }
 
 /** The session to continue: the previous attempt's, when its work is continued on the same backend and that backend can. */
-export function sessionToContinue(basis: RetryBasis | undefined, previous: PreviousAttempt | undefined, backend: { name: string; continuesSessions: boolean } | undefined): string | undefined {
+export function sessionToContinue(
+  basis: RetryBasis | undefined,
+  previous: PreviousAttempt | undefined,
+  backend: { name: string; continuesSessions: boolean } | undefined,
+): string | undefined {
   if (basis?.kind !== 'continued' || !previous?.sessionId || !backend?.continuesSessions) return undefined;
   return previous.backend === backend.name ? previous.sessionId : undefined;
 }

@@ -44,7 +44,13 @@ export class RunRecordReporter implements Reporter {
     settings: { budgetUsd: number | undefined; parallel: number },
   ) {
     const self = currentProcess();
-    this.record = { ...self, started_at: new Date().toISOString(), budget_usd: settings.budgetUsd ?? null, parallel: settings.parallel, paused: {} };
+    this.record = {
+      ...self,
+      started_at: new Date().toISOString(),
+      budget_usd: settings.budgetUsd ?? null,
+      parallel: settings.parallel,
+      paused: {},
+    };
     const dir = join(workgraphDir, ACTIVE_RUNS_DIR);
     // Best effort, like every write of the record: a folder that cannot take it is the graph writer's to report.
     try {
@@ -69,7 +75,9 @@ export class RunRecordReporter implements Reporter {
     const last: LastRun = { started_at: this.record.started_at, ended_at: new Date().toISOString() };
     // After any write still under way, so the record does not come back; the last run's span first, so a reader never sees neither.
     void this.writing.then(async () => {
-      await writeFileAtomic(join(dirname(this.path), LAST_RUN_FILE), `${JSON.stringify(last)}\n`).catch(() => undefined);
+      await writeFileAtomic(join(dirname(this.path), LAST_RUN_FILE), `${JSON.stringify(last)}\n`).catch(
+        () => undefined,
+      );
       try {
         rmSync(this.path, { force: true });
       } catch {

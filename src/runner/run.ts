@@ -54,7 +54,6 @@ export interface RunOptions {
 
 const DEFAULT_LEASE_TTL_MS = 60_000;
 
-
 /** Also what this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
 export interface RunSummary extends Spending {
   done: string[];
@@ -139,7 +138,15 @@ export class Runner {
 
   private newScheduler(): Scheduler {
     const { actor, contextLimit, order } = this.options;
-    const settings = { scope: this.scope, actor, contextLimit, order, maxSteps: stepsPerJob(this.options), backend: this.launch.backend, config: this.launch.config };
+    const settings = {
+      scope: this.scope,
+      actor,
+      contextLimit,
+      order,
+      maxSteps: stepsPerJob(this.options),
+      backend: this.launch.backend,
+      config: this.launch.config,
+    };
     return new Scheduler(settings, this.ledger);
   }
 
@@ -157,8 +164,11 @@ export class Runner {
   private async renewLeases(): Promise<void> {
     try {
       const graph = await this.writer.snapshot();
-      const holds = [...graph.tasks.values()].some((task) => task.claim?.expires !== undefined && heldBy(task.claim, this.process));
-      if (holds) await this.writer.apply((draft) => renewLeases(draft, this.process, new Date(Date.now() + this.leaseTtlMs)));
+      const holds = [...graph.tasks.values()].some(
+        (task) => task.claim?.expires !== undefined && heldBy(task.claim, this.process),
+      );
+      if (holds)
+        await this.writer.apply((draft) => renewLeases(draft, this.process, new Date(Date.now() + this.leaseTtlMs)));
       if (!this.signal.aborted && (await this.recover(await this.store.load()))) this.wake?.();
     } catch (error) {
       // A store that can no longer be read or written ends the run, as any failed write does.
@@ -239,9 +249,16 @@ export class Runner {
     if (orphans.length === 0) return false;
     await stopOrphanedAgents(orphans, this.options.graceMs);
     const recovered = await this.writer.apply((draft) =>
-      recoverOrphans(draft, orphans.map((task) => task.id), { actor: this.options.actor ?? 'runner', now: new Date() }, this.options.maxRetries, this.process),
+      recoverOrphans(
+        draft,
+        orphans.map((task) => task.id),
+        { actor: this.options.actor ?? 'runner', now: new Date() },
+        this.options.maxRetries,
+        this.process,
+      ),
     );
-    for (const item of recovered) this.reporter.event({ type: 'recovered', task: item.task, reason: item.reason, status: item.status });
+    for (const item of recovered)
+      this.reporter.event({ type: 'recovered', task: item.task, reason: item.reason, status: item.status });
     this.recovered.push(...recovered);
     return recovered.length > 0;
   }
@@ -255,7 +272,12 @@ export class Runner {
     const graph = await this.writer.refresh();
     if (await this.recover(graph)) return 'plan-again';
     const held = [...graph.tasks.values()].filter(
-      (task) => (!this.scope || this.scope.has(task.id)) && task.claim?.expires !== undefined && !heldBy(task.claim, this.process) && task.status !== 'done' && task.status !== 'abandoned',
+      (task) =>
+        (!this.scope || this.scope.has(task.id)) &&
+        task.claim?.expires !== undefined &&
+        !heldBy(task.claim, this.process) &&
+        task.status !== 'done' &&
+        task.status !== 'abandoned',
     );
     if (held.length === 0 || !this.store.watch) return 'finished';
     if (!this.stopWatching) {
@@ -266,10 +288,17 @@ export class Runner {
       return 'plan-again';
     }
     const expiry = nextExpiry(graph, this.process);
-    if (expiry !== undefined) this.expiryTimer = setTimeout(() => this.wake?.(), Math.max(0, expiry - Date.now()) + 100);
+    if (expiry !== undefined)
+      this.expiryTimer = setTimeout(() => this.wake?.(), Math.max(0, expiry - Date.now()) + 100);
     if (!this.reportedWaiting) {
       this.reportedWaiting = true;
-      this.reporter.event({ type: 'notice', message: `waiting for ${held.length} task(s) other runners hold: ${held.slice(0, 5).map((task) => `${task.id} (${task.claim!.actor})`).join(', ')}${held.length > 5 ? ', ...' : ''}` });
+      this.reporter.event({
+        type: 'notice',
+        message: `waiting for ${held.length} task(s) other runners hold: ${held
+          .slice(0, 5)
+          .map((task) => `${task.id} (${task.claim!.actor})`)
+          .join(', ')}${held.length > 5 ? ', ...' : ''}`,
+      });
     }
     this.waitingOnOthers = true;
     return 'wait';
@@ -284,16 +313,24 @@ export class Runner {
       if (held.kind !== 'unassignable') {
         this.unassignable.delete(held.task);
         if (held.kind === 'budget' && !this.budgetWarned) {
-          this.reporter.event({ type: 'warning', message: `budget: $${this.ledger.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts` });
+          this.reporter.event({
+            type: 'warning',
+            message: `budget: $${this.ledger.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts`,
+          });
           this.budgetWarned = true;
         }
         continue;
       }
-      if (!this.unassignable.has(held.task)) this.reporter.event({ type: 'unassignable', task: held.task, reasons: held.reasons });
+      if (!this.unassignable.has(held.task))
+        this.reporter.event({ type: 'unassignable', task: held.task, reasons: held.reasons });
       this.unassignable.set(held.task, held.reasons);
     }
     for (const start of picked.start) this.unassignable.delete(start.steps[0]!);
-    await Promise.all(picked.start.map((start) => this.claimAndStart(start.steps, start.actor, () => this.scheduler.end(start), start.job)));
+    await Promise.all(
+      picked.start.map((start) =>
+        this.claimAndStart(start.steps, start.actor, () => this.scheduler.end(start), start.job),
+      ),
+    );
   }
 
   /** Start nothing more on `backend` until the limit lifts (plus a little jitter, so runners do not all return at once). */
@@ -317,7 +354,12 @@ export class Runner {
     try {
       attempt = await this.writer.apply((graph) => {
         if (steps.length === 1) return claimTask(graph, steps[0]!, by, request).claim!.attempt;
-        const trajectory = planTrajectory(graph, steps[0]!, { actor, maxSteps: steps.length, now: by.now, contextLimit: this.options.contextLimit });
+        const trajectory = planTrajectory(graph, steps[0]!, {
+          actor,
+          maxSteps: steps.length,
+          now: by.now,
+          contextLimit: this.options.contextLimit,
+        });
         const reserved = new Set(steps);
         trajectory.steps = trajectory.steps.filter((step) => reserved.has(step.id));
         return reserveTrajectory(graph, trajectory, by, request).head.claim!.attempt;
@@ -325,7 +367,8 @@ export class Runner {
     } catch (error) {
       ended();
       // Someone else (another runner, a person) got there first: plan again later.
-      if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError) return;
+      if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError)
+        return;
       // The graph cannot be written: stop the agents still running (their results could not be
       // recorded either) and let run() finish with the summary, instead of exiting under them.
       if (this.writer.failure) return this.stop.abort();
@@ -334,7 +377,10 @@ export class Runner {
     void this.queue
       .add(() => this.runJob(steps, actor, token, attempt, job))
       .catch((error: unknown) => {
-        this.reporter.event({ type: 'warning', message: `runner error: ${error instanceof Error ? error.message : String(error)}` });
+        this.reporter.event({
+          type: 'warning',
+          message: `runner error: ${error instanceof Error ? error.message : String(error)}`,
+        });
         this.stop.abort();
       })
       .finally(() => {
@@ -344,10 +390,21 @@ export class Runner {
   }
 
   /** Run the steps in order, retrying each as allowed; a step that fails for good releases the rest. */
-  private async runJob(steps: string[], actor: Actor, firstToken: string, firstAttempt: number, job: Job): Promise<void> {
+  private async runJob(
+    steps: string[],
+    actor: Actor,
+    firstToken: string,
+    firstAttempt: number,
+    job: Job,
+  ): Promise<void> {
     const context = this.attemptContext();
     // The tree the last step landed from, kept for the next step to continue in (see StepPlace).
-    const walk: StepWalk = { previous: undefined, resumeSession: undefined, handOver: undefined, previousWorkdir: undefined };
+    const walk: StepWalk = {
+      previous: undefined,
+      resumeSession: undefined,
+      handOver: undefined,
+      previousWorkdir: undefined,
+    };
     try {
       await this.walkSteps(steps, actor, firstToken, firstAttempt, job, context, walk);
     } finally {
@@ -356,7 +413,15 @@ export class Runner {
     }
   }
 
-  private async walkSteps(steps: string[], actor: Actor, firstToken: string, firstAttempt: number, job: Job, context: AttemptContext, walk: StepWalk): Promise<void> {
+  private async walkSteps(
+    steps: string[],
+    actor: Actor,
+    firstToken: string,
+    firstAttempt: number,
+    job: Job,
+    context: AttemptContext,
+    walk: StepWalk,
+  ): Promise<void> {
     for (const [index, id] of steps.entries()) {
       let token = firstToken;
       let attempt = firstAttempt;
@@ -374,7 +439,13 @@ export class Runner {
         const attemptStarted = Date.now();
         // Only a step's first attempt continues the tree the step before it landed from; a retry starts from its own.
         const step = { from: failedAttempt ? undefined : walk.handOver, more, previousWorkdir: walk.previousWorkdir };
-        const result = await runAttempt(context, id, { actor, attempt, token, previousStepId: walk.previous, resumeSession: walk.resumeSession }, failedAttempt, step);
+        const result = await runAttempt(
+          context,
+          id,
+          { actor, attempt, token, previousStepId: walk.previous, resumeSession: walk.resumeSession },
+          failedAttempt,
+          step,
+        );
         // Once an attempt got a tree, the handed-over one is its (continued) or gone (it could not be).
         if (result.tree) walk.handOver = undefined;
         this.scheduler.took(id, (Date.now() - attemptStarted) / 3_600_000);
@@ -410,12 +481,20 @@ export class Runner {
         this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(result.outcome) });
         // A trajectory's session is not the retry's: resuming it may be what failed. The retry may continue its own attempt's instead.
         walk.resumeSession = undefined;
-        failedAttempt = { attempt, outcome: result.outcome, tree: result.tree, sessionId: result.sessionId, backend: result.backend };
+        failedAttempt = {
+          attempt,
+          outcome: result.outcome,
+          tree: result.tree,
+          sessionId: result.sessionId,
+          backend: result.backend,
+        };
         await sleep(retry, this.signal);
         if (this.signal.aborted) {
           // Ctrl-C during the backoff: the retry was due, so the task is reopened for the next wg run (not left failed for it to skip).
           if (this.interrupt.aborted) {
-            const reopened = await this.writer.apply((graph) => retryTask(graph, id, { actor: 'runner', now: new Date() }, this.options.maxRetries)).catch(() => undefined);
+            const reopened = await this.writer
+              .apply((graph) => retryTask(graph, id, { actor: 'runner', now: new Date() }, this.options.maxRetries))
+              .catch(() => undefined);
             if (reopened) this.reopened.add(id);
           }
           await this.release(steps, actor);
@@ -453,7 +532,11 @@ export class Runner {
   }
 
   /** Milliseconds to wait before retrying, or undefined when the failure is final. */
-  private async retryDecision(id: string, outcome: Parameters<typeof isRetryable>[0], job: Job): Promise<number | undefined> {
+  private async retryDecision(
+    id: string,
+    outcome: Parameters<typeof isRetryable>[0],
+    job: Job,
+  ): Promise<number | undefined> {
     if (this.signal.aborted) return undefined;
     const task = getTask(await this.writer.snapshot(), id);
     if (!isRetryable(outcome, task) || task.status !== 'failed') return undefined;
@@ -477,7 +560,13 @@ export class Runner {
       });
     } catch (error) {
       // Taken, reopened, abandoned or changed by someone else meanwhile: this job stops here.
-      if (error instanceof AlreadyClaimedError || error instanceof NotReadyError || error instanceof StaleAttemptError || error instanceof TransitionError) return undefined;
+      if (
+        error instanceof AlreadyClaimedError ||
+        error instanceof NotReadyError ||
+        error instanceof StaleAttemptError ||
+        error instanceof TransitionError
+      )
+        return undefined;
       throw error;
     }
   }
@@ -485,7 +574,9 @@ export class Runner {
   /** Free the steps of a job that were reserved but not run (a one-step job reserved none). */
   private async release(steps: string[], actor: Actor): Promise<void> {
     if (steps.length < 2) return;
-    await this.writer.apply((graph) => releaseReservations(graph, steps[0]!, { actor: actor.id, now: new Date() }, steps)).catch(() => undefined);
+    await this.writer
+      .apply((graph) => releaseReservations(graph, steps[0]!, { actor: actor.id, now: new Date() }, steps))
+      .catch(() => undefined);
   }
 
   private onPermanentFailure(): void {
@@ -496,19 +587,34 @@ export class Runner {
     const graph = await this.store.load();
     const index = dependencyIndex(graph);
     const inScope = [...graph.tasks.values()].filter((task) => !this.scope || this.scope.has(task.id));
-    const failed = inScope.filter((task) => task.status === 'failed').map((task) => ({ id: task.id, reason: task.failure_reason ?? 'unknown' }));
+    const failed = inScope
+      .filter((task) => task.status === 'failed')
+      .map((task) => ({ id: task.id, reason: task.failure_reason ?? 'unknown' }));
     const blocked = inScope
       .filter((task) => task.status === 'open' && unsatisfiedBlockers(graph, index, task.id).length > 0)
-      .map((task) => ({ id: task.id, waitingFor: unsatisfiedBlockers(graph, index, task.id).map((b) => `${b.id} (${b.status})`) }));
-    const unassignable = [...this.unassignable].filter(([id]) => graph.tasks.get(id)?.status === 'open').map(([id, reasons]) => ({ id, reasons }));
-    const open = inScope.filter((task) => task.status === 'open' || task.status === 'in-progress' || task.status === 'pending-review').map((task) => task.id);
-    const held = inScope.filter((task) => UPSTREAM_STATUSES.has(task.status)).map((task) => ({ id: task.id, status: task.status }));
+      .map((task) => ({
+        id: task.id,
+        waitingFor: unsatisfiedBlockers(graph, index, task.id).map((b) => `${b.id} (${b.status})`),
+      }));
+    const unassignable = [...this.unassignable]
+      .filter(([id]) => graph.tasks.get(id)?.status === 'open')
+      .map(([id, reasons]) => ({ id, reasons }));
+    const open = inScope
+      .filter((task) => task.status === 'open' || task.status === 'in-progress' || task.status === 'pending-review')
+      .map((task) => task.id);
+    const held = inScope
+      .filter((task) => UPSTREAM_STATUSES.has(task.status))
+      .map((task) => ({ id: task.id, status: task.status }));
     const finished = inScope.every((task) => task.status === 'done' || task.status === 'abandoned');
     const interrupted = this.interrupt.aborted;
-    const writeFailure = this.writer.failure ? String((this.writer.failure as Error).message ?? this.writer.failure) : undefined;
+    const writeFailure = this.writer.failure
+      ? String((this.writer.failure as Error).message ?? this.writer.failure)
+      : undefined;
     return {
       done: [...this.done],
-      doneElsewhere: inScope.filter((task) => task.status === 'done' && !this.done.has(task.id) && !this.doneAtStart.has(task.id)).map((task) => task.id),
+      doneElsewhere: inScope
+        .filter((task) => task.status === 'done' && !this.done.has(task.id) && !this.doneAtStart.has(task.id))
+        .map((task) => task.id),
       failed,
       blocked,
       unassignable,

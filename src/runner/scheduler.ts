@@ -75,7 +75,12 @@ export function runScope(
   if (!options.trajectory) return new Set([only]);
   const assignment = assignActor(graph, task, runActors(graph, options.actor, options.contextLimit));
   const actor = 'actor' in assignment ? assignment.actor : undefined;
-  const trajectory = planTrajectory(graph, only, { actor, maxSteps: options.maxSteps, now, contextLimit: options.contextLimit });
+  const trajectory = planTrajectory(graph, only, {
+    actor,
+    maxSteps: options.maxSteps,
+    now,
+    contextLimit: options.contextLimit,
+  });
   return new Set(trajectory.steps.map((step) => step.id));
 }
 
@@ -87,7 +92,10 @@ export class BackendGate {
   constructor(private readonly config: Pick<Config, 'backends'>) {}
 
   /** Why nothing more may start on `backend` at `now`, if anything keeps it. */
-  closed(backend: string, now: number): { kind: 'paused'; until: number } | { kind: 'max-parallel'; limit: number } | undefined {
+  closed(
+    backend: string,
+    now: number,
+  ): { kind: 'paused'; until: number } | { kind: 'max-parallel'; limit: number } | undefined {
     const until = this.pausedUntil.get(backend) ?? 0;
     if (until > now) return { kind: 'paused', until };
     const limit = this.config.backends?.[backend]?.max_parallel ?? Infinity;

@@ -71,7 +71,13 @@ export function simulateRun(loaded: Graph, options: SimulationOptions, now: Date
       start.steps.forEach((id) => (unassignable.delete(id), overBudget.delete(id)));
       running.push({ start: simulated, step: 0, endsAt: clock + hoursOf(start.steps[0]!), order: starts.length });
     }
-    const next = running.reduce<Running | undefined>((soonest, job) => (!soonest || job.endsAt < soonest.endsAt || (job.endsAt === soonest.endsAt && job.order < soonest.order) ? job : soonest), undefined);
+    const next = running.reduce<Running | undefined>(
+      (soonest, job) =>
+        !soonest || job.endsAt < soonest.endsAt || (job.endsAt === soonest.endsAt && job.order < soonest.order)
+          ? job
+          : soonest,
+      undefined,
+    );
     if (!next) break;
     clock = next.endsAt;
     const id = next.start.steps[next.step]!;
@@ -89,9 +95,22 @@ export function simulateRun(loaded: Graph, options: SimulationOptions, now: Date
   }
   const planned = new Set(starts.flatMap((start) => start.steps));
   const neverReady = [...graph.tasks.values()]
-    .filter((task) => task.status === 'open' && !planned.has(task.id) && !unassignable.has(task.id) && !overBudget.has(task.id) && (!options.scope || options.scope.has(task.id)))
+    .filter(
+      (task) =>
+        task.status === 'open' &&
+        !planned.has(task.id) &&
+        !unassignable.has(task.id) &&
+        !overBudget.has(task.id) &&
+        (!options.scope || options.scope.has(task.id)),
+    )
     .map((task) => task.id);
-  return { starts, finished, unassignable: [...unassignable].map(([task, reasons]) => ({ task, reasons })), overBudget: [...overBudget], neverReady };
+  return {
+    starts,
+    finished,
+    unassignable: [...unassignable].map(([task, reasons]) => ({ task, reasons })),
+    overBudget: [...overBudget],
+    neverReady,
+  };
 }
 
 function note(held: readonly Held[], unassignable: Map<string, string[]>, overBudget: Set<string>): void {

@@ -90,7 +90,13 @@ function start(id: number, message: Extract<ToSpawner, { type: 'spawn' }>): void
   });
   child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
     running.delete(id);
-    post({ type: 'closed', id, exitCode: failed === undefined ? exitCode : null, signal: failed === undefined ? signal : null, ...(failed === undefined ? {} : { error: failed }) });
+    post({
+      type: 'closed',
+      id,
+      exitCode: failed === undefined ? exitCode : null,
+      signal: failed === undefined ? signal : null,
+      ...(failed === undefined ? {} : { error: failed }),
+    });
   });
 }
 

@@ -29,11 +29,16 @@ export interface EnvChange {
 }
 
 /** How `next` differs from `previous`. */
-export function envChange(previous: Readonly<Record<string, string | undefined>>, next: Readonly<Record<string, string | undefined>>): EnvChange {
+export function envChange(
+  previous: Readonly<Record<string, string | undefined>>,
+  next: Readonly<Record<string, string | undefined>>,
+): EnvChange {
   const set: Record<string, string> = {};
   const unset: string[] = [];
-  for (const [name, value] of Object.entries(next)) if (value !== undefined && previous[name] !== value) set[name] = value;
-  for (const [name, value] of Object.entries(previous)) if (value !== undefined && next[name] === undefined) unset.push(name);
+  for (const [name, value] of Object.entries(next))
+    if (value !== undefined && previous[name] !== value) set[name] = value;
+  for (const [name, value] of Object.entries(previous))
+    if (value !== undefined && next[name] === undefined) unset.push(name);
   return { set, unset };
 }
 

@@ -108,7 +108,11 @@ class Spawner {
         child.emit('spawned', message.pid);
         return;
       case 'data':
-        child.emit('data', message.stream, Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+        child.emit(
+          'data',
+          message.stream,
+          Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
+        );
         this.post({ type: 'ack', id: message.id, bytes: message.chunk.byteLength });
         return;
       case 'end':

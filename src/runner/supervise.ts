@@ -62,7 +62,10 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
 
   const splitters = { stdout: splitterFor('stdout'), stderr: splitterFor('stderr') };
   function splitterFor(name: Stream) {
-    return { lines: new LineSplitter(options.maxLineLength ?? 64 * 1024, (line) => options.onLine(line, name)), filter: options.filter?.(name) };
+    return {
+      lines: new LineSplitter(options.maxLineLength ?? 64 * 1024, (line) => options.onLine(line, name)),
+      filter: options.filter?.(name),
+    };
   }
   const forward = (name: Stream, chunk: Buffer) => {
     if (chunk.length === 0) return;
@@ -108,7 +111,8 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
 
   const result = await new Promise<ChildEvents['closed'][0]>((resolve) => child.once('closed', resolve));
   // The spawner died under a running agent: nobody reads its output any more, so it must not go on unseen.
-  if (result.error !== undefined && child.pid !== undefined && !stopping && groupAlive(child.pid)) stopping = terminateTree(child.pid, options.graceMs);
+  if (result.error !== undefined && child.pid !== undefined && !stopping && groupAlive(child.pid))
+    stopping = terminateTree(child.pid, options.graceMs);
   // A stream that never sent anything gets no `end` of its own.
   end('stdout');
   end('stderr');

@@ -36,12 +36,18 @@ export async function runVerify(
     case 'exited':
       if (end.exitCode === 0) return { kind: 'succeeded' };
       // sh's own verdicts on the command: not executable (126), not found (127).
-      if (CANNOT_RUN.has(end.exitCode)) return { kind: 'verify-cannot-run', exitCode: end.exitCode, command, output: tail.join('\n') };
+      if (CANNOT_RUN.has(end.exitCode))
+        return { kind: 'verify-cannot-run', exitCode: end.exitCode, command, output: tail.join('\n') };
       return { kind: 'verification-failed', exitCode: end.exitCode, output: tail.join('\n'), log: logFile };
     case 'interrupted':
       return { kind: 'interrupted' };
     case 'timed-out':
-      return { kind: 'verification-failed', exitCode: -1, output: [...tail, `verify timed out after ${Math.round(end.afterMs / 1000)}s`].join('\n'), log: logFile };
+      return {
+        kind: 'verification-failed',
+        exitCode: -1,
+        output: [...tail, `verify timed out after ${Math.round(end.afterMs / 1000)}s`].join('\n'),
+        log: logFile,
+      };
     case 'spawn-error':
       return { kind: 'verify-cannot-run', exitCode: -1, command, output: end.message };
     case 'signalled':

@@ -11,7 +11,8 @@ export function attemptFolder(runsDir: string, id: string, attempt: string): str
   if (!/^[1-9]\d{0,5}$/.test(attempt)) throw new HttpError(400, `bad attempt number "${attempt}"`);
   const dir = resolve(runsDir, id, attempt);
   const inside = relative(runsDir, dir);
-  if (inside.startsWith('..') || inside.startsWith(sep) || inside === '') throw new HttpError(400, 'that path leads outside the runs folder');
+  if (inside.startsWith('..') || inside.startsWith(sep) || inside === '')
+    throw new HttpError(400, 'that path leads outside the runs folder');
   return dir;
 }
 
@@ -19,9 +20,11 @@ export function attemptFolder(runsDir: string, id: string, attempt: string): str
 export async function unlinkedFile(runsDir: string, dir: string, name: string): Promise<string> {
   const path = join(dir, name);
   const info = await lstat(path).catch(() => undefined);
-  if (info?.isSymbolicLink()) throw new HttpError(403, `${name} of this attempt is a link; wg serve does not follow it`);
+  if (info?.isSymbolicLink())
+    throw new HttpError(403, `${name} of this attempt is a link; wg serve does not follow it`);
   for (let folder = dir; folder !== runsDir && folder.startsWith(runsDir); folder = resolve(folder, '..')) {
-    if ((await lstat(folder).catch(() => undefined))?.isSymbolicLink()) throw new HttpError(403, "this attempt's folder is a link; wg serve does not follow it");
+    if ((await lstat(folder).catch(() => undefined))?.isSymbolicLink())
+      throw new HttpError(403, "this attempt's folder is a link; wg serve does not follow it");
   }
   return path;
 }

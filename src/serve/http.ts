@@ -9,7 +9,8 @@ import type { z } from 'zod';
 
 /** Nothing from elsewhere: scripts, styles, images and connections only from this server. */
 export const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -30,7 +31,9 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 }
 
 export function zodLine(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .join('; ');
 }
 
 export function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.infer<T> {
@@ -58,7 +61,11 @@ export function sameSecret(given: string, expected: string): boolean {
 /** An SSE connection: a named event with a JSON body per message. */
 export class EventStream {
   constructor(private readonly res: ServerResponse) {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+    });
     res.write('retry: 1000\n\n');
   }
 

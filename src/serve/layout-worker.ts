@@ -22,7 +22,9 @@ const OPTIONS = {
 };
 
 /** elkjs is CommonJS whose types describe an ES default export: load it as what it is. */
-const ELK = createRequire(import.meta.url)('elkjs/lib/elk.bundled.js') as new (args?: ELKConstructorArguments) => ElkInstance;
+const ELK = createRequire(import.meta.url)('elkjs/lib/elk.bundled.js') as new (
+  args?: ELKConstructorArguments,
+) => ElkInstance;
 
 async function main(): Promise<void> {
   const input = workerData as LayoutInput;
@@ -37,15 +39,27 @@ async function main(): Promise<void> {
     edges: edges.map((edge, i): ElkExtendedEdge => ({ id: `e${i}`, sources: [edge.from], targets: [edge.to] })),
   };
   const result = await elk.layout(graph);
-  const layout: Layout = { width: Math.ceil(result.width ?? 0), height: Math.ceil(result.height ?? 0), nodes: {}, edges: [], ms: 0 };
+  const layout: Layout = {
+    width: Math.ceil(result.width ?? 0),
+    height: Math.ceil(result.height ?? 0),
+    nodes: {},
+    edges: [],
+    ms: 0,
+  };
   for (const node of result.children ?? []) {
     const [width, height] = [node.width ?? 0, node.height ?? 0];
-    layout.nodes[node.id] = { x: Math.round((node.x ?? 0) + width / 2), y: Math.round((node.y ?? 0) + height / 2), width, height };
+    layout.nodes[node.id] = {
+      x: Math.round((node.x ?? 0) + width / 2),
+      y: Math.round((node.y ?? 0) + height / 2),
+      width,
+      height,
+    };
   }
   (result.edges ?? []).forEach((edge, i) => {
     const points: Array<[number, number]> = [];
     for (const section of edge.sections ?? []) {
-      for (const point of [section.startPoint, ...(section.bendPoints ?? []), section.endPoint]) points.push([Math.round(point.x), Math.round(point.y)]);
+      for (const point of [section.startPoint, ...(section.bendPoints ?? []), section.endPoint])
+        points.push([Math.round(point.x), Math.round(point.y)]);
     }
     layout.edges.push({ from: edges[i]!.from, to: edges[i]!.to, points });
   });

@@ -20,7 +20,16 @@ import { watchActiveRuns } from './runs.js';
 import { attemptFolder, unlinkedFile } from './attempt-files.js';
 import { oneAtATime } from './one-at-a-time.js';
 import { tailFile } from './tail.js';
-import { EventStream, HttpError, parseQuery, readBody, sameSecret, SECURITY_HEADERS, sendJson, zodLine } from './http.js';
+import {
+  EventStream,
+  HttpError,
+  parseQuery,
+  readBody,
+  sameSecret,
+  SECURITY_HEADERS,
+  sendJson,
+  zodLine,
+} from './http.js';
 import { attemptsOf, graphView, structureKey, type GraphView, type TaskView } from './view.js';
 
 export interface ServeOptions {
@@ -143,32 +152,64 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     } catch {
       onDisk = [];
     }
-    for (const number of onDisk) if (!attempts.some((attempt) => attempt.attempt === number)) attempts.push({ attempt: number, actor: null, started: null, outcome: 'unknown', reason: null, output: null, cost_usd: null, backend: null, model: null });
+    for (const number of onDisk)
+      if (!attempts.some((attempt) => attempt.attempt === number))
+        attempts.push({
+          attempt: number,
+          actor: null,
+          started: null,
+          outcome: 'unknown',
+          reason: null,
+          output: null,
+          cost_usd: null,
+          backend: null,
+          model: null,
+        });
     attempts.sort((a, b) => a.attempt - b.attempt);
     const files = await Promise.all(
       attempts.map(async (attempt) => {
         const dir = attemptDir(id, String(attempt.attempt));
         // A planted link counts as absent here (its own route says why).
-        const size = async (name: string) => (await attemptFile(dir, name).then((path) => stat(path)).catch(() => undefined))?.size ?? null;
+        const size = async (name: string) =>
+          (
+            await attemptFile(dir, name)
+              .then((path) => stat(path))
+              .catch(() => undefined)
+          )?.size ?? null;
         let command: { backend?: string; model?: string | null } = {};
         try {
           command = JSON.parse(await readFile(await attemptFile(dir, 'command.json'), 'utf8')) as typeof command;
         } catch {
           command = {};
         }
-        return { ...attempt, backend: attempt.backend ?? command.backend ?? null, model: attempt.model ?? command.model ?? null, prompt_bytes: await size('prompt.md'), output_bytes: await size('output.log') };
+        return {
+          ...attempt,
+          backend: attempt.backend ?? command.backend ?? null,
+          model: attempt.model ?? command.model ?? null,
+          prompt_bytes: await size('prompt.md'),
+          output_bytes: await size('output.log'),
+        };
       }),
     );
     const summary = view.tasks.find((item) => item.id === id);
-    return { task, display: summary?.display ?? task.status, cost_usd: summary?.cost_usd ?? 0, attempts: files, on_critical_path: view.critical_path.includes(id) };
+    return {
+      task,
+      display: summary?.display ?? task.status,
+      cost_usd: summary?.cost_usd ?? 0,
+      attempts: files,
+      on_critical_path: view.critical_path.includes(id),
+    };
   };
 
   const act = async (req: IncomingMessage, id: string, action: (typeof ACTIONS)[number]) => {
-    if (options.actionToken === undefined) throw new HttpError(403, 'actions are off: start wg serve with --allow-actions');
+    if (options.actionToken === undefined)
+      throw new HttpError(403, 'actions are off: start wg serve with --allow-actions');
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!given || !sameSecret(given, options.actionToken)) throw new HttpError(403, 'missing or wrong action token (it is printed with the URL)');
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, 'send the body as application/json');
+    if (!given || !sameSecret(given, options.actionToken))
+      throw new HttpError(403, 'missing or wrong action token (it is printed with the URL)');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      throw new HttpError(415, 'send the body as application/json');
     let raw: unknown;
     try {
       const text = await readBody(req);
@@ -192,7 +233,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, allowedHosts: Set<string> | undefined) => {
-    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) throw new HttpError(421, 'unexpected Host header');
+    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase()))
+      throw new HttpError(421, 'unexpected Host header');
     const url = new URL(req.url ?? '/', 'http://wg.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
@@ -206,7 +248,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const asset = ASSETS[path];
     if (asset) {
       const file = join(webDir, asset.file);
-      if (!existsSync(file)) throw new HttpError(500, 'the front end is not built: run `npm run build:web` in wg\'s folder');
+      if (!existsSync(file))
+        throw new HttpError(500, "the front end is not built: run `npm run build:web` in wg's folder");
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.type });
       return res.end(await readFile(file));
     }
@@ -214,7 +257,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (path === '/api/graph') {
       const query = parseQuery(GraphQuery, url);
       const tasks = view.tasks.filter(
-        (task) => (!query.status || task.display === query.status || task.status === query.status) && (!query.actor || task.assigned === query.actor) && (!query.tag || task.tags.includes(query.tag)),
+        (task) =>
+          (!query.status || task.display === query.status || task.status === query.status) &&
+          (!query.actor || task.assigned === query.actor) &&
+          (!query.tag || task.tags.includes(query.tag)),
       );
       return sendJson(res, 200, { version, tasks, critical_path: view.critical_path, header: view.header });
     }
@@ -280,7 +326,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let allowedHosts: Set<string> | undefined;
   const server: Server = createServer((req, res) => {
     handle(req, res, allowedHosts).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : error instanceof NotFoundError ? 404 : error instanceof WgError ? 409 : 500;
+      const status =
+        error instanceof HttpError
+          ? error.status
+          : error instanceof NotFoundError
+            ? 404
+            : error instanceof WgError
+              ? 409
+              : 500;
       const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
       if (res.headersSent) return res.end();
       sendJson(res, status, { error: message });

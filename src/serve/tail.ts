@@ -14,7 +14,12 @@ export interface Tail {
 
 const CHUNK = 64 * 1024;
 
-export function tailFile(path: string, from: number, onText: (text: string, offset: number) => void, onError: (error: Error) => void): Tail {
+export function tailFile(
+  path: string,
+  from: number,
+  onText: (text: string, offset: number) => void,
+  onError: (error: Error) => void,
+): Tail {
   const name = basename(path);
   const decoder = new StringDecoder('utf8');
   let offset = from;
@@ -65,4 +70,3 @@ export function tailFile(path: string, from: number, onText: (text: string, offs
     },
   };
 }
-

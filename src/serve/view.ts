@@ -32,7 +32,12 @@ export function blockersOf(graph: Graph, task: Task, index = dependencyIndex(gra
  * `budgetUsd` is the configured budget; a live run's own (`wg run --budget-usd`) takes
  * its place, as the sum of the live runs' budgets.
  */
-export function graphView(graph: Graph, budgetUsd: number | undefined, runs: readonly ActiveRun[] = [], last?: LastRun): GraphView {
+export function graphView(
+  graph: Graph,
+  budgetUsd: number | undefined,
+  runs: readonly ActiveRun[] = [],
+  last?: LastRun,
+): GraphView {
   const index = dependencyIndex(graph);
   const tasks: TaskView[] = [];
   const counts: Record<string, number> = {};
@@ -79,8 +84,16 @@ export function graphView(graph: Graph, budgetUsd: number | undefined, runs: rea
       budget_usd: runBudget(runs) ?? budgetUsd ?? null,
       rate_limit_pauses: pauses,
       last_pause: lastPause,
-      runs: runs.map(({ host, pid, started_at, budget_usd, parallel }) => ({ host, pid, started_at, budget_usd, parallel })),
-      paused: runs.flatMap((run) => Object.entries(run.paused).map(([backend, until]) => ({ backend, until }))).sort((a, b) => a.until.localeCompare(b.until)),
+      runs: runs.map(({ host, pid, started_at, budget_usd, parallel }) => ({
+        host,
+        pid,
+        started_at,
+        budget_usd,
+        parallel,
+      })),
+      paused: runs
+        .flatMap((run) => Object.entries(run.paused).map(([backend, until]) => ({ backend, until })))
+        .sort((a, b) => a.until.localeCompare(b.until)),
       // The live runs' time, else the last run's: never the span from a graph's first task to its last, which adds up every run and the days between.
       started_at: runs[0]?.started_at ?? last?.started_at ?? null,
       ended_at: runs.length > 0 ? null : (last?.ended_at ?? null),
@@ -122,7 +135,17 @@ export function attemptsOf(task: Task): AttemptSummary[] {
     if (claimed) {
       const number = Number(claimed[2]);
       const cost = task.costs?.find((item) => item.attempt === number);
-      current = { attempt: number, actor: claimed[1]!, started: entry.timestamp, outcome: 'running', reason: null, output: null, cost_usd: cost?.cost_usd ?? null, backend: cost?.backend ?? null, model: cost?.model ?? null };
+      current = {
+        attempt: number,
+        actor: claimed[1]!,
+        started: entry.timestamp,
+        outcome: 'running',
+        reason: null,
+        output: null,
+        cost_usd: cost?.cost_usd ?? null,
+        backend: cost?.backend ?? null,
+        model: cost?.model ?? null,
+      };
       attempts.push(current);
       continue;
     }
@@ -132,12 +155,20 @@ export function attemptsOf(task: Task): AttemptSummary[] {
     else if (message.startsWith('failed: ')) {
       // Below the reason's line: where the check's output is, then its last lines.
       const [reason, , ...output] = message.slice('failed: '.length).split('\n');
-      [current.outcome, current.reason, current.output] = ['failed', reason!, output.length > 0 ? output.join('\n') : null];
-    }
-    else if (message.startsWith('abandoned: ')) [current.outcome, current.reason] = ['abandoned', message.slice('abandoned: '.length)];
-    else if (message.startsWith('unclaimed')) [current.outcome, current.reason] = ['unclaimed', message.replace(/^unclaimed:? ?/, '') || null];
+      [current.outcome, current.reason, current.output] = [
+        'failed',
+        reason!,
+        output.length > 0 ? output.join('\n') : null,
+      ];
+    } else if (message.startsWith('abandoned: '))
+      [current.outcome, current.reason] = ['abandoned', message.slice('abandoned: '.length)];
+    else if (message.startsWith('unclaimed'))
+      [current.outcome, current.reason] = ['unclaimed', message.replace(/^unclaimed:? ?/, '') || null];
     else if (message.endsWith('; reopened') || message.endsWith('; no retries left')) {
-      [current.outcome, current.reason] = [message.endsWith('; reopened') ? 'reopened' : 'failed', message.replace(/; (reopened|no retries left)$/, '')];
+      [current.outcome, current.reason] = [
+        message.endsWith('; reopened') ? 'reopened' : 'failed',
+        message.replace(/; (reopened|no retries left)$/, ''),
+      ];
     }
   }
   // A finished task whose last attempt's end left no entry of its own.

@@ -26,14 +26,19 @@ export interface Queryable {
   query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
-
 export class Database implements Queryable {
   private readonly pool: pg.Pool;
   private readonly listeners = new Set<pg.Client>();
   private ended = false;
 
   constructor(readonly url: string) {
-    this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000, application_name: 'wg' });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'wg',
+    });
     // An idle client whose server went away reports it here; the pool drops it, and the next query connects anew.
     this.pool.on('error', () => undefined);
   }
@@ -55,7 +60,10 @@ export class Database implements Queryable {
     client.on('error', dropped);
     try {
       await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-      const value = await work({ query: async <R extends object>(text: string, params: readonly unknown[] = []) => (await client.query<R>(text, params as unknown[])).rows });
+      const value = await work({
+        query: async <R extends object>(text: string, params: readonly unknown[] = []) =>
+          (await client.query<R>(text, params as unknown[])).rows,
+      });
       await client.query('COMMIT');
       return value;
     } catch (error) {
@@ -78,7 +86,11 @@ export class Database implements Queryable {
     let stopped = false;
     let client: pg.Client | undefined;
     const open = async (): Promise<void> => {
-      const next = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: 'wg' });
+      const next = new pg.Client({
+        connectionString: this.url,
+        connectionTimeoutMillis: 10_000,
+        application_name: 'wg',
+      });
       next.on('error', () => undefined);
       next.on('notification', (message) => {
         if (message.channel === channel) onNotify();
@@ -131,12 +143,22 @@ export function connect(url: string): Database {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`store URL ${displayUrl(url)} is not a URL`, 'write it as postgres://user@host:5432/database');
+    throw new ConfigError(
+      `store URL ${displayUrl(url)} is not a URL`,
+      'write it as postgres://user@host:5432/database',
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new ConfigError(`store URL ${displayUrl(url)} is not a postgres:// URL`, 'write it as postgres://user@host:5432/database');
+    throw new ConfigError(
+      `store URL ${displayUrl(url)} is not a postgres:// URL`,
+      'write it as postgres://user@host:5432/database',
+    );
   }
-  if (parsed.pathname.length <= 1) throw new ConfigError(`store URL ${displayUrl(url)} names no database`, 'add it: postgres://user@host:5432/DATABASE');
+  if (parsed.pathname.length <= 1)
+    throw new ConfigError(
+      `store URL ${displayUrl(url)} names no database`,
+      'add it: postgres://user@host:5432/DATABASE',
+    );
   return new Database(url);
 }
 
@@ -144,13 +166,29 @@ export function connect(url: string): Database {
  * Errors that mean the connection went away (a server restart, pg_terminate_backend, the
  * network), after which a new connection may well work.
  */
-const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const CONNECTION_LOST = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
 /** node-postgres reports a connection that ended under it with these messages and no code. */
 const LOST_MESSAGE = /Connection terminated|not queryable|timeout exceeded when trying to connect/i;
 
 export function isConnectionLost(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (typeof code === 'string' && CONNECTION_LOST.has(code)) || (typeof message === 'string' && LOST_MESSAGE.test(message));
+  return (
+    (typeof code === 'string' && CONNECTION_LOST.has(code)) ||
+    (typeof message === 'string' && LOST_MESSAGE.test(message))
+  );
 }
 
 /** Any failure that came from the database or the network, as one line naming the server. */
@@ -170,6 +208,15 @@ export function unavailable(error: unknown, url: string): WgError {
     '57P03': 'the server is starting up or shutting down',
   };
   const text = message ?? String(error);
-  const reason = (code && reasons[code]) ?? (/timeout exceeded when trying to connect/i.test(text) ? 'the connection timed out' : /Connection terminated/i.test(text) ? 'the server closed the connection' : text.split('\n')[0]);
-  return new StoreUnavailableError(`PostgreSQL at ${where}: ${reason}`, code === '3D000' ? 'create it first (createdb NAME)' : undefined);
+  const reason =
+    (code && reasons[code]) ??
+    (/timeout exceeded when trying to connect/i.test(text)
+      ? 'the connection timed out'
+      : /Connection terminated/i.test(text)
+        ? 'the server closed the connection'
+        : text.split('\n')[0]);
+  return new StoreUnavailableError(
+    `PostgreSQL at ${where}: ${reason}`,
+    code === '3D000' ? 'create it first (createdb NAME)' : undefined,
+  );
 }

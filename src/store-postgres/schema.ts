@@ -49,7 +49,9 @@ export const GRAPH_LOCK_KEY = 0x77_67_67_72; // "wggr"
 
 /** Bring the schema up to the newest migration, each in its own transaction; returns the version now. */
 export async function migrate(db: Database): Promise<number> {
-  await db.query('CREATE TABLE IF NOT EXISTS wg_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  await db.query(
+    'CREATE TABLE IF NOT EXISTS wg_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
   for (const migration of MIGRATIONS) {
     await db.transaction(async (tx) => {
       // Two processes migrating at once: the second waits here, then finds the version applied.

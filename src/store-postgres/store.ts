@@ -46,8 +46,12 @@ async function currentVersion(db: Queryable): Promise<string> {
 
 /** The whole graph as stored now (inside a transaction, so records, logs and version agree). */
 async function readSnapshot(db: Queryable, version: string): Promise<Snapshot> {
-  const rows = await db.query<{ position: string; kind: string; id: string; data: string }>('SELECT position, kind, id, data::text AS data FROM wg_records ORDER BY position');
-  const logRows = await db.query<{ task_id: string; entry: string }>('SELECT task_id, entry::text AS entry FROM wg_log ORDER BY seq');
+  const rows = await db.query<{ position: string; kind: string; id: string; data: string }>(
+    'SELECT position, kind, id, data::text AS data FROM wg_records ORDER BY position',
+  );
+  const logRows = await db.query<{ task_id: string; entry: string }>(
+    'SELECT task_id, entry::text AS entry FROM wg_log ORDER BY seq',
+  );
   const logs = new Map<string, string[]>();
   for (const row of logRows) {
     const entries = logs.get(row.task_id) ?? [];
@@ -72,7 +76,6 @@ function rowData(line: SourceLine): { data: string; log: unknown[] } {
 
 /** How long a store that has reached the server keeps trying to reach it again, by default. */
 const RECONNECT_WINDOW_MS = 30_000;
-
 
 export class PostgresGraphStore implements WorkspaceStore {
   private readonly db: Database;
@@ -121,8 +124,11 @@ export class PostgresGraphStore implements WorkspaceStore {
   private async schemaReady(): Promise<void> {
     this.ready ??= this.guard(async () => {
       const [table] = await this.db.query<{ name: string | null }>("SELECT to_regclass('wg_migrations') AS name");
-      if (!table?.name) throw unavailable(new Error('this database holds no workgraph (run wg init --store URL)'), this.url);
-      const [applied] = await this.db.query<{ version: number | null }>('SELECT max(version) AS version FROM wg_migrations');
+      if (!table?.name)
+        throw unavailable(new Error('this database holds no workgraph (run wg init --store URL)'), this.url);
+      const [applied] = await this.db.query<{ version: number | null }>(
+        'SELECT max(version) AS version FROM wg_migrations',
+      );
       if ((applied?.version ?? 0) < LATEST_VERSION) await migrate(this.db);
       this.reached = true;
     });
@@ -150,7 +156,9 @@ export class PostgresGraphStore implements WorkspaceStore {
       this.reconnecting(async () => {
         // One row says whether the cached graph is current; only if not is everything read, in one consistent snapshot.
         if (this.cached && (await currentVersion(this.db)) === this.cached.version) return this.cached.parsed;
-        return this.db.transaction(async (tx) => (await this.snapshotAt(tx, await currentVersion(tx))).parsed, { readOnly: true });
+        return this.db.transaction(async (tx) => (await this.snapshotAt(tx, await currentVersion(tx))).parsed, {
+          readOnly: true,
+        });
       }),
     );
   }
@@ -197,7 +205,9 @@ export class PostgresGraphStore implements WorkspaceStore {
           const next = await writeChanges(tx, snapshot, draft, rendered.lines);
           await notifyChange(tx);
           // The triggers on the tables advanced the version with every statement.
-          const [row] = await tx.query<{ xid: string; version: string }>('SELECT txid_current()::text AS xid, version::text AS version FROM wg_version');
+          const [row] = await tx.query<{ xid: string; version: string }>(
+            'SELECT txid_current()::text AS xid, version::text AS version FROM wg_version',
+          );
           committed = { ...next, version: row!.version };
           sent = { xid: row!.xid, result };
         }
@@ -268,11 +278,21 @@ async function notifyChange(tx: Queryable): Promise<void> {
   await tx.query("SELECT pg_notify($1, '')", [CHANGE_CHANNEL]);
 }
 
-async function insertLines(tx: Queryable, lines: readonly SourceLine[], firstPosition: number, storedLogs: ReadonlyMap<string, number>): Promise<void> {
+async function insertLines(
+  tx: Queryable,
+  lines: readonly SourceLine[],
+  firstPosition: number,
+  storedLogs: ReadonlyMap<string, number>,
+): Promise<void> {
   let position = firstPosition;
   for (const line of lines) {
     const { data, log } = rowData(line);
-    await tx.query('INSERT INTO wg_records (position, kind, id, data) VALUES ($1, $2, $3, $4::text::json)', [position++, line.kind ?? kindOf(line.text), line.id, data]);
+    await tx.query('INSERT INTO wg_records (position, kind, id, data) VALUES ($1, $2, $3, $4::text::json)', [
+      position++,
+      line.kind ?? kindOf(line.text),
+      line.id,
+      data,
+    ]);
     await appendLog(tx, line.id, log, storedLogs.get(line.id) ?? 0);
   }
 }
@@ -289,7 +309,11 @@ async function appendLog(tx: Queryable, taskId: string, log: unknown[], stored: 
     stored = 0;
   }
   const entries = log.slice(stored).map((entry) => JSON.stringify(entry));
-  if (entries.length > 0) await tx.query('INSERT INTO wg_log (task_id, entry) SELECT $1, e::json FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n', [taskId, entries]);
+  if (entries.length > 0)
+    await tx.query(
+      'INSERT INTO wg_log (task_id, entry) SELECT $1, e::json FROM unnest($2::text[]) WITH ORDINALITY AS t(e, n) ORDER BY n',
+      [taskId, entries],
+    );
 }
 
 /**
@@ -297,7 +321,12 @@ async function appendLog(tx: Queryable, taskId: string, log: unknown[], stored: 
  * appended. Returns what the tables then hold, as the snapshot the next transaction may
  * start from (`graph` and `lines` are the transaction's own, now committed).
  */
-async function writeChanges(tx: Queryable, snapshot: Snapshot, graph: Graph, lines: readonly SourceLine[]): Promise<Omit<Snapshot, 'version'>> {
+async function writeChanges(
+  tx: Queryable,
+  snapshot: Snapshot,
+  graph: Graph,
+  lines: readonly SourceLine[],
+): Promise<Omit<Snapshot, 'version'>> {
   const kept = new Set<number>();
   const appended: SourceLine[] = [];
   const original = snapshot.parsed.lines;
@@ -316,7 +345,9 @@ async function writeChanges(tx: Queryable, snapshot: Snapshot, graph: Graph, lin
   }
   const dropped = snapshot.positions.filter((position) => !kept.has(position));
   if (dropped.length > 0) await tx.query('DELETE FROM wg_records WHERE position = ANY($1::bigint[])', [dropped]);
-  const droppedTasks = original.filter((line) => line.kind === 'task' && !kept.has(snapshot.positions[line.lineNo - 1]!)).map((line) => line.id);
+  const droppedTasks = original
+    .filter((line) => line.kind === 'task' && !kept.has(snapshot.positions[line.lineNo - 1]!))
+    .map((line) => line.id);
   if (droppedTasks.length > 0) await tx.query('DELETE FROM wg_log WHERE task_id = ANY($1::text[])', [droppedTasks]);
   const last = snapshot.positions.reduce((max, position) => Math.max(max, position), 0);
   await insertLines(tx, appended, last + 1, snapshot.storedLogs);

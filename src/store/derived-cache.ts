@@ -39,7 +39,11 @@ export class DerivedCache {
       return undefined;
     }
     if (entry.wg !== packageVersion()) return undefined;
-    const verdict = stampHolds({ key: entry.identity, recordedAt: entry.recordedAt, digest: entry.digest }, identity, digest);
+    const verdict = stampHolds(
+      { key: entry.identity, recordedAt: entry.recordedAt, digest: entry.digest },
+      identity,
+      digest,
+    );
     if (verdict === 'record-again') this.write(name, identity, entry.digest, entry.value);
     return verdict === 'stale' ? undefined : entry.value;
   }

@@ -25,7 +25,11 @@ export function identityOf(path: string): FileIdentity {
   try {
     const stat = statSync(path, { bigint: true });
     const changedNs = stat.mtimeNs > stat.ctimeNs ? stat.mtimeNs : stat.ctimeNs;
-    return { key: `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`, ino: stat.ino, changedAtMs: Number(changedNs / 1_000_000n) };
+    return {
+      key: `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`,
+      ino: stat.ino,
+      changedAtMs: Number(changedNs / 1_000_000n),
+    };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return MISSING;
     throw error;
@@ -53,7 +57,11 @@ export interface Stamp {
  * digest and the file has settled since, so that recording the stamp again now spares
  * later readers the digest. `digest` is computed only when the file was young at the stamp.
  */
-export function stampHolds(stamp: Stamp, identity: FileIdentity, digest: () => string): 'stale' | 'holds' | 'record-again' {
+export function stampHolds(
+  stamp: Stamp,
+  identity: FileIdentity,
+  digest: () => string,
+): 'stale' | 'holds' | 'record-again' {
   if (stamp.key !== identity.key) return 'stale';
   if (settledBefore(identity, stamp.recordedAt)) return 'holds';
   if (stamp.digest !== digest()) return 'stale';
@@ -68,5 +76,7 @@ export function contentDigest(content: string | Buffer): string {
 export async function contentDigestOffThread(content: Buffer): Promise<string> {
   // A type-only cast: DOM's typings (the tests' browser code brings them in) refuse a Buffer whose
   // memory might be shared; WebCrypto takes any Node Buffer, and copying 4 MB to please them would cost.
-  return Buffer.from(await globalThis.crypto.subtle.digest('SHA-1', content as unknown as Uint8Array<ArrayBuffer>)).toString('hex');
+  return Buffer.from(
+    await globalThis.crypto.subtle.digest('SHA-1', content as unknown as Uint8Array<ArrayBuffer>),
+  ).toString('hex');
 }

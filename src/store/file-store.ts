@@ -8,13 +8,35 @@
  * what it changes, not the size of the graph. Every reader applies the journal over
  * graph.jsonl; graph.jsonl alone is always a valid upstream file, at most a moment old.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, watch, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  watch,
+  writeSync,
+} from 'node:fs';
 import { isProcessAlive } from '../system/process.js';
 import { join } from 'node:path';
 import { GraphFileError } from '../errors.js';
 import { RecordMap, type Graph } from '../graph/model.js';
 import { RECORD_KINDS, type RecordKind } from '../graph/types.js';
-import { graphBytes, mapFor, parseGraph, recordKey, renderGraph, type ParsedGraph, type RecordValidator, type SourceLine } from './jsonl.js';
+import {
+  graphBytes,
+  mapFor,
+  parseGraph,
+  recordKey,
+  renderGraph,
+  type ParsedGraph,
+  type RecordValidator,
+  type SourceLine,
+} from './jsonl.js';
 import { applyJournal, JOURNAL_FILE, journalLine, type RecordChange } from './journal.js';
 import { acquireLock, unlinkQuietly, type LockOptions } from './lock.js';
 import type { WorkspaceStore } from './store.js';
@@ -98,7 +120,9 @@ function sweepLeftovers(dir: string): void {
   }
   for (const name of names) {
     const staging = /^graph\.lock\.(\d+)\.[0-9a-f]+$/.exec(name);
-    const stale = /^graph\.jsonl\.\d+$/.test(name) || (staging !== null && !isProcessAlive(Number(staging[1])) && olderThan(join(dir, name), STAGING_STALE_MS));
+    const stale =
+      /^graph\.jsonl\.\d+$/.test(name) ||
+      (staging !== null && !isProcessAlive(Number(staging[1])) && olderThan(join(dir, name), STAGING_STALE_MS));
     if (!stale) continue;
     try {
       unlinkSync(join(dir, name));
@@ -119,7 +143,10 @@ function journalInfo(path: string): { ino: bigint; size: number } | undefined {
 }
 
 /** Where reading the journal now can carry on from `known`, or undefined if it must be read from the start. */
-function continuesFrom(known: JournalPosition | undefined, now: { ino: bigint; size: number } | undefined): number | undefined {
+function continuesFrom(
+  known: JournalPosition | undefined,
+  now: { ino: bigint; size: number } | undefined,
+): number | undefined {
   if (!now) return known === undefined || known.length === 0 ? 0 : undefined;
   if (known === undefined || (known.ino !== now.ino && known.length === 0)) return 0;
   return known.ino === now.ino && now.size >= known.length ? known.length : undefined;
@@ -213,7 +240,14 @@ export class FileGraphStore implements WorkspaceStore {
     const trusted = stable && !revalidate && this.cache.isValidated(identity, digest);
     const parsed = parseGraph(text, trusted ? undefined : await loadValidator(), GRAPH_FILE);
     if (parsed.problems.length === 0 && stable && !trusted) this.cache.remember(identity, digest());
-    const live: Live = { identity, lines: parsed.lines, digest, baseBytes: Buffer.byteLength(text), graph: parsed.graph, journal: undefined };
+    const live: Live = {
+      identity,
+      lines: parsed.lines,
+      digest,
+      baseBytes: Buffer.byteLength(text),
+      graph: parsed.graph,
+      journal: undefined,
+    };
     const problems = [...parsed.problems];
     const journal = journalInfo(this.journalPath);
     if (journal) {
@@ -222,7 +256,11 @@ export class FileGraphStore implements WorkspaceStore {
       problems.push(...read.problems);
       live.journal = { ino: journal.ino, length: read.length, lines: countLines(bytes, read.length) };
     }
-    return { live, problems, cacheable: stable && problems.length === 0 && identityOf(this.graphPath).key === identity.key };
+    return {
+      live,
+      problems,
+      cacheable: stable && problems.length === 0 && identityOf(this.graphPath).key === identity.key,
+    };
   }
 
   /**
@@ -301,7 +339,8 @@ export class FileGraphStore implements WorkspaceStore {
       const live = await this.current();
       const value = compute(live.graph);
       // Only if what we parsed is the file we looked at first (else the entry would lie).
-      if (this.live === live && live.identity.key === identity.key && !live.journal?.length) cache.write(name, identity, live.digest(), value);
+      if (this.live === live && live.identity.key === identity.key && !live.journal?.length)
+        cache.write(name, identity, live.digest(), value);
       return value;
     });
   }
@@ -322,7 +361,9 @@ export class FileGraphStore implements WorkspaceStore {
         for (const [, map] of maps) (map as RecordMap<object>).record();
         try {
           const result = await change(live.graph);
-          const changes = maps.flatMap(([kind, map]) => (map as RecordMap<object>).changedKeys().map((id) => this.changeOf(live, kind, id)));
+          const changes = maps.flatMap(([kind, map]) =>
+            (map as RecordMap<object>).changedKeys().map((id) => this.changeOf(live, kind, id)),
+          );
           if (changes.length > 0) await this.commit(live, changes);
           for (const [, map] of maps) (map as RecordMap<object>).stopRecording();
           return result;
@@ -338,7 +379,11 @@ export class FileGraphStore implements WorkspaceStore {
   }
 
   private changeOf(live: Live, kind: RecordKind, id: string): RecordChange {
-    live.aliases ??= new Map(live.lines.filter((line) => line.aliases && line.kind).map((line) => [recordKey(line.kind!, line.id), line.aliases!]));
+    live.aliases ??= new Map(
+      live.lines
+        .filter((line) => line.aliases && line.kind)
+        .map((line) => [recordKey(line.kind!, line.id), line.aliases!]),
+    );
     return { kind, id, record: mapFor(live.graph, kind).get(id), aliases: live.aliases.get(recordKey(kind, id)) };
   }
 
@@ -395,13 +440,23 @@ export class FileGraphStore implements WorkspaceStore {
     const rendered = renderGraph(live.graph, live.lines);
     const bytes = graphBytes(rendered.lines);
     let written: bigint | undefined;
-    writeFileAtomic.sync(this.graphPath, bytes, { fsync: true, tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino) });
+    writeFileAtomic.sync(this.graphPath, bytes, {
+      fsync: true,
+      tmpfileCreated: (temp) => void (written = statSync(temp, { bigint: true }).ino),
+    });
     unlinkQuietly(this.journalPath);
     clearTimeout(this.foldTimer);
     this.foldTimer = undefined;
     this.journalStarted = undefined;
     const identity = identityOf(this.graphPath);
-    Object.assign(live, { identity, lines: rendered.lines, digest: memo(() => contentDigest(bytes)), baseBytes: bytes.length, journal: undefined, aliases: undefined });
+    Object.assign(live, {
+      identity,
+      lines: rendered.lines,
+      digest: memo(() => contentDigest(bytes)),
+      baseBytes: bytes.length,
+      journal: undefined,
+      aliases: undefined,
+    });
     // The lock binds only wg: an editor may have replaced the file since our rename, and that file is not ours to vouch for.
     if (identity.ino !== written) {
       this.live = undefined;

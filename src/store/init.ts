@@ -11,7 +11,18 @@ import { GRAPH_FILE } from './file-store.js';
  * agent, not a source file (delete its line to commit snapshots of it; wg itself never
  * commits anything under .workgraph/). config.toml and prompts/ are meant to be committed.
  */
-export const RUNTIME_IGNORES = ['graph.jsonl', 'graph.jsonl.*', 'graph.journal', 'graph.lock', 'graph.lock.*', 'runs/', 'logs/', 'cache/', 'worktrees/', 'active-runs/'];
+export const RUNTIME_IGNORES = [
+  'graph.jsonl',
+  'graph.jsonl.*',
+  'graph.journal',
+  'graph.lock',
+  'graph.lock.*',
+  'runs/',
+  'logs/',
+  'cache/',
+  'worktrees/',
+  'active-runs/',
+];
 
 const GITIGNORE = `# wg's runtime files: wg writes them constantly, so they are not committed.
 # (graph.jsonl is the live graph: remove its line to commit snapshots of it.)
@@ -34,7 +45,10 @@ const BACKEND_LINE = '# backend = "command"\n';
 /** The template with `backend` set under [defaults] (wg init picks the agent backend that is ready). */
 function withDefaultBackend(template: string, backend: string | undefined): string {
   if (backend === undefined || !template.includes(BACKEND_LINE)) return template;
-  return template.replace(BACKEND_LINE, `# (wg init chose this: it was the first agent backend ready to run)\nbackend = ${JSON.stringify(backend)}\n`);
+  return template.replace(
+    BACKEND_LINE,
+    `# (wg init chose this: it was the first agent backend ready to run)\nbackend = ${JSON.stringify(backend)}\n`,
+  );
 }
 
 /**
@@ -42,13 +56,26 @@ function withDefaultBackend(template: string, backend: string | undefined): stri
  * under [store] and no graph.jsonl is written (the caller creates the schema).
  */
 export function initWorkgraph(dir: string, storeUrl?: string, defaultBackend?: string): void {
-  if (existsSync(join(dir, GRAPH_FILE)) || (storeUrl === undefined && existsSync(join(dir, CONFIG_FILE)) && /^\s*\[store\]/m.test(readFileSync(join(dir, CONFIG_FILE), 'utf8')))) {
+  if (
+    existsSync(join(dir, GRAPH_FILE)) ||
+    (storeUrl === undefined &&
+      existsSync(join(dir, CONFIG_FILE)) &&
+      /^\s*\[store\]/m.test(readFileSync(join(dir, CONFIG_FILE), 'utf8')))
+  ) {
     throw new InvalidInputError(`${dir} is already initialised`);
   }
   mkdirSync(dir, { recursive: true });
   if (storeUrl === undefined) writeFileSync(join(dir, GRAPH_FILE), '');
-  const storeTable = storeUrl === undefined ? '' : `[store]\n# The graph lives in PostgreSQL (WG_STORE_URL overrides this).\nurl = ${JSON.stringify(storeUrl)}\n# A runner renews its leases every third of this; one that stops renewing (its machine died)\n# loses its tasks to any other runner once it has passed.\n# lease_ttl = "60s"\n\n`;
-  if (!existsSync(join(dir, CONFIG_FILE))) writeFileSync(join(dir, CONFIG_FILE), `${storeTable}${withDefaultBackend(CONFIG_TEMPLATE, defaultBackend)}`);
-  else if (storeTable) throw new InvalidInputError(`${join(dir, CONFIG_FILE)} exists already`, 'add the [store] table to it yourself, or remove it first');
+  const storeTable =
+    storeUrl === undefined
+      ? ''
+      : `[store]\n# The graph lives in PostgreSQL (WG_STORE_URL overrides this).\nurl = ${JSON.stringify(storeUrl)}\n# A runner renews its leases every third of this; one that stops renewing (its machine died)\n# loses its tasks to any other runner once it has passed.\n# lease_ttl = "60s"\n\n`;
+  if (!existsSync(join(dir, CONFIG_FILE)))
+    writeFileSync(join(dir, CONFIG_FILE), `${storeTable}${withDefaultBackend(CONFIG_TEMPLATE, defaultBackend)}`);
+  else if (storeTable)
+    throw new InvalidInputError(
+      `${join(dir, CONFIG_FILE)} exists already`,
+      'add the [store] table to it yourself, or remove it first',
+    );
   writeFileSync(join(dir, '.gitignore'), GITIGNORE);
 }

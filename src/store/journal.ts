@@ -24,8 +24,12 @@ export interface RecordChange {
 
 /** One transaction's line, newline included. */
 export function journalLine(changes: readonly RecordChange[]): string {
-  const set = changes.filter((change) => change.record !== undefined).map((change) => serializeRecord(change.kind, change.record!, change.aliases));
-  const deleted = changes.filter((change) => change.record === undefined).map((change) => JSON.stringify({ kind: change.kind, id: change.id }));
+  const set = changes
+    .filter((change) => change.record !== undefined)
+    .map((change) => serializeRecord(change.kind, change.record!, change.aliases));
+  const deleted = changes
+    .filter((change) => change.record === undefined)
+    .map((change) => JSON.stringify({ kind: change.kind, id: change.id }));
   return `{"set":[${set.join(',')}],"delete":[${deleted.join(',')}]}\n`;
 }
 
@@ -42,7 +46,12 @@ const isKind = (kind: unknown): kind is RecordKind => kind === 'task' || kind ==
  * (`graph.journal:LINE: reason`); `validate` is zod's verdict on each record, skipped
  * for lines this process wrote itself.
  */
-export function applyJournal(graph: Graph, bytes: Buffer, firstLine: number, validate: RecordValidator | undefined): JournalRead {
+export function applyJournal(
+  graph: Graph,
+  bytes: Buffer,
+  firstLine: number,
+  validate: RecordValidator | undefined,
+): JournalRead {
   const end = bytes.lastIndexOf(0x0a) + 1;
   const problems: string[] = [];
   let lineNo = firstLine - 1;

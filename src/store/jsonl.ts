@@ -5,7 +5,15 @@
  * field or a kind it does not know.
  */
 import { emptyGraph, type Graph } from '../graph/model.js';
-import { canonicalStatus, KNOWN_FIELDS, RECORD_KINDS, SPARSE_DEFAULTS, TASK_STATUSES, type RecordKind, type TaskStatus } from '../graph/types.js';
+import {
+  canonicalStatus,
+  KNOWN_FIELDS,
+  RECORD_KINDS,
+  SPARSE_DEFAULTS,
+  TASK_STATUSES,
+  type RecordKind,
+  type TaskStatus,
+} from '../graph/types.js';
 
 /** Later upstream format names: `after` means `blocked_by`, `before` means `blocks`. */
 const ALIASES: Record<string, string> = { after: 'blocked_by', before: 'blocks' };
@@ -43,7 +51,10 @@ function isKnownKind(kind: unknown): kind is RecordKind {
 }
 
 /** Rename alias keys in place of their position; `after` + `blocked_by` on one line are joined. */
-export function normalizeAliases(object: Record<string, unknown>): { record: Record<string, unknown>; aliases?: Record<string, string> } {
+export function normalizeAliases(object: Record<string, unknown>): {
+  record: Record<string, unknown>;
+  aliases?: Record<string, string>;
+} {
   if (!('after' in object) && !('before' in object)) return { record: object };
   const aliases: Record<string, string> = {};
   const record: Record<string, unknown> = {};
@@ -63,7 +74,8 @@ export function normalizeAliases(object: Record<string, unknown>): { record: Rec
  */
 function withCanonicalStatus(kind: RecordKind, record: Record<string, unknown>): Record<string, unknown> {
   const status = record.status;
-  if (kind !== 'task' || typeof status !== 'string' || (TASK_STATUSES as readonly string[]).includes(status)) return record;
+  if (kind !== 'task' || typeof status !== 'string' || (TASK_STATUSES as readonly string[]).includes(status))
+    return record;
   const canonical = canonicalStatus(status);
   return canonical === undefined ? record : { ...record, status: canonical };
 }
@@ -136,7 +148,10 @@ export function mapFor(graph: Graph, kind: RecordKind): Map<string, object> {
   return kind === 'task' ? graph.tasks : kind === 'actor' ? graph.actors : graph.resources;
 }
 
-const KNOWN = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new Set(KNOWN_FIELDS[kind])])) as Record<RecordKind, Set<string>>;
+const KNOWN = Object.fromEntries(RECORD_KINDS.map((kind) => [kind, new Set(KNOWN_FIELDS[kind])])) as Record<
+  RecordKind,
+  Set<string>
+>;
 
 function isUnset(kind: RecordKind, name: string, value: unknown): boolean {
   if (value === undefined || value === null) return true;
@@ -182,7 +197,13 @@ export function renderGraph(graph: Graph, lines: readonly SourceLine[]): { lines
     else {
       changed = true;
       // Not `...line`: that would carry the old text's cached bytes over.
-      const rewritten: SourceLine = { kind: line.kind, id: line.id, lineNo: line.lineNo, text: serializeRecord(line.kind, record, line.aliases), record };
+      const rewritten: SourceLine = {
+        kind: line.kind,
+        id: line.id,
+        lineNo: line.lineNo,
+        text: serializeRecord(line.kind, record, line.aliases),
+        record,
+      };
       if (line.aliases) rewritten.aliases = line.aliases;
       out.push(rewritten);
     }

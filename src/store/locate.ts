@@ -42,7 +42,8 @@ function graphFolderIn(folder: string): string | undefined {
  * (upstream accepts `--dir .` for `--dir ./.wg`): then that one.
  */
 function namedFolder(path: string): string {
-  if ((WORKGRAPH_DIR_NAMES as readonly string[]).includes(basename(path)) || existsSync(join(path, 'graph.jsonl'))) return path;
+  if ((WORKGRAPH_DIR_NAMES as readonly string[]).includes(basename(path)) || existsSync(join(path, 'graph.jsonl')))
+    return path;
   return graphFolderIn(path) ?? path;
 }
 
@@ -67,5 +68,8 @@ export function locateWorkgraph(explicit: string | undefined, cwd: string, env: 
     if (found) return { dir: found, root: at };
     if (dirname(at) === at) break;
   }
-  throw new NoWorkgraphError('no .wg or .workgraph here or in any parent folder', '`wg init` creates one, or pass --dir');
+  throw new NoWorkgraphError(
+    'no .wg or .workgraph here or in any parent folder',
+    '`wg init` creates one, or pass --dir',
+  );
 }

@@ -36,7 +36,6 @@ export interface HeldLock {
   release(): void;
 }
 
-
 /**
  * Create `path` holding `content`, or return false if it exists. The content is written
  * to a file of our own first and hard-linked into place, so no one ever sees the lock
@@ -136,7 +135,10 @@ export function unlinkQuietly(path: string): void {
 }
 
 /** Who holds the lock at `path` now, and whether the next writer would take it over as stale (for `wg doctor`). */
-export function inspectLock(path: string, staleAfterMs = DEFAULT_STALE_MS): { state: 'free' | 'held' | 'stale'; owner: string | undefined; ageMs: number | undefined } {
+export function inspectLock(
+  path: string,
+  staleAfterMs = DEFAULT_STALE_MS,
+): { state: 'free' | 'held' | 'stale'; owner: string | undefined; ageMs: number | undefined } {
   const text = readText(path);
   if (text === undefined) return { state: 'free', owner: undefined, ageMs: undefined };
   const holder = parseOwner(text);
@@ -147,7 +149,11 @@ export function inspectLock(path: string, staleAfterMs = DEFAULT_STALE_MS): { st
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<HeldLock> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_MS;
-  const owner: Owner = { ...currentProcess(), nonce: randomBytes(8).toString('hex'), acquired_at: new Date().toISOString() };
+  const owner: Owner = {
+    ...currentProcess(),
+    nonce: randomBytes(8).toString('hex'),
+    acquired_at: new Date().toISOString(),
+  };
   const content = JSON.stringify(owner);
   const deadline = Date.now() + timeoutMs;
   let wait = 1;
@@ -155,11 +161,15 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
     if (tryCreate(path, content)) return { release: () => releaseLock(path, content) };
     const current = readText(path);
     // Without the guard, looping at once would spin (synchronously) until its holder is done.
-    if (current !== undefined && isStale(current, path, staleAfterMs) && breakStaleLock(path, current, staleAfterMs)) continue;
+    if (current !== undefined && isStale(current, path, staleAfterMs) && breakStaleLock(path, current, staleAfterMs))
+      continue;
     if (Date.now() > deadline) {
       const holder = current ? parseOwner(current) : undefined;
       const who = holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.acquired_at})` : 'another process';
-      throw new LockTimeoutError(`the graph is locked by ${who}`, `if that process is stuck, stop it; its lock is ${path}`);
+      throw new LockTimeoutError(
+        `the graph is locked by ${who}`,
+        `if that process is stuck, stop it; its lock is ${path}`,
+      );
     }
     // Jittered backoff keeps many waiters from retrying in lockstep.
     await sleep(wait + Math.random() * wait);

@@ -63,7 +63,6 @@ function liveGroupMembers(pgid: number): number | undefined {
   return live;
 }
 
-
 /**
  * Whether the grace period is off for this process: a second Ctrl-C means "stop now".
  * Process-wide on purpose: the person asks it of everything this process is stopping.

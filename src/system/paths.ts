@@ -34,5 +34,6 @@ export function assertInsideProject(root: string, ref: string, what: string): vo
   const absolute = resolve(root, ref);
   if (leadsOutside(root, absolute)) throw new OutsideProjectError(`${what} ${ref} is outside the project (${root})`);
   const real = realPath(absolute);
-  if (real !== undefined && leadsOutside(realpathSync(root), real)) throw new OutsideProjectError(`${what} ${ref} is a symlink that leads outside the project (to ${real})`);
+  if (real !== undefined && leadsOutside(realpathSync(root), real))
+    throw new OutsideProjectError(`${what} ${ref} is a symlink that leads outside the project (to ${real})`);
 }

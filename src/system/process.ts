@@ -59,7 +59,12 @@ let own: ProcessIdentity | undefined;
 export function currentProcess(): ProcessIdentity {
   if (!own) {
     const namespace = pidNamespace();
-    own = { pid: process.pid, host: hostname(), pid_start: processStartTime(process.pid), ...(namespace ? { pid_ns: namespace } : {}) };
+    own = {
+      pid: process.pid,
+      host: hostname(),
+      pid_start: processStartTime(process.pid),
+      ...(namespace ? { pid_ns: namespace } : {}),
+    };
   }
   return { ...own };
 }

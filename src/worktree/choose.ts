@@ -37,18 +37,41 @@ export interface ChooseOptions {
   dryRun: boolean;
 }
 
-export async function chooseIsolation(root: string, workgraphDir: string, config: Config, options: ChooseOptions): Promise<IsolationChoice> {
+export async function chooseIsolation(
+  root: string,
+  workgraphDir: string,
+  config: Config,
+  options: ChooseOptions,
+): Promise<IsolationChoice> {
   const mode = options.mode ?? config.run.isolation;
-  if (mode === 'none') return { isolation: undefined, preview: undefined, notice: undefined, upstreamChanges: undefined };
+  if (mode === 'none')
+    return { isolation: undefined, preview: undefined, notice: undefined, upstreamChanges: undefined };
   const repo = await findRepo(root);
   if ('none' in repo) {
-    if (mode === 'worktree') throw new ConfigError(`isolation = "worktree" needs a git work tree with a commit, and ${root} is not one (${repo.none})`, 'commit something first, or run with --isolation none');
-    return { isolation: undefined, preview: undefined, notice: `tasks run in place, without worktrees: ${repo.none}`, upstreamChanges: undefined };
+    if (mode === 'worktree')
+      throw new ConfigError(
+        `isolation = "worktree" needs a git work tree with a commit, and ${root} is not one (${repo.none})`,
+        'commit something first, or run with --isolation none',
+      );
+    return {
+      isolation: undefined,
+      preview: undefined,
+      notice: `tasks run in place, without worktrees: ${repo.none}`,
+      upstreamChanges: undefined,
+    };
   }
   const target = options.target ?? repo.branch;
-  if (target === undefined) throw new ConfigError('HEAD is detached, so there is no branch to land results on', 'pass --target BRANCH, or check out a branch');
+  if (target === undefined)
+    throw new ConfigError(
+      'HEAD is detached, so there is no branch to land results on',
+      'pass --target BRANCH, or check out a branch',
+    );
   const base = await branchHead(repo.top, target);
-  if (base === undefined) throw new ConfigError(`the target branch ${target} does not exist`, 'create it (git branch NAME), or pass another --target');
+  if (base === undefined)
+    throw new ConfigError(
+      `the target branch ${target} does not exist`,
+      'create it (git branch NAME), or pass another --target',
+    );
   // Results land by fast-forwarding the user's checkout: never over uncommitted changes to tracked files.
   if (await checkedOut(repo.top, target)) {
     const dirty = await dirtyTrackedFiles(repo.top, repo.prefix, basename(workgraphDir));
@@ -66,8 +89,19 @@ export async function chooseIsolation(root: string, workgraphDir: string, config
     const projectRoot = repo.prefix === '' ? path : join(path, repo.prefix);
     return { root: projectRoot, info: { path, branch: worktreeBranch(taskId, attempt), target, base }, readFrom: root };
   };
-  if (options.dryRun) return { isolation: undefined, preview, notice: undefined, upstreamChanges: upstreamChangeReader(root) };
+  if (options.dryRun)
+    return { isolation: undefined, preview, notice: undefined, upstreamChanges: upstreamChangeReader(root) };
   ensureRuntimeIgnored(workgraphDir);
-  const settings = { target, reverify: config.run.reverify, setup: config.run.worktree_setup, link: config.run.worktree_link };
-  return { isolation: await worktreeIsolation(repo, root, workgraphDir, settings), preview, notice: undefined, upstreamChanges: upstreamChangeReader(root) };
+  const settings = {
+    target,
+    reverify: config.run.reverify,
+    setup: config.run.worktree_setup,
+    link: config.run.worktree_link,
+  };
+  return {
+    isolation: await worktreeIsolation(repo, root, workgraphDir, settings),
+    preview,
+    notice: undefined,
+    upstreamChanges: upstreamChangeReader(root),
+  };
 }

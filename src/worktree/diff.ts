@@ -47,7 +47,10 @@ interface RecordedTree {
 function recordedAttempts(workgraphDir: string, taskId: string): number[] {
   const dir = join(workgraphDir, 'runs', taskId);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+  return readdirSync(dir)
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 function recordedTree(workgraphDir: string, taskId: string, attempt: number): RecordedTree | null | undefined {
@@ -60,24 +63,51 @@ function recordedTree(workgraphDir: string, taskId: string, attempt: number): Re
   }
 }
 
-const exists = async (top: string, object: string) => (await git(top, ['cat-file', '-e', `${object}^{commit}`])).exitCode === 0;
+const exists = async (top: string, object: string) =>
+  (await git(top, ['cat-file', '-e', `${object}^{commit}`])).exitCode === 0;
 
 /** Where attempt `wanted` (default: the landed one, else the latest) of `task` left its change. */
-export async function findAttemptChange(repo: Repo, workgraphDir: string, task: Task, wanted: number | undefined, linkNames: readonly string[]): Promise<AttemptChange> {
+export async function findAttemptChange(
+  repo: Repo,
+  workgraphDir: string,
+  task: Task,
+  wanted: number | undefined,
+  linkNames: readonly string[],
+): Promise<AttemptChange> {
   const attempts = recordedAttempts(workgraphDir, task.id);
   const attempt = wanted ?? task.landed?.attempt ?? attempts.at(-1);
-  if (attempt === undefined) throw new InvalidInputError(`${task.id} has no attempt yet, so it changed nothing`, `\`wg run\` runs it; \`wg show ${task.id}\` shows its state`);
+  if (attempt === undefined)
+    throw new InvalidInputError(
+      `${task.id} has no attempt yet, so it changed nothing`,
+      `\`wg run\` runs it; \`wg show ${task.id}\` shows its state`,
+    );
   const landed = task.landed;
   if (landed && landed.attempt === attempt) {
-    if (!(await exists(repo.top, landed.commit))) throw new NotFoundError(`${task.id}'s landed commit ${landed.commit.slice(0, 12)} is no longer in this repository`);
-    return { task: task.id, attempt, source: 'landed', target: landed.target, branch: undefined, worktree: undefined, base: landed.base, head: landed.commit };
+    if (!(await exists(repo.top, landed.commit)))
+      throw new NotFoundError(
+        `${task.id}'s landed commit ${landed.commit.slice(0, 12)} is no longer in this repository`,
+      );
+    return {
+      task: task.id,
+      attempt,
+      source: 'landed',
+      target: landed.target,
+      branch: undefined,
+      worktree: undefined,
+      base: landed.base,
+      head: landed.commit,
+    };
   }
   const tree = recordedTree(workgraphDir, task.id, attempt);
   if (tree === undefined) {
     const known = attempts.length > 0 ? `its attempts: ${attempts.join(', ')}` : 'it has no recorded attempt';
     throw new NotFoundError(`${task.id} has no attempt ${attempt} (${known})`);
   }
-  if (tree === null) throw new InvalidInputError(`attempt ${attempt} of ${task.id} ran in place, without a git worktree, so wg has no record of its change`, 'attempts get worktrees (and `wg diff`) in a git work tree with a commit, with isolation = "worktree" or unset');
+  if (tree === null)
+    throw new InvalidInputError(
+      `attempt ${attempt} of ${task.id} ran in place, without a git worktree, so wg has no record of its change`,
+      'attempts get worktrees (and `wg diff`) in a git work tree with a commit, with isolation = "worktree" or unset',
+    );
   const running = task.status === 'in-progress' && task.claim?.attempt === attempt;
   const branch = tree.branch ?? worktreeBranch(task.id, attempt);
   let head: string;
@@ -85,12 +115,17 @@ export async function findAttemptChange(repo: Repo, workgraphDir: string, task: 
   let headCommit: string;
   if (existsSync(tree.path) && (await git(tree.path, ['rev-parse', '--verify', '--quiet', 'HEAD'])).exitCode === 0) {
     headCommit = await gitOk(tree.path, ['rev-parse', 'HEAD']);
-    head = await snapshotTree(tree.path, wgOwnPaths(repo.prefix, basename(workgraphDir), ownLinks(tree.path, repo.prefix, linkNames)));
+    head = await snapshotTree(
+      tree.path,
+      wgOwnPaths(repo.prefix, basename(workgraphDir), ownLinks(tree.path, repo.prefix, linkNames)),
+    );
     source = running ? 'running' : 'kept';
   } else {
     const branchHead = await git(repo.top, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
     if (branchHead.exitCode !== 0) {
-      throw new NotFoundError(`attempt ${attempt} of ${task.id} is gone: its worktree and branch ${branch} were removed (once the task landed, or by \`wg worktree prune\`)`);
+      throw new NotFoundError(
+        `attempt ${attempt} of ${task.id} is gone: its worktree and branch ${branch} were removed (once the task landed, or by \`wg worktree prune\`)`,
+      );
     }
     head = headCommit = branchHead.stdout.trim();
     source = 'branch';
@@ -131,6 +166,17 @@ export async function changedFiles(top: string, change: AttemptChange): Promise<
 }
 
 /** The change as git prints it: a patch, or `--stat`'s summary. */
-export async function renderChange(top: string, change: AttemptChange, options: { stat: boolean; color: boolean }): Promise<string> {
-  return gitOk(top, ['diff', '--no-ext-diff', `--color=${options.color ? 'always' : 'never'}`, ...(options.stat ? ['--stat'] : []), change.base, change.head]);
+export async function renderChange(
+  top: string,
+  change: AttemptChange,
+  options: { stat: boolean; color: boolean },
+): Promise<string> {
+  return gitOk(top, [
+    'diff',
+    '--no-ext-diff',
+    `--color=${options.color ? 'always' : 'never'}`,
+    ...(options.stat ? ['--stat'] : []),
+    change.base,
+    change.head,
+  ]);
 }

@@ -30,7 +30,11 @@ const LOCK_TRIES = 20;
  * time, and git refuses rather than waits when another git holds a lock: such a refusal is
  * tried again after a short pause.
  */
-export async function git(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<GitResult> {
+export async function git(
+  cwd: string,
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<GitResult> {
   for (let attempt = 1; ; attempt++) {
     const outcome = await runGit(cwd, args, { ...process.env, ...GIT_ENV, ...options.env });
     if (outcome.exitCode === 0 || attempt >= LOCK_TRIES || !LOCK_BUSY.test(outcome.stderr)) return outcome;
@@ -46,12 +50,21 @@ const stripFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
  */
 function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<GitResult> {
   return new Promise((resolve) => {
-    const child = execFile('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 }, (error, stdout, stderr) => {
-      // A number: git's exit code; a string (ENOENT, a cwd that is gone): it never ran.
-      const code = (error as { code?: unknown } | null)?.code;
-      const exitCode = error === null ? 0 : typeof code === 'number' ? code : -1;
-      resolve({ exitCode, stdout: stripFinalNewline(stdout), stderr: stripFinalNewline(stderr || (exitCode === -1 ? (error?.message ?? '') : '')) });
-    });
+    const child = execFile(
+      'git',
+      args,
+      { cwd, env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        // A number: git's exit code; a string (ENOENT, a cwd that is gone): it never ran.
+        const code = (error as { code?: unknown } | null)?.code;
+        const exitCode = error === null ? 0 : typeof code === 'number' ? code : -1;
+        resolve({
+          exitCode,
+          stdout: stripFinalNewline(stdout),
+          stderr: stripFinalNewline(stderr || (exitCode === -1 ? (error?.message ?? '') : '')),
+        });
+      },
+    );
     child.stdin?.end();
   });
 }
@@ -65,7 +78,11 @@ export function gitSaid(result: GitResult): string {
 }
 
 /** `git ...` that must succeed: its stdout, or a GitError naming the command and all git said. */
-export async function gitOk(cwd: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<string> {
+export async function gitOk(
+  cwd: string,
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<string> {
   const result = await git(cwd, args, options);
   if (result.exitCode !== 0) throw new GitError(`git ${args[0]} failed in ${cwd}: ${gitSaid(result)}`);
   return result.stdout;

@@ -28,7 +28,8 @@ export function worktreePath(workgraphDir: string, task: string, attempt: number
 }
 
 /** A ref's part may not start with a dot, as upstream's `.flip-…` ids do: those get a `_` in front. */
-export const worktreeBranch = (task: string, attempt: number) => `wg/${task.startsWith('.') ? `_${task}` : task}/${attempt}`;
+export const worktreeBranch = (task: string, attempt: number) =>
+  `wg/${task.startsWith('.') ? `_${task}` : task}/${attempt}`;
 
 /** The task and attempt a wg branch (`wg/<task>/<attempt>`, see worktreeBranch) belongs to. */
 export function branchTask(branch: string): { task: string; attempt: number } | undefined {
@@ -58,7 +59,9 @@ export async function listWgWorktrees(top: string, workgraphDir: string): Promis
   const output = await gitOk(top, ['worktree', 'list', '--porcelain']);
   const trees: WgWorktree[] = [];
   for (const block of output.split('\n\n')) {
-    const fields = new Map(block.split('\n').map((line) => [line.split(' ')[0]!, line.slice(line.indexOf(' ') + 1)] as const));
+    const fields = new Map(
+      block.split('\n').map((line) => [line.split(' ')[0]!, line.slice(line.indexOf(' ') + 1)] as const),
+    );
     const path = fields.get('worktree');
     if (!path) continue;
     const inside = relative(base, path).split(sep);
@@ -94,7 +97,11 @@ export async function removeWorktree(top: string, tree: Pick<WgWorktree, 'path' 
 }
 
 /** Remove every wg worktree for which `remove` says so; returns the removed ones. */
-export async function pruneWorktrees(top: string, workgraphDir: string, remove: (tree: WgWorktree) => boolean): Promise<WgWorktree[]> {
+export async function pruneWorktrees(
+  top: string,
+  workgraphDir: string,
+  remove: (tree: WgWorktree) => boolean,
+): Promise<WgWorktree[]> {
   const removed: WgWorktree[] = [];
   for (const tree of await listWgWorktrees(top, workgraphDir)) {
     if (!remove(tree)) continue;

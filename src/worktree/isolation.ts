@@ -17,7 +17,15 @@ import type { RetryBasis } from '../prompt/types.js';
 import { describeOutcome, type Outcome } from '../runner/outcome.js';
 import { git, gitOk, GitError, gitSaid, nulList } from './git.js';
 import { stageWork, wgOwnPaths } from './stage.js';
-import { markFailed, pruneWorktrees, removeWorktree, unmarkFailed, worktreeBranch, worktreePath, type WgWorktree } from './inventory.js';
+import {
+  markFailed,
+  pruneWorktrees,
+  removeWorktree,
+  unmarkFailed,
+  worktreeBranch,
+  worktreePath,
+  type WgWorktree,
+} from './inventory.js';
 import { continueTree, offerPreviousDiff, type Continued } from './retry-start.js';
 import { branchHead, checkedOut, type Repo } from './repo.js';
 import { terminateTree } from '../system/kill.js';
@@ -51,24 +59,38 @@ function filesInTheWay(message: string): string[] {
 async function identityEnv(top: string): Promise<Record<string, string>> {
   const email = await git(top, ['config', 'user.email']);
   if (email.exitCode === 0 && email.stdout.trim() !== '') return {};
-  return { GIT_AUTHOR_NAME: 'wg', GIT_AUTHOR_EMAIL: 'wg@localhost', GIT_COMMITTER_NAME: 'wg', GIT_COMMITTER_EMAIL: 'wg@localhost' };
+  return {
+    GIT_AUTHOR_NAME: 'wg',
+    GIT_AUTHOR_EMAIL: 'wg@localhost',
+    GIT_COMMITTER_NAME: 'wg',
+    GIT_COMMITTER_EMAIL: 'wg@localhost',
+  };
 }
 
-export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: string, settings: WorktreeSettings): Promise<Isolation> {
+export async function worktreeIsolation(
+  repo: Repo,
+  root: string,
+  workgraphDir: string,
+  settings: WorktreeSettings,
+): Promise<Isolation> {
   // Landings must not interleave; nor may worktrees be added or removed side by side, since
   // concurrent `git worktree add`s can fail reading each other's half-made admin folders.
   const queue = serial();
   const admin = serial();
   const identity = await identityEnv(repo.top);
   const projectIn = (path: string) => (repo.prefix === '' ? path : join(path, repo.prefix));
-  const linked = (tree: string) => settings.link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn(tree), name)));
+  const linked = (tree: string) =>
+    settings.link.filter((name) => existsSync(join(root, name)) && !existsSync(join(projectIn(tree), name)));
 
   /** Everything the agent changed anywhere in its tree, but wg's folder and the links wg made. */
   async function commitLeftovers(path: string, task: Task, links: string[]): Promise<void> {
     const own = wgOwnPaths(repo.prefix, basename(workgraphDir), links);
     await stageWork(path, own);
     const staged = await git(path, ['diff', '--cached', '--quiet']);
-    if (staged.exitCode !== 0) await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', task.title, '-m', `Workgraph-Task: ${task.id}`], { env: identity });
+    if (staged.exitCode !== 0)
+      await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', task.title, '-m', `Workgraph-Task: ${task.id}`], {
+        env: identity,
+      });
     await dropCommittedLinks(path, task, own.slice(1));
   }
 
@@ -81,7 +103,19 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     const ours = nulList(await gitOk(path, ['ls-tree', '-z', '--name-only', 'HEAD', '--', ...links]));
     if (ours.length === 0) return;
     await gitOk(path, ['rm', '-r', '--cached', '--quiet', '--ignore-unmatch', '--', ...ours]);
-    await gitOk(path, ['commit', '--quiet', '--no-verify', '-m', `Leave out wg's links (${ours.join(', ')})`, '-m', `Workgraph-Task: ${task.id}`], { env: identity });
+    await gitOk(
+      path,
+      [
+        'commit',
+        '--quiet',
+        '--no-verify',
+        '-m',
+        `Leave out wg's links (${ours.join(', ')})`,
+        '-m',
+        `Workgraph-Task: ${task.id}`,
+      ],
+      { env: identity },
+    );
   }
 
   /** Onto the target's head; undefined when it went on cleanly, else the files in conflict. */
@@ -96,7 +130,10 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
   /** Move the target from `from` to `to`; false when it moved meanwhile (the caller tries again). */
   async function advance(from: string, to: string, task: Task, branch: string): Promise<Outcome | boolean> {
     if (!(await checkedOut(repo.top, settings.target))) {
-      return (await git(repo.top, ['update-ref', '-m', `wg: land ${task.id}`, `refs/heads/${settings.target}`, to, from])).exitCode === 0;
+      return (
+        (await git(repo.top, ['update-ref', '-m', `wg: land ${task.id}`, `refs/heads/${settings.target}`, to, from]))
+          .exitCode === 0
+      );
     }
     // The user's checkout has the target: a fast-forward moves branch, index and files together.
     if ((await gitOk(repo.top, ['rev-parse', 'HEAD'])) !== from) return false;
@@ -110,34 +147,59 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     };
   }
 
-  async function land(path: string, branch: string, base: string, task: Task, links: string[], reverify: () => Promise<Outcome>, keepTree: boolean): Promise<LandResult> {
+  async function land(
+    path: string,
+    branch: string,
+    base: string,
+    task: Task,
+    links: string[],
+    reverify: () => Promise<Outcome>,
+    keepTree: boolean,
+  ): Promise<LandResult> {
     await commitLeftovers(path, task, links);
     // An attempt that changed nothing has nothing to land: it need not wait in the queue.
     const changed = (await gitOk(path, ['rev-parse', 'HEAD'])) !== base;
-    const landed: LandResult = !changed ? { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base, commit: base } } : await queue.run(async (): Promise<LandResult> => {
-      for (let tries = 0; ; tries++) {
-        const head = await branchHead(repo.top, settings.target);
-        if (head === undefined) throw new GitError(`the target branch ${settings.target} no longer exists`);
-        // The target moved on since this attempt began: bring the work onto its head, and check the combination.
-        if (head !== (await gitOk(path, ['merge-base', 'HEAD', head]))) {
-          const conflicted = await rebaseOnto(path, head);
-          if (conflicted) return { outcome: { kind: 'merge-conflict', files: conflicted, detail: `with ${settings.target} at ${head.slice(0, 12)}` } };
-          if (settings.reverify && task.verify) {
-            const checked = await reverify();
-            if (checked.kind === 'verification-failed') return { outcome: { ...checked, combined: true } };
-            if (checked.kind !== 'succeeded') return { outcome: checked };
+    const landed: LandResult = !changed
+      ? { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base, commit: base } }
+      : await queue.run(async (): Promise<LandResult> => {
+          for (let tries = 0; ; tries++) {
+            const head = await branchHead(repo.top, settings.target);
+            if (head === undefined) throw new GitError(`the target branch ${settings.target} no longer exists`);
+            // The target moved on since this attempt began: bring the work onto its head, and check the combination.
+            if (head !== (await gitOk(path, ['merge-base', 'HEAD', head]))) {
+              const conflicted = await rebaseOnto(path, head);
+              if (conflicted)
+                return {
+                  outcome: {
+                    kind: 'merge-conflict',
+                    files: conflicted,
+                    detail: `with ${settings.target} at ${head.slice(0, 12)}`,
+                  },
+                };
+              if (settings.reverify && task.verify) {
+                const checked = await reverify();
+                if (checked.kind === 'verification-failed') return { outcome: { ...checked, combined: true } };
+                if (checked.kind !== 'succeeded') return { outcome: checked };
+              }
+            }
+            const commit = await gitOk(path, ['rev-parse', 'HEAD']);
+            const advanced = await advance(head, commit, task, branch);
+            if (advanced === true)
+              return { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base: head, commit } };
+            if (advanced !== false) return { outcome: advanced };
+            if (tries >= 5) throw new GitError(`${settings.target} kept moving while ${task.id} was landing`);
           }
-        }
-        const commit = await gitOk(path, ['rev-parse', 'HEAD']);
-        const advanced = await advance(head, commit, task, branch);
-        if (advanced === true) return { outcome: { kind: 'succeeded' }, landing: { target: settings.target, base: head, commit } };
-        if (advanced !== false) return { outcome: advanced };
-        if (tries >= 5) throw new GitError(`${settings.target} kept moving while ${task.id} was landing`);
-      }
-    });
+        });
     // Landed: this tree and the kept trees of the task's failed attempts have served their purpose
     // (but for work that failed to land, which nothing else holds, and this tree when the next step of a trajectory continues in it).
-    if (landed.outcome.kind === 'succeeded') await admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.task === task.id && !tree.unlanded && !(keepTree && tree.path === path)));
+    if (landed.outcome.kind === 'succeeded')
+      await admin.run(() =>
+        pruneWorktrees(
+          repo.top,
+          workgraphDir,
+          (tree) => tree.task === task.id && !tree.unlanded && !(keepTree && tree.path === path),
+        ),
+      );
     return landed;
   }
 
@@ -148,10 +210,17 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
    */
   async function setUp(treeRoot: string, signal: AbortSignal | undefined): Promise<void> {
     if (!settings.setup) return;
-    const stopped = () => new GitError(`worktree_setup \`${settings.setup}\` was stopped: the run is being interrupted`);
+    const stopped = () =>
+      new GitError(`worktree_setup \`${settings.setup}\` was stopped: the run is being interrupted`);
     if (signal?.aborted) throw stopped();
     const { execa } = await import('execa');
-    const child = execa('sh', ['-c', settings.setup], { cwd: treeRoot, reject: false, stdin: 'ignore', all: true, detached: true });
+    const child = execa('sh', ['-c', settings.setup], {
+      cwd: treeRoot,
+      reject: false,
+      stdin: 'ignore',
+      all: true,
+      detached: true,
+    });
     let stopping: Promise<void> | undefined;
     const stop = () => {
       if (child.pid !== undefined) stopping = terminateTree(child.pid, SETUP_GRACE_MS);
@@ -161,14 +230,26 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     await stopping;
     if (signal?.aborted) throw stopped();
     if (result.exitCode !== 0) {
-      const last = String(result.all ?? '').trim().split('\n').at(-1) ?? '';
-      const how = result.exitCode === undefined ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.exitCode}`;
+      const last =
+        String(result.all ?? '')
+          .trim()
+          .split('\n')
+          .at(-1) ?? '';
+      const how =
+        result.exitCode === undefined ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.exitCode}`;
       throw new GitError(`worktree_setup \`${settings.setup}\` failed (${how})${last ? `: ${last}` : ''}`);
     }
   }
 
   /** The attempt's tree as the runner sees it, wherever it came from. */
-  const attemptTree = (path: string, branch: string, base: string, links: string[], basis?: RetryBasis, step?: StepPlace): AttemptTree => ({
+  const attemptTree = (
+    path: string,
+    branch: string,
+    base: string,
+    links: string[],
+    basis?: RetryBasis,
+    step?: StepPlace,
+  ): AttemptTree => ({
     root: projectIn(path),
     info: { path, branch, target: settings.target, base },
     basis,
@@ -177,7 +258,11 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
   });
 
   /** A new tree at the target's head, on the attempt's own branch. */
-  async function openFresh(task: Task, attempt: number, signal: AbortSignal | undefined): Promise<{ path: string; branch: string; base: string; links: string[] }> {
+  async function openFresh(
+    task: Task,
+    attempt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ path: string; branch: string; base: string; links: string[] }> {
     const path = worktreePath(workgraphDir, task.id, attempt);
     const branch = worktreeBranch(task.id, attempt);
     const base = await admin.run(async () => {
@@ -208,31 +293,50 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
     });
 
   /** Take over the previous attempt's tree, or say why that cannot be done. */
-  async function continuePrevious(task: Task, attempt: number, retry: RetryRequest, step: StepPlace | undefined): Promise<AttemptTree | string> {
+  async function continuePrevious(
+    task: Task,
+    attempt: number,
+    retry: RetryRequest,
+    step: StepPlace | undefined,
+  ): Promise<AttemptTree | string> {
     const previous = retry.previous.tree;
     if (!existsSync(previous.path)) return 'its worktree is gone';
     const on = await git(previous.path, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
-    if (on.exitCode !== 0 || on.stdout.trim() !== previous.branch) return `its worktree is no longer on branch ${previous.branch}`;
+    if (on.exitCode !== 0 || on.stdout.trim() !== previous.branch)
+      return `its worktree is no longer on branch ${previous.branch}`;
     const head = await branchHead(repo.top, settings.target);
     if (head === undefined) throw new GitError(`the target branch ${settings.target} does not exist`);
     const links = madeLinks(previous.path);
     const commitWork = async () => {
       await stageWork(previous.path, wgOwnPaths(repo.prefix, basename(workgraphDir), links));
       if ((await git(previous.path, ['diff', '--cached', '--quiet'])).exitCode === 0) return false;
-      await gitOk(previous.path, ['commit', '--quiet', '--no-verify', '-m', `${task.title} (attempt ${retry.previous.attempt}, continued)`], { env: identity });
+      await gitOk(
+        previous.path,
+        ['commit', '--quiet', '--no-verify', '-m', `${task.title} (attempt ${retry.previous.attempt}, continued)`],
+        { env: identity },
+      );
       return true;
     };
     const branch = worktreeBranch(task.id, attempt);
     let continued: Continued;
     try {
-      continued = await admin.run(() => continueTree(previous.path, { from: previous.branch, to: branch }, head, commitWork, identity));
+      continued = await admin.run(() =>
+        continueTree(previous.path, { from: previous.branch, to: branch }, head, commitWork, identity),
+      );
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
       return error.message;
     }
     if ('why' in continued) return continued.why;
     unmarkFailed(previous.path);
-    return attemptTree(previous.path, branch, continued.base, links, { kind: 'continued', attempt: retry.previous.attempt, session: false, onto: continued.onto }, step);
+    return attemptTree(
+      previous.path,
+      branch,
+      continued.base,
+      links,
+      { kind: 'continued', attempt: retry.previous.attempt, session: false, onto: continued.onto },
+      step,
+    );
   }
 
   /**
@@ -240,10 +344,16 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
    * same folder (the agent's session continues there), moved to the target's head on the
    * step's own branch. The step before's branch goes: its work is on the target.
    */
-  async function continueStep(task: Task, attempt: number, from: TreeInfo, step: StepPlace): Promise<AttemptTree | string> {
+  async function continueStep(
+    task: Task,
+    attempt: number,
+    from: TreeInfo,
+    step: StepPlace,
+  ): Promise<AttemptTree | string> {
     if (!existsSync(from.path)) return 'its worktree is gone';
     const on = await git(from.path, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
-    if (on.exitCode !== 0 || on.stdout.trim() !== from.branch) return `its worktree is no longer on branch ${from.branch}`;
+    if (on.exitCode !== 0 || on.stdout.trim() !== from.branch)
+      return `its worktree is no longer on branch ${from.branch}`;
     // Landing committed everything the step left; anything here now is not the step's work.
     const left = await git(from.path, ['status', '--porcelain']);
     if (left.exitCode !== 0 || left.stdout.trim() !== '') return 'its worktree has changes that did not land';
@@ -264,12 +374,19 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
       if (!existsSync(tree.path) || existsSync(`${tree.path}.failed`)) return;
       const on = await git(tree.path, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
       // Only a tree still on the branch that landed: if another attempt took it over, it is that attempt's.
-      if (on.exitCode === 0 && on.stdout.trim() === tree.branch) await removeWorktree(repo.top, { path: tree.path, branch: tree.branch });
+      if (on.exitCode === 0 && on.stdout.trim() === tree.branch)
+        await removeWorktree(repo.top, { path: tree.path, branch: tree.branch });
     });
   }
 
   return {
-    async open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest, step?: StepPlace): Promise<AttemptTree> {
+    async open(
+      task: Task,
+      attempt: number,
+      signal?: AbortSignal,
+      retry?: RetryRequest,
+      step?: StepPlace,
+    ): Promise<AttemptTree> {
       let stepWhy: string | undefined;
       if (step?.from && !retry) {
         const continued = await continueStep(task, attempt, step.from, step);
@@ -290,10 +407,17 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
           basis = await offerPreviousDiff(repo.top, fresh.path, fresh.base, retry);
         } catch (error) {
           if (!(error instanceof GitError)) throw error;
-          basis = { kind: 'clean-instead', attempt: retry.previous.attempt, why: `its change could not be offered again: ${error.message}` };
+          basis = {
+            kind: 'clean-instead',
+            attempt: retry.previous.attempt,
+            why: `its change could not be offered again: ${error.message}`,
+          };
         }
       }
-      return { ...attemptTree(fresh.path, fresh.branch, fresh.base, fresh.links, basis, step), step: stepWhy === undefined ? undefined : { continued: false, why: stepWhy } };
+      return {
+        ...attemptTree(fresh.path, fresh.branch, fresh.base, fresh.links, basis, step),
+        step: stepWhy === undefined ? undefined : { continued: false, why: stepWhy },
+      };
     },
 
     discard,
@@ -304,7 +428,9 @@ export async function worktreeIsolation(repo: Repo, root: string, workgraphDir: 
         const task = graph.tasks.get(tree.task);
         return task?.status === 'in-progress' && task.claim?.attempt === tree.attempt;
       };
-      return admin.run(() => pruneWorktrees(repo.top, workgraphDir, (tree) => tree.failed === undefined && !live(tree)));
+      return admin.run(() =>
+        pruneWorktrees(repo.top, workgraphDir, (tree) => tree.failed === undefined && !live(tree)),
+      );
     },
   };
 }

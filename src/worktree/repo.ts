@@ -19,7 +19,11 @@ export async function findRepo(root: string): Promise<Repo | { none: string }> {
   if (head.exitCode !== 0) return { none: 'the git repository has no commit yet' };
   const branch = await git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
   const topPath = resolve(top.stdout.trim());
-  return { top: topPath, prefix: relative(topPath, resolve(root)).split(sep).join('/'), branch: branch.exitCode === 0 ? branch.stdout.trim() : undefined };
+  return {
+    top: topPath,
+    prefix: relative(topPath, resolve(root)).split(sep).join('/'),
+    branch: branch.exitCode === 0 ? branch.stdout.trim() : undefined,
+  };
 }
 
 export async function branchHead(top: string, branch: string): Promise<string | undefined> {
@@ -40,7 +44,15 @@ export function excludeWorkgraph(prefix: string, name = '.workgraph'): string {
 
 /** Tracked files of the user's checkout with uncommitted changes (staged or not), wg's own folder aside. */
 export async function dirtyTrackedFiles(top: string, prefix: string, dirName?: string): Promise<string[]> {
-  const output = await gitOk(top, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ':/', excludeWorkgraph(prefix, dirName)]);
+  const output = await gitOk(top, [
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=no',
+    '--',
+    ':/',
+    excludeWorkgraph(prefix, dirName),
+  ]);
   // Each entry is "XY path" (a rename adds its source as a further NUL-separated entry, skipped here).
   const entries = nulList(output);
   const files: string[] = [];

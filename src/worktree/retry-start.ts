@@ -27,7 +27,13 @@ export type Continued = { base: string; onto: string | undefined } | { why: stri
  * uncommitted again) is rebased onto it; when that conflicts, everything is put back as it
  * was and the reason returned.
  */
-export async function continueTree(path: string, branches: { from: string; to: string }, head: string, commitWork: () => Promise<boolean>, env: Record<string, string>): Promise<Continued> {
+export async function continueTree(
+  path: string,
+  branches: { from: string; to: string },
+  head: string,
+  commitWork: () => Promise<boolean>,
+  env: Record<string, string>,
+): Promise<Continued> {
   const moved = head !== (await gitOk(path, ['merge-base', 'HEAD', head]));
   if (moved) {
     const committed = await commitWork();
@@ -36,7 +42,8 @@ export async function continueTree(path: string, branches: { from: string; to: s
       const conflicted = nulList((await git(path, ['diff', '--name-only', '--diff-filter=U', '-z'])).stdout);
       await git(path, ['rebase', '--abort']);
       if (committed) await gitOk(path, ['reset', '--quiet', 'HEAD~1']);
-      const files = conflicted.length > 0 ? ` (conflict in ${conflicted.join(', ')})` : `: ${gitSaid(rebase).split('\n')[0]}`;
+      const files =
+        conflicted.length > 0 ? ` (conflict in ${conflicted.join(', ')})` : `: ${gitSaid(rebase).split('\n')[0]}`;
       return { why: `its work does not go onto the target's head ${head.slice(0, 12)} cleanly${files}` };
     }
     // The work stays as the agent left it: uncommitted, now on the newer head.
@@ -50,7 +57,9 @@ export async function continueTree(path: string, branches: { from: string; to: s
 const literalPattern = (path: string) => path.replace(/[*?[\]\\]/g, '\\$&');
 
 function capped(text: string): string {
-  return text.length <= MAX_HUNKS_CHARS ? text : `${text.slice(0, MAX_HUNKS_CHARS)}\n... (cut here; \`git diff\` shows all of it)`;
+  return text.length <= MAX_HUNKS_CHARS
+    ? text
+    : `${text.slice(0, MAX_HUNKS_CHARS)}\n... (cut here; \`git diff\` shows all of it)`;
 }
 
 /**
@@ -59,7 +68,12 @@ function capped(text: string): string {
  * three-way, is left as the target has it and listed. The changes are left unstaged, as
  * an agent's own would be.
  */
-export async function offerPreviousDiff(top: string, tree: string, head: string, retry: RetryRequest): Promise<Extract<RetryBasis, { kind: 'offered-diff' }>> {
+export async function offerPreviousDiff(
+  top: string,
+  tree: string,
+  head: string,
+  retry: RetryRequest,
+): Promise<Extract<RetryBasis, { kind: 'offered-diff' }>> {
   const { base, branch } = retry.previous.tree;
   const tip = await gitOk(top, ['rev-parse', `refs/heads/${branch}`]);
   const files = nulList(await gitOk(top, ['diff', '--no-renames', '--name-only', '-z', base, tip]));
@@ -107,7 +121,13 @@ async function restoreFile(tree: string, file: string): Promise<void> {
 }
 
 /** The tasks whose landing, between `base` and `head` on the target, changed `file`. */
-async function landedTouching(top: string, file: string, base: string, head: string, landings: RetryRequest['landings']): Promise<Clash['tasks']> {
+async function landedTouching(
+  top: string,
+  file: string,
+  base: string,
+  head: string,
+  landings: RetryRequest['landings'],
+): Promise<Clash['tasks']> {
   const between = new Set((await gitOk(top, ['rev-list', `${base}..${head}`])).split('\n').filter(Boolean));
   const touching: Clash['tasks'] = [];
   for (const { id, title, landed } of landings) {

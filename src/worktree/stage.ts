@@ -21,7 +21,11 @@ export function wgOwnPaths(prefix: string, folder: string, links: readonly strin
  * cover it while `node_modules/` does not. Taking them out afterwards works whatever the
  * ignore rules say (a .gitignore in any form, a global excludes file, none at all).
  */
-export async function stageWork(treeTop: string, own: readonly string[], env: Record<string, string> = {}): Promise<void> {
+export async function stageWork(
+  treeTop: string,
+  own: readonly string[],
+  env: Record<string, string> = {},
+): Promise<void> {
   await gitOk(treeTop, ['add', '--all', '--', ':/'], { env });
   await gitOk(treeTop, ['reset', '--quiet', '--', ...own.map((path) => `:(top,literal)${path}`)], { env });
 }

@@ -41,8 +41,26 @@ export function upstreamChangeReader(root: string): UpstreamChangeReader {
       const patch = execFileSync(
         'git',
         // `literal`: a file name is never read as a glob; still relative to `root`, as artifacts are.
-        ['-c', 'core.quotepath=off', 'diff', '--no-ext-diff', '--no-color', '--no-renames', `-U${CONTEXT_LINES}`, landed.base, landed.commit, '--', `:(literal)${ref}`],
-        { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
+        [
+          '-c',
+          'core.quotepath=off',
+          'diff',
+          '--no-ext-diff',
+          '--no-color',
+          '--no-renames',
+          `-U${CONTEXT_LINES}`,
+          landed.base,
+          landed.commit,
+          '--',
+          `:(literal)${ref}`,
+        ],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          maxBuffer: 64 * 1024 * 1024,
+        },
       );
       return classifyPatch(patch);
     } catch (error) {

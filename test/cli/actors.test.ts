@@ -9,10 +9,35 @@ afterEach(() => project.cleanup());
 
 describe('wg actor', () => {
   it('adds actors from flags (comma lists, --cap alias), lists and shows them with their work', async () => {
-    const added = await project.json(['actor', 'add', 'claude', '--name', 'Claude', '--capability', 'rust,sql', '--cap', 'docs', '--context-limit', '200000', '--trust', 'verified', '--backend', 'claude']);
-    expect(added).toMatchObject({ id: 'claude', capabilities: ['rust', 'sql', 'docs'], context_limit: 200000, trust_level: 'verified', backend: 'claude' });
+    const added = await project.json([
+      'actor',
+      'add',
+      'claude',
+      '--name',
+      'Claude',
+      '--capability',
+      'rust,sql',
+      '--cap',
+      'docs',
+      '--context-limit',
+      '200000',
+      '--trust',
+      'verified',
+      '--backend',
+      'claude',
+    ]);
+    expect(added).toMatchObject({
+      id: 'claude',
+      capabilities: ['rust', 'sql', 'docs'],
+      context_limit: 200000,
+      trust_level: 'verified',
+      backend: 'claude',
+    });
     await project.ok(['actor', 'add', 'alice', '--type', 'human']);
-    expect((await project.json<Array<{ id: string }>>(['actor', 'list'])).map((actor) => actor.id)).toEqual(['claude', 'alice']);
+    expect((await project.json<Array<{ id: string }>>(['actor', 'list'])).map((actor) => actor.id)).toEqual([
+      'claude',
+      'alice',
+    ]);
     const table = await project.ok(['actor', 'list']);
     expect(table).toMatch(/claude\s+agent\s+verified\s+rust,sql,docs\s+200000\s+claude/);
     expect(table).toMatch(/alice\s+human\s+unknown/);
@@ -28,7 +53,11 @@ describe('wg actor', () => {
   it('refuses an existing id and invalid values with a one-line error, leaving the graph unchanged', async () => {
     await project.ok(['actor', 'add', 'bot']);
     const before = project.graphText();
-    for (const args of [['actor', 'add', 'bot'], ['actor', 'add', 'other', '--trust', 'total'], ['actor', 'add', 'x/y']]) {
+    for (const args of [
+      ['actor', 'add', 'bot'],
+      ['actor', 'add', 'other', '--trust', 'total'],
+      ['actor', 'add', 'x/y'],
+    ]) {
       const result = await project.wg(args);
       expect(result.exitCode).not.toBe(0);
       expect(result.stderr.trim().split('\n')[0]).toMatch(/^error: /);
@@ -40,8 +69,28 @@ describe('wg actor', () => {
 
 describe('wg match / next', () => {
   beforeEach(async () => {
-    await project.ok(['actor', 'add', 'senior', '--cap', 'rust,sql', '--trust', 'verified', '--context-limit', '100000']);
-    await project.ok(['actor', 'add', 'junior', '--cap', 'rust', '--trust', 'provisional', '--context-limit', '100000']);
+    await project.ok([
+      'actor',
+      'add',
+      'senior',
+      '--cap',
+      'rust,sql',
+      '--trust',
+      'verified',
+      '--context-limit',
+      '100000',
+    ]);
+    await project.ok([
+      'actor',
+      'add',
+      'junior',
+      '--cap',
+      'rust',
+      '--trust',
+      'provisional',
+      '--context-limit',
+      '100000',
+    ]);
     await project.ok(['actor', 'add', 'writer', '--cap', 'docs', '--type', 'human']);
   });
 
@@ -62,7 +111,9 @@ describe('wg match / next', () => {
     const result = await project.wg(['match', 'port']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('No actor qualifies for port.');
-    expect(result.stdout).toMatch(/junior\s+missing skill go; complex task needs a verified actor \(trust: provisional\)/);
+    expect(result.stdout).toMatch(
+      /junior\s+missing skill go; complex task needs a verified actor \(trust: provisional\)/,
+    );
     expect(result.stdout).toMatch(/senior\s+missing skill go\n/);
   });
 
@@ -86,7 +137,16 @@ describe('wg context', () => {
   it('shows what upstream produced and which inputs are available, promised or missing', async () => {
     await project.ok(['add', 'Spec', '--id', 'spec', '--deliverable', 'docs/api.md']);
     await project.ok(['add', 'Schema', '--id', 'schema', '--deliverable', 'schema.sql']);
-    await project.ok(['add', 'Build', '--id', 'build', '--blocked-by', 'spec,schema', '--input', 'docs/api.md,schema.sql,key.pem']);
+    await project.ok([
+      'add',
+      'Build',
+      '--id',
+      'build',
+      '--blocked-by',
+      'spec,schema',
+      '--input',
+      'docs/api.md,schema.sql,key.pem',
+    ]);
     await project.ok(['claim', 'spec', '--actor', 'a']);
     await project.ok(['artifact', 'spec', 'docs/api.md']);
     await project.ok(['done', 'spec']);
@@ -100,7 +160,9 @@ describe('wg context', () => {
       ['schema.sql', 'promised'],
       ['key.pem', 'missing'],
     ]);
-    expect(await project.ok(['context', 'build'])).toMatch(/key\.pem\s+missing\s+no upstream task produces or promises it/);
+    expect(await project.ok(['context', 'build'])).toMatch(
+      /key\.pem\s+missing\s+no upstream task produces or promises it/,
+    );
 
     const consumers = await project.json(['context', 'schema', '--dependents']);
     expect(consumers.consumers).toMatchObject([{ id: 'build', consumes: ['schema.sql'], downstream: true }]);

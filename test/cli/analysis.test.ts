@@ -7,7 +7,8 @@ beforeEach(async () => {
 });
 afterEach(() => project.cleanup());
 
-const line = (record: Record<string, unknown>) => JSON.stringify({ kind: 'task', title: String(record.id).toUpperCase(), status: 'open', ...record });
+const line = (record: Record<string, unknown>) =>
+  JSON.stringify({ kind: 'task', title: String(record.id).toUpperCase(), status: 'open', ...record });
 
 /** design (3h) <- build (5h) <- test (1h) <- ship (1h), and ship also waits for docs (0.5h) <- design. */
 async function addProject(): Promise<void> {
@@ -66,7 +67,13 @@ describe('wg impact / critical-path / bottlenecks', () => {
   });
 
   it('still answers on a cyclic graph, and says the cycle was ignored', async () => {
-    project.writeGraph([line({ id: 'a', blocked_by: ['b'] }), line({ id: 'b', blocked_by: ['a'] }), line({ id: 'c', blocked_by: ['b'] })].join('\n') + '\n');
+    project.writeGraph(
+      [
+        line({ id: 'a', blocked_by: ['b'] }),
+        line({ id: 'b', blocked_by: ['a'] }),
+        line({ id: 'c', blocked_by: ['b'] }),
+      ].join('\n') + '\n',
+    );
     const result = await project.wg(['critical-path']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('2 tasks are on dependency cycles');
@@ -99,7 +106,13 @@ describe('wg graph', () => {
     await addProject();
     await project.ok(['claim', 'design', '--actor', 'a']);
     const view = JSON.parse(await project.ok(['graph', '--format', 'json', '--status', 'in-progress,blocked']));
-    expect(view.nodes.map((node: { id: string }) => node.id).sort()).toEqual(['build', 'design', 'docs', 'ship', 'test']);
+    expect(view.nodes.map((node: { id: string }) => node.id).sort()).toEqual([
+      'build',
+      'design',
+      'docs',
+      'ship',
+      'test',
+    ]);
     const onlyBlocked = JSON.parse(await project.ok(['graph', '--format', 'json', '--status', 'blocked']));
     expect(onlyBlocked.nodes.map((node: { id: string }) => node.id)).not.toContain('design');
     const bad = await project.wg(['graph', '--status', 'sleeping']);
@@ -156,7 +169,11 @@ describe('wg check', () => {
 
   it('passes with warnings unless --strict', async () => {
     project.writeGraph(
-      [JSON.stringify({ kind: 'actor', id: 'alice' }), line({ id: 'a', assigned: 'bob' }), line({ id: 'b', status: 'in-progress' })].join('\n') + '\n',
+      [
+        JSON.stringify({ kind: 'actor', id: 'alice' }),
+        line({ id: 'a', assigned: 'bob' }),
+        line({ id: 'b', status: 'in-progress' }),
+      ].join('\n') + '\n',
     );
     const result = await project.wg(['check']);
     expect(result.exitCode).toBe(0);

@@ -6,7 +6,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentProject, TEST_API_KEY, type AgentProject, type ShownTask, sentFor, summaryBlock } from '../support/agents.js';
+import {
+  agentProject,
+  TEST_API_KEY,
+  type AgentProject,
+  type ShownTask,
+  sentFor,
+  summaryBlock,
+} from '../support/agents.js';
 import { alive } from '../support/fake.js';
 import { git, initRepo } from '../support/git.js';
 import { processesOf } from '../support/fault.js';
@@ -23,13 +30,19 @@ afterEach(async () => {
 });
 
 /** `endpoint`: through config (base_url) or the environment (ANTHROPIC_BASE_URL). */
-function anthropicProject(script: ModelServerScript, options: { table?: string; endpoint?: 'config' | 'env'; key?: string | undefined } = {}) {
+function anthropicProject(
+  script: ModelServerScript,
+  options: { table?: string; endpoint?: 'config' | 'env'; key?: string | undefined } = {},
+) {
   const endpoint = options.endpoint ?? 'config';
   return agentProject({
     script,
     config: (url) =>
       `[defaults]\nbackend = "anthropic"\nmodel = "claude-scripted-1"\nmax_retries = 0\n\n[backends.anthropic]\n${endpoint === 'config' ? `base_url = "${url}"\n` : ''}max_retries = 1\n${options.table ?? ''}\n[run]\nretry_backoff = "50ms"\ngrace = "500ms"\n`,
-    env: (server) => ({ ANTHROPIC_API_KEY: 'key' in options ? options.key : TEST_API_KEY, ...(endpoint === 'env' ? { ANTHROPIC_BASE_URL: server.url } : {}) }),
+    env: (server) => ({
+      ANTHROPIC_API_KEY: 'key' in options ? options.key : TEST_API_KEY,
+      ...(endpoint === 'env' ? { ANTHROPIC_BASE_URL: server.url } : {}),
+    }),
   });
 }
 
@@ -54,14 +67,25 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
       ],
     });
     await initRepo(agent.project.dir);
-    await agent.project.ok(['add', 'Answer', '--id', 'answer', '--max-retries', '2', '--verify', 'grep -qx 42 answer.txt']);
+    await agent.project.ok([
+      'add',
+      'Answer',
+      '--id',
+      'answer',
+      '--max-retries',
+      '2',
+      '--verify',
+      'grep -qx 42 answer.txt',
+    ]);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(await git(agent.project.dir, 'show', 'main:answer.txt')).toBe('42');
     const runs = join(agent.project.dir, '.workgraph', 'runs', 'answer');
     const second = JSON.parse(readFileSync(join(runs, '2', 'command.json'), 'utf8')) as { args: string[] };
     expect(second.args[second.args.indexOf('--resume-from') + 1]).toBe(join(runs, '1', 'session.json'));
-    expect(messages(await show('answer'))).toContainEqual(expect.stringMatching(/^retry continues attempt 1's work in its worktree .* and its anthropic session$/));
+    expect(messages(await show('answer'))).toContainEqual(
+      expect.stringMatching(/^retry continues attempt 1's work in its worktree .* and its anthropic session$/),
+    );
     // The retry's first request carries the first attempt's turns, then the retry's prompt.
     const requests = agent.server.scripted('anthropic');
     expect(requests).toHaveLength(4);
@@ -73,7 +97,10 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
 
   it('runs a task whose agent writes a file: file there, task done, tool call logged, tokens recorded', async () => {
     agent = await anthropicProject({
-      anthropic: [{ tool: 'write_file', input: { path: 'notes/out.txt', content: 'hello from the built-in agent\n' } }, { text: 'I wrote notes/out.txt.' }],
+      anthropic: [
+        { tool: 'write_file', input: { path: 'notes/out.txt', content: 'hello from the built-in agent\n' } },
+        { text: 'I wrote notes/out.txt.' },
+      ],
       usage: { input: 90, output: 15 },
     });
     await agent.project.ok(['add', 'Write notes/out.txt', '--id', 'write']);
@@ -96,17 +123,30 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(first!.body.stream).toBe(true);
     expect(first!.body.model).toBe('claude-scripted-1');
     expect(JSON.stringify(first!.body.messages[0])).toContain('Write notes/out.txt');
-    expect(first!.body.tools.map((tool: { name: string }) => tool.name)).toEqual(['read_file', 'write_file', 'edit_file', 'list_files', 'search_files', 'bash']);
+    expect(first!.body.tools.map((tool: { name: string }) => tool.name)).toEqual([
+      'read_file',
+      'write_file',
+      'edit_file',
+      'list_files',
+      'search_files',
+      'bash',
+    ]);
     expect(second!.body.messages.at(-1).content[0]).toMatchObject({ type: 'tool_result', is_error: false });
   });
 
   it('runs bash in the working directory (endpoint from ANTHROPIC_BASE_URL), offering only the tools the task allows', async () => {
-    agent = await anthropicProject({ anthropic: [{ tool: 'bash', input: { command: 'pwd > where.txt && echo made it' } }, { text: 'Done.' }] }, { endpoint: 'env' });
+    agent = await anthropicProject(
+      { anthropic: [{ tool: 'bash', input: { command: 'pwd > where.txt && echo made it' } }, { text: 'Done.' }] },
+      { endpoint: 'env' },
+    );
     await agent.project.ok(['add', 'Shell work', '--id', 'shell-work', '--tool', 'Bash,Read']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(agent.project.dir, 'where.txt'), 'utf8').trim()).toBe(agent.project.dir);
-    expect(agent.server.scripted('anthropic')[0]!.body.tools.map((tool: { name: string }) => tool.name)).toEqual(['read_file', 'bash']);
+    expect(agent.server.scripted('anthropic')[0]!.body.tools.map((tool: { name: string }) => tool.name)).toEqual([
+      'read_file',
+      'bash',
+    ]);
     expect(toolResults(1)[0]!.content).toBe('exit code 0\nmade it');
   });
 
@@ -145,9 +185,15 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     const refusals = [1, 2, 3, 4].map((index) => toolResults(index)[0]!);
     expect(refusals.every((refusal) => refusal.is_error)).toBe(true);
     expect(refusals[0]!.content).toMatch(/\.\.\/x is outside the working directory: paths may not climb out of it/);
-    expect(refusals[1]!.content).toMatch(/\/etc\/passwd is outside the working directory: absolute paths must lie inside it/);
-    expect(refusals[2]!.content).toMatch(/link\/secret\.txt leads outside the working directory through a symbolic link/);
-    expect(refusals[3]!.content).toMatch(/link\/planted\.txt leads outside the working directory through a symbolic link/);
+    expect(refusals[1]!.content).toMatch(
+      /\/etc\/passwd is outside the working directory: absolute paths must lie inside it/,
+    );
+    expect(refusals[2]!.content).toMatch(
+      /link\/secret\.txt leads outside the working directory through a symbolic link/,
+    );
+    expect(refusals[3]!.content).toMatch(
+      /link\/planted\.txt leads outside the working directory through a symbolic link/,
+    );
     expect(JSON.stringify(agent.server.requests.map((request) => request.body))).not.toContain('SECRET-OUTSIDE');
     expect(JSON.stringify(agent.server.requests.map((request) => request.body))).not.toContain('root:x:0');
     expect(existsSync(join(agent.project.dir, 'x'))).toBe(false);
@@ -162,18 +208,22 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(result.exitCode).toBe(1);
     const task = await show('doomed');
     expect(task.status).toBe('failed');
-    expect(task.failure_reason).toBe('input required: a valid API key (the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY)');
+    expect(task.failure_reason).toBe(
+      'input required: a valid API key (the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY)',
+    );
     expect(agent.server.scripted('anthropic')).toHaveLength(1);
   });
 
-  it('a 429 that outlasts the SDK\'s retries pauses the backend until retry-after, and the task is tried again without counting an attempt', async () => {
+  it("a 429 that outlasts the SDK's retries pauses the backend until retry-after, and the task is tried again without counting an attempt", async () => {
     const limit = { status: 429, message: 'scripted rate limit', headers: { 'retry-after': '1' } };
     // The SDK's one retry (max_retries = 1 here) meets the limit again; then the backend pauses.
     agent = await anthropicProject({ anthropic: [limit, limit, { text: 'Done after the limit.' }] });
     await agent.project.ok(['add', 'Limited', '--id', 'limited', '--max-retries', '0']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/paused backend anthropic until \S+ \(rate limited until \S+: the Anthropic API failed with HTTP 429/);
+    expect(result.stdout).toMatch(
+      /paused backend anthropic until \S+ \(rate limited until \S+: the Anthropic API failed with HTTP 429/,
+    );
     const task = await agent.project.json<ShownTask & { attempts?: number; retry_count?: number }>(['show', 'limited']);
     expect(task).toMatchObject({ status: 'done', attempts: 2 });
     expect(task.retry_count ?? 0).toBe(0);
@@ -181,11 +231,18 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
   });
 
   it('retries HTTP 500 as the SDK does, then fails the task naming the status', async () => {
-    agent = await anthropicProject({ anthropic: [{ status: 500, message: 'scripted outage' }, { status: 500, message: 'scripted outage' }] });
+    agent = await anthropicProject({
+      anthropic: [
+        { status: 500, message: 'scripted outage' },
+        { status: 500, message: 'scripted outage' },
+      ],
+    });
     await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
-    expect((await show('doomed')).failure_reason).toBe('the Anthropic API failed with HTTP 500 after 1 retries: scripted outage');
+    expect((await show('doomed')).failure_reason).toBe(
+      'the Anthropic API failed with HTTP 500 after 1 retries: scripted outage',
+    );
     expect(agent.server.scripted('anthropic')).toHaveLength(2);
   });
 
@@ -199,7 +256,13 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
 
   it('stops at the turn limit with a reason saying so', async () => {
     agent = await anthropicProject(
-      { anthropic: [{ tool: 'list_files', input: {} }, { tool: 'list_files', input: {} }, { tool: 'list_files', input: {} }] },
+      {
+        anthropic: [
+          { tool: 'list_files', input: {} },
+          { tool: 'list_files', input: {} },
+          { tool: 'list_files', input: {} },
+        ],
+      },
       { table: 'max_turns = 2\n' },
     );
     await agent.project.ok(['add', 'Loop', '--id', 'loop']);
@@ -213,7 +276,9 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     await agent.project.ok(['add', 'No key', '--id', 'no-key']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/^error: wg run cannot launch task no-key: backend anthropic: the anthropic backend needs ANTHROPIC_API_KEY in the environment; nothing was started\nhint: export ANTHROPIC_API_KEY=/);
+    expect(result.stderr).toMatch(
+      /^error: wg run cannot launch task no-key: backend anthropic: the anthropic backend needs ANTHROPIC_API_KEY in the environment; nothing was started\nhint: export ANTHROPIC_API_KEY=/,
+    );
     expect((await show('no-key')).status).toBe('open');
     expect(agent.server.requests).toEqual([]);
   });
@@ -221,19 +286,35 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
   it('--dry-run shows the exact argv, cwd and a masked environment', async () => {
     agent = await anthropicProject({}, { table: 'token_budget = 50000\nbash_timeout = "30s"\n' });
     await agent.project.ok(['add', 'Plan me', '--id', 'plan-me', '--tool', 'Read,Grep']);
-    const plan = await agent.project.json<{ steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string> }> }>(['run', '--dry-run'], { env: agent.env });
+    const plan = await agent.project.json<{
+      steps: Array<{ file: string; args: string[]; cwd: string; stdin?: string; env: Record<string, string> }>;
+    }>(['run', '--dry-run'], { env: agent.env });
     const step = plan.steps[0]!;
     expect(step.file).toBe(process.execPath);
     expect(step.args).toEqual([
-      join(REPO_ROOT, 'bin', 'wg.js'), 'agent-anthropic',
-      '--prompt-file', join(agent.project.dir, '.workgraph', 'runs', 'plan-me', '1', 'prompt.md'),
-      '--workdir', agent.project.dir,
-      '--model', 'claude-scripted-1',
+      join(REPO_ROOT, 'bin', 'wg.js'),
+      'agent-anthropic',
+      '--prompt-file',
+      join(agent.project.dir, '.workgraph', 'runs', 'plan-me', '1', 'prompt.md'),
+      '--workdir',
+      agent.project.dir,
+      '--model',
+      'claude-scripted-1',
       '--tools=read_file,search_files',
-      '--max-turns', '50', '--max-tokens', '8192', '--bash-timeout', '30s', '--max-retries', '1',
-      '--token-budget', '50000',
-      '--base-url', agent.server.url,
-      '--session-file', join(agent.project.dir, '.workgraph', 'runs', 'plan-me', '1', 'session.json'),
+      '--max-turns',
+      '50',
+      '--max-tokens',
+      '8192',
+      '--bash-timeout',
+      '30s',
+      '--max-retries',
+      '1',
+      '--token-budget',
+      '50000',
+      '--base-url',
+      agent.server.url,
+      '--session-file',
+      join(agent.project.dir, '.workgraph', 'runs', 'plan-me', '1', 'session.json'),
     ]);
     expect(step.cwd).toBe(agent.project.dir);
     expect(step.stdin).toBeUndefined();

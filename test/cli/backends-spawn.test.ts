@@ -91,12 +91,16 @@ interface AgentRun {
 async function run(backend: Backend, spec: LaunchSpec): Promise<AgentRun> {
   const result = await spawnSpec(spec);
   const parser = backend.parser();
-  const events = [...result.stdout.flatMap((line) => parser.line(line, 'stdout')), ...result.stderr.flatMap((line) => parser.line(line, 'stderr'))];
+  const events = [
+    ...result.stdout.flatMap((line) => parser.line(line, 'stdout')),
+    ...result.stderr.flatMap((line) => parser.line(line, 'stderr')),
+  ];
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, events };
 }
 
 const agent = commandBackend('command');
-const runAgent = (steps: unknown[], options: AgentOptions = {}) => run(agent, launchSpec(agent, promptWith(steps), options));
+const runAgent = (steps: unknown[], options: AgentOptions = {}) =>
+  run(agent, launchSpec(agent, promptWith(steps), options));
 
 /** Resolves when a line containing `text` appears on the stream: synchronisation on output, not on time. */
 function lineOn(stream: NodeJS.ReadableStream, text: string): Promise<void> {
@@ -134,7 +138,10 @@ describe('backends as real processes', () => {
   });
 
   it('in stdin mode the agent receives the whole prompt on stdin', async () => {
-    const prompt = promptWith([{ copyPrompt: 'seen/prompt.md' }, { print: 'got it' }], '# Ünïcode task\n\n  indented\n');
+    const prompt = promptWith(
+      [{ copyPrompt: 'seen/prompt.md' }, { print: 'got it' }],
+      '# Ünïcode task\n\n  indented\n',
+    );
     const spec = launchSpec(agent, prompt, { settings: { argv: ['node', FAKE_AGENT, '-'], stdin: true } });
     const result = await run(agent, spec);
     expect(result).toMatchObject({ exitCode: 0, events: [{ type: 'progress', message: 'got it' }] });
@@ -143,7 +150,10 @@ describe('backends as real processes', () => {
 
   it('the command backend runs any program, with its configured env added and placeholders filled', async () => {
     const spec = launchSpec(agent, 'unused', {
-      settings: { argv: ['sh', '-c', 'echo "$GREETING from $1 in $(pwd)"; echo "::progress 10 $WG_TASK_ID"', 'sh', '{task_id}'], env: { GREETING: 'hello' } },
+      settings: {
+        argv: ['sh', '-c', 'echo "$GREETING from $1 in $(pwd)"; echo "::progress 10 $WG_TASK_ID"', 'sh', '{task_id}'],
+        env: { GREETING: 'hello' },
+      },
       env: { WG_TASK_ID: 'work' },
     });
     const result = await run(agent, spec);
@@ -156,7 +166,9 @@ describe('backends as real processes', () => {
 
   it("the shell backend runs the task's exec in the workdir, with stdin closed", async () => {
     writeFileSync(join(dir, 'input.txt'), 'from the workdir\n');
-    const spec = launchSpec(shellBackend, '', { task: { exec: 'cat input.txt; cat; echo "  to stderr  " >&2; exit 3' } });
+    const spec = launchSpec(shellBackend, '', {
+      task: { exec: 'cat input.txt; cat; echo "  to stderr  " >&2; exit 3' },
+    });
     const result = await run(shellBackend, spec);
     expect(result.exitCode).toBe(3);
     expect(result.events).toEqual([
@@ -177,7 +189,12 @@ describe('fake agent against a real project', () => {
   async function claimed(id: string): Promise<Record<string, string>> {
     await project.ok(['add', 'Build the API', '--id', id]);
     const lease = await project.json<{ token: string; attempt: number }>(['claim', id, '--actor', 'fake']);
-    return { PATH: `${join(REPO_ROOT, 'bin')}${delimiter}${process.env.PATH}`, WG_TASK_ID: id, WG_TOKEN: lease.token, WG_ATTEMPT: String(lease.attempt) };
+    return {
+      PATH: `${join(REPO_ROOT, 'bin')}${delimiter}${process.env.PATH}`,
+      WG_TASK_ID: id,
+      WG_TOKEN: lease.token,
+      WG_ATTEMPT: String(lease.attempt),
+    };
   }
 
   it('runs wg with the lease, writes files and copies its prompt', async () => {
@@ -204,18 +221,28 @@ describe('fake agent against a real project', () => {
 
   it('fails with 70 when wg fails, unless the step allows it', async () => {
     const env = await claimed('work');
-    const failing = await runAgent([{ wg: ['log', 'no-such-task', 'x'] }, { print: 'not reached' }], { cwd: project.dir, env });
+    const failing = await runAgent([{ wg: ['log', 'no-such-task', 'x'] }, { print: 'not reached' }], {
+      cwd: project.dir,
+      env,
+    });
     expect(failing.exitCode).toBe(70);
     expect(failing.stdout).toEqual([]);
     expect(failing.stderr.at(-1)).toMatch(/^fake agent: wg log no-such-task x: exited 1$/);
-    const allowed = await runAgent([{ wg: ['log', 'no-such-task', 'x'], allowFail: true }, { print: 'carried on' }], { cwd: project.dir, env });
+    const allowed = await runAgent([{ wg: ['log', 'no-such-task', 'x'], allowFail: true }, { print: 'carried on' }], {
+      cwd: project.dir,
+      env,
+    });
     expect(allowed).toMatchObject({ exitCode: 0, stdout: ['carried on'] });
   });
 
   it('fails with 70 when there is no wg on PATH', async () => {
     // The agent is started by absolute path, since its PATH (an empty folder) has no node either.
     const settings = { argv: [process.execPath, FAKE_AGENT, '{prompt_file}'] };
-    const result = await runAgent([{ wg: ['log', '$TASK', 'x'] }], { cwd: project.dir, env: { PATH: dir, WG_TASK_ID: 'work' }, settings });
+    const result = await runAgent([{ wg: ['log', '$TASK', 'x'] }], {
+      cwd: project.dir,
+      env: { PATH: dir, WG_TASK_ID: 'work' },
+      settings,
+    });
     expect(result.exitCode).toBe(70);
     expect(result.stderr).toEqual(['fake agent: wg log work x: spawn wg ENOENT']);
   });
@@ -232,11 +259,19 @@ describe('fake agent steps', () => {
 
   it('exits 65 when the prompt lacks an expected text', async () => {
     const result = await runAgent([{ expectPrompt: 'Deploy to production' }, { print: 'not reached' }]);
-    expect(result).toMatchObject({ exitCode: 65, stdout: [], stderr: ['fake agent: the prompt lacks "Deploy to production"'] });
+    expect(result).toMatchObject({
+      exitCode: 65,
+      stdout: [],
+      stderr: ['fake agent: the prompt lacks "Deploy to production"'],
+    });
   });
 
   it('stops at an exit step with its code', async () => {
-    expect(await runAgent([{ print: 'a' }, { exit: 7 }, { print: 'b' }])).toMatchObject({ exitCode: 7, stdout: ['a'], stderr: [] });
+    expect(await runAgent([{ print: 'a' }, { exit: 7 }, { print: 'b' }])).toMatchObject({
+      exitCode: 7,
+      stdout: ['a'],
+      stderr: [],
+    });
   });
 
   it('without a script says so and succeeds; a broken script or unknown step exits 64', async () => {
@@ -245,7 +280,10 @@ describe('fake agent steps', () => {
     const broken = await run(agent, spec('```fake-agent\n[{"print": \n```\n'));
     expect(broken.exitCode).toBe(64);
     expect(broken.stderr[0]).toMatch(/^fake agent: the fake-agent block is not JSON/);
-    expect(await runAgent([{ dance: true }])).toMatchObject({ exitCode: 64, stderr: ['fake agent: unknown step {"dance":true}'] });
+    expect(await runAgent([{ dance: true }])).toMatchObject({
+      exitCode: 64,
+      stderr: ['fake agent: unknown step {"dance":true}'],
+    });
   });
 
   it('prints exactly the requested number of bytes, in lines of at most 100', async () => {
@@ -274,15 +312,23 @@ describe('fake agent steps', () => {
     expect(isProcessAlive(pid)).toBe(true);
     if (existsSync('/proc/self/stat')) {
       // Not detached: the grandchild stays in the agent's process group and session, which execa left as ours.
-      const groupAndSession = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(2, 4);
-      expect(groupAndSession(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toEqual(groupAndSession(readFileSync('/proc/self/stat', 'utf8')));
+      const groupAndSession = (stat: string) =>
+        stat
+          .slice(stat.lastIndexOf(')') + 2)
+          .split(' ')
+          .slice(2, 4);
+      expect(groupAndSession(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toEqual(
+        groupAndSession(readFileSync('/proc/self/stat', 'utf8')),
+      );
     }
   });
 
   it('with holdOutput the grandchild keeps the output pipes open after the agent exits', async () => {
     const pidFile = join(dir, 'gc.pid');
     pidFiles.push(pidFile);
-    const subprocess = spawnSpec(launchSpec(agent, promptWith([{ grandchild: { pidFile: 'gc.pid', holdOutput: true } }, { print: 'spawned' }])));
+    const subprocess = spawnSpec(
+      launchSpec(agent, promptWith([{ grandchild: { pidFile: 'gc.pid', holdOutput: true } }, { print: 'spawned' }])),
+    );
     const agentExited = new Promise<number | null>((resolve) => subprocess.on('exit', resolve));
     let settled = false;
     void subprocess.finally(() => (settled = true));
@@ -297,7 +343,9 @@ describe('fake agent steps', () => {
   });
 
   it('ignores SIGTERM when told to, so only SIGKILL stops it', async () => {
-    const subprocess = spawnSpec(launchSpec(agent, promptWith([{ ignoreSigterm: true }, { print: 'ready' }, { sleep: 600_000 }])));
+    const subprocess = spawnSpec(
+      launchSpec(agent, promptWith([{ ignoreSigterm: true }, { print: 'ready' }, { sleep: 600_000 }])),
+    );
     await lineOn(subprocess.stdout!, 'ready');
     const told = lineOn(subprocess.stderr!, 'fake agent: ignoring SIGTERM');
     subprocess.kill('SIGTERM');

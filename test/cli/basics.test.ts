@@ -56,7 +56,15 @@ describe('wg add / list / ready', () => {
     await project.ok(['claim', 'a', '--actor', 'x']);
     await project.ok(['done', 'a']);
     expect(await readyIds()).toEqual(['b', 'earlier']);
-    writeFileSync(project.graphPath, project.graphText().replace('"id":"earlier","title":"Earlier","status":"open"', '"id":"earlier","title":"Earlier","status":"done"'));
+    writeFileSync(
+      project.graphPath,
+      project
+        .graphText()
+        .replace(
+          '"id":"earlier","title":"Earlier","status":"open"',
+          '"id":"earlier","title":"Earlier","status":"done"',
+        ),
+    );
     expect(await readyIds()).toEqual(['b']);
 
     // A broken file is an error even though the cache has an answer for an older one.

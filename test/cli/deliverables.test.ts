@@ -21,13 +21,34 @@ interface Shown {
 }
 
 const show = (id: string) => project.json<Shown>(['show', id]);
-const promptOf = (id: string, attempt: number) => readFileSync(join(project.dir, '.workgraph', 'runs', id, String(attempt), 'prompt.md'), 'utf8');
+const promptOf = (id: string, attempt: number) =>
+  readFileSync(join(project.dir, '.workgraph', 'runs', id, String(attempt), 'prompt.md'), 'utf8');
 
 describe('deliverables', () => {
   it('a shell task that never runs wg artifact still hands its declared file downstream', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Produce', '--id', 'produce', '--exec', 'mkdir -p out && echo MARKER-c41e > out/data.txt', '--deliverable', 'out/data.txt']);
-    await project.ok(['add', 'Consume', '--id', 'consume', '--blocked-by', 'produce', '--input', 'out/data.txt', '--prompt', script([{ expectPrompt: 'MARKER-c41e' }])]);
+    await project.ok([
+      'add',
+      'Produce',
+      '--id',
+      'produce',
+      '--exec',
+      'mkdir -p out && echo MARKER-c41e > out/data.txt',
+      '--deliverable',
+      'out/data.txt',
+    ]);
+    await project.ok([
+      'add',
+      'Consume',
+      '--id',
+      'consume',
+      '--blocked-by',
+      'produce',
+      '--input',
+      'out/data.txt',
+      '--prompt',
+      script([{ expectPrompt: 'MARKER-c41e' }]),
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect((await show('produce')).artifacts).toEqual(['out/data.txt']);
@@ -38,21 +59,51 @@ describe('deliverables', () => {
   it('an agent that exits 0 without writing a deliverable fails naming it, and the retry is told', async () => {
     project = await fakeProject();
     // The first attempt forgets one of the two files; the second writes both.
-    const steps = [{ write: { path: 'a.txt', content: 'a' } }, { failOnAttempts: [1], code: 0 }, { write: { path: 'b.txt', content: 'b' } }];
-    await project.ok(['add', 'Two files', '--id', 'two', '--deliverable', 'a.txt', '--deliverable', 'b.txt', '--max-retries', '2', '--prompt', script(steps)]);
+    const steps = [
+      { write: { path: 'a.txt', content: 'a' } },
+      { failOnAttempts: [1], code: 0 },
+      { write: { path: 'b.txt', content: 'b' } },
+    ];
+    await project.ok([
+      'add',
+      'Two files',
+      '--id',
+      'two',
+      '--deliverable',
+      'a.txt',
+      '--deliverable',
+      'b.txt',
+      '--max-retries',
+      '2',
+      '--prompt',
+      script(steps),
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const task = await show('two');
     expect(task.status).toBe('done');
     expect(task.retry_count).toBe(1);
     expect(task.log.map((entry) => entry.message).join('\n')).toContain('missing deliverable: b.txt was not written');
-    expect(promptOf('two', 2)).toContain('**This is a retry.** The previous attempt failed: missing deliverable: b.txt was not written');
+    expect(promptOf('two', 2)).toContain(
+      '**This is a retry.** The previous attempt failed: missing deliverable: b.txt was not written',
+    );
     expect(task.artifacts).toEqual(['a.txt', 'b.txt']);
   });
 
   it('a shell task whose deliverable is missing fails for good once its retries are spent, and nothing is registered', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Forgetful', '--id', 'forgetful', '--exec', 'echo working', '--deliverable', 'report.md', '--max-retries', '1']);
+    await project.ok([
+      'add',
+      'Forgetful',
+      '--id',
+      'forgetful',
+      '--exec',
+      'echo working',
+      '--deliverable',
+      'report.md',
+      '--max-retries',
+      '1',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
     const task = await show('forgetful');

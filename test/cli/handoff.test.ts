@@ -30,7 +30,8 @@ interface Shown {
 }
 
 const show = (id: string) => project!.json<Shown>(['show', id]);
-const promptOf = (id: string, attempt: number) => readFileSync(join(project!.dir, '.workgraph', 'runs', id, String(attempt), 'prompt.md'), 'utf8');
+const promptOf = (id: string, attempt: number) =>
+  readFileSync(join(project!.dir, '.workgraph', 'runs', id, String(attempt), 'prompt.md'), 'utf8');
 
 /** What must never reach a downstream prompt from an upstream task that failed once. */
 function expectNoStaleFailure(text: string, failure: string): void {
@@ -55,13 +56,43 @@ describe('an upstream task that failed once, then succeeded', () => {
     const env = { ...OFFLINE_ENV, ANTHROPIC_API_KEY: TEST_API_KEY, ANTHROPIC_BASE_URL: server.url };
     const check = 'echo "AssertionError: expected 42, got $(cat answer.txt)"; grep -qx 42 answer.txt';
     // Report consumes answer's deliverable: the runner walks the two as one trajectory.
-    await project.ok(['add', 'Answer', '--id', 'answer', '--backend', 'anthropic', '--model', 'claude-scripted-1', '--deliverable', 'answer.txt', '--verify', check]);
-    await project.ok(['add', 'Report', '--id', 'report', '--blocked-by', 'answer', '--input', 'answer.txt', '--backend', 'anthropic', '--model', 'claude-scripted-1']);
+    await project.ok([
+      'add',
+      'Answer',
+      '--id',
+      'answer',
+      '--backend',
+      'anthropic',
+      '--model',
+      'claude-scripted-1',
+      '--deliverable',
+      'answer.txt',
+      '--verify',
+      check,
+    ]);
+    await project.ok([
+      'add',
+      'Report',
+      '--id',
+      'report',
+      '--blocked-by',
+      'answer',
+      '--input',
+      'answer.txt',
+      '--backend',
+      'anthropic',
+      '--model',
+      'claude-scripted-1',
+    ]);
     const result = await project.wg(['run'], { env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
 
     const answer = await show('answer');
-    expect(answer).toMatchObject({ status: 'done', attempts: 2, summary: 'Wrote 42 to answer.txt; the check passes now.' });
+    expect(answer).toMatchObject({
+      status: 'done',
+      attempts: 2,
+      summary: 'Wrote 42 to answer.txt; the check passes now.',
+    });
     // The log keeps the whole story; the summary is not repeated in it.
     const story = answer.log.map((entry) => entry.message);
     expect(story.some((message) => message.includes('expected 42, got 41'))).toBe(true);
@@ -73,13 +104,23 @@ describe('an upstream task that failed once, then succeeded', () => {
     // remembers its own work, the repair included): the prompt names that step instead of handing it over.
     const prompt = promptOf('report', 1);
     const fromUpstream = prompt.slice(prompt.indexOf('## Context from upstream'), prompt.indexOf('## Context files'));
-    expect(fromUpstream).toContain('### Previous step of your trajectory: `answer`: Answer (done)\n\nYou did this step earlier in this same session, and its files (`answer.txt`)');
-    expect(fromUpstream).toMatch(/What it just did:\n\n(- .*\n)*- \S+ \S+: tool write_file: answer.txt\n- \S+ \S+: artifact answer.txt\n- \S+ \S+: done\n\n/);
+    expect(fromUpstream).toContain(
+      '### Previous step of your trajectory: `answer`: Answer (done)\n\nYou did this step earlier in this same session, and its files (`answer.txt`)',
+    );
+    expect(fromUpstream).toMatch(
+      /What it just did:\n\n(- .*\n)*- \S+ \S+: tool write_file: answer.txt\n- \S+ \S+: artifact answer.txt\n- \S+ \S+: done\n\n/,
+    );
     expectNoStaleFailure(fromUpstream, 'expected 42, got 41');
     // What the model was sent is that file, as the next user message of the same conversation.
     const lastRequest = server.scripted('anthropic').at(-1)!;
     const userTexts = lastRequest.body.messages.flatMap((message: { role: string; content: unknown }) =>
-      message.role !== 'user' ? [] : typeof message.content === 'string' ? [message.content] : (message.content as Array<{ type: string; text?: string }>).flatMap((block) => (block.type === 'text' ? [block.text!] : [])),
+      message.role !== 'user'
+        ? []
+        : typeof message.content === 'string'
+          ? [message.content]
+          : (message.content as Array<{ type: string; text?: string }>).flatMap((block) =>
+              block.type === 'text' ? [block.text!] : [],
+            ),
     );
     expect(userTexts.at(-1)).toBe(prompt);
     expect(String(lastRequest.body.messages[0].content)).toMatch(/^# Task `answer`/);
@@ -89,7 +130,9 @@ describe('an upstream task that failed once, then succeeded', () => {
     expect(context).toContain('summary:\n    | Wrote 42 to answer.txt; the check passes now.');
     expect(context).toMatch(/: tool write_file: answer.txt\n.*: artifact answer.txt\n.*: done\n/);
     expectNoStaleFailure(context, 'expected 42, got 41');
-    expect(await project.ok(['show', 'answer'])).toContain('summary:\n  | Wrote 42 to answer.txt; the check passes now.');
+    expect(await project.ok(['show', 'answer'])).toContain(
+      'summary:\n  | Wrote 42 to answer.txt; the check passes now.',
+    );
   });
 
   it("with a command backend: its last ::summary line is kept, a failed attempt's never is", async () => {
@@ -103,8 +146,26 @@ describe('an upstream task that failed once, then succeeded', () => {
       { print: '::summary Wrote 42 to answer.txt.' },
     ]);
     await project.ok(['add', 'Answer', '--id', 'answer', '--prompt', answer]);
-    await project.ok(['add', 'Report', '--id', 'report', '--blocked-by', 'answer', '--prompt', script([{ print: 'reporting' }])]);
-    await project.ok(['add', 'Doomed', '--id', 'doomed', '--max-retries', '1', '--prompt', script([{ print: '::summary Nearly there.' }, { exit: 1 }])]);
+    await project.ok([
+      'add',
+      'Report',
+      '--id',
+      'report',
+      '--blocked-by',
+      'answer',
+      '--prompt',
+      script([{ print: 'reporting' }]),
+    ]);
+    await project.ok([
+      'add',
+      'Doomed',
+      '--id',
+      'doomed',
+      '--max-retries',
+      '1',
+      '--prompt',
+      script([{ print: '::summary Nearly there.' }, { exit: 1 }]),
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(1);
 
@@ -114,7 +175,9 @@ describe('an upstream task that failed once, then succeeded', () => {
     // A plain dependency: its latest three entries, all of them from the attempt that succeeded.
     const prompt = promptOf('report', 1);
     const fromUpstream = prompt.slice(prompt.indexOf('## Context from upstream'), prompt.indexOf('## Context files'));
-    expect(fromUpstream).toContain("### `answer`: Answer (done)\n\nIts agent's summary of the work:\n\n```\nWrote 42 to answer.txt.\n```");
+    expect(fromUpstream).toContain(
+      "### `answer`: Answer (done)\n\nIts agent's summary of the work:\n\n```\nWrote 42 to answer.txt.\n```",
+    );
     expect(fromUpstream).toMatch(/Latest log entries:\n\n- \S+ \S+: done\n\n$/);
     expectNoStaleFailure(fromUpstream, 'flaky on the first try');
   });
@@ -124,7 +187,14 @@ describe('a summary', () => {
   it('masks secrets in the summary as in all other agent output', async () => {
     project = await fakeProject();
     const secret = 'sk-handoff-secret-0123456789';
-    await project.ok(['add', 'Leaky', '--id', 'leaky', '--prompt', script([{ print: `::summary Deployed with key ${secret}.` }])]);
+    await project.ok([
+      'add',
+      'Leaky',
+      '--id',
+      'leaky',
+      '--prompt',
+      script([{ print: `::summary Deployed with key ${secret}.` }]),
+    ]);
     const result = await project.wg(['run'], { env: { DEPLOY_API_KEY: secret } });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect((await show('leaky')).summary).toBe('Deployed with key ***.');

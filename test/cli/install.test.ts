@@ -20,7 +20,9 @@ afterAll(() => rmSync(clone, { recursive: true, force: true }));
 
 it('npm install runs a prepare that builds the CLI: wg --help works in a fresh clone', async () => {
   // What a clone holds once the working tree is committed: tracked files and new ones git does not ignore.
-  const listed = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT });
+  const listed = await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO_ROOT,
+  });
   for (const file of listed.stdout.split('\0').filter(Boolean)) {
     if (!existsSync(join(REPO_ROOT, file))) continue; // deleted but not yet committed
     mkdirSync(dirname(join(clone, file)), { recursive: true });
@@ -32,7 +34,9 @@ it('npm install runs a prepare that builds the CLI: wg --help works in a fresh c
   // Before prepare there is no build: wg says so in one line, and the test below proves prepare makes one.
   const before = await execa('node', ['bin/wg.js', '--help'], { cwd: clone, reject: false, env: cleanEnv() });
   expect(before.exitCode).toBe(1);
-  expect(before.stderr).toBe(`error: wg is not built (${join(clone, 'dist', 'cli', 'main.js')} is missing)\nhint: run npm install (or npm run build) in ${clone}/`);
+  expect(before.stderr).toBe(
+    `error: wg is not built (${join(clone, 'dist', 'cli', 'main.js')} is missing)\nhint: run npm install (or npm run build) in ${clone}/`,
+  );
 
   const manifest = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   expect(manifest.scripts.prepare).toBeDefined();

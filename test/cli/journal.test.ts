@@ -15,7 +15,11 @@ beforeEach(async () => {
 afterEach(() => project.cleanup());
 
 const journalPath = () => join(project.dir, '.workgraph', 'graph.journal');
-const lines = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { kind: string; id: string; status?: string; title?: string });
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { kind: string; id: string; status?: string; title?: string });
 
 describe('the graph journal', () => {
   it('wg run with default settings: agents see every change at once, graph.jsonl stays a valid upstream file throughout, and ends whole', async () => {
@@ -25,12 +29,21 @@ describe('the graph journal', () => {
     for (const [i, id] of ids.entries()) {
       const look = i === 0 ? 'true' : `node ${WG_BIN} show ${ids[i - 1]} --json > seen-${id}.json`;
       const exec = `${look}; test -f .workgraph/graph.journal && touch journal-${id}; cp .workgraph/graph.jsonl snapshot-${id}.jsonl`;
-      await project.ok(['add', `Task ${id}`, '--id', id, '--exec', exec, ...(i > 0 ? ['--blocked-by', ids[i - 1]!] : [])]);
+      await project.ok([
+        'add',
+        `Task ${id}`,
+        '--id',
+        id,
+        '--exec',
+        exec,
+        ...(i > 0 ? ['--blocked-by', ids[i - 1]!] : []),
+      ]);
     }
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
 
-    for (const id of ids.slice(1)) expect(JSON.parse(readFileSync(join(project.dir, `seen-${id}.json`), 'utf8')).status, id).toBe('done');
+    for (const id of ids.slice(1))
+      expect(JSON.parse(readFileSync(join(project.dir, `seen-${id}.json`), 'utf8')).status, id).toBe('done');
     // The run's changes went to the journal while it ran (without it, none of these files exist).
     expect(ids.filter((id) => existsSync(join(project.dir, `journal-${id}`))).length).toBeGreaterThan(0);
     for (const id of ids) {
@@ -47,7 +60,10 @@ describe('the graph journal', () => {
     // Run by the runner after it appended its claim: the journal it reads must not hold the torn line glued to that claim.
     await project.ok(['add', 'Second', '--id', 'second', '--exec', `node ${WG_BIN} list --json > listed.json`]);
     const renamed = JSON.stringify({ kind: 'task', id: 'first', title: 'First, renamed', status: 'open' });
-    writeFileSync(journalPath(), `{"set":[${renamed}],"delete":[]}\n{"set":[{"kind":"task","id":"second","title":"torn`);
+    writeFileSync(
+      journalPath(),
+      `{"set":[${renamed}],"delete":[]}\n{"set":[{"kind":"task","id":"second","title":"torn`,
+    );
     expect((await project.json<{ title: string }>(['show', 'first'])).title).toBe('First, renamed');
     expect((await project.json<{ status: string }>(['show', 'second'])).status).toBe('open');
     expect((await project.wg(['check'])).exitCode).toBe(0);

@@ -18,7 +18,9 @@ interface Show {
 describe('claims under contention', () => {
   it('16 processes racing for one task: exactly one wins, the rest are told who has it', async () => {
     await project.ok(['add', 'Contested', '--id', 'contested']);
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => project.wg(['claim', 'contested', '--actor', `agent-${i}`])));
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => project.wg(['claim', 'contested', '--actor', `agent-${i}`])),
+    );
     const winners = results.filter((r) => r.exitCode === 0);
     expect(winners).toHaveLength(1);
     const winner = (await project.json<Show>(['show', 'contested'])).assigned;
@@ -34,12 +36,22 @@ describe('claims under contention', () => {
     await project.ok(['add', 'Shared', '--id', 'shared']);
     // Each process appends three log lines to one shared task, and half of them also claim a task.
     const script = (i: number) =>
-      [1, 2, 3].map((j) => `node ${WG_BIN} log shared "p${i}-m${j}"`).join(' && ') + (i < 8 ? ` && node ${WG_BIN} claim t${i} --actor p${i}` : '');
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => execa('sh', ['-c', script(i)], { cwd: project.dir, env: cleanEnv(), reject: false })));
+      [1, 2, 3].map((j) => `node ${WG_BIN} log shared "p${i}-m${j}"`).join(' && ') +
+      (i < 8 ? ` && node ${WG_BIN} claim t${i} --actor p${i}` : '');
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        execa('sh', ['-c', script(i)], { cwd: project.dir, env: cleanEnv(), reject: false }),
+      ),
+    );
     expect(results.filter((r) => r.exitCode !== 0).map((r) => r.stderr)).toEqual([]);
     const messages = (await project.json<Show>(['show', 'shared'])).log.map((entry) => entry.message);
-    expect(messages.sort()).toEqual(Array.from({ length: 16 }, (_, i) => [1, 2, 3].map((j) => `p${i}-m${j}`)).flat().sort());
-    for (const [i, id] of ids.entries()) expect(await project.json<Show>(['show', id])).toMatchObject({ status: 'in-progress', assigned: `p${i}` });
+    expect(messages.sort()).toEqual(
+      Array.from({ length: 16 }, (_, i) => [1, 2, 3].map((j) => `p${i}-m${j}`))
+        .flat()
+        .sort(),
+    );
+    for (const [i, id] of ids.entries())
+      expect(await project.json<Show>(['show', id])).toMatchObject({ status: 'in-progress', assigned: `p${i}` });
   });
 });
 
@@ -65,8 +77,19 @@ describe('leases fence stale attempts', () => {
     await project.ok(['add', 'Work', '--id', 'work']);
     await claim('work');
     const before = project.graphText();
-    for (const args of [['done', 'work'], ['fail', 'work', '--reason', 'x'], ['unclaim', 'work'], ['log', 'work', 'hi'], ['progress', 'work', '10'], ['artifact', 'work', 'a.txt']]) {
-      for (const env of [{ WG_TASK_ID: 'work', WG_TOKEN: 'not-the-token' }, { WG_TASK_ID: 'work' }, { WG_TASK_ID: 'other-task', WG_TOKEN: 'x' }]) {
+    for (const args of [
+      ['done', 'work'],
+      ['fail', 'work', '--reason', 'x'],
+      ['unclaim', 'work'],
+      ['log', 'work', 'hi'],
+      ['progress', 'work', '10'],
+      ['artifact', 'work', 'a.txt'],
+    ]) {
+      for (const env of [
+        { WG_TASK_ID: 'work', WG_TOKEN: 'not-the-token' },
+        { WG_TASK_ID: 'work' },
+        { WG_TASK_ID: 'other-task', WG_TOKEN: 'x' },
+      ]) {
         const result = await project.wg(args, { env });
         expect(result.exitCode, `${args.join(' ')} with ${JSON.stringify(env)}`).toBe(1);
         expect(result.stderr).toMatch(/^error: stale attempt: /);
@@ -91,7 +114,9 @@ describe('leases fence stale attempts', () => {
     await project.ok(['done', 'work', '--force', '--actor', 'admin'], asAgent('work', oldToken));
     const shown = await project.json<Show>(['show', 'work']);
     expect(shown.status).toBe('done');
-    expect(shown.log.some((entry) => entry.actor === 'admin' && /forced past the lease/.test(entry.message))).toBe(true);
+    expect(shown.log.some((entry) => entry.actor === 'admin' && /forced past the lease/.test(entry.message))).toBe(
+      true,
+    );
   });
 });
 
@@ -103,15 +128,21 @@ describe('claim, fail and retry', () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/^error: cannot claim second: blocked by first \(open\)/);
     await project.ok(['claim', 'second', '--force']);
-    expect((await project.json<Show>(['show', 'second'])).log[0]!.message).toMatch(/claimed with --force despite: blocked by first/);
+    expect((await project.json<Show>(['show', 'second'])).log[0]!.message).toMatch(
+      /claimed with --force despite: blocked by first/,
+    );
   });
 
   it('fail counts toward max_retries and retry stops at the limit', async () => {
-    const claim = async (id: string) => project.ok(["claim", id, "--actor", "bot"]);
+    const claim = async (id: string) => project.ok(['claim', id, '--actor', 'bot']);
     await project.ok(['add', 'Flaky', '--id', 'flaky', '--max-retries', '1']);
     await claim('flaky');
     await project.ok(['fail', 'flaky', '--reason', 'tests broke']);
-    expect(await project.json<Show & { failure_reason: string }>(['show', 'flaky'])).toMatchObject({ status: 'failed', retry_count: 1, failure_reason: 'tests broke' });
+    expect(await project.json<Show & { failure_reason: string }>(['show', 'flaky'])).toMatchObject({
+      status: 'failed',
+      retry_count: 1,
+      failure_reason: 'tests broke',
+    });
     const refused = await project.wg(['retry', 'flaky']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/has failed 1 times \(max_retries 1\)/);
@@ -123,7 +154,10 @@ describe('claim, fail and retry', () => {
 
 describe('the graph lock', () => {
   it('is taken over at once when the process holding it was killed', async () => {
-    const holder = execa('node', ['test/support/lock-holder.mjs', `${project.dir}/.workgraph`], { cwd: new URL('../..', import.meta.url).pathname, reject: false });
+    const holder = execa('node', ['test/support/lock-holder.mjs', `${project.dir}/.workgraph`], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      reject: false,
+    });
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
     holder.kill('SIGKILL');
     await holder;
@@ -135,7 +169,10 @@ describe('the graph lock', () => {
   });
 
   it('makes a writer wait for a live holder instead of overwriting its work', async () => {
-    const holder = execa('node', ['test/support/lock-holder.mjs', `${project.dir}/.workgraph`], { cwd: new URL('../..', import.meta.url).pathname, stdin: 'pipe' });
+    const holder = execa('node', ['test/support/lock-holder.mjs', `${project.dir}/.workgraph`], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      stdin: 'pipe',
+    });
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
     const writer = runWg(['add', 'Waiting writer', '--id', 'writer'], { cwd: project.dir });
     // While the lock is held the graph must not change; the writer finishes after release.
@@ -152,7 +189,11 @@ describe('two runners on one graph.jsonl', () => {
   it('a runner whose remaining work another live runner holds waits for it, woken by the file changing, and runs what it unblocks', async () => {
     await project.ok(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 3']);
     await project.ok(['add', 'After', '--id', 'after', '--blocked-by', 'slow', '--exec', 'true']);
-    const first = execa('node', [WG_BIN, 'run', 'slow', '--json'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    const first = execa('node', [WG_BIN, 'run', 'slow', '--json'], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      reject: false,
+    });
     let held: Show & { claim?: { expires?: string } } = { status: 'open', log: [] };
     for (let looks = 0; held.status !== 'in-progress'; looks++) {
       if (looks > 200) throw new Error('the first runner never claimed slow');
@@ -162,8 +203,13 @@ describe('two runners on one graph.jsonl', () => {
     const second = await runWg(['run', '--json'], { cwd: project.dir });
     expect(second.exitCode, second.stderr).toBe(0);
     expect((await first).exitCode).toBe(0);
-    const events = second.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { at: string; type: string; task?: string; message?: string });
-    expect(events.filter((event) => event.type === 'notice').map((event) => event.message)).toContainEqual(expect.stringMatching(/^waiting for 1 task\(s\) other runners hold: slow/));
+    const events = second.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { at: string; type: string; task?: string; message?: string });
+    expect(events.filter((event) => event.type === 'notice').map((event) => event.message)).toContainEqual(
+      expect.stringMatching(/^waiting for 1 task\(s\) other runners hold: slow/),
+    );
     expect(events.filter((event) => event.type === 'start').map((event) => event.task)).toEqual(['after']);
     // Woken by slow's completion, not by its lease (60 s) running out.
     const afterStarted = events.find((event) => event.type === 'start' && event.task === 'after')!.at;
@@ -171,4 +217,3 @@ describe('two runners on one graph.jsonl', () => {
     expect((await project.json<Show>(['show', 'after'])).status).toBe('done');
   });
 });
-

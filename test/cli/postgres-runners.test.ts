@@ -28,13 +28,20 @@ async function runnerFolder(url: string, leaseTtl: string): Promise<string> {
   const init = await runWg(['init', '--store', url], { cwd: dir });
   expect(init.exitCode, init.stderr).toBe(0);
   const config = join(dir, '.workgraph', 'config.toml');
-  writeFileSync(config, readFileSync(config, 'utf8').replace(/^url = .*$/m, (line) => `${line}\nlease_ttl = "${leaseTtl}"`));
+  writeFileSync(
+    config,
+    readFileSync(config, 'utf8').replace(/^url = .*$/m, (line) => `${line}\nlease_ttl = "${leaseTtl}"`),
+  );
   return dir;
 }
 
 function startRun(dir: string, args: string[], prefix: string[] = []): ResultPromise {
   const [command, ...rest] = prefix.length > 0 ? prefix : ['node'];
-  const child = execa(command!, [...rest, ...(prefix.length > 0 ? ['node'] : []), WG_BIN, 'run', '--json', ...args], { cwd: dir, env: cleanEnv(), reject: false });
+  const child = execa(command!, [...rest, ...(prefix.length > 0 ? ['node'] : []), WG_BIN, 'run', '--json', ...args], {
+    cwd: dir,
+    env: cleanEnv(),
+    reject: false,
+  });
   processes.push(child);
   return child;
 }
@@ -64,16 +71,26 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     // Machine A never finishes a task (so it surely holds some when it dies); anywhere else a task takes 0.3 s.
     writeFileSync(join(machineA, '.machine-a'), '');
     const work = 'if [ -e .machine-a ]; then sleep 600; else sleep 0.3; fi';
-    for (const id of ids) expect((await runWg(['add', id, '--id', id, '--exec', work], { cwd: machineA })).exitCode).toBe(0);
-    expect((await runWg(['add', 'Last', '--id', 'last', '--blocked-by', ids.join(','), '--exec', 'true'], { cwd: machineA })).exitCode).toBe(0);
+    for (const id of ids)
+      expect((await runWg(['add', id, '--id', id, '--exec', work], { cwd: machineA })).exitCode).toBe(0);
+    expect(
+      (await runWg(['add', 'Last', '--id', 'last', '--blocked-by', ids.join(','), '--exec', 'true'], { cwd: machineA }))
+        .exitCode,
+    ).toBe(0);
 
     // Machine A's runner lives in a pid namespace of its own: to machine B its pid means
     // nothing, as on another host, so only the expiry of its leases can free its tasks.
     const runnerA = startRunElsewhere(machineA, ['--parallel', '2']);
     const inProgress = async () => (await storedTasks(db.url)).filter((task) => task.status === 'in-progress');
-    const namespaceA = await eventually(async () => { const running = await inProgress(); return running.length === 2 && running[0]!.claim?.pid_ns; }, 'runner A to claim two tasks');
+    const namespaceA = await eventually(async () => {
+      const running = await inProgress();
+      return running.length === 2 && running[0]!.claim?.pid_ns;
+    }, 'runner A to claim two tasks');
     const runnerB = startRun(machineB, ['--parallel', '2']);
-    await eventually(async () => (await inProgress()).some((task) => task.claim?.pid_ns !== namespaceA), 'runner B to claim a task');
+    await eventually(
+      async () => (await inProgress()).some((task) => task.claim?.pid_ns !== namespaceA),
+      'runner B to claim a task',
+    );
 
     await killMachine(runnerA);
     const held = (await inProgress()).filter((task) => task.claim?.pid_ns === namespaceA).map((task) => task.id);
@@ -81,7 +98,10 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
 
     const result = await runnerB;
     expect(result.exitCode, String(result.stdout) + String(result.stderr)).toBe(0);
-    const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; task?: string; reason?: string; message?: string });
+    const events = String(result.stdout)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; task?: string; reason?: string; message?: string });
     const tasks = await storedTasks(db.url);
     expect(tasks.map((task) => task.status)).toEqual(Array(ids.length + 1).fill('done'));
     // Recorded done once each, however many runners touched it.
@@ -91,8 +111,13 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     const takenOver = events.filter((event) => event.type === 'recovered').map((event) => event.task);
     expect(takenOver.sort()).toEqual([...held].sort());
     for (const id of held) {
-      const log = await query<Array<{ message: string }>>(db.url, `SELECT entry->>'message' AS message FROM wg_log WHERE task_id = '${id}' ORDER BY seq`);
-      expect(log.map((row) => row.message).join('\n')).toMatch(/lease of the runner \(pid 1 on .*\) expired at .* without renewal; taken over by runner/);
+      const log = await query<Array<{ message: string }>>(
+        db.url,
+        `SELECT entry->>'message' AS message FROM wg_log WHERE task_id = '${id}' ORDER BY seq`,
+      );
+      expect(log.map((row) => row.message).join('\n')).toMatch(
+        /lease of the runner \(pid 1 on .*\) expired at .* without renewal; taken over by runner/,
+      );
     }
   });
 
@@ -102,15 +127,26 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     const machineA = await runnerFolder(db.url, '60s');
     const machineB = await runnerFolder(db.url, '60s');
     expect((await runWg(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 1.5'], { cwd: machineA })).exitCode).toBe(0);
-    expect((await runWg(['add', 'After', '--id', 'after', '--blocked-by', 'slow', '--exec', 'true'], { cwd: machineA })).exitCode).toBe(0);
+    expect(
+      (await runWg(['add', 'After', '--id', 'after', '--blocked-by', 'slow', '--exec', 'true'], { cwd: machineA }))
+        .exitCode,
+    ).toBe(0);
     const runnerA = startRun(machineA, ['slow']);
-    const held = await eventually(async () => (await storedTasks(db.url)).find((task) => task.id === 'slow' && task.status === 'in-progress'), 'runner A to claim slow');
+    const held = await eventually(
+      async () => (await storedTasks(db.url)).find((task) => task.id === 'slow' && task.status === 'in-progress'),
+      'runner A to claim slow',
+    );
     const runnerB = startRun(machineB, []);
     const result = await runnerB;
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect((await runnerA).exitCode).toBe(0);
-    const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { at: string; type: string; task?: string; message?: string });
-    expect(events.filter((event) => event.type === 'notice').map((event) => event.message)).toContainEqual(expect.stringMatching(/^waiting for 1 task\(s\) other runners hold: slow \(/));
+    const events = String(result.stdout)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { at: string; type: string; task?: string; message?: string });
+    expect(events.filter((event) => event.type === 'notice').map((event) => event.message)).toContainEqual(
+      expect.stringMatching(/^waiting for 1 task\(s\) other runners hold: slow \(/),
+    );
     expect(events.filter((event) => event.type === 'start').map((event) => event.task)).toEqual(['after']);
     // Woken when slow was recorded done: after started before slow's lease (60 s) could have lapsed.
     const afterStarted = events.find((event) => event.type === 'start' && event.task === 'after')!.at;
@@ -125,7 +161,13 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     const ids = Array.from({ length: 6 }, (_, i) => `c${i + 1}`);
     for (const [i, id] of ids.entries()) {
       const blockedBy = i > 0 ? ['--blocked-by', ids[i - 1]!] : [];
-      expect((await runWg(['add', id, '--id', id, ...blockedBy, '--exec', `sleep 0.3; wg log ${id} "step ${id} ran"`], { cwd: dir })).exitCode).toBe(0);
+      expect(
+        (
+          await runWg(['add', id, '--id', id, ...blockedBy, '--exec', `sleep 0.3; wg log ${id} "step ${id} ran"`], {
+            cwd: dir,
+          })
+        ).exitCode,
+      ).toBe(0);
     }
     const runner = startRun(dir, []);
     let output = '';
@@ -133,10 +175,16 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     runner.stderr?.on('data', (chunk) => (output += String(chunk)));
     // Cut every wg connection each time another task is done, three times over.
     for (const doneCount of [1, 3, 5]) {
-      await eventually(async () => (await storedTasks(db.url)).filter((task) => task.status === 'done').length >= doneCount, `${doneCount} task(s) done`).catch((error: Error) => {
+      await eventually(
+        async () => (await storedTasks(db.url)).filter((task) => task.status === 'done').length >= doneCount,
+        `${doneCount} task(s) done`,
+      ).catch((error: Error) => {
         throw new Error(`${error.message}; the runner printed:\n${output}`);
       });
-      const cut = await query<Array<{ cut: boolean }>>(db.url, `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'wg'`);
+      const cut = await query<Array<{ cut: boolean }>>(
+        db.url,
+        `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE datname = '${db.name}' AND application_name = 'wg'`,
+      );
       expect(cut.length).toBeGreaterThan(0);
     }
     const result = await runner;
@@ -153,10 +201,16 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     const dir = await runnerFolder(db.url, '2s');
     expect((await runWg(['add', 'Long', '--id', 'long', '--exec', 'sleep 2'], { cwd: dir })).exitCode).toBe(0);
     const runner = startRun(dir, [], []);
-    await eventually(async () => (await storedTasks(db.url)).find((task) => task.status === 'in-progress'), 'the runner to claim long');
+    await eventually(
+      async () => (await storedTasks(db.url)).find((task) => task.status === 'in-progress'),
+      'the runner to claim long',
+    );
     // The database is taken away for good (as a dropped server would be): every reconnect is refused.
     await query(db.url.replace(/\/[^/]+$/, '/postgres'), `ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS false`);
-    await query(db.url.replace(/\/[^/]+$/, '/postgres'), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}'`);
+    await query(
+      db.url.replace(/\/[^/]+$/, '/postgres'),
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.name}'`,
+    );
     const result = await runner;
     expect(result.exitCode).not.toBe(0);
     const errors = String(result.stderr).trim().split('\n');
@@ -167,7 +221,7 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     expect((await storedTasks(db.url)).map((task) => task.status)).toEqual(['done']);
   });
 
-  it('a busy runner takes over a dead runner\'s lapsed lease at its next renewal, before its own work runs out', async () => {
+  it("a busy runner takes over a dead runner's lapsed lease at its next renewal, before its own work runs out", async () => {
     const db = await createDatabase();
     databases.push(db);
     // 6 s leases: B must start while A's still holds, however slowly a loaded machine starts it.
@@ -181,14 +235,26 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     }
     // Long on machine A (which dies), quick wherever it runs again.
     writeFileSync(join(machineA, '.machine-a'), '');
-    expect((await runWg(['add', 'Orphan', '--id', 'orphan', '--exec', 'if [ -e .machine-a ]; then sleep 600; fi'], { cwd: machineA })).exitCode).toBe(0);
+    expect(
+      (
+        await runWg(['add', 'Orphan', '--id', 'orphan', '--exec', 'if [ -e .machine-a ]; then sleep 600; fi'], {
+          cwd: machineA,
+        })
+      ).exitCode,
+    ).toBe(0);
     const runnerA = startRunElsewhere(machineA, ['orphan']);
-    await eventually(async () => (await storedTasks(db.url)).find((task) => task.id === 'orphan' && task.status === 'in-progress'), 'runner A to claim orphan');
+    await eventually(
+      async () => (await storedTasks(db.url)).find((task) => task.id === 'orphan' && task.status === 'in-progress'),
+      'runner A to claim orphan',
+    );
     await killMachine(runnerA);
     // B starts while A's lease still holds, so B takes it over only at a renewal, mid-run.
     const result = await startRun(machineB, ['--parallel', '1']);
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    const events = String(result.stdout).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; task?: string });
+    const events = String(result.stdout)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; task?: string });
     const takenAt = events.findIndex((event) => event.type === 'recovered' && event.task === 'orphan');
     const lastOwnEnd = events.findLastIndex((event) => event.type === 'end' && event.task === chain.at(-1));
     expect(takenAt).toBeGreaterThan(events.findIndex((event) => event.type === 'start' && event.task === 'b1'));

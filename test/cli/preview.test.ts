@@ -14,7 +14,18 @@ let project: Project;
 afterEach(() => project?.cleanup());
 
 interface Plan {
-  steps: Array<{ task: string; wave: number; cwd?: string; prompt?: string; error?: string; errors?: string[]; backend?: string; args?: string[]; addedEnv: Record<string, string>; worktree?: { path: string } }>;
+  steps: Array<{
+    task: string;
+    wave: number;
+    cwd?: string;
+    prompt?: string;
+    error?: string;
+    errors?: string[];
+    backend?: string;
+    args?: string[];
+    addedEnv: Record<string, string>;
+    worktree?: { path: string };
+  }>;
   unassignable: unknown[];
   neverReady: string[];
   wouldFail: boolean;
@@ -74,20 +85,24 @@ describe('wg run --dry-run starts tasks in the order wg run does', () => {
     [2, 'critical-path'],
     [3, 'critical-path'],
     [4, 'listed'],
-  ] as const)('on a random DAG (seed %i), with wg init\'s defaults and one slot, --order %s', async (seed, order) => {
-    project = await tempProject();
-    project.writeGraph(randomGraph(seed));
-    const { exitCode, plan } = await dryRun(['--parallel', '1', '--order', order]);
-    expect(exitCode).toBe(0);
-    expect(plan.neverReady).toEqual([]);
-    const result = await project.wg(['run', '--parallel', '1', '--order', order]);
-    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    const started = readFileSync(join(project.dir, 'started.txt'), 'utf8').trim().split('\n');
-    expect(started).toHaveLength(plan.steps.length);
-    expect(plan.steps.map((step) => step.task)).toEqual(started);
-  }, 120_000);
+  ] as const)(
+    "on a random DAG (seed %i), with wg init's defaults and one slot, --order %s",
+    async (seed, order) => {
+      project = await tempProject();
+      project.writeGraph(randomGraph(seed));
+      const { exitCode, plan } = await dryRun(['--parallel', '1', '--order', order]);
+      expect(exitCode).toBe(0);
+      expect(plan.neverReady).toEqual([]);
+      const result = await project.wg(['run', '--parallel', '1', '--order', order]);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const started = readFileSync(join(project.dir, 'started.txt'), 'utf8').trim().split('\n');
+      expect(started).toHaveLength(plan.steps.length);
+      expect(plan.steps.map((step) => step.task)).toEqual(started);
+    },
+    120_000,
+  );
 
-  it('takes --parallel and [backends.NAME] max_parallel into account: waves of the run\'s picks', async () => {
+  it("takes --parallel and [backends.NAME] max_parallel into account: waves of the run's picks", async () => {
     project = await tempProject();
     for (const id of ['a', 'b', 'c']) await project.ok(['add', id, '--id', id, '--exec', 'true']);
     await project.ok(['add', 'd', '--id', 'd', '--exec', 'true', '--blocked-by', 'a,b,c']);
@@ -112,7 +127,7 @@ describe('wg run --dry-run starts tasks in the order wg run does', () => {
 });
 
 describe('wg run --dry-run where a launch would fail', () => {
-  it('with wg init\'s defaults and no backend: prints every prompt and why, in run order, then exits 1', async () => {
+  it("with wg init's defaults and no backend: prints every prompt and why, in run order, then exits 1", async () => {
     project = await tempProject();
     const config = join(project.dir, '.workgraph', 'config.toml');
     // Whatever this machine has installed, no backend is configured.
@@ -164,7 +179,18 @@ describe('wg run --dry-run in a git repository', () => {
     writeFileSync(join(project.dir, 'lib', 'notes.md'), 'NOTES-44\n');
     await git('add', 'lib');
     await git('commit', '--quiet', '-m', 'initial');
-    await project.ok(['add', 'Plan', '--id', 'plan', '--working-dir', 'lib', '--context-file', 'lib/notes.md', '--prompt', script([{ print: 'x' }], 'PLAN-45')]);
+    await project.ok([
+      'add',
+      'Plan',
+      '--id',
+      'plan',
+      '--working-dir',
+      'lib',
+      '--context-file',
+      'lib/notes.md',
+      '--prompt',
+      script([{ print: 'x' }], 'PLAN-45'),
+    ]);
     const { exitCode, plan } = await dryRun();
     expect(exitCode).toBe(0);
     const step = plan.steps[0]!;

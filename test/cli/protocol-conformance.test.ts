@@ -13,7 +13,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { announceSkip, codexHome, findClaude, findCodex, OFFLINE_ENV, sentFor, summaryBlock, TEST_API_KEY, type AgentProgram } from '../support/agents.js';
+import {
+  announceSkip,
+  codexHome,
+  findClaude,
+  findCodex,
+  OFFLINE_ENV,
+  sentFor,
+  summaryBlock,
+  TEST_API_KEY,
+  type AgentProgram,
+} from '../support/agents.js';
 import { startModelServer, type ModelServer } from '../support/model-server.js';
 import { deliverableContent, toolResults, type Api } from '../support/protocol-follower.js';
 import { tempProject, type Project } from '../support/wg.js';
@@ -31,9 +41,27 @@ announceSkip('claude protocol conformance', claude);
 announceSkip('codex protocol conformance', codex);
 
 const SUBJECTS: Subject[] = [
-  { backend: 'claude', api: 'anthropic', program: claude, env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY, CLAUDE_CODE_MAX_RETRIES: '0' }) },
-  { backend: 'codex', api: 'openai', program: codex, env: (server, home) => ({ CODEX_HOME: codexHome(home, server.url), LOCAL_MODEL_KEY: 'sk-local-not-a-real-key-42' }) },
-  { backend: 'anthropic', api: 'anthropic', env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY }) },
+  {
+    backend: 'claude',
+    api: 'anthropic',
+    program: claude,
+    env: (server) => ({
+      ANTHROPIC_BASE_URL: server.url,
+      ANTHROPIC_API_KEY: TEST_API_KEY,
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    }),
+  },
+  {
+    backend: 'codex',
+    api: 'openai',
+    program: codex,
+    env: (server, home) => ({ CODEX_HOME: codexHome(home, server.url), LOCAL_MODEL_KEY: 'sk-local-not-a-real-key-42' }),
+  },
+  {
+    backend: 'anthropic',
+    api: 'anthropic',
+    env: (server) => ({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_API_KEY }),
+  },
 ];
 
 /** Not /tmp (writable in Codex's sandbox by default) and in no git repository. */
@@ -54,11 +82,18 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setUp(subject: Subject, base?: string): Promise<{ project: Project; server: ModelServer; env: Record<string, string | undefined> }> {
+async function setUp(
+  subject: Subject,
+  base?: string,
+): Promise<{ project: Project; server: ModelServer; env: Record<string, string | undefined> }> {
   const server = await startModelServer({ followProtocol: true });
   const project = await tempProject(base);
   const home = mkdtempSync(join(tmpdir(), 'wg-conformance-home-'));
-  cleanups.push(() => server.close(), () => project.cleanup(), () => rmSync(home, { recursive: true, force: true }));
+  cleanups.push(
+    () => server.close(),
+    () => project.cleanup(),
+    () => rmSync(home, { recursive: true, force: true }),
+  );
   return { project, server, env: { HOME: home, ...OFFLINE_ENV, ...subject.env(server, home) } };
 }
 
@@ -73,7 +108,9 @@ function sinceLatestPrompt(api: Api, body: any): any {
 
 /** The requests made while the agent worked on `taskId`: the latest task prompt in them is its (a continued session carries earlier ones too). */
 function requestsOf(server: ModelServer, api: Api, taskId: string) {
-  return server.scripted(api).filter((request) => [...JSON.stringify(request.body).matchAll(/# Task `([^`]+)`/g)].at(-1)?.[1] === taskId);
+  return server
+    .scripted(api)
+    .filter((request) => [...JSON.stringify(request.body).matchAll(/# Task `([^`]+)`/g)].at(-1)?.[1] === taskId);
 }
 
 /** Make the project a git repository with one commit: `wg run` then isolates every attempt in a worktree. */
@@ -95,7 +132,18 @@ for (const subject of SUBJECTS) {
       const { project, server, env } = await setUp(subject);
       if (git) await makeGitRepository(project.dir);
       await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt']);
-      await project.ok(['add', 'Make beta', '--blocked-by', 'make-alpha', '--input', 'alpha.txt', '--deliverable', 'beta.txt', '--verify', 'test -s beta.txt']);
+      await project.ok([
+        'add',
+        'Make beta',
+        '--blocked-by',
+        'make-alpha',
+        '--input',
+        'alpha.txt',
+        '--deliverable',
+        'beta.txt',
+        '--verify',
+        'test -s beta.txt',
+      ]);
 
       const result = await project.wg(['run', '--backend', subject.backend], { env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -117,42 +165,58 @@ for (const subject of SUBJECTS) {
       expect(sentFor(server, subject.api, 'make-beta')).toContain('You did this step earlier in this same session');
       expect(sentFor(server, subject.api, 'make-beta')).not.toContain(summaryBlock('Task make-alpha is complete.'));
 
-      for (const [id, task, requests] of [['make-alpha', alpha, requestsOf(server, subject.api, 'make-alpha')], ['make-beta', beta, betaRequests]] as const) {
+      for (const [id, task, requests] of [
+        ['make-alpha', alpha, requestsOf(server, subject.api, 'make-alpha')],
+        ['make-beta', beta, betaRequests],
+      ] as const) {
         // Each step of the protocol ran, and the agent program reported every one as successful.
         const results = toolResults(subject.api, sinceLatestPrompt(subject.api, requests.at(-1)!.body));
         const expected = id === 'make-alpha' ? 5 : 6; // log, progress, write, artifact, [verify,] log
-        expect(results.map((entry) => entry.ok), JSON.stringify(results, null, 1)).toEqual(Array(expected).fill(true));
+        expect(
+          results.map((entry) => entry.ok),
+          JSON.stringify(results, null, 1),
+        ).toEqual(Array(expected).fill(true));
         // The agent's own wg calls landed in the task: its log messages, its progress, its artifact.
         const messages = task.log.map((entry) => entry.message);
         expect(messages).toContain(`starting: ${id === 'make-alpha' ? 'Make alpha' : 'Make beta'}`);
-        expect(messages, JSON.stringify({ log: task.log, results }, null, 1)).toContain('done: 1 deliverable(s) written');
+        expect(messages, JSON.stringify({ log: task.log, results }, null, 1)).toContain(
+          'done: 1 deliverable(s) written',
+        );
         expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
         expect(task.artifacts).toEqual([id === 'make-alpha' ? 'alpha.txt' : 'beta.txt']);
       }
       if (git) {
         const log = await execa('git', ['log', '--format=%s', 'main'], { cwd: project.dir });
         expect(String(log.stdout)).toBe('Make beta\nMake alpha\ninitial');
-        expect(String((await execa('git', ['worktree', 'list'], { cwd: project.dir })).stdout).split('\n')).toHaveLength(1);
+        expect(
+          String((await execa('git', ['worktree', 'list'], { cwd: project.dir })).stdout).split('\n'),
+        ).toHaveLength(1);
       }
     });
   });
 }
 
 for (const subject of SUBJECTS) {
-  describe.skipIf(subject.program?.skipReason !== undefined)(`${subject.backend} in a subfolder working_dir, with wg init settings`, () => {
-    it('still reaches the graph above its folder and registers its deliverable', async () => {
-      // Outside /tmp, which Codex's sandbox would let it write anyway (the graph folder must be granted),
-      // and outside any git repository, so the attempt runs in place, in the subfolder.
-      const { project, server, env } = await setUp(subject, OUTSIDE_TMP);
-      mkdirSync(join(project.dir, 'sub'));
-      await project.ok(['add', 'Make gamma', '--deliverable', 'sub/gamma.txt', '--working-dir', 'sub']);
-      const result = await project.wg(['run', '--backend', subject.backend], { env });
-      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-      const task = await project.json<Shown>(['show', 'make-gamma']);
-      expect(task.status).toBe('done');
-      expect(task.log.map((entry) => entry.message)).toContain('done: 1 deliverable(s) written');
-      const results = toolResults(subject.api, server.scripted(subject.api).at(-1)!.body);
-      expect(results.map((entry) => entry.ok), JSON.stringify(results, null, 1)).toEqual(Array(5).fill(true));
-    });
-  });
+  describe.skipIf(subject.program?.skipReason !== undefined)(
+    `${subject.backend} in a subfolder working_dir, with wg init settings`,
+    () => {
+      it('still reaches the graph above its folder and registers its deliverable', async () => {
+        // Outside /tmp, which Codex's sandbox would let it write anyway (the graph folder must be granted),
+        // and outside any git repository, so the attempt runs in place, in the subfolder.
+        const { project, server, env } = await setUp(subject, OUTSIDE_TMP);
+        mkdirSync(join(project.dir, 'sub'));
+        await project.ok(['add', 'Make gamma', '--deliverable', 'sub/gamma.txt', '--working-dir', 'sub']);
+        const result = await project.wg(['run', '--backend', subject.backend], { env });
+        expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+        const task = await project.json<Shown>(['show', 'make-gamma']);
+        expect(task.status).toBe('done');
+        expect(task.log.map((entry) => entry.message)).toContain('done: 1 deliverable(s) written');
+        const results = toolResults(subject.api, server.scripted(subject.api).at(-1)!.body);
+        expect(
+          results.map((entry) => entry.ok),
+          JSON.stringify(results, null, 1),
+        ).toEqual(Array(5).fill(true));
+      });
+    },
+  );
 }

@@ -36,10 +36,20 @@ const messages = async (id: string) => (await show(id)).log.map((entry) => entry
 const claude = await findClaude();
 
 /** A project exactly as `wg init` makes it, plus a scripted model for the built-in agent (and Claude Code). */
-async function withModel(script: ModelServerScript | ((dir: string) => ModelServerScript)): Promise<{ project: Project; env: Record<string, string | undefined> }> {
+async function withModel(
+  script: ModelServerScript | ((dir: string) => ModelServerScript),
+): Promise<{ project: Project; env: Record<string, string | undefined> }> {
   project = await tempProject();
   server = await startModelServer(typeof script === 'function' ? script(project.dir) : script);
-  return { project, env: { ...OFFLINE_ENV, ANTHROPIC_API_KEY: TEST_API_KEY, ANTHROPIC_BASE_URL: server.url, CLAUDE_CODE_MAX_RETRIES: '0' } };
+  return {
+    project,
+    env: {
+      ...OFFLINE_ENV,
+      ANTHROPIC_API_KEY: TEST_API_KEY,
+      ANTHROPIC_BASE_URL: server.url,
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    },
+  };
 }
 
 /** The user message (the prompt) of each conversation the built-in agent started. */
@@ -53,12 +63,23 @@ function prompts(): string[] {
 describe('a check that cannot run', () => {
   it('exit 127 (command not found) is not retried, and the failure says how to fix it, naming the task', async () => {
     project = await tempProject();
-    await project.ok(['add', 'Build', '--id', 'build', '--exec', 'echo built > out.txt', '--verify', 'npx-avaa --verbose']);
+    await project.ok([
+      'add',
+      'Build',
+      '--id',
+      'build',
+      '--exec',
+      'echo built > out.txt',
+      '--verify',
+      'npx-avaa --verbose',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
     const task = await show('build');
     expect(task).toMatchObject({ status: 'failed', attempts: 1, retry_count: 1 });
-    expect(task.failure_reason).toMatch(/^the check could not run \(exit code 127: command not found\): .*npx-avaa.*not found/);
+    expect(task.failure_reason).toMatch(
+      /^the check could not run \(exit code 127: command not found\): .*npx-avaa.*not found/,
+    );
     expect(task.failure_reason).toContain('`wg edit build --verify "<a command that runs>"`');
     expect(task.failure_reason).toContain('`wg retry build`');
     expect(result.stdout).not.toMatch(/retry build in/);
@@ -68,7 +89,18 @@ describe('a check that cannot run', () => {
   it('exit 126 (not executable) is not retried either', async () => {
     project = await tempProject();
     mkdirSync(join(project.dir, 'scripts'));
-    await project.ok(['add', 'Build', '--id', 'build', '--max-retries', '3', '--exec', 'printf "#!/bin/sh\\nexit 0\\n" > scripts/check.sh', '--verify', './scripts/check.sh']);
+    await project.ok([
+      'add',
+      'Build',
+      '--id',
+      'build',
+      '--max-retries',
+      '3',
+      '--exec',
+      'printf "#!/bin/sh\\nexit 0\\n" > scripts/check.sh',
+      '--verify',
+      './scripts/check.sh',
+    ]);
     expect((await project.wg(['run'])).exitCode).toBe(1);
     const task = await show('build');
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
@@ -77,11 +109,24 @@ describe('a check that cannot run', () => {
 
   it('a missing working_dir is not retried, and the failure says what would change it', async () => {
     project = await tempProject();
-    await project.ok(['add', 'In pkg', '--id', 'in-pkg', '--max-retries', '3', '--exec', 'true', '--working-dir', 'pkg']);
+    await project.ok([
+      'add',
+      'In pkg',
+      '--id',
+      'in-pkg',
+      '--max-retries',
+      '3',
+      '--exec',
+      'true',
+      '--working-dir',
+      'pkg',
+    ]);
     expect((await project.wg(['run'])).exitCode).toBe(1);
     const task = await show('in-pkg');
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(task.failure_reason).toMatch(/^invalid configuration: working_dir pkg does not exist .*create that folder, or change the task's working_dir.*`wg retry in-pkg`$/);
+    expect(task.failure_reason).toMatch(
+      /^invalid configuration: working_dir pkg does not exist .*create that folder, or change the task's working_dir.*`wg retry in-pkg`$/,
+    );
     // Once the folder exists, a retry runs it.
     mkdirSync(join(project.dir, 'pkg'));
     await project.ok(['retry', 'in-pkg']);
@@ -90,7 +135,18 @@ describe('a check that cannot run', () => {
 
   it('a check that runs and fails is still retried', async () => {
     project = await tempProject();
-    await project.ok(['add', 'Answer', '--id', 'answer', '--max-retries', '2', '--exec', 'echo 41 > answer.txt', '--verify', 'grep -q 42 answer.txt']);
+    await project.ok([
+      'add',
+      'Answer',
+      '--id',
+      'answer',
+      '--max-retries',
+      '2',
+      '--exec',
+      'echo 41 > answer.txt',
+      '--verify',
+      'grep -q 42 answer.txt',
+    ]);
     expect((await project.wg(['run', '--retry-backoff', '10ms'])).exitCode).toBe(1);
     expect(await show('answer')).toMatchObject({ status: 'failed', attempts: 2, retry_count: 2 });
   });
@@ -106,17 +162,35 @@ describe("a failed check's output reaches the retry", () => {
         { text: 'Wrote 42 this time.' },
       ],
     });
-    const check = 'echo "checking answer.txt"; echo "AssertionError: expected 42, got $(cat answer.txt)"; grep -qx 42 answer.txt';
-    await project!.ok(['add', 'Answer', '--id', 'answer', '--backend', 'anthropic', '--model', 'claude-scripted-1', '--verify', check]);
+    const check =
+      'echo "checking answer.txt"; echo "AssertionError: expected 42, got $(cat answer.txt)"; grep -qx 42 answer.txt';
+    await project!.ok([
+      'add',
+      'Answer',
+      '--id',
+      'answer',
+      '--backend',
+      'anthropic',
+      '--model',
+      'claude-scripted-1',
+      '--verify',
+      check,
+    ]);
     const result = await project!.wg(['run'], { env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(project!.dir, 'answer.txt'), 'utf8')).toBe('42\n');
 
     const [first, second] = prompts();
     expect(first).not.toContain('This is a retry');
-    expect(second).toContain('**This is a retry.** The previous attempt failed: verification failed (exit code 1): AssertionError: expected 42, got 41');
-    expect(second).toMatch(/What the check printed last:\n\n```\nchecking answer.txt\nAssertionError: expected 42, got 41\n```/);
-    expect(readFileSync(join(project!.dir, '.workgraph', 'runs', 'answer', '2', 'prompt.md'), 'utf8')).toContain('AssertionError: expected 42, got 41');
+    expect(second).toContain(
+      '**This is a retry.** The previous attempt failed: verification failed (exit code 1): AssertionError: expected 42, got 41',
+    );
+    expect(second).toMatch(
+      /What the check printed last:\n\n```\nchecking answer.txt\nAssertionError: expected 42, got 41\n```/,
+    );
+    expect(readFileSync(join(project!.dir, '.workgraph', 'runs', 'answer', '2', 'prompt.md'), 'utf8')).toContain(
+      'AssertionError: expected 42, got 41',
+    );
 
     // Done now: the stale failure is gone from the task, the log keeps it with the output and where the whole of it is.
     const task = await show('answer');
@@ -128,22 +202,42 @@ describe("a failed check's output reaches the retry", () => {
     expect(failed).toContain(`all of its output: ${verifyLog}`);
     expect(failed).toContain('AssertionError: expected 42, got 41');
     const log = await project!.ok(['log', 'answer']);
-    expect(log).toMatch(/failed: verification failed \(exit code 1\): AssertionError: expected 42, got 41\n\s+\| the check's last lines .*\n\s+\| checking answer.txt\n\s+\| AssertionError: expected 42, got 41/);
+    expect(log).toMatch(
+      /failed: verification failed \(exit code 1\): AssertionError: expected 42, got 41\n\s+\| the check's last lines .*\n\s+\| checking answer.txt\n\s+\| AssertionError: expected 42, got 41/,
+    );
   });
 
-  it('wg show and the page show a failed task\'s check output; each attempt keeps its own', async () => {
+  it("wg show and the page show a failed task's check output; each attempt keeps its own", async () => {
     project = await tempProject();
-    await project.ok(['add', 'Answer', '--id', 'answer', '--max-retries', '1', '--exec', 'echo 41 > answer.txt', '--verify', 'echo "got $(cat answer.txt), want 42"; exit 3']);
+    await project.ok([
+      'add',
+      'Answer',
+      '--id',
+      'answer',
+      '--max-retries',
+      '1',
+      '--exec',
+      'echo 41 > answer.txt',
+      '--verify',
+      'echo "got $(cat answer.txt), want 42"; exit 3',
+    ]);
     expect((await project.wg(['run'])).exitCode).toBe(1);
     expect((await show('answer')).failure_output).toBe('got 41, want 42');
     expect(await project.ok(['show', 'answer'])).toMatch(/check output:\n\s+\| got 41, want 42/);
 
     const served = await serve(project.dir);
     try {
-      const detail = (await (await fetch(`${served.api}api/tasks/answer`)).json()) as { task: Shown; attempts: Array<{ attempt: number; outcome: string; reason: string; output: string | null }> };
+      const detail = (await (await fetch(`${served.api}api/tasks/answer`)).json()) as {
+        task: Shown;
+        attempts: Array<{ attempt: number; outcome: string; reason: string; output: string | null }>;
+      };
       expect(detail.task.failure_output).toBe('got 41, want 42');
       expect(detail.attempts).toHaveLength(1);
-      expect(detail.attempts[0]).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/^verification failed \(exit code 3\): got 41, want 42$/), output: 'got 41, want 42' });
+      expect(detail.attempts[0]).toMatchObject({
+        outcome: 'failed',
+        reason: expect.stringMatching(/^verification failed \(exit code 3\): got 41, want 42$/),
+        output: 'got 41, want 42',
+      });
       // The task's page, in a real browser, shows it too.
       const browser = await openBrowser();
       try {
@@ -172,21 +266,55 @@ describe('refused calls', () => {
 
   it('with a verify (default auto): the refusal goes back to the agent, which goes on; the check decides', async () => {
     const { env } = await withModel(denied());
-    await project!.ok(['add', 'Out', '--id', 'out', '--backend', 'anthropic', '--model', 'claude-scripted-1', '--tool', 'write_file', '--tool', 'Bash(npm test:*)', '--verify', 'test -f out.txt']);
+    await project!.ok([
+      'add',
+      'Out',
+      '--id',
+      'out',
+      '--backend',
+      'anthropic',
+      '--model',
+      'claude-scripted-1',
+      '--tool',
+      'write_file',
+      '--tool',
+      'Bash(npm test:*)',
+      '--verify',
+      'test -f out.txt',
+    ]);
     const result = await project!.wg(['run'], { env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(await show('out')).toMatchObject({ status: 'done', attempts: 1 });
     // The model was told, in the call's result, and the log names the exact rule that would allow it.
     const second = server!.scripted('anthropic')[1]!.body.messages.at(-1).content[0];
     expect(second).toMatchObject({ type: 'tool_result', is_error: true });
-    expect(second.content).toMatch(/^permission denied: `npx ava --verbose` is not among the commands this task may run/);
+    expect(second.content).toMatch(
+      /^permission denied: `npx ava --verbose` is not among the commands this task may run/,
+    );
     expect(await messages('out')).toContainEqual(expect.stringContaining('refused: bash (npx ava --verbose)'));
-    expect(await messages('out')).toContainEqual(expect.stringContaining('`wg edit out --tool "Bash(npx ava:*)"` would allow it'));
+    expect(await messages('out')).toContainEqual(
+      expect.stringContaining('`wg edit out --tool "Bash(npx ava:*)"` would allow it'),
+    );
   });
 
   it('without a verify (default auto) it ends the attempt, names the --tool that allows it, and is not retried until the tools change', async () => {
     const { env } = await withModel(denied());
-    await project!.ok(['add', 'Out', '--id', 'out', '--backend', 'anthropic', '--model', 'claude-scripted-1', '--max-retries', '3', '--tool', 'write_file', '--tool', 'Bash(npm test:*)']);
+    await project!.ok([
+      'add',
+      'Out',
+      '--id',
+      'out',
+      '--backend',
+      'anthropic',
+      '--model',
+      'claude-scripted-1',
+      '--max-retries',
+      '3',
+      '--tool',
+      'write_file',
+      '--tool',
+      'Bash(npm test:*)',
+    ]);
     const result = await project!.wg(['run'], { env });
     expect(result.exitCode).toBe(1);
     const task = await show('out');
@@ -200,45 +328,94 @@ describe('refused calls', () => {
     // The fix the failure names works: the command is now allowed and runs.
     await project!.ok(['edit', 'out', '--tool', 'Bash(npx ava:*)']);
     await project!.ok(['retry', 'out']);
-    const args = (await project!.json<{ steps: Array<{ args: string[] }> }>(['run', '--dry-run'], { env })).steps[0]!.args;
+    const args = (await project!.json<{ steps: Array<{ args: string[] }> }>(['run', '--dry-run'], { env })).steps[0]!
+      .args;
     expect(args).toContain('--allow-bash=Bash(npx ava:*)');
   });
 
   it('--on-permission-denied fail ends the attempt even when the task has a verify', async () => {
     const { env } = await withModel(denied());
-    await project!.ok(['add', 'Out', '--id', 'out', '--backend', 'anthropic', '--model', 'claude-scripted-1', '--tool', 'write_file', '--tool', 'Bash(npm test:*)', '--verify', 'test -f out.txt']);
+    await project!.ok([
+      'add',
+      'Out',
+      '--id',
+      'out',
+      '--backend',
+      'anthropic',
+      '--model',
+      'claude-scripted-1',
+      '--tool',
+      'write_file',
+      '--tool',
+      'Bash(npm test:*)',
+      '--verify',
+      'test -f out.txt',
+    ]);
     const result = await project!.wg(['run', '--on-permission-denied', 'fail'], { env });
     expect(result.exitCode).toBe(1);
     expect(await show('out')).toMatchObject({ status: 'failed', attempts: 1 });
     expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
   });
 
-  it.skipIf(claude.skipReason !== undefined)('Claude Code (the real CLI): with a verify the refusal is logged with its rule and the agent goes on; with fail it is stopped', async () => {
-    // The reply after the refusal is slow: an agent left running would write out.txt meanwhile.
-    const script = (delayMs: number) => (dir: string): ModelServerScript => ({
-      anthropic: [
-        { tool: 'Bash', input: { command: 'npx ava --verbose', description: 'run the tests' } },
-        { tool: 'Write', input: { file_path: join(dir, 'out.txt'), content: 'done\n' }, delayMs },
-        { text: 'Wrote out.txt.' },
-      ],
-    });
-    const { env } = await withModel(script(0));
-    await project!.ok(['add', 'Out', '--id', 'out', '--backend', 'claude', '--model', 'claude-scripted-1', '--verify', 'test -f out.txt']);
-    const result = await project!.wg(['run'], { env });
-    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(await show('out'), (await messages('out')).join('\n')).toMatchObject({ status: 'done', attempts: 1 });
-    expect(await messages('out')).toContainEqual(expect.stringMatching(/^refused: Bash \(npx ava --verbose\): .*`wg edit out --tool "Bash\(npx ava:\*\)"` would allow it/));
+  it.skipIf(claude.skipReason !== undefined)(
+    'Claude Code (the real CLI): with a verify the refusal is logged with its rule and the agent goes on; with fail it is stopped',
+    async () => {
+      // The reply after the refusal is slow: an agent left running would write out.txt meanwhile.
+      const script =
+        (delayMs: number) =>
+        (dir: string): ModelServerScript => ({
+          anthropic: [
+            { tool: 'Bash', input: { command: 'npx ava --verbose', description: 'run the tests' } },
+            { tool: 'Write', input: { file_path: join(dir, 'out.txt'), content: 'done\n' }, delayMs },
+            { text: 'Wrote out.txt.' },
+          ],
+        });
+      const { env } = await withModel(script(0));
+      await project!.ok([
+        'add',
+        'Out',
+        '--id',
+        'out',
+        '--backend',
+        'claude',
+        '--model',
+        'claude-scripted-1',
+        '--verify',
+        'test -f out.txt',
+      ]);
+      const result = await project!.wg(['run'], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(await show('out'), (await messages('out')).join('\n')).toMatchObject({ status: 'done', attempts: 1 });
+      expect(await messages('out')).toContainEqual(
+        expect.stringMatching(
+          /^refused: Bash \(npx ava --verbose\): .*`wg edit out --tool "Bash\(npx ava:\*\)"` would allow it/,
+        ),
+      );
 
-    await server!.close();
-    project!.cleanup();
-    const again = await withModel(script(4000));
-    await project!.ok(['add', 'Out', '--id', 'out', '--backend', 'claude', '--model', 'claude-scripted-1', '--max-retries', '3', '--verify', 'test -f out.txt']);
-    expect((await project!.wg(['run', '--on-permission-denied', 'fail'], { env: again.env })).exitCode).toBe(1);
-    const task = await show('out');
-    expect(task).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(task.failure_reason).toContain('`wg edit out --tool "Bash(npx ava:*)"`, then `wg retry out`');
-    expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
-  });
+      await server!.close();
+      project!.cleanup();
+      const again = await withModel(script(4000));
+      await project!.ok([
+        'add',
+        'Out',
+        '--id',
+        'out',
+        '--backend',
+        'claude',
+        '--model',
+        'claude-scripted-1',
+        '--max-retries',
+        '3',
+        '--verify',
+        'test -f out.txt',
+      ]);
+      expect((await project!.wg(['run', '--on-permission-denied', 'fail'], { env: again.env })).exitCode).toBe(1);
+      const task = await show('out');
+      expect(task).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(task.failure_reason).toContain('`wg edit out --tool "Bash(npx ava:*)"`, then `wg retry out`');
+      expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
+    },
+  );
 
   it('[run] on_permission_denied and its flag are checked: a wrong value is one clear line', async () => {
     project = await tempProject();
@@ -257,8 +434,27 @@ describe('refused calls', () => {
 
 describe('getting out of a failure', () => {
   it('wg retry --reset zeroes the count past max_retries and clears the stale failure from the next prompt', async () => {
-    const { env } = await withModel({ anthropic: [{ text: 'Nothing to do.' }, { tool: 'write_file', input: { path: 'ok.txt', content: 'ok\n' } }, { text: 'Done.' }] });
-    await project!.ok(['add', 'Ok', '--id', 'ok', '--backend', 'anthropic', '--model', 'claude-scripted-1', '--max-retries', '1', '--verify', 'echo "no ok.txt yet"; test -f ok.txt']);
+    const { env } = await withModel({
+      anthropic: [
+        { text: 'Nothing to do.' },
+        { tool: 'write_file', input: { path: 'ok.txt', content: 'ok\n' } },
+        { text: 'Done.' },
+      ],
+    });
+    await project!.ok([
+      'add',
+      'Ok',
+      '--id',
+      'ok',
+      '--backend',
+      'anthropic',
+      '--model',
+      'claude-scripted-1',
+      '--max-retries',
+      '1',
+      '--verify',
+      'echo "no ok.txt yet"; test -f ok.txt',
+    ]);
     expect((await project!.wg(['run'], { env })).exitCode).toBe(1);
     expect(await show('ok')).toMatchObject({ status: 'failed', retry_count: 1 });
 
@@ -271,7 +467,9 @@ describe('getting out of a failure', () => {
     expect(reopened.retry_count).toBeUndefined();
     expect(reopened.failure_reason).toBeUndefined();
     expect(reopened.failure_output).toBeUndefined();
-    expect(reopened.log.at(-1)!.message).toMatch(/^reopened with the retry count reset \(was 1 of 1; last failure: verification failed/);
+    expect(reopened.log.at(-1)!.message).toMatch(
+      /^reopened with the retry count reset \(was 1 of 1; last failure: verification failed/,
+    );
 
     expect((await project!.wg(['run'], { env })).exitCode).toBe(0);
     const [, again] = prompts();

@@ -21,10 +21,15 @@ describe('wg run options', () => {
     project = await fakeProject();
     await project.ok(['add', 'Missing program', '--id', 'missing', '--max-retries', '5', '--backend', 'ghost']);
     const { appendFileSync } = await import('node:fs');
-    appendFileSync(join(project.dir, '.workgraph', 'config.toml'), '\n[backends.ghost]\ntype = "command"\nargv = ["/nonexistent/agent-binary", "{prompt_file}"]\n');
+    appendFileSync(
+      join(project.dir, '.workgraph', 'config.toml'),
+      '\n[backends.ghost]\ntype = "command"\nargv = ["/nonexistent/agent-binary", "{prompt_file}"]\n',
+    );
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/^error: wg run cannot launch task missing: backend ghost: its program \/nonexistent\/agent-binary .* was not found or is not executable; nothing was started\nhint: install it/);
+    expect(result.stderr).toMatch(
+      /^error: wg run cannot launch task missing: backend ghost: its program \/nonexistent\/agent-binary .* was not found or is not executable; nothing was started\nhint: install it/,
+    );
     const shown = await show('missing');
     expect(shown.status).toBe('open');
     expect(shown.retry_count ?? 0).toBe(0);
@@ -33,10 +38,23 @@ describe('wg run options', () => {
 
   it('treats an unusable configuration as final: a working_dir that does not exist', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Nowhere', '--id', 'nowhere', '--max-retries', '5', '--working-dir', 'no/such/folder', '--exec', 'pwd']);
+    await project.ok([
+      'add',
+      'Nowhere',
+      '--id',
+      'nowhere',
+      '--max-retries',
+      '5',
+      '--working-dir',
+      'no/such/folder',
+      '--exec',
+      'pwd',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    expect((await show('nowhere')).failure_reason).toMatch(/^invalid configuration: working_dir no\/such\/folder does not exist/);
+    expect((await show('nowhere')).failure_reason).toMatch(
+      /^invalid configuration: working_dir no\/such\/folder does not exist/,
+    );
     expect(readdirSync(join(project.dir, '.workgraph', 'runs', 'nowhere'))).toEqual(['1']);
   });
 
@@ -65,20 +83,52 @@ describe('wg run options', () => {
 
   it('masks secrets from the environment in output.log, events.jsonl and the task log', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Leaky', '--id', 'leaky', '--exec', 'echo "key is $SERVICE_API_KEY"; echo "token $WG_TOKEN"']);
+    await project.ok([
+      'add',
+      'Leaky',
+      '--id',
+      'leaky',
+      '--exec',
+      'echo "key is $SERVICE_API_KEY"; echo "token $WG_TOKEN"',
+    ]);
     const secret = 'sk-test-0123456789abcdef';
     const result = await project.wg(['run'], { env: { SERVICE_API_KEY: secret } });
     expect(result.exitCode, result.stderr).toBe(0);
     const runDir = join(project.dir, '.workgraph', 'runs', 'leaky', '1');
-    const written = ['output.log', 'events.jsonl', 'command.json'].map((file) => readFileSync(join(runDir, file), 'utf8')).join('\n') + project.graphText() + result.stdout;
+    const written =
+      ['output.log', 'events.jsonl', 'command.json']
+        .map((file) => readFileSync(join(runDir, file), 'utf8'))
+        .join('\n') +
+      project.graphText() +
+      result.stdout;
     expect(written).not.toContain(secret);
     expect(readFileSync(join(runDir, 'output.log'), 'utf8')).toBe('key is ***\ntoken ***\n');
   });
 
   it('wg run <task> --trajectory walks the path in one job, each step seeing the one before', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Draft', '--id', 'draft', '--deliverable', 'draft.md', '--prompt', script([{ write: { path: 'draft.md', content: 'DRAFT-BODY' } }, { wg: ['artifact', '$TASK', 'draft.md'] }])]);
-    await project.ok(['add', 'Edit', '--id', 'edit', '--blocked-by', 'draft', '--input', 'draft.md', '--prompt', script([{ copyPrompt: 'edit-prompt.md' }])]);
+    await project.ok([
+      'add',
+      'Draft',
+      '--id',
+      'draft',
+      '--deliverable',
+      'draft.md',
+      '--prompt',
+      script([{ write: { path: 'draft.md', content: 'DRAFT-BODY' } }, { wg: ['artifact', '$TASK', 'draft.md'] }]),
+    ]);
+    await project.ok([
+      'add',
+      'Edit',
+      '--id',
+      'edit',
+      '--blocked-by',
+      'draft',
+      '--input',
+      'draft.md',
+      '--prompt',
+      script([{ copyPrompt: 'edit-prompt.md' }]),
+    ]);
     await project.ok(['add', 'Unrelated', '--id', 'unrelated', '--exec', 'true']);
     const result = await project.wg(['run', 'draft', '--trajectory', '--max-steps', '3']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -91,9 +141,24 @@ describe('wg run options', () => {
     // The backoff only has to outlast one `wg abandon` (a few hundred ms); the margin is for a loaded machine.
     project = await fakeProject('retry_backoff = "6s"\ngrace = "300ms"');
     await project.ok(['add', 'Draft', '--id', 'draft', '--deliverable', 'draft.md', '--prompt', script([{ exit: 1 }])]);
-    await project.ok(['add', 'Edit', '--id', 'edit', '--blocked-by', 'draft', '--input', 'draft.md', '--prompt', script([])]);
+    await project.ok([
+      'add',
+      'Edit',
+      '--id',
+      'edit',
+      '--blocked-by',
+      'draft',
+      '--input',
+      'draft.md',
+      '--prompt',
+      script([]),
+    ]);
     const run = project.wg(['run', 'draft', '--trajectory', '--max-steps', '2']);
-    const status = (id: string) => project.graphNow().split('\n').find((line) => line.includes(`"id":"${id}"`)) ?? '';
+    const status = (id: string) =>
+      project
+        .graphNow()
+        .split('\n')
+        .find((line) => line.includes(`"id":"${id}"`)) ?? '';
     await waitFor(() => status('draft').includes('"status":"failed"'), 'draft to fail its first attempt');
     expect(status('edit')).toContain('"trajectory":"draft"');
     await project.ok(['abandon', 'draft', '--reason', 'not needed after all']);
@@ -117,7 +182,10 @@ describe('wg run options', () => {
     project = await fakeProject();
     await project.ok(['add', 'Hello', '--id', 'hello', '--exec', 'echo hi']);
     const result = await project.wg(['run', '--json']);
-    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((event) => event.type)).toEqual(['notice', 'start', 'agent', 'end', 'summary']);
     expect(events[0].message).toBe('tasks run in place, without worktrees: not a git work tree');
     expect(events[3].outcome).toEqual({ kind: 'succeeded' });
@@ -126,8 +194,19 @@ describe('wg run options', () => {
 
   it('wg log --follow tails a running task until it finishes', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Talker', '--id', 'talker', '--exec', 'i=0; while [ ! -f go ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done; wg log talker "after the go signal"']);
-    const follower = execa('node', [WG_BIN, 'log', 'talker', '--follow'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    await project.ok([
+      'add',
+      'Talker',
+      '--id',
+      'talker',
+      '--exec',
+      'i=0; while [ ! -f go ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done; wg log talker "after the go signal"',
+    ]);
+    const follower = execa('node', [WG_BIN, 'log', 'talker', '--follow'], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      reject: false,
+    });
     const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
     let seen = '';
     follower.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));

@@ -24,11 +24,21 @@ describe('wg run', () => {
   it('runs a diamond in dependency order, with the middle tasks in parallel', async () => {
     project = await fakeProject();
     // b and c each wait for the other to have started: only a parallel run can finish them.
-    const meet = (me: string, other: string) => `touch ${me}.started; i=0; while [ ! -f ${other}.started ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done; echo ${me} > ${me}.txt`;
+    const meet = (me: string, other: string) =>
+      `touch ${me}.started; i=0; while [ ! -f ${other}.started ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done; echo ${me} > ${me}.txt`;
     await project.ok(['add', 'A', '--id', 'a', '--exec', 'echo a > a.txt']);
     await project.ok(['add', 'B', '--id', 'b', '--blocked-by', 'a', '--exec', `test -f a.txt && ${meet('b', 'c')}`]);
     await project.ok(['add', 'C', '--id', 'c', '--blocked-by', 'a', '--exec', `test -f a.txt && ${meet('c', 'b')}`]);
-    await project.ok(['add', 'D', '--id', 'd', '--blocked-by', 'b,c', '--exec', 'test -f b.txt && test -f c.txt && echo d > d.txt']);
+    await project.ok([
+      'add',
+      'D',
+      '--id',
+      'd',
+      '--blocked-by',
+      'b,c',
+      '--exec',
+      'test -f b.txt && test -f c.txt && echo d > d.txt',
+    ]);
     const result = await project.wg(['run', '--parallel', '4']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     for (const id of ['a', 'b', 'c', 'd']) expect((await show(id)).status).toBe('done');
@@ -38,8 +48,27 @@ describe('wg run', () => {
 
   it("puts an upstream artifact's content into the downstream prompt", async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Research', '--id', 'research', '--prompt', script([{ write: { path: 'notes.md', content: 'FINDING-7f3a: the cache is cold' } }, { wg: ['artifact', '$TASK', 'notes.md'] }])]);
-    await project.ok(['add', 'Write up', '--id', 'write-up', '--blocked-by', 'research', '--prompt', script([{ copyPrompt: 'received.md' }, { expectPrompt: 'FINDING-7f3a: the cache is cold' }])]);
+    await project.ok([
+      'add',
+      'Research',
+      '--id',
+      'research',
+      '--prompt',
+      script([
+        { write: { path: 'notes.md', content: 'FINDING-7f3a: the cache is cold' } },
+        { wg: ['artifact', '$TASK', 'notes.md'] },
+      ]),
+    ]);
+    await project.ok([
+      'add',
+      'Write up',
+      '--id',
+      'write-up',
+      '--blocked-by',
+      'research',
+      '--prompt',
+      script([{ copyPrompt: 'received.md' }, { expectPrompt: 'FINDING-7f3a: the cache is cold' }]),
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect((await show('research')).artifacts).toEqual(['notes.md']);
@@ -62,7 +91,10 @@ describe('wg run', () => {
     expect(result.stdout.indexOf('wave 1: first')).toBeLessThan(result.stdout.indexOf('wave 2: second'));
     expect(result.stdout).toContain('PROMPT-OF-FIRST');
     expect(result.stdout).toContain('"sh" "-c" "echo second"');
-    const plan = await project.json<{ steps: Array<{ task: string; args: string[]; env: Record<string, string> }> }>(['run', '--dry-run']);
+    const plan = await project.json<{ steps: Array<{ task: string; args: string[]; env: Record<string, string> }> }>([
+      'run',
+      '--dry-run',
+    ]);
     expect(plan.steps.map((step) => step.task)).toEqual(['first', 'second']);
     expect(plan.steps[0]!.env.WG_TOKEN).toBe('***');
     expect(project.graphText()).toBe(before);
@@ -72,7 +104,23 @@ describe('wg run', () => {
   it('kills the whole process tree on timeout: no grandchild survives', async () => {
     project = await fakeProject();
     // 3 s, not 1: a Node agent starting on a loaded CI machine must get to start its grandchild in time.
-    await project.ok(['add', 'Hang', '--id', 'hang', '--timeout', '3s', '--max-retries', '1', '--prompt', script([{ ignoreSigterm: true }, { grandchild: { pidFile: 'gc.pid', sleepMs: 600000, holdOutput: true } }, { print: 'working' }, { sleep: 600000 }])]);
+    await project.ok([
+      'add',
+      'Hang',
+      '--id',
+      'hang',
+      '--timeout',
+      '3s',
+      '--max-retries',
+      '1',
+      '--prompt',
+      script([
+        { ignoreSigterm: true },
+        { grandchild: { pidFile: 'gc.pid', sleepMs: 600000, holdOutput: true } },
+        { print: 'working' },
+        { sleep: 600000 },
+      ]),
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
     const shown = await show('hang');
@@ -84,7 +132,16 @@ describe('wg run', () => {
 
   it('kills an agent that stays silent past the stall timeout', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Quiet', '--id', 'quiet', '--max-retries', '1', '--prompt', script([{ print: 'starting' }, { silent: 600000 }])]);
+    await project.ok([
+      'add',
+      'Quiet',
+      '--id',
+      'quiet',
+      '--max-retries',
+      '1',
+      '--prompt',
+      script([{ print: 'starting' }, { silent: 600000 }]),
+    ]);
     const result = await project.wg(['run', '--stall-timeout', '700ms']);
     expect(result.exitCode).toBe(1);
     expect((await show('quiet')).failure_reason).toBe('stalled: no output for 700ms');
@@ -92,7 +149,16 @@ describe('wg run', () => {
 
   it('retries a flaky task and then succeeds', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Flaky', '--id', 'flaky', '--max-retries', '3', '--prompt', script([{ failOnAttempts: [1], code: 3, message: 'flaky' }, { print: 'ok now' }])]);
+    await project.ok([
+      'add',
+      'Flaky',
+      '--id',
+      'flaky',
+      '--max-retries',
+      '3',
+      '--prompt',
+      script([{ failOnAttempts: [1], code: 3, message: 'flaky' }, { print: 'ok now' }]),
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const shown = await show('flaky');
@@ -116,7 +182,18 @@ describe('wg run', () => {
 
   it('verify decides: a passing agent whose check fails is not done', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Checked', '--id', 'checked', '--max-retries', '1', '--exec', 'echo 41 > answer.txt', '--verify', 'grep -q 42 answer.txt']);
+    await project.ok([
+      'add',
+      'Checked',
+      '--id',
+      'checked',
+      '--max-retries',
+      '1',
+      '--exec',
+      'echo 41 > answer.txt',
+      '--verify',
+      'grep -q 42 answer.txt',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
     expect((await show('checked')).failure_reason).toMatch(/^verification failed \(exit code 1\)/);
@@ -124,7 +201,8 @@ describe('wg run', () => {
 
   it("refuses an old attempt's wg log/done while a newer attempt runs", async () => {
     project = await fakeProject();
-    const exec = 'echo "$WG_TOKEN" > token-$WG_ATTEMPT.txt; [ "$WG_ATTEMPT" = 2 ] || exit 1; i=0; while [ ! -f go ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done';
+    const exec =
+      'echo "$WG_TOKEN" > token-$WG_ATTEMPT.txt; [ "$WG_ATTEMPT" = 2 ] || exit 1; i=0; while [ ! -f go ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done';
     await project.ok(['add', 'Twice', '--id', 'twice', '--max-retries', '3', '--exec', exec]);
     const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
     await waitFor(() => existsSync(join(project.dir, 'token-2.txt')), 'the second attempt');
@@ -142,9 +220,22 @@ describe('wg run', () => {
   it('after kill -9 of the runner, a new wg run recovers and finishes every task exactly once', async () => {
     project = await fakeProject('retry_backoff = "50ms"\ngrace = "300ms"\nmax_steps = 1\nparallel = 2');
     const ids = ['t1', 't2', 't3', 't4', 't5', 't6'];
-    for (const id of ids) await project.ok(['add', id, '--id', id, '--max-retries', '3', '--exec', `echo run >> runs-${id}.txt; sleep 0.4`]);
+    for (const id of ids)
+      await project.ok([
+        'add',
+        id,
+        '--id',
+        id,
+        '--max-retries',
+        '3',
+        '--exec',
+        `echo run >> runs-${id}.txt; sleep 0.4`,
+      ]);
     const first = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
-    await waitFor(() => /"status":"done"/.test(project.graphNow()) && /"status":"in-progress"/.test(project.graphNow()), 'one task done and one running');
+    await waitFor(
+      () => /"status":"done"/.test(project.graphNow()) && /"status":"in-progress"/.test(project.graphNow()),
+      'one task done and one running',
+    );
     first.kill('SIGKILL');
     await first;
     const second = await project.wg(['run']);
@@ -159,7 +250,14 @@ describe('wg run', () => {
 
   it('Ctrl-C stops running agents, reopens their tasks as interrupted and exits 130', async () => {
     project = await fakeProject();
-    await project.ok(['add', 'Long', '--id', 'long', '--prompt', script([{ grandchild: { pidFile: 'gc.pid', sleepMs: 600000 } }, { print: 'started' }, { sleep: 600000 }])]);
+    await project.ok([
+      'add',
+      'Long',
+      '--id',
+      'long',
+      '--prompt',
+      script([{ grandchild: { pidFile: 'gc.pid', sleepMs: 600000 } }, { print: 'started' }, { sleep: 600000 }]),
+    ]);
     const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
     await waitFor(() => existsSync(join(project.dir, 'gc.pid')) && read('gc.pid').length > 0, 'the agent to start');
     runner.kill('SIGINT');

@@ -65,23 +65,33 @@ describe('the sandbox demo', () => {
   });
 
   it('kills the benchmark at its 3s timeout, mid-measurement, without retrying it', () => {
-    expect(tasks.get('benchmark')).toMatchObject({ status: 'failed', failure_reason: 'timed out after 3s', attempts: 1 });
+    expect(tasks.get('benchmark')).toMatchObject({
+      status: 'failed',
+      failure_reason: 'timed out after 3s',
+      attempts: 1,
+    });
     const output = readFileSync(join(finalRun('benchmark'), 'output.log'), 'utf8');
     expect(output).toMatch(/round 1: [\d,]+ slugs per second/);
     expect(output).not.toContain('median');
   });
 
-  it("retries implement-word-count after its verify check fails, and the retry reads why", () => {
+  it('retries implement-word-count after its verify check fails, and the retry reads why', () => {
     const task = tasks.get('implement-word-count')!;
     expect(task).toMatchObject({ status: 'done', retry_count: 1, attempts: 2 });
     const messages = task.log!.map((entry) => entry.message);
     const failure = messages.find((message) => message.startsWith('failed: '));
     // The reason, then the check's last lines and where all of its output is.
-    expect(failure).toMatch(/^failed: verification failed \(exit code 1\): wordCount\(""\) returned 1, expected 0\n.*the check's last lines .*runs\/implement-word-count\/1\/verify\.log/);
+    expect(failure).toMatch(
+      /^failed: verification failed \(exit code 1\): wordCount\(""\) returned 1, expected 0\n.*the check's last lines .*runs\/implement-word-count\/1\/verify\.log/,
+    );
     // The retry learned why from its prompt, as a real agent would.
-    expect(messages).toContain('attempt 2: the last one failed (verification failed (exit code 1): wordCount("") returned 1, expected 0); splitting on any white space now');
+    expect(messages).toContain(
+      'attempt 2: the last one failed (verification failed (exit code 1): wordCount("") returned 1, expected 0); splitting on any white space now',
+    );
     expect(readdirSync(join(copy, '.workgraph', 'runs', 'implement-word-count')).sort()).toEqual(['1', '2']);
-    expect(readFileSync(join(copy, '.workgraph', 'runs', 'implement-word-count', '1', 'verify.log'), 'utf8')).toContain('returned 1, expected 0');
+    expect(readFileSync(join(copy, '.workgraph', 'runs', 'implement-word-count', '1', 'verify.log'), 'utf8')).toContain(
+      'returned 1, expected 0',
+    );
   });
 
   it('registers every deliverable as an artifact, written by the actor with the right skills', () => {
@@ -103,7 +113,7 @@ describe('the sandbox demo', () => {
     expect(file('CHANGELOG.md')).toContain('`slugify(text)`, `wordCount(text)`');
   });
 
-  it("puts upstream artifacts and context files into downstream prompts", () => {
+  it('puts upstream artifacts and context files into downstream prompts', () => {
     const guidePrompt = readFileSync(join(finalRun('write-guide'), 'prompt.md'), 'utf8');
     expect(guidePrompt).toContain(file('src/slugify.js').trimEnd());
     expect(guidePrompt).toContain(file('reports/tests.txt').trimEnd());
@@ -117,11 +127,16 @@ describe('the sandbox demo', () => {
 
   it("hands on each stand-in's ::summary, and only the retried task's succeeding attempt", () => {
     const wordCount = tasks.get('implement-word-count')!;
-    expect(wordCount.summary).toBe("src/word-count.js implements wordCount(text) as docs/spec.md specifies, with its 2 examples as @example lines. It counts runs of non-white-space, so '' has 0 words.");
+    expect(wordCount.summary).toBe(
+      "src/word-count.js implements wordCount(text) as docs/spec.md specifies, with its 2 examples as @example lines. It counts runs of non-white-space, so '' has 0 words.",
+    );
     expect(tasks.get('write-spec')!.summary).toMatch(/^docs\/spec\.md specifies slugify\(\) and wordCount\(\)/);
     // export-api waits for implement-word-count, whose first attempt failed its check.
     const exportPrompt = readFileSync(join(finalRun('export-api'), 'prompt.md'), 'utf8');
-    const section = exportPrompt.slice(exportPrompt.indexOf('### `implement-word-count`'), exportPrompt.indexOf('## Context files'));
+    const section = exportPrompt.slice(
+      exportPrompt.indexOf('### `implement-word-count`'),
+      exportPrompt.indexOf('## Context files'),
+    );
     expect(section).toContain(`Its agent's summary of the work:\n\n\`\`\`\n${wordCount.summary}\n\`\`\``);
     expect(section).toMatch(/coder: done\n/);
     expect(section).not.toContain('returned 1, expected 0');

@@ -16,7 +16,10 @@ interface RunEvent {
 async function events(args: string[]): Promise<RunEvent[]> {
   const result = await project.wg(['run', '--json', ...args]);
   expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-  return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as RunEvent);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as RunEvent);
 }
 
 const starts = (list: RunEvent[]) => list.filter((event) => event.type === 'start').map((event) => event.task);
@@ -44,12 +47,18 @@ describe('wg run start order', () => {
   it('[backends.NAME] max_parallel caps how many of its jobs run at once', async () => {
     project = await fakeProject();
     const config = join(project.dir, '.workgraph', 'config.toml');
-    writeFileSync(config, '[defaults]\nmax_retries = 0\n\n[backends.shell]\nmax_parallel = 1\n\n[run]\nmax_steps = 1\n');
+    writeFileSync(
+      config,
+      '[defaults]\nmax_retries = 0\n\n[backends.shell]\nmax_parallel = 1\n\n[run]\nmax_steps = 1\n',
+    );
     // Each task fails if another is running: with the cap, none ever sees another's marker.
-    const exec = (id: string) => `if ls running-* >/dev/null 2>&1; then exit 9; fi; touch running-${id}; sleep 0.2; rm running-${id}`;
+    const exec = (id: string) =>
+      `if ls running-* >/dev/null 2>&1; then exit 9; fi; touch running-${id}; sleep 0.2; rm running-${id}`;
     for (const id of ['a', 'b', 'c']) await project.ok(['add', id, '--id', id, '--exec', exec(id)]);
     const list = await events(['--parallel', '3']);
-    const order = list.filter((event) => event.type === 'start' || event.type === 'end').map((event) => `${event.type} ${event.task}`);
+    const order = list
+      .filter((event) => event.type === 'start' || event.type === 'end')
+      .map((event) => `${event.type} ${event.task}`);
     expect(order).toEqual(order.flatMap((_, i) => (i % 2 === 0 ? [order[i]!, order[i]!.replace('start', 'end')] : [])));
   });
 });

@@ -9,15 +9,36 @@ beforeEach(async () => {
 });
 afterEach(() => project.cleanup());
 
-const GOOD = '{"kind":"task","id":"a","title":"A","status":"open"}\n{"kind":"task","id":"b","title":"B","status":"open","blocked_by":["a"]}\n';
+const GOOD =
+  '{"kind":"task","id":"a","title":"A","status":"open"}\n{"kind":"task","id":"b","title":"B","status":"open","blocked_by":["a"]}\n';
 
 describe('a corrupted graph.jsonl', () => {
   const cases: Array<[name: string, text: string, message: RegExp]> = [
-    ['invalid JSON in the middle', `${GOOD}{"kind":"task",\n{"kind":"task","id":"c","title":"C","status":"open"}\n`, /^error: graph\.jsonl:3: invalid JSON/],
-    ['a truncated last line', `${GOOD}{"kind":"task","id":"c","title":"C","sta`, /^error: graph\.jsonl:3: invalid JSON/],
-    ['an unknown status', `${GOOD}{"kind":"task","id":"c","title":"C","status":"on-hold"}\n`, /^error: graph\.jsonl:3: task "c": status/],
-    ['a wrong type', `{"kind":"task","id":"a","title":"A","status":"open","tags":"x"}\n`, /^error: graph\.jsonl:1: task "a": tags/],
-    ['a duplicate id', `${GOOD}{"kind":"task","id":"a","title":"A2","status":"open"}\n`, /^error: graph\.jsonl:3: duplicate task id "a" \(first on line 1\)/],
+    [
+      'invalid JSON in the middle',
+      `${GOOD}{"kind":"task",\n{"kind":"task","id":"c","title":"C","status":"open"}\n`,
+      /^error: graph\.jsonl:3: invalid JSON/,
+    ],
+    [
+      'a truncated last line',
+      `${GOOD}{"kind":"task","id":"c","title":"C","sta`,
+      /^error: graph\.jsonl:3: invalid JSON/,
+    ],
+    [
+      'an unknown status',
+      `${GOOD}{"kind":"task","id":"c","title":"C","status":"on-hold"}\n`,
+      /^error: graph\.jsonl:3: task "c": status/,
+    ],
+    [
+      'a wrong type',
+      `{"kind":"task","id":"a","title":"A","status":"open","tags":"x"}\n`,
+      /^error: graph\.jsonl:1: task "a": tags/,
+    ],
+    [
+      'a duplicate id',
+      `${GOOD}{"kind":"task","id":"a","title":"A2","status":"open"}\n`,
+      /^error: graph\.jsonl:3: duplicate task id "a" \(first on line 1\)/,
+    ],
   ];
   for (const [name, text, message] of cases) {
     it(`${name}: one-line error, non-zero exit, file unchanged`, async () => {
@@ -54,7 +75,10 @@ describe('a graph wg already validated', () => {
     const stat = statSync(project.graphPath, { bigint: true });
     const stamp = join(project.graphPath, '..', 'cache', 'validated');
     const [version] = readFileSync(stamp, 'utf8').split(' ');
-    writeFileSync(stamp, `${version} ${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs} ${Date.now() + 60_000} not-a-digest`);
+    writeFileSync(
+      stamp,
+      `${version} ${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs} ${Date.now() + 60_000} not-a-digest`,
+    );
     expect(await project.ok(['ready'])).toContain('No task is ready');
     const result = await project.wg(['check']);
     expect(result.exitCode).toBe(1);
@@ -63,7 +87,10 @@ describe('a graph wg already validated', () => {
 });
 
 describe('upstream compatibility', () => {
-  const fixtures = [join(REPO_ROOT, 'test/fixtures/upstream-graph.jsonl'), join(REPO_ROOT, '../shared/fixtures/upstream-early-graph.jsonl')];
+  const fixtures = [
+    join(REPO_ROOT, 'test/fixtures/upstream-graph.jsonl'),
+    join(REPO_ROOT, '../shared/fixtures/upstream-early-graph.jsonl'),
+  ];
   for (const fixture of fixtures) {
     const name = fixture.includes('shared') ? 'the shared upstream graph (../shared)' : 'our upstream-format fixture';
     const present = existsSync(fixture);
@@ -75,9 +102,14 @@ describe('upstream compatibility', () => {
       const list = await project.json<Array<{ id: string; status: string; blocked: boolean }>>(['list']);
       expect(list.find((t) => t.id === 'recover-failure')).toMatchObject({ status: 'open', blocked: true });
       expect(list.find((t) => t.id === 'fail-task')).toMatchObject({ status: 'failed', blocked: false });
-      const shown = await project.json<{ failure_reason: string; retry_count: number; blockers: unknown[] }>(['show', 'fail-task']);
+      const shown = await project.json<{ failure_reason: string; retry_count: number; blockers: unknown[] }>([
+        'show',
+        'fail-task',
+      ]);
       expect(shown).toMatchObject({ failure_reason: 'Exit code 1', retry_count: 1 });
-      expect((await project.json<{ blockers: unknown[] }>(['show', 'write-tests'])).blockers).toEqual([{ id: 'implement-db', status: 'open' }]);
+      expect((await project.json<{ blockers: unknown[] }>(['show', 'write-tests'])).blockers).toEqual([
+        { id: 'implement-db', status: 'open' },
+      ]);
 
       await project.ok(['log', 'implement-db', 'looked at the schema']);
       const before = original.trimEnd().split('\n');
@@ -115,7 +147,9 @@ describe('wg init and finding .workgraph', () => {
     const elsewhere = join(project.dir, 'other');
     mkdirSync(elsewhere);
     expect((await runWg(['--dir', join(elsewhere, 'wg'), 'init'], { cwd: project.dir })).exitCode).toBe(0);
-    expect((await runWg(['add', 'There', '--id', 'there'], { cwd: sub, env: { WG_DIR: join(elsewhere, 'wg') } })).exitCode).toBe(0);
+    expect(
+      (await runWg(['add', 'There', '--id', 'there'], { cwd: sub, env: { WG_DIR: join(elsewhere, 'wg') } })).exitCode,
+    ).toBe(0);
     expect(readFileSync(join(elsewhere, 'wg', 'graph.jsonl'), 'utf8')).toContain('"there"');
     expect(project.graphText()).not.toContain('"there"');
   });
@@ -146,4 +180,3 @@ describe('files a writer left when it died mid-write', () => {
     expect(project.graphText()).toContain('After the crash');
   });
 });
-

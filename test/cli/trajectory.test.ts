@@ -6,8 +6,30 @@ beforeEach(async () => {
   project = await tempProject();
   // design -> build (consumes api.md) -> docs (consumes bin/server); lint shares only a tag; ops shares nothing.
   await project.ok(['add', 'Design the API', '--id', 'design', '--deliverable', 'api.md', '--tag', 'api']);
-  await project.ok(['add', 'Build the server', '--id', 'build', '--blocked-by', 'design', '--input', 'api.md', '--deliverable', 'bin/server']);
-  await project.ok(['add', 'Write the docs', '--id', 'docs', '--blocked-by', 'build', '--input', 'bin/server', '--tag', 'api']);
+  await project.ok([
+    'add',
+    'Build the server',
+    '--id',
+    'build',
+    '--blocked-by',
+    'design',
+    '--input',
+    'api.md',
+    '--deliverable',
+    'bin/server',
+  ]);
+  await project.ok([
+    'add',
+    'Write the docs',
+    '--id',
+    'docs',
+    '--blocked-by',
+    'build',
+    '--input',
+    'bin/server',
+    '--tag',
+    'api',
+  ]);
   await project.ok(['add', 'Lint the spec', '--id', 'lint', '--blocked-by', 'design', '--tag', 'api']);
   await project.ok(['add', 'Rotate keys', '--id', 'ops']);
 });
@@ -44,19 +66,29 @@ describe('wg trajectory', () => {
     const text = await project.ok(['trajectory', 'design', '--max-steps', '2']);
     expect(text).toMatch(/^Trajectory from design: 2 steps, ~\d+ tokens \(no context limit\)/);
     expect(text).toMatch(/1\. design  Design the API\n\s+score 0, ~\d+ tokens\n\s+produces: api\.md/);
-    expect(text).toMatch(/2\. build  Build the server\n\s+score 3, ~\d+ tokens\n\s+receives: api\.md \(from design\)\n\s+shares:\s+input api\.md from design \(\+3\)\n\s+produces: bin\/server/);
+    expect(text).toMatch(
+      /2\. build  Build the server\n\s+score 3, ~\d+ tokens\n\s+receives: api\.md \(from design\)\n\s+shares:\s+input api\.md from design \(\+3\)\n\s+produces: bin\/server/,
+    );
     expect(text).toContain('stopped: reached --max-steps (max-steps)');
   });
 
   it("starts from the actor's best ready task and stops at its context limit", async () => {
     const planned = await project.json<Planned>(['trajectory', 'design']);
     const [design, build] = planned.steps;
-    await project.ok(['actor', 'add', 'bot', '--context-limit', String(design!.estimatedTokens + build!.estimatedTokens + 1)]);
+    await project.ok([
+      'actor',
+      'add',
+      'bot',
+      '--context-limit',
+      String(design!.estimatedTokens + build!.estimatedTokens + 1),
+    ]);
     // ops and design are both ready; design unblocks more, so it is the suggestion.
     const forBot = await project.json<Planned>(['trajectory', '--actor', 'bot']);
     expect(forBot).toMatchObject({ start: 'design', actor: 'bot', stoppedBecause: 'context-limit' });
     expect(forBot.steps.map((step) => step.id)).toEqual(['design', 'build']);
-    expect(await project.ok(['trajectory', '--actor', 'bot'])).toContain('stopped: the next step would not fit the context limit (context-limit)');
+    expect(await project.ok(['trajectory', '--actor', 'bot'])).toContain(
+      'stopped: the next step would not fit the context limit (context-limit)',
+    );
   });
 
   it('refuses a start that is not ready, an unknown actor, and a call with neither task nor actor', async () => {
@@ -73,10 +105,19 @@ describe('wg trajectory', () => {
 
 describe('wg claim --trajectory', () => {
   it('claims the first step and reserves the rest for the actor alone', async () => {
-    const claimed = await project.json<{ task: string; token: string; attempt: number; reserved: string[]; trajectory: Planned }>(['claim', '--trajectory', 'design', '--actor', 'alice', '--max-steps', '3']);
+    const claimed = await project.json<{
+      task: string;
+      token: string;
+      attempt: number;
+      reserved: string[];
+      trajectory: Planned;
+    }>(['claim', '--trajectory', 'design', '--actor', 'alice', '--max-steps', '3']);
     expect(claimed).toMatchObject({ task: 'design', attempt: 1, reserved: ['build', 'docs'] });
     expect(claimed.trajectory.steps.map((step) => step.id)).toEqual(['design', 'build', 'docs']);
-    const reserved = await project.json<{ status: string; claim: { actor: string; trajectory: string } }>(['show', 'build']);
+    const reserved = await project.json<{ status: string; claim: { actor: string; trajectory: string } }>([
+      'show',
+      'build',
+    ]);
     expect(reserved).toMatchObject({ status: 'open', claim: { actor: 'alice', trajectory: 'design' } });
 
     await project.ok(['done', 'design'], { env: { WG_TASK_ID: 'design', WG_TOKEN: claimed.token } });
@@ -88,8 +129,15 @@ describe('wg claim --trajectory', () => {
     // bob's own trajectory from lint does not take alice's steps either.
     const bobs = await project.json<{ reserved: string[] }>(['claim', '--trajectory', 'lint', '--actor', 'bob']);
     expect(bobs.reserved).toEqual([]);
-    expect(await project.json(['claim', 'build', '--actor', 'alice'])).toMatchObject({ task: 'build', actor: 'alice', attempt: 1 });
-    expect(await project.json(['show', 'docs'])).toMatchObject({ status: 'open', claim: { actor: 'alice', trajectory: 'design' } });
+    expect(await project.json(['claim', 'build', '--actor', 'alice'])).toMatchObject({
+      task: 'build',
+      actor: 'alice',
+      attempt: 1,
+    });
+    expect(await project.json(['show', 'docs'])).toMatchObject({
+      status: 'open',
+      claim: { actor: 'alice', trajectory: 'design' },
+    });
   });
 
   it('prints the token and the steps for people, and changes nothing when the start is not ready', async () => {
@@ -99,7 +147,9 @@ describe('wg claim --trajectory', () => {
     const before = project.graphText();
     const refused = await project.wg(['claim', '--trajectory', 'build', '--actor', 'bob']);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toMatch(/^error: cannot start a trajectory at build: blocked by design \(in-progress\); reserved by alice for trajectory design/);
+    expect(refused.stderr).toMatch(
+      /^error: cannot start a trajectory at build: blocked by design \(in-progress\); reserved by alice for trajectory design/,
+    );
     expect(project.graphText()).toBe(before);
     expect((await project.wg(['claim', 'design', '--trajectory', 'design'])).exitCode).toBe(2);
   });

@@ -24,7 +24,8 @@ async function git(...args: string[]): Promise<string> {
 
 async function ok(args: string[]): Promise<string> {
   const result = await runWg(args, { cwd: dir });
-  if (result.exitCode !== 0) throw new Error(`wg ${args.join(' ')} exited ${result.exitCode}: ${result.stdout}${result.stderr}`);
+  if (result.exitCode !== 0)
+    throw new Error(`wg ${args.join(' ')} exited ${result.exitCode}: ${result.stdout}${result.stderr}`);
   return result.stdout;
 }
 
@@ -41,8 +42,26 @@ async function project(): Promise<void> {
   await ok(['init']);
   const config = join(dir, '.workgraph', 'config.toml');
   writeFileSync(config, `${readFileSync(config, 'utf8')}\n[backends.reader]\ntype = "command"\nargv = ["true"]\n`);
-  await ok(['add', 'Edit index', '--id', 'edit-index', '--exec', "sed -i 's/^line 30$/LINE THIRTY/' index.js", '--deliverable', 'index.js']);
-  await ok(['add', 'Add notes', '--id', 'add-notes', '--exec', "printf 'fresh notes\\n' > NOTES.md", '--deliverable', 'NOTES.md']);
+  await ok([
+    'add',
+    'Edit index',
+    '--id',
+    'edit-index',
+    '--exec',
+    "sed -i 's/^line 30$/LINE THIRTY/' index.js",
+    '--deliverable',
+    'index.js',
+  ]);
+  await ok([
+    'add',
+    'Add notes',
+    '--id',
+    'add-notes',
+    '--exec',
+    "printf 'fresh notes\\n' > NOTES.md",
+    '--deliverable',
+    'NOTES.md',
+  ]);
 }
 
 const prompt = (task: string) => readFileSync(join(dir, '.workgraph', 'runs', task, '1', 'prompt.md'), 'utf8');
@@ -51,14 +70,27 @@ describe('upstream changes in a downstream prompt', () => {
   it('an edited file arrives as the diff of its landed commit, a new file whole, an input whole (default settings)', async () => {
     await project();
     await ok(['add', 'Use them', '--id', 'use-them', '--blocked-by', 'edit-index,add-notes', '--backend', 'reader']);
-    await ok(['add', 'Wants whole', '--id', 'wants-whole', '--blocked-by', 'edit-index', '--input', 'index.js', '--backend', 'reader']);
+    await ok([
+      'add',
+      'Wants whole',
+      '--id',
+      'wants-whole',
+      '--blocked-by',
+      'edit-index',
+      '--input',
+      'index.js',
+      '--backend',
+      'reader',
+    ]);
     const run = await runWg(['run'], { cwd: dir });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const landed = JSON.parse(await ok(['show', 'edit-index', '--json'])).landed as { commit: string };
     expect(await git('show', `${landed.commit}:index.js`)).toContain('LINE THIRTY');
 
     const text = prompt('use-them');
-    expect(text).toContain('#### `index.js` (artifact of edit-index: what edit-index changed in it, +1 -1, as a diff; the whole file is in your working directory)');
+    expect(text).toContain(
+      '#### `index.js` (artifact of edit-index: what edit-index changed in it, +1 -1, as a diff; the whole file is in your working directory)',
+    );
     const diff = /```diff\n([\s\S]*?)\n```/.exec(text)?.[1];
     expect(diff).toBeDefined();
     // Every changed line, and enough context to place it; nothing far from the change.
@@ -71,7 +103,9 @@ describe('upstream changes in a downstream prompt', () => {
 
     // Naming the file as an input asks for all of it.
     const whole = prompt('wants-whole');
-    expect(whole).toContain(`#### \`index.js\` (artifact of edit-index)\n\n\`\`\`\n${LINES.join('\n').replace('line 30', 'LINE THIRTY')}\n\`\`\``);
+    expect(whole).toContain(
+      `#### \`index.js\` (artifact of edit-index)\n\n\`\`\`\n${LINES.join('\n').replace('line 30', 'LINE THIRTY')}\n\`\`\``,
+    );
     expect(whole).not.toContain('```diff');
     expect(text.length).toBeLessThan(whole.length);
 
@@ -93,13 +127,17 @@ describe('upstream changes in a downstream prompt', () => {
     writeFileSync(config, initial.replace(/^\[run\]$/m, '[run]\nupstream_changes = "whole"'));
     await ok(['run', 'edit-index']);
     const preview = await ok(['run', '--dry-run']);
-    expect(preview).toContain('Upstream files are shown whole, not as what each task changed: `upstream_changes = "whole"` under [run] in config.toml.');
+    expect(preview).toContain(
+      'Upstream files are shown whole, not as what each task changed: `upstream_changes = "whole"` under [run] in config.toml.',
+    );
     expect(preview).toContain('line 10');
     expect(preview).not.toContain('```diff');
 
     writeFileSync(config, initial);
     const inPlace = await ok(['run', '--dry-run', '--isolation', 'none']);
-    expect(inPlace).toContain('Upstream files are shown whole, not as what each task changed: these runs are not isolated in git worktrees');
+    expect(inPlace).toContain(
+      'Upstream files are shown whole, not as what each task changed: these runs are not isolated in git worktrees',
+    );
     // The dry run with worktrees shows what the real run will send: the diff.
     const isolated = await ok(['run', '--dry-run']);
     expect(isolated).toContain('+LINE THIRTY');

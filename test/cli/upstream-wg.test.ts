@@ -26,7 +26,8 @@ const BY_STATUS: Record<string, string> = {
   incomplete: 'load-test',
 };
 /** What upstream's `wg init` leaves beside the graph (config shaped as upstream's, which wg does not use). */
-const UPSTREAM_CONFIG = '[coordinator]\nexecutor = "claude"\nmodel = "claude:opus"\n\n[agent]\nexecutor = "claude"\nmodel = "claude:opus"\n';
+const UPSTREAM_CONFIG =
+  '[coordinator]\nexecutor = "claude"\nmodel = "claude:opus"\n\n[agent]\nexecutor = "claude"\nmodel = "claude:opus"\n';
 
 let scratch: string;
 afterEach(() => rmSync(scratch, { recursive: true, force: true }));
@@ -51,7 +52,8 @@ async function ok(args: string[], cwd: string, env: Record<string, string | unde
   if (result.exitCode !== 0) throw new Error(`wg ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
   return result.stdout;
 }
-const json = async <T>(args: string[], cwd: string, env: Record<string, string | undefined> = {}) => JSON.parse(await ok([...args, '--json'], cwd, env)) as T;
+const json = async <T>(args: string[], cwd: string, env: Record<string, string | undefined> = {}) =>
+  JSON.parse(await ok([...args, '--json'], cwd, env)) as T;
 
 function expectOneLineError(result: WgResult, message: RegExp): void {
   expect(result.exitCode).not.toBe(0);
@@ -67,15 +69,39 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     mkdirSync(cwd, { recursive: true });
 
     const list = await json<Array<{ id: string; status: string; blocked: boolean }>>(['list'], cwd);
-    expect(list.map((task) => task.id)).toEqual(['design-api', 'await-review', 'pick-db', 'build-api', 'write-docs', 'migrate-db', 'load-test', 'announce', 'changelog', '.flip-write-docs']);
-    for (const [status, id] of Object.entries(BY_STATUS)) expect(list.find((task) => task.id === id)?.status).toBe(status);
+    expect(list.map((task) => task.id)).toEqual([
+      'design-api',
+      'await-review',
+      'pick-db',
+      'build-api',
+      'write-docs',
+      'migrate-db',
+      'load-test',
+      'announce',
+      'changelog',
+      '.flip-write-docs',
+    ]);
+    for (const [status, id] of Object.entries(BY_STATUS))
+      expect(list.find((task) => task.id === id)?.status).toBe(status);
 
     // Only `changelog` waits on nothing but a done task.
     expect((await json<Array<{ id: string }>>(['ready'], cwd)).map((task) => task.id)).toEqual(['changelog']);
 
-    const shown = await json<{ status: string; wait_condition: unknown; checkpoint: string; blockers: unknown[]; dependents: unknown[] }>(['show', 'await-review'], cwd);
-    expect(shown).toMatchObject({ status: 'waiting', checkpoint: 'Drafted review questions in review.md; waiting for answers.' });
-    expect(shown.wait_condition).toEqual({ mode: 'any', conditions: [{ type: 'human-input' }, { type: 'timer', resume_after: '2026-05-03T09:26:00+00:00' }] });
+    const shown = await json<{
+      status: string;
+      wait_condition: unknown;
+      checkpoint: string;
+      blockers: unknown[];
+      dependents: unknown[];
+    }>(['show', 'await-review'], cwd);
+    expect(shown).toMatchObject({
+      status: 'waiting',
+      checkpoint: 'Drafted review questions in review.md; waiting for answers.',
+    });
+    expect(shown.wait_condition).toEqual({
+      mode: 'any',
+      conditions: [{ type: 'human-input' }, { type: 'timer', resume_after: '2026-05-03T09:26:00+00:00' }],
+    });
     expect(shown.blockers).toEqual([{ id: 'design-api', status: 'done' }]);
     expect(shown.dependents).toEqual([{ id: 'pick-db', status: 'blocked' }]);
     expect(await ok(['show', 'write-docs'], cwd)).toMatch(/^write-docs {2}pending-eval\n/);
@@ -97,13 +123,36 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     upstreamProject(root);
     const served = await serve(root);
     try {
-      const graph = (await (await fetch(`${served.api}api/graph`)).json()) as { header: { counts: Record<string, number> }; tasks: Array<{ id: string; status: string; display: string }> };
-      expect(graph.header.counts).toEqual({ done: 1, waiting: 1, blocked: 3, 'pending-validation': 1, 'pending-eval': 1, 'failed-pending-eval': 1, incomplete: 1, open: 1 });
-      expect(graph.tasks.find((task) => task.id === 'write-docs')).toMatchObject({ status: 'pending-eval', display: 'pending-eval' });
-      const filtered = (await (await fetch(`${served.api}api/graph?status=waiting`)).json()) as { tasks: Array<{ id: string }> };
+      const graph = (await (await fetch(`${served.api}api/graph`)).json()) as {
+        header: { counts: Record<string, number> };
+        tasks: Array<{ id: string; status: string; display: string }>;
+      };
+      expect(graph.header.counts).toEqual({
+        done: 1,
+        waiting: 1,
+        blocked: 3,
+        'pending-validation': 1,
+        'pending-eval': 1,
+        'failed-pending-eval': 1,
+        incomplete: 1,
+        open: 1,
+      });
+      expect(graph.tasks.find((task) => task.id === 'write-docs')).toMatchObject({
+        status: 'pending-eval',
+        display: 'pending-eval',
+      });
+      const filtered = (await (await fetch(`${served.api}api/graph?status=waiting`)).json()) as {
+        tasks: Array<{ id: string }>;
+      };
       expect(filtered.tasks.map((task) => task.id)).toEqual(['await-review']);
-      const detail = (await (await fetch(`${served.api}api/tasks/migrate-db`)).json()) as { task: { status: string; failure_class: string }; display: string };
-      expect(detail).toMatchObject({ task: { status: 'failed-pending-eval', failure_class: 'agent-exit-nonzero' }, display: 'failed-pending-eval' });
+      const detail = (await (await fetch(`${served.api}api/tasks/migrate-db`)).json()) as {
+        task: { status: string; failure_class: string };
+        display: string;
+      };
+      expect(detail).toMatchObject({
+        task: { status: 'failed-pending-eval', failure_class: 'agent-exit-nonzero' },
+        display: 'failed-pending-eval',
+      });
     } finally {
       await served.stop();
     }
@@ -113,15 +162,28 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     const root = folder();
     const dir = upstreamProject(root);
     for (const [status, id] of Object.entries(BY_STATUS)) {
-      for (const args of [['claim', id], ['claim', id, '--force']]) {
+      for (const args of [
+        ['claim', id],
+        ['claim', id, '--force'],
+      ]) {
         const result = await runWg(args, { cwd: root });
-        expectOneLineError(result, new RegExp(`^error: cannot claim ${id.replace('.', '\\.')}: status is ${status}\\nhint: ${status} is a status of the Rust wg`));
+        expectOneLineError(
+          result,
+          new RegExp(
+            `^error: cannot claim ${id.replace('.', '\\.')}: status is ${status}\\nhint: ${status} is a status of the Rust wg`,
+          ),
+        );
       }
     }
     // The dependents of pending-eval, pending-validation, incomplete and blocked tasks wait.
-    for (const [id, blockers] of Object.entries({ announce: ['write-docs', 'build-api'], '.flip-write-docs': ['write-docs'] })) {
+    for (const [id, blockers] of Object.entries({
+      announce: ['write-docs', 'build-api'],
+      '.flip-write-docs': ['write-docs'],
+    })) {
       expectOneLineError(await runWg(['claim', id], { cwd: root }), /^error: cannot claim .*: blocked by /);
-      expect((await json<Array<{ id: string; status: string }>>(['blocked', id], root)).map((b) => b.id)).toEqual(blockers);
+      expect((await json<Array<{ id: string; status: string }>>(['blocked', id], root)).map((b) => b.id)).toEqual(
+        blockers,
+      );
     }
 
     // A run with default settings (no git here: in place) does the one ready task and leaves the rest as upstream wrote them.
@@ -129,7 +191,8 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     const run = await runWg(['run'], { cwd: root });
     expect(run.exitCode).toBe(1); // not everything in the graph is finished
     expect(run.stdout).toMatch(/Run finished in [\d.]+s: 1 done, 0 failed, 2 blocked/);
-    for (const [status, id] of Object.entries(BY_STATUS)) expect(run.stdout).toContain(`held     ${id}: ${status} (a status of the Rust wg`);
+    for (const [status, id] of Object.entries(BY_STATUS))
+      expect(run.stdout).toContain(`held     ${id}: ${status} (a status of the Rust wg`);
     expect(readFileSync(join(root, 'CHANGELOG.md'), 'utf8')).toBe('changed\n');
     const after = readFileSync(join(dir, 'graph.jsonl'), 'utf8').split('\n');
     for (const line of FIXTURE.split('\n')) if (!line.includes('"id":"changelog"')) expect(after).toContain(line);
@@ -161,7 +224,7 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     expect(await json<unknown[]>(['list'], root)).toHaveLength(10);
   });
 
-  it("a task upstream archived still counts for its dependents: archived done lets them start, archived failed does not, neither is missing", async () => {
+  it('a task upstream archived still counts for its dependents: archived done lets them start, archived failed does not, neither is missing', async () => {
     const root = folder();
     const graph = [
       '{"kind":"archivedboundary","id":"old-done","title":"Old done","status":"done","successors":["next-a"],"archived_at":"2026-05-01T00:00:00+00:00"}',
@@ -172,14 +235,23 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     ].join('\n');
     const dir = upstreamProject(root, graph);
     expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a']);
-    expect(await json<Array<{ id: string; status: string }>>(['blocked', 'next-b'], root)).toMatchObject([{ id: 'old-failed', status: 'failed' }]);
+    expect(await json<Array<{ id: string; status: string }>>(['blocked', 'next-b'], root)).toMatchObject([
+      { id: 'old-failed', status: 'failed' },
+    ]);
     expect((await runWg(['check'], { cwd: root })).exitCode).toBe(0);
-    expect((await json<{ blockers: unknown[] }>(['show', 'next-a'], root)).blockers).toEqual([{ id: 'old-done', status: 'done', archived: true }]);
+    expect((await json<{ blockers: unknown[] }>(['show', 'next-a'], root)).blockers).toEqual([
+      { id: 'old-done', status: 'done', archived: true },
+    ]);
     expect(await ok(['show', 'next-b'], root)).toContain('blocked by:    old-failed (archived, failed)');
     await ok(['add', 'Follow-up', '--id', 'follow-up', '--blocked-by', 'old-done'], root);
-    expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual(['next-a', 'follow-up']);
+    expect((await json<Array<{ id: string }>>(['ready'], root)).map((task) => task.id)).toEqual([
+      'next-a',
+      'follow-up',
+    ]);
     await ok(['claim', 'next-a'], root);
-    expect(readFileSync(join(dir, 'graph.jsonl'), 'utf8').split('\n').slice(0, 2)).toEqual(graph.split('\n').slice(0, 2));
+    expect(readFileSync(join(dir, 'graph.jsonl'), 'utf8').split('\n').slice(0, 2)).toEqual(
+      graph.split('\n').slice(0, 2),
+    );
   });
 
   it("reads upstream's other spellings of a status (FailedPendingEval, pending_validation) and writes the line back as it was", async () => {
@@ -192,19 +264,31 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
       '',
     ].join('\n');
     const dir = upstreamProject(root, graph);
-    expect((await json<Array<{ id: string }>>(['list', '--status', 'failed-pending-eval'], root)).map((t) => t.id)).toEqual(['a']);
-    expect((await json<Array<{ id: string }>>(['list', '--status', 'pending-validation'], root)).map((t) => t.id)).toEqual(['b']);
-    expect((await json<Array<{ id: string }>>(['list', '--status', 'in-progress'], root)).map((t) => t.id)).toEqual(['c']);
+    expect(
+      (await json<Array<{ id: string }>>(['list', '--status', 'failed-pending-eval'], root)).map((t) => t.id),
+    ).toEqual(['a']);
+    expect(
+      (await json<Array<{ id: string }>>(['list', '--status', 'pending-validation'], root)).map((t) => t.id),
+    ).toEqual(['b']);
+    expect((await json<Array<{ id: string }>>(['list', '--status', 'in-progress'], root)).map((t) => t.id)).toEqual([
+      'c',
+    ]);
     expect(await json<unknown[]>(['ready'], root)).toEqual([]);
     await ok(['log', 'd', 'note'], root);
     const lines = readFileSync(join(dir, 'graph.jsonl'), 'utf8').split('\n');
     expect(lines.slice(0, 3)).toEqual(graph.split('\n').slice(0, 3));
-    expectOneLineError(await runWg(['list'], { cwd: upstreamProject(folder(), '{"kind":"task","id":"x","title":"X","status":"on-hold"}\n') }), /^error: graph\.jsonl:1: task "x": status/);
+    expectOneLineError(
+      await runWg(['list'], {
+        cwd: upstreamProject(folder(), '{"kind":"task","id":"x","title":"X","status":"on-hold"}\n'),
+      }),
+      /^error: graph\.jsonl:1: task "x": status/,
+    );
   });
 });
 
 describe('finding the graph folder as upstream does', () => {
-  const taskIds = async (cwd: string, env: Record<string, string | undefined> = {}) => (await json<Array<{ id: string }>>(['list'], cwd, env)).map((t) => t.id);
+  const taskIds = async (cwd: string, env: Record<string, string | undefined> = {}) =>
+    (await json<Array<{ id: string }>>(['list'], cwd, env)).map((t) => t.id);
   const graphWith = (id: string) => `{"kind":"task","id":"${id}","title":"${id}","status":"open"}\n`;
 
   it('.wg wins over .workgraph in the same folder; the nearer folder wins over a farther one; --dir and WG_DIR may name the project root', async () => {
@@ -223,7 +307,9 @@ describe('finding the graph folder as upstream does', () => {
     expect(await taskIds(elsewhere, { WG_DIR: root })).toEqual(['in-wg']);
     expect(await taskIds(elsewhere, { WG_DIR: join(root, '.workgraph') })).toEqual(['in-workgraph']);
     expect(await taskIds(elsewhere, { WG_DIR: nested })).toEqual(['nested']);
-    expect((await json<Array<{ id: string }>>(['--dir', join(root, '.workgraph'), 'list'], elsewhere)).map((t) => t.id)).toEqual(['in-workgraph']);
+    expect(
+      (await json<Array<{ id: string }>>(['--dir', join(root, '.workgraph'), 'list'], elsewhere)).map((t) => t.id),
+    ).toEqual(['in-workgraph']);
     expect((await json<Array<{ id: string }>>(['--dir', root, 'list'], elsewhere)).map((t) => t.id)).toEqual(['in-wg']);
     // An empty WG_DIR is unset, as upstream treats it.
     expect(await taskIds(root, { WG_DIR: '' })).toEqual(['in-wg']);
@@ -237,12 +323,18 @@ describe('finding the graph folder as upstream does', () => {
 
     const upstream = join(root, 'upstream');
     upstreamProject(upstream);
-    expectOneLineError(await runWg(['init'], { cwd: upstream }), new RegExp(`^error: ${join(upstream, '.wg').replace(/[.]/g, '\\.')} is already initialised`));
+    expectOneLineError(
+      await runWg(['init'], { cwd: upstream }),
+      new RegExp(`^error: ${join(upstream, '.wg').replace(/[.]/g, '\\.')} is already initialised`),
+    );
     expectOneLineError(await runWg(['--dir', upstream, 'init'], { cwd: root }), /is already initialised/);
     expect(readFileSync(join(upstream, '.wg', 'graph.jsonl'), 'utf8')).toBe(FIXTURE);
     expect(existsSync(join(upstream, '.workgraph'))).toBe(false);
     expect(existsSync(join(upstream, 'graph.jsonl'))).toBe(false);
-    expectOneLineError(await runWg(['list'], { cwd: join(root) }), /^error: no \.wg or \.workgraph here or in any parent folder\nhint: `wg init` creates one/);
+    expectOneLineError(
+      await runWg(['list'], { cwd: join(root) }),
+      /^error: no \.wg or \.workgraph here or in any parent folder\nhint: `wg init` creates one/,
+    );
   });
 
   it("wg run in a git repository with upstream's .wg/: a dot-named task lands its commit, and nothing under .wg/ is committed", async () => {
@@ -252,7 +344,10 @@ describe('finding the graph folder as upstream does', () => {
     await git('config', 'user.email', 'tester@example.com');
     await git('config', 'user.name', 'Tester');
     writeFileSync(join(root, 'README.md'), '# demo\n');
-    upstreamProject(root, '{"kind":"task","id":".lint-pass","title":"Lint pass","presentation":"autonomous","origin":{"kind":"autonomous-actor","goal":"tidy"},"status":"open","priority":10,"exec":"echo notes > .wg/agent-notes.md && echo linted > LINT.md"}\n');
+    upstreamProject(
+      root,
+      '{"kind":"task","id":".lint-pass","title":"Lint pass","presentation":"autonomous","origin":{"kind":"autonomous-actor","goal":"tidy"},"status":"open","priority":10,"exec":"echo notes > .wg/agent-notes.md && echo linted > LINT.md"}\n',
+    );
     // A team that commits upstream's config: .wg/ is then in every worktree too.
     await git('add', 'README.md', '.wg/config.toml', '.wg/.gitignore');
     await git('commit', '--quiet', '-m', 'initial');

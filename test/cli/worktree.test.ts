@@ -49,7 +49,9 @@ async function gitProject(): Promise<Project> {
 
 /** A shell command that waits until every named task has started, so they truly run side by side. */
 function rendezvous(dir: string, me: string, others: string[]): string {
-  const wait = others.map((other) => `i=0; while [ ! -f ${dir}/${other} ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done`).join('; ');
+  const wait = others
+    .map((other) => `i=0; while [ ! -f ${dir}/${other} ]; do i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done`)
+    .join('; ');
   return `touch ${dir}/${me}; ${wait}`;
 }
 
@@ -59,14 +61,41 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     scratch = mkdtempSync(join(tmpdir(), 'wg-meet-'));
     const four = ['p1', 'p2', 'p3', 'p4'];
     for (const id of four) {
-      await project.ok(['add', id, '--id', id, '--exec', `${rendezvous(scratch, id, four.filter((other) => other !== id))}; echo ${id} > ${id}.txt`, '--deliverable', `${id}.txt`]);
+      await project.ok([
+        'add',
+        id,
+        '--id',
+        id,
+        '--exec',
+        `${rendezvous(
+          scratch,
+          id,
+          four.filter((other) => other !== id),
+        )}; echo ${id} > ${id}.txt`,
+        '--deliverable',
+        `${id}.txt`,
+      ]);
     }
-    await project.ok(['add', 'Join', '--id', 'join', '--blocked-by', four.join(','), '--exec', 'cat p1.txt p2.txt p3.txt p4.txt > all.txt', '--deliverable', 'all.txt']);
+    await project.ok([
+      'add',
+      'Join',
+      '--id',
+      'join',
+      '--blocked-by',
+      four.join(','),
+      '--exec',
+      'cat p1.txt p2.txt p3.txt p4.txt > all.txt',
+      '--deliverable',
+      'all.txt',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     // Every result is on main, one commit per task with its trailer, the join last.
     const log = await git('log', '--format=%s|%(trailers:key=Workgraph-Task,valueonly,separator=)', 'main');
-    const subjects = log.trim().split('\n').map((line) => line.trim());
+    const subjects = log
+      .trim()
+      .split('\n')
+      .map((line) => line.trim());
     expect(subjects[0]).toBe('Join|join');
     expect(subjects.slice(1, 5).sort()).toEqual(['p1|p1', 'p2|p2', 'p3|p3', 'p4|p4']);
     expect(subjects.at(-1)).toBe('initial|');
@@ -78,7 +107,10 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     expect(await git('branch', '--list', 'wg/*')).toBe('');
     expect(await git('status', '--porcelain', '--untracked-files=no')).toBe('');
     // The prompt and the command record say where each attempt worked.
-    const command = JSON.parse(read('.workgraph/runs/p1/1/command.json')) as { cwd: string; worktree: { branch: string; target: string } };
+    const command = JSON.parse(read('.workgraph/runs/p1/1/command.json')) as {
+      cwd: string;
+      worktree: { branch: string; target: string };
+    };
     expect(command.worktree).toMatchObject({ branch: 'wg/p1/1', target: 'main' });
     expect(command.cwd).toBe(join(project.dir, '.workgraph', 'worktrees', 'p1', '1'));
   });
@@ -86,8 +118,26 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
   it('two tasks writing the same file: one lands, the other fails naming the file and is kept for inspection', async () => {
     await gitProject();
     scratch = mkdtempSync(join(tmpdir(), 'wg-meet-'));
-    await project.ok(['add', 'Left', '--id', 'left', '--exec', `${rendezvous(scratch, 'left', ['right'])}; echo left > same.txt`, '--max-retries', '1']);
-    await project.ok(['add', 'Right', '--id', 'right', '--exec', `${rendezvous(scratch, 'right', ['left'])}; echo right > same.txt`, '--max-retries', '1']);
+    await project.ok([
+      'add',
+      'Left',
+      '--id',
+      'left',
+      '--exec',
+      `${rendezvous(scratch, 'left', ['right'])}; echo left > same.txt`,
+      '--max-retries',
+      '1',
+    ]);
+    await project.ok([
+      'add',
+      'Right',
+      '--id',
+      'right',
+      '--exec',
+      `${rendezvous(scratch, 'right', ['left'])}; echo right > same.txt`,
+      '--max-retries',
+      '1',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
     const [left, right] = [await show('left'), await show('right')];
@@ -101,7 +151,13 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     // The loser's attempt is kept for inspection, and listed as failed.
     const loserId = loser === left ? 'left' : 'right';
     const trees = await project.json<Array<{ task: string; state: string; failed: string }>>(['worktree', 'list']);
-    expect(trees).toEqual([expect.objectContaining({ task: loserId, state: 'failed', failed: expect.stringMatching(/^merge conflict in same\.txt/) })]);
+    expect(trees).toEqual([
+      expect.objectContaining({
+        task: loserId,
+        state: 'failed',
+        failed: expect.stringMatching(/^merge conflict in same\.txt/),
+      }),
+    ]);
     expect(await project.ok(['worktree', 'prune'])).toMatch(/^Removed 1 worktree/);
     expect((await git('worktree', 'list')).trim().split('\n')).toHaveLength(1);
   });
@@ -116,8 +172,12 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const second = await show('second');
     expect(second).toMatchObject({ status: 'done', attempts: 2 });
-    expect(second.log.map((entry) => entry.message).join('\n')).toMatch(/failed: merge conflict in same\.txt: with main at/);
-    expect(read('.workgraph/runs/second/2/prompt.md')).toContain('**This is a retry.** The previous attempt failed: merge conflict in same.txt');
+    expect(second.log.map((entry) => entry.message).join('\n')).toMatch(
+      /failed: merge conflict in same\.txt: with main at/,
+    );
+    expect(read('.workgraph/runs/second/2/prompt.md')).toContain(
+      '**This is a retry.** The previous attempt failed: merge conflict in same.txt',
+    );
     // The retry started from main with `first` landed, and landed on top of it.
     const command = JSON.parse(read('.workgraph/runs/second/2/command.json')) as { worktree: { base: string } };
     expect(command.worktree.base).toBe((await git('rev-parse', 'main~1')).trim());
@@ -125,10 +185,22 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     expect(await git('log', '--format=%s', 'main')).toBe('Second\nFirst\ninitial');
   });
 
-  it("a retry starts from a clean tree: nothing its failed attempt wrote is there or lands", async () => {
+  it('a retry starts from a clean tree: nothing its failed attempt wrote is there or lands', async () => {
     await gitProject();
-    const exec = 'if [ -f junk.txt ]; then echo saw-junk; exit 7; fi; if [ "$WG_ATTEMPT" = 1 ]; then echo junk > junk.txt; exit 1; fi; echo ok > out.txt';
-    await project.ok(['add', 'Flaky', '--id', 'flaky', '--exec', exec, '--deliverable', 'out.txt', '--max-retries', '2']);
+    const exec =
+      'if [ -f junk.txt ]; then echo saw-junk; exit 7; fi; if [ "$WG_ATTEMPT" = 1 ]; then echo junk > junk.txt; exit 1; fi; echo ok > out.txt';
+    await project.ok([
+      'add',
+      'Flaky',
+      '--id',
+      'flaky',
+      '--exec',
+      exec,
+      '--deliverable',
+      'out.txt',
+      '--max-retries',
+      '2',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(await show('flaky')).toMatchObject({ status: 'done', attempts: 2 });
@@ -146,7 +218,9 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     const before = project.graphText();
     const result = await project.wg(['run']);
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toMatch(/^error: your checkout of main has uncommitted changes to tracked files \(README\.md\)/);
+    expect(result.stderr).toMatch(
+      /^error: your checkout of main has uncommitted changes to tracked files \(README\.md\)/,
+    );
     expect(result.stderr).toContain('--isolation none');
     expect(read('README.md')).toBe('# my unsaved edit\n');
     expect(project.graphText()).toBe(before);
@@ -161,7 +235,16 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
   it('after kill -9 of the runner, a new run prunes the dead worktrees and finishes', async () => {
     await gitProject();
     scratch = mkdtempSync(join(tmpdir(), 'wg-started-'));
-    await project.ok(['add', 'Slow', '--id', 'slow', '--exec', `if [ "$WG_ATTEMPT" = 1 ]; then touch ${scratch}/started; sleep 60; fi; echo slow > slow.txt`, '--max-retries', '3']);
+    await project.ok([
+      'add',
+      'Slow',
+      '--id',
+      'slow',
+      '--exec',
+      `if [ "$WG_ATTEMPT" = 1 ]; then touch ${scratch}/started; sleep 60; fi; echo slow > slow.txt`,
+      '--max-retries',
+      '3',
+    ]);
     const first = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
     await waitFor(() => existsSync(join(scratch!, 'started')), 'the first attempt to start');
     first.kill('SIGKILL');
@@ -183,20 +266,38 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     (await import('node:fs')).mkdirSync(join(project.dir, 'node_modules', 'dep'), { recursive: true });
     writeFileSync(join(project.dir, 'node_modules', 'dep', 'index.js'), 'module.exports = 42;\n');
     const config = join(project.dir, '.workgraph', 'config.toml');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('[run]\n', '[run]\nworktree_setup = "echo ready > .setup-done"\n'));
-    await project.ok(['add', 'Use dep', '--id', 'use-dep', '--exec', 'test -f .setup-done && node -e "process.stdout.write(String(require(\'dep\')))" > answer.txt', '--deliverable', 'answer.txt']);
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('[run]\n', '[run]\nworktree_setup = "echo ready > .setup-done"\n'),
+    );
+    await project.ok([
+      'add',
+      'Use dep',
+      '--id',
+      'use-dep',
+      '--exec',
+      'test -f .setup-done && node -e "process.stdout.write(String(require(\'dep\')))" > answer.txt',
+      '--deliverable',
+      'answer.txt',
+    ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(read('answer.txt')).toBe('42');
-    expect((await git('ls-tree', '-r', '--name-only', 'main')).split('\n').sort()).toEqual(['.gitignore', 'README.md', 'answer.txt']);
+    expect((await git('ls-tree', '-r', '--name-only', 'main')).split('\n').sort()).toEqual([
+      '.gitignore',
+      'README.md',
+      'answer.txt',
+    ]);
   });
 
-  it('--dry-run shows each attempt\'s worktree, branch and base', async () => {
+  it("--dry-run shows each attempt's worktree, branch and base", async () => {
     await gitProject();
     await project.ok(['add', 'Plan', '--id', 'plan', '--prompt', script([{ print: 'x' }])]);
     const head = (await git('rev-parse', 'HEAD')).trim();
     const text = await project.ok(['run', '--dry-run']);
-    expect(text).toContain(`worktree: ${join(project.dir, '.workgraph', 'worktrees', 'plan', '1')} (branch wg/plan/1 from main at ${head.slice(0, 12)})`);
+    expect(text).toContain(
+      `worktree: ${join(project.dir, '.workgraph', 'worktrees', 'plan', '1')} (branch wg/plan/1 from main at ${head.slice(0, 12)})`,
+    );
     expect(text).toContain('This attempt has a git worktree of its own');
     expect(await git('worktree', 'list')).not.toContain('wg/plan');
   });

@@ -58,7 +58,12 @@ interface Terminal {
 
 /** `wg run` under a pseudo-terminal of its own, as a person starts it. */
 function inTerminal(dir: string): Terminal {
-  const run = execa('script', ['-qfec', `node ${WG_BIN} run`, '/dev/null'], { cwd: dir, env: cleanEnv(), stdin: 'pipe', reject: false });
+  const run = execa('script', ['-qfec', `node ${WG_BIN} run`, '/dev/null'], {
+    cwd: dir,
+    env: cleanEnv(),
+    stdin: 'pipe',
+    reject: false,
+  });
   let output = '';
   run.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   cleanups.push(() => run.kill('SIGKILL'));
@@ -107,7 +112,11 @@ async function expectReopened(ids: string[], output: string): Promise<void> {
   }
   expect(tasks().filter((task) => task.status === 'in-progress' || task.status === 'failed')).toEqual([]);
   expect(output).toMatch(new RegExp(`Run interrupted after [\\d.]+s: 0 done, ${ids.length} reopened, 0 failed`));
-  expect(output).toMatch(new RegExp(`interrupted: running agents were stopped; reopened, the interruption counting no attempt: (${ids.join('|')})(, (${ids.join('|')}))*; wg run starts them again`));
+  expect(output).toMatch(
+    new RegExp(
+      `interrupted: running agents were stopped; reopened, the interruption counting no attempt: (${ids.join('|')})(, (${ids.join('|')}))*; wg run starts them again`,
+    ),
+  );
   expect(output).not.toMatch(/spawn-error|spawner stopped|failed +\S+:/);
   // Processes stop by themselves: the agents were stopped, and the spawners follow their runner.
   await waitFor(() => processesOf(join(project!.dir, '.workgraph')).length === 0, 'the agents to be gone', 10_000);
@@ -123,91 +132,156 @@ async function expectNextRunFinishes(ids: string[], retries: Record<string, numb
     expect(task.status, task.id).toBe('done');
     expect(task.retry_count ?? 0, task.id).toBe(retries[task.id] ?? 0);
   }
-  expect(tasks().map((task) => task.id).sort()).toEqual([...ids].sort());
+  expect(
+    tasks()
+      .map((task) => task.id)
+      .sort(),
+  ).toEqual([...ids].sort());
 }
 
 describe('Ctrl-C in a terminal', () => {
-  it('once: the running tasks are reopened without counting a retry, and the next wg run finishes them (default settings)', { timeout: 120_000 }, async () => {
-    await project_();
-    const ids = ['alpha', 'beta', 'gamma'];
-    for (const id of ids) await project!.ok(['add', id, '--id', id, '--exec', waiting(id)]);
-    const terminal = inTerminal(project!.dir);
-    await waitFor(() => ids.every((id) => has(`${id}.started`)) && tasks().every((task) => task.status === 'in-progress'), 'every task to be running');
-    terminal.ctrlC();
-    const result = await terminal.ended;
-    expect(result.exitCode, terminal.output()).toBe(130);
-    expect(terminal.output()).toMatch(/stopping: running agents get SIGTERM \(SIGKILL after 5s\) and their tasks are reopened; again to kill them at once/);
-    await expectReopened(ids, terminal.output());
-    await expectNextRunFinishes(ids);
-  });
+  it(
+    'once: the running tasks are reopened without counting a retry, and the next wg run finishes them (default settings)',
+    { timeout: 120_000 },
+    async () => {
+      await project_();
+      const ids = ['alpha', 'beta', 'gamma'];
+      for (const id of ids) await project!.ok(['add', id, '--id', id, '--exec', waiting(id)]);
+      const terminal = inTerminal(project!.dir);
+      await waitFor(
+        () => ids.every((id) => has(`${id}.started`)) && tasks().every((task) => task.status === 'in-progress'),
+        'every task to be running',
+      );
+      terminal.ctrlC();
+      const result = await terminal.ended;
+      expect(result.exitCode, terminal.output()).toBe(130);
+      expect(terminal.output()).toMatch(
+        /stopping: running agents get SIGTERM \(SIGKILL after 5s\) and their tasks are reopened; again to kill them at once/,
+      );
+      await expectReopened(ids, terminal.output());
+      await expectNextRunFinishes(ids);
+    },
+  );
 
-  it('twice: the second Ctrl-C kills agents that outlast SIGTERM at once, and still reopens their tasks', { timeout: 120_000 }, async () => {
-    // A grace far longer than the test may take: only the second Ctrl-C can end this run in time.
-    await project_((toml) => toml.replace(/^grace = .*$/m, 'grace = "10m"'));
-    const ids = ['stubborn', 'mule'];
-    for (const id of ids) await project!.ok(['add', id, '--id', id, '--exec', waiting(id, true)]);
-    const terminal = inTerminal(project!.dir);
-    await waitFor(() => ids.every((id) => has(`${id}.started`)) && tasks().every((task) => task.status === 'in-progress'), 'every task to be running');
-    terminal.ctrlC();
-    // The first Ctrl-C was heard: every agent has had its SIGTERM (and ignored it).
-    await waitFor(() => ids.every((id) => text(`${id}.signals`).includes('TERM')), 'the agents to get SIGTERM');
-    terminal.ctrlC();
-    const result = await terminal.ended;
-    expect(result.exitCode, terminal.output()).toBe(130);
-    expect(terminal.output()).toContain('stopping now: running agents are killed without their grace period');
-    await expectReopened(ids, terminal.output());
-    await expectNextRunFinishes(ids);
-  });
+  it(
+    'twice: the second Ctrl-C kills agents that outlast SIGTERM at once, and still reopens their tasks',
+    { timeout: 120_000 },
+    async () => {
+      // A grace far longer than the test may take: only the second Ctrl-C can end this run in time.
+      await project_((toml) => toml.replace(/^grace = .*$/m, 'grace = "10m"'));
+      const ids = ['stubborn', 'mule'];
+      for (const id of ids) await project!.ok(['add', id, '--id', id, '--exec', waiting(id, true)]);
+      const terminal = inTerminal(project!.dir);
+      await waitFor(
+        () => ids.every((id) => has(`${id}.started`)) && tasks().every((task) => task.status === 'in-progress'),
+        'every task to be running',
+      );
+      terminal.ctrlC();
+      // The first Ctrl-C was heard: every agent has had its SIGTERM (and ignored it).
+      await waitFor(() => ids.every((id) => text(`${id}.signals`).includes('TERM')), 'the agents to get SIGTERM');
+      terminal.ctrlC();
+      const result = await terminal.ended;
+      expect(result.exitCode, terminal.output()).toBe(130);
+      expect(terminal.output()).toContain('stopping now: running agents are killed without their grace period');
+      await expectReopened(ids, terminal.output());
+      await expectNextRunFinishes(ids);
+    },
+  );
 
-  it('during a retry backoff: the task waiting for its retry is reopened too, its one real failure counted once', { timeout: 120_000 }, async () => {
-    await project_((toml) => toml.replace(/^retry_backoff = .*$/m, 'retry_backoff = "10m"'));
-    await project!.ok(['add', 'steady', '--id', 'steady', '--exec', waiting('steady')]);
-    await project!.ok(['add', 'flaky', '--id', 'flaky', '--exec', `if [ ! -f ${at('failed-once')} ]; then touch ${at('failed-once')}; exit 3; fi`]);
-    const terminal = inTerminal(project!.dir);
-    const byId = () => new Map(tasks().map((task) => [task.id, task]));
-    await waitFor(() => has('steady.started') && byId().get('steady')?.status === 'in-progress' && byId().get('flaky')?.status === 'failed', 'steady to run and flaky to wait for its retry');
-    terminal.ctrlC();
-    const result = await terminal.ended;
-    expect(result.exitCode, terminal.output()).toBe(130);
-    expect(byId().get('flaky')).toMatchObject({ status: 'open', retry_count: 1, failure_reason: 'exit code 3' });
-    expect(byId().get('steady')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
-    expect(byId().get('steady')!.retry_count ?? 0).toBe(0);
-    expect(terminal.output()).toMatch(/Run interrupted after [\d.]+s: 0 done, 2 reopened, 0 failed/);
-    await expectNextRunFinishes(['steady', 'flaky'], { flaky: 1 });
-  });
+  it(
+    'during a retry backoff: the task waiting for its retry is reopened too, its one real failure counted once',
+    { timeout: 120_000 },
+    async () => {
+      await project_((toml) => toml.replace(/^retry_backoff = .*$/m, 'retry_backoff = "10m"'));
+      await project!.ok(['add', 'steady', '--id', 'steady', '--exec', waiting('steady')]);
+      await project!.ok([
+        'add',
+        'flaky',
+        '--id',
+        'flaky',
+        '--exec',
+        `if [ ! -f ${at('failed-once')} ]; then touch ${at('failed-once')}; exit 3; fi`,
+      ]);
+      const terminal = inTerminal(project!.dir);
+      const byId = () => new Map(tasks().map((task) => [task.id, task]));
+      await waitFor(
+        () =>
+          has('steady.started') &&
+          byId().get('steady')?.status === 'in-progress' &&
+          byId().get('flaky')?.status === 'failed',
+        'steady to run and flaky to wait for its retry',
+      );
+      terminal.ctrlC();
+      const result = await terminal.ended;
+      expect(result.exitCode, terminal.output()).toBe(130);
+      expect(byId().get('flaky')).toMatchObject({ status: 'open', retry_count: 1, failure_reason: 'exit code 3' });
+      expect(byId().get('steady')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
+      expect(byId().get('steady')!.retry_count ?? 0).toBe(0);
+      expect(terminal.output()).toMatch(/Run interrupted after [\d.]+s: 0 done, 2 reopened, 0 failed/);
+      await expectNextRunFinishes(['steady', 'flaky'], { flaky: 1 });
+    },
+  );
 
-  it('in a git repository under CPU load: agents, a running verify and a worktree_setup are all interrupted, not failed', { timeout: 240_000 }, async () => {
-    await project_((toml) => `${toml}\n`.replace(/^\[run\]$/m, `[run]\nworktree_setup = "touch ${at('setup.started')}; while [ ! -f ${at('go')} ]; do sleep 0.1; done"`));
-    await gitRepository(project!.dir);
-    // A CPU burner beside the run (one: the suite's other files share the machine); it ends with the test, or by itself.
-    const burner = spawn(process.execPath, ['-e', 'const end = Date.now() + 120000; while (Date.now() < end);'], { stdio: 'ignore' });
-    cleanups.push(() => burner.kill('SIGKILL'));
-    // The setup waits for `go` too, so for this run every attempt is held in its worktree_setup.
-    const ids = ['agent', 'checked'];
-    await project!.ok(['add', 'agent', '--id', 'agent', '--exec', waiting('agent')]);
-    await project!.ok(['add', 'checked', '--id', 'checked', '--exec', 'echo work > work.txt', '--verify', waiting('checked')]);
-    const terminal = inTerminal(project!.dir);
-    await waitFor(() => has('setup.started') && tasks().every((task) => task.status === 'in-progress'), 'the attempts to be in their worktree_setup', 60_000);
-    terminal.ctrlC();
-    const first = await terminal.ended;
-    expect(first.exitCode, terminal.output()).toBe(130);
-    const afterSetup = new Map(tasks().map((task) => [task.id, task]));
-    for (const id of ids) {
-      expect(afterSetup.get(id), terminal.output()).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
-      expect(afterSetup.get(id)!.retry_count ?? 0).toBe(0);
-    }
-    expect(terminal.output()).toMatch(/Run interrupted after [\d.]+s: 0 done, 2 reopened, 0 failed/);
+  it(
+    'in a git repository under CPU load: agents, a running verify and a worktree_setup are all interrupted, not failed',
+    { timeout: 240_000 },
+    async () => {
+      await project_((toml) =>
+        `${toml}\n`.replace(
+          /^\[run\]$/m,
+          `[run]\nworktree_setup = "touch ${at('setup.started')}; while [ ! -f ${at('go')} ]; do sleep 0.1; done"`,
+        ),
+      );
+      await gitRepository(project!.dir);
+      // A CPU burner beside the run (one: the suite's other files share the machine); it ends with the test, or by itself.
+      const burner = spawn(process.execPath, ['-e', 'const end = Date.now() + 120000; while (Date.now() < end);'], {
+        stdio: 'ignore',
+      });
+      cleanups.push(() => burner.kill('SIGKILL'));
+      // The setup waits for `go` too, so for this run every attempt is held in its worktree_setup.
+      const ids = ['agent', 'checked'];
+      await project!.ok(['add', 'agent', '--id', 'agent', '--exec', waiting('agent')]);
+      await project!.ok([
+        'add',
+        'checked',
+        '--id',
+        'checked',
+        '--exec',
+        'echo work > work.txt',
+        '--verify',
+        waiting('checked'),
+      ]);
+      const terminal = inTerminal(project!.dir);
+      await waitFor(
+        () => has('setup.started') && tasks().every((task) => task.status === 'in-progress'),
+        'the attempts to be in their worktree_setup',
+        60_000,
+      );
+      terminal.ctrlC();
+      const first = await terminal.ended;
+      expect(first.exitCode, terminal.output()).toBe(130);
+      const afterSetup = new Map(tasks().map((task) => [task.id, task]));
+      for (const id of ids) {
+        expect(afterSetup.get(id), terminal.output()).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
+        expect(afterSetup.get(id)!.retry_count ?? 0).toBe(0);
+      }
+      expect(terminal.output()).toMatch(/Run interrupted after [\d.]+s: 0 done, 2 reopened, 0 failed/);
 
-    // Now without the slow setup: the agent and the verify are running when Ctrl-C comes.
-    const config = join(project!.dir, '.workgraph', 'config.toml');
-    writeFileSync(config, readFileSync(config, 'utf8').replace(/^worktree_setup = .*$/m, ''));
-    const again = inTerminal(project!.dir);
-    await waitFor(() => has('agent.started') && has('checked.started') && tasks().every((task) => task.status === 'in-progress'), 'the agent and the verify to be running', 60_000);
-    again.ctrlC();
-    const second = await again.ended;
-    expect(second.exitCode, again.output()).toBe(130);
-    await expectReopened(ids, again.output());
-    await expectNextRunFinishes(ids);
-    expect(readFileSync(join(project!.dir, 'work.txt'), 'utf8')).toBe('work\n');
-  });
+      // Now without the slow setup: the agent and the verify are running when Ctrl-C comes.
+      const config = join(project!.dir, '.workgraph', 'config.toml');
+      writeFileSync(config, readFileSync(config, 'utf8').replace(/^worktree_setup = .*$/m, ''));
+      const again = inTerminal(project!.dir);
+      await waitFor(
+        () => has('agent.started') && has('checked.started') && tasks().every((task) => task.status === 'in-progress'),
+        'the agent and the verify to be running',
+        60_000,
+      );
+      again.ctrlC();
+      const second = await again.ended;
+      expect(second.exitCode, again.output()).toBe(130);
+      await expectReopened(ids, again.output());
+      await expectNextRunFinishes(ids);
+      expect(readFileSync(join(project!.dir, 'work.txt'), 'utf8')).toBe('work\n');
+    },
+  );
 });

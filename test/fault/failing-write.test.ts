@@ -52,41 +52,53 @@ const doneCount = () => parseLines(project.graphNow()).filter((task) => task.sta
 describe.skipIf(!supported)('a graph write that fails mid-run', () => {
   for (const target of ['graph.jsonl', 'the .workgraph folder'] as const) {
     // Generous timeout: whole wg processes are slow when the 2-core machine is busy.
-    it(`(${target} made immutable) leaves the previous graph intact; the runner reports it and stops`, { timeout: 120_000 }, async () => {
-      project = await tempProject();
-      const workgraphDir = join(project.dir, '.workgraph');
-      setConfig(workgraphDir, '[defaults]\nmax_retries = 5\n\n[run]\nparallel = 2\ngrace = "300ms"\nretry_backoff = "10ms"\nmax_steps = 1\n');
-      project.writeGraph(dagGraph(TASKS, (id) => `echo ${id} >> ran.log; sleep 0.05`));
-      const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
-      await waitFor(() => doneCount() >= 3, 'three tasks done');
-      immutable = target === 'graph.jsonl' ? project.graphPath : workgraphDir;
-      execFileSync('chattr', ['+i', immutable]);
-      // From here on nothing can change the file, so this is the graph that must survive.
-      const intact = project.graphText();
-      const result = await runner;
-      expect(result.exitCode, result.stdout).toBe(1);
-      // Reported in lines of its own, not as a crash with a stack trace.
-      expect(result.stderr).not.toMatch(/^\s+at /m);
-      expect(result.stdout).toMatch(/stopped: writing the graph failed \(.*(EPERM|operation not permitted).*\); the graph on disk holds every change up to the last complete write/i);
-      expect(project.graphText() === intact).toBe(true);
-      expect(parseLines(intact)).toHaveLength(TASKS);
-      // No temp file may be left, except in an immutable folder (nothing can be unlinked there):
-      // the lock, and the temp file of a write the folder froze under. The owner is gone, so the
-      // next run below must take the lock over at once, and clear the rest. The journal is no
-      // temp file: it holds changes committed since graph.jsonl was last written, and the next
-      // run folds it in.
-      const leftovers = () => readdirSync(workgraphDir).filter((name) => name.startsWith('graph.') && name !== 'graph.jsonl');
-      const frozenInPlace = (name: string) => name === 'graph.journal' || (target !== 'graph.jsonl' && (name === 'graph.lock' || /^graph\.jsonl\.\d+$/.test(name)));
-      expect(leftovers().filter((name) => !frozenInPlace(name))).toEqual([]);
-      expect(processesOf(workgraphDir)).toEqual([]);
+    it(
+      `(${target} made immutable) leaves the previous graph intact; the runner reports it and stops`,
+      { timeout: 120_000 },
+      async () => {
+        project = await tempProject();
+        const workgraphDir = join(project.dir, '.workgraph');
+        setConfig(
+          workgraphDir,
+          '[defaults]\nmax_retries = 5\n\n[run]\nparallel = 2\ngrace = "300ms"\nretry_backoff = "10ms"\nmax_steps = 1\n',
+        );
+        project.writeGraph(dagGraph(TASKS, (id) => `echo ${id} >> ran.log; sleep 0.05`));
+        const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
+        await waitFor(() => doneCount() >= 3, 'three tasks done');
+        immutable = target === 'graph.jsonl' ? project.graphPath : workgraphDir;
+        execFileSync('chattr', ['+i', immutable]);
+        // From here on nothing can change the file, so this is the graph that must survive.
+        const intact = project.graphText();
+        const result = await runner;
+        expect(result.exitCode, result.stdout).toBe(1);
+        // Reported in lines of its own, not as a crash with a stack trace.
+        expect(result.stderr).not.toMatch(/^\s+at /m);
+        expect(result.stdout).toMatch(
+          /stopped: writing the graph failed \(.*(EPERM|operation not permitted).*\); the graph on disk holds every change up to the last complete write/i,
+        );
+        expect(project.graphText() === intact).toBe(true);
+        expect(parseLines(intact)).toHaveLength(TASKS);
+        // No temp file may be left, except in an immutable folder (nothing can be unlinked there):
+        // the lock, and the temp file of a write the folder froze under. The owner is gone, so the
+        // next run below must take the lock over at once, and clear the rest. The journal is no
+        // temp file: it holds changes committed since graph.jsonl was last written, and the next
+        // run folds it in.
+        const leftovers = () =>
+          readdirSync(workgraphDir).filter((name) => name.startsWith('graph.') && name !== 'graph.jsonl');
+        const frozenInPlace = (name: string) =>
+          name === 'graph.journal' ||
+          (target !== 'graph.jsonl' && (name === 'graph.lock' || /^graph\.jsonl\.\d+$/.test(name)));
+        expect(leftovers().filter((name) => !frozenInPlace(name))).toEqual([]);
+        expect(processesOf(workgraphDir)).toEqual([]);
 
-      execFileSync('chattr', ['-i', immutable]);
-      immutable = undefined;
-      const again = await project.wg(['run']);
-      expect(again.exitCode, again.stdout + again.stderr).toBe(0);
-      const tasks = parseLines(project.graphText());
-      for (const task of tasks) expect([task.status, doneEntries(task)], task.id).toEqual(['done', 1]);
-      expect(leftovers()).toEqual([]);
-    });
+        execFileSync('chattr', ['-i', immutable]);
+        immutable = undefined;
+        const again = await project.wg(['run']);
+        expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+        const tasks = parseLines(project.graphText());
+        for (const task of tasks) expect([task.status, doneEntries(task)], task.id).toEqual(['done', 1]);
+        expect(leftovers()).toEqual([]);
+      },
+    );
   }
 });

@@ -29,9 +29,11 @@ afterEach(() => {
 });
 
 const STALE_MS = 10_000;
-const owner = (fields: object) => JSON.stringify({ nonce: 'left-behind', acquired_at: new Date().toISOString(), ...fields });
+const owner = (fields: object) =>
+  JSON.stringify({ nonce: 'left-behind', acquired_at: new Date().toISOString(), ...fields });
 /** Back-date a file so it looks `ageMs` old. */
-const age = (path: string, ageMs: number) => utimesSync(path, new Date(Date.now() - ageMs), new Date(Date.now() - ageMs));
+const age = (path: string, ageMs: number) =>
+  utimesSync(path, new Date(Date.now() - ageMs), new Date(Date.now() - ageMs));
 
 /** CPU time (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -94,7 +96,7 @@ describe('a lock left by a killed process', () => {
     expect(Date.now() - agedAt).toBeLessThan(STALE_MS);
   });
 
-  it("with a takeover guard left by a breaker that was killed too: both are cleared", async () => {
+  it('with a takeover guard left by a breaker that was killed too: both are cleared', async () => {
     writeFileSync(lockPath, owner({ pid: 2 ** 22 + 7, host: hostname() }));
     writeFileSync(`${lockPath}.break`, '999999');
     age(`${lockPath}.break`, STALE_MS + 1_000);
@@ -106,7 +108,11 @@ describe('a lock left by a killed process', () => {
   it('whose takeover guard is held by a live breaker: waited for without spinning, then taken over', async () => {
     writeFileSync(lockPath, owner({ pid: 2 ** 22 + 7, host: hostname() }));
     writeFileSync(`${lockPath}.break`, String(process.pid));
-    const writer = execa('node', [WG_BIN, 'add', 'After guard', '--id', 'after-guard'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    const writer = execa('node', [WG_BIN, 'add', 'After guard', '--id', 'after-guard'], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      reject: false,
+    });
     await waitFor(() => cpuMs(writer.pid!) > 0, 'the writer to start');
     // A measuring window, not synchronisation: a waiter that loops without sleeping burns a whole core.
     const before = cpuMs(writer.pid!);
@@ -130,9 +136,15 @@ describe('a lock left by a killed process', () => {
       import { currentProcess } from ${JSON.stringify(join(WG_BIN, '..', '..', 'dist', 'system', 'process.js'))};
       writeFileSync(${JSON.stringify(lockPath)}, JSON.stringify({ ...currentProcess(), nonce: 'namespaced', acquired_at: new Date().toISOString() }));
       process.stdin.resume();`;
-    const holder = execa('unshare', ['--pid', '--fork', '--mount-proc', 'node', '--input-type=module', '-e', script], { reject: false, stdin: 'pipe' });
+    const holder = execa('unshare', ['--pid', '--fork', '--mount-proc', 'node', '--input-type=module', '-e', script], {
+      reject: false,
+      stdin: 'pipe',
+    });
     cleanupHolder = () => holder.kill('SIGKILL');
-    await waitFor(() => existsSync(lockPath) && readFileSync(lockPath, 'utf8').includes('namespaced'), 'the namespaced holder to take the lock');
+    await waitFor(
+      () => existsSync(lockPath) && readFileSync(lockPath, 'utf8').includes('namespaced'),
+      'the namespaced holder to take the lock',
+    );
     expect(JSON.parse(readFileSync(lockPath, 'utf8')).pid).toBe(1);
     await expectWaitedForLock('must-wait-too');
   });

@@ -38,7 +38,15 @@ describe('timed-out agents with grandchildren', () => {
       '[defaults]\nbackend = "shell"\n\n[run]\nretry_backoff = "50ms"\ngrace = "200ms"\nmax_steps = 1\nparallel = 25\n',
     );
     const lines = Array.from({ length: AGENTS }, (_, i) =>
-      JSON.stringify({ kind: 'task', id: `hang-${i}`, title: `Hang ${i}`, status: 'open', timeout: '1s', max_retries: 1, exec: hangingAgent(i) }),
+      JSON.stringify({
+        kind: 'task',
+        id: `hang-${i}`,
+        title: `Hang ${i}`,
+        status: 'open',
+        timeout: '1s',
+        max_retries: 1,
+        exec: hangingAgent(i),
+      }),
     );
     project.writeGraph(`${lines.join('\n')}\n`);
     const runner = execa('node', [WG_BIN, 'run'], { cwd: project.dir, env: cleanEnv(), reject: false });
@@ -47,7 +55,8 @@ describe('timed-out agents with grandchildren', () => {
     expect((await runner).exitCode).toBe(1);
     const tasks = parseLines(project.graphText());
     expect(tasks).toHaveLength(AGENTS);
-    for (const task of tasks) expect(task, task.id).toMatchObject({ status: 'failed', failure_reason: 'timed out after 1s' });
+    for (const task of tasks)
+      expect(task, task.id).toMatchObject({ status: 'failed', failure_reason: 'timed out after 1s' });
     const grandchildren = tasks.map((_, i) => Number(readFileSync(join(project.dir, `gc-${i}.pid`), 'utf8')));
     expect(grandchildren.every((pid) => pid > 0)).toBe(true);
     expect(grandchildren.filter(alive)).toEqual([]);

@@ -38,7 +38,8 @@ describe('wg serve in a browser', () => {
     await project.ok(['add', 'Build the API', '--id', 'build', '--blocked-by', 'design', '--tag', 'api']);
     await project.ok(['add', 'Write docs', '--id', 'docs', '--blocked-by', 'build']);
     // Prints a line, waits for the test to create `go`, prints another (bounded, so it always ends).
-    const wait = (file: string) => `i=0; while [ ! -f ${file} ]; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.05; done`;
+    const wait = (file: string) =>
+      `i=0; while [ ! -f ${file} ]; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.05; done`;
     const talk = `echo line-one; ${wait('go1')}; wg log talk "agent is halfway"; ${wait('go2')}; echo line-two`;
     await project.ok(['add', 'Talk', '--id', 'talk', '--exec', talk]);
     await project.ok(['fail', 'docs', '--reason', 'no writer']);
@@ -62,7 +63,9 @@ describe('wg serve in a browser', () => {
     // The critical path is marked: design -> build -> docs is the longest unfinished chain.
     expect(await page.locator('#graph g.critical').count()).toBeGreaterThanOrEqual(2);
     expect(await page.textContent('#counts')).toContain('1 failed');
-    expect(await page.$eval('#counts [data-count="failed"]', (chip) => getComputedStyle(chip).backgroundColor)).toBe('rgb(210, 66, 59)');
+    expect(await page.$eval('#counts [data-count="failed"]', (chip) => getComputedStyle(chip).backgroundColor)).toBe(
+      'rgb(210, 66, 59)',
+    );
 
     // A change from the command line reaches the page without a reload.
     await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
@@ -71,7 +74,10 @@ describe('wg serve in a browser', () => {
     await page.waitForSelector('#graph g[data-task-id="design"][data-status="done"]', { timeout: 10_000 });
     // Reported, not asserted: speed is bench/serve.mjs's to measure; what is tested is that it arrives without a reload.
     const latencyMs = Date.now() - doneAt;
-    await page.waitForSelector('#list tr[data-task-id="build"] .badge[data-display="open"]', { state: 'attached', timeout: 10_000 });
+    await page.waitForSelector('#list tr[data-task-id="build"] .badge[data-display="open"]', {
+      state: 'attached',
+      timeout: 10_000,
+    });
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
 
     // A task's page: clicking its node; an agent's `wg log` appears there live.
@@ -82,8 +88,15 @@ describe('wg serve in a browser', () => {
 
     // A running attempt's output streams in, line by line, as the agent prints it.
     await page.evaluate(() => (location.hash = '#/task/talk'));
-    const run = execa('node', [WG_BIN, 'run', 'talk'], { cwd: project.dir, env: cleanEnv(), reject: false, stdin: 'ignore' });
-    await page.waitForFunction(() => document.querySelector('#output')?.textContent?.includes('line-one'), undefined, { timeout: 20_000 });
+    const run = execa('node', [WG_BIN, 'run', 'talk'], {
+      cwd: project.dir,
+      env: cleanEnv(),
+      reject: false,
+      stdin: 'ignore',
+    });
+    await page.waitForFunction(() => document.querySelector('#output')?.textContent?.includes('line-one'), undefined, {
+      timeout: 20_000,
+    });
     expect(await page.textContent('#output')).not.toContain('line-two');
     expect(await page.getAttribute('#task-status', 'data-status')).toBe('in-progress');
     // The agent's own wg log re-renders the task's page; the output keeps streaming into the same box.
@@ -92,12 +105,18 @@ describe('wg serve in a browser', () => {
     await page.waitForSelector('#log >> text=agent is halfway', { timeout: 20_000 });
     expect(await page.getAttribute('#output', 'data-mark')).toBe('kept');
     writeFileSync(join(project.dir, 'go2'), '');
-    await page.waitForFunction(() => document.querySelector('#output')?.textContent?.includes('line-two'), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('#output')?.textContent?.includes('line-two'), undefined, {
+      timeout: 20_000,
+    });
     await page.waitForSelector('#task-status[data-status="done"]', { timeout: 20_000 });
     expect((await run).exitCode).toBe(0);
     expect((await page.textContent('#output'))!.match(/line-one/g)).toHaveLength(1);
     // The runner's parsed events of the attempt (events.jsonl) stream in beside the raw output.
-    await page.waitForFunction(() => document.querySelector('#events')?.textContent?.includes('progress line-two'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('#events')?.textContent?.includes('progress line-two'),
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await page.textContent('#attempts')).toContain('done');
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
 
@@ -138,9 +157,24 @@ describe('wg serve in a browser', () => {
     const statuses = ['done', 'done', 'done', 'in-progress', 'open', 'open', 'failed', 'open'];
     const lines: string[] = [];
     for (let i = 0; i < 1000; i++) {
-      const blockers = i === 0 ? [] : [...new Set([Math.max(0, i - 1 - (i % 7)), Math.max(0, i - 20 - (i % 13))])].filter((b) => b !== i && i % 10 !== 0);
+      const blockers =
+        i === 0
+          ? []
+          : [...new Set([Math.max(0, i - 1 - (i % 7)), Math.max(0, i - 20 - (i % 13))])].filter(
+              (b) => b !== i && i % 10 !== 0,
+            );
       const status = statuses[Math.floor((i / 1000) * statuses.length)]!;
-      lines.push(JSON.stringify({ kind: 'task', id: `t${i}`, title: `Task number ${i}`, status, ...(blockers.length ? { blocked_by: blockers.map((b) => `t${b}`) } : {}), tags: [`area-${i % 5}`], ...(status === 'in-progress' ? { assigned: `agent-${i % 4}` } : {}) }));
+      lines.push(
+        JSON.stringify({
+          kind: 'task',
+          id: `t${i}`,
+          title: `Task number ${i}`,
+          status,
+          ...(blockers.length ? { blocked_by: blockers.map((b) => `t${b}`) } : {}),
+          tags: [`area-${i % 5}`],
+          ...(status === 'in-progress' ? { assigned: `agent-${i % 4}` } : {}),
+        }),
+      );
     }
     writeFileSync(join(project.dir, '.workgraph', 'graph.jsonl'), `${lines.join('\n')}\n`);
     expect((await project.wg(['check'])).exitCode).toBe(0);
@@ -150,7 +184,9 @@ describe('wg serve in a browser', () => {
     const started = Date.now();
     await page.goto(served.url);
     // The list is usable before the graph is drawn.
-    await page.waitForFunction(() => document.querySelectorAll('#list tr[data-task-id]').length === 1000, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#list tr[data-task-id]').length === 1000, undefined, {
+      timeout: 30_000,
+    });
     const listMs = Date.now() - started;
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
     const totalMs = Date.now() - started;
@@ -174,23 +210,46 @@ describe('wg serve in a browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('.task[data-task-id="t0"]', { timeout: 10_000 });
     // Responsive: the page answers a script at once after loading, and filtering is quick.
-    const timings = await page.evaluate(() => (window as unknown as { __wg: { timings: Record<string, number> } }).__wg.timings);
+    const timings = await page.evaluate(
+      () => (window as unknown as { __wg: { timings: Record<string, number> } }).__wg.timings,
+    );
     await page.evaluate(() => (location.hash = '#/list'));
     const filterStarted = Date.now();
     await page.selectOption('#filter-status', 'failed');
-    await page.waitForFunction(() => document.querySelector('#list-note')?.textContent?.startsWith('125 of 1000'), undefined, { timeout: 5000 });
+    await page.waitForFunction(
+      () => document.querySelector('#list-note')?.textContent?.startsWith('125 of 1000'),
+      undefined,
+      { timeout: 5000 },
+    );
     const filterMs = Date.now() - filterStarted;
     // The other filters, each against what the generated graph holds.
-    const expected = (keep: (line: { status: string; tags: string[]; assigned?: string }) => boolean) => lines.map((line) => JSON.parse(line)).filter(keep).length;
+    const expected = (keep: (line: { status: string; tags: string[]; assigned?: string }) => boolean) =>
+      lines.map((line) => JSON.parse(line)).filter(keep).length;
     await page.selectOption('#filter-status', '');
     await page.selectOption('#filter-tag', 'area-1');
-    await page.waitForFunction((n) => document.querySelector('#list-note')?.textContent === `${n} of 1000 tasks`, expected((task) => task.tags.includes('area-1')), { timeout: 5000 });
+    await page.waitForFunction(
+      (n) => document.querySelector('#list-note')?.textContent === `${n} of 1000 tasks`,
+      expected((task) => task.tags.includes('area-1')),
+      { timeout: 5000 },
+    );
     await page.selectOption('#filter-tag', '');
     await page.selectOption('#filter-actor', 'agent-1');
-    await page.waitForFunction((n) => document.querySelector('#list-note')?.textContent === `${n} of 1000 tasks`, expected((task) => task.assigned === 'agent-1'), { timeout: 5000 });
-    expect(await page.locator('#list tr[data-task-id]:not([hidden])').count()).toBe(expected((task) => task.assigned === 'agent-1'));
+    await page.waitForFunction(
+      (n) => document.querySelector('#list-note')?.textContent === `${n} of 1000 tasks`,
+      expected((task) => task.assigned === 'agent-1'),
+      { timeout: 5000 },
+    );
+    expect(await page.locator('#list tr[data-task-id]:not([hidden])').count()).toBe(
+      expected((task) => task.assigned === 'agent-1'),
+    );
     await page.screenshot({ path: join(keep, 'dashboard-1000.png') });
-    const report = { tasks: 1000, list_visible_ms: listMs, graph_drawn_ms: totalMs, filter_ms: filterMs, page_timings_ms: Object.fromEntries(Object.entries(timings).map(([key, value]) => [key, Math.round(value)])) };
+    const report = {
+      tasks: 1000,
+      list_visible_ms: listMs,
+      graph_drawn_ms: totalMs,
+      filter_ms: filterMs,
+      page_timings_ms: Object.fromEntries(Object.entries(timings).map(([key, value]) => [key, Math.round(value)])),
+    };
     writeFileSync(join(keep, 'load-time.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`wg serve 1,000 tasks: ${JSON.stringify(report)}; screenshot in ${keep}`);
     expect(existsSync(join(keep, 'dashboard-1000.png'))).toBe(true);

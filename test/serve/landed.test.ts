@@ -44,7 +44,9 @@ describe('wg serve: the landed commit', () => {
     await page.goto(`${served.url}#/task/write`);
     await page.waitForSelector('#task-landed', { timeout: 20_000 });
     expect(await page.getAttribute('#task-landed', 'data-commit')).toBe(head);
-    expect(await page.textContent('#task-landed')).toBe(`${head.slice(0, 12)} on main (attempt 1, from ${base.slice(0, 12)})`);
+    expect(await page.textContent('#task-landed')).toBe(
+      `${head.slice(0, 12)} on main (attempt 1, from ${base.slice(0, 12)})`,
+    );
     expect(strayRequests(browser.requests, served.port)).toEqual([]);
   });
 });

@@ -43,7 +43,10 @@ describe('wg serve routes', () => {
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect((await raw(served.port, '/assets/app.js')).status).toBe(200);
 
-    const graph = (await (await fetch(`${served.api}api/graph`)).json()) as { tasks: Array<{ id: string; status: string; display: string }>; critical_path: string[] };
+    const graph = (await (await fetch(`${served.api}api/graph`)).json()) as {
+      tasks: Array<{ id: string; status: string; display: string }>;
+      critical_path: string[];
+    };
     expect(graph.tasks.map((task) => [task.id, task.status, task.display])).toEqual([
       ['design', 'open', 'open'],
       ['build', 'open', 'blocked'],
@@ -68,10 +71,17 @@ describe('wg serve routes', () => {
     // Links planted in the runs folder (an agent can write there) are not followed.
     mkdirSync(join(project!.dir, '.workgraph', 'runs', 'design', '1'), { recursive: true });
     symlinkSync(join(project!.dir, 'secret.txt'), join(project!.dir, '.workgraph', 'runs', 'design', '1', 'prompt.md'));
-    symlinkSync(join(project!.dir, 'secret.txt'), join(project!.dir, '.workgraph', 'runs', 'design', '1', 'output.log'));
+    symlinkSync(
+      join(project!.dir, 'secret.txt'),
+      join(project!.dir, '.workgraph', 'runs', 'design', '1', 'output.log'),
+    );
     symlinkSync(project!.dir, join(project!.dir, '.workgraph', 'runs', 'build'));
     writeFileSync(join(project!.dir, '1'), SECRET);
-    for (const path of ['/api/tasks/design/attempts/1/prompt', '/api/tasks/design/attempts/1/output', '/api/tasks/build/attempts/1/prompt']) {
+    for (const path of [
+      '/api/tasks/design/attempts/1/prompt',
+      '/api/tasks/design/attempts/1/output',
+      '/api/tasks/build/attempts/1/prompt',
+    ]) {
       const response = await raw(served.port, path);
       expect(response.status, path).toBe(403);
       expect(response.body, path).not.toContain(SECRET);
@@ -102,7 +112,11 @@ describe('wg serve routes', () => {
     const { project, served } = await setup();
     await project.ok(['fail', 'design', '--reason', 'broke']);
     const post = (token?: string) =>
-      raw(served.port, '/api/tasks/design/retry', { method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+      raw(served.port, '/api/tasks/design/retry', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: '{}',
+      });
     const readOnly = await post('anything');
     expect(readOnly.status).toBe(403);
     expect(JSON.parse(readOnly.body).error).toContain('--allow-actions');
@@ -117,7 +131,11 @@ describe('wg serve routes', () => {
     expect(served.url).toBe(`${served.api}#token=${token}`);
     await project.ok(['fail', 'design', '--reason', 'broke']);
     const post = (id: string, action: string, body: string, auth?: string) =>
-      raw(served.port, `/api/tasks/${id}/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) }, body });
+      raw(served.port, `/api/tasks/${id}/${action}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) },
+        body,
+      });
 
     for (const auth of [undefined, 'Bearer wrong-token', `Basic ${token}`, `Bearer ${token}x`]) {
       const refused = await post('design', 'retry', '{}', auth);
@@ -150,7 +168,11 @@ describe('wg serve routes', () => {
     const { project, served } = await setup();
     const events = await readEvents(
       `${served.api}api/events`,
-      (event) => event.event === 'graph' && event.data.changed?.some((task: { id: string; status: string }) => task.id === 'design' && task.status === 'done'),
+      (event) =>
+        event.event === 'graph' &&
+        event.data.changed?.some(
+          (task: { id: string; status: string }) => task.id === 'design' && task.status === 'done',
+        ),
       20_000,
       async () => void (await project.ok(['done', 'design'])),
     );
@@ -167,7 +189,19 @@ describe('wg serve routes', () => {
     await project.ok(['add', 'Broken', '--id', 'broken', '--max-retries', '1', '--exec', 'echo about to fail; exit 4']);
     await project.wg(['run']);
     served = await serve(project.dir);
-    const detail = async (id: string) => (await (await fetch(`${served!.api}api/tasks/${id}`)).json()) as { task: { status: string }; attempts: Array<{ attempt: number; outcome: string; reason: string | null; backend: string | null; actor: string | null; prompt_bytes: number | null; output_bytes: number | null }> };
+    const detail = async (id: string) =>
+      (await (await fetch(`${served!.api}api/tasks/${id}`)).json()) as {
+        task: { status: string };
+        attempts: Array<{
+          attempt: number;
+          outcome: string;
+          reason: string | null;
+          backend: string | null;
+          actor: string | null;
+          prompt_bytes: number | null;
+          output_bytes: number | null;
+        }>;
+      };
 
     const greet = await detail('greet');
     expect(greet.task.status).toBe('done');
@@ -181,8 +215,16 @@ describe('wg serve routes', () => {
 
     const broken = await detail('broken');
     expect(broken.task.status).toBe('failed');
-    expect(broken.attempts[0]).toMatchObject({ attempt: 1, outcome: 'failed', reason: 'exit code 4', backend: 'shell' });
-    const output = await readEvents(`${served.api}api/tasks/broken/attempts/1/output`, (event) => event.event === 'output' && event.data.text.includes('about to fail'));
+    expect(broken.attempts[0]).toMatchObject({
+      attempt: 1,
+      outcome: 'failed',
+      reason: 'exit code 4',
+      backend: 'shell',
+    });
+    const output = await readEvents(
+      `${served.api}api/tasks/broken/attempts/1/output`,
+      (event) => event.event === 'output' && event.data.text.includes('about to fail'),
+    );
     expect(output[0]).toEqual({ event: 'start', data: { from: 0, skipped: 0 } });
   });
 
@@ -199,11 +241,17 @@ describe('wg serve routes', () => {
       await wg(['add', 'Design', '--id', 'design']);
       await wg(['add', 'Build', '--id', 'build', '--blocked-by', 'design']);
       served = await serve(dir);
-      const graph = (await (await fetch(`${served.api}api/graph`)).json()) as { tasks: Array<{ id: string; display: string }> };
+      const graph = (await (await fetch(`${served.api}api/graph`)).json()) as {
+        tasks: Array<{ id: string; display: string }>;
+      };
       expect(graph.tasks.map((task) => `${task.id}:${task.display}`)).toEqual(['design:open', 'build:blocked']);
       const events = await readEvents(
         `${served.api}api/events`,
-        (event) => event.event === 'graph' && event.data.changed?.some((task: { id: string; last_log: string }) => task.id === 'build' && task.last_log === 'from another process'),
+        (event) =>
+          event.event === 'graph' &&
+          event.data.changed?.some(
+            (task: { id: string; last_log: string }) => task.id === 'build' && task.last_log === 'from another process',
+          ),
         20_000,
         async () => void (await wg(['log', 'build', 'from another process'])),
       );
@@ -228,15 +276,30 @@ describe('wg serve routes', () => {
     served = await serve(project.dir);
     const taken = await project.wg(['serve', '--port', String(served.port)]);
     expect(taken.exitCode).toBe(1);
-    expect(taken.stderr).toBe(`error: port ${served.port} on 127.0.0.1 is already in use\nhint: choose another with --port, or --port 0 for any free one`);
+    expect(taken.stderr).toBe(
+      `error: port ${served.port} on 127.0.0.1 is already in use\nhint: choose another with --port, or --port 0 for any free one`,
+    );
   });
 
   it("shows a live run's own budget and its rate-limit pause in the header, and forgets the run when it ends", async () => {
     project = await fakeProject();
     // Attempt 1 reports a limit that lifts in 3 s; attempt 2 succeeds.
-    await project.ok(['add', 'Limited', '--id', 'limited', '--max-retries', '0', '--prompt', script([{ failOnAttempts: [2], code: 0 }, { print: '::rate-limit 3' }, { sleep: 600000 }])]);
+    await project.ok([
+      'add',
+      'Limited',
+      '--id',
+      'limited',
+      '--max-retries',
+      '0',
+      '--prompt',
+      script([{ failOnAttempts: [2], code: 0 }, { print: '::rate-limit 3' }, { sleep: 600000 }]),
+    ]);
     served = await serve(project.dir);
-    type Header = { budget_usd: number | null; runs: Array<{ pid: number; budget_usd: number | null }>; paused: Array<{ backend: string; until: string }> };
+    type Header = {
+      budget_usd: number | null;
+      runs: Array<{ pid: number; budget_usd: number | null }>;
+      paused: Array<{ backend: string; until: string }>;
+    };
     const header = async () => ((await (await fetch(`${served!.api}api/graph`)).json()) as { header: Header }).header;
     expect((await header()).runs).toEqual([]);
     const run = project.wg(['run', '--budget-usd', '7']);

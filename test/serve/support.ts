@@ -15,8 +15,19 @@ export interface Served {
 }
 
 /** Start `wg serve --port 0 --json` and wait for the line with its address. */
-export async function serve(dir: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<Served> {
-  const child = execa('node', [WG_BIN, 'serve', '--port', '0', '--json', ...args], { cwd: dir, env: cleanEnv(env), extendEnv: true, reject: false, stdin: 'ignore', buffer: false });
+export async function serve(
+  dir: string,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+): Promise<Served> {
+  const child = execa('node', [WG_BIN, 'serve', '--port', '0', '--json', ...args], {
+    cwd: dir,
+    env: cleanEnv(env),
+    extendEnv: true,
+    reject: false,
+    stdin: 'ignore',
+    buffer: false,
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const first = await new Promise<string>((resolve, reject) => {
@@ -30,7 +41,9 @@ export async function serve(dir: string, args: string[] = [], env: Record<string
       }
     };
     child.stdout!.on('data', onData);
-    void child.then((result) => reject(new Error(`wg serve exited ${result.exitCode} before printing its URL: ${stderr}`)));
+    void child.then((result) =>
+      reject(new Error(`wg serve exited ${result.exitCode} before printing its URL: ${stderr}`)),
+    );
   });
   const printed = JSON.parse(first) as { url: string; api: string; token: string | null };
   const port = Number(new URL(printed.api).port);
@@ -41,7 +54,8 @@ export async function serve(dir: string, args: string[] = [], env: Record<string
     stop: async () => {
       child.kill('SIGTERM');
       const result = await child;
-      if (result.exitCode !== 0 && result.signal !== 'SIGTERM') throw new Error(`wg serve ended with ${result.exitCode}: ${stderr}`);
+      if (result.exitCode !== 0 && result.signal !== 'SIGTERM')
+        throw new Error(`wg serve ended with ${result.exitCode}: ${stderr}`);
     },
   };
 }
@@ -53,14 +67,21 @@ export interface RawResponse {
 }
 
 /** An HTTP request with the path sent exactly as given (fetch would normalise ../). */
-export function raw(port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function raw(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -72,7 +93,12 @@ export interface SseEvent {
 }
 
 /** Read a server-sent event stream until `until` accepts an event (or `ms` passes: then it throws). */
-export async function readEvents(url: string, until: (event: SseEvent, all: SseEvent[]) => boolean, ms = 20_000, onOpen?: () => void | Promise<void>): Promise<SseEvent[]> {
+export async function readEvents(
+  url: string,
+  until: (event: SseEvent, all: SseEvent[]) => boolean,
+  ms = 20_000,
+  onOpen?: () => void | Promise<void>,
+): Promise<SseEvent[]> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), ms);
   const seen: SseEvent[] = [];

@@ -23,9 +23,19 @@ export interface AgentProgram {
 
 /** The program as the backend would find it beside wg (PATH ignored, so the pinned npm version is the one tested). */
 async function probe(name: string, path: string | undefined): Promise<AgentProgram> {
-  if (!path) return { path, version: undefined, skipReason: `${name} is not installed (npm install did not bring its platform binary)` };
+  if (!path)
+    return {
+      path,
+      version: undefined,
+      skipReason: `${name} is not installed (npm install did not bring its platform binary)`,
+    };
   const result = await execa(path, ['--version'], { reject: false, timeout: 30_000, stdin: 'ignore' });
-  if (result.exitCode !== 0) return { path, version: undefined, skipReason: `${path} --version failed: ${String(result.stderr || result.stdout).split('\n')[0]}` };
+  if (result.exitCode !== 0)
+    return {
+      path,
+      version: undefined,
+      skipReason: `${path} --version failed: ${String(result.stderr || result.stdout).split('\n')[0]}`,
+    };
   return { path, version: String(result.stdout).trim(), skipReason: undefined };
 }
 
@@ -63,7 +73,11 @@ export const OFFLINE_ENV = {
   NO_PROXY: '127.0.0.1,localhost',
 };
 
-export async function agentProject(options: { script: ModelServerScript; config: (serverUrl: string) => string; env?: (server: ModelServer, home: string) => Record<string, string | undefined> }): Promise<AgentProject> {
+export async function agentProject(options: {
+  script: ModelServerScript;
+  config: (serverUrl: string) => string;
+  env?: (server: ModelServer, home: string) => Record<string, string | undefined>;
+}): Promise<AgentProject> {
   const server = await startModelServer(options.script);
   const project = await tempProject();
   const home = mkdtempSync(join(tmpdir(), 'wg-agent-home-'));
@@ -107,7 +121,13 @@ export interface ShownTask {
   status: string;
   failure_reason?: string;
   summary?: string;
-  token_usage?: { input_tokens?: number; output_tokens?: number; cache_read_tokens?: number; cache_write_tokens?: number; cost_usd?: number };
+  token_usage?: {
+    input_tokens?: number;
+    output_tokens?: number;
+    cache_read_tokens?: number;
+    cache_write_tokens?: number;
+    cost_usd?: number;
+  };
   log: Array<{ message: string }>;
 }
 
@@ -122,7 +142,9 @@ function stringsIn(value: unknown): string[] {
 /** The text the model was first sent for a task: the first agent-loop request carrying that task's prompt. */
 export function sentFor(server: ModelServer, api: Api, taskId: string): string {
   const heading = `# Task \`${taskId}\``;
-  const request = server.scripted(api).find((candidate) => stringsIn(candidate.body).some((text) => text.includes(heading)));
+  const request = server
+    .scripted(api)
+    .find((candidate) => stringsIn(candidate.body).some((text) => text.includes(heading)));
   if (!request) throw new Error(`no request to the model carried the prompt of ${taskId}`);
   return stringsIn(request.body).join('\n');
 }

@@ -5,7 +5,9 @@ import { REPO_ROOT, tempProject, type Project } from './wg.js';
 
 export const FAKE_AGENT = join(REPO_ROOT, 'test', 'fixtures', 'fake-agent.mjs');
 
-export async function fakeProject(runSettings = 'retry_backoff = "50ms"\ngrace = "300ms"\nmax_steps = 1'): Promise<Project> {
+export async function fakeProject(
+  runSettings = 'retry_backoff = "50ms"\ngrace = "300ms"\nmax_steps = 1',
+): Promise<Project> {
   const project = await tempProject();
   writeFileSync(
     join(project.dir, '.workgraph', 'config.toml'),

@@ -22,7 +22,8 @@ export interface TaskLine {
 
 /** Every line of graph.jsonl parsed as JSON: throws (failing the test) on any torn or invalid line. */
 export function parseLines(text: string): TaskLine[] {
-  if (text !== '' && !text.endsWith('\n')) throw new Error(`graph.jsonl does not end with a newline: ...${JSON.stringify(text.slice(-80))}`);
+  if (text !== '' && !text.endsWith('\n'))
+    throw new Error(`graph.jsonl does not end with a newline: ...${JSON.stringify(text.slice(-80))}`);
   return text
     .split('\n')
     .filter((line) => line !== '')
@@ -35,7 +36,8 @@ export function parseLines(text: string): TaskLine[] {
     });
 }
 
-export const doneEntries = (task: TaskLine): number => (task.log ?? []).filter((entry) => entry.message === 'done').length;
+export const doneEntries = (task: TaskLine): number =>
+  (task.log ?? []).filter((entry) => entry.message === 'done').length;
 
 /** A seeded PRNG, so a failing random schedule can be replayed from the seed in the test name. */
 export function seeded(seed: number): () => number {
@@ -56,9 +58,20 @@ export function dagGraph(count: number, exec: (id: string) => string, width = 10
   for (let i = 0; i < count; i++) {
     const layer = Math.floor(i / width);
     const deps = new Set<string>();
-    if (layer > 0) for (let d = 1 + Math.floor(random() * 3); d > 0; d--) deps.add(`t${(layer - 1) * width + Math.floor(random() * width)}`);
+    if (layer > 0)
+      for (let d = 1 + Math.floor(random() * 3); d > 0; d--)
+        deps.add(`t${(layer - 1) * width + Math.floor(random() * width)}`);
     const id = `t${i}`;
-    lines.push(JSON.stringify({ kind: 'task', id, title: `Task ${i}`, status: 'open', exec: exec(id), ...(deps.size ? { blocked_by: [...deps] } : {}) }));
+    lines.push(
+      JSON.stringify({
+        kind: 'task',
+        id,
+        title: `Task ${i}`,
+        status: 'open',
+        exec: exec(id),
+        ...(deps.size ? { blocked_by: [...deps] } : {}),
+      }),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,10 @@ export async function git(dir: string, ...args: string[]): Promise<string> {
 }
 
 /** Make `dir` a repository on `main` with an author, and commit `files` (default: a README) as its first commit. */
-export async function initRepo(dir: string, files: Record<string, string> = { 'README.md': '# demo\n' }): Promise<void> {
+export async function initRepo(
+  dir: string,
+  files: Record<string, string> = { 'README.md': '# demo\n' },
+): Promise<void> {
   await git(dir, 'init', '--quiet', '--initial-branch', 'main');
   await git(dir, 'config', 'user.email', 'tester@example.com');
   await git(dir, 'config', 'user.name', 'Tester');

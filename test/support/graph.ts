@@ -14,5 +14,9 @@ export function graphOf(tasks: TaskLiteral[], more: { actors?: Actor[]; resource
 
 /** `count` tasks t0 <- t1 <- ... each waiting for the one before. */
 export function chain(count: number, extra: Partial<Task> = {}): TaskLiteral[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `t${i}`, ...(i > 0 ? { blocked_by: [`t${i - 1}`] } : {}), ...extra }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: `t${i}`,
+    ...(i > 0 ? { blocked_by: [`t${i - 1}`] } : {}),
+    ...extra,
+  }));
 }

@@ -18,19 +18,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { followProtocol } from './protocol-follower.js';
 
-export type ScriptedReply = (
+export type ScriptedReply =
   /** The model calls a tool. */
-  | { tool: string; input: Record<string, unknown> }
-  /** The model answers with text and ends its turn. */
-  | { text: string }
-  /** The request fails with this HTTP status (and an API error body naming `message`), with these response headers. */
-  | { status: number; message?: string; headers?: Record<string, string> }
-  /** The stream starts and then reports an error (Anthropic: an `error` event; OpenAI: `response.failed`). */
-  | { streamError: string }
-) & {
-  /** Answer only after this long: a model that is slow to reply (the agent may be stopped meanwhile). */
-  delayMs?: number;
-};
+  (
+    | { tool: string; input: Record<string, unknown> }
+    /** The model answers with text and ends its turn. */
+    | { text: string }
+    /** The request fails with this HTTP status (and an API error body naming `message`), with these response headers. */
+    | { status: number; message?: string; headers?: Record<string, string> }
+    /** The stream starts and then reports an error (Anthropic: an `error` event; OpenAI: `response.failed`). */
+    | { streamError: string }
+  ) & {
+    /** Answer only after this long: a model that is slow to reply (the agent may be stopped meanwhile). */
+    delayMs?: number;
+  };
 
 export interface RecordedRequest {
   path: string;
@@ -94,7 +95,8 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       const recorded: RecordedRequest = { path, headers: request.headers, body, scripted: false };
       requests.push(recorded);
       const api = path.endsWith('/messages') ? 'anthropic' : path.endsWith('/responses') ? 'openai' : undefined;
-      if (request.method !== 'POST' || api === undefined) return sendJson(response, 404, { error: { message: `not scripted: ${request.method} ${path}` } });
+      if (request.method !== 'POST' || api === undefined)
+        return sendJson(response, 404, { error: { message: `not scripted: ${request.method} ${path}` } });
       if (!hasKey(request)) return sendApiError(response, api, 401, 'no API key was sent');
       const offersTools = Array.isArray(body.tools) && body.tools.length > 0;
       let reply: ScriptedReply = { text: FINAL_TEXT };
@@ -103,7 +105,14 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
         reply = script.followProtocol ? follow(api, body) : (queues[api].shift() ?? { text: FINAL_TEXT });
       }
       const answer = (reply: ScriptedReply) => {
-        if ('status' in reply) return sendApiError(response, api, reply.status, reply.message ?? `scripted HTTP ${reply.status}`, reply.headers);
+        if ('status' in reply)
+          return sendApiError(
+            response,
+            api,
+            reply.status,
+            reply.message ?? `scripted HTTP ${reply.status}`,
+            reply.headers,
+          );
         if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
         return sendOpenAi(response, body, reply, usage, nextId);
       };
@@ -121,7 +130,12 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
     url: `http://127.0.0.1:${port}`,
     requests,
     followerErrors,
-    scripted: (api) => requests.filter((request) => request.scripted && (api === 'anthropic' ? request.path.endsWith('/messages') : request.path.endsWith('/responses'))),
+    scripted: (api) =>
+      requests.filter(
+        (request) =>
+          request.scripted &&
+          (api === 'anthropic' ? request.path.endsWith('/messages') : request.path.endsWith('/responses')),
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of pending) clearTimeout(timer);
@@ -133,7 +147,10 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
 
 function hasKey(request: IncomingMessage): boolean {
   const bearer = request.headers.authorization;
-  return Boolean(request.headers['x-api-key']) || (typeof bearer === 'string' && bearer.startsWith('Bearer ') && bearer.length > 'Bearer '.length);
+  return (
+    Boolean(request.headers['x-api-key']) ||
+    (typeof bearer === 'string' && bearer.startsWith('Bearer ') && bearer.length > 'Bearer '.length)
+  );
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -141,24 +158,54 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
-function sendApiError(response: ServerResponse, api: 'anthropic' | 'openai', status: number, message: string, headers: Record<string, string> = {}): void {
+function sendApiError(
+  response: ServerResponse,
+  api: 'anthropic' | 'openai',
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (api === 'anthropic') {
-    const type = status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+    const type =
+      status === 401
+        ? 'authentication_error'
+        : status === 429
+          ? 'rate_limit_error'
+          : status >= 500
+            ? 'api_error'
+            : 'invalid_request_error';
     return sendJson(response, status, { type: 'error', error: { type, message } }, headers);
   }
-  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  const code =
+    status === 401
+      ? 'invalid_api_key'
+      : status === 429
+        ? 'rate_limit_exceeded'
+        : status >= 500
+          ? 'server_error'
+          : 'invalid_request_error';
   return sendJson(response, status, { error: { type: code, code, message, param: null } }, headers);
 }
 
 function startSse(response: ServerResponse): (event: string, data: unknown) => void {
-  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   return (event, data) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
 type Usage = { input: number; output: number };
 type Reply = Exclude<ScriptedReply, { status: number }>;
 
-function sendAnthropic(response: ServerResponse, body: any, reply: Reply, usage: Usage, nextId: (prefix: string) => string): void {
+function sendAnthropic(
+  response: ServerResponse,
+  body: any,
+  reply: Reply,
+  usage: Usage,
+  nextId: (prefix: string) => string,
+): void {
   const model = typeof body.model === 'string' ? body.model : 'scripted-model';
   const block =
     'tool' in reply
@@ -177,7 +224,12 @@ function sendAnthropic(response: ServerResponse, body: any, reply: Reply, usage:
   };
   if (body.stream !== true) {
     if ('streamError' in reply) return sendApiError(response, 'anthropic', 500, reply.streamError);
-    return sendJson(response, 200, { ...message, content: [block], stop_reason: stopReason, usage: { ...message.usage, output_tokens: usage.output } });
+    return sendJson(response, 200, {
+      ...message,
+      content: [block],
+      stop_reason: stopReason,
+      usage: { ...message.usage, output_tokens: usage.output },
+    });
   }
   const send = startSse(response);
   send('message_start', { type: 'message_start', message });
@@ -188,34 +240,75 @@ function sendAnthropic(response: ServerResponse, body: any, reply: Reply, usage:
   }
   if (block.type === 'tool_use') {
     send('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } });
-    send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify((block as { input: unknown }).input) } });
+    send('content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'input_json_delta', partial_json: JSON.stringify((block as { input: unknown }).input) },
+    });
   } else {
     send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
-    send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: (block as { text: string }).text } });
+    send('content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: (block as { text: string }).text },
+    });
   }
   send('content_block_stop', { type: 'content_block_stop', index: 0 });
-  send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output } });
+  send('message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: stopReason, stop_sequence: null },
+    usage: { output_tokens: usage.output },
+  });
   send('message_stop', { type: 'message_stop' });
   response.end();
 }
 
-function sendOpenAi(response: ServerResponse, body: any, reply: Reply, usage: Usage, nextId: (prefix: string) => string): void {
+function sendOpenAi(
+  response: ServerResponse,
+  body: any,
+  reply: Reply,
+  usage: Usage,
+  nextId: (prefix: string) => string,
+): void {
   const model = typeof body.model === 'string' ? body.model : 'scripted-model';
   const id = nextId('resp');
-  const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, status: 'in_progress', output: [] as unknown[] };
+  const base = {
+    id,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    model,
+    status: 'in_progress',
+    output: [] as unknown[],
+  };
   const send = startSse(response);
   let sequence = 0;
-  const emit = (type: string, data: Record<string, unknown>) => send(type, { type, sequence_number: sequence++, ...data });
+  const emit = (type: string, data: Record<string, unknown>) =>
+    send(type, { type, sequence_number: sequence++, ...data });
   emit('response.created', { response: base });
   if ('streamError' in reply) {
-    emit('response.failed', { response: { ...base, status: 'failed', error: { code: 'invalid_prompt', message: reply.streamError } } });
+    emit('response.failed', {
+      response: { ...base, status: 'failed', error: { code: 'invalid_prompt', message: reply.streamError } },
+    });
     response.end();
     return;
   }
   const item =
     'tool' in reply
-      ? { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: reply.tool, arguments: JSON.stringify(reply.input), status: 'completed' }
-      : { type: 'message', id: nextId('msg'), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply.text, annotations: [] }] };
+      ? {
+          type: 'function_call',
+          id: nextId('fc'),
+          call_id: nextId('call'),
+          name: reply.tool,
+          arguments: JSON.stringify(reply.input),
+          status: 'completed',
+        }
+      : {
+          type: 'message',
+          id: nextId('msg'),
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: reply.text, annotations: [] }],
+        };
   emit('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress' } });
   if (item.type === 'message') {
     const text = (reply as { text: string }).text;

@@ -46,7 +46,11 @@ export async function query<T extends readonly object[]>(url: string, text: stri
 }
 
 /** Poll the database (or anything async) until `condition` holds; fails after `ms`. */
-export async function eventually<T>(condition: () => Promise<T | undefined | false>, what: string, ms = 30_000): Promise<T> {
+export async function eventually<T>(
+  condition: () => Promise<T | undefined | false>,
+  what: string,
+  ms = 30_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await condition();
@@ -57,13 +61,20 @@ export async function eventually<T>(condition: () => Promise<T | undefined | fal
 }
 
 /** Task rows as wg stored them (log entries not included). */
-export async function storedTasks(url: string): Promise<Array<{ id: string; status: string; claim?: { pid?: number; pid_ns?: string; expires?: string } }>> {
-  const rows = await query<Array<{ data: { id: string; status: string; claim?: { pid?: number; pid_ns?: string; expires?: string } } }>>(url, "SELECT data FROM wg_records WHERE kind = 'task' ORDER BY position");
+export async function storedTasks(
+  url: string,
+): Promise<Array<{ id: string; status: string; claim?: { pid?: number; pid_ns?: string; expires?: string } }>> {
+  const rows = await query<
+    Array<{ data: { id: string; status: string; claim?: { pid?: number; pid_ns?: string; expires?: string } } }>
+  >(url, "SELECT data FROM wg_records WHERE kind = 'task' ORDER BY position");
   return rows.map((row) => row.data);
 }
 
 /** How many times each task's log says `message`. */
 export async function logCounts(url: string, message: string): Promise<Map<string, number>> {
-  const rows = await query<Array<{ task_id: string; count: string }>>(url, `SELECT task_id, count(*) FROM wg_log WHERE entry->>'message' = '${message.replace(/'/g, "''")}' GROUP BY task_id`);
+  const rows = await query<Array<{ task_id: string; count: string }>>(
+    url,
+    `SELECT task_id, count(*) FROM wg_log WHERE entry->>'message' = '${message.replace(/'/g, "''")}' GROUP BY task_id`,
+  );
   return new Map(rows.map((row) => [row.task_id, Number(row.count)]));
 }

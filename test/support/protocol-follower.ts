@@ -59,9 +59,9 @@ export function parseTaskPrompt(prompt: string): TaskPrompt {
   const verify = /```+\n([\s\S]*?)\n```+/.exec(section(prompt, 'How it is checked'))?.[1];
   const protocol = section(prompt, 'Protocol');
   // The first line of each upstream file; of an upstream change (a diff), its first added line.
-  const upstreamLines = [...section(prompt, 'Context from upstream').matchAll(/^#### .*\n\n(`{3,})(diff)?\n([\s\S]*?)\n\1$/gm)].map((match) =>
-    match[2] ? (/^\+(.*)$/m.exec(match[3]!)?.[1] ?? '') : match[3]!.split('\n')[0]!,
-  );
+  const upstreamLines = [
+    ...section(prompt, 'Context from upstream').matchAll(/^#### .*\n\n(`{3,})(diff)?\n([\s\S]*?)\n\1$/gm),
+  ].map((match) => (match[2] ? (/^\+(.*)$/m.exec(match[3]!)?.[1] ?? '') : match[3]!.split('\n')[0]!));
   return {
     taskId,
     title: heading[2]!,
@@ -69,7 +69,11 @@ export function parseTaskPrompt(prompt: string): TaskPrompt {
     root,
     deliverables,
     verify,
-    commands: { log: commandPrefix(protocol, taskId, 'log'), progress: commandPrefix(protocol, taskId, 'progress'), artifact: commandPrefix(protocol, taskId, 'artifact') },
+    commands: {
+      log: commandPrefix(protocol, taskId, 'log'),
+      progress: commandPrefix(protocol, taskId, 'progress'),
+      artifact: commandPrefix(protocol, taskId, 'artifact'),
+    },
     upstreamLines,
   };
 }
@@ -78,7 +82,10 @@ const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** What the follower writes into a deliverable. */
 export function deliverableContent(task: Pick<TaskPrompt, 'taskId' | 'upstreamLines'>, path: string): string {
-  return [`${path} written by ${task.taskId}`, ...task.upstreamLines.map((line) => `from upstream: ${line}`)].join('\n') + '\n';
+  return (
+    [`${path} written by ${task.taskId}`, ...task.upstreamLines.map((line) => `from upstream: ${line}`)].join('\n') +
+    '\n'
+  );
 }
 
 type Step = { shell: string } | { write: string; content: string };
@@ -97,7 +104,9 @@ export function plan(task: TaskPrompt): Step[] {
 
 /** Tool names an agent program offers, from a request body of either API. */
 function offeredTools(body: any): string[] {
-  return (Array.isArray(body.tools) ? body.tools : []).map((tool: any) => String(tool?.name ?? tool?.function?.name ?? ''));
+  return (Array.isArray(body.tools) ? body.tools : []).map((tool: any) =>
+    String(tool?.name ?? tool?.function?.name ?? ''),
+  );
 }
 
 const TASK_PROMPT = /^# Task `/m;
@@ -119,20 +128,29 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
   const collect = (content: unknown) => {
     const before = texts.length;
     if (typeof content === 'string') texts.push(content);
-    else if (Array.isArray(content)) for (const part of content) if (typeof part?.text === 'string') texts.push(part.text);
+    else if (Array.isArray(content))
+      for (const part of content) if (typeof part?.text === 'string') texts.push(part.text);
     if (texts.slice(before).some((text) => TASK_PROMPT.test(text))) toolCalls = 0;
   };
   if (api === 'anthropic') {
     for (const message of body.messages ?? []) {
       if (message.role === 'user') collect(message.content);
-      else if (Array.isArray(message.content)) toolCalls += message.content.filter((block: any) => block?.type === 'tool_use').length;
+      else if (Array.isArray(message.content))
+        toolCalls += message.content.filter((block: any) => block?.type === 'tool_use').length;
     }
   } else {
     for (const item of body.input ?? []) {
       if (item?.type === 'message' && item.role === 'user') collect(item.content);
-      if ((item?.type === 'function_call' && item.name !== 'write_stdin') || item?.type === 'custom_tool_call' || item?.type === 'local_shell_call') toolCalls++;
+      if (
+        (item?.type === 'function_call' && item.name !== 'write_stdin') ||
+        item?.type === 'custom_tool_call' ||
+        item?.type === 'local_shell_call'
+      )
+        toolCalls++;
       if (item?.type === 'function_call_output') {
-        const match = STILL_RUNNING.exec(typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? ''));
+        const match = STILL_RUNNING.exec(
+          typeof item.output === 'string' ? item.output : JSON.stringify(item.output ?? ''),
+        );
         running = match ? Number(match[1]) : undefined;
       }
     }
@@ -145,7 +163,8 @@ function toToolCall(step: Step, task: TaskPrompt, tools: string[]): ScriptedRepl
   const has = (name: string) => tools.includes(name);
   if ('write' in step) {
     if (has('Write')) return { tool: 'Write', input: { file_path: step.write, content: step.content } };
-    if (has('write_file')) return { tool: 'write_file', input: { path: relative(task.workdir, step.write), content: step.content } };
+    if (has('write_file'))
+      return { tool: 'write_file', input: { path: relative(task.workdir, step.write), content: step.content } };
     step = { shell: `printf '%s' ${quote(step.content)} > ${quote(step.write)}` };
   }
   if (has('Bash')) return { tool: 'Bash', input: { command: step.shell, description: 'run a step of the task' } };
@@ -174,7 +193,13 @@ function writtenEarlier(body: any, path: string): string | undefined {
     else if (value && typeof value === 'object') {
       const input = value.input;
       const target = input?.file_path ?? input?.path;
-      if (value.type === 'tool_use' && typeof target === 'string' && (target === path || target.endsWith(`/${path}`)) && typeof input.content === 'string') content = input.content;
+      if (
+        value.type === 'tool_use' &&
+        typeof target === 'string' &&
+        (target === path || target.endsWith(`/${path}`)) &&
+        typeof input.content === 'string'
+      )
+        content = input.content;
       else if (value.type === 'function_call' && typeof value.arguments === 'string') {
         const command = (() => {
           try {
@@ -196,7 +221,8 @@ function writtenEarlier(body: any, path: string): string | undefined {
 export function followProtocol(api: Api, body: any): ScriptedReply {
   const { texts, toolCalls, running } = conversation(api, body);
   // A command still running is waited for, as a model reading the result would, before the next step.
-  if (running !== undefined) return { tool: 'write_stdin', input: { session_id: running, chars: '', yield_time_ms: 30000 } };
+  if (running !== undefined)
+    return { tool: 'write_stdin', input: { session_id: running, chars: '', yield_time_ms: 30000 } };
   const prompt = texts.findLast((text) => TASK_PROMPT.test(text));
   if (!prompt) return { text: 'I was sent no wg task prompt.' };
   const task = parseTaskPrompt(prompt.slice(prompt.search(/^# Task `/m)));
@@ -219,7 +245,11 @@ export interface ToolResult {
 export function toolResults(api: Api, body: any): ToolResult[] {
   const results: ToolResult[] = [];
   const text = (content: unknown): string =>
-    typeof content === 'string' ? content : Array.isArray(content) ? content.map((part: any) => (typeof part?.text === 'string' ? part.text : '')).join('\n') : JSON.stringify(content ?? '');
+    typeof content === 'string'
+      ? content
+      : Array.isArray(content)
+        ? content.map((part: any) => (typeof part?.text === 'string' ? part.text : '')).join('\n')
+        : JSON.stringify(content ?? '');
   if (api === 'anthropic') {
     for (const message of body.messages ?? []) {
       for (const block of Array.isArray(message.content) ? message.content : []) {
@@ -229,7 +259,11 @@ export function toolResults(api: Api, body: any): ToolResult[] {
   } else {
     for (const item of body.input ?? []) {
       if (item?.type !== 'function_call_output' && item?.type !== 'custom_tool_call_output') continue;
-      const output = text(typeof item.output === 'object' && item.output !== null && 'content' in item.output ? item.output.content : item.output);
+      const output = text(
+        typeof item.output === 'object' && item.output !== null && 'content' in item.output
+          ? item.output.content
+          : item.output,
+      );
       if (STILL_RUNNING.test(output)) continue; // Not a result yet: the poll that follows has it.
       const exit = /(?:exited with code|exit code:?|"exit_code":)\s*(-?\d+)/i.exec(output);
       results.push({ ok: exit ? exit[1] === '0' : false, output });

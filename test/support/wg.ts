@@ -67,12 +67,18 @@ function readOrEmpty(path: string): string {
 /** graph.jsonl's lines with each whole journal line's records put in place (or appended, or deleted). */
 export function foldJournal(graphText: string, journalText: string): string {
   const lines = new Map<string, string>();
-  graphText.split('\n').filter(Boolean).forEach((line, i) => {
-    const { kind, id } = JSON.parse(line) as { kind?: string; id?: string };
-    lines.set(kind && id ? `${kind}:${id}` : `line ${i}`, line);
-  });
+  graphText
+    .split('\n')
+    .filter(Boolean)
+    .forEach((line, i) => {
+      const { kind, id } = JSON.parse(line) as { kind?: string; id?: string };
+      lines.set(kind && id ? `${kind}:${id}` : `line ${i}`, line);
+    });
   for (const entry of journalText.split('\n').slice(0, -1)) {
-    const { set, delete: deleted } = JSON.parse(entry) as { set: Array<{ kind: string; id: string }>; delete: Array<{ kind: string; id: string }> };
+    const { set, delete: deleted } = JSON.parse(entry) as {
+      set: Array<{ kind: string; id: string }>;
+      delete: Array<{ kind: string; id: string }>;
+    };
     for (const record of set) lines.set(`${record.kind}:${record.id}`, JSON.stringify(record));
     for (const record of deleted) lines.delete(`${record.kind}:${record.id}`);
   }
@@ -96,7 +102,8 @@ export async function tempProject(base = tmpdir()): Promise<Project> {
     },
     json: async (args, options) => JSON.parse(await project.ok([...args, '--json'], options)),
     graphText: () => readFileSync(project.graphPath, 'utf8'),
-    graphNow: () => foldJournal(readFileSync(project.graphPath, 'utf8'), readOrEmpty(join(dir, '.workgraph', 'graph.journal'))),
+    graphNow: () =>
+      foldJournal(readFileSync(project.graphPath, 'utf8'), readOrEmpty(join(dir, '.workgraph', 'graph.journal'))),
     writeGraph: (text) => writeFileSync(project.graphPath, text),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -55,7 +55,13 @@ describe('resolveInside', () => {
     symlinkSync(join(outside, 'missing.txt'), join(workdir, 'dangling-link'));
     mkdirSync(join(workdir, 'inner'));
     symlinkSync('../dir-link', join(workdir, 'inner', 'chained'));
-    for (const path of ['dir-link/secret.txt', 'dir-link/new.txt', 'file-link', 'dangling-link', 'inner/chained/secret.txt']) {
+    for (const path of [
+      'dir-link/secret.txt',
+      'dir-link/new.txt',
+      'file-link',
+      'dangling-link',
+      'inner/chained/secret.txt',
+    ]) {
       expect(refused(path)).toMatch(/leads outside the working directory through a symbolic link/);
     }
   });
@@ -69,30 +75,62 @@ describe('resolveInside', () => {
 
 describe('built-in agent tools', () => {
   it('write, read, edit: every failure is a result the model reads, never a throw', async () => {
-    expect(await runTool('write_file', { path: 'src/a.txt', content: 'one\ntwo\ntwo\n' }, context)).toEqual({ content: 'wrote 12 bytes to src/a.txt', isError: false });
-    expect((await runTool('read_file', { path: 'src/a.txt', offset: 2, limit: 1 }, context)).content).toBe('    2  two');
-    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: '2' }, context)).toMatchObject({ isError: true, content: expect.stringMatching(/occurs 2 times/) });
-    expect(await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: '2', replace_all: true }, context)).toMatchObject({ isError: false });
+    expect(await runTool('write_file', { path: 'src/a.txt', content: 'one\ntwo\ntwo\n' }, context)).toEqual({
+      content: 'wrote 12 bytes to src/a.txt',
+      isError: false,
+    });
+    expect((await runTool('read_file', { path: 'src/a.txt', offset: 2, limit: 1 }, context)).content).toBe(
+      '    2  two',
+    );
+    expect(
+      await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: '2' }, context),
+    ).toMatchObject({ isError: true, content: expect.stringMatching(/occurs 2 times/) });
+    expect(
+      await runTool('edit_file', { path: 'src/a.txt', old_string: 'two', new_string: '2', replace_all: true }, context),
+    ).toMatchObject({ isError: false });
     expect(readFileSync(join(workdir, 'src/a.txt'), 'utf8')).toBe('one\n2\n2\n');
-    expect(await runTool('read_file', { path: 'nope.txt' }, context)).toEqual({ content: 'nope.txt does not exist', isError: true });
-    expect(await runTool('read_file', { file: 'x' }, context)).toMatchObject({ isError: true, content: expect.stringMatching(/^invalid input for read_file: path/) });
-    expect(await runTool('launch_rockets', {}, context)).toEqual({ content: 'unknown tool launch_rockets', isError: true });
-    expect(await runTool('write_file', { path: '../escape.txt', content: 'x' }, context)).toMatchObject({ isError: true });
+    expect(await runTool('read_file', { path: 'nope.txt' }, context)).toEqual({
+      content: 'nope.txt does not exist',
+      isError: true,
+    });
+    expect(await runTool('read_file', { file: 'x' }, context)).toMatchObject({
+      isError: true,
+      content: expect.stringMatching(/^invalid input for read_file: path/),
+    });
+    expect(await runTool('launch_rockets', {}, context)).toEqual({
+      content: 'unknown tool launch_rockets',
+      isError: true,
+    });
+    expect(await runTool('write_file', { path: '../escape.txt', content: 'x' }, context)).toMatchObject({
+      isError: true,
+    });
   });
 
   it('lists and searches without following links out of the folder', async () => {
     await runTool('write_file', { path: 'src/a.ts', content: 'const needle = 1;\n' }, context);
     await runTool('write_file', { path: 'docs/b.md', content: 'needle in docs\n' }, context);
     symlinkSync(outside, join(workdir, 'link'));
-    expect((await runTool('list_files', { recursive: true }, context)).content).toBe('docs/\ndocs/b.md\nlink\nsrc/\nsrc/a.ts');
-    expect((await runTool('search_files', { pattern: 'needle|SECRET' }, context)).content).toBe('docs/b.md:1: needle in docs\nsrc/a.ts:1: const needle = 1;');
-    expect((await runTool('search_files', { pattern: 'needle', glob: '*.ts' }, context)).content).toBe('src/a.ts:1: const needle = 1;');
+    expect((await runTool('list_files', { recursive: true }, context)).content).toBe(
+      'docs/\ndocs/b.md\nlink\nsrc/\nsrc/a.ts',
+    );
+    expect((await runTool('search_files', { pattern: 'needle|SECRET' }, context)).content).toBe(
+      'docs/b.md:1: needle in docs\nsrc/a.ts:1: const needle = 1;',
+    );
+    expect((await runTool('search_files', { pattern: 'needle', glob: '*.ts' }, context)).content).toBe(
+      'src/a.ts:1: const needle = 1;',
+    );
     expect(await runTool('search_files', { pattern: '(' }, context)).toMatchObject({ isError: true });
   });
 
   it('bash runs in the working directory, reports its exit code, and is stopped at its timeout', async () => {
-    expect(await runTool('bash', { command: 'pwd; exit 0' }, context)).toEqual({ content: `exit code 0\n${workdir}`, isError: false });
-    expect(await runTool('bash', { command: 'echo oops >&2; exit 4' }, context)).toEqual({ content: 'exit code 4\noops', isError: true });
+    expect(await runTool('bash', { command: 'pwd; exit 0' }, context)).toEqual({
+      content: `exit code 0\n${workdir}`,
+      isError: false,
+    });
+    expect(await runTool('bash', { command: 'echo oops >&2; exit 4' }, context)).toEqual({
+      content: 'exit code 4\noops',
+      isError: true,
+    });
     const started = Date.now();
     const slow = await runTool('bash', { command: 'sleep 30 & sleep 30', timeout_seconds: 0.3 }, context);
     expect(slow).toMatchObject({ isError: true, content: expect.stringMatching(/^timed out after 0.3s/) });
@@ -116,7 +154,12 @@ describe('built-in agent tools', () => {
 describe('chooseTools and globs', () => {
   it("offers the task's tools, by wg's names or Claude Code's, else the defaults", () => {
     expect(chooseTools(undefined, ['read_file', 'bash'])).toEqual(['read_file', 'bash']);
-    expect(chooseTools(['Bash(npm test)', 'Read', 'grep', 'write_file', 'WebFetch'], ['read_file'])).toEqual(['read_file', 'write_file', 'search_files', 'bash']);
+    expect(chooseTools(['Bash(npm test)', 'Read', 'grep', 'write_file', 'WebFetch'], ['read_file'])).toEqual([
+      'read_file',
+      'write_file',
+      'search_files',
+      'bash',
+    ]);
     expect(chooseTools([], ['read_file'])).toEqual([]);
   });
 

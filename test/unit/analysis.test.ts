@@ -91,7 +91,11 @@ describe('criticalPath', () => {
   });
 
   it('is empty when everything is finished', () => {
-    expect(criticalPath(graphOf([{ id: 'a', status: 'done' }]))).toEqual({ tasks: [], totalHours: 0, tasksOnCycles: 0 });
+    expect(criticalPath(graphOf([{ id: 'a', status: 'done' }]))).toEqual({
+      tasks: [],
+      totalHours: 0,
+      tasksOnCycles: 0,
+    });
   });
 
   it('ignores the edges inside a cycle instead of hanging', () => {
@@ -122,13 +126,17 @@ describe('criticalPath', () => {
     const tasks: TaskLiteral[] = [];
     for (let layer = 0; layer < 6; layer++) {
       for (let i = 0; i < 4; i++) {
-        const blockers = layer === 0 ? [] : [0, 1, 2, 3].filter((j) => (i + j) % 2 === 0).map((j) => `l${layer - 1}-${j}`);
+        const blockers =
+          layer === 0 ? [] : [0, 1, 2, 3].filter((j) => (i + j) % 2 === 0).map((j) => `l${layer - 1}-${j}`);
         tasks.push({ id: `l${layer}-${i}`, blocked_by: blockers, estimate: { hours: (layer * 7 + i * 3) % 5 } });
       }
     }
     const graph = graphOf(tasks);
     const path = criticalPath(graph);
-    expectValidChain(graph, path.tasks.map((step) => step.id));
+    expectValidChain(
+      graph,
+      path.tasks.map((step) => step.id),
+    );
     expect(path.totalHours).toBe(bruteForceLongest(graph));
   });
 });
@@ -177,7 +185,12 @@ describe('bottlenecks', () => {
   });
 
   it('breaks ties in file order and honours the limit', () => {
-    const graph = graphOf([{ id: 'p' }, { id: 'q' }, { id: 'r' }, ...['p', 'q', 'r'].map((id) => ({ id: `${id}-child`, blocked_by: [id] }))]);
+    const graph = graphOf([
+      { id: 'p' },
+      { id: 'q' },
+      { id: 'r' },
+      ...['p', 'q', 'r'].map((id) => ({ id: `${id}-child`, blocked_by: [id] })),
+    ]);
     expect(bottlenecks(graph, 2).map((b) => b.id)).toEqual(['p', 'q']);
   });
 
@@ -195,7 +208,7 @@ describe('bottlenecks', () => {
 
   it('matches an exhaustive count on random graphs for every limit', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 80; round++) {
       const size = 5 + Math.floor(random() * 80);
       const statuses = ['open', 'open', 'open', 'in-progress', 'done', 'abandoned', 'failed'] as const;
@@ -203,7 +216,10 @@ describe('bottlenecks', () => {
         id: `n${i}`,
         status: statuses[Math.floor(random() * statuses.length)]!,
         // Mostly earlier blockers (a DAG), sometimes later ones (cycles).
-        blocked_by: Array.from({ length: Math.floor(random() * (round % 2 ? 2 : 4)) }, () => `n${Math.floor(random() * (random() < 0.9 ? i || 1 : size))}`),
+        blocked_by: Array.from(
+          { length: Math.floor(random() * (round % 2 ? 2 : 4)) },
+          () => `n${Math.floor(random() * (random() < 0.9 ? i || 1 : size))}`,
+        ),
       }));
       const graph = graphOf(tasks);
       const expected = exhaustiveRanking(graph);

@@ -15,7 +15,12 @@ import type { Actor, Task } from '../../src/graph/schema.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { CONFIG_TEMPLATE } from '../../src/config/config-template.js';
 
-const task = (fields: Partial<Task> = {}): Task => ({ id: 'build-api', title: 'Build the API', status: 'in-progress', ...fields });
+const task = (fields: Partial<Task> = {}): Task => ({
+  id: 'build-api',
+  title: 'Build the API',
+  status: 'in-progress',
+  ...fields,
+});
 
 function context(fields: Partial<RunContext> = {}): RunContext {
   return {
@@ -48,19 +53,28 @@ function configError(run: () => unknown): ConfigError {
 /** Every event that a run of lines produces, stdout unless a line starts with "2>". */
 function parse(backend: Backend, lines: string[]) {
   const parser = backend.parser();
-  return lines.flatMap((line) => (line.startsWith('2>') ? parser.line(line.slice(2), 'stderr') : parser.line(line, 'stdout')));
+  return lines.flatMap((line) =>
+    line.startsWith('2>') ? parser.line(line.slice(2), 'stderr') : parser.line(line, 'stdout'),
+  );
 }
 
 describe('shell backend', () => {
   it('runs the task exec with sh -c in the workdir, with the given env and no stdin', () => {
     const spec = shellBackend.launch(context({ task: task({ exec: 'make test && echo ok' }) }));
-    expect(spec).toEqual({ file: 'sh', args: ['-c', 'make test && echo ok'], cwd: '/project/api', env: { PATH: '/usr/bin', WG_TASK_ID: 'build-api' } });
+    expect(spec).toEqual({
+      file: 'sh',
+      args: ['-c', 'make test && echo ok'],
+      cwd: '/project/api',
+      env: { PATH: '/usr/bin', WG_TASK_ID: 'build-api' },
+    });
     expect(spec.stdin).toBeUndefined();
     expect(shellBackend.usesPrompt).toBe(false);
   });
 
   it('refuses a task without exec (or with a blank one) as a configuration error', () => {
-    expect(configError(() => shellBackend.launch(context())).message).toBe("task build-api has no exec command, and the shell backend only runs a task's exec");
+    expect(configError(() => shellBackend.launch(context())).message).toBe(
+      "task build-api has no exec command, and the shell backend only runs a task's exec",
+    );
     expect(() => shellBackend.launch(context({ task: task({ exec: '  ' }) }))).toThrow(ConfigError);
   });
 
@@ -79,13 +93,30 @@ describe('shell backend', () => {
 });
 
 describe('command backend: launch', () => {
-  const argv = ['agent', '--prompt={prompt_file}', '{task_id}', '--model', '{model}', '--in', '{workdir}', '{workdir}/{task_id}.log'];
+  const argv = [
+    'agent',
+    '--prompt={prompt_file}',
+    '{task_id}',
+    '--model',
+    '{model}',
+    '--in',
+    '{workdir}',
+    '{workdir}/{task_id}.log',
+  ];
 
   it('fills every placeholder in every argv element, runs in the workdir, and leaves stdin unconnected', () => {
     const spec = commandBackend('command').launch(context({ settings: { argv } }));
     expect(spec).toEqual({
       file: 'agent',
-      args: ['--prompt=/runs/build-api/prompt.md', 'build-api', '--model', 'big-model', '--in', '/project/api', '/project/api/build-api.log'],
+      args: [
+        '--prompt=/runs/build-api/prompt.md',
+        'build-api',
+        '--model',
+        'big-model',
+        '--in',
+        '/project/api',
+        '/project/api/build-api.log',
+      ],
       cwd: '/project/api',
       env: { PATH: '/usr/bin', WG_TASK_ID: 'build-api' },
       stdin: undefined,
@@ -93,7 +124,9 @@ describe('command backend: launch', () => {
   });
 
   it('fills {model} with an empty string when there is no model, also in the program position', () => {
-    const spec = commandBackend('command').launch(context({ model: undefined, settings: { argv: ['{workdir}/run.sh', 'm={model}'] } }));
+    const spec = commandBackend('command').launch(
+      context({ model: undefined, settings: { argv: ['{workdir}/run.sh', 'm={model}'] } }),
+    );
     expect([spec.file, ...spec.args]).toEqual(['/project/api/run.sh', 'm=']);
   });
 
@@ -106,24 +139,39 @@ describe('command backend: launch', () => {
   });
 
   it('leaves braces that are not placeholders alone, and reads {{name}} as a literal {name}', () => {
-    const spec = commandBackend('command').launch(context({ settings: { argv: ['node', '-e', 'f(() => {}, {"a": 1})', '{{task_id}}', 'a{{b}}{task_id}'] } }));
+    const spec = commandBackend('command').launch(
+      context({ settings: { argv: ['node', '-e', 'f(() => {}, {"a": 1})', '{{task_id}}', 'a{{b}}{task_id}'] } }),
+    );
     expect(spec.args).toEqual(['-e', 'f(() => {}, {"a": 1})', '{task_id}', 'a{b}build-api']);
   });
 
   it('rejects an unknown placeholder, naming it and the argv element', () => {
-    const error = configError(() => commandBackend('writer').launch(context({ settings: { type: 'command', argv: ['agent', '{promt_file}'] } })));
-    expect(error.message).toBe('config.toml [backends.writer] argv[1]: unknown placeholder {promt_file} (known: {prompt_file}, {task_id}, {model}, {workdir})');
+    const error = configError(() =>
+      commandBackend('writer').launch(context({ settings: { type: 'command', argv: ['agent', '{promt_file}'] } })),
+    );
+    expect(error.message).toBe(
+      'config.toml [backends.writer] argv[1]: unknown placeholder {promt_file} (known: {prompt_file}, {task_id}, {model}, {workdir})',
+    );
   });
 
   it('validates its settings table and names the table in each error', () => {
-    const launch = (settings: Record<string, unknown>) => configError(() => commandBackend('writer').launch(context({ settings }))).message;
+    const launch = (settings: Record<string, unknown>) =>
+      configError(() => commandBackend('writer').launch(context({ settings }))).message;
     expect(launch({})).toBe('config.toml [backends.writer] has no argv: the writer backend needs the command to run');
     expect(launch({ argv: [] })).toBe('config.toml [backends.writer]: argv: must name at least the program to run');
-    expect(launch({ argv: ['', 'x'] })).toBe('config.toml [backends.writer]: argv: its first element must name the program to run');
-    expect(launch({ argv: 'agent {prompt_file}' })).toMatch(/^config\.toml \[backends\.writer\]: argv: .*expected array/);
+    expect(launch({ argv: ['', 'x'] })).toBe(
+      'config.toml [backends.writer]: argv: its first element must name the program to run',
+    );
+    expect(launch({ argv: 'agent {prompt_file}' })).toMatch(
+      /^config\.toml \[backends\.writer\]: argv: .*expected array/,
+    );
     expect(launch({ argv: ['agent', 3] })).toMatch(/^config\.toml \[backends\.writer\]: argv\.1: .*expected string/);
-    expect(launch({ argv: ['agent'], stdin: 'yes' })).toMatch(/^config\.toml \[backends\.writer\]: stdin: .*expected boolean/);
-    expect(launch({ argv: ['agent'], env: { N: 1 } })).toMatch(/^config\.toml \[backends\.writer\]: env\.N: .*expected string/);
+    expect(launch({ argv: ['agent'], stdin: 'yes' })).toMatch(
+      /^config\.toml \[backends\.writer\]: stdin: .*expected boolean/,
+    );
+    expect(launch({ argv: ['agent'], env: { N: 1 } })).toMatch(
+      /^config\.toml \[backends\.writer\]: env\.N: .*expected string/,
+    );
     expect(launch({ argv: ['agent'], stdn: true })).toMatch(/^config\.toml \[backends\.writer\]: .*"stdn"/);
     expect(launch({ argv: ['agent'], type: 'claude' })).toMatch(/^config\.toml \[backends\.writer\]: type: /);
   });
@@ -165,16 +213,22 @@ describe('command backend: output lines', () => {
 
   it('reports malformed ::usage lines as errors and leaves lines that only look similar as progress', () => {
     expect(parseProtocolLine('::usage {oops')).toEqual([{ type: 'error', message: '::usage line is not JSON: {oops' }]);
-    expect(parseProtocolLine('::usage {"input_tokens": -3}')).toEqual([{ type: 'error', message: expect.stringMatching(/^::usage line ignored: input_tokens: /) }]);
-    expect(parseProtocolLine('::usage {"tokens": 3}')).toEqual([{ type: 'error', message: expect.stringMatching(/^::usage line ignored: .*tokens/) }]);
+    expect(parseProtocolLine('::usage {"input_tokens": -3}')).toEqual([
+      { type: 'error', message: expect.stringMatching(/^::usage line ignored: input_tokens: /) },
+    ]);
+    expect(parseProtocolLine('::usage {"tokens": 3}')).toEqual([
+      { type: 'error', message: expect.stringMatching(/^::usage line ignored: .*tokens/) },
+    ]);
     expect(parseProtocolLine('::progress')).toEqual([{ type: 'progress', message: '::progress' }]);
     expect(parseProtocolLine('::progressive')).toEqual([{ type: 'progress', message: '::progressive' }]);
     expect(parseProtocolLine('::debug x')).toEqual([{ type: 'progress', message: '::debug x' }]);
     expect(parseProtocolLine('say ::tool Edit')).toEqual([{ type: 'progress', message: 'say ::tool Edit' }]);
   });
 
-  it('reads ::summary as the agent\'s summary; a bare ::summary or ::summaryish stays progress', () => {
-    expect(parseProtocolLine('::summary Wrote the parser; the CLI still reads stdin only  ')).toEqual([{ type: 'summary', text: 'Wrote the parser; the CLI still reads stdin only' }]);
+  it("reads ::summary as the agent's summary; a bare ::summary or ::summaryish stays progress", () => {
+    expect(parseProtocolLine('::summary Wrote the parser; the CLI still reads stdin only  ')).toEqual([
+      { type: 'summary', text: 'Wrote the parser; the CLI still reads stdin only' },
+    ]);
     expect(parseProtocolLine('::summary')).toEqual([{ type: 'progress', message: '::summary' }]);
     expect(parseProtocolLine('::summaryish x')).toEqual([{ type: 'progress', message: '::summaryish x' }]);
   });
@@ -238,30 +292,56 @@ describe('resolveBackend', () => {
   });
 
   it("keeps the runner's max_parallel out of the settings a backend validates", () => {
-    const claude = resolveBackend('claude', config({ backends: { claude: { max_parallel: 2, permission_mode: 'plan' } } }));
+    const claude = resolveBackend(
+      'claude',
+      config({ backends: { claude: { max_parallel: 2, permission_mode: 'plan' } } }),
+    );
     expect(claude.settings).toEqual({ permission_mode: 'plan' });
-    expect(() => claude.backend.permissions({ task: undefined, settings: claude.settings, workdir: '/w', workgraphDir: '/w/.workgraph' })).not.toThrow();
+    expect(() =>
+      claude.backend.permissions({
+        task: undefined,
+        settings: claude.settings,
+        workdir: '/w',
+        workgraphDir: '/w/.workgraph',
+      }),
+    ).not.toThrow();
   });
 
   it('lists the known names when a name is unknown', () => {
-    expect(knownBackendNames(configured)).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic', 'writer', 'reviewer']);
-    expect(configError(() => resolveBackend('gemini', configured)).message).toBe('unknown backend "gemini" (known: shell, command, claude, codex, anthropic, writer, reviewer)');
+    expect(knownBackendNames(configured)).toEqual([
+      'shell',
+      'command',
+      'claude',
+      'codex',
+      'anthropic',
+      'writer',
+      'reviewer',
+    ]);
+    expect(configError(() => resolveBackend('gemini', configured)).message).toBe(
+      'unknown backend "gemini" (known: shell, command, claude, codex, anthropic, writer, reviewer)',
+    );
   });
 
   it('refuses a table without a type, an unknown type, and a type that would redefine a built-in', () => {
-    expect(configError(() => resolveBackend('gemini', config({ backends: { gemini: { argv: ['g'] } } }))).message).toBe('config.toml [backends.gemini] has no type, and gemini is not a built-in backend');
+    expect(configError(() => resolveBackend('gemini', config({ backends: { gemini: { argv: ['g'] } } }))).message).toBe(
+      'config.toml [backends.gemini] has no type, and gemini is not a built-in backend',
+    );
     expect(configError(() => resolveBackend('x', config({ backends: { x: { type: 'rocket' } } }))).message).toBe(
       'config.toml [backends.x]: unknown type "rocket" (known: command, claude, codex, anthropic)',
     );
-    expect(configError(() => resolveBackend('shell', config({ backends: { shell: { type: 'command' } } }))).message).toMatch(
-      /type "command" cannot redefine the built-in shell backend/,
+    expect(
+      configError(() => resolveBackend('shell', config({ backends: { shell: { type: 'command' } } }))).message,
+    ).toMatch(/type "command" cannot redefine the built-in shell backend/);
+    expect(resolveBackend('command', config({ backends: { command: { type: 'command', argv: ['a'] } } })).backend).toBe(
+      BUILTIN_BACKENDS.command,
     );
-    expect(resolveBackend('command', config({ backends: { command: { type: 'command', argv: ['a'] } } })).backend).toBe(BUILTIN_BACKENDS.command);
   });
 
   it('does not take inherited object keys for backend names', () => {
     expect(() => resolveBackend('constructor', configured)).toThrow(/unknown backend "constructor"/);
-    expect(() => resolveBackend('x', config({ backends: { x: { type: 'toString' } } }))).toThrow(/unknown type "toString"/);
+    expect(() => resolveBackend('x', config({ backends: { x: { type: 'toString' } } }))).toThrow(
+      /unknown type "toString"/,
+    );
   });
 });
 
@@ -288,16 +368,32 @@ describe('config.toml [backends] tables', () => {
 
   it('documents settings the agent backends accept', () => {
     // Every commented `key = value` line of the agent tables, uncommented (trailing comments are TOML comments).
-    const agentPart = CONFIG_TEMPLATE.slice(CONFIG_TEMPLATE.indexOf('# [backends.claude]'), CONFIG_TEMPLATE.indexOf('[run]'));
+    const agentPart = CONFIG_TEMPLATE.slice(
+      CONFIG_TEMPLATE.indexOf('# [backends.claude]'),
+      CONFIG_TEMPLATE.indexOf('[run]'),
+    );
     const uncommented = agentPart.replace(/^# ([a-z_]+ = |\[backends\.)/gm, '$1').replace(/^#.*$/gm, '');
     const loaded = loadToml(uncommented);
-    expect(parseClaudeSettings('claude', loaded.backends!.claude!)).toMatchObject({ permission_mode: 'acceptEdits', max_turns: 40, resume: true });
-    expect(parseCodexSettings('codex', loaded.backends!.codex!)).toMatchObject({ sandbox: 'workspace-write', config: { model_reasoning_effort: 'high' } });
-    expect(parseAnthropicSettings('anthropic', loaded.backends!.anthropic!)).toMatchObject({ max_turns: 50, bash_timeout: '2m', token_budget: 2000000 });
+    expect(parseClaudeSettings('claude', loaded.backends!.claude!)).toMatchObject({
+      permission_mode: 'acceptEdits',
+      max_turns: 40,
+      resume: true,
+    });
+    expect(parseCodexSettings('codex', loaded.backends!.codex!)).toMatchObject({
+      sandbox: 'workspace-write',
+      config: { model_reasoning_effort: 'high' },
+    });
+    expect(parseAnthropicSettings('anthropic', loaded.backends!.anthropic!)).toMatchObject({
+      max_turns: 50,
+      bash_timeout: '2m',
+      token_budget: 2000000,
+    });
   });
 
   it('keeps unknown keys of backend tables for the backends to read, but checks type', () => {
-    expect(loadToml('[backends.claude]\npermission_mode = "plan"\n').backends).toEqual({ claude: { permission_mode: 'plan' } });
+    expect(loadToml('[backends.claude]\npermission_mode = "plan"\n').backends).toEqual({
+      claude: { permission_mode: 'plan' },
+    });
     expect(() => loadToml('[backends.x]\ntype = 3\n')).toThrow(/config\.toml: backends\.x\.type: /);
     expect(() => loadToml('backends = 5\n')).toThrow(/config\.toml: backends: /);
   });

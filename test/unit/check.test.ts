@@ -11,7 +11,12 @@ describe('checkGraph', () => {
     const graph = graphOf(
       [
         { id: 'a', assigned: 'alice', requires: ['gpu'] },
-        { id: 'b', blocked_by: ['a'], status: 'in-progress', claim: { attempt: 1, actor: 'x', token_hash: 'h', since: '2025-01-01T00:00:00Z' } },
+        {
+          id: 'b',
+          blocked_by: ['a'],
+          status: 'in-progress',
+          claim: { attempt: 1, actor: 'x', token_hash: 'h', since: '2025-01-01T00:00:00Z' },
+        },
         { id: 'c', blocks: ['b'], status: 'done' },
       ],
       { actors: [{ id: 'alice' }], resources: [{ id: 'gpu' }] },
@@ -20,7 +25,10 @@ describe('checkGraph', () => {
   });
 
   it('turns parse problems into line errors with their line numbers', () => {
-    const parsed = parseGraph('{"kind":"task","id":"a","title":"A","status":"open"}\nnot json\n{"kind":"task","id":"a","title":"A","status":"open"}\n', recordProblem);
+    const parsed = parseGraph(
+      '{"kind":"task","id":"a","title":"A","status":"open"}\nnot json\n{"kind":"task","id":"a","title":"A","status":"open"}\n',
+      recordProblem,
+    );
     const problems = checkGraph(parsed.graph, parsed.problems);
     expect(problems.map((problem) => [problem.kind, problem.line])).toEqual([
       ['line', 2],
@@ -31,14 +39,20 @@ describe('checkGraph', () => {
   });
 
   it('reports each cycle as an error', () => {
-    const problems = checkGraph(graphOf([{ id: 'a', blocked_by: ['b'] }, { id: 'b', blocked_by: ['a'] }, { id: 'c' }]), []);
+    const problems = checkGraph(
+      graphOf([{ id: 'a', blocked_by: ['b'] }, { id: 'b', blocked_by: ['a'] }, { id: 'c' }]),
+      [],
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ kind: 'cycle', severity: 'error' });
     expect(problems[0]!.message).toContain('a -> b -> a');
   });
 
   it('reports references to missing tasks on either side and missing resources as errors', () => {
-    const problems = checkGraph(graphOf([{ id: 'a', blocked_by: ['ghost'], blocks: ['phantom'], requires: ['gpu'] }]), []);
+    const problems = checkGraph(
+      graphOf([{ id: 'a', blocked_by: ['ghost'], blocks: ['phantom'], requires: ['gpu'] }]),
+      [],
+    );
     expect(kinds(problems)).toEqual([
       ['missing-task', 'error', 'a'],
       ['missing-task', 'error', 'a'],

@@ -2,15 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { consumersOf, taskContext } from '../../src/graph/context.js';
 import { graphOf } from '../support/graph.js';
 
-
-const log = (...messages: string[]) => messages.map((message) => ({ timestamp: '2030-01-01T00:00:00Z', actor: 'a', message }));
+const log = (...messages: string[]) =>
+  messages.map((message) => ({ timestamp: '2030-01-01T00:00:00Z', actor: 'a', message }));
 
 describe('taskContext', () => {
   const graph = graphOf([
-    { id: 'spec', status: 'done', artifacts: ['docs/api.md'], deliverables: ['docs/api.md'], log: log('one', 'two', 'three', 'four') },
+    {
+      id: 'spec',
+      status: 'done',
+      artifacts: ['docs/api.md'],
+      deliverables: ['docs/api.md'],
+      log: log('one', 'two', 'three', 'four'),
+    },
     { id: 'schema', status: 'in-progress', deliverables: ['schema.sql'], blocks: ['build'] },
     { id: 'design', status: 'done', blocked_by: ['spec'] },
-    { id: 'build', blocked_by: ['design', 'ghost'], inputs: ['./docs/api.md', 'schema.sql', 'secrets.env', 'other.txt'] },
+    {
+      id: 'build',
+      blocked_by: ['design', 'ghost'],
+      inputs: ['./docs/api.md', 'schema.sql', 'secrets.env', 'other.txt'],
+    },
     // Produces other.txt but is not upstream of build, so build cannot count on it.
     { id: 'unrelated', status: 'done', artifacts: ['other.txt'] },
   ]);

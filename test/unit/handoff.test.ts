@@ -10,7 +10,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { claimedMessage, latestAttemptLog } from '../../src/graph/attempt-log.js';
 import { upstreamOf } from '../../src/graph/context.js';
 import type { Task } from '../../src/graph/schema.js';
-import { capSummary, claimTask, completeTask, failTask, MAX_SUMMARY_CHARS, recordSummary, retryTask, type Caller } from '../../src/graph/transitions.js';
+import {
+  capSummary,
+  claimTask,
+  completeTask,
+  failTask,
+  MAX_SUMMARY_CHARS,
+  recordSummary,
+  retryTask,
+  type Caller,
+} from '../../src/graph/transitions.js';
 import { buildPrompt } from '../../src/prompt/build.js';
 import { loadPromptTemplates } from '../../src/prompt/templates.js';
 import type { PromptSources } from '../../src/prompt/types.js';
@@ -43,7 +52,11 @@ describe('latestAttemptLog', () => {
 
   it('reads claims as claimTask words them, and nothing that only resembles one', () => {
     expect(claimedMessage('coder', 12)).toBe('claimed by coder (attempt 12)');
-    const log = [entry('claimed by coder (attempt 1)'), entry('note: claimed by coder (attempt 9) was a typo'), entry('done')];
+    const log = [
+      entry('claimed by coder (attempt 1)'),
+      entry('note: claimed by coder (attempt 9) was a typo'),
+      entry('done'),
+    ];
     expect(messages(latestAttemptLog(log))).toEqual(['note: claimed by coder (attempt 9) was a typo', 'done']);
   });
 });
@@ -58,7 +71,10 @@ describe('upstreamOf', () => {
     expect(answer).toMatchObject({ id: 'answer', summary: 'Wrote 42 to answer.txt.' });
     expect(messages(answer!.log)).toEqual(['tool Write: answer.txt', 'artifact answer.txt', 'done']);
     // Two entries asked for: the last two of that attempt, still none of the first.
-    expect(messages(upstreamOf(graph, graph.tasks.get('report')!, undefined, 2)[0]!.log)).toEqual(['artifact answer.txt', 'done']);
+    expect(messages(upstreamOf(graph, graph.tasks.get('report')!, undefined, 2)[0]!.log)).toEqual([
+      'artifact answer.txt',
+      'done',
+    ]);
   });
 });
 
@@ -108,7 +124,10 @@ describe('the prompt of a downstream task', () => {
   afterAll(() => rmSync(emptyWorkgraph, { recursive: true, force: true }));
   const templates = loadPromptTemplates(emptyWorkgraph);
   const task: Task = { id: 'report', title: 'Report', status: 'in-progress', description: 'Report the answer.' };
-  const sources = (upstream: PromptSources['upstream'], previousStep?: PromptSources['upstream'][number]): PromptSources => ({
+  const sources = (
+    upstream: PromptSources['upstream'],
+    previousStep?: PromptSources['upstream'][number],
+  ): PromptSources => ({
     task,
     inputs: [],
     upstream,
@@ -118,7 +137,15 @@ describe('the prompt of a downstream task', () => {
     root: '/p',
     permissions: [],
   });
-  const answer = { id: 'answer', title: 'Answer', status: 'done' as const, artifacts: [], deliverables: [], summary: 'Wrote 42 to answer.txt.\nThe check passes.', log: [entry('done')] };
+  const answer = {
+    id: 'answer',
+    title: 'Answer',
+    status: 'done' as const,
+    artifacts: [],
+    deliverables: [],
+    summary: 'Wrote 42 to answer.txt.\nThe check passes.',
+    log: [entry('done')],
+  };
 
   it("shows each dependency's summary, fenced, before its artifacts and log", () => {
     const text = buildPrompt(sources([answer]), templates, 10_000).text;
@@ -134,8 +161,14 @@ describe('the prompt of a downstream task', () => {
   });
 
   it('shows the previous trajectory step with its summary too, and a dependency without one as before', () => {
-    const text = buildPrompt(sources([{ ...answer, summary: undefined }], { ...answer, summary: 'Step one done.' }), templates, 10_000).text;
-    expect(text).toContain("### Previous step of your trajectory: `answer`: Answer (done)\n\nIts agent's summary of the work:\n\n```\nStep one done.\n```");
+    const text = buildPrompt(
+      sources([{ ...answer, summary: undefined }], { ...answer, summary: 'Step one done.' }),
+      templates,
+      10_000,
+    ).text;
+    expect(text).toContain(
+      "### Previous step of your trajectory: `answer`: Answer (done)\n\nIts agent's summary of the work:\n\n```\nStep one done.\n```",
+    );
     const without = buildPrompt(sources([{ ...answer, summary: undefined }]), templates, 10_000).text;
     expect(without).toContain('### `answer`: Answer (done)\n\nNo artifacts registered.');
     expect(without).not.toContain('summary of the work');

@@ -56,7 +56,9 @@ describe('graph.jsonl round trip', () => {
     const task = parsed.graph.tasks.get('recover-failure')!;
     expect(task.blocked_by).toEqual(['fail-task']);
     parsed.graph.tasks.set(task.id, { ...task, blocked_by: ['fail-task', 'design-schema'] });
-    const line = graphText(renderGraph(parsed.graph, parsed.lines).lines).split('\n').find((l) => l.includes('"recover-failure"'))!;
+    const line = graphText(renderGraph(parsed.graph, parsed.lines).lines)
+      .split('\n')
+      .find((l) => l.includes('"recover-failure"'))!;
     expect(JSON.parse(line)).toMatchObject({ after: ['fail-task', 'design-schema'] });
     expect(line).not.toContain('blocked_by');
   });
@@ -69,20 +71,36 @@ describe('graph.jsonl round trip', () => {
   });
 
   it('leaves empty lists, empty strings, zero counters and unset fields off the line', () => {
-    const line = serializeRecord('task', { id: 'a', title: 'A', status: 'open', tags: [], retry_count: 0, claim: undefined, description: '', custom: [] });
+    const line = serializeRecord('task', {
+      id: 'a',
+      title: 'A',
+      status: 'open',
+      tags: [],
+      retry_count: 0,
+      claim: undefined,
+      description: '',
+      custom: [],
+    });
     expect(line).toBe('{"kind":"task","id":"a","title":"A","status":"open","custom":[]}');
   });
 });
 
 describe('validation', () => {
-  const bad = (line: string) => parseGraph(`{"kind":"task","id":"ok","title":"fine","status":"open"}\n${line}\n`, recordProblem).problems;
+  const bad = (line: string) =>
+    parseGraph(`{"kind":"task","id":"ok","title":"fine","status":"open"}\n${line}\n`, recordProblem).problems;
 
   it('names the file and line of each problem', () => {
-    expect(bad('{"kind":"task","id":"x","title":"X","status":"on-hold"}')[0]).toMatch(/^graph\.jsonl:2: task "x": status: /);
+    expect(bad('{"kind":"task","id":"x","title":"X","status":"on-hold"}')[0]).toMatch(
+      /^graph\.jsonl:2: task "x": status: /,
+    );
     expect(bad('{"kind":"task","id":"x","title":"X","status":"open"')[0]).toMatch(/^graph\.jsonl:2: invalid JSON/);
     expect(bad('{"kind":"task","id":"x","title":7,"status":"open"}')[0]).toMatch(/^graph\.jsonl:2: task "x": title: /);
-    expect(bad('{"kind":"task","id":"ok","title":"again","status":"open"}')[0]).toBe('graph.jsonl:2: duplicate task id "ok" (first on line 1)');
-    expect(bad('{"kind":"task","id":"../etc","title":"X","status":"open"}')[0]).toMatch(/^graph\.jsonl:2: task "\.\.\/etc": id: invalid id/);
+    expect(bad('{"kind":"task","id":"ok","title":"again","status":"open"}')[0]).toBe(
+      'graph.jsonl:2: duplicate task id "ok" (first on line 1)',
+    );
+    expect(bad('{"kind":"task","id":"../etc","title":"X","status":"open"}')[0]).toMatch(
+      /^graph\.jsonl:2: task "\.\.\/etc": id: invalid id/,
+    );
     expect(bad('{"id":"x"}')[0]).toBe('graph.jsonl:2: missing "kind" (task, actor or resource)');
   });
 
@@ -91,6 +109,8 @@ describe('validation', () => {
     expect(recordProblem('task', { id: 'a', title: 'A', status: 'open', timeout: 'soon' })).toMatch(/timeout/);
     expect(recordProblem('task', { id: 'a', title: 'A', status: 'open', complexity: 'hard' })).toMatch(/complexity/);
     expect(recordProblem('actor', { id: 'a', trust_level: 'total' })).toMatch(/trust_level/);
-    expect(recordProblem('task', { id: 'a', title: 'A', status: 'open', timeout: '1h30m', unknown: { any: 'thing' } })).toBeUndefined();
+    expect(
+      recordProblem('task', { id: 'a', title: 'A', status: 'open', timeout: '1h30m', unknown: { any: 'thing' } }),
+    ).toBeUndefined();
   });
 });

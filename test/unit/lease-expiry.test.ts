@@ -12,17 +12,31 @@ const runnerA: ProcessIdentity = { pid: 4242, host: 'machine-a', pid_start: '100
 const runnerB: ProcessIdentity = { pid: 4242, host: 'machine-b', pid_start: '100', pid_ns: 'pid:[1]' };
 
 function graphOf(ids: string[]): Graph {
-  return { tasks: new Map(ids.map((id): [string, Task] => [id, { id, title: id, status: 'open' }])), actors: new Map(), resources: new Map() };
+  return {
+    tasks: new Map(ids.map((id): [string, Task] => [id, { id, title: id, status: 'open' }])),
+    actors: new Map(),
+    resources: new Map(),
+  };
 }
 
 function claimAs(graph: Graph, id: string, holder: ProcessIdentity, second: number, ttlSeconds: number): Claim {
-  return claimTask(graph, id, { actor: holder.host, now: at(second) }, { tokenHash: 'sha256:x', process: holder, expires: at(second + ttlSeconds) }).claim!;
+  return claimTask(
+    graph,
+    id,
+    { actor: holder.host, now: at(second) },
+    { tokenHash: 'sha256:x', process: holder, expires: at(second + ttlSeconds) },
+  ).claim!;
 }
 
 describe('lease expiry', () => {
   it('records the expiry and the holder (with its pid namespace) in the claim', () => {
     const graph = graphOf(['t']);
-    expect(claimAs(graph, 't', runnerA, 0, 60)).toMatchObject({ pid: 4242, host: 'machine-a', pid_ns: 'pid:[1]', expires: at(60).toISOString() });
+    expect(claimAs(graph, 't', runnerA, 0, 60)).toMatchObject({
+      pid: 4242,
+      host: 'machine-a',
+      pid_ns: 'pid:[1]',
+      expires: at(60).toISOString(),
+    });
   });
 
   it('renews only the leases its holder holds', () => {
@@ -38,7 +52,9 @@ describe('lease expiry', () => {
     const graph = graphOf(['t']);
     const claim = claimAs(graph, 't', runnerA, 0, 60);
     expect(orphanReason(claim, at(59), runnerB)).toBeUndefined();
-    expect(orphanReason(claim, at(61), runnerB)).toMatch(/^lease of the runner \(pid 4242 on machine-a\) expired at .* without renewal$/);
+    expect(orphanReason(claim, at(61), runnerB)).toMatch(
+      /^lease of the runner \(pid 4242 on machine-a\) expired at .* without renewal$/,
+    );
     expect(orphanReason(claim, at(61), runnerA)).toBeUndefined();
     // A person's claim (no expiry, no process) never lapses.
     const person = claimTask(graphOf(['p']), 'p', { actor: 'alice', now: at(0) }, { tokenHash: 'sha256:y' }).claim!;
@@ -54,7 +70,9 @@ describe('lease expiry', () => {
     const recovered = recoverOrphans(graph, ['a1', 'a2', 'b1'], { actor: 'runner', now: at(45) }, 2, runnerB);
     expect(recovered.map((item) => item.task)).toEqual(['a2']);
     expect(graph.tasks.get('a2')!.status).toBe('open');
-    expect(graph.tasks.get('a2')!.log!.at(-1)!.message).toMatch(/expired at .* without renewal; taken over by runner; reopened/);
+    expect(graph.tasks.get('a2')!.log!.at(-1)!.message).toMatch(
+      /expired at .* without renewal; taken over by runner; reopened/,
+    );
     expect(graph.tasks.get('a1')!.status).toBe('in-progress');
   });
 });

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { estimatePrompt, estimatePromptTokens, FILE_ALLOWANCE_TOKENS, PROMPT_OVERHEAD_TOKENS } from '../../src/graph/estimate.js';
+import {
+  estimatePrompt,
+  estimatePromptTokens,
+  FILE_ALLOWANCE_TOKENS,
+  PROMPT_OVERHEAD_TOKENS,
+} from '../../src/graph/estimate.js';
 import { nextTaskFor, rankActors, scoreActor } from '../../src/graph/matching.js';
 import type { Graph } from '../../src/graph/model.js';
 import type { Actor } from '../../src/graph/schema.js';
 import { graphOf } from '../support/graph.js';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
-
 
 const task = (graph: Graph, id: string) => graph.tasks.get(id)!;
 
@@ -19,7 +23,15 @@ describe('estimatePromptTokens', () => {
   it('adds an allowance per distinct upstream artifact and context file, and only the last log messages', () => {
     const old = 'x'.repeat(4000);
     const graph = graphOf([
-      { id: 'a', title: 'aaaa', artifacts: ['f.md'], log: [{ timestamp: '2030-01-01T00:00:00Z', message: old }, ...['1234', '1234', '1234'].map((message) => ({ timestamp: '2030-01-01T00:00:00Z', message }))] },
+      {
+        id: 'a',
+        title: 'aaaa',
+        artifacts: ['f.md'],
+        log: [
+          { timestamp: '2030-01-01T00:00:00Z', message: old },
+          ...['1234', '1234', '1234'].map((message) => ({ timestamp: '2030-01-01T00:00:00Z', message })),
+        ],
+      },
       { id: 'b', title: 'bbbb', artifacts: ['./f.md', 'g.md'] },
       { id: 't', title: 'tttt', blocked_by: ['a', 'b'], context_files: ['g.md', 'h.md'] },
     ]);
@@ -28,7 +40,9 @@ describe('estimatePromptTokens', () => {
     expect(estimate.fileCount).toBe(3);
     expect(estimate.files).toBe(3 * FILE_ALLOWANCE_TOKENS);
     // The 4000-character old message is not passed on; titles, paths and three messages are.
-    expect(estimate.upstream).toBe(Math.ceil(('aaaa' + 'f.md' + '123412341234' + 'bbbb' + './f.md' + 'g.md').length / 4));
+    expect(estimate.upstream).toBe(
+      Math.ceil(('aaaa' + 'f.md' + '123412341234' + 'bbbb' + './f.md' + 'g.md').length / 4),
+    );
     expect(estimate.total).toBe(PROMPT_OVERHEAD_TOKENS + 1 + estimate.upstream + estimate.files);
   });
 });
@@ -49,8 +63,18 @@ describe('scoreActor', () => {
 
   it('adds points for preferred skills and trust, and a point for context to spare', () => {
     const base = scoreActor(graph, task(graph, 'rusty'), { id: 'r', capabilities: ['rust'] });
-    const better = scoreActor(graph, task(graph, 'rusty'), { id: 'r', capabilities: ['rust', 'sql'], trust_level: 'verified', context_limit: 2 * estimate });
-    const provisional = scoreActor(graph, task(graph, 'rusty'), { id: 'r', capabilities: ['rust'], trust_level: 'provisional', context_limit: estimate + 1 });
+    const better = scoreActor(graph, task(graph, 'rusty'), {
+      id: 'r',
+      capabilities: ['rust', 'sql'],
+      trust_level: 'verified',
+      context_limit: 2 * estimate,
+    });
+    const provisional = scoreActor(graph, task(graph, 'rusty'), {
+      id: 'r',
+      capabilities: ['rust'],
+      trust_level: 'provisional',
+      context_limit: estimate + 1,
+    });
     expect(base).toMatchObject({ eligible: true, score: 0 });
     expect(better).toMatchObject({ eligible: true, score: 10 + 5 + 1 });
     expect(provisional).toMatchObject({ eligible: true, score: 2 });
@@ -63,15 +87,21 @@ describe('scoreActor', () => {
       eligible: false,
       reasons: ['complex task needs a verified actor (trust: provisional)'],
     });
-    expect(scoreActor(graph, task(graph, 'hard'), { id: 'h', actor_type: 'human', trust_level: 'verified' }).eligible).toBe(true);
+    expect(
+      scoreActor(graph, task(graph, 'hard'), { id: 'h', actor_type: 'human', trust_level: 'verified' }).eligible,
+    ).toBe(true);
   });
 
   it('requires a context limit larger than the estimated prompt', () => {
-    expect(scoreActor(graph, task(graph, 'rusty'), { id: 'r', capabilities: ['rust'], context_limit: estimate })).toMatchObject({
+    expect(
+      scoreActor(graph, task(graph, 'rusty'), { id: 'r', capabilities: ['rust'], context_limit: estimate }),
+    ).toMatchObject({
       eligible: false,
       reasons: [`context limit ${estimate} = estimated prompt ${estimate} tokens`],
     });
-    expect(scoreActor(graph, task(graph, 'rusty'), { id: 'r', capabilities: ['rust'], context_limit: 800 }).reasons).toEqual([`context limit 800 < estimated prompt ${estimate} tokens`]);
+    expect(
+      scoreActor(graph, task(graph, 'rusty'), { id: 'r', capabilities: ['rust'], context_limit: 800 }).reasons,
+    ).toEqual([`context limit 800 < estimated prompt ${estimate} tokens`]);
   });
 
   it('keeps every reason, and excludes everyone but the assignee of an assigned task', () => {
@@ -84,17 +114,14 @@ describe('scoreActor', () => {
 
 describe('rankActors', () => {
   it('puts eligible actors first by score, ties by id, then the excluded ones', () => {
-    const graph = graphOf(
-      [{ id: 't', skills: ['rust'], prefers_skills: ['sql'] }],
-      {
-        actors: [
-          { id: 'zed', capabilities: ['rust'], trust_level: 'verified' },
-          { id: 'nope', capabilities: ['go'] },
-          { id: 'best', capabilities: ['rust', 'sql'] },
-          { id: 'amy', capabilities: ['rust'], trust_level: 'verified' },
-        ],
-      },
-    );
+    const graph = graphOf([{ id: 't', skills: ['rust'], prefers_skills: ['sql'] }], {
+      actors: [
+        { id: 'zed', capabilities: ['rust'], trust_level: 'verified' },
+        { id: 'nope', capabilities: ['go'] },
+        { id: 'best', capabilities: ['rust', 'sql'] },
+        { id: 'amy', capabilities: ['rust'], trust_level: 'verified' },
+      ],
+    });
     const ranked = rankActors(graph, task(graph, 't'));
     expect(ranked.map((entry) => [entry.actor.id, entry.match.eligible])).toEqual([
       ['best', true],
@@ -129,7 +156,13 @@ describe('nextTaskFor', () => {
   });
 
   it('skips tasks that are blocked, not open, or reserved by a trajectory for someone else', () => {
-    const claim = { attempt: 1, actor: 'other', token_hash: 'sha256:x', since: '2030-01-01T00:00:00Z', trajectory: 'tr-1' };
+    const claim = {
+      attempt: 1,
+      actor: 'other',
+      token_hash: 'sha256:x',
+      since: '2030-01-01T00:00:00Z',
+      trajectory: 'tr-1',
+    };
     const graph = graphOf([
       { id: 'blocked', blocked_by: ['busy'] },
       { id: 'busy', status: 'in-progress' },
@@ -142,7 +175,13 @@ describe('nextTaskFor', () => {
   });
 
   it('offers the actor the steps of its own trajectory once they can start, and only those', () => {
-    const reservation = (actor: string) => ({ attempt: 1, actor, token_hash: 'reserved', since: '2030-01-01T00:00:00Z', trajectory: 'design' });
+    const reservation = (actor: string) => ({
+      attempt: 1,
+      actor,
+      token_hash: 'reserved',
+      since: '2030-01-01T00:00:00Z',
+      trajectory: 'design',
+    });
     const graph = graphOf([
       { id: 'design', status: 'done' },
       { id: 'build', blocked_by: ['design'], claim: reservation('agent') },
@@ -152,15 +191,25 @@ describe('nextTaskFor', () => {
     const next = nextTaskFor(graph, agent, NOW);
     expect(next.candidates.map((candidate) => candidate.task.id)).toEqual(['build']);
     expect(next.suggestion?.reasons[0]).toBe('reserved for agent by trajectory design');
-    expect(nextTaskFor(graph, { ...agent, id: 'other' }, NOW).candidates.map((candidate) => candidate.task.id)).toEqual(['theirs']);
+    expect(nextTaskFor(graph, { ...agent, id: 'other' }, NOW).candidates.map((candidate) => candidate.task.id)).toEqual(
+      ['theirs'],
+    );
     // While the actor holds a step (a runner walking the trajectory for it), the next step is not offered.
-    graph.tasks.set('design', { ...task(graph, 'design'), status: 'in-progress', claim: { attempt: 1, actor: 'agent', token_hash: 'sha256:x', since: '2030-01-01T00:00:00Z' } });
+    graph.tasks.set('design', {
+      ...task(graph, 'design'),
+      status: 'in-progress',
+      claim: { attempt: 1, actor: 'agent', token_hash: 'sha256:x', since: '2030-01-01T00:00:00Z' },
+    });
     graph.tasks.set('build', { ...task(graph, 'build'), blocked_by: [] });
     expect(nextTaskFor(graph, agent, NOW).candidates.map((candidate) => candidate.task.id)).toEqual([]);
   });
 
   it('says why nothing fits: how many are ready and which skills the actor lacks', () => {
-    const graph = graphOf([{ id: 'go', skills: ['go'] }, { id: 'ml', skills: ['ml', 'go'] }, { id: 'later', blocked_by: ['go'] }]);
+    const graph = graphOf([
+      { id: 'go', skills: ['go'] },
+      { id: 'ml', skills: ['ml', 'go'] },
+      { id: 'later', blocked_by: ['go'] },
+    ]);
     const next = nextTaskFor(graph, agent, NOW);
     expect(next.suggestion).toBeUndefined();
     expect(next.whyNothing).toBe('2 ready tasks, but agent lacks skills go, ml');

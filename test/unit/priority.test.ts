@@ -32,7 +32,11 @@ describe('remainingPathHours', () => {
   });
 
   it('gives a task in a cycle its own duration and still terminates', () => {
-    const graph = graphOf([{ id: 'a', blocked_by: ['b'] }, { id: 'b', blocked_by: ['a'] }, { id: 'c', blocked_by: ['a'] }]);
+    const graph = graphOf([
+      { id: 'a', blocked_by: ['b'] },
+      { id: 'b', blocked_by: ['a'] },
+      { id: 'c', blocked_by: ['a'] },
+    ]);
     const hours = remainingPathHours(graph, dependencyIndex(graph), () => 1);
     expect(hours.get('c')).toBe(1);
     expect(hours.get('a')).toBeGreaterThanOrEqual(1);

@@ -20,7 +20,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-
 const gather = (contextFiles: string[], artifacts: string[] = []) => {
   const graph = graphOf([
     { id: 'up', status: 'done', artifacts },
@@ -49,7 +48,9 @@ describe('gatherPromptSources', () => {
   it('refuses a path that climbs out of the project, or an absolute one outside it', () => {
     expect(() => gather(['../secret.txt'])).toThrow(OutsideProjectError);
     expect(() => gather(['../secret.txt'])).toThrow(`context file of t ../secret.txt is outside the project (${root})`);
-    expect(() => gather([], [join(base, 'secret.txt')])).toThrow(/^artifact of up .*secret\.txt is outside the project/);
+    expect(() => gather([], [join(base, 'secret.txt')])).toThrow(
+      /^artifact of up .*secret\.txt is outside the project/,
+    );
   });
 
   it('refuses a symlink that resolves outside the project, and follows one that stays inside', () => {
@@ -63,10 +64,19 @@ describe('gatherPromptSources', () => {
 
   it('passes on more of the previous step log than of other dependencies', () => {
     const entries = Array.from({ length: 12 }, (_, i) => ({ timestamp: '2030-01-01T00:00:00Z', message: `m${i}` }));
-    const graph = graphOf([{ id: 'prev', status: 'done', log: entries }, { id: 't', blocked_by: ['prev'] }]);
-    const sources = gatherPromptSources(root, graph, graph.tasks.get('t')!, { workdir: root, previousStepId: 'prev', permissions: ['use bash'] });
+    const graph = graphOf([
+      { id: 'prev', status: 'done', log: entries },
+      { id: 't', blocked_by: ['prev'] },
+    ]);
+    const sources = gatherPromptSources(root, graph, graph.tasks.get('t')!, {
+      workdir: root,
+      previousStepId: 'prev',
+      permissions: ['use bash'],
+    });
     expect(sources.upstream[0]!.log.map((entry) => entry.message)).toEqual(['m9', 'm10', 'm11']);
-    expect(sources.previousStep!.log.map((entry) => entry.message)).toEqual(entries.slice(2).map((entry) => entry.message));
+    expect(sources.previousStep!.log.map((entry) => entry.message)).toEqual(
+      entries.slice(2).map((entry) => entry.message),
+    );
     expect(sources.permissions).toEqual(['use bash']);
     expect(sources.root).toBe(root);
   });
@@ -77,7 +87,11 @@ describe('templates', () => {
     expect(loadTemplate(workgraph, 'protocol').source).toBe(join(PACKAGED_PROMPTS_DIR, 'protocol.md'));
     mkdirSync(join(workgraph, 'prompts'));
     writeFileSync(join(workgraph, 'prompts', 'protocol.md'), 'Our house rules for {{task_id}}.');
-    expect(loadTemplate(workgraph, 'protocol')).toEqual({ name: 'protocol', source: join(workgraph, 'prompts', 'protocol.md'), text: 'Our house rules for {{task_id}}.' });
+    expect(loadTemplate(workgraph, 'protocol')).toEqual({
+      name: 'protocol',
+      source: join(workgraph, 'prompts', 'protocol.md'),
+      text: 'Our house rules for {{task_id}}.',
+    });
     const graph = graphOf([{ id: 't' }]);
     const prompt = preparePrompt(root, workgraph, graph, graph.tasks.get('t')!, { workdir: root });
     expect(prompt.text).toContain('## Protocol\n\nOur house rules for t.\n');
@@ -90,7 +104,9 @@ describe('templates', () => {
     const graph = graphOf([{ id: 't' }]);
     const prepare = () => preparePrompt(root, workgraph, graph, graph.tasks.get('t')!, { workdir: root });
     expect(prepare).toThrow(TemplateError);
-    expect(prepare).toThrow(`prompt template ${join(workgraph, 'prompts', 'task.md')}: unknown placeholder {{task_descripton}}`);
+    expect(prepare).toThrow(
+      `prompt template ${join(workgraph, 'prompts', 'task.md')}: unknown placeholder {{task_descripton}}`,
+    );
   });
 });
 
@@ -99,13 +115,21 @@ describe('preparePrompt', () => {
     writeFileSync(join(root, 'notes.md'), 'note '.repeat(10_000));
     const graph = graphOf([{ id: 't', context_files: ['notes.md'] }]);
     const task = graph.tasks.get('t')!;
-    const roomy = preparePrompt(root, workgraph, graph, task, { workdir: root, actor: { id: 'big', context_limit: 200_000 } });
+    const roomy = preparePrompt(root, workgraph, graph, task, {
+      workdir: root,
+      actor: { id: 'big', context_limit: 200_000 },
+    });
     expect(roomy.omitted).toEqual([]);
     expect(roomy.text).toContain('note note');
-    const small = preparePrompt(root, workgraph, graph, task, { workdir: root, actor: { id: 'small', context_limit: 4_000 } });
+    const small = preparePrompt(root, workgraph, graph, task, {
+      workdir: root,
+      actor: { id: 'small', context_limit: 4_000 },
+    });
     expect(small.estimatedTokens).toBeLessThanOrEqual(2_000);
     expect(small.omitted).toEqual(['notes.md (first 1 of 1 lines shown)']);
-    expect(small.text).toContain('omitted: 1 file to stay within the 2000-token budget: notes.md (first 1 of 1 lines shown).');
+    expect(small.text).toContain(
+      'omitted: 1 file to stay within the 2000-token budget: notes.md (first 1 of 1 lines shown).',
+    );
     const fromConfig = preparePrompt(root, workgraph, graph, task, { workdir: root, contextLimit: 4_000 });
     expect(fromConfig.text).toBe(small.text);
   });

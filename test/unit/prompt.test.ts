@@ -33,7 +33,13 @@ const text = (body: string): FileContent => ({ kind: 'text', text: body, bytes: 
 function sources(overrides: Omit<Partial<PromptSources>, 'task'> & { task?: Partial<Task> } = {}): PromptSources {
   const { task, ...rest } = overrides;
   return {
-    task: { id: 'build', title: 'Build the API', status: 'in-progress', description: 'Implement the endpoints.', ...task },
+    task: {
+      id: 'build',
+      title: 'Build the API',
+      status: 'in-progress',
+      description: 'Implement the endpoints.',
+      ...task,
+    },
     inputs: [],
     upstream: [],
     previousStep: undefined,
@@ -52,7 +58,16 @@ describe('buildPrompt', () => {
     const built = buildPrompt(
       sources({
         task: { deliverables: ['src/api.ts'], verify: 'npm test', context_files: ['notes.md'] },
-        upstream: [{ id: 'design', title: 'Design it', status: 'done', artifacts: ['api.md'], deliverables: ['api.md'], log: [log('wrote api.md')] }],
+        upstream: [
+          {
+            id: 'design',
+            title: 'Design it',
+            status: 'done',
+            artifacts: ['api.md'],
+            deliverables: ['api.md'],
+            log: [log('wrote api.md')],
+          },
+        ],
         inputs: [{ input: 'api.md', state: 'available', from: ['design'] }],
         files: { 'api.md': text('# API\nGET /users\n'), 'notes.md': text('remember the cache') },
         permissions: ['use bash', 'use edit'],
@@ -87,7 +102,10 @@ describe('buildPrompt', () => {
       'wg fail build --reason',
     ];
     const positions = order.map((needle) => built.text.indexOf(needle));
-    expect(positions.filter((position) => position < 0).length, `missing: ${order.filter((_, i) => positions[i]! < 0).join(' | ')}`).toBe(0);
+    expect(
+      positions.filter((position) => position < 0).length,
+      `missing: ${order.filter((_, i) => positions[i]! < 0).join(' | ')}`,
+    ).toBe(0);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(built.omitted).toEqual([]);
     expect(built.estimatedTokens).toBe(tokensOf(built.text));
@@ -106,15 +124,24 @@ describe('buildPrompt', () => {
     const big = Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n');
     const withFiles = sources({
       task: { context_files: ['small.md', 'big.md', 'huge.md', 'tail.md'] },
-      files: { 'small.md': text('SMALL'), 'big.md': text(big), 'huge.md': text('y'.repeat(200_000)), 'tail.md': text('TAIL') },
+      files: {
+        'small.md': text('SMALL'),
+        'big.md': text(big),
+        'huge.md': text('y'.repeat(200_000)),
+        'tail.md': text('TAIL'),
+      },
     });
     // Everything that can be cut is cut; files shorter than the note that would replace them stay.
     const floor = buildPrompt(withFiles, templates, 1);
     expect(floor.omitted).toEqual(['big.md', 'huge.md']);
     expect(floor.text).toContain('SMALL');
     expect(floor.text).toContain('TAIL');
-    expect(floor.text).toContain(`#### \`big.md\` (context file): not inlined (${big.length} bytes) to stay within the prompt budget; read it from disk`);
-    expect(floor.text).toMatch(/omitted: 2 files to stay within the 1-token budget: big\.md, huge\.md\. Read them from disk if you need them\./);
+    expect(floor.text).toContain(
+      `#### \`big.md\` (context file): not inlined (${big.length} bytes) to stay within the prompt budget; read it from disk`,
+    );
+    expect(floor.text).toMatch(
+      /omitted: 2 files to stay within the 1-token budget: big\.md, huge\.md\. Read them from disk if you need them\./,
+    );
 
     // Room for first lines (20 lines of big.md, 200 characters of huge.md's single line), not for either file whole.
     const budget = floor.estimatedTokens + 400;
@@ -124,8 +151,13 @@ describe('buildPrompt', () => {
     expect(built.text).toContain(`line ${PREVIEW_LINES - 1} `);
     expect(built.text).not.toContain(`line ${PREVIEW_LINES} `);
     expect(built.text).toContain(`${'y'.repeat(PREVIEW_LINE_CHARS - 1)}…\n`);
-    expect(built.omitted).toEqual([`big.md (first ${PREVIEW_LINES} of 400 lines shown)`, 'huge.md (first 1 of 1 lines shown)']);
-    expect(built.text).toContain(`omitted: 2 files to stay within the ${budget}-token budget: big.md (first ${PREVIEW_LINES} of 400 lines shown), huge.md (first 1 of 1 lines shown).`);
+    expect(built.omitted).toEqual([
+      `big.md (first ${PREVIEW_LINES} of 400 lines shown)`,
+      'huge.md (first 1 of 1 lines shown)',
+    ]);
+    expect(built.text).toContain(
+      `omitted: 2 files to stay within the ${budget}-token budget: big.md (first ${PREVIEW_LINES} of 400 lines shown), huge.md (first 1 of 1 lines shown).`,
+    );
 
     // One token short: files are decided in order, so big.md stays whole and huge.md loses its first lines.
     const whole = buildPrompt(withFiles, templates, 30_000);
@@ -142,7 +174,11 @@ describe('buildPrompt', () => {
       sources({
         task: { context_files: ['shared.md', 'logo.png', 'gone.md'] },
         upstream: [{ id: 'a', title: 'A', status: 'done', artifacts: ['./shared.md'], deliverables: [], log: [] }],
-        files: { 'shared.md': text('has ``` inside {{task_id}}'), 'logo.png': { kind: 'binary', bytes: 2048 }, 'gone.md': { kind: 'missing' } },
+        files: {
+          'shared.md': text('has ``` inside {{task_id}}'),
+          'logo.png': { kind: 'binary', bytes: 2048 },
+          'gone.md': { kind: 'missing' },
+        },
       }),
       templates,
       100_000,
@@ -155,12 +191,24 @@ describe('buildPrompt', () => {
   });
 
   it('tells the agent what the previous trajectory step just did, once, even when it is also a dependency', () => {
-    const design = { id: 'design', title: 'Design it', status: 'done' as const, artifacts: ['api.md'], deliverables: [], log: [log('wrote api.md')] };
+    const design = {
+      id: 'design',
+      title: 'Design it',
+      status: 'done' as const,
+      artifacts: ['api.md'],
+      deliverables: [],
+      log: [log('wrote api.md')],
+    };
     const previousStep = { ...design, log: [log('chose REST'), log('wrote api.md')] };
-    const expected = /### Previous step of your trajectory: `design`: Design it \(done\)\n\n#### `api.md` \(artifact of design\)\n\n```\nSPEC\n```\n\nWhat it just did:\n\n- 2030-01-01T00:00:00Z alice: chose REST\n- 2030-01-01T00:00:00Z alice: wrote api.md\n/;
+    const expected =
+      /### Previous step of your trajectory: `design`: Design it \(done\)\n\n#### `api.md` \(artifact of design\)\n\n```\nSPEC\n```\n\nWhat it just did:\n\n- 2030-01-01T00:00:00Z alice: chose REST\n- 2030-01-01T00:00:00Z alice: wrote api.md\n/;
     const alone = buildPrompt(sources({ previousStep, files: { 'api.md': text('SPEC') } }), templates, 100_000);
     expect(alone.text).toMatch(expected);
-    const alsoUpstream = buildPrompt(sources({ previousStep, upstream: [design], files: { 'api.md': text('SPEC') } }), templates, 100_000);
+    const alsoUpstream = buildPrompt(
+      sources({ previousStep, upstream: [design], files: { 'api.md': text('SPEC') } }),
+      templates,
+      100_000,
+    );
     expect(alsoUpstream.text).toMatch(expected);
     expect(alsoUpstream.text).not.toContain('This task has no dependencies.');
     expect(alsoUpstream.text.split('`design`').length).toBe(2);

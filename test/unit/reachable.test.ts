@@ -24,7 +24,15 @@ describe('reachableOpenTasks', () => {
   });
 
   it('counts a cycle as unreachable, and walks a 100k-long chain without recursion', () => {
-    expect([...reachableOpenTasks(graphOf([{ id: 'a', blocked_by: ['b'] }, { id: 'b', blocked_by: ['a'] }, { id: 'c', blocked_by: ['a'] }]))]).toEqual([]);
+    expect([
+      ...reachableOpenTasks(
+        graphOf([
+          { id: 'a', blocked_by: ['b'] },
+          { id: 'b', blocked_by: ['a'] },
+          { id: 'c', blocked_by: ['a'] },
+        ]),
+      ),
+    ]).toEqual([]);
     const long = chain(100_000);
     expect(reachableOpenTasks(graphOf(long)).size).toBe(100_000);
     expect(reachableOpenTasks(graphOf([{ ...long[0]!, status: 'failed' }, ...long.slice(1)])).size).toBe(0);

@@ -11,7 +11,11 @@ function randomGraph(random: () => number, size: number): Graph {
   const graph = emptyGraph();
   for (let i = 0; i < size; i++) {
     const blockers = Array.from({ length: Math.floor(random() * 3) }, () => `t${Math.floor(random() * size)}`);
-    const task: Task = { id: `t${i}`, title: `t${i}`, status: random() < 0.6 ? 'open' : STATUSES[Math.floor(random() * STATUSES.length)]! };
+    const task: Task = {
+      id: `t${i}`,
+      title: `t${i}`,
+      status: random() < 0.6 ? 'open' : STATUSES[Math.floor(random() * STATUSES.length)]!,
+    };
     if (blockers.length > 0) task.blocked_by = blockers;
     graph.tasks.set(task.id, task);
   }
@@ -24,8 +28,13 @@ function randomChange(graph: Graph, random: () => number, step: number): void {
   const task = graph.tasks.get(ids[Math.floor(random() * ids.length)]!)!;
   const roll = random();
   if (roll < 0.6) graph.tasks.set(task.id, { ...task, status: STATUSES[Math.floor(random() * STATUSES.length)]! });
-  else if (roll < 0.7) graph.tasks.set(task.id, { ...task, claim: random() < 0.5 ? { actor: 'a', trajectory: 'x' } as Task['claim'] : undefined });
-  else if (roll < 0.8) graph.tasks.set(`new${step}`, { id: `new${step}`, title: 'new', status: 'open', blocked_by: [task.id] });
+  else if (roll < 0.7)
+    graph.tasks.set(task.id, {
+      ...task,
+      claim: random() < 0.5 ? ({ actor: 'a', trajectory: 'x' } as Task['claim']) : undefined,
+    });
+  else if (roll < 0.8)
+    graph.tasks.set(`new${step}`, { id: `new${step}`, title: 'new', status: 'open', blocked_by: [task.id] });
   else if (roll < 0.85) graph.tasks.set(task.id, { ...task, blocked_by: [ids[Math.floor(random() * ids.length)]!] });
   else if (roll < 0.9) graph.tasks.set(task.id, { ...task, blocks: [ids[Math.floor(random() * ids.length)]!] });
   else if (roll < 0.93) graph.tasks.delete(task.id);
@@ -45,7 +54,9 @@ describe('ReadyTracker', () => {
       for (let k = 0, n = 1 + Math.floor(random() * 4); k < n; k++) randomChange(graph, random, step * 10 + k);
       tracker.update(graph);
       const assumeDone = new Set([...graph.tasks.keys()].filter(() => random() < 0.02));
-      expect(ids(tracker.readyTasks(graph, now, assumeDone)), `step ${step}`).toEqual(ids(eachReadyTask(graph, now, { assumeDone })));
+      expect(ids(tracker.readyTasks(graph, now, assumeDone)), `step ${step}`).toEqual(
+        ids(eachReadyTask(graph, now, { assumeDone })),
+      );
     }
   });
 

@@ -40,7 +40,12 @@ describe('graphView', () => {
   });
 
   it('marks cycles instead of looping', () => {
-    const view = graphView(graphOf([{ id: 'a', blocked_by: ['b'] }, { id: 'b', blocked_by: ['a'] }]));
+    const view = graphView(
+      graphOf([
+        { id: 'a', blocked_by: ['b'] },
+        { id: 'b', blocked_by: ['a'] },
+      ]),
+    );
     expect(view.nodes.every((node) => node.inCycle && node.layer === 0)).toBe(true);
     expect(view.edges.every((edge) => edge.inCycle)).toBe(true);
   });
@@ -75,7 +80,14 @@ describe('renderDot', () => {
   });
 
   it('highlights edges on a cycle', () => {
-    const dot = renderDot(graphView(graphOf([{ id: 'a', blocked_by: ['b'] }, { id: 'b', blocked_by: ['a'] }])));
+    const dot = renderDot(
+      graphView(
+        graphOf([
+          { id: 'a', blocked_by: ['b'] },
+          { id: 'b', blocked_by: ['a'] },
+        ]),
+      ),
+    );
     expect(dot).toContain('"b" -> "a" [color="#dc3545", penwidth=2];');
   });
 });

@@ -21,12 +21,19 @@ function graphOf(...tasks: Array<Partial<Task> & { id: string }>): Graph {
 
 describe('which outcomes are retried', () => {
   it('a check that cannot run never is; one that ran and failed is', () => {
-    expect(isRetryable({ kind: 'verify-cannot-run', exitCode: 127, command: 'npx avaa', output: 'sh: 1: npx: not found' })).toBe(false);
+    expect(
+      isRetryable({ kind: 'verify-cannot-run', exitCode: 127, command: 'npx avaa', output: 'sh: 1: npx: not found' }),
+    ).toBe(false);
     expect(isRetryable({ kind: 'verification-failed', exitCode: 1, output: 'AssertionError' })).toBe(true);
   });
 
   it('a refused call is retried only once the task grants something else than the attempt had', () => {
-    const denied: Outcome = { kind: 'permission-denied', request: 'Bash (npx ava)', rule: 'Bash(npx ava:*)', tools: ['Read', 'Bash(npm test:*)'] };
+    const denied: Outcome = {
+      kind: 'permission-denied',
+      request: 'Bash (npx ava)',
+      rule: 'Bash(npx ava:*)',
+      tools: ['Read', 'Bash(npm test:*)'],
+    };
     expect(isRetryable(denied)).toBe(false);
     expect(isRetryable(denied, { tools: ['Bash(npm test:*)', 'Read', 'Read'] })).toBe(false);
     expect(isRetryable(denied, { tools: ['Read', 'Bash(npm test:*)', 'Bash(npx ava:*)'] })).toBe(true);
@@ -39,19 +46,44 @@ describe('which outcomes are retried', () => {
     const checkFailed: Outcome = { kind: 'verification-failed', exitCode: 1, output: 'AssertionError' };
     const conflict: Outcome = { kind: 'merge-conflict', files: ['a.txt'] };
     const timedOut: Outcome = { kind: 'timed-out', afterMs: 1000 };
-    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome))).toEqual(['previous-attempt', 'previous-diff', 'clean']);
-    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome, 'clean'))).toEqual(['clean', 'clean', 'clean']);
+    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome))).toEqual([
+      'previous-attempt',
+      'previous-diff',
+      'clean',
+    ]);
+    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome, 'clean'))).toEqual([
+      'clean',
+      'clean',
+      'clean',
+    ]);
     // A conflict's tree cannot land as it is: its change is offered again whatever the setting.
-    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome, 'previous'))).toEqual(['previous-attempt', 'previous-diff', 'previous-attempt']);
+    expect([checkFailed, conflict, timedOut].map((outcome) => retryFrom(outcome, 'previous'))).toEqual([
+      'previous-attempt',
+      'previous-diff',
+      'previous-attempt',
+    ]);
   });
 
   it('says what would change an outcome no retry fixes, naming the task', () => {
     const denied: Outcome = { kind: 'permission-denied', request: 'Bash (npx ava)', rule: 'Bash(npx ava:*)' };
-    expect(remedyFor(denied, 'build-api')).toBe('not retried while the task\'s tools stay as they are: `wg edit build-api --tool "Bash(npx ava:*)"`, then `wg retry build-api`');
-    expect(remedyFor({ kind: 'verify-cannot-run', exitCode: 127, command: 'x', output: '' }, 'build-api')).toContain('`wg retry build-api`');
-    expect(remedyFor({ kind: 'invalid-configuration', message: 'working_dir pkg does not exist' }, 'build-api')).toContain('`wg retry build-api`');
+    expect(remedyFor(denied, 'build-api')).toBe(
+      'not retried while the task\'s tools stay as they are: `wg edit build-api --tool "Bash(npx ava:*)"`, then `wg retry build-api`',
+    );
+    expect(remedyFor({ kind: 'verify-cannot-run', exitCode: 127, command: 'x', output: '' }, 'build-api')).toContain(
+      '`wg retry build-api`',
+    );
+    expect(
+      remedyFor({ kind: 'invalid-configuration', message: 'working_dir pkg does not exist' }, 'build-api'),
+    ).toContain('`wg retry build-api`');
     expect(remedyFor({ kind: 'verification-failed', exitCode: 1, output: '' }, 'build-api')).toBeUndefined();
-    expect(describeOutcome({ kind: 'verify-cannot-run', exitCode: 126, command: './check.sh', output: 'sh: ./check.sh: Permission denied' })).toBe('the check could not run (exit code 126: not executable): sh: ./check.sh: Permission denied');
+    expect(
+      describeOutcome({
+        kind: 'verify-cannot-run',
+        exitCode: 126,
+        command: './check.sh',
+        output: 'sh: ./check.sh: Permission denied',
+      }),
+    ).toBe('the check could not run (exit code 126: not executable): sh: ./check.sh: Permission denied');
   });
 
   it('on_permission_denied: auto continues only where a verify stays the gate', () => {
@@ -106,10 +138,17 @@ describe('failing, retrying, resetting', () => {
   it("a failed check's output is kept on the task, logged under the reason, cleared by success or --reset", () => {
     const graph = graphOf({ id: 't', max_retries: 1 });
     claimTask(graph, 't', by, { tokenHash: 'h' });
-    const failed = failTask(graph, 't', by, 'verification failed (exit code 1): boom', { text: 'line 1\nboom\n', source: "the check's last lines" });
+    const failed = failTask(graph, 't', by, 'verification failed (exit code 1): boom', {
+      text: 'line 1\nboom\n',
+      source: "the check's last lines",
+    });
     expect(failed.failure_output).toBe('line 1\nboom');
-    expect(failed.log!.at(-1)!.message).toBe("failed: verification failed (exit code 1): boom\nthe check's last lines:\nline 1\nboom");
-    expect(() => retryTask(graph, 't', { ...by, force: false }, 2)).toThrow(expect.objectContaining({ hint: expect.stringContaining('`wg retry t --reset`') }));
+    expect(failed.log!.at(-1)!.message).toBe(
+      "failed: verification failed (exit code 1): boom\nthe check's last lines:\nline 1\nboom",
+    );
+    expect(() => retryTask(graph, 't', { ...by, force: false }, 2)).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining('`wg retry t --reset`') }),
+    );
     const reset = retryTask(graph, 't', { ...by, force: false }, 2, { reset: true });
     expect(reset).toMatchObject({ status: 'open', retry_count: 0 });
     expect(reset.failure_reason).toBeUndefined();
@@ -117,14 +156,51 @@ describe('failing, retrying, resetting', () => {
   });
 
   it("the retry's prompt shows the check's output, fenced; a reset task's prompt shows no failure", () => {
-    const templates = { task: { name: 'task', source: 'test', text: '{{task_body}}' }, protocol: { name: 'protocol', source: 'test', text: '' } };
-    const sources = (task: Task) => ({ task, inputs: [], upstream: [], previousStep: undefined, files: {}, workdir: '/w', root: '/w', permissions: [] });
-    const retried: Task = { id: 't', title: 'T', status: 'in-progress', description: 'Do it.', retry_count: 1, failure_reason: 'verification failed (exit code 1): boom', failure_output: 'has ``` fences\nboom' };
+    const templates = {
+      task: { name: 'task', source: 'test', text: '{{task_body}}' },
+      protocol: { name: 'protocol', source: 'test', text: '' },
+    };
+    const sources = (task: Task) => ({
+      task,
+      inputs: [],
+      upstream: [],
+      previousStep: undefined,
+      files: {},
+      workdir: '/w',
+      root: '/w',
+      permissions: [],
+    });
+    const retried: Task = {
+      id: 't',
+      title: 'T',
+      status: 'in-progress',
+      description: 'Do it.',
+      retry_count: 1,
+      failure_reason: 'verification failed (exit code 1): boom',
+      failure_output: 'has ``` fences\nboom',
+    };
     const text = buildPrompt(sources(retried), templates, 10_000).text;
-    expect(text).toContain('**This is a retry.** The previous attempt failed: verification failed (exit code 1): boom.');
+    expect(text).toContain(
+      '**This is a retry.** The previous attempt failed: verification failed (exit code 1): boom.',
+    );
     expect(text).toContain('What the check printed last:\n\n````\nhas ``` fences\nboom\n````');
-    expect(buildPrompt(sources({ ...retried, retry_count: 0, failure_reason: undefined, failure_output: undefined }), templates, 10_000).text).toBe('Do it.\n');
-    const refused = buildPrompt(sources({ ...retried, failure_output: undefined, failure_reason: 'permission denied: bash (npx ava); not retried while the task\'s tools stay as they are: `wg edit t --tool "Bash(npx ava:*)"`, then `wg retry t`' }), templates, 10_000).text;
+    expect(
+      buildPrompt(
+        sources({ ...retried, retry_count: 0, failure_reason: undefined, failure_output: undefined }),
+        templates,
+        10_000,
+      ).text,
+    ).toBe('Do it.\n');
+    const refused = buildPrompt(
+      sources({
+        ...retried,
+        failure_output: undefined,
+        failure_reason:
+          'permission denied: bash (npx ava); not retried while the task\'s tools stay as they are: `wg edit t --tool "Bash(npx ava:*)"`, then `wg retry t`',
+      }),
+      templates,
+      10_000,
+    ).text;
     expect(refused).toContain('The previous attempt failed: permission denied: bash (npx ava).');
     expect(refused).not.toContain('wg edit');
   });
@@ -138,9 +214,16 @@ describe('wg rm (removeTask)', () => {
   });
 
   it('refuses one others wait for (by blocked_by or its own blocks) unless forced; forced, every reference goes', () => {
-    const graph = graphOf({ id: 'typo', blocks: ['later'] }, { id: 'ship', blocked_by: ['typo', 'other'] }, { id: 'later' }, { id: 'other', blocks: ['typo'] });
+    const graph = graphOf(
+      { id: 'typo', blocks: ['later'] },
+      { id: 'ship', blocked_by: ['typo', 'other'] },
+      { id: 'later' },
+      { id: 'other', blocks: ['typo'] },
+    );
     expect(() => removeTask(graph, 'typo', { force: false })).toThrow(TransitionError);
-    expect(() => removeTask(graph, 'typo', { force: false })).toThrow(/ship, later wait for it|later, ship wait for it/);
+    expect(() => removeTask(graph, 'typo', { force: false })).toThrow(
+      /ship, later wait for it|later, ship wait for it/,
+    );
     expect(graph.tasks.has('typo')).toBe(true);
     const removal = removeTask(graph, 'typo', { force: true });
     expect(removal.unlinked.sort()).toEqual(['other', 'ship']);

@@ -39,7 +39,11 @@ describe('secret redaction', () => {
 
   it('masks a secret even when a chunk boundary cuts it in two, and holds back only a possible prefix', () => {
     const redactor = new StreamRedactor(['supersecret']);
-    const out = [redactor.push(Buffer.from('value=super')), redactor.push(Buffer.from('secret; done\nplain line\n')), redactor.end()];
+    const out = [
+      redactor.push(Buffer.from('value=super')),
+      redactor.push(Buffer.from('secret; done\nplain line\n')),
+      redactor.end(),
+    ];
     expect(Buffer.concat(out).toString()).toBe('value=***; done\nplain line\n');
     // Nothing that could start a secret is held back: a finished line is passed on at once.
     expect(new StreamRedactor(['supersecret']).push(Buffer.from('step 1\n')).toString()).toBe('step 1\n');
@@ -54,7 +58,11 @@ describe('outcomes', () => {
       [{ kind: 'stalled', afterMs: 700 }, 'stalled: no output for 700ms', true],
       [{ kind: 'killed', signal: 'SIGKILL' }, 'killed by SIGKILL', true],
       [{ kind: 'spawn-error', message: 'spawn x ENOENT' }, 'could not start the agent: spawn x ENOENT', false],
-      [{ kind: 'verification-failed', exitCode: 1, output: 'ok\nFAIL: 2 tests' }, 'verification failed (exit code 1): FAIL: 2 tests', true],
+      [
+        { kind: 'verification-failed', exitCode: 1, output: 'ok\nFAIL: 2 tests' },
+        'verification failed (exit code 1): FAIL: 2 tests',
+        true,
+      ],
       [{ kind: 'invalid-configuration', message: 'bad argv' }, 'invalid configuration: bad argv', false],
       [{ kind: 'interrupted' }, 'interrupted', false],
     ];
@@ -72,7 +80,10 @@ describe('GraphWriter', () => {
       writeFileSync(join(dir, 'graph.jsonl'), '{"kind":"task","id":"a","title":"A","status":"open"}\n');
       const store = new FileGraphStore(dir);
       let transactions = 0;
-      const counting = { load: () => store.load(), transact: <T>(change: Parameters<typeof store.transact<T>>[0]) => (transactions++, store.transact(change)) };
+      const counting = {
+        load: () => store.load(),
+        transact: <T>(change: Parameters<typeof store.transact<T>>[0]) => (transactions++, store.transact(change)),
+      };
       const writer = new GraphWriter(counting);
       const by = { actor: 'x', now: new Date() };
       const results = await Promise.allSettled([

@@ -9,13 +9,15 @@ import { simulateRun } from '../../src/runner/simulate.js';
 import { graphOf, type TaskLiteral } from '../support/graph.js';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
-const config = (backends: Record<string, { max_parallel?: number }> = {}) => ({ defaults: { backend: 'agent' }, backends }) as unknown as SchedulerOptions['config'];
+const config = (backends: Record<string, { max_parallel?: number }> = {}) =>
+  ({ defaults: { backend: 'agent' }, backends }) as unknown as SchedulerOptions['config'];
 
 function scheduler(options: Partial<SchedulerOptions> = {}, ledger = new BudgetLedger(undefined, 1)): Scheduler {
   return new Scheduler({ maxSteps: 1, config: config(), ...options }, ledger);
 }
 
-const heads = (graph: Graph, sched: Scheduler, free: number, assumeDone?: Set<string>) => sched.pick(graph, NOW, free, assumeDone).start.map((start) => start.steps[0]);
+const heads = (graph: Graph, sched: Scheduler, free: number, assumeDone?: Set<string>) =>
+  sched.pick(graph, NOW, free, assumeDone).start.map((start) => start.steps[0]);
 
 /** Short tasks listed before a chain of longer ones: the chain's head has the most work below it. */
 const shortsBeforeAChain = (): TaskLiteral[] => [
@@ -61,9 +63,15 @@ describe('Scheduler.pick', () => {
     expect(heads(graph, scheduler({ scope: new Set(['in', 'later']) }), 4)).toEqual(['in']);
   });
 
-  it('holds a task no actor may take, with every actor\'s reason, and starts the others', () => {
+  it("holds a task no actor may take, with every actor's reason, and starts the others", () => {
     const actors: Actor[] = [{ id: 'ann', capabilities: ['rust'], trust_level: 'verified' }];
-    const graph = graphOf([{ id: 'py', skills: ['python'] }, { id: 'rs', skills: ['rust'] }], { actors });
+    const graph = graphOf(
+      [
+        { id: 'py', skills: ['python'] },
+        { id: 'rs', skills: ['rust'] },
+      ],
+      { actors },
+    );
     const picked = scheduler().pick(graph, NOW, 4);
     expect(picked.start.map((start) => [start.steps[0], start.actor.id])).toEqual([['rs', 'ann']]);
     expect(picked.held).toEqual([{ kind: 'unassignable', task: 'py', reasons: ['ann: missing skill python'] }]);
@@ -73,20 +81,30 @@ describe('Scheduler.pick', () => {
     const graph = graphOf([{ id: 'a' }, { id: 'b' }, { id: 'c', backend: 'other' }]);
     const sched = scheduler({ order: 'listed', config: config({ agent: { max_parallel: 1 } }) });
     const first = sched.pick(graph, NOW, 4);
-    expect(first.start.map((start) => [start.steps[0], start.backend])).toEqual([['a', 'agent'], ['c', 'other']]);
+    expect(first.start.map((start) => [start.steps[0], start.backend])).toEqual([
+      ['a', 'agent'],
+      ['c', 'other'],
+    ]);
     expect(first.held).toEqual([{ kind: 'max-parallel', task: 'b', backend: 'agent', limit: 1 }]);
     sched.end(first.start[0]!);
     expect(sched.gate.pause('agent', NOW.getTime() + 60_000)).toBe(true);
     expect(sched.gate.pause('agent', NOW.getTime() + 1_000)).toBe(false);
     const paused = sched.pick(graph, NOW, 4);
     expect(paused.start).toEqual([]);
-    expect(paused.held.map((held) => [held.kind, held.task])).toEqual([['paused', 'a'], ['paused', 'b']]);
+    expect(paused.held.map((held) => [held.kind, held.task])).toEqual([
+      ['paused', 'a'],
+      ['paused', 'b'],
+    ]);
     expect(heads(graph, sched, 4).length).toBe(0);
     expect(sched.pick(graph, new Date(NOW.getTime() + 60_001), 1).start.map((start) => start.steps[0])).toEqual(['a']);
   });
 
-  it('reserves each job\'s expected cost and holds what does not fit beside the reservations', () => {
-    const graph = graphOf([{ id: 'a', estimate: { cost: 2 } }, { id: 'b', estimate: { cost: 2 } }, { id: 'c', estimate: { cost: 0.5 } }]);
+  it("reserves each job's expected cost and holds what does not fit beside the reservations", () => {
+    const graph = graphOf([
+      { id: 'a', estimate: { cost: 2 } },
+      { id: 'b', estimate: { cost: 2 } },
+      { id: 'c', estimate: { cost: 0.5 } },
+    ]);
     const ledger = new BudgetLedger(3, 1);
     const sched = scheduler({ order: 'listed' }, ledger);
     const picked = sched.pick(graph, NOW, 4);
@@ -116,7 +134,10 @@ describe('Scheduler.pick', () => {
 
 describe('runScope and stepsPerJob', () => {
   it('`wg run <task>` runs that task alone, or its trajectory with --trajectory, and only when it is ready', () => {
-    const graph = graphOf([{ id: 'a', deliverables: ['x'] }, { id: 'b', blocked_by: ['a'], inputs: ['x'] }]);
+    const graph = graphOf([
+      { id: 'a', deliverables: ['x'] },
+      { id: 'b', blocked_by: ['a'], inputs: ['x'] },
+    ]);
     expect([...runScope(graph, 'a', { trajectory: false, maxSteps: 3 }, NOW)]).toEqual(['a']);
     expect([...runScope(graph, 'a', { trajectory: true, maxSteps: 3 }, NOW)]).toEqual(['a', 'b']);
     expect(() => runScope(graph, 'b', { trajectory: false, maxSteps: 3 }, NOW)).toThrow(NotReadyError);
@@ -127,11 +148,19 @@ describe('runScope and stepsPerJob', () => {
 });
 
 describe('simulateRun', () => {
-  const simulate = (graph: Graph, options: Partial<Parameters<typeof simulateRun>[1]> = {}) => simulateRun(graph, { maxSteps: 1, config: config(), parallel: 1, ...options }, NOW);
-  const order = (graph: Graph, options: Partial<Parameters<typeof simulateRun>[1]> = {}) => simulate(graph, options).starts.map((start) => `${start.wave}:${start.steps.join('+')}`);
+  const simulate = (graph: Graph, options: Partial<Parameters<typeof simulateRun>[1]> = {}) =>
+    simulateRun(graph, { maxSteps: 1, config: config(), parallel: 1, ...options }, NOW);
+  const order = (graph: Graph, options: Partial<Parameters<typeof simulateRun>[1]> = {}) =>
+    simulate(graph, options).starts.map((start) => `${start.wave}:${start.steps.join('+')}`);
 
   it('plays a diamond out: one slot starts one task per pick, two slots start the middle together', () => {
-    const diamond = () => graphOf([{ id: 'a' }, { id: 'b', blocked_by: ['a'] }, { id: 'c', blocked_by: ['a'] }, { id: 'd', blocked_by: ['b', 'c'] }]);
+    const diamond = () =>
+      graphOf([
+        { id: 'a' },
+        { id: 'b', blocked_by: ['a'] },
+        { id: 'c', blocked_by: ['a'] },
+        { id: 'd', blocked_by: ['b', 'c'] },
+      ]);
     expect(order(diamond())).toEqual(['1:a', '2:b', '3:c', '4:d']);
     expect(order(diamond(), { parallel: 2 })).toEqual(['1:a', '2:b', '2:c', '3:d']);
   });
@@ -146,22 +175,43 @@ describe('simulateRun', () => {
     // One slot: the longest chain (6 h) first; then short's chain (2 h) beats the 1 h left of long's.
     expect(order(graph)).toEqual(['1:long', '2:short', '3:after-short', '4:after-long']);
     const sim = simulate(graph, { parallel: 2 });
-    expect(sim.starts.map((start) => [start.steps[0], start.at])).toEqual([['long', 0], ['short', 0], ['after-short', 1], ['after-long', 5]]);
+    expect(sim.starts.map((start) => [start.steps[0], start.at])).toEqual([
+      ['long', 0],
+      ['short', 0],
+      ['after-short', 1],
+      ['after-long', 5],
+    ]);
   });
 
   it('respects max_parallel across the whole run', () => {
     const graph = graphOf([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     const sim = simulate(graph, { parallel: 3, order: 'listed', config: config({ agent: { max_parallel: 2 } }) });
-    expect(sim.starts.map((start) => [start.steps[0], start.at])).toEqual([['a', 0], ['b', 0], ['c', 1]]);
+    expect(sim.starts.map((start) => [start.steps[0], start.at])).toEqual([
+      ['a', 0],
+      ['b', 0],
+      ['c', 1],
+    ]);
   });
 
   it('stops starting when the budget is spent, and says which tasks it kept and which never became ready', () => {
-    const graph = graphOf([{ id: 'a', estimate: { cost: 1 } }, { id: 'b', estimate: { cost: 1 }, blocked_by: ['a'] }, { id: 'c', estimate: { cost: 1 }, blocked_by: ['b'] }]);
+    const graph = graphOf([
+      { id: 'a', estimate: { cost: 1 } },
+      { id: 'b', estimate: { cost: 1 }, blocked_by: ['a'] },
+      { id: 'c', estimate: { cost: 1 }, blocked_by: ['b'] },
+    ]);
     const sim = simulate(graph, { budgetUsd: 2 });
     expect(sim.starts.map((start) => start.steps[0])).toEqual(['a', 'b']);
     expect(sim.overBudget).toEqual(['c']);
     expect(sim.neverReady).toEqual([]);
-    const blocked = simulate(graphOf([{ id: 'x', skills: ['cobol'] }, { id: 'y', blocked_by: ['x'] }], { actors: [{ id: 'ann' }] }));
+    const blocked = simulate(
+      graphOf(
+        [
+          { id: 'x', skills: ['cobol'] },
+          { id: 'y', blocked_by: ['x'] },
+        ],
+        { actors: [{ id: 'ann' }] },
+      ),
+    );
     expect(blocked.unassignable).toEqual([{ task: 'x', reasons: ['ann: missing skill cobol'] }]);
     expect(blocked.neverReady).toEqual(['y']);
   });
@@ -174,7 +224,10 @@ describe('simulateRun', () => {
     ]);
     const sim = simulate(graph, { maxSteps: 2, parallel: 2, order: 'listed' });
     expect(sim.starts.map((start) => [start.steps, start.finishedBefore])).toEqual([
-      [['design', 'build'], [0, 1]],
+      [
+        ['design', 'build'],
+        [0, 1],
+      ],
       [['side'], [1]],
     ]);
     expect(sim.finished).toEqual(['design', 'build', 'side']);

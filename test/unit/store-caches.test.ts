@@ -13,7 +13,11 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A file as its identity describes it, changed `ageMs` ago. */
-const fileChanged = (ageMs: number, key = '7:100:1:1'): FileIdentity => ({ key, ino: 7n, changedAtMs: Date.now() - ageMs });
+const fileChanged = (ageMs: number, key = '7:100:1:1'): FileIdentity => ({
+  key,
+  ino: 7n,
+  changedAtMs: Date.now() - ageMs,
+});
 
 describe('the validation stamp', () => {
   it('trusts a file that changed long before the stamp on identity alone', () => {
@@ -75,7 +79,10 @@ describe('the derived cache, later', () => {
     const file = fileChanged(60_000);
     cache.write('ready', file, contentDigest('graph'), ['a']);
     const entryPath = join(dir, 'cache', 'ready.json');
-    writeFileSync(entryPath, JSON.stringify({ ...JSON.parse(readFileSync(entryPath, 'utf8')), recordedAt: file.changedAtMs + 10 }));
+    writeFileSync(
+      entryPath,
+      JSON.stringify({ ...JSON.parse(readFileSync(entryPath, 'utf8')), recordedAt: file.changedAtMs + 10 }),
+    );
     expect(cache.read('ready', file, () => contentDigest('graph'))).toEqual(['a']);
     expect(cache.read('ready', file, () => 'never asked')).toEqual(['a']);
   });

@@ -11,11 +11,16 @@ import { graphOf } from '../support/graph.js';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
 
-
 const ids = (graph: Graph, start: string, options: Partial<Parameters<typeof planTrajectory>[2]> = {}) =>
   planTrajectory(graph, start, { now: NOW, ...options }).steps.map((step) => step.id);
 
-const reservation = (actor: string, trajectory: string) => ({ attempt: 1, actor, token_hash: 'sha256:x', since: '2030-01-01T00:00:00Z', trajectory });
+const reservation = (actor: string, trajectory: string) => ({
+  attempt: 1,
+  actor,
+  token_hash: 'sha256:x',
+  since: '2030-01-01T00:00:00Z',
+  trajectory,
+});
 
 describe('planTrajectory', () => {
   // design -> build (consumes api.md) -> docs (consumes the binary); review shares only a tag; unrelated shares nothing.
@@ -28,7 +33,7 @@ describe('planTrajectory', () => {
       { id: 'unrelated', tags: ['ops'] },
     ]);
 
-  it('counts the runner\'s successes whose verdict is still being written as done (assumeDone)', () => {
+  it("counts the runner's successes whose verdict is still being written as done (assumeDone)", () => {
     const graph = pipeline();
     graph.tasks.set('design', { ...graph.tasks.get('design')!, status: 'in-progress' });
     expect(() => ids(graph, 'build')).toThrow(NotReadyError);
@@ -46,12 +51,21 @@ describe('planTrajectory', () => {
       ['docs', 4],
       ['review', 1],
     ]);
-    expect(trajectory.steps[1]).toMatchObject({ receives: ['./api.md (from design)'], produces: ['bin/server'], shares: ['input ./api.md from design (+3)'] });
+    expect(trajectory.steps[1]).toMatchObject({
+      receives: ['./api.md (from design)'],
+      produces: ['bin/server'],
+      shares: ['input ./api.md from design (+3)'],
+    });
     expect(trajectory.steps[2]!.shares).toEqual(['input bin/server from build (+3)', 'tag api, as design (+1)']);
     expect(trajectory.stoppedBecause).toBe('no-coherent-next-step');
     const graph = pipeline();
     const index = dependencyIndex(graph);
-    expect(trajectory.totalTokens).toBe(['design', 'build', 'docs', 'review'].reduce((sum, id) => sum + estimatePromptTokens(graph, graph.tasks.get(id)!, index), 0));
+    expect(trajectory.totalTokens).toBe(
+      ['design', 'build', 'docs', 'review'].reduce(
+        (sum, id) => sum + estimatePromptTokens(graph, graph.tasks.get(id)!, index),
+        0,
+      ),
+    );
   });
 
   it('says what the first step receives from its finished upstream', () => {
@@ -101,7 +115,11 @@ describe('planTrajectory', () => {
     const actor: Actor = { id: 'bot', context_limit: twoSteps + 1 };
     const trajectory = planTrajectory(graph, 'design', { now: NOW, actor, contextLimit: 10 * twoSteps });
     expect(trajectory.steps.map((step) => step.id)).toEqual(['design', 'build']);
-    expect(trajectory).toMatchObject({ stoppedBecause: 'context-limit', totalTokens: twoSteps, contextLimit: twoSteps + 1 });
+    expect(trajectory).toMatchObject({
+      stoppedBecause: 'context-limit',
+      totalTokens: twoSteps,
+      contextLimit: twoSteps + 1,
+    });
     // Exactly the total is not below the limit: build no longer fits.
     expect(planTrajectory(graph, 'design', { now: NOW, contextLimit: twoSteps }).steps).toHaveLength(1);
     expect(planTrajectory(graph, 'design', { now: NOW, contextLimit: twoSteps + 1 }).steps).toHaveLength(2);
@@ -117,7 +135,9 @@ describe('planTrajectory', () => {
     const actor: Actor = { id: 'py', capabilities: ['python'] };
     expect(ids(graph, 'start', { actor })).toEqual(['start', 'c-ok']);
     expect(ids(graph, 'start')).toEqual(['start', 'a-rust', 'b-hard', 'c-ok']);
-    expect(() => planTrajectory(graph, 'a-rust', { now: NOW, actor })).toThrow(/^py may not take a-rust: missing skill rust$/);
+    expect(() => planTrajectory(graph, 'a-rust', { now: NOW, actor })).toThrow(
+      /^py may not take a-rust: missing skill rust$/,
+    );
   });
 
   it("skips steps reserved for someone else but not the actor's own reservations", () => {
@@ -132,9 +152,15 @@ describe('planTrajectory', () => {
   });
 
   it('refuses a start that is not ready, with the reasons', () => {
-    const graph = graphOf([{ id: 'first' }, { id: 'second', blocked_by: ['first'] }, { id: 'held', claim: reservation('other', 'first') }]);
+    const graph = graphOf([
+      { id: 'first' },
+      { id: 'second', blocked_by: ['first'] },
+      { id: 'held', claim: reservation('other', 'first') },
+    ]);
     expect(() => planTrajectory(graph, 'second', { now: NOW })).toThrow(NotReadyError);
-    expect(() => planTrajectory(graph, 'second', { now: NOW })).toThrow('cannot start a trajectory at second: blocked by first (open)');
+    expect(() => planTrajectory(graph, 'second', { now: NOW })).toThrow(
+      'cannot start a trajectory at second: blocked by first (open)',
+    );
     expect(() => planTrajectory(graph, 'held', { now: NOW, actor: { id: 'me' } })).toThrow(/reserved by other/);
     expect(ids(graph, 'held', { actor: { id: 'other' } })).toEqual(['held']);
   });
@@ -147,7 +173,9 @@ describe('planTrajectory', () => {
     const trajectory = trajectoryForActor(graph, { id: 'gopher', capabilities: ['go'] }, { now: NOW });
     expect(trajectory.steps.map((step) => step.id)).toEqual(['b', 'a']);
     expect(trajectory.actor).toBe('gopher');
-    expect(() => trajectoryForActor(graphOf([{ id: 'r', skills: ['rust'] }]), { id: 'gopher' }, { now: NOW })).toThrow(/^nothing ready for gopher: 1 ready task, but gopher lacks skill rust$/);
+    expect(() => trajectoryForActor(graphOf([{ id: 'r', skills: ['rust'] }]), { id: 'gopher' }, { now: NOW })).toThrow(
+      /^nothing ready for gopher: 1 ready task, but gopher lacks skill rust$/,
+    );
   });
 });
 
@@ -163,18 +191,42 @@ describe('reserveTrajectory', () => {
   it('claims the first step and reserves the rest for the caller only', () => {
     const graph = chainGraph();
     const trajectory = planTrajectory(graph, 'one', { now: NOW });
-    const { head, reserved } = reserveTrajectory(graph, trajectory, by('me'), { tokenHash: 'sha256:t', process: { pid: 42, host: 'h' } });
-    expect(head).toMatchObject({ status: 'in-progress', assigned: 'me', claim: { actor: 'me', token_hash: 'sha256:t', attempt: 1 } });
+    const { head, reserved } = reserveTrajectory(graph, trajectory, by('me'), {
+      tokenHash: 'sha256:t',
+      process: { pid: 42, host: 'h' },
+    });
+    expect(head).toMatchObject({
+      status: 'in-progress',
+      assigned: 'me',
+      claim: { actor: 'me', token_hash: 'sha256:t', attempt: 1 },
+    });
     expect(head.claim!.trajectory).toBeUndefined();
     expect(reserved.map((task) => task.id)).toEqual(['two', 'three']);
-    expect(graph.tasks.get('two')).toMatchObject({ status: 'open', claim: { attempt: 3, actor: 'me', token_hash: 'reserved', since: NOW.toISOString(), trajectory: 'one', pid: 42, host: 'h' } });
+    expect(graph.tasks.get('two')).toMatchObject({
+      status: 'open',
+      claim: {
+        attempt: 3,
+        actor: 'me',
+        token_hash: 'reserved',
+        since: NOW.toISOString(),
+        trajectory: 'one',
+        pid: 42,
+        host: 'h',
+      },
+    });
     expect(graph.tasks.get('two')!.log!.at(-1)!.message).toBe('reserved by me: step 2 of 3 of trajectory one');
 
     completeTask(graph, 'one', by('me'));
     const index = dependencyIndex(graph);
-    expect(readiness(graph, index, graph.tasks.get('two')!, NOW)).toEqual({ ready: false, reasons: ['reserved by me for trajectory one'] });
+    expect(readiness(graph, index, graph.tasks.get('two')!, NOW)).toEqual({
+      ready: false,
+      reasons: ['reserved by me for trajectory one'],
+    });
     expect(() => claimTask(graph, 'two', by('other'), { tokenHash: 'sha256:o' })).toThrow(AlreadyClaimedError);
-    expect(claimTask(graph, 'two', by('me'), { tokenHash: 'sha256:n' })).toMatchObject({ status: 'in-progress', claim: { attempt: 3, token_hash: 'sha256:n' } });
+    expect(claimTask(graph, 'two', by('me'), { tokenHash: 'sha256:n' })).toMatchObject({
+      status: 'in-progress',
+      claim: { attempt: 3, token_hash: 'sha256:n' },
+    });
   });
 
   it('changes nothing when a later step was reserved by someone else meanwhile', () => {
@@ -182,8 +234,12 @@ describe('reserveTrajectory', () => {
     const trajectory = planTrajectory(graph, 'one', { now: NOW });
     graph.tasks.set('three', { ...graph.tasks.get('three')!, claim: reservation('other', 'elsewhere') });
     const before = new Map(graph.tasks);
-    expect(() => reserveTrajectory(graph, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow(/^trajectory step three is reserved by other for trajectory elsewhere/);
-    expect(() => reserveTrajectory(graph, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow(AlreadyClaimedError);
+    expect(() => reserveTrajectory(graph, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow(
+      /^trajectory step three is reserved by other for trajectory elsewhere/,
+    );
+    expect(() => reserveTrajectory(graph, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow(
+      AlreadyClaimedError,
+    );
     for (const [id, task] of graph.tasks) expect(task, id).toBe(before.get(id));
   });
 
@@ -193,13 +249,17 @@ describe('reserveTrajectory', () => {
     const claimedHead = graphOf([...graph.tasks.values()]);
     claimTask(claimedHead, 'one', by('other'), { tokenHash: 'sha256:o' });
     const before = new Map(claimedHead.tasks);
-    expect(() => reserveTrajectory(claimedHead, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow(/^already claimed by other/);
+    expect(() => reserveTrajectory(claimedHead, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow(
+      /^already claimed by other/,
+    );
     for (const [id, task] of claimedHead.tasks) expect(task, id).toBe(before.get(id));
 
     graph.tasks.set('three', { ...graph.tasks.get('three')!, blocked_by: ['two', 'late'] });
     graph.tasks.set('late', { id: 'late', title: 'late', status: 'open' });
     const unchanged = new Map(graph.tasks);
-    expect(() => reserveTrajectory(graph, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow('trajectory step three waits for late, which is neither finished nor an earlier step');
+    expect(() => reserveTrajectory(graph, trajectory, by('me'), { tokenHash: 'sha256:t' })).toThrow(
+      'trajectory step three waits for late, which is neither finished nor an earlier step',
+    );
     for (const [id, task] of graph.tasks) expect(task, id).toBe(unchanged.get(id));
   });
 

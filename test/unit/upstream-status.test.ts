@@ -20,10 +20,19 @@ describe("upstream's statuses", () => {
     const now = new Date('2026-06-01T00:00:00Z');
     for (const status of UPSTREAM_STATUSES) {
       expect(satisfiesDependents(status)).toBe(false);
-      const graph = graphOf([{ id: 'a', status }, { id: 'b', status: 'open', blocked_by: ['a'] }]);
+      const graph = graphOf([
+        { id: 'a', status },
+        { id: 'b', status: 'open', blocked_by: ['a'] },
+      ]);
       const index = dependencyIndex(graph);
-      expect(readiness(graph, index, graph.tasks.get('a')!, now)).toEqual({ ready: false, reasons: [`status is ${status}`] });
-      expect(readiness(graph, index, graph.tasks.get('b')!, now)).toEqual({ ready: false, reasons: [`blocked by a (${status})`] });
+      expect(readiness(graph, index, graph.tasks.get('a')!, now)).toEqual({
+        ready: false,
+        reasons: [`status is ${status}`],
+      });
+      expect(readiness(graph, index, graph.tasks.get('b')!, now)).toEqual({
+        ready: false,
+        reasons: [`blocked by a (${status})`],
+      });
     }
   });
 

@@ -62,7 +62,11 @@ function registerAdd(parent: Command): void {
       if (options.json) return printJson(actor);
       print(`Added actor ${colors.bold(actor.id)}`);
     });
-  examples(command, 'wg actor add claude-1 --capability rust,sql --context-limit 200000 --trust verified --backend claude', 'wg actor add alice --type human --cap design --trust verified');
+  examples(
+    command,
+    'wg actor add claude-1 --capability rust,sql --context-limit 200000 --trust verified --backend claude',
+    'wg actor add alice --type human --cap design --trust verified',
+  );
 }
 
 function registerList(parent: Command): void {
@@ -75,7 +79,14 @@ function registerList(parent: Command): void {
       const actors = [...graph.actors.values()];
       if (options.json) return printJson(actors);
       if (actors.length === 0) return print('No actors. `wg actor add <id>` registers one.');
-      const row = (actor: Actor) => [actor.id, actor.actor_type ?? 'agent', actor.trust_level ?? 'unknown', orNone(actor.capabilities), actor.context_limit?.toString() ?? '', actor.backend ?? ''];
+      const row = (actor: Actor) => [
+        actor.id,
+        actor.actor_type ?? 'agent',
+        actor.trust_level ?? 'unknown',
+        orNone(actor.capabilities),
+        actor.context_limit?.toString() ?? '',
+        actor.backend ?? '',
+      ];
       print(table(['ID', 'TYPE', 'TRUST', 'CAPABILITIES', 'CONTEXT', 'BACKEND'], actors.map(row)));
     });
   examples(command, 'wg actor list', 'wg actor list --json');
@@ -118,7 +129,9 @@ function registerShow(parent: Command): void {
 }
 
 export function register(program: Command): void {
-  const actor = program.command('actor').description('register, list and inspect the actors (agents and people) that take tasks');
+  const actor = program
+    .command('actor')
+    .description('register, list and inspect the actors (agents and people) that take tasks');
   registerAdd(actor);
   registerList(actor);
   registerShow(actor);

@@ -11,7 +11,10 @@ export function register(program: Command): void {
     .description('add a task (its id comes from the title unless --id is given)')
     .argument('<title>', 'what the task is called')
     .option('--id <id>', 'choose the id instead of deriving it from the title')
-    .option('--allow-phantom', 'let --blocked-by name a task that does not exist yet (wg check reports it until it does)')
+    .option(
+      '--allow-phantom',
+      'let --blocked-by name a task that does not exist yet (wg check reports it until it does)',
+    )
     .option('--json', 'print the new task as JSON');
   addTaskFlags(command, 'add');
   command.action(async (title: string, options: Record<string, unknown>) => {
@@ -20,10 +23,23 @@ export function register(program: Command): void {
     assertPathsInsideProject(root, changes);
     // Loaded here, not at start-up: it brings in zod, which read-only commands do not need.
     const { addTask } = await import('../../graph/edit.js');
-    const result = await store.transact((graph) => addTask(graph, { id: options.id as string | undefined, title, ...changes }, new Date(), { allowPhantom: options.allowPhantom === true }));
+    const result = await store.transact((graph) =>
+      addTask(graph, { id: options.id as string | undefined, title, ...changes }, new Date(), {
+        allowPhantom: options.allowPhantom === true,
+      }),
+    );
     if (options.json) return printJson(result.task);
     print(`Added ${colors.bold(result.task.id)}`);
-    for (const blocker of result.unknownBlockers) print(colors.yellow(`warning: blocker ${blocker} does not exist yet; ${result.task.id} stays blocked until it does and is done (wg check reports it as an error until then)`));
+    for (const blocker of result.unknownBlockers)
+      print(
+        colors.yellow(
+          `warning: blocker ${blocker} does not exist yet; ${result.task.id} stays blocked until it does and is done (wg check reports it as an error until then)`,
+        ),
+      );
   });
-  examples(command, 'wg add "Design API" --skill design -d "Sketch the endpoints"', 'wg add "Build API" --blocked-by design-api --skill rust --deliverable src/api.rs --verify "cargo test"');
+  examples(
+    command,
+    'wg add "Design API" --skill design -d "Sketch the endpoints"',
+    'wg add "Build API" --blocked-by design-api --skill rust --deliverable src/api.rs --verify "cargo test"',
+  );
 }

@@ -16,18 +16,25 @@ export function register(program: Command): void {
   )
     .option('--remove', 'remove the artifact instead of adding it')
     .option('--json', 'print the artifact list as JSON')
-    .action(async (id: string, path: string | undefined, options: LeaseOptions & { remove?: boolean; json?: boolean }) => {
-      const { store, root } = openWorkspace(command);
-      if (path === undefined) {
-        const artifacts = getTask(await store.load(), id).artifacts ?? [];
-        if (options.json) return printJson(artifacts);
-        return print(artifacts.length === 0 ? `No artifacts for ${id}.` : artifacts.join('\n'));
-      }
-      const relativePath = projectRelative(root, process.cwd(), path, 'artifact');
-      const change = options.remove ? removeArtifact : addArtifact;
-      const task = await store.transact((graph) => change(graph, id, callerFor(id, options), relativePath));
-      if (options.json) printJson(task.artifacts ?? []);
-      else print(`${options.remove ? 'Removed' : 'Registered'} ${relativePath} for ${id}`);
-    });
-  examples(command, 'wg artifact build-api src/api.rs', 'wg artifact build-api', 'wg artifact build-api old.txt --remove');
+    .action(
+      async (id: string, path: string | undefined, options: LeaseOptions & { remove?: boolean; json?: boolean }) => {
+        const { store, root } = openWorkspace(command);
+        if (path === undefined) {
+          const artifacts = getTask(await store.load(), id).artifacts ?? [];
+          if (options.json) return printJson(artifacts);
+          return print(artifacts.length === 0 ? `No artifacts for ${id}.` : artifacts.join('\n'));
+        }
+        const relativePath = projectRelative(root, process.cwd(), path, 'artifact');
+        const change = options.remove ? removeArtifact : addArtifact;
+        const task = await store.transact((graph) => change(graph, id, callerFor(id, options), relativePath));
+        if (options.json) printJson(task.artifacts ?? []);
+        else print(`${options.remove ? 'Removed' : 'Registered'} ${relativePath} for ${id}`);
+      },
+    );
+  examples(
+    command,
+    'wg artifact build-api src/api.rs',
+    'wg artifact build-api',
+    'wg artifact build-api old.txt --remove',
+  );
 }

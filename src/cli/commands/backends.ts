@@ -9,7 +9,9 @@ import { colors, print, printJson, table } from '../output.js';
 export function register(program: Command): void {
   const command = program
     .command('backends')
-    .description('list the agent backends: whether each program is found, its version, and what it still needs (API key, login)')
+    .description(
+      'list the agent backends: whether each program is found, its version, and what it still needs (API key, login)',
+    )
     .option('--json', 'print the reports as JSON')
     .action(async (options: { json?: boolean }) => {
       const { probeBackends } = await import('../../backends/probe.js');
@@ -28,18 +30,24 @@ export function register(program: Command): void {
       const rows = reports.map((report) => [
         report.name,
         report.missing.length === 0 ? colors.green('ready') : colors.yellow('missing'),
-        report.program ? `${report.program}${report.source ? colors.dim(` (${report.source})`) : ''}` : colors.red('not found'),
+        report.program
+          ? `${report.program}${report.source ? colors.dim(` (${report.source})`) : ''}`
+          : colors.red('not found'),
         report.version ?? '-',
         report.missing.join('; ') || '-',
       ]);
       print(table(['BACKEND', 'STATUS', 'PROGRAM', 'VERSION', 'MISSING'], rows));
       print();
-      print(colors.bold('What an agent may do without asking, by default (a task\'s tools and [backends.NAME] widen or narrow it):'));
+      print(
+        colors.bold(
+          "What an agent may do without asking, by default (a task's tools and [backends.NAME] widen or narrow it):",
+        ),
+      );
       for (const report of reports) {
         if (report.permissions.length === 0) continue;
         print(`${report.name}:`);
         for (const line of report.permissions) print(`  - ${line}`);
       }
     });
-  examples(command, 'wg backends', 'wg backends --json | jq -r \'.[] | select(.missing == []) | .name\'');
+  examples(command, 'wg backends', "wg backends --json | jq -r '.[] | select(.missing == []) | .name'");
 }

@@ -11,7 +11,10 @@ function renderTree(nodes: BlockerTree[], indent: string): string[] {
     const state = node.status === 'missing' ? colors.red('no such task') : status(node.status);
     const label = `${node.id} ${state}${node.title ? colors.dim(` ${node.title}`) : ''}${node.seen ? colors.dim(' (see above)') : ''}`;
     const cause = node.blockedBy.length === 0 && !node.seen ? colors.dim(rootCause(node)) : '';
-    return [`${indent}${last ? '└─' : '├─'} ${label}${cause}`, ...renderTree(node.blockedBy, `${indent}${last ? '   ' : '│  '}`)];
+    return [
+      `${indent}${last ? '└─' : '├─'} ${label}${cause}`,
+      ...renderTree(node.blockedBy, `${indent}${last ? '   ' : '│  '}`),
+    ];
   });
 }
 
@@ -51,7 +54,16 @@ export function register(program: Command): void {
       const blockers = unsatisfiedBlockers(graph, dependencyIndex(graph), id);
       if (options.json) return printJson(blockers.map((b) => ({ ...b, title: graph.tasks.get(b.id)?.title })));
       if (blockers.length === 0) return print(`${id} is not blocked.`);
-      print(table(['BLOCKER', 'STATUS', 'TITLE'], blockers.map((b) => [b.id, b.status === 'missing' ? colors.red('missing') : status(b.status), graph.tasks.get(b.id)?.title ?? ''])));
+      print(
+        table(
+          ['BLOCKER', 'STATUS', 'TITLE'],
+          blockers.map((b) => [
+            b.id,
+            b.status === 'missing' ? colors.red('missing') : status(b.status),
+            graph.tasks.get(b.id)?.title ?? '',
+          ]),
+        ),
+      );
     });
   examples(blocked, 'wg blocked build-api');
 
@@ -65,7 +77,8 @@ export function register(program: Command): void {
       const task = getTask(graph, id);
       const tree = whyBlocked(graph, id);
       if (options.json) return printJson({ id, status: task.status, blockedBy: tree });
-      if (tree.length === 0) return print(`${id} is not blocked${task.status === 'open' ? ' (it is ready)' : ` (status ${task.status})`}.`);
+      if (tree.length === 0)
+        return print(`${id} is not blocked${task.status === 'open' ? ' (it is ready)' : ` (status ${task.status})`}.`);
       print(`${colors.bold(id)} waits for:`);
       for (const line of renderTree(tree, '')) print(line);
     });

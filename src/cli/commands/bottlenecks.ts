@@ -22,7 +22,18 @@ export function register(program: Command): void {
       const ranked = bottlenecks(graph, options.limit);
       if (options.json) return printJson(ranked);
       if (ranked.length === 0) return print('No unfinished task has anything waiting for it.');
-      print(table(['ID', 'STATUS', 'WAITING', 'DIRECT', 'TITLE'], ranked.map((entry) => [entry.id, status(entry.status), String(entry.waiting), String(entry.direct), truncate(entry.title, 60)])));
+      print(
+        table(
+          ['ID', 'STATUS', 'WAITING', 'DIRECT', 'TITLE'],
+          ranked.map((entry) => [
+            entry.id,
+            status(entry.status),
+            String(entry.waiting),
+            String(entry.direct),
+            truncate(entry.title, 60),
+          ]),
+        ),
+      );
     });
   examples(command, 'wg bottlenecks', 'wg bottlenecks --limit 3 --json');
 }

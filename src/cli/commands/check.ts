@@ -29,7 +29,8 @@ a dependency, an in-progress task nobody holds, and a lease left on a finished t
       const failed = options.strict ? problems.length > 0 : hasErrors(problems);
       if (failed) process.exitCode = 1;
       if (options.json) return printJson({ ok: !failed, problems });
-      for (const problem of problems) print(`${problem.severity === 'error' ? colors.red('error:') : colors.yellow('warning:')} ${problem.message}`);
+      for (const problem of problems)
+        print(`${problem.severity === 'error' ? colors.red('error:') : colors.yellow('warning:')} ${problem.message}`);
       const { tasks, actors } = parsed.graph;
       if (failed) {
         const errors = problems.filter((problem) => problem.severity === 'error').length;
@@ -37,7 +38,9 @@ a dependency, an in-progress task nobody holds, and a lease left on a finished t
         return;
       }
       const warnings = problems.length > 0 ? `, ${plural(problems.length, 'warning')}` : '';
-      print(`${problems.length > 0 ? '\n' : ''}graph OK: ${plural(tasks.size, 'task')}, ${plural(actors.size, 'actor')}${warnings}`);
+      print(
+        `${problems.length > 0 ? '\n' : ''}graph OK: ${plural(tasks.size, 'task')}, ${plural(actors.size, 'actor')}${warnings}`,
+      );
     });
   examples(command, 'wg check', 'wg check --json | jq ".problems[].message"');
 }

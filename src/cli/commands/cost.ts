@@ -26,7 +26,9 @@ function group(tasks: Task[], keyOf: (task: Task, backend: string, model: string
       lines.set(key, line);
     }
   }
-  return [...lines.values()].map((line) => ({ ...line, costUsd: Math.round(line.costUsd * 1e6) / 1e6 })).sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
+  return [...lines.values()]
+    .map((line) => ({ ...line, costUsd: Math.round(line.costUsd * 1e6) / 1e6 }))
+    .sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
 }
 
 const usd = (value: number) => `$${value.toFixed(value > 0 && value < 0.01 ? 4 : 2)}`;
@@ -34,7 +36,7 @@ const usd = (value: number) => `$${value.toFixed(value > 0 && value < 0.01 ? 4 :
 export function register(program: Command): void {
   const command = program
     .command('cost')
-    .description('what agent runs have spent: by task, by backend and by model (from each attempt\'s recorded usage)')
+    .description("what agent runs have spent: by task, by backend and by model (from each attempt's recorded usage)")
     .option('--json', 'print the totals as JSON')
     .action(async (options: { json?: boolean }) => {
       const graph = await openWorkspace(command).store.load();
@@ -43,10 +45,27 @@ export function register(program: Command): void {
       const byBackend = group(tasks, (_, backend) => backend);
       const byModel = group(tasks, (_, __, model) => model);
       const totalUsd = Math.round(byTask.reduce((sum, line) => sum + line.costUsd, 0) * 1e6) / 1e6;
-      const unpriced = tasks.flatMap((task) => (task.costs ?? []).filter((entry) => entry.priced === false).map((entry) => `${task.id}#${entry.attempt}`));
-      if (options.json) return printJson({ total_usd: totalUsd, by_task: byTask, by_backend: byBackend, by_model: byModel, unpriced_attempts: unpriced });
-      if (byTask.length === 0) return print('No spend recorded yet: wg records it from the agents\' usage reports as tasks run.');
-      const rows = (lines: Line[]) => lines.map((line) => [line.key, usd(line.costUsd), String(line.attempts), String(line.inputTokens), String(line.outputTokens)]);
+      const unpriced = tasks.flatMap((task) =>
+        (task.costs ?? []).filter((entry) => entry.priced === false).map((entry) => `${task.id}#${entry.attempt}`),
+      );
+      if (options.json)
+        return printJson({
+          total_usd: totalUsd,
+          by_task: byTask,
+          by_backend: byBackend,
+          by_model: byModel,
+          unpriced_attempts: unpriced,
+        });
+      if (byTask.length === 0)
+        return print("No spend recorded yet: wg records it from the agents' usage reports as tasks run.");
+      const rows = (lines: Line[]) =>
+        lines.map((line) => [
+          line.key,
+          usd(line.costUsd),
+          String(line.attempts),
+          String(line.inputTokens),
+          String(line.outputTokens),
+        ]);
       print(table(['TASK', 'COST', 'ATTEMPTS', 'INPUT TOKENS', 'OUTPUT TOKENS'], rows(byTask)));
       print();
       print(table(['BACKEND', 'COST', 'ATTEMPTS', 'INPUT TOKENS', 'OUTPUT TOKENS'], rows(byBackend)));
@@ -54,7 +73,12 @@ export function register(program: Command): void {
       print(table(['MODEL', 'COST', 'ATTEMPTS', 'INPUT TOKENS', 'OUTPUT TOKENS'], rows(byModel)));
       print();
       print(colors.bold(`total: ${usd(totalUsd)}`));
-      if (unpriced.length > 0) print(colors.yellow(`${unpriced.length} attempt(s) used a model with no price under [prices] in config.toml, so their tokens are not in these dollars: ${unpriced.slice(0, 5).join(', ')}`));
+      if (unpriced.length > 0)
+        print(
+          colors.yellow(
+            `${unpriced.length} attempt(s) used a model with no price under [prices] in config.toml, so their tokens are not in these dollars: ${unpriced.slice(0, 5).join(', ')}`,
+          ),
+        );
     });
   examples(command, 'wg cost', 'wg cost --json | jq .total_usd');
 }

@@ -32,7 +32,9 @@ function describe(change: AttemptChange): string {
 export function register(program: Command): void {
   const command = program
     .command('diff')
-    .description("show what one attempt of a task changed: the landed commits, or the kept worktree or branch of one that did not land")
+    .description(
+      'show what one attempt of a task changed: the landed commits, or the kept worktree or branch of one that did not land',
+    )
     .argument('<id>', 'the task')
     .option('--attempt <n>', 'which attempt (default: the one that landed, else the latest)', parseAttempt)
     .option('--stat', 'a summary of the changed files instead of the patch')
@@ -42,9 +44,18 @@ export function register(program: Command): void {
       const task = getTask(await workspace.store.load(), id);
       const { findRepo } = await import('../../worktree/repo.js');
       const repo = await findRepo(workspace.root);
-      if ('none' in repo) throw new InvalidInputError(`${workspace.root} is ${repo.none === 'not a git work tree' ? 'not a git work tree' : `a git repository without a commit`}, so wg keeps no record of what a task changed`);
+      if ('none' in repo)
+        throw new InvalidInputError(
+          `${workspace.root} is ${repo.none === 'not a git work tree' ? 'not a git work tree' : `a git repository without a commit`}, so wg keeps no record of what a task changed`,
+        );
       const { changedFiles, findAttemptChange, renderChange } = await import('../../worktree/diff.js');
-      const change = await findAttemptChange(repo, workspace.dir, task, options.attempt, (await workspace.config()).run.worktree_link);
+      const change = await findAttemptChange(
+        repo,
+        workspace.dir,
+        task,
+        options.attempt,
+        (await workspace.config()).run.worktree_link,
+      );
       const stat = options.stat ?? false;
       if (options.json) {
         const files = await changedFiles(repo.top, change);

@@ -17,7 +17,9 @@ const MARK: Record<Check['status'], string> = {
 export function register(program: Command): void {
   const command = program
     .command('doctor')
-    .description('check everything `wg run` needs (backends, credentials, the graph, the store, git) and say how to fix what is wrong')
+    .description(
+      'check everything `wg run` needs (backends, credentials, the graph, the store, git) and say how to fix what is wrong',
+    )
     .option('--target <branch>', 'the branch results would land on (default: the branch checked out now)')
     .option('--backend <name>', 'check as `wg run --backend NAME` would run every task')
     .option('--json', 'print {ok, exit_code, checks} as JSON (ok: nothing would make wg run fail)')
@@ -48,7 +50,13 @@ each for at most 2s (WG_DOCTOR_TIMEOUT=10s gives a slow machine longer).
       }
       // The folder of this installation's `wg` executables, which `wg run` puts first on agents' PATH.
       const wgBinDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
-      const { checks, exitCode } = await runDoctor({ place, wgBinDir, env: process.env, target: options.target, backend: options.backend });
+      const { checks, exitCode } = await runDoctor({
+        place,
+        wgBinDir,
+        env: process.env,
+        target: options.target,
+        backend: options.backend,
+      });
       process.exitCode = exitCode;
       if (options.json) return printJson({ ok: exitCode !== 1, exit_code: exitCode, checks });
       for (const check of checks) {
@@ -57,7 +65,11 @@ each for at most 2s (WG_DOCTOR_TIMEOUT=10s gives a slow machine longer).
       }
       const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
       print();
-      print(exitCode === 0 ? colors.green('all good: wg run has what it needs') : `${count('fail')} failing, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}${exitCode === 1 ? ': wg run would fail until the FAIL lines are fixed' : ''}`);
+      print(
+        exitCode === 0
+          ? colors.green('all good: wg run has what it needs')
+          : `${count('fail')} failing, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}${exitCode === 1 ? ': wg run would fail until the FAIL lines are fixed' : ''}`,
+      );
     });
   examples(command, 'wg doctor', 'wg doctor --json | jq -r \'.checks[] | select(.status == "fail") | .fix\'');
 }

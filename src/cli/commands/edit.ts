@@ -10,7 +10,10 @@ export function register(program: Command): void {
     .command('edit')
     .description('change a task: set fields, add to lists (--tag x) or remove from them (--remove-tag x)')
     .argument('<id>', 'the task')
-    .option('--allow-phantom', 'let --blocked-by name a task that does not exist yet (wg check reports it until it does)')
+    .option(
+      '--allow-phantom',
+      'let --blocked-by name a task that does not exist yet (wg check reports it until it does)',
+    )
     .option('--json', 'print the changed task as JSON');
   addTaskFlags(command, 'edit');
   command.action(async (id: string, options: Record<string, unknown>) => {
@@ -19,10 +22,21 @@ export function register(program: Command): void {
     assertPathsInsideProject(root, changes);
     // Loaded here, not at start-up: it brings in zod, which read-only commands do not need.
     const { editTask } = await import('../../graph/edit.js');
-    const result = await store.transact((graph) => editTask(graph, id, changes, { allowPhantom: options.allowPhantom === true }));
+    const result = await store.transact((graph) =>
+      editTask(graph, id, changes, { allowPhantom: options.allowPhantom === true }),
+    );
     if (options.json) return printJson(result.task);
     print(`Updated ${colors.bold(id)}`);
-    for (const blocker of result.unknownBlockers) print(colors.yellow(`warning: blocker ${blocker} does not exist yet; ${id} stays blocked until it does and is done (wg check reports it as an error until then)`));
+    for (const blocker of result.unknownBlockers)
+      print(
+        colors.yellow(
+          `warning: blocker ${blocker} does not exist yet; ${id} stays blocked until it does and is done (wg check reports it as an error until then)`,
+        ),
+      );
   });
-  examples(command, 'wg edit build-api --blocked-by write-spec --remove-tag draft', 'wg edit build-api --timeout 45m --max-retries 3');
+  examples(
+    command,
+    'wg edit build-api --blocked-by write-spec --remove-tag draft',
+    'wg edit build-api --timeout 45m --max-retries 3',
+  );
 }

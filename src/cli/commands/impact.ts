@@ -16,9 +16,22 @@ export function register(program: Command): void {
       const result = impact(graph, id);
       if (options.json) return printJson(result);
       if (result.dependents.length === 0) return print(`Nothing waits for ${id}.`);
-      print(table(['DEPTH', 'ID', 'STATUS', 'HOURS', 'TITLE'], result.dependents.map((entry) => [String(entry.depth), entry.id, status(entry.status), formatHours(entry.hours), truncate(entry.title, 60)])));
+      print(
+        table(
+          ['DEPTH', 'ID', 'STATUS', 'HOURS', 'TITLE'],
+          result.dependents.map((entry) => [
+            String(entry.depth),
+            entry.id,
+            status(entry.status),
+            formatHours(entry.hours),
+            truncate(entry.title, 60),
+          ]),
+        ),
+      );
       const count = result.dependents.length;
-      print(`\n${count} task${count === 1 ? '' : 's'} wait${count === 1 ? 's' : ''} for ${colors.bold(id)}; ${formatHours(result.hoursAtStake)} of unfinished work at stake ${colors.dim('(no estimate counts as 1h)')}`);
+      print(
+        `\n${count} task${count === 1 ? '' : 's'} wait${count === 1 ? 's' : ''} for ${colors.bold(id)}; ${formatHours(result.hoursAtStake)} of unfinished work at stake ${colors.dim('(no estimate counts as 1h)')}`,
+      );
     });
   examples(command, 'wg impact design-api', 'wg impact design-api --json | jq .hoursAtStake');
 }

@@ -17,20 +17,27 @@ export function register(program: Command): void {
   )
     .option('--json', 'print the log (or the new entry) as JSON')
     .option('-f, --follow', 'keep printing new entries while the task is in progress')
-    .action(async (id: string, message: string | undefined, options: LeaseOptions & { json?: boolean; follow?: boolean }) => {
-      const { store } = openWorkspace(command);
-      if (options.follow) return follow(store, id, options.json ?? false);
-      if (message === undefined) {
-        const log = getTask(await store.load(), id).log ?? [];
-        if (options.json) return printJson(log);
-        if (log.length === 0) return print(`No log entries for ${id}.`);
-        for (const entry of log) print(entryLine(entry));
-        return;
-      }
-      const task = await store.transact((graph) => appendLog(graph, id, callerFor(id, options), message));
-      if (options.json) printJson(task.log!.at(-1));
-    });
-  examples(command, 'wg log build-api', 'wg log build-api "schema migrated; starting on handlers"', 'wg log build-api --follow');
+    .action(
+      async (id: string, message: string | undefined, options: LeaseOptions & { json?: boolean; follow?: boolean }) => {
+        const { store } = openWorkspace(command);
+        if (options.follow) return follow(store, id, options.json ?? false);
+        if (message === undefined) {
+          const log = getTask(await store.load(), id).log ?? [];
+          if (options.json) return printJson(log);
+          if (log.length === 0) return print(`No log entries for ${id}.`);
+          for (const entry of log) print(entryLine(entry));
+          return;
+        }
+        const task = await store.transact((graph) => appendLog(graph, id, callerFor(id, options), message));
+        if (options.json) printJson(task.log!.at(-1));
+      },
+    );
+  examples(
+    command,
+    'wg log build-api',
+    'wg log build-api "schema migrated; starting on handlers"',
+    'wg log build-api --follow',
+  );
 }
 
 function printEntry(entry: LogEntry, json: boolean): void {
@@ -41,7 +48,9 @@ function printEntry(entry: LogEntry, json: boolean): void {
 /** An entry's first line after its time and actor; further lines (a failed check's output) indented under it. */
 function entryLine(entry: LogEntry): string {
   const [first, ...rest] = entry.message.split('\n');
-  return [`${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${first}`, ...rest.map((line) => `    | ${line}`)].join('\n');
+  return [`${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${first}`, ...rest.map((line) => `    | ${line}`)].join(
+    '\n',
+  );
 }
 
 /**

@@ -20,23 +20,46 @@ export function register(program: Command): void {
       const ranked = rankActors(graph, task);
       const qualified = ranked.some((entry) => entry.match.eligible);
       if (options.json) {
-        const actors = ranked.map(({ actor, match }) => ({ id: actor.id, eligible: match.eligible, ...(match.eligible ? { score: match.score } : {}), reasons: match.reasons }));
+        const actors = ranked.map(({ actor, match }) => ({
+          id: actor.id,
+          eligible: match.eligible,
+          ...(match.eligible ? { score: match.score } : {}),
+          reasons: match.reasons,
+        }));
         return printJson({ task: id, estimated_prompt_tokens: estimate.total, estimate, qualified, actors });
       }
       print(`${colors.bold(id)}  ${task.title}`);
-      print(colors.dim(`estimated prompt: ${estimate.total} tokens (incl. ${estimate.files} allowed for ${estimate.fileCount} inlined files)`));
+      print(
+        colors.dim(
+          `estimated prompt: ${estimate.total} tokens (incl. ${estimate.files} allowed for ${estimate.fileCount} inlined files)`,
+        ),
+      );
       if (ranked.length === 0) return print('\nNo actors are registered; `wg actor add <id>` registers one.');
       const eligible = ranked.filter((entry) => entry.match.eligible);
       const excluded = ranked.filter((entry) => !entry.match.eligible);
       if (eligible.length > 0) {
         print();
-        print(table(['ACTOR', 'SCORE', 'WHY'], eligible.map(({ actor, match }) => [actor.id, match.eligible ? String(match.score) : '', match.reasons.join('; ')])));
+        print(
+          table(
+            ['ACTOR', 'SCORE', 'WHY'],
+            eligible.map(({ actor, match }) => [
+              actor.id,
+              match.eligible ? String(match.score) : '',
+              match.reasons.join('; '),
+            ]),
+          ),
+        );
       } else {
         print(`\n${colors.yellow(`No actor qualifies for ${id}.`)}`);
       }
       if (excluded.length > 0) {
         print(`\n${colors.bold('not eligible')}`);
-        print(table(['ACTOR', 'REASONS'], excluded.map(({ actor, match }) => [actor.id, match.reasons.join('; ')])));
+        print(
+          table(
+            ['ACTOR', 'REASONS'],
+            excluded.map(({ actor, match }) => [actor.id, match.reasons.join('; ')]),
+          ),
+        );
       }
     });
   examples(command, 'wg match build-api', 'wg match build-api --json | jq -r ".actors[] | select(.eligible) | .id"');

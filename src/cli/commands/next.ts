@@ -26,14 +26,27 @@ export function register(program: Command): void {
           reasons: best?.reasons ?? [],
           why_nothing: next.whyNothing ?? null,
           ready_count: next.readyCount,
-          candidates: next.candidates.map((candidate) => ({ id: candidate.task.id, score: candidate.score, unblocks: candidate.unblocks })),
+          candidates: next.candidates.map((candidate) => ({
+            id: candidate.task.id,
+            score: candidate.score,
+            unblocks: candidate.unblocks,
+          })),
           rejected: next.rejected.map(({ id, reasons }) => ({ id, reasons })),
         });
       }
       if (!best) return print(`Nothing ready for ${actor.id}: ${next.whyNothing}.`);
       print(`${colors.bold(best.task.id)}  ${best.task.title}`);
-      print(colors.dim(`score ${best.score}; unblocks ${best.unblocks} task${best.unblocks === 1 ? '' : 's'}; ${best.reasons.join('; ')}`));
-      if (next.candidates.length > 1) print(colors.dim(`${next.candidates.length - 1} other ready task(s) fit ${actor.id}; \`wg match <task>\` compares actors`));
+      print(
+        colors.dim(
+          `score ${best.score}; unblocks ${best.unblocks} task${best.unblocks === 1 ? '' : 's'}; ${best.reasons.join('; ')}`,
+        ),
+      );
+      if (next.candidates.length > 1)
+        print(
+          colors.dim(
+            `${next.candidates.length - 1} other ready task(s) fit ${actor.id}; \`wg match <task>\` compares actors`,
+          ),
+        );
       print(colors.dim(`\`wg claim ${best.task.id} --actor ${actor.id}\` takes it`));
     });
   examples(command, 'wg next --actor claude-1', 'wg next --actor claude-1 --json | jq -r ".task.id // empty"');

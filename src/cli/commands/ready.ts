@@ -16,7 +16,12 @@ export function register(program: Command): void {
       const ready = candidates.filter((task) => startable(task, now));
       if (options.json) return printJson(ready);
       if (ready.length === 0) return print('No task is ready.');
-      print(table(['ID', 'SKILLS', 'TITLE'], ready.map((task) => [task.id, (task.skills ?? []).join(','), truncate(task.title, 60)])));
+      print(
+        table(
+          ['ID', 'SKILLS', 'TITLE'],
+          ready.map((task) => [task.id, (task.skills ?? []).join(','), truncate(task.title, 60)]),
+        ),
+      );
     });
   examples(command, 'wg ready', 'wg ready --json | jq -r ".[].id"');
 }

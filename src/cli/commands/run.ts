@@ -39,12 +39,14 @@ function isolationMode(value: string): 'worktree' | 'none' {
 }
 
 function startOrder(value: string): 'critical-path' | 'listed' {
-  if (value !== 'critical-path' && value !== 'listed') throw new InvalidArgumentError('expected critical-path or listed');
+  if (value !== 'critical-path' && value !== 'listed')
+    throw new InvalidArgumentError('expected critical-path or listed');
   return value;
 }
 
 function refusalSetting(value: string): 'auto' | 'fail' | 'continue' {
-  if (value !== 'auto' && value !== 'fail' && value !== 'continue') throw new InvalidArgumentError('expected auto, fail or continue');
+  if (value !== 'auto' && value !== 'fail' && value !== 'continue')
+    throw new InvalidArgumentError('expected auto, fail or continue');
   return value;
 }
 
@@ -63,88 +65,183 @@ function printPlan(plan: DryRunPlan): void {
   if (plan.steps.length === 0) print('Nothing is ready to run.');
   for (const step of plan.steps) {
     print(colors.bold(`── wave ${step.wave}: ${step.task} ${colors.dim(`(${step.title})`)}`));
-    print(`actor:    ${step.actor}${step.after ? `, trajectory step after ${step.after}` : ''} (attempt ${step.attempt})`);
+    print(
+      `actor:    ${step.actor}${step.after ? `, trajectory step after ${step.after}` : ''} (attempt ${step.attempt})`,
+    );
     for (const reason of step.errors ?? []) print(colors.red(`would fail: ${reason}`));
     if (step.backend !== undefined) print(`backend:  ${step.backend}${step.model ? `, model ${step.model}` : ''}`);
-    if (step.file !== undefined) print(`argv:     ${[step.file, ...(step.args ?? [])].map((arg) => JSON.stringify(arg)).join(' ')}`);
+    if (step.file !== undefined)
+      print(`argv:     ${[step.file, ...(step.args ?? [])].map((arg) => JSON.stringify(arg)).join(' ')}`);
     if (step.cwd !== undefined) print(`cwd:      ${step.cwd}`);
-    if (step.worktree) print(`worktree: ${step.worktree.path} (branch ${step.worktree.branch} from ${step.worktree.target} at ${step.worktree.base.slice(0, 12)}${step.wave > 1 ? ', or wherever its upstream work has landed by then' : ''})`);
+    if (step.worktree)
+      print(
+        `worktree: ${step.worktree.path} (branch ${step.worktree.branch} from ${step.worktree.target} at ${step.worktree.base.slice(0, 12)}${step.wave > 1 ? ', or wherever its upstream work has landed by then' : ''})`,
+      );
     const [firstPermission, ...otherPermissions] = step.permissions ?? [];
-    if (firstPermission) print(`may:      ${[firstPermission, ...otherPermissions.map((line) => `          ${line}`)].join('\n')}`);
+    if (firstPermission)
+      print(`may:      ${[firstPermission, ...otherPermissions.map((line) => `          ${line}`)].join('\n')}`);
     if (step.stdin) print(`stdin:    ${step.stdin}`);
     if (step.env !== undefined) {
       print(`env:      the parent's environment (secrets masked in --json) plus`);
       for (const [name, value] of Object.entries(step.addedEnv ?? {})) print(`          ${name}=${value}`);
     }
     if (step.prompt !== undefined) {
-      print(colors.dim(`prompt (~${step.promptTokens} tokens${step.omitted?.length ? `; ${step.omitted.join('; ')}` : ''}${step.backend === undefined ? '; as an agent backend would get it' : ''}):`));
-      print(step.prompt.trimEnd().split('\n').map((line) => `  │ ${line}`).join('\n'));
+      print(
+        colors.dim(
+          `prompt (~${step.promptTokens} tokens${step.omitted?.length ? `; ${step.omitted.join('; ')}` : ''}${step.backend === undefined ? '; as an agent backend would get it' : ''}):`,
+        ),
+      );
+      print(
+        step.prompt
+          .trimEnd()
+          .split('\n')
+          .map((line) => `  │ ${line}`)
+          .join('\n'),
+      );
     }
     print();
   }
   for (const item of plan.unassignable) print(colors.yellow(`unassignable: ${item.task}: ${item.reasons.join('; ')}`));
-  if (plan.overBudget.length > 0) print(colors.yellow(`the budget would keep these from starting: ${plan.overBudget.join(', ')}`));
+  if (plan.overBudget.length > 0)
+    print(colors.yellow(`the budget would keep these from starting: ${plan.overBudget.join(', ')}`));
   if (plan.neverReady.length > 0) print(colors.yellow(`never ready in this plan: ${plan.neverReady.join(', ')}`));
   const failing = plan.steps.filter((step) => step.error !== undefined).length;
-  if (plan.wouldFail) print(colors.red(`${failing} launch${failing === 1 ? '' : 'es'} would fail${plan.unassignable.length > 0 ? `, ${plan.unassignable.length} task${plan.unassignable.length === 1 ? '' : 's'} no actor may take` : ''}: wg run would not finish as planned`));
+  if (plan.wouldFail)
+    print(
+      colors.red(
+        `${failing} launch${failing === 1 ? '' : 'es'} would fail${plan.unassignable.length > 0 ? `, ${plan.unassignable.length} task${plan.unassignable.length === 1 ? '' : 's'} no actor may take` : ''}: wg run would not finish as planned`,
+      ),
+    );
 }
 
 function printSummary(summary: RunSummary, dir: string): void {
   print();
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
   const reopened = summary.reopened.length > 0 ? `${summary.reopened.length} reopened, ` : '';
-  print(colors.bold(`Run ${summary.interrupted ? `interrupted after ${seconds}s` : `finished in ${seconds}s`}: ${summary.done.length} done, ${reopened}${summary.failed.length} failed, ${summary.blocked.length} blocked, ${summary.unassignable.length} unassignable`));
+  print(
+    colors.bold(
+      `Run ${summary.interrupted ? `interrupted after ${seconds}s` : `finished in ${seconds}s`}: ${summary.done.length} done, ${reopened}${summary.failed.length} failed, ${summary.blocked.length} blocked, ${summary.unassignable.length} unassignable`,
+    ),
+  );
   if (summary.doneElsewhere.length > 0) {
     const ids = summary.doneElsewhere;
-    print(`${colors.green('done elsewhere')} ${ids.length} task${ids.length === 1 ? '' : 's'} finished by another runner (or by hand) during this run, not by this one: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}`);
+    print(
+      `${colors.green('done elsewhere')} ${ids.length} task${ids.length === 1 ? '' : 's'} finished by another runner (or by hand) during this run, not by this one: ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}`,
+    );
   }
-  for (const item of summary.recovered) print(`${colors.yellow('recovered')} ${item.task}: ${item.reason} (${item.status})`);
+  for (const item of summary.recovered)
+    print(`${colors.yellow('recovered')} ${item.task}: ${item.reason} (${item.status})`);
   for (const item of summary.failed) print(`${colors.red('failed')}   ${item.id}: ${item.reason}`);
-  for (const item of summary.blocked) print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
+  for (const item of summary.blocked)
+    print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
-  for (const item of summary.held) print(`${colors.yellow('held')}     ${item.id}: ${item.status} (a status of the Rust wg: its tools move it on, or wg done / wg abandon)`);
-  if (summary.writeFailure) print(colors.red(`stopped: writing the graph failed (${summary.writeFailure}); the graph on disk holds every change up to the last complete write`));
+  for (const item of summary.held)
+    print(
+      `${colors.yellow('held')}     ${item.id}: ${item.status} (a status of the Rust wg: its tools move it on, or wg done / wg abandon)`,
+    );
+  if (summary.writeFailure)
+    print(
+      colors.red(
+        `stopped: writing the graph failed (${summary.writeFailure}); the graph on disk holds every change up to the last complete write`,
+      ),
+    );
   if (summary.interrupted) {
     const list = `${summary.reopened.slice(0, 8).join(', ')}${summary.reopened.length > 8 ? ', …' : ''}`;
-    print(colors.yellow(summary.reopened.length > 0 ? `interrupted: running agents were stopped; reopened, the interruption counting no attempt: ${list}; wg run starts them again` : 'interrupted: no agent was running'));
+    print(
+      colors.yellow(
+        summary.reopened.length > 0
+          ? `interrupted: running agents were stopped; reopened, the interruption counting no attempt: ${list}; wg run starts them again`
+          : 'interrupted: no agent was running',
+      ),
+    );
   }
   if (summary.spentUsd > 0) {
-    const by = (totals: Record<string, number>) => Object.entries(totals).sort((a, b) => b[1] - a[1]).map(([key, usd]) => `${key} $${usd.toFixed(2)}`).join(', ');
-    print(`spent: $${summary.spentUsd.toFixed(2)} (by backend: ${by(summary.spentBy.backend)}; by model: ${by(summary.spentBy.model)}); wg cost shows it by task`);
+    const by = (totals: Record<string, number>) =>
+      Object.entries(totals)
+        .sort((a, b) => b[1] - a[1])
+        .map(([key, usd]) => `${key} $${usd.toFixed(2)}`)
+        .join(', ');
+    print(
+      `spent: $${summary.spentUsd.toFixed(2)} (by backend: ${by(summary.spentBy.backend)}; by model: ${by(summary.spentBy.model)}); wg cost shows it by task`,
+    );
   }
   if (summary.budget) {
     const { limitUsd, spentUsd, stopped, notStarted } = summary.budget;
     const line = `budget: $${spentUsd.toFixed(2)} of $${limitUsd.toFixed(2)} spent, $${Math.max(0, limitUsd - spentUsd).toFixed(2)} left`;
-    print(stopped ? colors.yellow(`${line}; the budget stopped the run${notStarted.length > 0 ? `: ${notStarted.length} task${notStarted.length === 1 ? '' : 's'} not started stay open (${notStarted.slice(0, 8).join(', ')}${notStarted.length > 8 ? ', …' : ''})` : ''}`) : line);
+    print(
+      stopped
+        ? colors.yellow(
+            `${line}; the budget stopped the run${notStarted.length > 0 ? `: ${notStarted.length} task${notStarted.length === 1 ? '' : 's'} not started stay open (${notStarted.slice(0, 8).join(', ')}${notStarted.length > 8 ? ', …' : ''})` : ''}`,
+          )
+        : line,
+    );
   }
   const example = summary.failed[0]?.id ?? summary.done.at(-1);
-  if (example) print(colors.dim(`next: wg show ${example} · wg log ${example} · ${join(dir, 'runs', example)}/${summary.failed[0] ? ` · wg retry ${example} (--reset starts its count over)` : ''}`));
+  if (example)
+    print(
+      colors.dim(
+        `next: wg show ${example} · wg log ${example} · ${join(dir, 'runs', example)}/${summary.failed[0] ? ` · wg retry ${example} (--reset starts its count over)` : ''}`,
+      ),
+    );
 }
 
 export function register(program: Command): void {
   const command = program
     .command('run')
-    .description('run the whole graph (or one task) with agents: plan, claim, launch, record, until nothing is runnable')
+    .description(
+      'run the whole graph (or one task) with agents: plan, claim, launch, record, until nothing is runnable',
+    )
     .argument('[task]', 'run only this task (it must be ready)')
     .option('--trajectory', 'with a task: walk its context-coherent trajectory')
     .option('--max-steps <n>', 'longest trajectory a job may walk (1 turns trajectories off)', positive)
     .option('--actor <id>', 'run as this actor only')
     .option('--backend <name>', 'use this backend for every task (shell, command, or a [backends.NAME])')
     .option('--model <name>', 'use this model for every task')
-    .option('--timeout <duration>', "wall-clock limit per attempt when the task sets none (e.g. 30m)", parseDurationFlag)
+    .option(
+      '--timeout <duration>',
+      'wall-clock limit per attempt when the task sets none (e.g. 30m)',
+      parseDurationFlag,
+    )
     .option('--stall-timeout <duration>', 'kill an agent that prints nothing for this long', parseDurationFlag)
     .option('--parallel <n>', 'how many jobs run at once (default 4)', positive)
     .option('--max-retries <n>', 'failed attempts allowed when the task sets no max_retries', parseCount)
-    .option('--retry-backoff <duration>', 'wait before the first automatic retry, doubling after (default 1s)', parseDurationFlag)
-    .option('--grace <duration>', 'time between SIGTERM and SIGKILL when stopping an agent (default 5s)', parseDurationFlag)
+    .option(
+      '--retry-backoff <duration>',
+      'wait before the first automatic retry, doubling after (default 1s)',
+      parseDurationFlag,
+    )
+    .option(
+      '--grace <duration>',
+      'time between SIGTERM and SIGKILL when stopping an agent (default 5s)',
+      parseDurationFlag,
+    )
     .option('--fail-fast', 'stop everything at the first task that fails for good')
     .option('--allow-outside', 'let a working_dir lead outside the project')
-    .option('--isolation <mode>', 'worktree: each attempt in a git worktree of its own, results landed on the target in graph order (default in a git repository); none: in place', isolationMode)
+    .option(
+      '--isolation <mode>',
+      'worktree: each attempt in a git worktree of its own, results landed on the target in graph order (default in a git repository); none: in place',
+      isolationMode,
+    )
     .option('--target <branch>', 'the branch results land on (default: the branch checked out now)')
-    .option('--budget-usd <usd>', 'the most the whole run may spend: each task reserves its expected cost before it starts, and none starts that does not fit', parseNumber)
-    .option('--order <order>', 'which ready task starts first: critical-path (the longest remaining chain of work, default) or listed', startOrder)
-    .option('--on-permission-denied <policy>', "what a call the agent's permissions refuse does: fail (end the attempt), continue (the agent is told and goes on; verify decides) or auto (continue when the task has a verify, default)", refusalSetting)
-    .option('--dry-run', 'build and print every prompt, argv, cwd, worktree and env in the order the run would start them; launch nothing, write nothing; exit 1 if a launch would fail')
+    .option(
+      '--budget-usd <usd>',
+      'the most the whole run may spend: each task reserves its expected cost before it starts, and none starts that does not fit',
+      parseNumber,
+    )
+    .option(
+      '--order <order>',
+      'which ready task starts first: critical-path (the longest remaining chain of work, default) or listed',
+      startOrder,
+    )
+    .option(
+      '--on-permission-denied <policy>',
+      "what a call the agent's permissions refuse does: fail (end the attempt), continue (the agent is told and goes on; verify decides) or auto (continue when the task has a verify, default)",
+      refusalSetting,
+    )
+    .option(
+      '--dry-run',
+      'build and print every prompt, argv, cwd, worktree and env in the order the run would start them; launch nothing, write nothing; exit 1 if a launch would fail',
+    )
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
     .action(async (taskId: string | undefined, flags: Flags) => {
       const workspace = openWorkspace(command, { longLived: true });
@@ -173,7 +270,8 @@ export function register(program: Command): void {
         failFast: flags.failFast ?? false,
         retryBackoffMs: flags.retryBackoff ?? parseDuration(runDefaults.retry_backoff),
         timeoutMs: flags.timeout ?? (config.defaults.timeout ? parseDuration(config.defaults.timeout) : undefined),
-        stallMs: flags.stallTimeout ?? (runDefaults.stall_timeout ? parseDuration(runDefaults.stall_timeout) : undefined),
+        stallMs:
+          flags.stallTimeout ?? (runDefaults.stall_timeout ? parseDuration(runDefaults.stall_timeout) : undefined),
         graceMs: flags.grace ?? parseDuration(runDefaults.grace),
         contextLimit: config.defaults.context_limit,
         order: flags.order ?? runDefaults.order,
@@ -186,12 +284,24 @@ export function register(program: Command): void {
       const { preflight } = await import('../../runner/preflight.js');
       preflight(await workspace.store.load(), workspace.root, { allowOutside: launch.allowOutside });
       // A backend that cannot launch is refused before any task is claimed, failed or given a worktree.
-      if (!flags.dryRun) (await import('../../doctor/launch.js')).assertLaunchable(await workspace.store.load(), launch, { only: taskId, actor: flags.actor, contextLimit: options.contextLimit });
+      if (!flags.dryRun)
+        (await import('../../doctor/launch.js')).assertLaunchable(await workspace.store.load(), launch, {
+          only: taskId,
+          actor: flags.actor,
+          contextLimit: options.contextLimit,
+        });
       const { chooseIsolation } = await import('../../worktree/choose.js');
-      const isolated = await chooseIsolation(workspace.root, workspace.dir, config, { mode: flags.isolation, target: flags.target, dryRun: flags.dryRun ?? false });
-      if (config.run.upstream_changes === 'whole') launch.wholeFiles = '`upstream_changes = "whole"` under [run] in config.toml';
+      const isolated = await chooseIsolation(workspace.root, workspace.dir, config, {
+        mode: flags.isolation,
+        target: flags.target,
+        dryRun: flags.dryRun ?? false,
+      });
+      if (config.run.upstream_changes === 'whole')
+        launch.wholeFiles = '`upstream_changes = "whole"` under [run] in config.toml';
       else if (isolated.upstreamChanges) launch.upstreamChanges = isolated.upstreamChanges;
-      else launch.wholeFiles = 'these runs are not isolated in git worktrees, so wg has no record of what each task changed';
+      else
+        launch.wholeFiles =
+          'these runs are not isolated in git worktrees, so wg has no record of what each task changed';
       if (flags.dryRun) {
         const { planDryRun } = await import('../../runner/dry-run.js');
         const plan = planDryRun(await workspace.store.load(), launch, { ...options, preview: isolated.preview });
@@ -207,8 +317,15 @@ export function register(program: Command): void {
       const { waiveGrace } = await import('../../system/kill.js');
       const reporters = await import('../run-reporters.js');
       const { RunRecordReporter } = await import('../../runner/run-record.js');
-      const shown = flags.json ? new reporters.JsonReporter() : process.stdout.isTTY ? new reporters.LiveReporter((await import('log-update')).default) : new reporters.LineReporter();
-      const reporter = new RunRecordReporter(workspace.dir, shown, { budgetUsd: options.budgetUsd, parallel: options.parallel });
+      const shown = flags.json
+        ? new reporters.JsonReporter()
+        : process.stdout.isTTY
+          ? new reporters.LiveReporter((await import('log-update')).default)
+          : new reporters.LineReporter();
+      const reporter = new RunRecordReporter(workspace.dir, shown, {
+        budgetUsd: options.budgetUsd,
+        parallel: options.parallel,
+      });
       const interrupt = new AbortController();
       // First Ctrl-C: stop cleanly (SIGTERM to running trees, SIGKILL after the grace, reopen their
       // tasks). Second: the same without the grace, so it ends at once and still reopens them.
@@ -219,21 +336,41 @@ export function register(program: Command): void {
       const stopOnSignal = (signal: NodeJS.Signals) => {
         signals++;
         if (signals === 1) {
-          reporter.event({ type: 'notice', message: `stopping: running agents get SIGTERM (SIGKILL after ${options.graceMs / 1000}s) and their tasks are reopened; again to kill them at once` });
+          reporter.event({
+            type: 'notice',
+            message: `stopping: running agents get SIGTERM (SIGKILL after ${options.graceMs / 1000}s) and their tasks are reopened; again to kill them at once`,
+          });
           return interrupt.abort();
         }
         if (signals > 2) process.exit(signal === 'SIGINT' ? 130 : 143);
         waiveGrace();
-        reporter.event({ type: 'notice', message: 'stopping now: running agents are killed without their grace period; once more exits at once, leaving their tasks for the next wg run to recover' });
+        reporter.event({
+          type: 'notice',
+          message:
+            'stopping now: running agents are killed without their grace period; once more exits at once, leaving their tasks for the next wg run to recover',
+        });
       };
       process.on('SIGINT', stopOnSignal);
       process.on('SIGTERM', stopOnSignal);
       if (isolated.notice) reporter.event({ type: 'notice', message: isolated.notice });
-      const summary = await new Runner(workspace.store, launch, options, reporter, interrupt.signal, isolated.isolation).run();
+      const summary = await new Runner(
+        workspace.store,
+        launch,
+        options,
+        reporter,
+        interrupt.signal,
+        isolated.isolation,
+      ).run();
       reporter.close();
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
       else printSummary(summary, workspace.dir);
       process.exitCode = summary.interrupted ? 130 : summary.exitCode;
     });
-  examples(command, 'wg run', 'wg run --dry-run', 'wg run build-api --trajectory --actor alice', 'wg run --parallel 8 --timeout 30m --fail-fast');
+  examples(
+    command,
+    'wg run',
+    'wg run --dry-run',
+    'wg run build-api --trajectory --actor alice',
+    'wg run --parallel 8 --timeout 30m --fail-fast',
+  );
 }

@@ -17,14 +17,26 @@ const Options = z.object({
 export function register(program: Command): void {
   const command = program
     .command('serve')
-    .description('serve a live dashboard of the graph: the drawn DAG, a filterable list, each task\'s attempts and output (read-only unless --allow-actions)')
+    .description(
+      "serve a live dashboard of the graph: the drawn DAG, a filterable list, each task's attempts and output (read-only unless --allow-actions)",
+    )
     .option('--port <n>', 'the port (0 picks a free one)', '7070')
-    .option('--host <address>', 'the address to bind (anything but loopback exposes the graph to the network)', '127.0.0.1')
-    .option('--allow-actions', 'allow retry, abandon and unclaim from the page, with a random token printed with the URL')
+    .option(
+      '--host <address>',
+      'the address to bind (anything but loopback exposes the graph to the network)',
+      '127.0.0.1',
+    )
+    .option(
+      '--allow-actions',
+      'allow retry, abandon and unclaim from the page, with a random token printed with the URL',
+    )
     .option('--json', 'print {"url", "api", "token"} as JSON instead of text')
     .action(async (raw: unknown) => {
       const parsed = Options.safeParse(raw);
-      if (!parsed.success) throw new InvalidInputError(`bad option: ${parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new InvalidInputError(
+          `bad option: ${parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        );
       const options = parsed.data;
       const workspace = openWorkspace(command);
       const config = await workspace.config();
@@ -40,15 +52,27 @@ export function register(program: Command): void {
         budgetUsd: config.run.budget_usd,
         defaultMaxRetries: config.defaults.max_retries,
       }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') throw new WgError(`port ${options.port} on ${options.host} is already in use`, 'choose another with --port, or --port 0 for any free one');
-        if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') throw new WgError(`cannot listen on ${options.host}: ${error.code}`, 'give an address of this machine with --host');
+        if (error.code === 'EADDRINUSE')
+          throw new WgError(
+            `port ${options.port} on ${options.host} is already in use`,
+            'choose another with --port, or --port 0 for any free one',
+          );
+        if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+          throw new WgError(
+            `cannot listen on ${options.host}: ${error.code}`,
+            'give an address of this machine with --host',
+          );
         throw error;
       });
       const pageUrl = token ? `${server.url}#token=${token}` : server.url;
       if (options.json) printJson({ url: pageUrl, api: server.url, token: token ?? null });
       else {
         print(`wg serve: ${pageUrl}`);
-        print(token ? 'actions (retry, abandon, unclaim) are on for whoever has this URL' : 'read-only (--allow-actions enables retry, abandon and unclaim)');
+        print(
+          token
+            ? 'actions (retry, abandon, unclaim) are on for whoever has this URL'
+            : 'read-only (--allow-actions enables retry, abandon and unclaim)',
+        );
         print('press Ctrl-C to stop');
       }
       await new Promise<void>((resolve) => {
@@ -58,5 +82,10 @@ export function register(program: Command): void {
       });
       await server.close();
     });
-  examples(command, 'wg serve', 'wg serve --port 8080 --allow-actions', 'curl -s http://127.0.0.1:7070/api/graph | jq \'.header.counts\'');
+  examples(
+    command,
+    'wg serve',
+    'wg serve --port 8080 --allow-actions',
+    "curl -s http://127.0.0.1:7070/api/graph | jq '.header.counts'",
+  );
 }

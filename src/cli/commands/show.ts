@@ -12,7 +12,11 @@ function field(label: string, value: string | number | undefined): void {
 }
 
 /** Multi-line text under its label, set off so its lines do not read as fields. */
-const indented = (text: string) => text.split('\n').map((line) => `  | ${line}`).join('\n');
+const indented = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => `  | ${line}`)
+    .join('\n');
 
 const list = (values: string[] | undefined) => (values && values.length > 0 ? values.join(', ') : undefined);
 
@@ -33,18 +37,46 @@ function showDetails(task: Task): void {
   field('working dir', task.working_dir);
   field('timeout', task.timeout);
   field('tools', list(task.tools));
-  field('estimate', task.estimate ? [task.estimate.hours !== undefined ? `${task.estimate.hours}h` : '', task.estimate.cost !== undefined ? `cost ${task.estimate.cost}` : ''].filter(Boolean).join(', ') : undefined);
+  field(
+    'estimate',
+    task.estimate
+      ? [
+          task.estimate.hours !== undefined ? `${task.estimate.hours}h` : '',
+          task.estimate.cost !== undefined ? `cost ${task.estimate.cost}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ')
+      : undefined,
+  );
   field('progress', task.progress !== undefined ? `${task.progress}%` : undefined);
-  field('retries', task.retry_count ? `${task.retry_count}${task.max_retries !== undefined ? ` of ${task.max_retries}` : ''}` : undefined);
+  field(
+    'retries',
+    task.retry_count
+      ? `${task.retry_count}${task.max_retries !== undefined ? ` of ${task.max_retries}` : ''}`
+      : undefined,
+  );
   field('failure', task.failure_reason);
   if (task.landed) {
     const { attempt, target, base, commit } = task.landed;
-    field('landed', commit === base ? `nothing: attempt ${attempt} changed no file (${target} at ${commit.slice(0, 12)})` : `${commit} on ${target} (attempt ${attempt}, from ${base.slice(0, 12)}; \`wg diff ${task.id}\` shows the change)`);
+    field(
+      'landed',
+      commit === base
+        ? `nothing: attempt ${attempt} changed no file (${target} at ${commit.slice(0, 12)})`
+        : `${commit} on ${target} (attempt ${attempt}, from ${base.slice(0, 12)}; \`wg diff ${task.id}\` shows the change)`,
+    );
   }
   if (task.summary) print(`${colors.dim('summary:')}\n${indented(task.summary)}`);
   if (task.failure_output) print(`${colors.dim('check output:')}\n${indented(task.failure_output)}`);
-  if (task.claim) field('lease', `attempt ${task.claim.attempt} held by ${task.claim.actor} since ${task.claim.since}${task.claim.trajectory ? ` (reserved for trajectory ${task.claim.trajectory})` : ''}`);
-  if (task.token_usage) field('tokens', `${task.token_usage.input_tokens ?? 0} in, ${task.token_usage.output_tokens ?? 0} out${task.token_usage.cost_usd !== undefined ? `, $${task.token_usage.cost_usd}` : ''}`);
+  if (task.claim)
+    field(
+      'lease',
+      `attempt ${task.claim.attempt} held by ${task.claim.actor} since ${task.claim.since}${task.claim.trajectory ? ` (reserved for trajectory ${task.claim.trajectory})` : ''}`,
+    );
+  if (task.token_usage)
+    field(
+      'tokens',
+      `${task.token_usage.input_tokens ?? 0} in, ${task.token_usage.output_tokens ?? 0} out${task.token_usage.cost_usd !== undefined ? `, $${task.token_usage.cost_usd}` : ''}`,
+    );
   field('created', task.created_at);
   field('started', task.started_at);
   field('completed', task.completed_at);
@@ -65,21 +97,37 @@ export function register(program: Command): void {
       const deps = (ids: readonly string[]) =>
         ids.map((dep) => {
           const archived = graph.tasks.has(dep) ? undefined : graph.archived?.get(dep);
-          return archived ? { id: dep, status: archived, archived: true } : { id: dep, status: graph.tasks.get(dep)?.status ?? 'missing' };
+          return archived
+            ? { id: dep, status: archived, archived: true }
+            : { id: dep, status: graph.tasks.get(dep)?.status ?? 'missing' };
         });
-      if (options.json) return printJson({ ...task, blocked: shown === 'blocked', blockers: deps(index.blockersOf(id)), dependents: deps(index.dependentsOf(id)) });
+      if (options.json)
+        return printJson({
+          ...task,
+          blocked: shown === 'blocked',
+          blockers: deps(index.blockersOf(id)),
+          dependents: deps(index.dependentsOf(id)),
+        });
       print(`${colors.bold(task.id)}  ${status(shown)}`);
       print(task.title);
       if (task.description) print(`\n${task.description}\n`);
       if (task.prompt) print(`${colors.dim('prompt:')}\n${task.prompt}\n`);
       showDetails(task);
-      const render = (ids: readonly string[]) => deps(ids).map((dep) => `${dep.id} (${'archived' in dep ? 'archived, ' : ''}${dep.status})`).join(', ');
+      const render = (ids: readonly string[]) =>
+        deps(ids)
+          .map((dep) => `${dep.id} (${'archived' in dep ? 'archived, ' : ''}${dep.status})`)
+          .join(', ');
       field('blocked by', render(index.blockersOf(id)) || undefined);
       field('blocks', render(index.dependentsOf(id)) || undefined);
       const log = task.log ?? [];
       if (log.length > 0) {
-        print(`\n${colors.bold('log')}${log.length > 10 ? colors.dim(` (last 10 of ${log.length}; \`wg log ${id}\` shows all)`) : ''}`);
-        for (const entry of log.slice(-10)) print(`  ${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message.split('\n')[0]}${entry.message.includes('\n') ? colors.dim(' (more in `wg log`)') : ''}`);
+        print(
+          `\n${colors.bold('log')}${log.length > 10 ? colors.dim(` (last 10 of ${log.length}; \`wg log ${id}\` shows all)`) : ''}`,
+        );
+        for (const entry of log.slice(-10))
+          print(
+            `  ${colors.dim(entry.timestamp)} ${entry.actor ?? ''}: ${entry.message.split('\n')[0]}${entry.message.includes('\n') ? colors.dim(' (more in `wg log`)') : ''}`,
+          );
       }
     });
   examples(command, 'wg show build-api', 'wg show build-api --json');

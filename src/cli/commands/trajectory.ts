@@ -21,7 +21,8 @@ export interface PlanRequest {
 export function planFrom(graph: Graph, request: PlanRequest): Trajectory {
   const options = { maxSteps: request.maxSteps, contextLimit: request.contextLimit, now: request.now };
   if (request.start !== undefined) return planTrajectory(graph, request.start, { ...options, actor: request.actor });
-  if (!request.actor) throw new InvalidInputError('name the task to start from, or --actor to start from its best ready task');
+  if (!request.actor)
+    throw new InvalidInputError('name the task to start from, or --actor to start from its best ready task');
   return trajectoryForActor(graph, request.actor, options);
 }
 
@@ -38,7 +39,9 @@ export function describeStop(trajectory: Trajectory): string {
 export function printTrajectory(trajectory: Trajectory): void {
   const limit = trajectory.contextLimit === undefined ? 'no context limit' : `context limit ${trajectory.contextLimit}`;
   const count = `${trajectory.steps.length} step${trajectory.steps.length === 1 ? '' : 's'}`;
-  print(`Trajectory from ${colors.bold(trajectory.start)}${trajectory.actor ? ` for ${trajectory.actor}` : ''}: ${count}, ~${trajectory.totalTokens} tokens (${limit})`);
+  print(
+    `Trajectory from ${colors.bold(trajectory.start)}${trajectory.actor ? ` for ${trajectory.actor}` : ''}: ${count}, ~${trajectory.totalTokens} tokens (${limit})`,
+  );
   trajectory.steps.forEach((step, i) => {
     print(`\n${i + 1}. ${colors.bold(step.id)}  ${step.title}`);
     print(colors.dim(`   score ${step.score}, ~${step.estimatedTokens} tokens`));
@@ -58,12 +61,17 @@ export interface TrajectoryFlags {
 export function register(program: Command): void {
   const command = program
     .command('trajectory')
-    .description('plan a chain of tasks one agent can walk in a row, each sharing context with the steps before it (nothing is claimed)')
+    .description(
+      'plan a chain of tasks one agent can walk in a row, each sharing context with the steps before it (nothing is claimed)',
+    )
     .argument('[task]', 'the ready task to start from (default: the best ready task for --actor)')
     .option('--actor <id>', 'a registered actor: every step must suit it, and its context_limit caps the chain')
     .option('--max-steps <n>', 'at most this many steps (default 5)', parseCount)
     .option('--json', 'print the trajectory as JSON')
-    .addHelpText('after', '\nScore of a next step: +3 per input an earlier step produces, +2 per shared context file, +1 per shared skill or tag.')
+    .addHelpText(
+      'after',
+      '\nScore of a next step: +3 per input an earlier step produces, +2 per shared context file, +1 per shared skill or tag.',
+    )
     .action(async (start: string | undefined, options: TrajectoryFlags) => {
       const workspace = openWorkspace(command);
       const graph = await workspace.store.load();
@@ -72,7 +80,14 @@ export function register(program: Command): void {
       const trajectory = planFrom(graph, { start, actor, maxSteps: options.maxSteps, contextLimit, now: new Date() });
       if (options.json) return printJson(trajectory);
       printTrajectory(trajectory);
-      print(colors.dim(`\`wg claim --trajectory ${trajectory.start} --actor ${trajectory.actor ?? '<id>'}\` reserves it`));
+      print(
+        colors.dim(`\`wg claim --trajectory ${trajectory.start} --actor ${trajectory.actor ?? '<id>'}\` reserves it`),
+      );
     });
-  examples(command, 'wg trajectory design-api --actor claude-1', 'wg trajectory --actor claude-1 --max-steps 3', 'wg trajectory design-api --json | jq -r ".steps[].id"');
+  examples(
+    command,
+    'wg trajectory design-api --actor claude-1',
+    'wg trajectory --actor claude-1 --max-steps 3',
+    'wg trajectory design-api --json | jq -r ".steps[].id"',
+  );
 }

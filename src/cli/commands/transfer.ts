@@ -9,7 +9,9 @@ import { print, printJson } from '../output.js';
 export function register(program: Command): void {
   const importCommand = program
     .command('import')
-    .description('load an upstream-format graph.jsonl (early or later format) into this workgraph\'s store, every record and field kept')
+    .description(
+      "load an upstream-format graph.jsonl (early or later format) into this workgraph's store, every record and field kept",
+    )
     .argument('<file>', 'the graph.jsonl to load')
     .option('--replace', 'replace a graph that is not empty (without it, only an empty graph is filled)')
     .option('--json', 'print the counts as JSON')
@@ -18,7 +20,9 @@ export function register(program: Command): void {
       try {
         text = readFileSync(file, 'utf8');
       } catch (error) {
-        throw new InvalidInputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new InvalidInputError(
+          `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
       const { recordProblem } = await import('../../graph/schema.js');
       const parsed = parseGraph(text, recordProblem, file);
@@ -26,12 +30,22 @@ export function register(program: Command): void {
       const { store } = openWorkspace(importCommand);
       const current = await store.load();
       if (!options.replace && current.tasks.size + current.actors.size + current.resources.size > 0) {
-        throw new InvalidInputError(`this workgraph is not empty (${current.tasks.size} tasks)`, 'pass --replace to overwrite it');
+        throw new InvalidInputError(
+          `this workgraph is not empty (${current.tasks.size} tasks)`,
+          'pass --replace to overwrite it',
+        );
       }
       await store.replaceAll(parsed);
-      const counts = { tasks: parsed.graph.tasks.size, actors: parsed.graph.actors.size, resources: parsed.graph.resources.size, lines: parsed.lines.length };
+      const counts = {
+        tasks: parsed.graph.tasks.size,
+        actors: parsed.graph.actors.size,
+        resources: parsed.graph.resources.size,
+        lines: parsed.lines.length,
+      };
       if (options.json) return printJson(counts);
-      print(`Imported ${counts.lines} records from ${file}: ${counts.tasks} tasks, ${counts.actors} actors, ${counts.resources} resources`);
+      print(
+        `Imported ${counts.lines} records from ${file}: ${counts.tasks} tasks, ${counts.actors} actors, ${counts.resources} resources`,
+      );
     });
   examples(importCommand, 'wg import graph.jsonl', 'wg import backup.jsonl --replace');
 
