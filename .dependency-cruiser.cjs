@@ -1,19 +1,44 @@
 /**
- * Which way imports may point (`npm run check:deps`, run by CI). The floors, from the
- * bottom: the pure core (`graph/`) and `errors.ts`; then `system/` (the OS), `config/`,
- * `protocol/` (what agents and backends share; `system/` may use the core's types); then `store/`, `prompt/`, `agent/`,
- * `backends/`; then `runner/`; then the capabilities built on it (`worktree/`, `doctor/`,
- * `serve/`); and `cli/` on top. A floor never imports one above it.
+ * Which way imports may point (`npm run check:deps`, run by CI). The pure core (`graph/`
+ * and `errors.ts`) imports nothing of ours; above it the floors below, from the bottom. A
+ * folder may import its own floor and any floor below, never one above; and nothing may
+ * close a cycle.
  */
-const floor = (name, mayNotImport) => ({
-  name: `${name}-stays-below`,
-  comment: `${name}/ must not import ${mayNotImport.join(', ')}`,
-  severity: 'error',
-  from: { path: `^src/${name}/` },
-  to: { path: `^src/(${mayNotImport.join('|')})/` },
-});
+const FLOORS = [
+  // What everything may use: the OS (which may use the core's types), settings, what agents and backends share.
+  ['system', 'config', 'protocol'],
+  // Storage, prompts and the agents.
+  ['store', 'store-postgres', 'prompt', 'agent', 'backends'],
+  ['runner'],
+  // Capabilities built on the runner.
+  ['worktree', 'doctor', 'serve'],
+  ['cli'],
+];
 
-const above = (...names) => names;
+/** Folders on the same floor that must not import each other either. */
+const APART = {
+  config: ['protocol'],
+  protocol: ['config'],
+  store: ['prompt', 'agent', 'backends'],
+  'store-postgres': ['prompt', 'agent', 'backends'],
+  prompt: ['store', 'store-postgres', 'agent', 'backends'],
+  agent: ['store', 'store-postgres', 'prompt', 'backends'],
+  backends: ['store', 'store-postgres', 'prompt', 'agent'],
+  doctor: ['serve'],
+};
+
+const floorRules = FLOORS.flatMap((floor, level) =>
+  floor.map((name) => {
+    const forbidden = [...FLOORS.slice(level + 1).flat(), ...(APART[name] ?? [])];
+    return {
+      name: `${name}-stays-below`,
+      comment: `${name}/ must not import ${forbidden.join(', ')}`,
+      severity: 'error',
+      from: { path: `^src/${name}/` },
+      to: { path: `^src/(${forbidden.join('|')})/` },
+    };
+  }),
+);
 
 module.exports = {
   forbidden: [
@@ -24,73 +49,7 @@ module.exports = {
       from: { path: '^src/graph/' },
       to: { path: '^src/', pathNot: ['^src/graph/', '^src/errors\\.ts$'] },
     },
-    floor(
-      'system',
-      above(
-        'config',
-        'protocol',
-        'store',
-        'store-postgres',
-        'prompt',
-        'agent',
-        'backends',
-        'runner',
-        'worktree',
-        'doctor',
-        'serve',
-        'cli',
-      ),
-    ),
-    floor(
-      'config',
-      above(
-        'protocol',
-        'store',
-        'store-postgres',
-        'prompt',
-        'agent',
-        'backends',
-        'runner',
-        'worktree',
-        'doctor',
-        'serve',
-        'cli',
-      ),
-    ),
-    floor(
-      'protocol',
-      above(
-        'config',
-        'store',
-        'store-postgres',
-        'prompt',
-        'agent',
-        'backends',
-        'runner',
-        'worktree',
-        'doctor',
-        'serve',
-        'cli',
-      ),
-    ),
-    floor('store', above('prompt', 'agent', 'backends', 'runner', 'worktree', 'doctor', 'serve', 'cli')),
-    floor('store-postgres', above('prompt', 'agent', 'backends', 'runner', 'worktree', 'doctor', 'serve', 'cli')),
-    floor(
-      'prompt',
-      above('store', 'store-postgres', 'agent', 'backends', 'runner', 'worktree', 'doctor', 'serve', 'cli'),
-    ),
-    floor(
-      'agent',
-      above('store', 'store-postgres', 'prompt', 'backends', 'runner', 'worktree', 'doctor', 'serve', 'cli'),
-    ),
-    floor(
-      'backends',
-      above('store', 'store-postgres', 'prompt', 'agent', 'runner', 'worktree', 'doctor', 'serve', 'cli'),
-    ),
-    floor('runner', above('worktree', 'doctor', 'serve', 'cli')),
-    floor('worktree', above('doctor', 'serve', 'cli')),
-    floor('doctor', above('serve', 'cli')),
-    floor('serve', above('cli')),
+    ...floorRules,
     {
       name: 'no-cycles',
       comment: 'modules that import each other, however indirectly, cannot be understood or changed one at a time',

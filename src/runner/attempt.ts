@@ -255,8 +255,7 @@ export async function runAttempt(
   const capUsd = task.max_cost_usd ?? context.launch.config.defaults.max_cost_usd;
   const allowance: Allowance | undefined =
     capUsd === undefined ? undefined : { capUsd, spentBeforeUsd: task.token_usage?.cost_usd ?? 0 };
-  const notStarted = (outcome: Outcome) => {
-    const backend = intendedBackend(task, identity, context.launch);
+  const reportStart = (backend: string) =>
     context.reporter.event({
       type: 'start',
       task: taskId,
@@ -265,6 +264,9 @@ export async function runAttempt(
       attempt: identity.attempt,
       backend,
     });
+  const notStarted = (outcome: Outcome) => {
+    const backend = intendedBackend(task, identity, context.launch);
+    reportStart(backend);
     return finish(context, taskId, identity, caller, outcome, started, { backend });
   };
   if (allowance && allowance.spentBeforeUsd >= allowance.capUsd)
@@ -350,14 +352,7 @@ export async function runAttempt(
       2,
     )}\n`,
   );
-  context.reporter.event({
-    type: 'start',
-    task: taskId,
-    title: task.title,
-    actor: identity.actor.id,
-    attempt: identity.attempt,
-    backend: prepared.backendName,
-  });
+  reportStart(prepared.backendName);
 
   const secrets = secretValues(prepared.spec.env);
   const raw = new FileOnFirstWrite(join(runDir, 'output.log'));
