@@ -49,6 +49,7 @@ interface TaskDetail {
     artifacts?: string[];
     failure_reason?: string;
     failure_output?: string;
+    summary?: string;
     landed?: Landed;
     log?: Array<{ timestamp: string; actor?: string; message: string }>;
   };
@@ -402,6 +403,7 @@ async function renderTask(id: string): Promise<void> {
   if (detail.on_critical_path) fact('critical path', 'yes');
   if (task.failure_reason) fact('failure reason', task.failure_reason);
   if (task.failure_output) fact('check output', el('pre', { id: 'failure-output', text: task.failure_output }));
+  if (task.summary) fact('summary', el('pre', { id: 'task-summary', text: task.summary }));
   const blockers = tasks.get(id)?.blocked_by ?? [];
   if (blockers.length)
     fact(
