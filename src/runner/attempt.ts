@@ -201,11 +201,10 @@ function describeStep(
   previousStep: string | undefined,
 ): string | undefined {
   if (!step?.from || !tree.step) return undefined;
-  if (tree.step.continued)
-    return `continues in ${previousStep ?? 'the previous step'}'s worktree ${tree.info?.path ?? ''}, now on branch ${tree.info?.branch ?? '?'}`.replace(
-      '  ',
-      ' ',
-    );
+  if (tree.step.continued) {
+    const where = tree.info ? ` ${tree.info.path}, now on branch ${tree.info.branch}` : '';
+    return `continues in ${previousStep ?? 'the previous step'}'s worktree${where}`;
+  }
   return `starts in a worktree of its own: ${previousStep ?? 'the previous step'}'s could not be continued (${tree.step.why})`;
 }
 
