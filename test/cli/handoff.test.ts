@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { fakeProject, script } from '../support/fake.js';
 import { startModelServer, type ModelServer } from '../support/model-server.js';
-import { openBrowser } from '../serve/browser.js';
+import { textsOnPage } from '../serve/browser.js';
 import { serve } from '../serve/support.js';
 import { tempProject, type Project } from '../support/wg.js';
 
@@ -186,15 +186,7 @@ describe('an upstream task that failed once, then succeeded', () => {
     // The task's page in wg serve shows the summary, in a real browser.
     const served = await serve(project.dir);
     try {
-      const browser = await openBrowser();
-      try {
-        const page = await browser.context.newPage();
-        await page.goto(`${served.url}#/task/answer`);
-        await page.waitForSelector('#task-summary', { timeout: 20_000 });
-        expect(await page.textContent('#task-summary')).toBe('Wrote 42 to answer.txt.');
-      } finally {
-        await browser.close();
-      }
+      expect(await textsOnPage(`${served.url}#/task/answer`, ['#task-summary'])).toEqual(['Wrote 42 to answer.txt.']);
     } finally {
       await served.stop();
     }

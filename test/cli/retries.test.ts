@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
 import { tempProject, type Project } from '../support/wg.js';
-import { openBrowser } from '../serve/browser.js';
+import { textsOnPage } from '../serve/browser.js';
 import { serve } from '../serve/support.js';
 
 let project: Project | undefined;
@@ -239,16 +239,9 @@ describe("a failed check's output reaches the retry", () => {
         output: 'got 41, want 42',
       });
       // The task's page, in a real browser, shows it too.
-      const browser = await openBrowser();
-      try {
-        const page = await browser.context.newPage();
-        await page.goto(`${served.url}#/task/answer`);
-        await page.waitForSelector('#failure-output', { timeout: 20_000 });
-        expect(await page.textContent('#failure-output')).toBe('got 41, want 42');
-        expect(await page.textContent('#attempts pre.check-output')).toBe('got 41, want 42');
-      } finally {
-        await browser.close();
-      }
+      expect(
+        await textsOnPage(`${served.url}#/task/answer`, ['#failure-output', '#attempts pre.check-output']),
+      ).toEqual(['got 41, want 42', 'got 41, want 42']);
     } finally {
       await served.stop();
     }

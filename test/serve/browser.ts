@@ -53,3 +53,16 @@ export function strayRequests(requests: readonly string[], port: number): string
     return parsed.hostname !== '127.0.0.1' || parsed.port !== String(port);
   });
 }
+
+/** The text of each selector on a page of `wg serve`, in a browser opened and closed for it, once the first one shows. */
+export async function textsOnPage(url: string, selectors: string[]): Promise<Array<string | null>> {
+  const browser = await openBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    await page.waitForSelector(selectors[0]!, { timeout: 20_000 });
+    return await Promise.all(selectors.map((selector) => page.textContent(selector)));
+  } finally {
+    await browser.close();
+  }
+}
