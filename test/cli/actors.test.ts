@@ -1,12 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
 beforeEach(async () => {
   project = await tempProject();
 });
-afterEach(() => project.cleanup());
-
 describe('wg actor', () => {
   it('adds actors from flags (comma lists, --cap alias), lists and shows them with their work', async () => {
     const added = await project.json([

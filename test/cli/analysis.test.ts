@@ -1,12 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
 beforeEach(async () => {
   project = await tempProject();
 });
-afterEach(() => project.cleanup());
-
 const line = (record: Record<string, unknown>) =>
   JSON.stringify({ kind: 'task', title: String(record.id).toUpperCase(), status: 'open', ...record });
 

@@ -46,7 +46,6 @@ function anthropicProject(
   });
 }
 
-const show = (id: string) => agent!.project.json<ShownTask>(['show', id]);
 const messages = (task: ShownTask) => task.log.map((entry) => entry.message);
 
 /** The tool_result blocks the agent sent back in its `index`-th request. */
@@ -83,7 +82,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     const runs = join(agent.project.dir, '.workgraph', 'runs', 'answer');
     const second = JSON.parse(readFileSync(join(runs, '2', 'command.json'), 'utf8')) as { args: string[] };
     expect(second.args[second.args.indexOf('--resume-from') + 1]).toBe(join(runs, '1', 'session.json'));
-    expect(messages(await show('answer'))).toContainEqual(
+    expect(messages(await agent!.project.show('answer'))).toContainEqual(
       expect.stringMatching(/^retry continues attempt 1's work in its worktree .* and its anthropic session$/),
     );
     // The retry's first request carries the first attempt's turns, then the retry's prompt.
@@ -108,14 +107,14 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(join(agent.project.dir, 'notes', 'out.txt'), 'utf8')).toBe('hello from the built-in agent\n');
-    const task = await show('write');
+    const task = await agent!.project.show('write');
     expect(task.status).toBe('done');
     expect(messages(task)).toContain('tool write_file: notes/out.txt');
     // The model's final text is the task's summary (not also logged), and the next task's prompt carries it.
     expect(task.summary).toBe('I wrote notes/out.txt.');
     expect(messages(task).some((message) => message.includes('I wrote notes/out.txt.'))).toBe(false);
     expect(sentFor(agent.server, 'anthropic', 'read')).toContain(summaryBlock('I wrote notes/out.txt.'));
-    expect((await show('read')).status).toBe('done');
+    expect((await agent!.project.show('read')).status).toBe('done');
     expect(task.token_usage).toMatchObject({ input_tokens: 180, output_tokens: 30 });
     // The SDK's auth form, the prompt, every default tool, and the tool result sent back.
     const [first, second] = agent.server.scripted('anthropic');
@@ -157,7 +156,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     await agent.project.ok(['add', 'Hang in bash', '--id', 'hang', '--timeout', '3s']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
-    expect(await show('hang')).toMatchObject({ status: 'failed', failure_reason: 'timed out after 3s' });
+    expect(await agent!.project.show('hang')).toMatchObject({ status: 'failed', failure_reason: 'timed out after 3s' });
     const toolPid = Number(readFileSync(join(agent.project.dir, 'tool.pid'), 'utf8'));
     expect(toolPid).toBeGreaterThan(0);
     expect(alive(toolPid)).toBe(false);
@@ -198,7 +197,9 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(JSON.stringify(agent.server.requests.map((request) => request.body))).not.toContain('root:x:0');
     expect(existsSync(join(agent.project.dir, 'x'))).toBe(false);
     expect(existsSync(join(outside, 'planted.txt'))).toBe(false);
-    expect(messages(await show('escape')).filter((message) => message.startsWith('error: '))).toHaveLength(4);
+    expect(
+      messages(await agent!.project.show('escape')).filter((message) => message.startsWith('error: ')),
+    ).toHaveLength(4);
   });
 
   it('a rejected API key ends the attempt as input-required, naming the authentication error', async () => {
@@ -206,7 +207,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
-    const task = await show('doomed');
+    const task = await agent!.project.show('doomed');
     expect(task.status).toBe('failed');
     expect(task.failure_reason).toBe(
       'input required: a valid API key (the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY)',
@@ -224,7 +225,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(result.stdout).toMatch(
       /paused backend anthropic until \S+ \(rate limited until \S+: the Anthropic API failed with HTTP 429/,
     );
-    const task = await agent.project.json<ShownTask & { attempts?: number; retry_count?: number }>(['show', 'limited']);
+    const task = await agent.project.show('limited');
     expect(task).toMatchObject({ status: 'done', attempts: 2 });
     expect(task.retry_count ?? 0).toBe(0);
     expect(agent.server.scripted('anthropic')).toHaveLength(3);
@@ -240,7 +241,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
-    expect((await show('doomed')).failure_reason).toBe(
+    expect((await agent!.project.show('doomed')).failure_reason).toBe(
       'the Anthropic API failed with HTTP 500 after 1 retries: scripted outage',
     );
     expect(agent.server.scripted('anthropic')).toHaveLength(2);
@@ -251,7 +252,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     await agent.project.ok(['add', 'Flaky API', '--id', 'flaky']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect((await show('flaky')).status).toBe('done');
+    expect((await agent!.project.show('flaky')).status).toBe('done');
   });
 
   it('stops at the turn limit with a reason saying so', async () => {
@@ -268,7 +269,9 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     await agent.project.ok(['add', 'Loop', '--id', 'loop']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
-    expect((await show('loop')).failure_reason).toBe('the built-in agent stopped at its turn limit (2 turns)');
+    expect((await agent!.project.show('loop')).failure_reason).toBe(
+      'the built-in agent stopped at its turn limit (2 turns)',
+    );
   });
 
   it('without ANTHROPIC_API_KEY wg run refuses before claiming anything, with the fix', async () => {
@@ -279,7 +282,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(result.stderr).toMatch(
       /^error: wg run cannot launch task no-key: backend anthropic: the anthropic backend needs ANTHROPIC_API_KEY in the environment; nothing was started\nhint: export ANTHROPIC_API_KEY=/,
     );
-    expect((await show('no-key')).status).toBe('open');
+    expect((await agent!.project.show('no-key')).status).toBe('open');
     expect(agent.server.requests).toEqual([]);
   });
 

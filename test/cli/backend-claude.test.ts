@@ -41,7 +41,6 @@ function claudeProject(script: ModelServerScript, table = '', extraEnv: Record<s
   });
 }
 
-const show = (id: string) => agent!.project.json<ShownTask & { attempts?: number }>(['show', id]);
 const messages = (task: ShownTask) => task.log.map((entry) => entry.message);
 const commandOf = (id: string, attempt: number) =>
   JSON.parse(
@@ -68,14 +67,14 @@ describe.skipIf(claude.skipReason !== undefined)(
       const result = await agent.project.wg(['run'], { env: agent.env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(readFileSync(join(agent.project.dir, 'out.txt'), 'utf8')).toBe('hello-from-claude\n');
-      const task = await show('write');
+      const task = await agent!.project.show('write');
       expect(task.status).toBe('done');
       expect(messages(task)).toContain('tool Bash: echo hello-from-claude > out.txt');
       // The model's final text is the task's summary (not also logged), and the next task's prompt carries it.
       expect(task.summary).toBe('I wrote out.txt.');
       expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(false);
       expect(sentFor(agent.server, 'anthropic', 'read')).toContain(summaryBlock('I wrote out.txt.'));
-      expect((await show('read')).status).toBe('done');
+      expect((await agent!.project.show('read')).status).toBe('done');
       expect(task.token_usage).toMatchObject({ input_tokens: 240, output_tokens: 60 });
       expect(task.token_usage!.cost_usd).toBeGreaterThan(0);
       // The prompt went on stdin and reached the model; the model named in config was used.
@@ -89,7 +88,7 @@ describe.skipIf(claude.skipReason !== undefined)(
       await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
       const result = await agent.project.wg(['run'], { env: agent.env });
       expect(result.exitCode).toBe(1);
-      const task = await show('doomed');
+      const task = await agent!.project.show('doomed');
       expect(task.status).toBe('failed');
       expect(task.failure_reason).toMatch(/Claude Code failed on a model API error \(HTTP 500\).*scripted outage/);
     });
@@ -108,7 +107,7 @@ describe.skipIf(claude.skipReason !== undefined)(
       const result = await agent.project.wg(['run'], { env: agent.env });
       expect(result.exitCode).toBe(1);
       expect(result.stdout).toMatch(/permission-denied read-only: permission denied: Bash \(node -e/);
-      const task = await show('read-only');
+      const task = await agent!.project.show('read-only');
       expect(task.status).toBe('failed');
       expect(task.failure_reason).toMatch(/^permission denied: Bash \(node -e .*\): This command requires approval/);
       expect(existsSync(join(agent.project.dir, 'sneaky.txt'))).toBe(false);
@@ -120,7 +119,7 @@ describe.skipIf(claude.skipReason !== undefined)(
       await agent.project.ok(['add', 'Needs login', '--id', 'needs-login', '--max-retries', '3']);
       const result = await agent.project.wg(['run'], { env: { ...agent.env, ANTHROPIC_API_KEY: undefined } });
       expect(result.exitCode).toBe(1);
-      const task = await agent.project.json<ShownTask & { attempts?: number }>(['show', 'needs-login']);
+      const task = await agent.project.show('needs-login');
       expect(task.status).toBe('failed');
       expect(task.failure_reason).toBe(
         'input required: a login or an API key for Claude Code (Not logged in · Please run /login)',
@@ -142,7 +141,7 @@ describe.skipIf(claude.skipReason !== undefined)(
       const result = await agent.project.wg(['run'], { env: agent.env });
       expect(result.exitCode).toBe(1);
       expect(commandOf('capped', 1).args.join(' ')).toContain('--max-budget-usd 0.01');
-      const task = await agent.project.json<ShownTask & { attempts?: number }>(['show', 'capped']);
+      const task = await agent.project.show('capped');
       expect(task.status).toBe('failed');
       expect(task.failure_reason).toMatch(/^budget exhausted: the task has spent \$\d+\.\d\d of its \$0\.01 cap$/);
       expect(task.attempts).toBe(1);
@@ -183,7 +182,7 @@ describe.skipIf(claude.skipReason !== undefined)(
       await agent.project.ok(['add', 'Step two', '--id', 'two', '--blocked-by', 'one', '--input', 'one.txt']);
       const result = await agent.project.wg(['run', 'one', '--trajectory', '--max-steps', '2'], { env: agent.env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-      expect((await show('two')).status).toBe('done');
+      expect((await agent!.project.show('two')).status).toBe('done');
       const [first, second] = ['one', 'two'].map((id) => commandOf(id, 1));
       expect(first!.args).not.toContain('--resume');
       expect(second!.args).toContain('--resume');
@@ -220,7 +219,7 @@ describe.skipIf(claude.skipReason !== undefined)(
       ]);
       const result = await agent.project.wg(['run', 'one', '--trajectory', '--max-steps', '2'], { env: agent.env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-      const task = await show('two');
+      const task = await agent!.project.show('two');
       expect(task.status).toBe('done');
       expect(task.attempts).toBe(1);
       expect(messages(task).join('\n')).toMatch(

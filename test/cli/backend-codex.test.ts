@@ -37,7 +37,6 @@ function codexProject(script: ModelServerScript, table = '') {
   });
 }
 
-const show = (id: string) => agent!.project.json<ShownTask>(['show', id]);
 const messages = (task: ShownTask) => task.log.map((entry) => entry.message);
 
 describe.skipIf(codex.skipReason !== undefined)(
@@ -56,14 +55,14 @@ describe.skipIf(codex.skipReason !== undefined)(
       const result = await agent.project.wg(['run'], { env: agent.env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(readFileSync(join(agent.project.dir, 'out.txt'), 'utf8')).toBe('codex-was-here\n');
-      const task = await show('write');
+      const task = await agent!.project.show('write');
       expect(task.status).toBe('done');
       expect(messages(task)).toContain('tool shell: echo codex-was-here > out.txt');
       // The model's final text is the task's summary (not also logged), and the next task's prompt carries it.
       expect(task.summary).toBe('I wrote out.txt.');
       expect(messages(task).some((message) => message.includes('I wrote out.txt.'))).toBe(false);
       expect(sentFor(agent.server, 'openai', 'read')).toContain(summaryBlock('I wrote out.txt.'));
-      expect((await show('read')).status).toBe('done');
+      expect((await agent!.project.show('read')).status).toBe('done');
       // One turn, two model calls: the usage of the whole turn.
       expect(task.token_usage).toMatchObject({ input_tokens: 300, output_tokens: 50 });
       const first = agent.server.scripted('openai')[0]!;
@@ -77,7 +76,7 @@ describe.skipIf(codex.skipReason !== undefined)(
       await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
       const result = await agent.project.wg(['run'], { env: agent.env });
       expect(result.exitCode).toBe(1);
-      const task = await show('doomed');
+      const task = await agent!.project.show('doomed');
       expect(task.status).toBe('failed');
       expect(task.failure_reason).toBe('Codex turn failed: scripted refusal: this prompt is not allowed');
     });
@@ -87,7 +86,7 @@ describe.skipIf(codex.skipReason !== undefined)(
       await agent.project.ok(['add', 'Needs key', '--id', 'needs-key', '--max-retries', '3']);
       const result = await agent.project.wg(['run'], { env: { ...agent.env, LOCAL_MODEL_KEY: undefined } });
       expect(result.exitCode).toBe(1);
-      const task = await agent.project.json<ShownTask & { attempts?: number }>(['show', 'needs-key']);
+      const task = await agent.project.show('needs-key');
       expect(task.failure_reason).toBe(
         'input required: a login or an API key for Codex (Missing environment variable: `LOCAL_MODEL_KEY`.)',
       );
@@ -122,7 +121,7 @@ describe.skipIf(codex.skipReason !== undefined)(
       await agent.project.ok(['add', 'Try', '--id', 'try']);
       const result = await agent.project.wg(['run'], { env: agent.env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-      expect(messages(await show('try'))).toContain('tool shell: exit 3 (exit code 3) (error)');
+      expect(messages(await agent!.project.show('try'))).toContain('tool shell: exit 3 (exit code 3) (error)');
     });
 
     it("a failed check's retry continues the same Codex thread (codex exec resume) in the same worktree, and lands", async () => {
@@ -162,7 +161,7 @@ describe.skipIf(codex.skipReason !== undefined)(
       expect(commands[1]!.args[2]).toMatch(/^[0-9a-f-]{36}$/);
       expect(commands[1]!.args).toContain('sandbox_mode="workspace-write"');
       expect(commands[1]!.cwd).toBe(commands[0]!.cwd);
-      expect(messages(await show('answer'))).toContainEqual(
+      expect(messages(await agent!.project.show('answer'))).toContainEqual(
         expect.stringMatching(/^retry continues attempt 1's work in its worktree .* and its codex session$/),
       );
       // The retry's first request to the model carries the first attempt's turns.

@@ -13,7 +13,6 @@ const codex = await findCodex();
 let project: Project | undefined;
 let home: string | undefined;
 afterEach(() => {
-  project?.cleanup();
   if (home) rmSync(home, { recursive: true, force: true });
 });
 

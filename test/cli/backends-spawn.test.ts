@@ -183,8 +183,6 @@ describe('fake agent against a real project', () => {
   beforeEach(async () => {
     project = await tempProject();
   });
-  afterEach(() => project.cleanup());
-
   /** A claimed task and the environment the runner would give its agent: bin/wg on PATH, lease and attempt. */
   async function claimed(id: string): Promise<Record<string, string>> {
     await project.ok(['add', 'Build the API', '--id', id]);

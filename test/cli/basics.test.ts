@@ -1,14 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
 beforeEach(async () => {
   project = await tempProject();
 });
-afterEach(() => project.cleanup());
-
 describe('wg add / list / ready', () => {
   it('derives ids from titles as upstream does, with -2 on collision', async () => {
     await project.ok(['add', 'Build the HTTP API now!']);

@@ -1,22 +1,12 @@
 /** Budgets: a run budget with reservations, a per-task cap, prices for token-only usage, and `wg cost`. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { ShownTask } from '../support/wg.js';
 import { fakeProject, script } from '../support/fake.js';
 import type { Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  attempts?: number;
-  token_usage?: { cost_usd?: number };
-  costs?: Array<{ attempt: number; backend: string; model?: string; cost_usd: number }>;
-}
-
-const show = (id: string) => project.json<Shown>(['show', id]);
 const usage = (record: object) => ({ print: `::usage ${JSON.stringify(record)}` });
 
 function appendConfig(text: string): void {
@@ -40,7 +30,7 @@ describe('budgets', () => {
       ]);
     const result = await project.wg(['run', '--parallel', '4', '--budget-usd', '1.2']);
     expect(result.exitCode).toBe(1);
-    const statuses = await Promise.all(['a', 'b', 'c', 'd'].map(async (id) => (await show(id)).status));
+    const statuses = await Promise.all(['a', 'b', 'c', 'd'].map(async (id) => (await project.show(id)).status));
     // Two reservations of $0.50 fit in $1.20, a third would not; after they spent $0.80, a third ($0.50) still would not.
     expect(statuses).toEqual(['done', 'done', 'open', 'open']);
     expect(result.stdout).toMatch(
@@ -75,7 +65,7 @@ describe('budgets', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    const task = await show('spender');
+    const task = await project.show('spender');
     expect(task).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -86,7 +76,7 @@ describe('budgets', () => {
     await project.ok(['retry', 'spender']);
     const again = await project.wg(['run']);
     expect(again.exitCode).toBe(1);
-    expect(await show('spender')).toMatchObject({
+    expect(await project.show('spender')).toMatchObject({
       status: 'failed',
       attempts: 2,
       failure_reason: 'budget exhausted: the task has spent $0.60 of its $0.50 cap',
@@ -118,7 +108,7 @@ describe('budgets', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect((await show('tokens')).costs).toEqual([
+    expect((await project.show('tokens')).costs).toEqual([
       { attempt: 1, backend: 'fake', model: 'm1', cost_usd: 4.5, input_tokens: 1_000_000, output_tokens: 100_000 },
     ]);
     const cost = await project.json<{
@@ -158,7 +148,7 @@ describe('rate limits', () => {
     expect(result.stdout).toMatch(
       /paused backend fake until \S+ \(rate limited until \S+: the agent reported a rate limit\)/,
     );
-    const task = await project.json<Shown & { retry_count?: number; log: Array<{ message: string }> }>([
+    const task = await project.json<ShownTask & { retry_count?: number; log: Array<{ message: string }> }>([
       'show',
       'limited',
     ]);
@@ -167,6 +157,6 @@ describe('rate limits', () => {
     expect(task.log.map((entry) => entry.message).join('\n')).toMatch(
       /rate limited until .*: the agent reported a rate limit; reopened/,
     );
-    expect((await show('after')).status).toBe('done');
+    expect((await project.show('after')).status).toBe('done');
   });
 });

@@ -5,22 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeProject, script } from '../support/fake.js';
 import type { Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  artifacts?: string[];
-  retry_count?: number;
-  log: Array<{ message: string }>;
-}
-
-const show = (id: string) => project.json<Shown>(['show', id]);
 const promptOf = (id: string, attempt: number) =>
   readFileSync(join(project.dir, '.workgraph', 'runs', id, String(attempt), 'prompt.md'), 'utf8');
 
@@ -51,8 +40,8 @@ describe('deliverables', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect((await show('produce')).artifacts).toEqual(['out/data.txt']);
-    expect((await show('consume')).status).toBe('done');
+    expect((await project.show('produce')).artifacts).toEqual(['out/data.txt']);
+    expect((await project.show('consume')).status).toBe('done');
     expect(promptOf('consume', 1)).toContain('MARKER-c41e');
   });
 
@@ -80,7 +69,7 @@ describe('deliverables', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    const task = await show('two');
+    const task = await project.show('two');
     expect(task.status).toBe('done');
     expect(task.retry_count).toBe(1);
     expect(task.log.map((entry) => entry.message).join('\n')).toContain('missing deliverable: b.txt was not written');
@@ -106,7 +95,7 @@ describe('deliverables', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    const task = await show('forgetful');
+    const task = await project.show('forgetful');
     expect(task.status).toBe('failed');
     expect(task.failure_reason).toBe('missing deliverable: report.md was not written');
     expect(task.artifacts ?? []).toEqual([]);

@@ -20,18 +20,9 @@ let project: Project | undefined;
 let server: ModelServer | undefined;
 afterEach(async () => {
   await server?.close();
-  project?.cleanup();
   [project, server] = [undefined, undefined];
 });
 
-interface Shown {
-  status: string;
-  attempts?: number;
-  summary?: string;
-  log: Array<{ message: string }>;
-}
-
-const show = (id: string) => project!.json<Shown>(['show', id]);
 const promptOf = (id: string, attempt: number) =>
   readFileSync(join(project!.dir, '.workgraph', 'runs', id, String(attempt), 'prompt.md'), 'utf8');
 
@@ -89,7 +80,7 @@ describe('an upstream task that failed once, then succeeded', () => {
     const result = await project.wg(['run'], { env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
 
-    const answer = await show('answer');
+    const answer = await project!.show('answer');
     expect(answer).toMatchObject({
       status: 'done',
       attempts: 2,
@@ -100,7 +91,7 @@ describe('an upstream task that failed once, then succeeded', () => {
     expect(story.some((message) => message.includes('expected 42, got 41'))).toBe(true);
     expect(story.some((message) => message.startsWith("agent's last message: Wrote 42"))).toBe(false);
     expect(story).toContain("agent's last message: Wrote 41.");
-    expect((await show('report')).summary).toBe('Reported the answer.');
+    expect((await project!.show('report')).summary).toBe('Reported the answer.');
 
     // Report ran as the next step of answer's trajectory, continuing its conversation (the agent
     // remembers its own work, the repair included): the prompt names that step instead of handing it over.
@@ -171,9 +162,13 @@ describe('an upstream task that failed once, then succeeded', () => {
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(1);
 
-    expect(await show('answer')).toMatchObject({ status: 'done', attempts: 2, summary: 'Wrote 42 to answer.txt.' });
-    expect(await show('doomed')).toMatchObject({ status: 'failed' });
-    expect((await show('doomed')).summary).toBeUndefined();
+    expect(await project!.show('answer')).toMatchObject({
+      status: 'done',
+      attempts: 2,
+      summary: 'Wrote 42 to answer.txt.',
+    });
+    expect(await project!.show('doomed')).toMatchObject({ status: 'failed' });
+    expect((await project!.show('doomed')).summary).toBeUndefined();
     // A plain dependency: its latest three entries, all of them from the attempt that succeeded.
     const prompt = promptOf('report', 1);
     const fromUpstream = prompt.slice(prompt.indexOf('## Context from upstream'), prompt.indexOf('## Context files'));
@@ -207,6 +202,6 @@ describe('a summary', () => {
     ]);
     const result = await project.wg(['run'], { env: { DEPLOY_API_KEY: secret } });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect((await show('leaky')).summary).toBe('Deployed with key ***.');
+    expect((await project!.show('leaky')).summary).toBe('Deployed with key ***.');
   });
 });

@@ -5,15 +5,13 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
 beforeEach(async () => {
   project = await tempProject();
 });
-afterEach(() => project.cleanup());
-
 const journalPath = () => join(project.dir, '.workgraph', 'graph.journal');
 const lines = (text: string) =>
   text

@@ -11,28 +11,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/fake.js';
-import { cleanEnv, runWg, WG_BIN, type WgResult } from '../support/wg.js';
+import { cleanEnv, runWg, WG_BIN, type WgResult, type ShownTask } from '../support/wg.js';
 
 let dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs = [];
 });
-
-interface Landed {
-  attempt: number;
-  target: string;
-  base: string;
-  commit: string;
-}
-
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  retry_count?: number;
-  landed?: Landed;
-  log: Array<{ message: string }>;
-}
 
 function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -62,8 +47,8 @@ class Repo {
     return result.stdout;
   }
 
-  async show(id: string): Promise<Shown> {
-    return JSON.parse(await this.ok(['show', id, '--json'])) as Shown;
+  async show(id: string): Promise<ShownTask> {
+    return JSON.parse(await this.ok(['show', id, '--json'])) as ShownTask;
   }
 
   read(path: string): string {

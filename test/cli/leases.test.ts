@@ -1,20 +1,11 @@
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanEnv, runWg, tempProject, WG_BIN, type Project } from '../support/wg.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { cleanEnv, runWg, tempProject, WG_BIN, type Project, type ShownTask } from '../support/wg.js';
 
 let project: Project;
 beforeEach(async () => {
   project = await tempProject();
 });
-afterEach(() => project.cleanup());
-
-interface Show {
-  status: string;
-  assigned?: string;
-  retry_count?: number;
-  log: Array<{ actor: string; message: string }>;
-}
-
 describe('claims under contention', () => {
   it('16 processes racing for one task: exactly one wins, the rest are told who has it', async () => {
     await project.ok(['add', 'Contested', '--id', 'contested']);
@@ -23,7 +14,7 @@ describe('claims under contention', () => {
     );
     const winners = results.filter((r) => r.exitCode === 0);
     expect(winners).toHaveLength(1);
-    const winner = (await project.json<Show>(['show', 'contested'])).assigned;
+    const winner = (await project.show('contested')).assigned;
     for (const loser of results.filter((r) => r.exitCode !== 0)) {
       expect(loser.exitCode).toBe(1);
       expect(loser.stderr).toMatch(new RegExp(`^error: already claimed by ${winner} \\(since \\d{4}-\\d\\d-\\d\\dT`));
@@ -44,14 +35,14 @@ describe('claims under contention', () => {
       ),
     );
     expect(results.filter((r) => r.exitCode !== 0).map((r) => r.stderr)).toEqual([]);
-    const messages = (await project.json<Show>(['show', 'shared'])).log.map((entry) => entry.message);
+    const messages = (await project.show('shared')).log.map((entry) => entry.message);
     expect(messages.sort()).toEqual(
       Array.from({ length: 16 }, (_, i) => [1, 2, 3].map((j) => `p${i}-m${j}`))
         .flat()
         .sort(),
     );
     for (const [i, id] of ids.entries())
-      expect(await project.json<Show>(['show', id])).toMatchObject({ status: 'in-progress', assigned: `p${i}` });
+      expect(await project.show(id)).toMatchObject({ status: 'in-progress', assigned: `p${i}` });
   });
 });
 
@@ -68,7 +59,7 @@ describe('leases fence stale attempts', () => {
     await project.ok(['progress', 'work', '50', 'half way'], asAgent('work', token));
     await project.ok(['artifact', 'work', 'out.txt'], asAgent('work', token));
     await project.ok(['done', 'work'], asAgent('work', token));
-    const shown = await project.json<Show & { artifacts: string[]; progress: number }>(['show', 'work']);
+    const shown = await project.show('work');
     expect(shown).toMatchObject({ status: 'done', artifacts: ['out.txt'], progress: 100 });
     expect(shown.log.map((entry) => entry.message)).toContain('progress 50%: half way');
   });
@@ -110,9 +101,9 @@ describe('leases fence stale attempts', () => {
     const stale = await project.wg(['done', 'work'], asAgent('work', oldToken));
     expect(stale.exitCode).toBe(1);
     expect(stale.stderr).toMatch(/^error: stale attempt: task work is now at attempt 2 held by second/);
-    expect((await project.json<Show>(['show', 'work'])).status).toBe('in-progress');
+    expect((await project.show('work')).status).toBe('in-progress');
     await project.ok(['done', 'work', '--force', '--actor', 'admin'], asAgent('work', oldToken));
-    const shown = await project.json<Show>(['show', 'work']);
+    const shown = await project.show('work');
     expect(shown.status).toBe('done');
     expect(shown.log.some((entry) => entry.actor === 'admin' && /forced past the lease/.test(entry.message))).toBe(
       true,
@@ -128,9 +119,7 @@ describe('claim, fail and retry', () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/^error: cannot claim second: blocked by first \(open\)/);
     await project.ok(['claim', 'second', '--force']);
-    expect((await project.json<Show>(['show', 'second'])).log[0]!.message).toMatch(
-      /claimed with --force despite: blocked by first/,
-    );
+    expect((await project.show('second')).log[0]!.message).toMatch(/claimed with --force despite: blocked by first/);
   });
 
   it('fail counts toward max_retries and retry stops at the limit', async () => {
@@ -138,7 +127,7 @@ describe('claim, fail and retry', () => {
     await project.ok(['add', 'Flaky', '--id', 'flaky', '--max-retries', '1']);
     await claim('flaky');
     await project.ok(['fail', 'flaky', '--reason', 'tests broke']);
-    expect(await project.json<Show & { failure_reason: string }>(['show', 'flaky'])).toMatchObject({
+    expect(await project.show('flaky')).toMatchObject({
       status: 'failed',
       retry_count: 1,
       failure_reason: 'tests broke',
@@ -148,7 +137,7 @@ describe('claim, fail and retry', () => {
     expect(refused.stderr).toMatch(/has failed 1 times \(max_retries 1\)/);
     await project.ok(['edit', 'flaky', '--max-retries', '3']);
     await project.ok(['retry', 'flaky']);
-    expect((await project.json<Show>(['show', 'flaky'])).status).toBe('open');
+    expect((await project.show('flaky')).status).toBe('open');
   });
 });
 
@@ -194,10 +183,10 @@ describe('two runners on one graph.jsonl', () => {
       env: cleanEnv(),
       reject: false,
     });
-    let held: Show & { claim?: { expires?: string } } = { status: 'open', log: [] };
+    let held: ShownTask & { claim?: { expires?: string } } = { status: 'open', log: [] };
     for (let looks = 0; held.status !== 'in-progress'; looks++) {
       if (looks > 200) throw new Error('the first runner never claimed slow');
-      held = await project.json<Show & { claim?: { expires?: string } }>(['show', 'slow']);
+      held = await project.json<ShownTask & { claim?: { expires?: string } }>(['show', 'slow']);
       if (held.status === 'done') throw new Error('slow finished before the second runner could start');
     }
     const second = await runWg(['run', '--json'], { cwd: project.dir });
@@ -214,6 +203,6 @@ describe('two runners on one graph.jsonl', () => {
     // Woken by slow's completion, not by its lease (60 s) running out.
     const afterStarted = events.find((event) => event.type === 'start' && event.task === 'after')!.at;
     expect(Date.parse(afterStarted)).toBeLessThan(Date.parse(held.claim!.expires!));
-    expect((await project.json<Show>(['show', 'after'])).status).toBe('done');
+    expect((await project.show('after')).status).toBe('done');
   });
 });

@@ -6,13 +6,11 @@
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeProject, script } from '../support/fake.js';
 import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
 interface Plan {
   steps: Array<{
     task: string;

@@ -67,15 +67,6 @@ const SUBJECTS: Subject[] = [
 /** Not /tmp (writable in Codex's sandbox by default) and in no git repository. */
 const OUTSIDE_TMP = '/var/tmp';
 
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  artifacts?: string[];
-  progress?: number;
-  summary?: string;
-  log: Array<{ message: string; actor?: string }>;
-}
-
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -149,8 +140,8 @@ for (const subject of SUBJECTS) {
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(server.followerErrors).toEqual([]);
 
-      const alpha = await project.json<Shown>(['show', 'make-alpha']);
-      const beta = await project.json<Shown>(['show', 'make-beta']);
+      const alpha = await project.show('make-alpha');
+      const beta = await project.show('make-beta');
       expect([alpha.status, beta.status]).toEqual(['done', 'done']);
       const alphaText = deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt');
       expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(alphaText);
@@ -208,7 +199,7 @@ for (const subject of SUBJECTS) {
         await project.ok(['add', 'Make gamma', '--deliverable', 'sub/gamma.txt', '--working-dir', 'sub']);
         const result = await project.wg(['run', '--backend', subject.backend], { env });
         expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-        const task = await project.json<Shown>(['show', 'make-gamma']);
+        const task = await project.show('make-gamma');
         expect(task.status).toBe('done');
         expect(task.log.map((entry) => entry.message)).toContain('done: 1 deliverable(s) written');
         const results = toolResults(subject.api, server.scripted(subject.api).at(-1)!.body);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
-import { tempProject, type Project } from '../support/wg.js';
+import { tempProject, type Project, type ShownTask } from '../support/wg.js';
 import { textsOnPage } from '../serve/browser.js';
 import { serve } from '../serve/support.js';
 
@@ -16,22 +16,10 @@ let project: Project | undefined;
 let server: ModelServer | undefined;
 afterEach(async () => {
   await server?.close();
-  project?.cleanup();
   [project, server] = [undefined, undefined];
 });
 
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  failure_output?: string;
-  retry_count?: number;
-  attempts?: number;
-  tools?: string[];
-  log: Array<{ message: string }>;
-}
-
-const show = (id: string) => project!.json<Shown>(['show', id]);
-const messages = async (id: string) => (await show(id)).log.map((entry) => entry.message);
+const messages = async (id: string) => (await project!.show(id)).log.map((entry) => entry.message);
 
 const claude = await findClaude();
 
@@ -75,7 +63,7 @@ describe('a check that cannot run', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    const task = await show('build');
+    const task = await project!.show('build');
     expect(task).toMatchObject({ status: 'failed', attempts: 1, retry_count: 1 });
     expect(task.failure_reason).toMatch(
       /^the check could not run \(exit code 127: command not found\): .*npx-avaa.*not found/,
@@ -102,7 +90,7 @@ describe('a check that cannot run', () => {
       './scripts/check.sh',
     ]);
     expect((await project.wg(['run'])).exitCode).toBe(1);
-    const task = await show('build');
+    const task = await project!.show('build');
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
     expect(task.failure_reason).toMatch(/^the check could not run \(exit code 126: not executable\)/);
   });
@@ -122,7 +110,7 @@ describe('a check that cannot run', () => {
       'pkg',
     ]);
     expect((await project.wg(['run'])).exitCode).toBe(1);
-    const task = await show('in-pkg');
+    const task = await project!.show('in-pkg');
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
     expect(task.failure_reason).toMatch(
       /^invalid configuration: working_dir pkg does not exist .*create that folder, or change the task's working_dir.*`wg retry in-pkg`$/,
@@ -148,7 +136,7 @@ describe('a check that cannot run', () => {
       'grep -q 42 answer.txt',
     ]);
     expect((await project.wg(['run', '--retry-backoff', '10ms'])).exitCode).toBe(1);
-    expect(await show('answer')).toMatchObject({ status: 'failed', attempts: 2, retry_count: 2 });
+    expect(await project!.show('answer')).toMatchObject({ status: 'failed', attempts: 2, retry_count: 2 });
   });
 });
 
@@ -193,7 +181,7 @@ describe("a failed check's output reaches the retry", () => {
     );
 
     // Done now: the stale failure is gone from the task, the log keeps it with the output and where the whole of it is.
-    const task = await show('answer');
+    const task = await project!.show('answer');
     expect(task.status).toBe('done');
     expect(task.failure_output).toBeUndefined();
     const verifyLog = join(project!.dir, '.workgraph', 'runs', 'answer', '1', 'verify.log');
@@ -222,13 +210,13 @@ describe("a failed check's output reaches the retry", () => {
       'echo "got $(cat answer.txt), want 42"; exit 3',
     ]);
     expect((await project.wg(['run'])).exitCode).toBe(1);
-    expect((await show('answer')).failure_output).toBe('got 41, want 42');
+    expect((await project!.show('answer')).failure_output).toBe('got 41, want 42');
     expect(await project.ok(['show', 'answer'])).toMatch(/check output:\n\s+\| got 41, want 42/);
 
     const served = await serve(project.dir);
     try {
       const detail = (await (await fetch(`${served.api}api/tasks/answer`)).json()) as {
-        task: Shown;
+        task: ShownTask;
         attempts: Array<{ attempt: number; outcome: string; reason: string; output: string | null }>;
       };
       expect(detail.task.failure_output).toBe('got 41, want 42');
@@ -277,7 +265,7 @@ describe('refused calls', () => {
     ]);
     const result = await project!.wg(['run'], { env });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(await show('out')).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await project!.show('out')).toMatchObject({ status: 'done', attempts: 1 });
     // The model was told, in the call's result, and the log names the exact rule that would allow it.
     const second = server!.scripted('anthropic')[1]!.body.messages.at(-1).content[0];
     expect(second).toMatchObject({ type: 'tool_result', is_error: true });
@@ -310,7 +298,7 @@ describe('refused calls', () => {
     ]);
     const result = await project!.wg(['run'], { env });
     expect(result.exitCode).toBe(1);
-    const task = await show('out');
+    const task = await project!.show('out');
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
     expect(task.failure_reason).toMatch(/^permission denied: bash \(npx ava --verbose\)/);
     expect(task.failure_reason).toContain('`wg edit out --tool "Bash(npx ava:*)"`, then `wg retry out`');
@@ -346,7 +334,7 @@ describe('refused calls', () => {
     ]);
     const result = await project!.wg(['run', '--on-permission-denied', 'fail'], { env });
     expect(result.exitCode).toBe(1);
-    expect(await show('out')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(await project!.show('out')).toMatchObject({ status: 'failed', attempts: 1 });
     expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
   });
 
@@ -378,7 +366,10 @@ describe('refused calls', () => {
       ]);
       const result = await project!.wg(['run'], { env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-      expect(await show('out'), (await messages('out')).join('\n')).toMatchObject({ status: 'done', attempts: 1 });
+      expect(await project!.show('out'), (await messages('out')).join('\n')).toMatchObject({
+        status: 'done',
+        attempts: 1,
+      });
       expect(await messages('out')).toContainEqual(
         expect.stringMatching(
           /^refused: Bash \(npx ava --verbose\): .*`wg edit out --tool "Bash\(npx ava:\*\)"` would allow it/,
@@ -386,7 +377,6 @@ describe('refused calls', () => {
       );
 
       await server!.close();
-      project!.cleanup();
       const again = await withModel(script(4000));
       await project!.ok([
         'add',
@@ -403,7 +393,7 @@ describe('refused calls', () => {
         'test -f out.txt',
       ]);
       expect((await project!.wg(['run', '--on-permission-denied', 'fail'], { env: again.env })).exitCode).toBe(1);
-      const task = await show('out');
+      const task = await project!.show('out');
       expect(task).toMatchObject({ status: 'failed', attempts: 1 });
       expect(task.failure_reason).toContain('`wg edit out --tool "Bash(npx ava:*)"`, then `wg retry out`');
       expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
@@ -449,14 +439,14 @@ describe('getting out of a failure', () => {
       'echo "no ok.txt yet"; test -f ok.txt',
     ]);
     expect((await project!.wg(['run'], { env })).exitCode).toBe(1);
-    expect(await show('ok')).toMatchObject({ status: 'failed', retry_count: 1 });
+    expect(await project!.show('ok')).toMatchObject({ status: 'failed', retry_count: 1 });
 
     const refused = await project!.wg(['retry', 'ok']);
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toContain('`wg retry ok --reset`');
 
     expect(await project!.ok(['retry', 'ok', '--reset'])).toContain('ok is now open');
-    const reopened = await show('ok');
+    const reopened = await project!.show('ok');
     expect(reopened.retry_count).toBeUndefined();
     expect(reopened.failure_reason).toBeUndefined();
     expect(reopened.failure_output).toBeUndefined();
@@ -485,7 +475,7 @@ describe('getting out of a failure', () => {
     expect(refused.stderr).toContain('biuld cannot be removed: ship waits for it');
     expect(refused.stderr).toContain('wg rm biuld --force');
     expect(refused.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
-    expect((await show('biuld')).status).toBe('open');
+    expect((await project!.show('biuld')).status).toBe('open');
 
     const forced = await project.json<{ removed: string; unlinked: string[] }>(['rm', 'biuld', '--force']);
     expect(forced).toEqual({ removed: 'biuld', unlinked: ['ship'] });

@@ -17,17 +17,10 @@ let project: Project | undefined;
 let agent: AgentProject | undefined;
 let scratch: string | undefined;
 afterEach(async () => {
-  project?.cleanup();
   await agent?.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   [project, agent, scratch] = [undefined, undefined, undefined];
 });
-
-interface Shown {
-  status: string;
-  attempts?: number;
-  log: Array<{ message: string }>;
-}
 
 /** Make the project a git repository with one commit on `main`, so attempts get worktrees. */
 const commitAll = (dir: string) => initRepo(dir);
@@ -47,7 +40,7 @@ async function shProject(program: string, run = ''): Promise<Project> {
 }
 
 const read = (path: string) => readFileSync(join(project!.dir, path), 'utf8');
-const messages = async (id: string) => (await project!.json<Shown>(['show', id])).log.map((entry) => entry.message);
+const messages = async (id: string) => (await project!.show(id)).log.map((entry) => entry.message);
 const worktreeOf = (dir: string, id: string, attempt: number) =>
   (
     JSON.parse(readFileSync(join(dir, '.workgraph', 'runs', id, String(attempt), 'command.json'), 'utf8')) as {
@@ -68,7 +61,7 @@ describe('after a failed check', () => {
     await project!.ok(['add', 'Answer', '--id', 'answer', '--verify', 'grep -qx 42 answer.txt']);
     const result = await project!.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(await project!.json<Shown>(['show', 'answer'])).toMatchObject({ status: 'done', attempts: 2 });
+    expect(await project!.show('answer')).toMatchObject({ status: 'done', attempts: 2 });
     expect(read('seen.txt')).toBe('saw-draft\n');
     expect(await git(project!.dir, 'show', 'main:draft.txt')).toBe('draft');
     expect(await git(project!.dir, 'show', 'main:answer.txt')).toBe('42');
@@ -257,7 +250,7 @@ describe.skipIf(claude.skipReason !== undefined)(
       const resumed = commands[1]!.args[commands[1]!.args.indexOf('--resume') + 1];
       expect(resumed).toMatch(/^[0-9a-f-]{36}$/);
       expect(commands[1]!.cwd).toBe(commands[0]!.cwd);
-      const shown = await agent.project.json<Shown>(['show', 'answer']);
+      const shown = await agent.project.show('answer');
       expect(shown).toMatchObject({ status: 'done', attempts: 2 });
       expect(shown.log.map((entry) => entry.message)).toContainEqual(
         expect.stringMatching(/^retry continues attempt 1's work in its worktree .* and its claude session$/),

@@ -1,21 +1,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeProject, script, waitFor } from '../support/fake.js';
 import { cleanEnv, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  retry_count?: number;
-  log: Array<{ message: string }>;
-}
-const show = (id: string) => project.json<Shown>(['show', id]);
-
 describe('wg run options', () => {
   it('refuses up front a backend whose program is not there: nothing claimed, failed or retried', async () => {
     project = await fakeProject();
@@ -30,7 +20,7 @@ describe('wg run options', () => {
     expect(result.stderr).toMatch(
       /^error: wg run cannot launch task missing: backend ghost: its program \/nonexistent\/agent-binary .* was not found or is not executable; nothing was started\nhint: install it/,
     );
-    const shown = await show('missing');
+    const shown = await project.show('missing');
     expect(shown.status).toBe('open');
     expect(shown.retry_count ?? 0).toBe(0);
     expect(existsSync(join(project.dir, '.workgraph', 'runs', 'missing'))).toBe(false);
@@ -52,7 +42,7 @@ describe('wg run options', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    expect((await show('nowhere')).failure_reason).toMatch(
+    expect((await project.show('nowhere')).failure_reason).toMatch(
       /^invalid configuration: working_dir no\/such\/folder does not exist/,
     );
     expect(readdirSync(join(project.dir, '.workgraph', 'runs', 'nowhere'))).toEqual(['1']);
@@ -77,8 +67,8 @@ describe('wg run options', () => {
     await project.ok(['add', 'Slow', '--id', 'slow', '--prompt', script([{ print: 'started' }, { sleep: 600000 }])]);
     const result = await project.wg(['run', '--fail-fast', '--parallel', '2']);
     expect(result.exitCode).toBe(1);
-    expect((await show('breaks')).status).toBe('failed');
-    expect(await show('slow')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
+    expect((await project.show('breaks')).status).toBe('failed');
+    expect(await project.show('slow')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
   });
 
   it('masks secrets from the environment in output.log, events.jsonl and the task log', async () => {
@@ -132,8 +122,8 @@ describe('wg run options', () => {
     await project.ok(['add', 'Unrelated', '--id', 'unrelated', '--exec', 'true']);
     const result = await project.wg(['run', 'draft', '--trajectory', '--max-steps', '3']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect((await show('edit')).status).toBe('done');
-    expect((await show('unrelated')).status).toBe('open');
+    expect((await project.show('edit')).status).toBe('done');
+    expect((await project.show('unrelated')).status).toBe('open');
     expect(readFileSync(join(project.dir, 'edit-prompt.md'), 'utf8')).toContain('DRAFT-BODY');
   });
 
@@ -164,9 +154,9 @@ describe('wg run options', () => {
     await project.ok(['abandon', 'draft', '--reason', 'not needed after all']);
     const result = await run;
     expect(result.stdout + result.stderr).not.toContain('runner error');
-    expect((await show('draft')).status).toBe('abandoned');
+    expect((await project.show('draft')).status).toBe('abandoned');
     // Released, edit is ready (an abandoned blocker lets its dependents proceed), so the run does it.
-    expect((await show('edit')).status).toBe('done');
+    expect((await project.show('edit')).status).toBe('done');
   });
 
   it('prints one plain line per event in a pipe, with no colour codes', async () => {

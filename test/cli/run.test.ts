@@ -1,23 +1,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alive, fakeProject, script, waitFor } from '../support/fake.js';
 import { cleanEnv, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  retry_count?: number;
-  attempts?: number;
-  artifacts?: string[];
-  log: Array<{ message: string }>;
-}
-
-const show = (id: string) => project.json<Shown>(['show', id]);
 const read = (path: string) => readFileSync(join(project.dir, path), 'utf8');
 
 describe('wg run', () => {
@@ -41,7 +29,7 @@ describe('wg run', () => {
     ]);
     const result = await project.wg(['run', '--parallel', '4']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    for (const id of ['a', 'b', 'c', 'd']) expect((await show(id)).status).toBe('done');
+    for (const id of ['a', 'b', 'c', 'd']) expect((await project.show(id)).status).toBe('done');
     expect(read('d.txt')).toBe('d\n');
     expect(result.stdout).toMatch(/4 done, 0 failed/);
   });
@@ -71,8 +59,8 @@ describe('wg run', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect((await show('research')).artifacts).toEqual(['notes.md']);
-    expect((await show('write-up')).status).toBe('done');
+    expect((await project.show('research')).artifacts).toEqual(['notes.md']);
+    expect((await project.show('write-up')).status).toBe('done');
     expect(read('received.md')).toContain('FINDING-7f3a: the cache is cold');
     const runDir = join(project.dir, '.workgraph', 'runs', 'write-up', '1');
     expect(readFileSync(join(runDir, 'prompt.md'), 'utf8')).toContain('FINDING-7f3a');
@@ -123,7 +111,7 @@ describe('wg run', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    const shown = await show('hang');
+    const shown = await project.show('hang');
     expect(shown).toMatchObject({ status: 'failed', failure_reason: 'timed out after 3s' });
     const grandchild = Number(read('gc.pid'));
     expect(grandchild).toBeGreaterThan(0);
@@ -144,7 +132,7 @@ describe('wg run', () => {
     ]);
     const result = await project.wg(['run', '--stall-timeout', '700ms']);
     expect(result.exitCode).toBe(1);
-    expect((await show('quiet')).failure_reason).toBe('stalled: no output for 700ms');
+    expect((await project.show('quiet')).failure_reason).toBe('stalled: no output for 700ms');
   });
 
   it('retries a flaky task and then succeeds', async () => {
@@ -161,7 +149,7 @@ describe('wg run', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    const shown = await show('flaky');
+    const shown = await project.show('flaky');
     expect(shown).toMatchObject({ status: 'done', retry_count: 1, attempts: 2 });
     expect(shown.log.map((entry) => entry.message)).toContain('failed: exit code 3');
     expect(readdirSync(join(project.dir, '.workgraph', 'runs', 'flaky')).sort()).toEqual(['1', '2']);
@@ -174,9 +162,9 @@ describe('wg run', () => {
     await project.ok(['add', 'Unrelated', '--id', 'unrelated', '--exec', 'true']);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    expect(await show('broken')).toMatchObject({ status: 'failed', failure_reason: 'exit code 4' });
-    expect((await show('after')).status).toBe('open');
-    expect((await show('unrelated')).status).toBe('done');
+    expect(await project.show('broken')).toMatchObject({ status: 'failed', failure_reason: 'exit code 4' });
+    expect((await project.show('after')).status).toBe('open');
+    expect((await project.show('unrelated')).status).toBe('done');
     expect(result.stdout).toMatch(/blocked\s+after: waits for broken \(failed\)/);
   });
 
@@ -196,7 +184,7 @@ describe('wg run', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    expect((await show('checked')).failure_reason).toMatch(/^verification failed \(exit code 1\)/);
+    expect((await project.show('checked')).failure_reason).toMatch(/^verification failed \(exit code 1\)/);
   });
 
   it("refuses an old attempt's wg log/done while a newer attempt runs", async () => {
@@ -212,7 +200,7 @@ describe('wg run', () => {
     expect(stale.stderr).toMatch(/^error: stale attempt: task twice is now at attempt 2/);
     (await import('node:fs')).writeFileSync(join(project.dir, 'go'), '');
     expect((await runner).exitCode).toBe(0);
-    const shown = await show('twice');
+    const shown = await project.show('twice');
     expect(shown.status).toBe('done');
     expect(shown.log.filter((entry) => entry.message === 'done')).toHaveLength(1);
   });
@@ -242,7 +230,7 @@ describe('wg run', () => {
     expect(second.exitCode, second.stdout + second.stderr).toBe(0);
     expect(second.stdout).toMatch(/recovered \S+: runner died/);
     for (const id of ids) {
-      const shown = await show(id);
+      const shown = await project.show(id);
       expect(shown.status).toBe('done');
       expect(shown.log.filter((entry) => entry.message === 'done')).toHaveLength(1);
     }
@@ -263,7 +251,7 @@ describe('wg run', () => {
     runner.kill('SIGINT');
     const result = await runner;
     expect(result.exitCode).toBe(130);
-    expect(await show('long')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
+    expect(await project.show('long')).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
     expect(alive(Number(read('gc.pid')))).toBe(false);
   });
 });

@@ -1,13 +1,11 @@
 /** Which ready task wg run starts first, and per-backend concurrency caps, seen through `wg run --json` events. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeProject } from '../support/fake.js';
 import type { Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
 interface RunEvent {
   type: string;
   task?: string;

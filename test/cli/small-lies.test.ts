@@ -26,7 +26,6 @@ let served: Served | undefined;
 afterEach(async () => {
   await served?.stop();
   await agent?.cleanup();
-  project?.cleanup();
   [project, agent, served] = [undefined, undefined, undefined];
 });
 

@@ -1,14 +1,12 @@
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
 beforeEach(async () => {
   project = await tempProject();
 });
-afterEach(() => project.cleanup());
-
 const GOOD =
   '{"kind":"task","id":"a","title":"A","status":"open"}\n{"kind":"task","id":"b","title":"B","status":"open","blocked_by":["a"]}\n';
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
@@ -33,8 +33,6 @@ beforeEach(async () => {
   await project.ok(['add', 'Lint the spec', '--id', 'lint', '--blocked-by', 'design', '--tag', 'api']);
   await project.ok(['add', 'Rotate keys', '--id', 'ops']);
 });
-afterEach(() => project.cleanup());
-
 interface Step {
   id: string;
   receives: string[];

@@ -14,20 +14,10 @@ import { cleanEnv, WG_BIN, type Project } from '../support/wg.js';
 let project: Project;
 let scratch: string | undefined;
 afterEach(() => {
-  project?.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   scratch = undefined;
 });
 
-interface Shown {
-  status: string;
-  failure_reason?: string;
-  attempts?: number;
-  artifacts?: string[];
-  log: Array<{ message: string }>;
-}
-
-const show = (id: string) => project.json<Shown>(['show', id]);
 const read = (path: string) => readFileSync(join(project.dir, path), 'utf8');
 
 async function git(...args: string[]): Promise<string> {
@@ -101,7 +91,7 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     expect(subjects.at(-1)).toBe('initial|');
     // The user's clean checkout was brought along; the join saw all four results.
     expect(read('all.txt')).toBe('p1\np2\np3\np4\n');
-    expect((await show('join')).artifacts).toEqual(['all.txt']);
+    expect((await project.show('join')).artifacts).toEqual(['all.txt']);
     // Nothing is left behind: no worktree, no wg branch, nothing dirty.
     expect((await git('worktree', 'list')).trim().split('\n')).toHaveLength(1);
     expect(await git('branch', '--list', 'wg/*')).toBe('');
@@ -140,7 +130,7 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode).toBe(1);
-    const [left, right] = [await show('left'), await show('right')];
+    const [left, right] = [await project.show('left'), await project.show('right')];
     const loser = left.status === 'failed' ? left : right;
     const winner = loser === left ? 'right' : 'left';
     expect([left.status, right.status].sort()).toEqual(['done', 'failed']);
@@ -170,7 +160,7 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     await project.ok(['add', 'Second', '--id', 'second', '--max-retries', '2', '--prompt', script(steps)]);
     const result = await project.wg(['run', '--parallel', '2']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    const second = await show('second');
+    const second = await project.show('second');
     expect(second).toMatchObject({ status: 'done', attempts: 2 });
     expect(second.log.map((entry) => entry.message).join('\n')).toMatch(
       /failed: merge conflict in same\.txt: with main at/,
@@ -203,7 +193,7 @@ describe('wg run in a git repository (worktree isolation, the default)', () => {
     ]);
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(await show('flaky')).toMatchObject({ status: 'done', attempts: 2 });
+    expect(await project.show('flaky')).toMatchObject({ status: 'done', attempts: 2 });
     expect(read('out.txt')).toBe('ok\n');
     expect(existsSync(join(project.dir, 'junk.txt'))).toBe(false);
     expect(await git('ls-tree', '--name-only', 'main')).not.toContain('junk.txt');

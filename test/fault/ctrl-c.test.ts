@@ -20,7 +20,6 @@ let scratch: string | undefined;
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  project?.cleanup();
   project = undefined;
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   scratch = undefined;

@@ -43,7 +43,6 @@ let immutable: string | undefined;
 afterEach(() => {
   if (immutable) execFileSync('chattr', ['-i', immutable]);
   immutable = undefined;
-  project?.cleanup();
 });
 
 const TASKS = 40;

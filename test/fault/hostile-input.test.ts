@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempProject, type Project } from '../support/wg.js';
 
 let project: Project;
@@ -21,8 +21,6 @@ afterAll(() => rmSync(outside, { recursive: true, force: true }));
 beforeEach(async () => {
   project = await tempProject();
 });
-afterEach(() => project.cleanup());
-
 const task = (fields: object) => JSON.stringify({ kind: 'task', status: 'open', exec: 'true', ...fields });
 const GOOD = `${task({ id: 'a', title: 'A' })}\n${task({ id: 'b', title: 'B', blocked_by: ['a'] })}\n`;
 

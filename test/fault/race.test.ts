@@ -6,13 +6,11 @@
  */
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { count, doneEntries, parseLines, seeded } from '../support/fault.js';
 import { cleanEnv, REPO_ROOT, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
 const PROCESSES = 16;
 const TASKS = count(2, 6);
 

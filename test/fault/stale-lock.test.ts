@@ -25,7 +25,6 @@ let cleanupHolder: (() => void) | undefined;
 afterEach(() => {
   cleanupHolder?.();
   cleanupHolder = undefined;
-  project.cleanup();
 });
 
 const STALE_MS = 10_000;

@@ -11,15 +11,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { alive, waitFor } from '../support/fake.js';
 import { count, parseLines, processesOf } from '../support/fault.js';
 import { cleanEnv, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
-afterEach(() => project?.cleanup());
-
 const AGENTS = count(50, 150);
 
 /** An agent that starts a long-lived grandchild, writes its pid, then hangs. */

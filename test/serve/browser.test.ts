@@ -20,7 +20,6 @@ let browser: Browser | undefined;
 afterEach(async () => {
   await browser?.close();
   await served?.stop();
-  project?.cleanup();
   [browser, served, project] = [undefined, undefined, undefined];
 });
 

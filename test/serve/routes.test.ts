@@ -17,7 +17,6 @@ let served: Served | undefined;
 afterEach(async () => {
   await served?.stop();
   served = undefined;
-  project?.cleanup();
   project = undefined;
 });
 

@@ -13,6 +13,7 @@ import { locateCodex } from '../../src/backends/codex.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from './model-server.js';
 import type { Api } from './protocol-follower.js';
 import { tempProject, type Project } from './wg.js';
+export type { ShownTask } from './wg.js';
 
 export interface AgentProgram {
   path: string | undefined;
@@ -115,20 +116,6 @@ export function codexHome(home: string, serverUrl: string): string {
     ].join('\n'),
   );
   return codexHomeDir;
-}
-
-export interface ShownTask {
-  status: string;
-  failure_reason?: string;
-  summary?: string;
-  token_usage?: {
-    input_tokens?: number;
-    output_tokens?: number;
-    cache_read_tokens?: number;
-    cache_write_tokens?: number;
-    cost_usd?: number;
-  };
-  log: Array<{ message: string }>;
 }
 
 /** Every string in a request body, in order, whatever the wire format nests them in. */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { onTestFinished } from 'vitest';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WG_BIN = join(REPO_ROOT, 'bin', 'wg.js');
@@ -40,6 +41,30 @@ export async function runWg(args: string[], options: RunOptions = {}): Promise<W
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** What `wg show ID --json` prints, as far as tests read it. */
+export interface ShownTask {
+  status: string;
+  assigned?: string;
+  failure_reason?: string;
+  failure_output?: string;
+  retry_count?: number;
+  attempts?: number;
+  artifacts?: string[];
+  tools?: string[];
+  progress?: number;
+  summary?: string;
+  landed?: { attempt: number; target: string; base: string; commit: string };
+  token_usage?: {
+    input_tokens?: number;
+    output_tokens?: number;
+    cache_read_tokens?: number;
+    cache_write_tokens?: number;
+    cost_usd?: number;
+  };
+  costs?: Array<{ attempt: number; backend: string; model?: string; cost_usd: number }>;
+  log: Array<{ message: string; actor?: string }>;
+}
+
 export interface Project {
   dir: string;
   graphPath: string;
@@ -48,6 +73,8 @@ export interface Project {
   ok(args: string[], options?: Omit<RunOptions, 'cwd'>): Promise<string>;
   /** Run wg with --json appended and parse stdout. */
   json<T = any>(args: string[], options?: Omit<RunOptions, 'cwd'>): Promise<T>;
+  /** `wg show ID --json`. */
+  show(id: string): Promise<ShownTask>;
   /** graph.jsonl as it is on disk (a running `wg run` may hold its latest changes in graph.journal). */
   graphText(): string;
   /** The graph as wg reads it now: graph.jsonl with graph.journal applied (folded here, independently of wg's code). */
@@ -88,6 +115,8 @@ export function foldJournal(graphText: string, journalText: string): string {
 /**
  * A temp folder with `wg init` already run in it; under `base` when given (default: the
  * system's temporary folder, which sandboxes such as Codex's treat as writable anyway).
+ * Made inside a test or a `beforeEach`, it is removed when that test finishes; made in a
+ * `beforeAll`, the caller removes it with `cleanup()`.
  */
 export async function tempProject(base = tmpdir()): Promise<Project> {
   const dir = mkdtempSync(join(base, base === tmpdir() ? 'wg-test-' : '.workgraph-test-'));
@@ -101,12 +130,23 @@ export async function tempProject(base = tmpdir()): Promise<Project> {
       return result.stdout;
     },
     json: async (args, options) => JSON.parse(await project.ok([...args, '--json'], options)),
+    show: (id) => project.json<ShownTask>(['show', id]),
     graphText: () => readFileSync(project.graphPath, 'utf8'),
     graphNow: () =>
       foldJournal(readFileSync(project.graphPath, 'utf8'), readOrEmpty(join(dir, '.workgraph', 'graph.journal'))),
     writeGraph: (text) => writeFileSync(project.graphPath, text),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+  removeWhenTestFinishes(project.cleanup);
   await project.ok(['init']);
   return project;
+}
+
+/** Registers `remove` to run when the current test ends; outside a test (a `beforeAll`) vitest refuses, and the caller owns it. */
+export function removeWhenTestFinishes(remove: () => void): void {
+  try {
+    onTestFinished(remove);
+  } catch {
+    // Not inside a test: the caller cleans up (see tempProject).
+  }
 }
