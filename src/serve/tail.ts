@@ -2,10 +2,10 @@
  * Follow a file as it grows: read what is there from an offset, then read each new
  * part when the folder's watch says the file changed (no timer loop).
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { watchFolder } from '../system/watch-folder.js';
 import { oneAtATime } from './one-at-a-time.js';
 
 export interface Tail {
@@ -53,12 +53,9 @@ export function tailFile(
     }
   });
 
-  let watcher: FSWatcher | undefined;
+  let stopWatching: (() => void) | undefined;
   try {
-    watcher = watch(dirname(path), (_event, changed) => {
-      if (!stopped && (changed === null || changed === name)) readMore();
-    });
-    watcher.on('error', (error) => onError(error));
+    stopWatching = watchFolder(dirname(path), readMore, { names: [name], onError });
   } catch (error) {
     onError(error as Error);
   }
@@ -66,7 +63,7 @@ export function tailFile(
   return {
     stop() {
       stopped = true;
-      watcher?.close();
+      stopWatching?.();
     },
   };
 }

@@ -19,10 +19,10 @@ import {
   readSync,
   statSync,
   unlinkSync,
-  watch,
   writeSync,
 } from 'node:fs';
 import { isProcessAlive } from '../system/process.js';
+import { watchFolder } from '../system/watch-folder.js';
 import { join } from 'node:path';
 import { GraphFileError } from '../errors.js';
 import { RecordMap, type Graph } from '../graph/model.js';
@@ -488,20 +488,9 @@ export class FileGraphStore implements WorkspaceStore {
    * no polling. Events are coalesced for a moment, so a burst of writes is reported once.
    */
   async watch(onChange: () => void): Promise<() => Promise<void>> {
-    let pending: NodeJS.Timeout | undefined;
     // Persistent: a process waiting only on changes (wg log --follow) must stay up until it stops watching.
-    const watcher = watch(this.dir, (_event, name) => {
-      if (name !== null && name !== GRAPH_FILE && name !== JOURNAL_FILE) return;
-      pending ??= setTimeout(() => {
-        pending = undefined;
-        onChange();
-      }, WATCH_COALESCE_MS);
-    });
-    watcher.on('error', () => undefined);
-    return async () => {
-      if (pending) clearTimeout(pending);
-      watcher.close();
-    };
+    const stop = watchFolder(this.dir, onChange, { names: [GRAPH_FILE, JOURNAL_FILE], coalesceMs: WATCH_COALESCE_MS });
+    return async () => stop();
   }
 
   /** Replace the whole file with these lines (`wg import`: parsed and validated by the caller). */
