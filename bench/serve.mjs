@@ -7,6 +7,7 @@
  *
  *   node bench/serve.mjs [--tasks 1000] [--reps 3]
  */
+/* global document -- the functions given to page.waitForFunction run in the browser */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

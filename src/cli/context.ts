@@ -37,7 +37,7 @@ export async function closeOpenStores(): Promise<void> {
  */
 async function storeUrl(dir: string): Promise<string | undefined> {
   if (process.env.WG_STORE_URL) return process.env.WG_STORE_URL;
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(dir, 'config.toml'), 'utf8');
   } catch {

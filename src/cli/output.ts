@@ -28,8 +28,6 @@ export function print(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-// eslint-disable-next-line no-control-regex
-
 function visibleWidth(text: string): number {
   return stripVTControlCharacters(text).length;
 }

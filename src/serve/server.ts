@@ -145,7 +145,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const taskDetail = async (id: string) => {
     const task = taskOf(id);
     const attempts = attemptsOf(task);
-    let onDisk: number[] = [];
+    let onDisk: number[];
     try {
       const dir = resolve(attemptDir(id, '1'), '..');
       onDisk = (await readdir(dir)).filter((name) => /^[1-9]\d*$/.test(name)).map(Number);

@@ -12,9 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, eventually, logCounts, query, storedTasks, type TestDatabase } from '../support/postgres.js';
 import { cleanEnv, runWg, WG_BIN } from '../support/wg.js';
 
-let databases: TestDatabase[] = [];
-let folders: string[] = [];
-let processes: ResultPromise[] = [];
+const databases: TestDatabase[] = [];
+const folders: string[] = [];
+const processes: ResultPromise[] = [];
 afterEach(async () => {
   for (const child of processes.splice(0)) child.kill('SIGKILL');
   for (const database of databases.splice(0)) await database.drop();

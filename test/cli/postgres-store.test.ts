@@ -11,8 +11,8 @@ import { createDatabase, query, type TestDatabase } from '../support/postgres.js
 import { PostgresGraphStore } from '../../src/store-postgres/store.js';
 import { cleanEnv, REPO_ROOT, runWg, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
-let databases: TestDatabase[] = [];
-let folders: string[] = [];
+const databases: TestDatabase[] = [];
+const folders: string[] = [];
 afterEach(async () => {
   for (const database of databases.splice(0)) await database.drop();
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/fake.js';
@@ -70,7 +71,7 @@ function inTerminal(dir: string): Terminal {
     // ^C as the keyboard types it: the pty's line discipline turns it into SIGINT for the foreground process group.
     ctrlC: () => run.stdin!.write('\x03'),
     // Without colours and the live view's cursor codes.
-    output: () => output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, ''),
+    output: () => stripVTControlCharacters(output).replace(/\r/g, ''),
     ended: run,
   };
 }

@@ -129,7 +129,10 @@ export async function readEvents(
       }
     }
   } catch (error) {
-    if (abort.signal.aborted) throw new Error(`timed out reading ${url}; saw ${JSON.stringify(seen).slice(0, 500)}`);
+    if (abort.signal.aborted)
+      throw new Error(`timed out reading ${url}; saw ${JSON.stringify(seen).slice(0, 500)}`, {
+        cause: error,
+      });
     throw error;
   } finally {
     clearTimeout(timer);

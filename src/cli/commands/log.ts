@@ -59,7 +59,8 @@ function entryLine(entry: LogEntry): string {
  */
 async function follow(store: WorkspaceStore, id: string, json: boolean): Promise<void> {
   let shown = 0;
-  let changed = false;
+  // Set by the watch, cleared before each read.
+  let changed: boolean;
   let wake: (() => void) | undefined;
   const stop = await store.watch(() => {
     changed = true;
