@@ -14,6 +14,7 @@ import {
   RECORD_KINDS,
   TASK_STATUSES,
   TRUST_LEVELS,
+  VALIDATION_MODES,
   type RecordKind,
 } from './types.js';
 
@@ -118,6 +119,44 @@ export const ClaimSchema = z.looseObject({
 });
 export type Claim = z.infer<typeof ClaimSchema>;
 
+/**
+ * A successful attempt's result that waits for a verdict (status `pending-validation`): its
+ * commit `head` on `branch`, made from `base`, not landed yet. A rejected result stays
+ * here, so the retry can start from it.
+ */
+export const PendingResultSchema = z.looseObject({
+  attempt: z.number().int().positive(),
+  branch: z.string(),
+  base: z.string(),
+  head: z.string(),
+  /** The attempt's worktree, kept until the verdict. */
+  worktree: z.string().optional(),
+  since: Timestamp,
+});
+export type PendingResult = z.infer<typeof PendingResultSchema>;
+
+/** One line comment of a review: `path:line: text`, with the diff lines it points at. */
+export const ReviewCommentSchema = z.looseObject({
+  path: z.string(),
+  line: z.number().int().positive(),
+  text: z.string(),
+  diff: z.string().optional(),
+});
+export type ReviewComment = z.infer<typeof ReviewCommentSchema>;
+
+/** The last verdict on the task's result: whose, which, and why (a rejection's reason and comments go into the retry's prompt). */
+export const ReviewSchema = z.looseObject({
+  verdict: z.enum(['approve', 'reject']),
+  attempt: z.number().int().positive(),
+  by: z.string(),
+  reviewer: z.enum(['person', 'llm']),
+  at: Timestamp,
+  reason: z.string().optional(),
+  comment: z.string().optional(),
+  comments: z.array(ReviewCommentSchema).optional(),
+});
+export type Review = z.infer<typeof ReviewSchema>;
+
 export const TaskSchema = z.looseObject({
   id: Id,
   title: z.string(),
@@ -168,6 +207,13 @@ export const TaskSchema = z.looseObject({
    * stores at most MAX_SUMMARY_CHARS of it (see graph/transitions.ts).
    */
   summary: Text.optional(),
+  // Review before landing: upstream's fields, then wg's own.
+  validation: z.enum(VALIDATION_MODES).optional(),
+  validator_model: z.string().optional(),
+  rejection_count: z.number().int().nonnegative().optional(),
+  max_rejections: z.number().int().nonnegative().optional(),
+  pending_result: PendingResultSchema.optional(),
+  review: ReviewSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

@@ -19,21 +19,21 @@ export interface Caller {
   force?: boolean | undefined;
 }
 
-function entry(by: Caller, message: string): LogEntry {
+export function entry(by: Caller, message: string): LogEntry {
   return { timestamp: by.now.toISOString(), actor: by.actor, message };
 }
 
-function withLog(task: Task, ...entries: LogEntry[]): Task {
+export function withLog(task: Task, ...entries: LogEntry[]): Task {
   return { ...task, log: [...(task.log ?? []), ...entries] };
 }
 
-function put(graph: Graph, task: Task): Task {
+export function put(graph: Graph, task: Task): Task {
   graph.tasks.set(task.id, task);
   return task;
 }
 
 /** Check the lease, returning the log entries a forced override must leave behind. */
-function leaseEntries(task: Task, by: Caller): LogEntry[] {
+export function leaseEntries(task: Task, by: Caller): LogEntry[] {
   const check = checkLease(task, by.credentials, by.force ?? false);
   return check.kind === 'forced' ? [entry(by, check.note)] : [];
 }

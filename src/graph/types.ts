@@ -57,6 +57,14 @@ export const UPSTREAM_STATUSES: ReadonlySet<TaskStatus> = new Set([
   'incomplete',
 ]);
 
+/**
+ * How a task's successful result is accepted (upstream's `validation` field): `none` lands
+ * it at once; `external` waits for a person's `wg approve`; `llm` for a reviewer agent's
+ * verdict. Upstream's `integrated` (the agent validates its own work) lands at once too.
+ */
+export const VALIDATION_MODES = ['none', 'integrated', 'external', 'llm'] as const;
+export type ValidationMode = (typeof VALIDATION_MODES)[number];
+
 export const COMPLEXITIES = ['simple', 'moderate', 'complex'] as const;
 export type Complexity = (typeof COMPLEXITIES)[number];
 
@@ -131,6 +139,12 @@ export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
     'landed',
     'failure_output',
     'summary',
+    'validation',
+    'validator_model',
+    'rejection_count',
+    'max_rejections',
+    'pending_result',
+    'review',
   ],
   actor: [
     'id',
