@@ -4,6 +4,7 @@
  */
 import { formatElapsed, formatUsd } from '../src/graph/format.js';
 import type { TaskStatus } from '../src/graph/types.js';
+import type { AgentEvent } from '../src/protocol/agent-event.js';
 
 export { formatElapsed, formatUsd };
 
@@ -27,8 +28,15 @@ export const STATUSES: readonly TaskStatus[] = [
   'incomplete',
 ];
 
-/** What an agent event says, on one line (events.jsonl holds the runner's parsed view of the output). */
-export function eventLine(event: { at?: string; type?: string; [key: string]: unknown }): string | undefined {
+/**
+ * One line of an attempt's events.jsonl: an agent event as the runner parsed it from the
+ * output, and when. Parsed on the page, not checked: the line is written as the text it
+ * shows, whatever its fields hold.
+ */
+export type EventRecord = AgentEvent & { at?: string };
+
+/** What an agent event says, on one line. */
+export function eventLine(event: EventRecord): string | undefined {
   const time = typeof event.at === 'string' ? event.at.slice(11, 19) : '';
   const text = (value: unknown) =>
     String(value ?? '')
@@ -48,8 +56,12 @@ export function eventLine(event: { at?: string; type?: string; [key: string]: un
     case 'halt':
       return `${time} halted (${text(event.kind)}): ${text(event.request)}`;
     case 'usage':
-      return event.cost_usd !== undefined ? `${time} usage: ${formatUsd(Number(event.cost_usd))}` : undefined;
+      return event.costUsd !== undefined ? `${time} usage: ${formatUsd(Number(event.costUsd))}` : undefined;
+    case 'summary':
+      // The task page shows the summary that counts, once the attempt succeeds.
+      return undefined;
     default:
+      // An event of a newer wg.
       return undefined;
   }
 }

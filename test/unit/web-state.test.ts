@@ -121,6 +121,8 @@ describe('what the page writes', () => {
     expect(eventLine({ at, type: 'halt', kind: 'input-required', request: 'a password' })).toBe(
       '03:04:05 halted (input-required): a password',
     );
+    expect(eventLine({ at, type: 'usage', costUsd: 0.004 })).toBe('03:04:05 usage: $0.0040');
+    expect(eventLine({ at, type: 'usage', inputTokens: 10 })).toBeUndefined();
     expect(eventLine({ at, type: 'summary', text: 'did it' })).toBeUndefined();
     expect(eventLine({ type: 'text', text: 'x'.repeat(400) })).toBe(` says: ${'x'.repeat(300)}`);
   });

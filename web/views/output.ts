@@ -5,7 +5,7 @@
  */
 import { follow } from '../api.js';
 import { el } from '../dom.js';
-import { eventLine } from '../format.js';
+import { eventLine, type EventRecord } from '../format.js';
 
 export function mount() {
   const events = el('pre', { id: 'events' });
@@ -62,7 +62,7 @@ export function mount() {
           const shown: string[] = [];
           for (const line of lines) {
             try {
-              const said = eventLine(JSON.parse(line) as { type?: string });
+              const said = eventLine(JSON.parse(line) as EventRecord);
               if (said !== undefined) shown.push(said);
             } catch {
               // A line cut by the backlog's start, or not JSON: skip it.
