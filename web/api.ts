@@ -30,6 +30,19 @@ export async function getJson<T>(url: string): Promise<T> {
   return body;
 }
 
+/**
+ * The token for actions, if this tab has it. It arrives in the URL's fragment (which the
+ * browser never sends to the server), leaves the address bar at once, and stays in this tab.
+ */
+export function actionToken(): string | undefined {
+  const given = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (given) {
+    sessionStorage.setItem('wg-token', given[1]!);
+    history.replaceState(null, '', `${location.pathname}#/graph`);
+  }
+  return sessionStorage.getItem('wg-token') ?? undefined;
+}
+
 const taskUrl = (id: string) => `/api/tasks/${encodeURIComponent(id)}`;
 const attemptUrl = (id: string, attempt: string) => `${taskUrl(id)}/attempts/${attempt}`;
 

@@ -3,7 +3,7 @@
  * each in views/), all kept current by /api/events (no reload, no polling). This file only
  * wires them together: the token, the routes, the event stream and the first load.
  */
-import { fetchGraph, fetchInfo, followGraph } from './api.js';
+import { actionToken, fetchGraph, fetchInfo, followGraph } from './api.js';
 import { $, el } from './dom.js';
 import { applyEvent, EMPTY, fromGraph, type State } from './state.js';
 import { timings } from './timings.js';
@@ -11,13 +11,6 @@ import * as graphView from './views/graph.js';
 import * as headerView from './views/header.js';
 import * as listView from './views/list.js';
 import * as taskView from './views/task.js';
-
-// The action token arrives in the URL's fragment (never sent to the server by the browser) and stays in this tab.
-const tokenMatch = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
-if (tokenMatch) {
-  sessionStorage.setItem('wg-token', tokenMatch[1]!);
-  history.replaceState(null, '', `${location.pathname}#/graph`);
-}
 
 const openTask = (id: string) => (location.hash = `#/task/${encodeURIComponent(id)}`);
 const header = headerView.mount($('header'));
@@ -58,15 +51,10 @@ async function loadAll(): Promise<void> {
 }
 
 function connect(): void {
-  const live = $('live');
-  const say = (status: 'live' | 'down', text: string) => {
-    live.dataset.state = status;
-    live.textContent = text;
-  };
   let known: number | undefined;
   followGraph({
-    open: () => say('live', 'live'),
-    error: () => say('down', 'reconnecting…'),
+    open: () => header.connection('live'),
+    error: () => header.connection('down'),
     hello: ({ version }) => {
       // A reconnection after missed changes: start again from the whole graph.
       if (known !== undefined && version !== known) void loadAll();
@@ -80,10 +68,10 @@ function connect(): void {
 }
 
 async function start(): Promise<void> {
+  const token = actionToken();
   connect();
   const info = await fetchInfo();
-  const token = sessionStorage.getItem('wg-token');
-  task = taskView.mount($('task-view'), { token: info.actions && token ? token : undefined });
+  task = taskView.mount($('task-view'), { token: info.actions ? token : undefined });
   window.addEventListener('hashchange', route);
   route();
   // A clock for the elapsed time only: the data itself arrives by events.

@@ -1,4 +1,7 @@
-/** The header: a count per status, the spend against the budget, rate-limit pauses and the run's elapsed time. */
+/**
+ * The header: a count per status, the spend against the budget, rate-limit pauses, the
+ * run's elapsed time, and whether the page is live.
+ */
 import { $, el } from '../dom.js';
 import { formatElapsed, formatUsd, STATUSES } from '../format.js';
 import type { State } from '../state.js';
@@ -8,6 +11,7 @@ export function mount(root: HTMLElement) {
   const spend = $('spend', root);
   const pauses = $('pauses', root);
   const elapsed = $('elapsed', root);
+  const live = $('live', root);
   let shown: State | undefined;
 
   /** What changes with the clock alone: the elapsed time, and which pauses are still ahead. */
@@ -56,5 +60,10 @@ export function mount(root: HTMLElement) {
       tick();
     },
     tick,
+    /** Whether the event stream is connected (EventSource reconnects by itself). */
+    connection(state: 'live' | 'down'): void {
+      live.dataset.state = state;
+      live.textContent = state === 'live' ? 'live' : 'reconnecting…';
+    },
   };
 }
