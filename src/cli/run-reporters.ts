@@ -5,7 +5,7 @@
 import type logUpdateType from 'log-update';
 import { colors as pc } from './output.js';
 import type { RunEvent, Reporter } from '../runner/events.js';
-import { formatDuration } from '../runner/outcome.js';
+import { formatDuration, formatElapsed } from '../graph/format.js';
 
 function stamp(): string {
   return new Date().toISOString().slice(11, 19);
@@ -121,7 +121,7 @@ export class LiveReporter implements Reporter {
   private render(): void {
     const width = process.stdout.columns ?? 100;
     const rows = [...this.running].map(([task, entry]) => {
-      const head = `  ${pc.blue('●')} ${task} ${pc.dim(entry.actor)} ${formatDuration(Math.round((Date.now() - entry.since) / 1000) * 1000)}`;
+      const head = `  ${pc.blue('●')} ${task} ${pc.dim(entry.actor)} ${formatElapsed(Date.now() - entry.since)}`;
       const room = Math.max(10, width - head.length - 4);
       const last = entry.last.length > room ? `${entry.last.slice(0, room - 1)}…` : entry.last;
       return `${head}  ${pc.dim(last)}`;

@@ -1,5 +1,6 @@
 /** How one attempt of one task ended: a single union, described by one function. */
 import type { RETRY_FROM_SETTINGS } from '../config/config.js';
+import { formatDuration } from '../graph/format.js';
 
 export type Outcome =
   | { kind: 'succeeded' }
@@ -52,17 +53,6 @@ export type Outcome =
   | { kind: 'rate-limited'; detail: string; resetAt?: string | undefined };
 
 export type OutcomeKind = Outcome['kind'];
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds % 60);
-  if (minutes < 60) return rest ? `${minutes}m${rest}s` : `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`;
-}
 
 /** The failure_reason recorded on the task, and the line people read. */
 export function describeOutcome(outcome: Outcome): string {

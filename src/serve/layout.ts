@@ -4,18 +4,13 @@
  * edges) matters, so a layout is reused until a task or an edge is added or removed.
  */
 import { Worker } from 'node:worker_threads';
+import type { Layout } from './api-types.js';
+
+export type { Layout } from './api-types.js';
 
 export interface LayoutInput {
   nodes: Array<{ id: string; width: number; height: number }>;
   edges: Array<{ from: string; to: string }>;
-}
-
-export interface Layout {
-  width: number;
-  height: number;
-  nodes: Record<string, { x: number; y: number; width: number; height: number }>;
-  edges: Array<{ from: string; to: string; points: Array<[number, number]> }>;
-  ms: number;
 }
 
 export const NODE_WIDTH = 180;

@@ -14,7 +14,18 @@ import { NotFoundError, WgError } from '../errors.js';
 import type { Graph } from '../graph/model.js';
 import { abandonTask, retryTask, unclaimTask, type Caller } from '../graph/transitions.js';
 import type { WorkspaceStore } from '../store/store.js';
-import { LayoutCache, NODE_HEIGHT, NODE_WIDTH, type Layout } from './layout.js';
+import type {
+  AttemptView,
+  FileChunk,
+  FileStart,
+  GraphEvent,
+  GraphPayload,
+  Hello,
+  Info,
+  Layout,
+  TaskDetail,
+} from './api-types.js';
+import { LayoutCache, NODE_HEIGHT, NODE_WIDTH } from './layout.js';
 import { activeRuns, lastRun } from '../runner/run-record.js';
 import { watchActiveRuns } from './runs.js';
 import { attemptFolder, unlinkedFile } from './attempt-files.js';
@@ -120,7 +131,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (changed.length === 0 && removed.length === 0 && !pathChanged && !headerChanged) return;
     version++;
     if (structureChanged) layouts.get(structure, layoutInput(view)).catch(() => undefined);
-    const message = structureChanged
+    const message: GraphEvent = structureChanged
       ? { version, full: true, tasks: view.tasks, critical_path: view.critical_path, header: view.header }
       : { version, full: false, changed, removed, critical_path: view.critical_path, header: view.header };
     for (const client of graphClients) client.send('graph', message);
@@ -142,7 +153,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   const attemptFile = (dir: string, name: string) => unlinkedFile(runsDir, dir, name);
 
-  const taskDetail = async (id: string) => {
+  const taskDetail = async (id: string): Promise<TaskDetail> => {
     const task = taskOf(id);
     const attempts = attemptsOf(task);
     let onDisk: number[];
@@ -167,7 +178,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         });
     attempts.sort((a, b) => a.attempt - b.attempt);
     const files = await Promise.all(
-      attempts.map(async (attempt) => {
+      attempts.map(async (attempt): Promise<AttemptView> => {
         const dir = attemptDir(id, String(attempt.attempt));
         // A planted link counts as absent here (its own route says why).
         const size = async (name: string) =>
@@ -253,7 +264,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': asset.type });
       return res.end(await readFile(file));
     }
-    if (path === '/api/info') return sendJson(res, 200, { actions: options.actionToken !== undefined, version });
+    if (path === '/api/info')
+      return sendJson(res, 200, { actions: options.actionToken !== undefined, version } satisfies Info);
     if (path === '/api/graph') {
       const query = parseQuery(GraphQuery, url);
       const tasks = view.tasks.filter(
@@ -262,7 +274,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           (!query.actor || task.assigned === query.actor) &&
           (!query.tag || task.tags.includes(query.tag)),
       );
-      return sendJson(res, 200, { version, tasks, critical_path: view.critical_path, header: view.header });
+      return sendJson(res, 200, {
+        version,
+        tasks,
+        critical_path: view.critical_path,
+        header: view.header,
+      } satisfies GraphPayload);
     }
     if (path === '/api/layout') {
       parseQuery(z.strictObject({}), url);
@@ -272,7 +289,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (path === '/api/events') {
       parseQuery(z.strictObject({}), url);
       const stream = new EventStream(res);
-      stream.send('hello', { version });
+      stream.send('hello', { version } satisfies Hello);
       graphClients.add(stream);
       const close = () => {
         graphClients.delete(stream);
@@ -304,11 +321,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const size = (await stat(join(dir, name)).catch(() => undefined))?.size ?? 0;
       const from = query.from ?? Math.max(0, size - OUTPUT_BACKLOG);
       const stream = new EventStream(res);
-      stream.send('start', { from, skipped: from });
+      stream.send('start', { from, skipped: from } satisfies FileStart);
       const tail = tailFile(
         join(dir, name),
         from,
-        (text, offset) => stream.send('output', { text, offset }),
+        (text, offset) => stream.send('output', { text, offset } satisfies FileChunk),
         (error) => stream.send('problem', { error: error.message }),
       );
       const close = () => {

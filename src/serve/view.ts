@@ -8,15 +8,9 @@ import { dependencyIndex, displayStatus } from '../graph/deps.js';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { ActiveRun, LastRun } from '../runner/run-record.js';
-import type { Header, TaskView } from './api-types.js';
+import type { AttemptSummary, GraphView, TaskView } from './api-types.js';
 
-export type { Header, TaskView } from './api-types.js';
-
-export interface GraphView {
-  tasks: TaskView[];
-  critical_path: string[];
-  header: Header;
-}
+export type { AttemptSummary, GraphView, Header, TaskView } from './api-types.js';
 
 export function taskCost(task: Task): number {
   const fromAttempts = (task.costs ?? []).reduce((sum, entry) => sum + entry.cost_usd, 0);
@@ -110,20 +104,6 @@ function runBudget(runs: readonly ActiveRun[]): number | undefined {
 /** The layout depends only on which tasks exist and who waits for whom. */
 export function structureKey(view: GraphView): string {
   return view.tasks.map((task) => `${task.id}<${task.blocked_by.join(',')}`).join('\n');
-}
-
-export interface AttemptSummary {
-  attempt: number;
-  actor: string | null;
-  started: string | null;
-  /** done, failed, reopened, unclaimed, abandoned, or running (from the task's log). */
-  outcome: string;
-  reason: string | null;
-  /** What the attempt's failed check printed last (from its log entry), or null. */
-  output: string | null;
-  cost_usd: number | null;
-  backend: string | null;
-  model: string | null;
 }
 
 /** Each attempt's outcome, read from the log: the entries from its claim up to the next claim. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Task } from '../../graph/schema.js';
+import { formatUsd } from '../../graph/format.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, table } from '../output.js';
@@ -31,8 +32,6 @@ function group(tasks: Task[], keyOf: (task: Task, backend: string, model: string
     .sort((a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key));
 }
 
-const usd = (value: number) => `$${value.toFixed(value > 0 && value < 0.01 ? 4 : 2)}`;
-
 export function register(program: Command): void {
   const command = program
     .command('cost')
@@ -61,7 +60,7 @@ export function register(program: Command): void {
       const rows = (lines: Line[]) =>
         lines.map((line) => [
           line.key,
-          usd(line.costUsd),
+          formatUsd(line.costUsd),
           String(line.attempts),
           String(line.inputTokens),
           String(line.outputTokens),
@@ -72,7 +71,7 @@ export function register(program: Command): void {
       print();
       print(table(['MODEL', 'COST', 'ATTEMPTS', 'INPUT TOKENS', 'OUTPUT TOKENS'], rows(byModel)));
       print();
-      print(colors.bold(`total: ${usd(totalUsd)}`));
+      print(colors.bold(`total: ${formatUsd(totalUsd)}`));
       if (unpriced.length > 0)
         print(
           colors.yellow(

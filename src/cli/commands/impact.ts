@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { impact } from '../../graph/analysis.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
-import { formatHours } from '../hours.js';
+import { formatHours } from '../../graph/format.js';
 import { colors, print, printJson, status, table, truncate } from '../output.js';
 
 export function register(program: Command): void {
