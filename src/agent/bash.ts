@@ -3,7 +3,7 @@
  * process group so a timeout stops everything it started, with output kept to a tail.
  */
 import { spawn } from 'node:child_process';
-import { terminateTree } from '../system/kill.js';
+import { terminateTree } from '../process/terminate.js';
 
 export interface BashResult {
   exitCode: number | undefined;
