@@ -11,12 +11,13 @@ import { checkDeliverables } from './attempt/deliverables.js';
 import type { AttemptContext, AttemptResult, AttemptStep, AttemptSubject } from './attempt/context.js';
 import { judge, underStop, type Evidence } from './attempt/judge.js';
 import { land } from './attempt/land.js';
-import { launchAttempt } from './attempt/launch.js';
+import { launchAttempt, type Launched } from './attempt/launch.js';
 import { prepareAttempt, type Ready } from './attempt/prepare.js';
 import { reasonFor, recordVerdict, type Ending } from './attempt/record.js';
 import { intendedBackend } from './attempt/step.js';
 import { TaskLog } from './attempt/task-log.js';
 import { runVerify } from './attempt/verify.js';
+import type { LandResult } from './isolation.js';
 import type { Outcome } from './outcome.js';
 import type { AttemptIdentity } from './prepare.js';
 import { redactText } from './redact.js';
@@ -66,20 +67,9 @@ export async function runAttempt(
   }
   const { ready } = preparation;
   reportStart(ready.launch.backendName);
-  const { end, report, spend, secrets } = await launchAttempt(context, ready, identity.attempt, log);
-
-  const check = () => runCheck(context, task, ready, secrets);
-  const evidence: Evidence = {
-    end,
-    result: report.result,
-    halt: report.halt,
-    spentUsd: spend.spentUsd,
-    allowance: ready.allowance,
-    tools: task.tools,
-  };
-  const present = await lookAtDeliverables(task, ready, evidence);
-  if (judge(evidence).kind === 'succeeded' && task.verify) evidence.check = await check();
-  const landed = await land(ready.tree, task, judge(evidence), check);
+  const launched = await launchAttempt(context, ready, identity.attempt, log);
+  const { report, spend, secrets } = launched;
+  const { landed, present } = await judgeAndLand(context, task, ready, launched);
 
   const succeeded = landed.outcome.kind === 'succeeded';
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
@@ -109,12 +99,33 @@ export async function runAttempt(
   );
 }
 
-/** After a clean end, the declared deliverables: the missing ones go to the evidence; the present ones are returned. */
-async function lookAtDeliverables(task: Task, ready: Ready, evidence: Evidence): Promise<string[]> {
-  if (judge(evidence).kind !== 'succeeded') return [];
-  const found = await checkDeliverables(ready.tree.root, task.deliverables ?? []);
-  evidence.missingDeliverables = found.missing;
-  return found.present;
+/**
+ * Judge the run, look at what it left only while it still stands (its deliverables, then its
+ * check), and land it or keep its tree. `present`: the declared deliverables it wrote.
+ */
+async function judgeAndLand(
+  context: AttemptContext,
+  task: Task,
+  ready: Ready,
+  { end, report, spend, secrets }: Launched,
+): Promise<{ landed: LandResult; present: string[] }> {
+  const evidence: Evidence = {
+    end,
+    result: report.result,
+    halt: report.halt,
+    spentUsd: spend.spentUsd,
+    allowance: ready.allowance,
+    tools: task.tools,
+  };
+  let present: string[] = [];
+  if (judge(evidence).kind === 'succeeded') {
+    const found = await checkDeliverables(ready.tree.root, task.deliverables ?? []);
+    evidence.missingDeliverables = found.missing;
+    present = found.present;
+  }
+  const check = () => runCheck(context, task, ready, secrets);
+  if (judge(evidence).kind === 'succeeded' && task.verify) evidence.check = await check();
+  return { landed: await land(ready.tree, task, judge(evidence), check), present };
 }
 
 function runCheck(context: AttemptContext, task: Task, ready: Ready, secrets: string[]): Promise<Outcome> {
