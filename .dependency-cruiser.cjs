@@ -5,8 +5,8 @@
  * close a cycle.
  */
 const FLOORS = [
-  // What everything may use: the OS (which may use the core's types), settings, what agents and backends share.
-  ['system', 'config', 'protocol'],
+  // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share.
+  ['system', 'process', 'config', 'protocol'],
   // Storage, prompts and the agents.
   ['store', 'store-postgres', 'prompt', 'agent', 'backends'],
   ['runner'],
@@ -17,6 +17,8 @@ const FLOORS = [
 
 /** Folders on the same floor that must not import each other either. */
 const APART = {
+  // Starting and stopping processes needs neither settings nor agents' events: a runner's concerns.
+  process: ['config', 'protocol'],
   config: ['protocol'],
   protocol: ['config'],
   store: ['prompt', 'agent', 'backends'],

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { copyGraph, getTask, type Graph } from '../graph/model.js';
 import type { Actor } from '../graph/schema.js';
-import { runDirectory } from './attempt.js';
+import { runDirectory } from './attempt/prepare.js';
 import type { TreeInfo } from './isolation.js';
 import { previewLaunch, type AttemptPlace, type LaunchOptions } from './prepare.js';
 import { maskEnv } from './redact.js';

@@ -11,7 +11,7 @@ import type { Graph } from '../graph/model.js';
 import type { Claim, Task } from '../graph/schema.js';
 import { heldBy, reopenTask, type Caller } from '../graph/transitions.js';
 import { isLocal, isProcessAlive, isProcessGone, type ProcessIdentity } from '../system/process.js';
-import { terminateTree } from '../system/kill.js';
+import { terminateTree } from '../process/terminate.js';
 
 export interface Recovered {
   task: string;

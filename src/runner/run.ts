@@ -16,7 +16,7 @@ import { releaseReservations, reserveTrajectory } from '../graph/trajectory-rese
 import { claimTask, heldBy, renewLeases, retryTask, type Caller, type ClaimRequest } from '../graph/transitions.js';
 import type { GraphStore, WorkspaceStore } from '../store/store.js';
 import { currentProcess, type ProcessIdentity } from '../system/process.js';
-import { runAttempt, type AttemptContext } from './attempt.js';
+import { runAttempt, type AttemptContext, type Verdict } from './attempt.js';
 import type { Reporter } from './events.js';
 import { GraphWriter } from './graph-writer.js';
 import { describeOutcome, isRetryable } from './outcome.js';
@@ -465,25 +465,28 @@ export class Runner {
           await this.release(steps, actor);
           return;
         }
-        const status = await result.recorded;
-        if (result.outcome.kind === 'interrupted' && status === 'open') this.reopened.add(id);
+        const verdict = await result.recorded;
+        const status = verdict.kind === 'recorded' ? verdict.status : undefined;
+        // The agent's own `wg fail` stands over what was measured.
+        const outcome = verdict.kind === 'recorded' ? verdict.outcome : result.outcome;
+        if (outcome.kind === 'interrupted' && status === 'open') this.reopened.add(id);
         if (status === 'done') {
           this.done.add(id);
           walk.previous = id;
           break;
         }
-        const retry = await this.retryDecision(id, result.outcome, job);
+        const retry = await this.retryDecision(id, outcome, job);
         if (retry === undefined) {
-          if (result.outcome.kind !== 'interrupted') this.onPermanentFailure();
+          if (outcome.kind !== 'interrupted') this.onPermanentFailure();
           await this.release(steps, actor);
           return;
         }
-        this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(result.outcome) });
+        this.reporter.event({ type: 'retry', task: id, attempt, inMs: retry, reason: describeOutcome(outcome) });
         // A trajectory's session is not the retry's: resuming it may be what failed. The retry may continue its own attempt's instead.
         walk.resumeSession = undefined;
         failedAttempt = {
           attempt,
-          outcome: result.outcome,
+          outcome,
           tree: result.tree,
           sessionId: result.sessionId,
           backend: result.backend,
@@ -518,11 +521,11 @@ export class Runner {
    * written; the dependents' claims queue behind that write. If the write says
    * otherwise (the lease moved on), the projection is dropped.
    */
-  private expectDone(id: string, recorded: Promise<string>): void {
+  private expectDone(id: string, recorded: Promise<Verdict>): void {
     this.projectedDone.add(id);
     recorded
-      .then((status) => {
-        if (status === 'done') this.done.add(id);
+      .then((verdict) => {
+        if (verdict.kind === 'recorded' && verdict.status === 'done') this.done.add(id);
       })
       .catch(() => undefined)
       .finally(() => {

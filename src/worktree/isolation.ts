@@ -28,7 +28,7 @@ import {
 } from './inventory.js';
 import { continueTree, offerPreviousDiff, type Continued } from './retry-start.js';
 import { branchHead, checkedOut, type Repo } from './repo.js';
-import { terminateTree } from '../system/kill.js';
+import { terminateTree } from '../process/terminate.js';
 
 /** Between SIGTERM and SIGKILL when an interrupt stops a worktree_setup (an `npm ci` cleans up quickly). */
 const SETUP_GRACE_MS = 2_000;

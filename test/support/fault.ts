@@ -100,7 +100,7 @@ export function spawnersIn(dir: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (/\) [ZX] /.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('spawner-process.js')) continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('process/helper-main.js')) continue;
       if (readlinkSync(`/proc/${entry}/cwd`) === dir) found.push(Number(entry));
     } catch {
       // Gone while we looked, or not ours to read.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendLog } from '../../src/graph/transitions.js';
 import { GraphWriter } from '../../src/runner/graph-writer.js';
-import { LineSplitter } from '../../src/runner/lines.js';
+import { LineSplitter } from '../../src/process/lines.js';
 import { describeOutcome, isRetryable, type Outcome } from '../../src/runner/outcome.js';
 import { maskEnv, secretValues, StreamRedactor } from '../../src/runner/redact.js';
 import { FileGraphStore } from '../../src/store/file-store.js';
@@ -104,7 +104,7 @@ describe('GraphWriter', () => {
 
 describe('the environment sent to a process spawner', () => {
   it('is sent as how it differs from the one before, and rebuilt exactly, unset variables included', async () => {
-    const { applyEnvChange, envChange } = await import('../../src/runner/spawner-protocol.js');
+    const { applyEnvChange, envChange } = await import('../../src/process/protocol.js');
     const first = { PATH: '/bin', WG_TASK_ID: 'a', SECRET: 'x', GONE: undefined };
     const second = { PATH: '/bin', WG_TASK_ID: 'b', EXTRA: '1' };
     const sent1 = envChange({}, first);

@@ -246,7 +246,7 @@ export function register(program: Command): void {
     .action(async (taskId: string | undefined, flags: Flags) => {
       const workspace = openWorkspace(command, { longLived: true });
       // Their start-up (a Node process each) overlaps ours instead of delaying the first agent.
-      if (!flags.dryRun) (await import('../../runner/spawner.js')).startSpawners();
+      if (!flags.dryRun) (await import('../../process/helper.js')).startSpawners();
       const config = await workspace.config();
       if (flags.onPermissionDenied) config.run.on_permission_denied = flags.onPermissionDenied;
       const launch: LaunchOptions = {
@@ -314,7 +314,7 @@ export function register(program: Command): void {
       }
 
       const { Runner } = await import('../../runner/run.js');
-      const { waiveGrace } = await import('../../system/kill.js');
+      const { waiveGrace } = await import('../../process/terminate.js');
       const reporters = await import('../run-reporters.js');
       const { RunRecordReporter } = await import('../../runner/run-record.js');
       const shown = flags.json

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { assertInsideProject } from '../system/paths.js';
+import { assertInsideProject } from '../../system/paths.js';
 
 export interface DeliverableCheck {
   present: string[];

@@ -1,29 +1,18 @@
 /**
- * Agent processes started by small helper processes (spawner-process.ts), so the
- * synchronous part of `spawn` (fork and exec, which costs more the larger the caller)
- * neither holds up the runner's main thread nor copies its memory map. The helpers
- * serve the whole process; they are started by `wg run` first thing (or with the first
- * agent), and each keeps the process alive only while some agent of its runs.
+ * Children started by small helper processes (helper-main.ts), so the synchronous part of
+ * `spawn` (fork and exec, which costs more the larger the caller) neither holds up the
+ * runner's main thread nor copies its memory map (docs/decisions/spawner-helpers.md). The
+ * helpers serve the whole process; they are started by `wg run` first thing (or with the
+ * first agent), and each keeps the process alive only while some child of its runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { LaunchSpec, Stream } from '../backends/types.js';
-import { envChange, type FromSpawner, type ToSpawner } from './spawner-protocol.js';
+import { ChildBase, type ChildHandle, type SpawnSpec, type Stream } from './child.js';
+import { envChange, type FromSpawner, type ToSpawner } from './protocol.js';
 
-export interface ChildEvents {
-  spawned: [pid: number];
-  data: [stream: Stream, chunk: Buffer];
-  end: [stream: Stream];
-  exit: [];
-  closed: [end: { exitCode: number | null; signal: string | null; error?: string | undefined }];
-}
-
-/** One agent process, as the main thread sees it. */
-export class SpawnedChild extends EventEmitter<ChildEvents> {
-  pid: number | undefined;
-
+/** One child of a helper, as the main thread sees it. */
+class HelperChild extends ChildBase {
   constructor(
     private readonly id: number,
     private readonly spawner: Spawner,
@@ -42,13 +31,13 @@ export class SpawnedChild extends EventEmitter<ChildEvents> {
 
 class Spawner {
   private readonly helper: ChildProcess;
-  private readonly children = new Map<number, SpawnedChild>();
+  private readonly children = new Map<number, HelperChild>();
   private nextId = 1;
   /** The environment sent with the last spawn: the next sends only how it differs. */
   private lastEnv: Readonly<Record<string, string | undefined>> = {};
 
   constructor() {
-    this.helper = fork(fileURLToPath(new URL('./spawner-process.js', import.meta.url)), [], {
+    this.helper = fork(fileURLToPath(new URL('./helper-main.js', import.meta.url)), [], {
       serialization: 'advanced',
       // Not the runner's own flags (a --cpu-prof or --inspect would apply twice).
       execArgv: [],
@@ -88,9 +77,9 @@ class Spawner {
     if (this.helper.connected) this.helper.send(message);
   }
 
-  spawn(spec: LaunchSpec): SpawnedChild {
+  spawn(spec: SpawnSpec): HelperChild {
     const id = this.nextId++;
-    const child = new SpawnedChild(id, this);
+    const child = new HelperChild(id, this);
     if (this.children.size === 0) this.busy();
     this.children.set(id, child);
     const { env, ...rest } = spec;
@@ -153,8 +142,8 @@ export function startSpawners(): void {
   while (shared.length < HELPERS) shared.push(new Spawner());
 }
 
-/** Start `spec` (in its own process group) from the least busy spawner process. */
-export function spawnChild(spec: LaunchSpec): SpawnedChild {
+/** Start `spec` (in its own process group) from the least busy helper process. */
+export function spawnViaHelper(spec: SpawnSpec): ChildHandle {
   startSpawners();
   const least = shared.reduce((a, b) => (a.active <= b.active ? a : b));
   return least.spawn(spec);

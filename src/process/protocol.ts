@@ -1,5 +1,5 @@
-/** The messages between the runner's main thread and the process that spawns its agents (spawner-process.ts). */
-import type { LaunchSpec, Stream } from '../backends/types.js';
+/** The messages between the runner's main thread (helper.ts) and a process that spawns its agents (helper-main.ts). */
+import type { SpawnSpec, Stream } from './child.js';
 
 export type ToSpawner =
   /**
@@ -7,7 +7,7 @@ export type ToSpawner =
    * one sent with the spawn before (the first time: all of it). An environment is some
    * kilobytes, and agents' differ by a few variables.
    */
-  | { type: 'spawn'; id: number; spec: Omit<LaunchSpec, 'env'>; env: EnvChange }
+  | { type: 'spawn'; id: number; spec: Omit<SpawnSpec, 'env'>; env: EnvChange }
   /** Stop reading a stream while the main thread's file is behind (backpressure); `resume` starts again. */
   | { type: 'pause' | 'resume'; id: number; stream: Stream }
   /** Output the runner has taken in, so more may be sent. */

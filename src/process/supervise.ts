@@ -1,16 +1,16 @@
 /**
- * Launch one agent process and watch it until it and everything it started are gone:
- * its own process group, output streamed (raw to a file, lines to a callback) with
- * backpressure, a wall-clock timeout, a stall timeout, and interruption.
+ * Launch one process and watch it until it and everything it started are gone: its own
+ * process group, output streamed (raw to a file, lines to a callback) with backpressure,
+ * a wall-clock timeout, a stall timeout, and interruption. Whoever starts the process
+ * (`spawn`: in this process, or a helper) gives it to us as a ChildHandle.
  */
 import type { Writable } from 'node:stream';
-import type { LaunchSpec, Stream } from '../backends/types.js';
-import { groupAlive, terminateTree } from '../system/kill.js';
+import type { ChildClosed, SpawnChild, SpawnSpec, Stream } from './child.js';
 import { LineSplitter } from './lines.js';
-import { spawnChild, type ChildEvents } from './spawner.js';
 
 export interface SuperviseOptions {
-  spec: LaunchSpec;
+  spec: SpawnSpec;
+  spawn: SpawnChild;
   timeoutMs?: number | undefined;
   stallMs?: number | undefined;
   /** Between SIGTERM and SIGKILL. */
@@ -39,7 +39,7 @@ export type ProcessEnd =
 type Stop = 'timed-out' | 'stalled' | 'interrupted' | 'halted';
 
 export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> {
-  const child = spawnChild(options.spec);
+  const child = options.spawn(options.spec);
 
   let stop: Stop | undefined;
   let stopping: Promise<void> | undefined;
@@ -50,7 +50,7 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   const stopWith = (reason: Stop) => {
     if (stop) return;
     stop = reason;
-    if (child.pid !== undefined) stopping = terminateTree(child.pid, options.graceMs);
+    if (child.pid !== undefined) stopping = child.killTree(options.graceMs);
   };
 
   let stallTimer: NodeJS.Timeout | undefined;
@@ -91,7 +91,7 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   child.on('end', end);
 
   child.once('spawned', (pid) => {
-    if (stop) stopping = terminateTree(pid, options.graceMs);
+    if (stop) stopping = child.killTree(options.graceMs);
     options.onSpawn?.(pid);
     armStall();
     if (options.timeoutMs !== undefined) timers.push(setTimeout(() => stopWith('timed-out'), options.timeoutMs));
@@ -105,14 +105,12 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
   // When the agent itself exits, whatever it left running in its group goes too, so
   // no grandchild survives and the pipes it held open get closed.
   child.once('exit', () => {
-    const leader = child.pid;
-    if (leader !== undefined && !stopping && groupAlive(leader)) stopping = terminateTree(leader, options.graceMs);
+    if (!stopping && child.groupAlive()) stopping = child.killTree(options.graceMs);
   });
 
-  const result = await new Promise<ChildEvents['closed'][0]>((resolve) => child.once('closed', resolve));
+  const result = await new Promise<ChildClosed>((resolve) => child.once('closed', resolve));
   // The spawner died under a running agent: nobody reads its output any more, so it must not go on unseen.
-  if (result.error !== undefined && child.pid !== undefined && !stopping && groupAlive(child.pid))
-    stopping = terminateTree(child.pid, options.graceMs);
+  if (result.error !== undefined && !stopping && child.groupAlive()) stopping = child.killTree(options.graceMs);
   // A stream that never sent anything gets no `end` of its own.
   end('stdout');
   end('stderr');

@@ -1,5 +1,5 @@
 /**
- * The small process that starts agent processes for a runner (see spawner.ts). `spawn`
+ * The small process that starts agent processes for a runner (see helper.ts). `spawn`
  * blocks its caller until the child has exec'd, and forking costs more the more memory
  * the caller maps: 1 ms from a process this size, 2-4 ms from a runner holding a large
  * graph, whose every thread waits meanwhile. Here it blocks only this process, so the
@@ -7,8 +7,8 @@
  * comes, stops reading while too much of it is unacknowledged, and does nothing else.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Stream } from '../backends/types.js';
-import { applyEnvChange, type FromSpawner, type ToSpawner } from './spawner-protocol.js';
+import type { Stream } from './child.js';
+import { applyEnvChange, type FromSpawner, type ToSpawner } from './protocol.js';
 
 interface Running {
   child: ChildProcess;

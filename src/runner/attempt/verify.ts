@@ -1,0 +1,38 @@
+/** A task's `verify` command: run in the agent's working directory after the agent exited 0. */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { spawnViaHelper } from '../../process/helper.js';
+import { supervise } from '../../process/supervise.js';
+import type { Outcome } from '../outcome.js';
+import type { PreparedLaunch } from '../prepare.js';
+import { StreamRedactor } from '../redact.js';
+import { judgeCheck } from './judge.js';
+
+/** The check's last lines: what a retry's prompt, `wg show` and the page show of its output. */
+export const TAIL_LINES = 20;
+
+export async function runVerify(
+  command: string,
+  prepared: PreparedLaunch,
+  runDir: string,
+  options: { timeoutMs: number; graceMs: number; signal: AbortSignal; secrets: string[] },
+): Promise<Outcome> {
+  const log = join(runDir, 'verify.log');
+  const raw = createWriteStream(log);
+  const tail: string[] = [];
+  const end = await supervise({
+    spec: { file: 'sh', args: ['-c', command], cwd: prepared.workdir, env: prepared.spec.env },
+    spawn: spawnViaHelper,
+    timeoutMs: options.timeoutMs,
+    graceMs: options.graceMs,
+    signal: options.signal,
+    raw,
+    filter: () => new StreamRedactor(options.secrets),
+    onLine: (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+    },
+  });
+  await new Promise((resolve) => raw.end(resolve));
+  return judgeCheck(end, { command, tail, log });
+}
