@@ -36,14 +36,9 @@ function option(flagged: FlaggedSetting): Option {
   });
 }
 
-/** Add the flags of these settings (`'run.parallel'`, ...), in the order given. */
-export function addSettingFlags(command: Command, names: readonly string[]): Command {
-  const flagged = flaggedSettings();
-  for (const name of names) {
-    const found = flagged.find(({ section, key }) => `${section}.${key}` === name);
-    if (!found) throw new Error(`no flag for the setting ${name}`);
-    command.addOption(option(found));
-  }
+/** Add a flag for every setting the table gives one, in the table's order. */
+export function addSettingFlags(command: Command): Command {
+  for (const flagged of flaggedSettings()) command.addOption(option(flagged));
   return command;
 }
 

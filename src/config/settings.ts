@@ -19,7 +19,7 @@ export const ISOLATION_SETTINGS = ['worktree', 'none'] as const;
 export const ORDER_SETTINGS = ['critical-path', 'listed'] as const;
 export const UPSTREAM_CHANGES_SETTINGS = ['diff', 'whole'] as const;
 
-/** A command-line flag that takes the setting's place for one command. */
+/** A `wg run` flag that takes the setting's place for that run. */
 export interface SettingFlag<T> {
   /** `--parallel`; commander's key for it is the camelCase name (`parallel`, `budgetUsd`). */
   name: string;

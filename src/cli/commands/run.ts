@@ -159,26 +159,15 @@ export function register(program: Command): void {
       'run the whole graph (or one task) with agents: plan, claim, launch, record, until nothing is runnable',
     )
     .argument('[task]', 'run only this task (it must be ready)')
-    .option('--trajectory', 'with a task: walk its context-coherent trajectory');
-  addSettingFlags(command, ['run.max_steps'])
+    .option('--trajectory', 'with a task: walk its context-coherent trajectory')
     .option('--actor <id>', 'run as this actor only')
     .option('--backend <name>', 'use this backend for every task (shell, command, or a [backends.NAME])')
-    .option('--model <name>', 'use this model for every task');
-  addSettingFlags(command, [
-    'defaults.timeout',
-    'run.stall_timeout',
-    'run.parallel',
-    'defaults.max_retries',
-    'run.retry_backoff',
-    'run.grace',
-  ])
+    .option('--model <name>', 'use this model for every task')
     .option('--fail-fast', 'stop everything at the first task that fails for good')
-    .option('--allow-outside', 'let a working_dir lead outside the project');
-  addSettingFlags(command, ['run.isolation']).option(
-    '--target <branch>',
-    'the branch results land on (default: the branch checked out now)',
-  );
-  addSettingFlags(command, ['run.budget_usd', 'run.order', 'run.on_permission_denied'])
+    .option('--allow-outside', 'let a working_dir lead outside the project')
+    .option('--target <branch>', 'the branch results land on (default: the branch checked out now)');
+  // --parallel, --timeout, ...: every setting the table gives a flag.
+  addSettingFlags(command)
     .option(
       '--dry-run',
       'build and print every prompt, argv, cwd, worktree and env in the order the run would start them; launch nothing, write nothing; exit 1 if a launch would fail',
