@@ -34,7 +34,7 @@ export function sectionDoc(section: Section): string {
       '',
     );
   }
-  lines.push(flags ? '| key | default | flag | meaning |' : '| key | default | meaning |');
+  lines.push(flags ? '| key | default | `wg run` flag | meaning |' : '| key | default | meaning |');
   lines.push(flags ? '|---|---|---|---|' : '|---|---|---|');
   for (const [key, entry] of entries) {
     const flag = entry.flag ? `\`${entry.flag.name}\`` : '';

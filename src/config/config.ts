@@ -7,8 +7,6 @@ import { ConfigError } from '../errors.js';
 import { CONFIG_FILE } from './config-template.js';
 import { SETTINGS, type Setting } from './settings.js';
 
-export { REFUSAL_SETTINGS, RETRY_FROM_SETTINGS } from './settings.js';
-
 /** A setting's schema as a key of its table: required, with its default, or optional. */
 type Field<E> =
   E extends Setting<infer S, infer D>
