@@ -40,7 +40,7 @@ export interface Setting<S extends z.ZodType = z.ZodType, D extends z.output<S> 
   required?: true;
   /** What leaving it unset means when it has no default value: "no stall limit". Markdown. */
   unset?: string;
-  /** One paragraph, markdown: the docs' meaning, and the template's comment (backticks dropped). */
+  /** One paragraph, markdown: the docs' meaning, and the template's comment (links as their text). */
   doc: string;
   /** The value the template's commented line shows when there is no default. */
   example?: z.output<S>;
