@@ -340,7 +340,7 @@ const store = {
       schema: z.string().trim().min(1),
       default: undefined,
       example: 'postgres://wg@localhost:5432/graph',
-      doc: 'The graph lives in PostgreSQL (`WG_STORE_URL` overrides this).',
+      doc: 'The graph lives in PostgreSQL (WG_STORE_URL overrides this).',
     }),
     lease_ttl: setting({
       schema: Duration,

@@ -62,7 +62,7 @@ describe('the config.toml that wg init writes', () => {
   it('writes the backend wg init chose, and [store] when the graph lives in PostgreSQL', () => {
     const text = configTemplate({ backend: 'claude', storeUrl: 'postgres://wg@db:5432/graph' });
     expect(text).toMatch(/^# wg configuration/);
-    expect(text).toContain('\n[store]\n# The graph lives in PostgreSQL (`WG_STORE_URL` overrides this).\nurl = "');
+    expect(text).toContain('\n[store]\n# The graph lives in PostgreSQL (WG_STORE_URL overrides this).\nurl = "');
     const loaded = parseConfig(parseToml(text));
     expect(loaded.defaults.backend).toBe('claude');
     expect(loaded.store).toEqual({ url: 'postgres://wg@db:5432/graph', lease_ttl: '60s' });
