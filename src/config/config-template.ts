@@ -1,37 +1,72 @@
-/** The config.toml that `wg init` writes; apart from config.ts so init loads no parser. */
+/**
+ * The config.toml that `wg init` writes, made from the settings table: every setting with
+ * its doc as a comment, commented out with its default (or an example) unless the table
+ * says `wg init` writes it. Apart from config.ts so init loads no TOML parser.
+ */
+import { SETTINGS, type Section, type Setting } from './settings.js';
+
 export const CONFIG_FILE = 'config.toml';
 
-export const CONFIG_TEMPLATE = `# wg configuration. Every setting is optional; commented lines show the defaults.
+const WIDTH = 88;
 
-[defaults]
-# How many times a failed task is retried before it stays failed
-# (a task's own max_retries wins).
-max_retries = 2
+/** A value as TOML writes it (the table's values are strings, numbers, booleans and lists of strings). */
+export function tomlValue(value: unknown): string {
+  return JSON.stringify(value);
+}
 
-# The backend for tasks that name none (a task with \`exec\` always uses "shell").
-# backend = "command"
+/** Markdown as a comment's text: links become their text (backticks read well enough). */
+function plainText(markdown: string): string {
+  return markdown.replace(/\[([^\]]+)\]\([^)]+\)/g, '$1');
+}
 
-# The model passed to agent backends when neither the task nor the actor names one.
-# model = ""
+/** `text` as `# ` comment lines no wider than WIDTH. */
+function comment(text: string, prefix = '# '): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of plainText(text).split(/\s+/).filter(Boolean)) {
+    if (line && prefix.length + line.length + 1 + word.length > WIDTH) {
+      lines.push(prefix + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(prefix + line);
+  return lines;
+}
 
-# Wall-clock limit for one attempt of a task: 90s, 30m, 2h.
-# timeout = "30m"
+/** A setting's doc, with what leaving it unset means. */
+function settingDoc(entry: Setting): string {
+  return entry.unset === undefined ? entry.doc : `${entry.doc} Unset: ${entry.unset}.`;
+}
 
-# Context limit, in tokens, of the default local actor used when no actor is defined.
-# context_limit = 200000
+/** One setting: its comment, then the line itself, active with `value` or commented. */
+function settingLines(key: string, entry: Setting, value?: { value: unknown; note?: string }): string[] {
+  const lines = comment(settingDoc(entry));
+  if (value) return [...lines, ...(value.note ? [`# ${value.note}`] : []), `${key} = ${tomlValue(value.value)}`];
+  const shown = entry.default ?? entry.example;
+  if (shown === undefined) return lines;
+  return [...lines, `${entry.active ? '' : '# '}${key} = ${tomlValue(shown)}`];
+}
 
-# The most one task may spend over all its attempts, in US dollars (a task's own
-# max_cost_usd wins); reaching it stops the task as budget-exhausted.
-# max_cost_usd = 5
+/** A table repeated per name (`[prices."MODEL"]`): its doc and a commented example. */
+function exampleTable(section: Section): string[] {
+  const keys = Object.entries(section.settings).filter(([, entry]) => entry.example !== undefined);
+  return [
+    ...comment(section.doc ?? ''),
+    `# ${section.table.replace(/"?[A-Z]+"?\]$/, `${section.exampleName}]`)}`,
+    ...keys.map(([key, entry]) => `# ${key} = ${tomlValue(entry.example)}`),
+  ];
+}
 
-# Prices of models whose backends report tokens but no dollars (Codex, the built-in
-# agent), in US dollars per million tokens:
-# [prices."gpt-5.5"]
-# input = 1.25
-# output = 10
-# cache_read = 0.125
+/** The keys of a per-name table, as prose (an example table would be uncommented into the wrong table). */
+function keyList(section: Section): string[] {
+  return [
+    `# Every ${section.table} table also takes:`,
+    ...Object.entries(section.settings).flatMap(([key, entry]) => comment(`${key}: ${settingDoc(entry)}`, '#   ')),
+  ];
+}
 
-# Agent backends. A task runs on its own \`backend\`, else "shell" if it has \`exec\`,
+/** How each agent backend's own keys look; each backend checks its table itself (src/backends/). */
+const BACKEND_EXAMPLES = `# Agent backends. A task runs on its own \`backend\`, else "shell" if it has \`exec\`,
 # else its actor's backend, else [defaults] backend. "shell" is built in and needs
 # no table; "command" runs any program, configured here:
 #
@@ -83,54 +118,47 @@ max_retries = 2
 #                                     # conversation; false: each step starts its own
 #
 # claude and codex also take command, extra_args and env; anthropic takes env. Each can
-# be set up again under another name with its type: [backends.opus] type = "claude".
+# be set up again under another name with its type: [backends.opus] type = "claude".`;
 
-[run]
-# How many jobs \`wg run\` runs at once.
-parallel = 4
-# Longest context-coherent trajectory one job walks (1 turns trajectories off).
-max_steps = 3
-# Wait before the first automatic retry; it doubles for each further one.
-retry_backoff = "1s"
-# Between SIGTERM and SIGKILL when an agent is stopped.
-grace = "5s"
-# Kill an agent that prints nothing for this long (unset: no stall limit).
-# stall_timeout = "10m"
-# Which ready task starts first: "critical-path" (the longest chain of work below it) or "listed".
-# order = "critical-path"
-# The most a whole run may spend (US dollars); --budget-usd overrides. Each job reserves
-# its expected cost before it starts: the task's estimate.cost, else its history, else:
-# budget_usd = 20
-# expected_cost_usd = 1
-# After a rate limit, a backend starts nothing until the limit lifts: when the service
-# says when; otherwise after this long.
-# rate_limit_pause = "60s"
-# When an agent's permissions refuse a call (a Bash command its tools do not allow):
-# "fail" ends the attempt at once; "continue" tells the agent and lets it go on, the
-# task's verify deciding; "auto" is continue for tasks with a verify, else fail.
-# --on-permission-denied overrides it.
-# on_permission_denied = "auto"
-# What a retry starts from. "auto": after a failed check, the previous attempt's work
-# (brought onto the target's newest head) and its agent session;
-# after a merge conflict, the target's head with the previous change applied where it
-# still applies; after a crash, stall or timeout, a clean tree. "clean": always a clean
-# tree and a fresh session. "previous": the previous attempt's work after any failure.
-# retry_from = "auto"
-#
-# In a git work tree with a commit, each attempt works in a git worktree of its own
-# (.workgraph/worktrees/TASK/ATTEMPT, branch wg/TASK/ATTEMPT) and its result lands on
-# the branch checked out when the run starts (or --target) when it succeeds; "none"
-# runs every attempt in the project itself.
-# isolation = "worktree"
-# Check a result again when other work landed on the target since its attempt began.
-# reverify = true
-# A command run in each new worktree before its agent starts; what it writes must be
-# ignored by git (or it lands with the work).
-# worktree_setup = "npm ci --prefer-offline"
-# Folders of your checkout linked into each new worktree that lacks them.
-# worktree_link = ["node_modules"]
-# A file an upstream task edited reaches the prompts after it as the diff of that task's
-# landed commit ("diff"; files it created are shown whole), or always whole ("whole").
-# Without worktrees there is no landed commit, and files are shown whole.
-# upstream_changes = "diff"
-`;
+/** A table of single settings (`[run]`): its header, then each setting apart. */
+function table(section: Section, values: Record<string, { value: unknown; note?: string }> = {}): string[] {
+  const blocks = Object.entries(section.settings).map(([key, entry]) => settingLines(key, entry, values[key]));
+  return [...(section.doc ? comment(section.doc) : []), section.table, ...blocks.flatMap((block) => [...block, ''])];
+}
+
+export interface TemplateChoices {
+  /** The `[defaults] backend` that `wg init` chose (the first agent backend ready to run). */
+  backend?: string | undefined;
+  /** `wg init --store URL`: the graph lives in PostgreSQL, and config.toml says where. */
+  storeUrl?: string | undefined;
+}
+
+/** The whole config.toml; `[store]` only when the graph lives in PostgreSQL. */
+export function configTemplate(choices: TemplateChoices = {}): string {
+  const { store, defaults, prices, backends, run } = SETTINGS;
+  const chosen: Record<string, { value: unknown; note?: string }> = {};
+  if (choices.backend !== undefined)
+    chosen['backend'] = {
+      value: choices.backend,
+      note: '(wg init chose this: it was the first agent backend ready to run)',
+    };
+  return [
+    '# wg configuration. Every setting is optional: a commented line shows its default, or an',
+    '# example where it has none. Every key: docs/configuration.md.',
+    '',
+    ...(choices.storeUrl === undefined
+      ? []
+      : table({ ...store, doc: undefined }, { url: { value: choices.storeUrl } })),
+    ...table(defaults, chosen),
+    ...exampleTable(prices),
+    '',
+    BACKEND_EXAMPLES,
+    '#',
+    ...keyList(backends),
+    '',
+    ...table(run),
+  ].join('\n');
+}
+
+/** What `wg init` writes when it chose no backend and the graph is graph.jsonl. */
+export const CONFIG_TEMPLATE = configTemplate();

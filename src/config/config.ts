@@ -1,78 +1,55 @@
-/** `.workgraph/config.toml`, validated; every setting is optional. */
+/** `.workgraph/config.toml`, validated; every setting is optional. Its keys are declared in settings.ts. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { Duration } from '../graph/schema.js';
-
 import { CONFIG_FILE } from './config-template.js';
+import { SETTINGS, type Setting } from './settings.js';
 
-/** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
-export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
+/** A setting's schema as a key of its table: required, with its default, or optional. */
+type Field<E> =
+  E extends Setting<infer S, infer D>
+    ? E extends { required: true }
+      ? S
+      : [D] extends [undefined]
+        ? z.ZodOptional<S>
+        : z.ZodDefault<S>
+    : never;
+type Shape<T extends Record<string, Setting>> = { [K in keyof T]: Field<T[K]> };
 
-/** `[run] retry_from`: what a retry starts from (see runner/outcome.ts `retryFrom`). */
-export const RETRY_FROM_SETTINGS = ['auto', 'clean', 'previous'] as const;
+function shape<T extends Record<string, Setting>>(settings: T): Shape<T> {
+  const fields = Object.entries(settings).map(([key, entry]) => {
+    if (entry.required) return [key, entry.schema];
+    return [key, entry.default === undefined ? entry.schema.optional() : entry.schema.default(entry.default)];
+  });
+  return Object.fromEntries(fields) as Shape<T>;
+}
 
+/** Unknown keys are kept and ignored, so wg can share upstream's `.wg/config.toml`. */
 const ConfigSchema = z.looseObject({
-  defaults: z
-    .looseObject({
-      max_retries: z.number().int().nonnegative().default(2),
-      backend: z.string().optional(),
-      model: z.string().optional(),
-      timeout: Duration.optional(),
-      context_limit: z.number().int().positive().optional(),
-      max_cost_usd: z.number().nonnegative().optional(),
-    })
-    .prefault({}),
-  run: z
-    .looseObject({
-      parallel: z.number().int().positive().default(4),
-      max_steps: z.number().int().positive().default(3),
-      stall_timeout: Duration.optional(),
-      retry_backoff: Duration.default('1s'),
-      grace: Duration.default('5s'),
-      isolation: z.enum(['worktree', 'none']).optional(),
-      reverify: z.boolean().default(true),
-      worktree_setup: z.string().trim().min(1).optional(),
-      worktree_link: z.array(z.string().trim().min(1)).default(['node_modules']),
-      order: z.enum(['critical-path', 'listed']).default('critical-path'),
-      budget_usd: z.number().nonnegative().optional(),
-      expected_cost_usd: z.number().nonnegative().default(1),
-      rate_limit_pause: Duration.default('60s'),
-      on_permission_denied: z.enum(REFUSAL_SETTINGS).default('auto'),
-      /** How an upstream task's edited artifact reaches a downstream prompt: its landed change as a diff, or the whole file. */
-      upstream_changes: z.enum(['diff', 'whole']).default('diff'),
-      retry_from: z.enum(RETRY_FROM_SETTINGS).default('auto'),
-    })
-    .prefault({}),
-  /**
-   * `[backends.<name>]` tables. Only `type` is checked here: each backend validates
-   * its own table when it launches (see src/backends/), so backends added later bring
-   * their keys without touching this schema.
-   */
+  defaults: z.looseObject(shape(SETTINGS.defaults.settings)).prefault({}),
+  run: z.looseObject(shape(SETTINGS.run.settings)).prefault({}),
   /** `[store] url`: the graph lives in PostgreSQL instead of graph.jsonl (WG_STORE_URL overrides it). */
-  store: z.looseObject({ url: z.string().trim().min(1).optional(), lease_ttl: Duration.default('60s') }).prefault({}),
-  /** `[prices."MODEL"]`: US dollars per million tokens, for backends that report tokens but no cost. */
-  prices: z
-    .record(
-      z.string(),
-      z.strictObject({
-        input: z.number().nonnegative(),
-        output: z.number().nonnegative(),
-        cache_read: z.number().nonnegative().optional(),
-        cache_write: z.number().nonnegative().optional(),
-      }),
-    )
-    .default({}),
-  backends: z
-    .record(
-      z.string(),
-      z.looseObject({ type: z.string().optional(), max_parallel: z.number().int().positive().optional() }),
-    )
-    .optional(),
+  store: z.looseObject(shape(SETTINGS.store.settings)).prefault({}),
+  prices: z.record(z.string(), z.strictObject(shape(SETTINGS.prices.settings))).default({}),
+  /**
+   * Only the keys every backend shares are checked here: each backend validates its own
+   * table when it launches (see src/backends/).
+   */
+  backends: z.record(z.string(), z.looseObject(shape(SETTINGS.backends.settings))).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** Check a parsed config.toml; throws ConfigError naming the file, the key and what is wrong. */
+export function parseConfig(data: unknown): Config {
+  const result = ConfigSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`${CONFIG_FILE}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return result.data;
+}
 
 export function loadConfig(dir: string): Config {
   const path = join(dir, CONFIG_FILE);
@@ -88,10 +65,5 @@ export function loadConfig(dir: string): Config {
   } catch (error) {
     throw new ConfigError(`${CONFIG_FILE}: ${(error as Error).message.split('\n')[0]}`);
   }
-  const result = ConfigSchema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ConfigError(`${CONFIG_FILE}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return result.data;
+  return parseConfig(data);
 }

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Config } from '../config/config.js';
+import { SETTINGS } from '../config/settings.js';
 import { git, nulList } from '../worktree/git.js';
 import { WORKTREES_DIR } from '../worktree/inventory.js';
 import { branchHead, checkedOut, dirtyTrackedFiles, findRepo, type Repo } from '../worktree/repo.js';
@@ -103,7 +104,13 @@ export async function gatherGit(
   const branch = facts.target;
   [facts.dirty, facts.scratch] = await Promise.all([
     checkedOut(repo.top, branch).then((out) => (out ? dirtyTrackedFiles(repo.top, repo.prefix) : [])),
-    scratchWorktree(repo, root, workgraphDir, base, config?.run.worktree_link ?? ['node_modules']),
+    scratchWorktree(
+      repo,
+      root,
+      workgraphDir,
+      base,
+      config?.run.worktree_link ?? SETTINGS.run.settings.worktree_link.default,
+    ),
   ]);
   return facts;
 }

@@ -64,7 +64,7 @@ export interface DryRunOptions {
   parallel: number;
   order?: StartOrder | undefined;
   budgetUsd?: number | undefined;
-  expectedCostUsd?: number | undefined;
+  expectedCostUsd: number;
   /** The tree each attempt would get (isolated runs); its files are read from the project meanwhile. */
   preview?: ((taskId: string, attempt: number) => AttemptPlace) | undefined;
 }

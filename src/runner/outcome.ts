@@ -1,5 +1,5 @@
 /** How one attempt of one task ended: a single union, described by one function. */
-import type { RETRY_FROM_SETTINGS } from '../config/config.js';
+import type { RETRY_FROM_SETTINGS } from '../config/settings.js';
 import { formatDuration } from '../graph/format.js';
 
 export type Outcome =

@@ -5,7 +5,7 @@
  * - `auto` (default): `continue` for a task with a `verify` (a gate remains), else `fail` (with
  *   no check, an agent that could not do the work would otherwise end "done").
  */
-import type { REFUSAL_SETTINGS } from '../config/config.js';
+import type { REFUSAL_SETTINGS } from '../config/settings.js';
 
 export type RefusalSetting = (typeof REFUSAL_SETTINGS)[number];
 export type RefusalPolicy = Exclude<RefusalSetting, 'auto'>;

@@ -14,6 +14,7 @@ import { UPSTREAM_STATUSES } from '../graph/types.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
 import { claimTask, heldBy, renewLeases, retryTask, type Caller, type ClaimRequest } from '../graph/transitions.js';
+import type { RunSettings } from '../config/run-settings.js';
 import type { GraphStore, WorkspaceStore } from '../store/store.js';
 import { currentProcess, type ProcessIdentity } from '../system/process.js';
 import { runAttempt, type AttemptContext, type Verdict } from './attempt.js';
@@ -26,33 +27,15 @@ import type { LaunchOptions } from './prepare.js';
 import { nextExpiry, orphanedLeases, recoverOrphans, stopOrphanedAgents, type Recovered } from './recovery.js';
 import { runScope, Scheduler, stepsPerJob } from './scheduler.js';
 
-export interface RunOptions {
-  /** `wg run <task>`: only this task (and, with `trajectory`, its trajectory). */
-  only?: string | undefined;
+/** The run's settings, resolved (flags over config.toml over defaults: config/run-settings.ts), and what to run. */
+export interface RunOptions extends RunSettings {
+  /** `wg run <task>`: only this task (and, with `trajectory`, its trajectory); undefined: the whole graph. */
+  only: string | undefined;
   trajectory: boolean;
-  maxSteps: number;
-  actor?: string | undefined;
-  parallel: number;
-  maxRetries: number;
+  /** `--actor`: run as this actor only; undefined: any. */
+  actor: string | undefined;
   failFast: boolean;
-  retryBackoffMs: number;
-  timeoutMs?: number | undefined;
-  stallMs?: number | undefined;
-  graceMs: number;
-  contextLimit?: number | undefined;
-  /** Which ready task starts first: the longest remaining path of work (default), or the order tasks are listed in. */
-  order?: 'critical-path' | 'listed' | undefined;
-  /** Dollars the whole run may spend; undefined: no limit. */
-  budgetUsd?: number | undefined;
-  /** What to reserve for a task with neither a cost estimate nor a history. */
-  expectedCostUsd?: number | undefined;
-  /** How long a backend pauses after a rate limit whose reset time nobody said (default 60 s). */
-  rateLimitPauseMs?: number | undefined;
-  /** How long a lease holds without renewal (`[store] lease_ttl`, default 60 s); renewed every third of it. */
-  leaseTtlMs?: number | undefined;
 }
-
-const DEFAULT_LEASE_TTL_MS = 60_000;
 
 /** Also what this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
 export interface RunSummary extends Spending {
@@ -117,7 +100,6 @@ export class Runner {
   private waitingOnOthers = false;
   private stopWatching: (() => Promise<void>) | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly leaseTtlMs: number;
   private reportedWaiting = false;
 
   constructor(
@@ -131,8 +113,7 @@ export class Runner {
     this.writer = new GraphWriter(store);
     this.queue = new PQueue({ concurrency: options.parallel });
     this.signal = AbortSignal.any([interrupt, this.stop.signal]);
-    this.ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd ?? 1);
-    this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd);
     this.scheduler = this.newScheduler();
   }
 
@@ -152,7 +133,11 @@ export class Runner {
 
   /** What a claim by this runner records: its token's hash, this process, and when the lease lapses unless renewed. */
   private claimRequest(token: string): ClaimRequest {
-    return { tokenHash: hashToken(token), process: this.process, expires: new Date(Date.now() + this.leaseTtlMs) };
+    return {
+      tokenHash: hashToken(token),
+      process: this.process,
+      expires: new Date(Date.now() + this.options.leaseTtlMs),
+    };
   }
 
   /**
@@ -168,7 +153,9 @@ export class Runner {
         (task) => task.claim?.expires !== undefined && heldBy(task.claim, this.process),
       );
       if (holds)
-        await this.writer.apply((draft) => renewLeases(draft, this.process, new Date(Date.now() + this.leaseTtlMs)));
+        await this.writer.apply((draft) =>
+          renewLeases(draft, this.process, new Date(Date.now() + this.options.leaseTtlMs)),
+        );
       if (!this.signal.aborted && (await this.recover(await this.store.load()))) this.wake?.();
     } catch (error) {
       // A store that can no longer be read or written ends the run, as any failed write does.
@@ -205,7 +192,7 @@ export class Runner {
     }
     const wakeOnAbort = () => this.wake?.();
     this.signal.addEventListener('abort', wakeOnAbort);
-    const renewal = setInterval(() => void this.renewLeases(), this.leaseTtlMs / 3);
+    const renewal = setInterval(() => void this.renewLeases(), this.options.leaseTtlMs / 3);
     try {
       for (;;) {
         const stopping = () => this.signal.aborted || this.writer.failure !== undefined;
@@ -337,7 +324,7 @@ export class Runner {
   private pause(backend: string | undefined, resetAt: string | undefined, reason: string): void {
     if (backend === undefined) return;
     const now = Date.now();
-    const reset = resetAt ? Date.parse(resetAt) : now + (this.options.rateLimitPauseMs ?? 60_000);
+    const reset = resetAt ? Date.parse(resetAt) : now + this.options.rateLimitPauseMs;
     const wait = Math.max(0, reset - now);
     const until = now + wait + Math.random() * Math.min(5_000, wait * 0.1);
     if (!this.scheduler.gate.pause(backend, until)) return;

@@ -15,7 +15,8 @@ export interface SimulationOptions extends SchedulerOptions {
   parallel: number;
   /** Undefined: no limit. */
   budgetUsd?: number | undefined;
-  expectedCostUsd?: number | undefined;
+  /** What a job reserves when neither its tasks' estimates nor their history say more. */
+  expectedCostUsd: number;
 }
 
 export interface SimulatedStart extends Start {
@@ -51,7 +52,7 @@ interface Running {
 
 export function simulateRun(loaded: Graph, options: SimulationOptions, now: Date): Simulation {
   const graph = copyGraph(loaded);
-  const ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd ?? 1);
+  const ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd);
   const scheduler = new Scheduler(options, ledger);
   const starts: SimulatedStart[] = [];
   const finished: string[] = [];

@@ -2,7 +2,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { CONFIG_FILE, CONFIG_TEMPLATE } from '../config/config-template.js';
+import { CONFIG_FILE, configTemplate } from '../config/config-template.js';
 import { GRAPH_FILE } from './file-store.js';
 
 /**
@@ -40,17 +40,6 @@ export function ensureRuntimeIgnored(dir: string): void {
   appendFileSync(path, `${present.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
 }
 
-const BACKEND_LINE = '# backend = "command"\n';
-
-/** The template with `backend` set under [defaults] (wg init picks the agent backend that is ready). */
-function withDefaultBackend(template: string, backend: string | undefined): string {
-  if (backend === undefined || !template.includes(BACKEND_LINE)) return template;
-  return template.replace(
-    BACKEND_LINE,
-    `# (wg init chose this: it was the first agent backend ready to run)\nbackend = ${JSON.stringify(backend)}\n`,
-  );
-}
-
 /**
  * Create the folder. With `storeUrl` the graph lives in PostgreSQL: config.toml names it
  * under [store] and no graph.jsonl is written (the caller creates the schema).
@@ -66,13 +55,9 @@ export function initWorkgraph(dir: string, storeUrl?: string, defaultBackend?: s
   }
   mkdirSync(dir, { recursive: true });
   if (storeUrl === undefined) writeFileSync(join(dir, GRAPH_FILE), '');
-  const storeTable =
-    storeUrl === undefined
-      ? ''
-      : `[store]\n# The graph lives in PostgreSQL (WG_STORE_URL overrides this).\nurl = ${JSON.stringify(storeUrl)}\n# A runner renews its leases every third of this; one that stops renewing (its machine died)\n# loses its tasks to any other runner once it has passed.\n# lease_ttl = "60s"\n\n`;
   if (!existsSync(join(dir, CONFIG_FILE)))
-    writeFileSync(join(dir, CONFIG_FILE), `${storeTable}${withDefaultBackend(CONFIG_TEMPLATE, defaultBackend)}`);
-  else if (storeTable)
+    writeFileSync(join(dir, CONFIG_FILE), configTemplate({ backend: defaultBackend, storeUrl }));
+  else if (storeUrl !== undefined)
     throw new InvalidInputError(
       `${join(dir, CONFIG_FILE)} exists already`,
       'add the [store] table to it yourself, or remove it first',

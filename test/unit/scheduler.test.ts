@@ -149,7 +149,7 @@ describe('runScope and stepsPerJob', () => {
 
 describe('simulateRun', () => {
   const simulate = (graph: Graph, options: Partial<Parameters<typeof simulateRun>[1]> = {}) =>
-    simulateRun(graph, { maxSteps: 1, config: config(), parallel: 1, ...options }, NOW);
+    simulateRun(graph, { maxSteps: 1, config: config(), parallel: 1, expectedCostUsd: 1, ...options }, NOW);
   const order = (graph: Graph, options: Partial<Parameters<typeof simulateRun>[1]> = {}) =>
     simulate(graph, options).starts.map((start) => `${start.wave}:${start.steps.join('+')}`);
 

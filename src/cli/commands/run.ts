@@ -1,59 +1,26 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
-import { parseDuration } from '../../graph/duration.js';
+import type { Command } from 'commander';
+import { resolveRun } from '../../config/run-settings.js';
 import type { DryRunPlan } from '../../runner/dry-run.js';
 import type { LaunchOptions } from '../../runner/prepare.js';
 import type { RunOptions, RunSummary } from '../../runner/run.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
-import { parseCount, parseDurationFlag, parseNumber } from '../task-flags.js';
+import { addSettingFlags, settingOverrides } from '../setting-flags.js';
 
-interface Flags {
+/** The flags that are not settings; the others (`--parallel`, ...) come from the settings table. */
+interface Flags extends Record<string, unknown> {
   trajectory?: boolean;
-  maxSteps?: number;
   actor?: string;
   backend?: string;
   model?: string;
-  timeout?: number;
-  stallTimeout?: number;
-  parallel?: number;
-  maxRetries?: number;
   failFast?: boolean;
   dryRun?: boolean;
   json?: boolean;
   allowOutside?: boolean;
-  retryBackoff?: number;
-  grace?: number;
-  isolation?: 'worktree' | 'none';
   target?: string;
-  order?: 'critical-path' | 'listed';
-  budgetUsd?: number;
-  onPermissionDenied?: 'auto' | 'fail' | 'continue';
-}
-
-function isolationMode(value: string): 'worktree' | 'none' {
-  if (value !== 'worktree' && value !== 'none') throw new InvalidArgumentError('expected worktree or none');
-  return value;
-}
-
-function startOrder(value: string): 'critical-path' | 'listed' {
-  if (value !== 'critical-path' && value !== 'listed')
-    throw new InvalidArgumentError('expected critical-path or listed');
-  return value;
-}
-
-function refusalSetting(value: string): 'auto' | 'fail' | 'continue' {
-  if (value !== 'auto' && value !== 'fail' && value !== 'continue')
-    throw new InvalidArgumentError('expected auto, fail or continue');
-  return value;
-}
-
-function positive(value: string): number {
-  const count = parseCount(value);
-  if (count < 1) throw new InvalidArgumentError('expected at least 1');
-  return count;
 }
 
 /** The folder of this installation's `wg` executables, for agents' PATH. */
@@ -193,51 +160,14 @@ export function register(program: Command): void {
     )
     .argument('[task]', 'run only this task (it must be ready)')
     .option('--trajectory', 'with a task: walk its context-coherent trajectory')
-    .option('--max-steps <n>', 'longest trajectory a job may walk (1 turns trajectories off)', positive)
     .option('--actor <id>', 'run as this actor only')
     .option('--backend <name>', 'use this backend for every task (shell, command, or a [backends.NAME])')
     .option('--model <name>', 'use this model for every task')
-    .option(
-      '--timeout <duration>',
-      'wall-clock limit per attempt when the task sets none (e.g. 30m)',
-      parseDurationFlag,
-    )
-    .option('--stall-timeout <duration>', 'kill an agent that prints nothing for this long', parseDurationFlag)
-    .option('--parallel <n>', 'how many jobs run at once (default 4)', positive)
-    .option('--max-retries <n>', 'failed attempts allowed when the task sets no max_retries', parseCount)
-    .option(
-      '--retry-backoff <duration>',
-      'wait before the first automatic retry, doubling after (default 1s)',
-      parseDurationFlag,
-    )
-    .option(
-      '--grace <duration>',
-      'time between SIGTERM and SIGKILL when stopping an agent (default 5s)',
-      parseDurationFlag,
-    )
     .option('--fail-fast', 'stop everything at the first task that fails for good')
     .option('--allow-outside', 'let a working_dir lead outside the project')
-    .option(
-      '--isolation <mode>',
-      'worktree: each attempt in a git worktree of its own, results landed on the target in graph order (default in a git repository); none: in place',
-      isolationMode,
-    )
-    .option('--target <branch>', 'the branch results land on (default: the branch checked out now)')
-    .option(
-      '--budget-usd <usd>',
-      'the most the whole run may spend: each task reserves its expected cost before it starts, and none starts that does not fit',
-      parseNumber,
-    )
-    .option(
-      '--order <order>',
-      'which ready task starts first: critical-path (the longest remaining chain of work, default) or listed',
-      startOrder,
-    )
-    .option(
-      '--on-permission-denied <policy>',
-      "what a call the agent's permissions refuse does: fail (end the attempt), continue (the agent is told and goes on; verify decides) or auto (continue when the task has a verify, default)",
-      refusalSetting,
-    )
+    .option('--target <branch>', 'the branch results land on (default: the branch checked out now)');
+  // --parallel, --timeout, ...: every setting the table gives a flag.
+  addSettingFlags(command)
     .option(
       '--dry-run',
       'build and print every prompt, argv, cwd, worktree and env in the order the run would start them; launch nothing, write nothing; exit 1 if a launch would fail',
@@ -247,8 +177,7 @@ export function register(program: Command): void {
       const workspace = openWorkspace(command, { longLived: true });
       // Their start-up (a Node process each) overlaps ours instead of delaying the first agent.
       if (!flags.dryRun) (await import('../../process/helper.js')).startSpawners();
-      const config = await workspace.config();
-      if (flags.onPermissionDenied) config.run.on_permission_denied = flags.onPermissionDenied;
+      const { config, settings } = resolveRun(await workspace.config(), settingOverrides(flags));
       const launch: LaunchOptions = {
         root: workspace.root,
         workgraphDir: workspace.dir,
@@ -259,26 +188,12 @@ export function register(program: Command): void {
         allowOutside: flags.allowOutside ?? false,
         baseEnv: process.env,
       };
-      const runDefaults = config.run;
       const options: RunOptions = {
+        ...settings,
         only: taskId,
         trajectory: flags.trajectory ?? false,
-        maxSteps: flags.maxSteps ?? runDefaults.max_steps,
         actor: flags.actor,
-        parallel: flags.parallel ?? runDefaults.parallel,
-        maxRetries: flags.maxRetries ?? config.defaults.max_retries,
         failFast: flags.failFast ?? false,
-        retryBackoffMs: flags.retryBackoff ?? parseDuration(runDefaults.retry_backoff),
-        timeoutMs: flags.timeout ?? (config.defaults.timeout ? parseDuration(config.defaults.timeout) : undefined),
-        stallMs:
-          flags.stallTimeout ?? (runDefaults.stall_timeout ? parseDuration(runDefaults.stall_timeout) : undefined),
-        graceMs: flags.grace ?? parseDuration(runDefaults.grace),
-        contextLimit: config.defaults.context_limit,
-        order: flags.order ?? runDefaults.order,
-        budgetUsd: flags.budgetUsd ?? runDefaults.budget_usd,
-        expectedCostUsd: runDefaults.expected_cost_usd,
-        rateLimitPauseMs: parseDuration(runDefaults.rate_limit_pause),
-        leaseTtlMs: parseDuration(config.store.lease_ttl),
       };
 
       const { preflight } = await import('../../runner/preflight.js');
@@ -292,7 +207,7 @@ export function register(program: Command): void {
         });
       const { chooseIsolation } = await import('../../worktree/choose.js');
       const isolated = await chooseIsolation(workspace.root, workspace.dir, config, {
-        mode: flags.isolation,
+        mode: config.run.isolation,
         target: flags.target,
         dryRun: flags.dryRun ?? false,
       });
