@@ -7,7 +7,7 @@ import type { Config } from '../config/config.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph } from '../graph/model.js';
-import { FileGraphStore } from '../store/file-store.js';
+import { FileGraphStore } from '../store/file/file-store.js';
 import type { ParsedGraph } from '../store/jsonl.js';
 import type { WorkspaceStore } from '../store/store.js';
 import { locateWorkgraph, type Location } from '../store/locate.js';
@@ -60,7 +60,7 @@ class WorkspaceStoreChoice implements WorkspaceStore {
     this.chosen ??= (async () => {
       const url = await storeUrl(this.dir);
       if (url === undefined) return new FileGraphStore(this.dir, { journal: this.longLived });
-      const { PostgresGraphStore } = await import('../store-postgres/store.js');
+      const { PostgresGraphStore } = await import('../store/postgres/postgres-store.js');
       const store = new PostgresGraphStore(url);
       openStores.push(store);
       return store;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, query, type TestDatabase } from '../support/postgres.js';
-import { PostgresGraphStore } from '../../src/store-postgres/store.js';
+import { PostgresGraphStore } from '../../src/store/postgres/postgres-store.js';
 import { cleanEnv, REPO_ROOT, runWg, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let databases: TestDatabase[] = [];

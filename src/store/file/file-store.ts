@@ -22,11 +22,11 @@ import {
   watch,
   writeSync,
 } from 'node:fs';
-import { isProcessAlive } from '../system/process.js';
+import { isProcessAlive } from '../../system/process.js';
 import { join } from 'node:path';
-import { GraphFileError } from '../errors.js';
-import { RecordMap, type Graph } from '../graph/model.js';
-import { RECORD_KINDS, type RecordKind } from '../graph/types.js';
+import { GraphFileError } from '../../errors.js';
+import { RecordMap, type Graph } from '../../graph/model.js';
+import { RECORD_KINDS, type RecordKind } from '../../graph/types.js';
 import {
   graphBytes,
   mapFor,
@@ -36,10 +36,10 @@ import {
   type ParsedGraph,
   type RecordValidator,
   type SourceLine,
-} from './jsonl.js';
+} from '../jsonl.js';
 import { applyJournal, JOURNAL_FILE, journalLine, type RecordChange } from './journal.js';
 import { acquireLock, unlinkQuietly, type LockOptions } from './lock.js';
-import type { WorkspaceStore } from './store.js';
+import type { WorkspaceStore } from '../store.js';
 import { DerivedCache } from './derived-cache.js';
 import { contentDigest, identityOf, MISSING, type FileIdentity } from './file-identity.js';
 import { StampWriter, ValidationCache } from './validation-cache.js';
@@ -51,7 +51,7 @@ const WATCH_COALESCE_MS = 25;
 
 /** zod is loaded only when some content actually needs validating. */
 async function loadValidator(): Promise<RecordValidator> {
-  const { recordProblem } = await import('../graph/schema.js');
+  const { recordProblem } = await import('../../graph/schema.js');
   return recordProblem;
 }
 

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { setTimeout as pause } from 'node:timers/promises';
-import { ConfigError, WgError } from '../errors.js';
+import { ConfigError, WgError } from '../../errors.js';
 
 /** The database cannot be reached or refused us: the command cannot go on. */
 export class StoreUnavailableError extends WgError {}

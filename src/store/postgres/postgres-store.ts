@@ -7,11 +7,11 @@
  * across machines; every change is one database transaction; a task's new log entries
  * are appended to `wg_log`, never rewritten.
  */
-import { GraphFileError } from '../errors.js';
+import { GraphFileError } from '../../errors.js';
 import { setTimeout as pause } from 'node:timers/promises';
-import { copyGraph, type Graph } from '../graph/model.js';
-import { graphText, parseGraph, renderGraph, type ParsedGraph, type SourceLine } from '../store/jsonl.js';
-import type { WorkspaceStore } from '../store/store.js';
+import { copyGraph, type Graph } from '../../graph/model.js';
+import { graphText, parseGraph, renderGraph, type ParsedGraph, type SourceLine } from '../jsonl.js';
+import type { WorkspaceStore } from '../store.js';
 import { connect, isConnectionLost, unavailable, type Database, type Queryable } from './connect.js';
 import { GRAPH_LOCK_KEY, LATEST_VERSION, migrate } from './schema.js';
 
@@ -59,7 +59,7 @@ async function readSnapshot(db: Queryable, version: string): Promise<Snapshot> {
     logs.set(row.task_id, entries);
   }
   const text = rows.map((row) => (row.kind === 'task' ? withLog(row.data, logs.get(row.id)) : row.data)).join('\n');
-  const { recordProblem } = await import('../graph/schema.js');
+  const { recordProblem } = await import('../../graph/schema.js');
   const parsed = parseGraph(text === '' ? '' : `${text}\n`, recordProblem, 'store');
   const storedLogs = new Map([...logs].map(([id, entries]) => [id, entries.length]));
   return { version, parsed, positions: rows.map((row) => Number(row.position)), storedLogs };
