@@ -50,7 +50,8 @@ function probeTimeoutMs(env: Record<string, string | undefined>): number {
 export interface DoctorPlace {
   root: string;
   dir: string;
-  store: WorkspaceStore;
+  /** The store, opened by the store check: opening fails on a bad URL, and the check reports that. */
+  openStore(): Promise<WorkspaceStore>;
   /** The loaded config; undefined when it could not be loaded, and `configError` says why. */
   config: Config | undefined;
   configError?: string | undefined;
@@ -165,7 +166,7 @@ async function gatherStore(
   const store: StoreFacts = { kind: url ? 'postgres' : 'file', where, tasks: undefined, error: undefined };
   try {
     // A database that does not answer must not hold the doctor up; a file is read however long it takes.
-    const parsing = place.store.parse({ revalidate: true });
+    const parsing = place.openStore().then((opened) => opened.parse({ revalidate: true }));
     const parsed = url ? await withTimeout(parsing, timeoutMs, 'PostgreSQL') : await parsing;
     store.tasks = parsed.graph.tasks.size;
     return { store, graph: parsed.graph, problems: parsed.problems };
