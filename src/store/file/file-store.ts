@@ -38,6 +38,7 @@ import {
   type SourceLine,
 } from '../jsonl.js';
 import { applyJournal, JOURNAL_FILE, journalLine, type RecordChange } from './journal.js';
+import { JOURNAL_FOLD_DELAY_MS, journalPolicy } from './journal-policy.js';
 import { acquireLock, unlinkQuietly, type LockOptions } from './lock.js';
 import type { WorkspaceStore } from '../store.js';
 import { DerivedCache } from './derived-cache.js';
@@ -54,11 +55,6 @@ async function loadValidator(): Promise<RecordValidator> {
   const { recordProblem } = await import('../../graph/schema.js');
   return recordProblem;
 }
-
-/** The journal is folded into graph.jsonl once it holds this much and half graph.jsonl's size... */
-const MIN_JOURNAL_BYTES = 256 * 1024;
-/** ...or once it has gone this long without being folded in. */
-const JOURNAL_FOLD_DELAY_MS = 2000;
 
 export interface FileStoreOptions extends LockOptions {
   /** Append transactions to graph.journal (a long-lived writer, which folds it in when done). */
@@ -390,9 +386,12 @@ export class FileGraphStore implements WorkspaceStore {
   /** One transaction to disk: a journal line, or (a one-off writer, or a journal grown large) the whole file. */
   private async commit(live: Live, changes: RecordChange[]): Promise<void> {
     const line = Buffer.from(journalLine(changes));
-    const journalBytes = (live.journal?.length ?? 0) + line.length;
-    const young = this.journalStarted === undefined || Date.now() - this.journalStarted < JOURNAL_FOLD_DELAY_MS;
-    if (this.options.journal && young && journalBytes < Math.max(MIN_JOURNAL_BYTES, live.baseBytes / 2)) {
+    const policy = journalPolicy({
+      journalBytes: (live.journal?.length ?? 0) + line.length,
+      baseBytes: live.baseBytes,
+      ageMs: this.journalStarted === undefined ? 0 : Date.now() - this.journalStarted,
+    });
+    if (this.options.journal && policy === 'append') {
       this.append(live, line);
       this.journalStarted ??= Date.now();
       // An idle writer folds it in too, so graph.jsonl is never long behind.
