@@ -346,7 +346,7 @@ export class FileGraphStore implements WorkspaceStore {
   /**
    * One line at the end of the journal, synced before the transaction counts as done.
    * Blocking, like the whole rewrite below: an fsync in the thread pool waited behind
-   * the runner's other file work, and the run took longer (bench: 3.3 s -> 4.0 s at 1k).
+   * the runner's other file work, and the run took longer (docs/decisions/blocking-file-calls.md).
    */
   private append(live: GraphSnapshot, line: Buffer): void {
     const fd = openSync(this.journalPath, 'a');
