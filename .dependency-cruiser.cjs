@@ -8,7 +8,7 @@ const FLOORS = [
   // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share.
   ['system', 'process', 'config', 'protocol'],
   // Storage, prompts and the agents.
-  ['store', 'store-postgres', 'prompt', 'agent', 'backends'],
+  ['store', 'prompt', 'agent', 'backends'],
   ['runner'],
   // Capabilities built on the runner.
   ['worktree', 'doctor', 'serve'],
@@ -22,10 +22,9 @@ const APART = {
   config: ['protocol'],
   protocol: ['config'],
   store: ['prompt', 'agent', 'backends'],
-  'store-postgres': ['prompt', 'agent', 'backends'],
-  prompt: ['store', 'store-postgres', 'agent', 'backends'],
-  agent: ['store', 'store-postgres', 'prompt', 'backends'],
-  backends: ['store', 'store-postgres', 'prompt', 'agent'],
+  prompt: ['store', 'agent', 'backends'],
+  agent: ['store', 'prompt', 'backends'],
+  backends: ['store', 'prompt', 'agent'],
   doctor: ['serve'],
 };
 
@@ -52,6 +51,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/graph/', '^src/errors\\.ts$'] },
     },
     ...floorRules,
+    {
+      name: 'stores-apart',
+      comment: 'the file store and the PostgreSQL store share only what src/store/ holds, never each other',
+      severity: 'error',
+      from: { path: '^src/store/(file|postgres)/' },
+      to: { path: '^src/store/(file|postgres)/', pathNot: '^src/store/$1/' },
+    },
     {
       name: 'no-cycles',
       comment: 'modules that import each other, however indirectly, cannot be understood or changed one at a time',

@@ -4,18 +4,20 @@ import type { Command } from 'commander';
 import type { Credentials } from '../graph/lease.js';
 import type { Caller } from '../graph/transitions.js';
 import type { Config } from '../config/config.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Graph } from '../graph/model.js';
-import { FileGraphStore } from '../store/file-store.js';
-import type { ParsedGraph } from '../store/jsonl.js';
 import type { WorkspaceStore } from '../store/store.js';
 import { locateWorkgraph, type Location } from '../store/locate.js';
+import { openStore } from '../store/open.js';
 
-export interface Workspace extends Location {
-  store: WorkspaceStore;
+/** Where the graph is, and its settings: enough for commands that never read the graph (`wg backends`). */
+export interface WorkspacePlace extends Location {
   /** Loaded on demand: most commands never need it, and it brings in the TOML parser and zod. */
   config(): Promise<Config>;
+}
+
+export interface Workspace extends WorkspacePlace {
+  /** The store, chosen when the workspace was opened: graph.jsonl or PostgreSQL. */
+  store: WorkspaceStore;
 }
 
 /** Global options live on the root program; `optsWithGlobals` merges them in. */
@@ -30,87 +32,34 @@ export async function closeOpenStores(): Promise<void> {
   await Promise.all(openStores.splice(0).map((store) => store.close?.()));
 }
 
-/**
- * The PostgreSQL URL this workspace uses, if any: WG_STORE_URL, else `[store] url` in
- * config.toml. A config without a [store] table is not even parsed, so file-store
- * commands pay nothing for this.
- */
-async function storeUrl(dir: string): Promise<string | undefined> {
-  if (process.env.WG_STORE_URL) return process.env.WG_STORE_URL;
-  let text: string;
-  try {
-    text = readFileSync(join(dir, 'config.toml'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  if (!/^\s*\[store\]/m.test(text)) return undefined;
-  return (await import('../config/config.js')).loadConfig(dir).store.url;
-}
-
-/** The store, decided on first use: graph.jsonl, or PostgreSQL (loaded only then). */
-class WorkspaceStoreChoice implements WorkspaceStore {
-  private chosen: Promise<WorkspaceStore> | undefined;
-
-  constructor(
-    private readonly dir: string,
-    private readonly longLived: boolean,
-  ) {}
-
-  private store(): Promise<WorkspaceStore> {
-    this.chosen ??= (async () => {
-      const url = await storeUrl(this.dir);
-      if (url === undefined) return new FileGraphStore(this.dir, { journal: this.longLived });
-      const { PostgresGraphStore } = await import('../store-postgres/store.js');
-      const store = new PostgresGraphStore(url);
-      openStores.push(store);
-      return store;
-    })();
-    return this.chosen;
-  }
-
-  async load() {
-    return (await this.store()).load();
-  }
-
-  async transact<T>(change: (graph: Graph) => T | Promise<T>): Promise<T> {
-    return (await this.store()).transact(change);
-  }
-
-  async parse(options?: { revalidate?: boolean }) {
-    return (await this.store()).parse(options);
-  }
-
-  async derived<T>(name: string, compute: (graph: Graph) => T): Promise<T> {
-    return (await this.store()).derived(name, compute);
-  }
-
-  async replaceAll(parsed: ParsedGraph): Promise<void> {
-    return (await this.store()).replaceAll(parsed);
-  }
-
-  async watch(onChange: () => void): Promise<() => Promise<void>> {
-    return (await this.store()).watch(onChange);
-  }
-
-  async settle(): Promise<void> {
-    if (this.chosen) await (await this.chosen).settle?.();
-  }
-}
-
-/**
- * `longLived`: a process that will make many changes over a while (`wg run`); on the
- * file store its transactions go to the journal, folded into graph.jsonl by `settle`.
- */
-export function openWorkspace(
-  command: Command,
-  options: { longLived?: boolean } = {},
-): Workspace & { store: WorkspaceStoreChoice } {
+/** The graph's folder and settings, without opening its store. */
+export function locateWorkspace(command: Command): WorkspacePlace {
   const location = locateWorkgraph(globalOptions(command).dir, process.cwd(), process.env);
   return {
     ...location,
-    store: new WorkspaceStoreChoice(location.dir, options.longLived ?? false),
     config: async () => (await import('../config/config.js')).loadConfig(location.dir),
   };
+}
+
+/**
+ * The workspace with its store open. `longLived`: a process that will make many changes
+ * over a while (`wg run`); on the file store its transactions go to the journal.
+ */
+export async function openWorkspace(command: Command, options: { longLived?: boolean } = {}): Promise<Workspace> {
+  const place = locateWorkspace(command);
+  return { ...place, store: await storeOf(place, options) };
+}
+
+/** The store of a workspace already located (closed, if it holds connections, when the command is over). */
+export async function storeOf(place: Location, options: { longLived?: boolean } = {}): Promise<WorkspaceStore> {
+  const store = await openStore(place.dir, { longLived: options.longLived ?? false });
+  if (store.close) openStores.push(store);
+  return store;
+}
+
+/** The graph as it stands: what most read commands need, and nothing else. */
+export async function loadGraph(command: Command): Promise<Graph> {
+  return (await openWorkspace(command)).store.load();
 }
 
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {

@@ -14,8 +14,8 @@ import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { LaunchOptions } from '../runner/prepare.js';
 import type { Config } from '../config/config.js';
-import { LOCK_FILE, GRAPH_FILE } from '../store/file-store.js';
-import { inspectLock } from '../store/lock.js';
+import { LOCK_FILE, GRAPH_FILE } from '../store/file/file-store.js';
+import { inspectLock } from '../store/file/lock.js';
 import type { WorkspaceStore } from '../store/store.js';
 import { runBriefly } from './brief.js';
 import { gatherGit } from './gather-git.js';
@@ -50,7 +50,8 @@ function probeTimeoutMs(env: Record<string, string | undefined>): number {
 export interface DoctorPlace {
   root: string;
   dir: string;
-  store: WorkspaceStore;
+  /** The store, opened by the store check: opening fails on a bad URL, and the check reports that. */
+  openStore(): Promise<WorkspaceStore>;
   /** The loaded config; undefined when it could not be loaded, and `configError` says why. */
   config: Config | undefined;
   configError?: string | undefined;
@@ -161,11 +162,11 @@ async function gatherStore(
   timeoutMs: number,
 ): Promise<{ store: StoreFacts; graph: Graph | undefined; problems: string[] }> {
   const url = env.WG_STORE_URL || config?.store.url;
-  const where = url ? (await import('../store-postgres/connect.js')).displayUrl(url) : join(place.dir, GRAPH_FILE);
+  const where = url ? (await import('../store/postgres/connect.js')).displayUrl(url) : join(place.dir, GRAPH_FILE);
   const store: StoreFacts = { kind: url ? 'postgres' : 'file', where, tasks: undefined, error: undefined };
   try {
     // A database that does not answer must not hold the doctor up; a file is read however long it takes.
-    const parsing = place.store.parse({ revalidate: true });
+    const parsing = place.openStore().then((opened) => opened.parse({ revalidate: true }));
     const parsed = url ? await withTimeout(parsing, timeoutMs, 'PostgreSQL') : await parsing;
     store.tasks = parsed.graph.tasks.size;
     return { store, graph: parsed.graph, problems: parsed.problems };

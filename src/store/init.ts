@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { CONFIG_FILE, configTemplate } from '../config/config-template.js';
-import { GRAPH_FILE } from './file-store.js';
+import { GRAPH_FILE } from './file/file-store.js';
 
 /**
  * wg's runtime files, which wg writes all the time: ignored, so wg never makes a checkout

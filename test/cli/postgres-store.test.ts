@@ -1,6 +1,7 @@
 /**
  * The PostgreSQL store, against the machine's real server: each test has a database of
- * its own. Nothing is mocked and nothing is skipped.
+ * its own. Nothing is mocked and nothing is skipped. What every store promises (reads after
+ * writes, no lost update, changes seen from elsewhere) is test/store/postgres.test.ts.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, query, type TestDatabase } from '../support/postgres.js';
-import { PostgresGraphStore } from '../../src/store-postgres/store.js';
 import { cleanEnv, REPO_ROOT, runWg, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 const databases: TestDatabase[] = [];
@@ -236,34 +236,6 @@ describe('wg on a PostgreSQL store', () => {
       expect(result.exitCode).not.toBe(0);
       expect(result.stderr).toMatch(message);
       expect(existsSync(join(dir, '.workgraph'))).toBe(false);
-    }
-  });
-
-  it('a process that keeps the graph it read sees every change made since, by wg or by hand in SQL', async () => {
-    const db = await database();
-    const project = await pgProject(db.url);
-    expect((await project.wg(['add', 'Kept', '--id', 'kept'])).exitCode).toBe(0);
-    const store = new PostgresGraphStore(db.url);
-    try {
-      expect((await store.load()).tasks.get('kept')?.title).toBe('Kept');
-      // Another wg process changes the graph; then a person edits a row directly.
-      expect((await project.wg(['edit', 'kept', '--title', 'Kept, edited by wg'])).exitCode).toBe(0);
-      expect((await store.load()).tasks.get('kept')?.title).toBe('Kept, edited by wg');
-      await query(
-        db.url,
-        `UPDATE wg_records SET data = json_build_object('kind', 'task', 'id', 'kept', 'title', 'Kept, edited in SQL', 'status', 'open') WHERE id = 'kept'`,
-      );
-      expect((await store.load()).tasks.get('kept')?.title).toBe('Kept, edited in SQL');
-      // And a change through the store itself starts from what is there now.
-      await store.transact(
-        (graph) =>
-          void graph.tasks.set('kept', { ...graph.tasks.get('kept')!, title: 'Kept, edited through the store' }),
-      );
-      expect(JSON.parse((await project.wg(['show', 'kept', '--json'])).stdout).title).toBe(
-        'Kept, edited through the store',
-      );
-    } finally {
-      await store.close();
     }
   });
 });

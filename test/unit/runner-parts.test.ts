@@ -7,7 +7,7 @@ import { GraphWriter } from '../../src/runner/graph-writer.js';
 import { LineSplitter } from '../../src/process/lines.js';
 import { describeOutcome, isRetryable, type Outcome } from '../../src/runner/outcome.js';
 import { maskEnv, secretValues, StreamRedactor } from '../../src/runner/redact.js';
-import { FileGraphStore } from '../../src/store/file-store.js';
+import { FileGraphStore } from '../../src/store/file/file-store.js';
 
 describe('LineSplitter', () => {
   it('joins lines split across chunks and multi-byte characters split across bytes', () => {

@@ -2,9 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DerivedCache } from '../../src/store/derived-cache.js';
-import { contentDigest, contentDigestOffThread, identityOf, type FileIdentity } from '../../src/store/file-identity.js';
-import { ValidationCache } from '../../src/store/validation-cache.js';
+import { DerivedCache } from '../../src/store/file/derived-cache.js';
+import {
+  contentDigest,
+  contentDigestOffThread,
+  identityOf,
+  type FileIdentity,
+} from '../../src/store/file/file-identity.js';
+import { ValidationCache } from '../../src/store/file/validation-cache.js';
 
 let dir: string;
 beforeEach(() => {

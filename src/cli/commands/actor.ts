@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { actorWork } from '../../graph/actors.js';
 import type { Actor } from '../../graph/schema.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph, openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, status, table } from '../output.js';
 import { collect, parseCount } from '../task-flags.js';
@@ -56,7 +56,7 @@ function registerAdd(parent: Command): void {
     .option('--model <name>', 'the model it uses')
     .option('--json', 'print the new actor as JSON')
     .action(async (id: string, options: AddOptions) => {
-      const { store } = openWorkspace(command);
+      const { store } = await openWorkspace(command);
       const { addActor } = await import('../../graph/edit.js');
       const actor = await store.transact((graph) => addActor(graph, fieldsFrom(id, options)));
       if (options.json) return printJson(actor);
@@ -75,7 +75,7 @@ function registerList(parent: Command): void {
     .description('list the registered actors')
     .option('--json', 'print the actors as JSON')
     .action(async (options: { json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const actors = [...graph.actors.values()];
       if (options.json) return printJson(actors);
       if (actors.length === 0) return print('No actors. `wg actor add <id>` registers one.');
@@ -104,7 +104,7 @@ function registerShow(parent: Command): void {
     .argument('<id>', 'the actor')
     .option('--json', 'print the actor, its assigned tasks and leases as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { actor, assigned, leases } = actorWork(await openWorkspace(command).store.load(), id);
+      const { actor, assigned, leases } = actorWork(await loadGraph(command), id);
       if (options.json) return printJson({ ...actor, assigned_tasks: assigned, leases });
       print(colors.bold(actor.id) + (actor.name ? `  ${actor.name}` : ''));
       field('type', actor.actor_type ?? 'agent');

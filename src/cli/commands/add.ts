@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--json', 'print the new task as JSON');
   addTaskFlags(command, 'add');
   command.action(async (title: string, options: Record<string, unknown>) => {
-    const { store, root } = openWorkspace(command);
+    const { store, root } = await openWorkspace(command);
     const changes = changesFromFlags(options);
     assertPathsInsideProject(root, changes);
     // Loaded here, not at start-up: it brings in zod, which read-only commands do not need.

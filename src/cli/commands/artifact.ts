@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--json', 'print the artifact list as JSON')
     .action(
       async (id: string, path: string | undefined, options: LeaseOptions & { remove?: boolean; json?: boolean }) => {
-        const { store, root } = openWorkspace(command);
+        const { store, root } = await openWorkspace(command);
         if (path === undefined) {
           const artifacts = getTask(await store.load(), id).artifacts ?? [];
           if (options.json) return printJson(artifacts);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { NoWorkgraphError } from '../../errors.js';
 import type { Config } from '../../config/config.js';
-import { openWorkspace } from '../context.js';
+import { locateWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, table } from '../output.js';
 
@@ -19,7 +19,7 @@ export function register(program: Command): void {
       let config: Pick<Config, 'backends'> = {};
       let place = { cwd: process.cwd(), workgraphDir: join(process.cwd(), '.workgraph') };
       try {
-        const workspace = openWorkspace(command);
+        const workspace = locateWorkspace(command);
         config = await workspace.config();
         place = { cwd: workspace.root, workgraphDir: workspace.dir };
       } catch (error) {

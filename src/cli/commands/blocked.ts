@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { dependencyIndex, unsatisfiedBlockers, whyBlocked, type BlockerTree } from '../../graph/deps.js';
 import { getTask } from '../../graph/model.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, status, table } from '../output.js';
 
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .argument('<id>', 'the task')
     .option('--json', 'print the blockers as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const graph = await openWorkspace(blocked).store.load();
+      const graph = await loadGraph(blocked);
       getTask(graph, id);
       const blockers = unsatisfiedBlockers(graph, dependencyIndex(graph), id);
       if (options.json) return printJson(blockers.map((b) => ({ ...b, title: graph.tasks.get(b.id)?.title })));
@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .argument('<id>', 'the task')
     .option('--json', 'print the explanation tree as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const graph = await openWorkspace(why).store.load();
+      const graph = await loadGraph(why);
       const task = getTask(graph, id);
       const tree = whyBlocked(graph, id);
       if (options.json) return printJson({ id, status: task.status, blockedBy: tree });

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { bottlenecks } from '../../graph/analysis.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson, status, table, truncate } from '../output.js';
 import { parseCount } from '../task-flags.js';
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'how many to show', parseLimit, 10)
     .option('--json', 'print the ranking as JSON')
     .action(async (options: { limit: number; json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const ranked = bottlenecks(graph, options.limit);
       if (options.json) return printJson(ranked);
       if (ranked.length === 0) return print('No unfinished task has anything waiting for it.');

@@ -24,7 +24,7 @@ a dependency, an in-progress task nobody holds, and a lease left on a finished t
     )
     .action(async (options: { strict?: boolean; json?: boolean }) => {
       // parse(), not load(): load() stops at the first broken line, and check must list them all.
-      const parsed = await openWorkspace(command).store.parse({ revalidate: true });
+      const parsed = await (await openWorkspace(command)).store.parse({ revalidate: true });
       const problems = checkGraph(parsed.graph, parsed.problems);
       const failed = options.strict ? problems.length > 0 : hasErrors(problems);
       if (failed) process.exitCode = 1;

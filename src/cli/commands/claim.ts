@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .option('--max-steps <n>', 'with --trajectory: at most this many steps (default 5)', parseCount)
     .option('--json', 'print the lease as JSON, token included')
     .action(async (id: string | undefined, options: ClaimFlags) => {
-      const workspace = openWorkspace(command);
+      const workspace = await openWorkspace(command);
       const actor = options.actor ?? defaultActor();
       if (options.trajectory !== undefined) {
         if (id !== undefined) throw new InvalidInputError('give either a task or --trajectory <task>, not both');

@@ -194,7 +194,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print the context as JSON')
     .action(async (id: string, options: { dependents?: boolean; full?: boolean; json?: boolean }) => {
-      const workspace = openWorkspace(command);
+      const workspace = await openWorkspace(command);
       const graph = await workspace.store.load();
       if (options.dependents) {
         const use = consumersOf(graph, id);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Task } from '../../graph/schema.js';
 import { formatUsd } from '../../graph/format.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, table } from '../output.js';
 
@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .description("what agent runs have spent: by task, by backend and by model (from each attempt's recorded usage)")
     .option('--json', 'print the totals as JSON')
     .action(async (options: { json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const tasks = [...graph.tasks.values()];
       const byTask = group(tasks, (task) => task.id);
       const byBackend = group(tasks, (_, backend) => backend);

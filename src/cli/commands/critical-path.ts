@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { criticalPath } from '../../graph/analysis.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { formatHours } from '../../graph/format.js';
 import { colors, print, printJson, status, table, truncate } from '../output.js';
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .description('show the chain of unfinished tasks with the most estimated hours, first to last')
     .option('--json', 'print the chain and total as JSON')
     .action(async (options: { json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const path = criticalPath(graph);
       if (options.json) return printJson(path);
       if (path.tasks.length === 0) return print('No unfinished tasks.');

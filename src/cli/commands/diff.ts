@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--stat', 'a summary of the changed files instead of the patch')
     .option('--json', 'print the change as JSON: where it is, the files, and the patch (unless --stat)')
     .action(async (id: string, options: { attempt?: number; stat?: boolean; json?: boolean }) => {
-      const workspace = openWorkspace(command);
+      const workspace = await openWorkspace(command);
       const task = getTask(await workspace.store.load(), id);
       const { findRepo } = await import('../../worktree/repo.js');
       const repo = await findRepo(workspace.root);

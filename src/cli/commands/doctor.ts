@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { NoWorkgraphError, WgError } from '../../errors.js';
 import type { Check, DoctorPlace } from '../../doctor/index.js';
-import { openWorkspace } from '../context.js';
+import { locateWorkspace, storeOf } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
 
@@ -36,8 +36,9 @@ each for at most 2s (WG_DOCTOR_TIMEOUT=10s gives a slow machine longer).
       const { runDoctor } = await import('../../doctor/index.js');
       let place: DoctorPlace | { error: string; fix: string | undefined };
       try {
-        const workspace = openWorkspace(command);
-        place = { root: workspace.root, dir: workspace.dir, store: workspace.store, config: undefined };
+        const workspace = locateWorkspace(command);
+        // Opened by the store check, which reports a store that cannot be opened (a bad URL) as it reports one that cannot be read.
+        place = { root: workspace.root, dir: workspace.dir, openStore: () => storeOf(workspace), config: undefined };
         try {
           place.config = await workspace.config();
         } catch (error) {

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { graphView, renderDot, renderMermaid, renderText } from '../../graph/render.js';
 import { TASK_STATUSES } from '../../graph/types.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson } from '../output.js';
 import { collect } from '../task-flags.js';
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       collectStatuses,
     )
     .action(async (options: { format: string; status?: string[] }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const view = graphView(graph, options.status ? new Set(options.status) : undefined);
       if (options.format === 'json') return printJson(view);
       const render = options.format === 'dot' ? renderDot : options.format === 'mermaid' ? renderMermaid : renderText;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { impact } from '../../graph/analysis.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { formatHours } from '../../graph/format.js';
 import { colors, print, printJson, status, table, truncate } from '../output.js';
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .argument('<id>', 'the task')
     .option('--json', 'print the dependents and hours as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const result = impact(graph, id);
       if (options.json) return printJson(result);
       if (result.dependents.length === 0) return print(`Nothing waits for ${id}.`);

@@ -91,8 +91,8 @@ export function register(program: Command): void {
         print(isolation.charAt(0).toUpperCase() + isolation.slice(1));
         return printNextSteps(dir, choice);
       }
-      const { PostgresGraphStore } = await import('../../store-postgres/store.js');
-      const { displayUrl } = await import('../../store-postgres/connect.js');
+      const { PostgresGraphStore } = await import('../../store/postgres/postgres-store.js');
+      const { displayUrl } = await import('../../store/postgres/connect.js');
       // Reach the database before writing anything, so a bad URL leaves no half-made folder.
       const store = new PostgresGraphStore(options.store);
       try {

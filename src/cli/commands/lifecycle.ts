@@ -32,7 +32,7 @@ function define(
   if (reason === 'required') command.requiredOption('--reason <text>', 'why (recorded as failure_reason)');
   if (reason === 'optional') command.option('--reason <text>', 'why (recorded in the log)');
   command.option('--json', 'print the task as JSON').action(async (id: string, options: Options) => {
-    const workspace = openWorkspace(command);
+    const workspace = await openWorkspace(command);
     const maxRetries = name === 'retry' ? (await workspace.config()).defaults.max_retries : 0;
     const task = await workspace.store.transact((graph) =>
       transition(graph, id, callerFor(id, options), options, maxRetries),

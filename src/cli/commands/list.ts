@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { dependencyIndex, displayStatus } from '../../graph/deps.js';
 import { TASK_STATUSES } from '../../graph/types.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson, status, table, truncate } from '../output.js';
 import { collect } from '../task-flags.js';
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--tag <tag>', 'only tasks with this tag (repeatable: all must match)', collect)
     .option('--json', 'print the tasks as JSON')
     .action(async (options: { status?: string; tag?: string[]; json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const index = dependencyIndex(graph);
       const rows = [...graph.tasks.values()]
         .map((task) => ({ task, shown: displayStatus(graph, index, task) }))

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('-f, --follow', 'keep printing new entries while the task is in progress')
     .action(
       async (id: string, message: string | undefined, options: LeaseOptions & { json?: boolean; follow?: boolean }) => {
-        const { store } = openWorkspace(command);
+        const { store } = await openWorkspace(command);
         if (options.follow) return follow(store, id, options.json ?? false);
         if (message === undefined) {
           const log = getTask(await store.load(), id).log ?? [];

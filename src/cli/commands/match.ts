@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { estimatePrompt } from '../../graph/estimate.js';
 import { rankActors } from '../../graph/matching.js';
 import { getTask } from '../../graph/model.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, table } from '../output.js';
 
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--json', 'print the ranking as JSON')
     .addHelpText('after', '\nExits 0 even when no actor qualifies: that is an answer, not an error.')
     .action(async (id: string, options: { json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const task = getTask(graph, id);
       const estimate = estimatePrompt(graph, task);
       const ranked = rankActors(graph, task);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { nextTaskFor } from '../../graph/matching.js';
 import { getActor } from '../../graph/model.js';
-import { defaultActor, openWorkspace } from '../context.js';
+import { defaultActor, loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('--json', 'print the suggestion as JSON (task is null when nothing fits)')
     .addHelpText('after', '\nExits 0 when nothing is ready for the actor too; the output says why.')
     .action(async (options: { actor?: string; json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const actor = getActor(graph, options.actor ?? defaultActor());
       const next = nextTaskFor(graph, actor, new Date());
       const best = next.suggestion;

@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('--json', 'print the task as JSON')
     .action(
       async (id: string, percent: number, message: string | undefined, options: LeaseOptions & { json?: boolean }) => {
-        const { store } = openWorkspace(command);
+        const { store } = await openWorkspace(command);
         const task = await store.transact((graph) => setProgress(graph, id, callerFor(id, options), percent, message));
         if (options.json) printJson(task);
         else print(`${id}: ${percent}%`);

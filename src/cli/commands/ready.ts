@@ -11,7 +11,9 @@ export function register(program: Command): void {
     .option('--json', 'print the tasks as JSON')
     .action(async (options: { json?: boolean }) => {
       // Readiness but for `not_before` depends on the file alone, so it is cached with it; the clock applies here.
-      const candidates = await openWorkspace(command).store.derived('ready', (graph) => readyTasks(graph, END_OF_TIME));
+      const candidates = await (
+        await openWorkspace(command)
+      ).store.derived('ready', (graph) => readyTasks(graph, END_OF_TIME));
       const now = new Date();
       const ready = candidates.filter((task) => startable(task, now));
       if (options.json) return printJson(ready);

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print what was removed and which tasks lost a reference to it')
     .action(async (id: string, options: { force?: boolean; json?: boolean }) => {
-      const { store } = openWorkspace(command);
+      const { store } = await openWorkspace(command);
       const result = await store.transact((graph) => removeTask(graph, id, { force: options.force ?? false }));
       if (options.json) return printJson({ removed: result.removed.id, unlinked: result.unlinked });
       print(

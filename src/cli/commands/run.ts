@@ -174,7 +174,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print events as NDJSON (with --dry-run: the plan as JSON)')
     .action(async (taskId: string | undefined, flags: Flags) => {
-      const workspace = openWorkspace(command, { longLived: true });
+      const workspace = await openWorkspace(command, { longLived: true });
       // Their start-up (a Node process each) overlaps ours instead of delaying the first agent.
       if (!flags.dryRun) (await import('../../process/helper.js')).startSpawners();
       const { config, settings } = resolveRun(await workspace.config(), settingOverrides(flags));

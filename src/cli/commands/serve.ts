@@ -38,7 +38,7 @@ export function register(program: Command): void {
           `bad option: ${parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
         );
       const options = parsed.data;
-      const workspace = openWorkspace(command);
+      const workspace = await openWorkspace(command);
       const config = await workspace.config();
       const token = options.allowActions ? randomBytes(18).toString('base64url') : undefined;
       const { startServer } = await import('../../serve/server.js');

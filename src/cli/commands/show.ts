@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { dependencyIndex, displayStatus } from '../../graph/deps.js';
 import { getTask } from '../../graph/model.js';
 import type { Task } from '../../graph/schema.js';
-import { openWorkspace } from '../context.js';
+import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, status } from '../output.js';
 
@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .argument('<id>', 'the task')
     .option('--json', 'print the task as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const graph = await openWorkspace(command).store.load();
+      const graph = await loadGraph(command);
       const task = getTask(graph, id);
       const index = dependencyIndex(graph);
       const shown = displayStatus(graph, index, task);

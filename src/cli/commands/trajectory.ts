@@ -73,7 +73,7 @@ export function register(program: Command): void {
       '\nScore of a next step: +3 per input an earlier step produces, +2 per shared context file, +1 per shared skill or tag.',
     )
     .action(async (start: string | undefined, options: TrajectoryFlags) => {
-      const workspace = openWorkspace(command);
+      const workspace = await openWorkspace(command);
       const graph = await workspace.store.load();
       const actor = options.actor === undefined ? undefined : getActor(graph, options.actor);
       const contextLimit = (await workspace.config()).defaults.context_limit;

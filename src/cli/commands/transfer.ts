@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const { recordProblem } = await import('../../graph/schema.js');
       const parsed = parseGraph(text, recordProblem, file);
       if (parsed.problems.length > 0) throw new GraphFileError(parsed.problems);
-      const { store } = openWorkspace(importCommand);
+      const { store } = await openWorkspace(importCommand);
       const current = await store.load();
       if (!options.replace && current.tasks.size + current.actors.size + current.resources.size > 0) {
         throw new InvalidInputError(
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .description('write the graph out in the upstream graph.jsonl format, from either store')
     .argument('[file]', 'where to write it (default: standard output)')
     .action(async (file: string | undefined) => {
-      const parsed = await openWorkspace(exportCommand).store.parse();
+      const parsed = await (await openWorkspace(exportCommand)).store.parse();
       if (parsed.problems.length > 0) throw new GraphFileError(parsed.problems);
       const text = graphText(parsed.lines);
       if (file === undefined) return void process.stdout.write(text);

@@ -19,7 +19,7 @@ function stateOf(tree: WgWorktree, graph: Graph): State {
 }
 
 async function inventory(command: Command) {
-  const workspace = openWorkspace(command);
+  const workspace = await openWorkspace(command);
   const { findRepo } = await import('../../worktree/repo.js');
   const inventoryModule = await import('../../worktree/inventory.js');
   const repo = await findRepo(workspace.root);

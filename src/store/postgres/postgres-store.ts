@@ -7,12 +7,13 @@
  * across machines; every change is one database transaction; a task's new log entries
  * are appended to `wg_log`, never rewritten.
  */
-import { GraphFileError } from '../errors.js';
+import { GraphFileError } from '../../errors.js';
 import { setTimeout as pause } from 'node:timers/promises';
-import { copyGraph, type Graph } from '../graph/model.js';
-import { graphText, parseGraph, renderGraph, type ParsedGraph, type SourceLine } from '../store/jsonl.js';
-import type { WorkspaceStore } from '../store/store.js';
-import { connect, isConnectionLost, unavailable, type Database, type Queryable } from './connect.js';
+import pRetry from 'p-retry';
+import { copyGraph, type Graph } from '../../graph/model.js';
+import { graphText, parseGraph, renderGraph, type ParsedGraph, type SourceLine } from '../jsonl.js';
+import type { WorkspaceStore } from '../store.js';
+import { connect, isConnectionLost, RECONNECT_BACKOFF, unavailable, type Database, type Queryable } from './connect.js';
 import { GRAPH_LOCK_KEY, LATEST_VERSION, migrate } from './schema.js';
 
 /** What a read saw, besides the graph: where each line is stored and how many log entries each task has there. */
@@ -59,7 +60,7 @@ async function readSnapshot(db: Queryable, version: string): Promise<Snapshot> {
     logs.set(row.task_id, entries);
   }
   const text = rows.map((row) => (row.kind === 'task' ? withLog(row.data, logs.get(row.id)) : row.data)).join('\n');
-  const { recordProblem } = await import('../graph/schema.js');
+  const { recordProblem } = await import('../../graph/schema.js');
   const parsed = parseGraph(text === '' ? '' : `${text}\n`, recordProblem, 'store');
   const storedLogs = new Map([...logs].map(([id, entries]) => [id, entries.length]));
   return { version, parsed, positions: rows.map((row) => Number(row.position)), storedLogs };
@@ -102,17 +103,15 @@ export class PostgresGraphStore implements WorkspaceStore {
    * the reconnect window; a command that never reached the server fails at once instead.
    */
   private async reconnecting<T>(work: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.reconnectWindowMs;
-    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
-      try {
-        const value = await work();
-        this.reached = true;
-        return value;
-      } catch (error) {
-        if (!this.reached || !isConnectionLost(error) || Date.now() + wait > deadline) throw error;
-        await pause(wait);
-      }
-    }
+    const value = await pRetry(work, {
+      ...RECONNECT_BACKOFF,
+      retries: Infinity,
+      maxRetryTime: this.reconnectWindowMs,
+      // Never reached: a wrong URL or a server that is down, not one restarting under us.
+      shouldRetry: ({ error }) => this.reached && isConnectionLost(error),
+    });
+    this.reached = true;
+    return value;
   }
 
   /** Create or upgrade the schema (wg init does this; every other command only checks that it is there). */

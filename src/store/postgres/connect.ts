@@ -4,8 +4,8 @@
  * connects again by itself after the server dropped it.
  */
 import pg from 'pg';
-import { setTimeout as pause } from 'node:timers/promises';
-import { ConfigError, WgError } from '../errors.js';
+import pRetry, { AbortError } from 'p-retry';
+import { ConfigError, WgError } from '../../errors.js';
 
 /** The database cannot be reached or refused us: the command cannot go on. */
 export class StoreUnavailableError extends WgError {}
@@ -21,6 +21,9 @@ export function displayUrl(url: string): string {
   }
 }
 
+/** How a lost connection is tried again: after 100 ms, then twice as long each time, never more than 2 s apart. */
+export const RECONNECT_BACKOFF = { minTimeout: 100, factor: 2, maxTimeout: 2_000 } as const;
+
 /** What a query or transaction runs against: rows back, parameters as $1, $2, ... */
 export interface Queryable {
   query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
@@ -29,7 +32,8 @@ export interface Queryable {
 export class Database implements Queryable {
   private readonly pool: pg.Pool;
   private readonly listeners = new Set<pg.Client>();
-  private ended = false;
+  /** Aborted by `end`: listeners are not opened again, and one that is reconnecting stops at once. */
+  private readonly ending = new AbortController();
 
   constructor(readonly url: string) {
     this.pool = new pg.Pool({
@@ -83,9 +87,11 @@ export class Database implements Queryable {
    * After a reconnect `onNotify` is called once too: changes made meanwhile were not heard.
    */
   async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
-    let stopped = false;
+    const stopping = new AbortController();
+    const wanted = () => !stopping.signal.aborted && !this.ending.signal.aborted;
     let client: pg.Client | undefined;
     const open = async (): Promise<void> => {
+      if (!wanted()) throw new AbortError('no longer listening');
       const next = new pg.Client({
         connectionString: this.url,
         connectionTimeoutMillis: 10_000,
@@ -106,24 +112,26 @@ export class Database implements Queryable {
       this.listeners.add(next);
       next.once('end', () => {
         this.listeners.delete(next);
-        if (!stopped && !this.ended) void reopen();
+        if (wanted()) void reopen();
       });
     };
     const reopen = async (): Promise<void> => {
-      for (let wait = 100; !stopped && !this.ended; wait = Math.min(wait * 2, 2_000)) {
-        await pause(wait);
-        try {
-          await open();
-          onNotify();
-          return;
-        } catch {
-          // Not back yet: try again after a longer pause.
-        }
+      try {
+        // Every failure is tried again (the server may take a while to come back), for as long as the listener is wanted.
+        await pRetry(open, {
+          ...RECONNECT_BACKOFF,
+          retries: Infinity,
+          signal: AbortSignal.any([stopping.signal, this.ending.signal]),
+        });
+      } catch {
+        // Stopped, or the database closed, while reconnecting: nothing is listening any more.
+        return;
       }
+      onNotify();
     };
     await open();
     return async () => {
-      stopped = true;
+      stopping.abort();
       if (client) {
         this.listeners.delete(client);
         await client.end().catch(() => undefined);
@@ -132,7 +140,7 @@ export class Database implements Queryable {
   }
 
   async end(): Promise<void> {
-    this.ended = true;
+    this.ending.abort();
     await Promise.all([...this.listeners].map((client) => client.end().catch(() => undefined)));
     await this.pool.end();
   }

@@ -8,9 +8,9 @@
  * crash between rewriting graph.jsonl and removing the journal) changes nothing. A line
  * without its newline is a write cut short by a crash: it never happened.
  */
-import type { Graph } from '../graph/model.js';
-import type { RecordKind } from '../graph/types.js';
-import { mapFor, normalizeAliases, serializeRecord, type RecordValidator } from './jsonl.js';
+import type { Graph } from '../../graph/model.js';
+import type { RecordKind } from '../../graph/types.js';
+import { mapFor, normalizeAliases, serializeRecord, type RecordValidator } from '../jsonl.js';
 
 export const JOURNAL_FILE = 'graph.journal';
 

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../../version.js';
 import { stampHolds, type FileIdentity } from './file-identity.js';
 
 interface Entry {

@@ -21,27 +21,20 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { isProcessAlive } from '../system/process.js';
-import { watchFolder } from '../system/watch-folder.js';
+import { isProcessAlive } from '../../system/process.js';
+import { watchFolder } from '../../system/watch-folder.js';
 import { join } from 'node:path';
-import { GraphFileError } from '../errors.js';
-import { RecordMap, type Graph } from '../graph/model.js';
-import { RECORD_KINDS, type RecordKind } from '../graph/types.js';
-import {
-  graphBytes,
-  mapFor,
-  parseGraph,
-  recordKey,
-  renderGraph,
-  type ParsedGraph,
-  type RecordValidator,
-  type SourceLine,
-} from './jsonl.js';
-import { applyJournal, JOURNAL_FILE, journalLine, type RecordChange } from './journal.js';
+import { GraphFileError } from '../../errors.js';
+import { RecordMap, type Graph } from '../../graph/model.js';
+import { RECORD_KINDS } from '../../graph/types.js';
+import { graphBytes, mapFor, parseGraph, type ParsedGraph, type RecordValidator } from '../jsonl.js';
+import { JOURNAL_FILE, journalLine, type RecordChange } from './journal.js';
+import { GraphSnapshot, memo, type JournalPosition } from './graph-snapshot.js';
+import { JOURNAL_FOLD_DELAY_MS, journalPolicy } from './journal-policy.js';
 import { acquireLock, unlinkQuietly, type LockOptions } from './lock.js';
-import type { WorkspaceStore } from './store.js';
+import type { WorkspaceStore } from '../store.js';
 import { DerivedCache } from './derived-cache.js';
-import { contentDigest, identityOf, MISSING, type FileIdentity } from './file-identity.js';
+import { contentDigest, identityOf, MISSING } from './file-identity.js';
 import { StampWriter, ValidationCache } from './validation-cache.js';
 
 export const GRAPH_FILE = 'graph.jsonl';
@@ -51,46 +44,13 @@ const WATCH_COALESCE_MS = 25;
 
 /** zod is loaded only when some content actually needs validating. */
 async function loadValidator(): Promise<RecordValidator> {
-  const { recordProblem } = await import('../graph/schema.js');
+  const { recordProblem } = await import('../../graph/schema.js');
   return recordProblem;
 }
-
-/** The journal is folded into graph.jsonl once it holds this much and half graph.jsonl's size... */
-const MIN_JOURNAL_BYTES = 256 * 1024;
-/** ...or once it has gone this long without being folded in. */
-const JOURNAL_FOLD_DELAY_MS = 2000;
 
 export interface FileStoreOptions extends LockOptions {
   /** Append transactions to graph.journal (a long-lived writer, which folds it in when done). */
   journal?: boolean;
-}
-
-/** How much of which journal file is applied to a graph: whole lines only. */
-interface JournalPosition {
-  ino: bigint;
-  length: number;
-  lines: number;
-}
-
-/**
- * The graph as this process last read or wrote it. `graph` is graph.jsonl plus the
- * journal, and is changed in place by this process's transactions (its maps record
- * what changed); `lines` are graph.jsonl's own.
- */
-interface Live {
-  identity: FileIdentity;
-  lines: SourceLine[];
-  digest(): string;
-  baseBytes: number;
-  graph: Graph;
-  journal: JournalPosition | undefined;
-  /** The field aliases of lines that use them (later-format graphs), by record key: built on first use. */
-  aliases?: Map<string, Record<string, string>>;
-}
-
-function memo(compute: () => string): () => string {
-  let value: string | undefined;
-  return () => (value ??= compute());
 }
 
 /**
@@ -175,12 +135,6 @@ function readFrom(path: string, from: number): Buffer {
   }
 }
 
-function countLines(bytes: Buffer, length: number): number {
-  let lines = 0;
-  for (let at = bytes.indexOf(0x0a); at !== -1 && at < length; at = bytes.indexOf(0x0a, at + 1)) lines++;
-  return lines;
-}
-
 const recordMaps = (graph: Graph) => RECORD_KINDS.map((kind) => [kind, mapFor(graph, kind)] as const);
 
 export class FileGraphStore implements WorkspaceStore {
@@ -189,7 +143,8 @@ export class FileGraphStore implements WorkspaceStore {
   readonly journalPath: string;
   private readonly cache: ValidationCache;
   private readonly stamps: StampWriter;
-  private live: Live | undefined;
+  /** The graph as this process last read or wrote it, while it is known to be current. */
+  private live: GraphSnapshot | undefined;
   /** Whether this process has cleared what dead writers left in the folder (once is enough). */
   private swept = false;
   /** This store's calls, one at a time: a transaction changes the graph that reads return. */
@@ -231,7 +186,7 @@ export class FileGraphStore implements WorkspaceStore {
    * then the journal over it (always checked: it is never stamped). `cacheable` when
    * graph.jsonl did not change while we read.
    */
-  private async readAll(revalidate: boolean): Promise<{ live: Live; problems: string[]; cacheable: boolean }> {
+  private async readAll(revalidate: boolean): Promise<{ live: GraphSnapshot; problems: string[]; cacheable: boolean }> {
     const identity = identityOf(this.graphPath);
     const text = this.readText();
     // Replaced while we read it (or created and removed again): the text is not the file `identity` names, so trust nothing.
@@ -240,21 +195,17 @@ export class FileGraphStore implements WorkspaceStore {
     const trusted = stable && !revalidate && this.cache.isValidated(identity, digest);
     const parsed = parseGraph(text, trusted ? undefined : await loadValidator(), GRAPH_FILE);
     if (parsed.problems.length === 0 && stable && !trusted) this.cache.remember(identity, digest());
-    const live: Live = {
+    const live = new GraphSnapshot(parsed.graph, {
       identity,
       lines: parsed.lines,
       digest,
-      baseBytes: Buffer.byteLength(text),
-      graph: parsed.graph,
-      journal: undefined,
-    };
+      bytes: Buffer.byteLength(text),
+    });
     const problems = [...parsed.problems];
     const journal = journalInfo(this.journalPath);
     if (journal) {
       const bytes = readFrom(this.journalPath, 0);
-      const read = applyJournal(live.graph, bytes, 1, bytes.length > 0 ? await loadValidator() : undefined);
-      problems.push(...read.problems);
-      live.journal = { ino: journal.ino, length: read.length, lines: countLines(bytes, read.length) };
+      problems.push(...live.catchUp(journal.ino, 0, bytes, bytes.length > 0 ? await loadValidator() : undefined));
     }
     return {
       live,
@@ -267,14 +218,14 @@ export class FileGraphStore implements WorkspaceStore {
    * The graph as it stands: what we hold, brought up to date with the journal lines
    * other processes appended since, or read again whole if graph.jsonl changed.
    */
-  private async current(): Promise<Live> {
+  private async current(): Promise<GraphSnapshot> {
     const live = this.live;
     if (live && identityOf(this.graphPath).key === live.identity.key) {
       const journal = journalInfo(this.journalPath);
       const from = continuesFrom(live.journal, journal);
       if (from !== undefined) {
-        if (journal && journal.size > from) await this.readNewEntries(live, journal.ino, from);
-        else if (journal && !live.journal) live.journal = { ino: journal.ino, length: 0, lines: 0 };
+        // A journal begun since (even an empty one) is noted, so its next lines are read from where it stood.
+        if (journal && (journal.size > from || !live.journal)) await this.readNewEntries(live, journal.ino, from);
         return live;
       }
     }
@@ -287,20 +238,13 @@ export class FileGraphStore implements WorkspaceStore {
     return fresh;
   }
 
-  private async readNewEntries(live: Live, ino: bigint, from: number): Promise<void> {
+  private async readNewEntries(live: GraphSnapshot, ino: bigint, from: number): Promise<void> {
     const bytes = readFrom(this.journalPath, from);
-    const lines = from === live.journal?.length ? live.journal.lines : 0;
-    const read = applyJournal(live.graph, bytes, lines + 1, await loadValidator());
-    if (read.problems.length > 0) {
+    const problems = live.catchUp(ino, from, bytes, bytes.length > 0 ? await loadValidator() : undefined);
+    if (problems.length > 0) {
       this.live = undefined;
-      throw new GraphFileError(read.problems);
+      throw new GraphFileError(problems);
     }
-    live.journal = { ino, length: from + read.length, lines: lines + countLines(bytes, read.length) };
-  }
-
-  /** graph.jsonl's lines with the journal folded in, as a whole rewrite would write them. */
-  private linesOf(live: Live): SourceLine[] {
-    return live.journal && live.journal.length > 0 ? renderGraph(live.graph, live.lines).lines : live.lines;
   }
 
   /** Every line, valid or not, with the problems found (for `wg check`, which passes `revalidate`). */
@@ -309,13 +253,13 @@ export class FileGraphStore implements WorkspaceStore {
       if (!options.revalidate) {
         try {
           const live = await this.current();
-          return { graph: live.graph, lines: this.linesOf(live), problems: [] };
+          return { graph: live.graph, lines: live.wholeLines(), problems: [] };
         } catch (error) {
           if (!(error instanceof GraphFileError)) throw error;
         }
       }
       const { live, problems } = await this.readAll(options.revalidate ?? false);
-      return { graph: live.graph, lines: this.linesOf(live), problems };
+      return { graph: live.graph, lines: live.wholeLines(), problems };
     });
   }
 
@@ -362,7 +306,7 @@ export class FileGraphStore implements WorkspaceStore {
         try {
           const result = await change(live.graph);
           const changes = maps.flatMap(([kind, map]) =>
-            (map as RecordMap<object>).changedKeys().map((id) => this.changeOf(live, kind, id)),
+            (map as RecordMap<object>).changedKeys().map((id) => live.changeOf(kind, id)),
           );
           if (changes.length > 0) await this.commit(live, changes);
           for (const [, map] of maps) (map as RecordMap<object>).stopRecording();
@@ -378,21 +322,15 @@ export class FileGraphStore implements WorkspaceStore {
     });
   }
 
-  private changeOf(live: Live, kind: RecordKind, id: string): RecordChange {
-    live.aliases ??= new Map(
-      live.lines
-        .filter((line) => line.aliases && line.kind)
-        .map((line) => [recordKey(line.kind!, line.id), line.aliases!]),
-    );
-    return { kind, id, record: mapFor(live.graph, kind).get(id), aliases: live.aliases.get(recordKey(kind, id)) };
-  }
-
   /** One transaction to disk: a journal line, or (a one-off writer, or a journal grown large) the whole file. */
-  private async commit(live: Live, changes: RecordChange[]): Promise<void> {
+  private async commit(live: GraphSnapshot, changes: RecordChange[]): Promise<void> {
     const line = Buffer.from(journalLine(changes));
-    const journalBytes = (live.journal?.length ?? 0) + line.length;
-    const young = this.journalStarted === undefined || Date.now() - this.journalStarted < JOURNAL_FOLD_DELAY_MS;
-    if (this.options.journal && young && journalBytes < Math.max(MIN_JOURNAL_BYTES, live.baseBytes / 2)) {
+    const policy = journalPolicy({
+      journalBytes: (live.journal?.length ?? 0) + line.length,
+      baseBytes: live.baseBytes,
+      ageMs: this.journalStarted === undefined ? 0 : Date.now() - this.journalStarted,
+    });
+    if (this.options.journal && policy === 'append') {
       this.append(live, line);
       this.journalStarted ??= Date.now();
       // An idle writer folds it in too, so graph.jsonl is never long behind.
@@ -408,19 +346,19 @@ export class FileGraphStore implements WorkspaceStore {
   /**
    * One line at the end of the journal, synced before the transaction counts as done.
    * Blocking, like the whole rewrite below: an fsync in the thread pool waited behind
-   * the runner's other file work, and the run took longer (bench: 3.3 s -> 4.0 s at 1k).
+   * the runner's other file work, and the run took longer (docs/decisions/blocking-file-calls.md).
    */
-  private append(live: Live, line: Buffer): void {
+  private append(live: GraphSnapshot, line: Buffer): void {
     const fd = openSync(this.journalPath, 'a');
     try {
       const ino = fstatSync(fd, { bigint: true }).ino;
-      const known = live.journal?.ino === ino ? live.journal : { ino, length: 0, lines: 0 };
+      const applied = live.appliedLength(ino);
       // Past what we applied is only ever a line a crashed writer did not finish: cut it off.
-      if (Number(fstatSync(fd).size) !== known.length) ftruncateSync(fd, known.length);
+      if (Number(fstatSync(fd).size) !== applied) ftruncateSync(fd, applied);
       let written = 0;
       while (written < line.length) written += writeSync(fd, line, written);
       fsyncSync(fd);
-      live.journal = { ino, length: known.length + line.length, lines: known.lines + 1 };
+      live.afterAppend(ino, line.length);
     } finally {
       closeSync(fd);
     }
@@ -435,10 +373,10 @@ export class FileGraphStore implements WorkspaceStore {
    * flags), so the write does not load zod. The validation stamp is hashed afterwards,
    * off the main thread.
    */
-  private async rewrite(live: Live): Promise<void> {
+  private async rewrite(live: GraphSnapshot): Promise<void> {
     const { default: writeFileAtomic } = await import('write-file-atomic');
-    const rendered = renderGraph(live.graph, live.lines);
-    const bytes = graphBytes(rendered.lines);
+    const lines = live.render();
+    const bytes = graphBytes(lines);
     let written: bigint | undefined;
     writeFileAtomic.sync(this.graphPath, bytes, {
       fsync: true,
@@ -449,14 +387,7 @@ export class FileGraphStore implements WorkspaceStore {
     this.foldTimer = undefined;
     this.journalStarted = undefined;
     const identity = identityOf(this.graphPath);
-    Object.assign(live, {
-      identity,
-      lines: rendered.lines,
-      digest: memo(() => contentDigest(bytes)),
-      baseBytes: bytes.length,
-      journal: undefined,
-      aliases: undefined,
-    });
+    live.afterRewrite({ identity, lines, digest: () => contentDigest(bytes), bytes: bytes.length });
     // The lock binds only wg: an editor may have replaced the file since our rename, and that file is not ours to vouch for.
     if (identity.ino !== written) {
       this.live = undefined;

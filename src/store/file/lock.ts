@@ -12,8 +12,8 @@
 import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { LockTimeoutError } from '../errors.js';
-import { currentProcess, isProcessGone, type ProcessIdentity } from '../system/process.js';
+import { LockTimeoutError } from '../../errors.js';
+import { currentProcess, isProcessGone, type ProcessIdentity } from '../../system/process.js';
 
 export interface LockOptions {
   /** Give up waiting for a live holder after this long. */
