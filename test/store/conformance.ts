@@ -109,7 +109,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const perWriter = 8;
       await Promise.all(
         writers.flatMap((store, w) =>
-          Array.from({ length: perWriter }, (_, i) =>
+          Array.from({ length: perWriter }, () =>
             store.transact(async (g) => {
               // Read, wait, write: two changes that overlapped would both start from the same log.
               const seen = getTask(g, 'counter').log?.length ?? 0;
