@@ -126,7 +126,13 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
     databases.push(db);
     const machineA = await runnerFolder(db.url, '60s');
     const machineB = await runnerFolder(db.url, '60s');
-    expect((await runWg(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 1.5'], { cwd: machineA })).exitCode).toBe(0);
+    // slow holds its lease until the test releases it, once runner B has said it waits (no race with B's start-up).
+    const release = join(machineA, 'release');
+    // Bounded (60 s), so a failing test leaves no process behind.
+    const waitForRelease = `for i in $(seq 1200); do [ -e ${release} ] && exit 0; sleep 0.05; done; exit 1`;
+    expect((await runWg(['add', 'Slow', '--id', 'slow', '--exec', waitForRelease], { cwd: machineA })).exitCode).toBe(
+      0,
+    );
     expect(
       (await runWg(['add', 'After', '--id', 'after', '--blocked-by', 'slow', '--exec', 'true'], { cwd: machineA }))
         .exitCode,
@@ -137,6 +143,11 @@ describe('runners on several machines sharing one PostgreSQL graph', () => {
       'runner A to claim slow',
     );
     const runnerB = startRun(machineB, []);
+    let seen = '';
+    runnerB.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('other runners hold: slow')) writeFileSync(release, '');
+    });
     const result = await runnerB;
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect((await runnerA).exitCode).toBe(0);
