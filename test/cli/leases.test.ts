@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runWg, tempProject, WG_BIN, type Project, type ShownTask } from '../support/wg.js';
@@ -176,7 +178,11 @@ describe('the graph lock', () => {
 
 describe('two runners on one graph.jsonl', () => {
   it('a runner whose remaining work another live runner holds waits for it, woken by the file changing, and runs what it unblocks', async () => {
-    await project.ok(['add', 'Slow', '--id', 'slow', '--exec', 'sleep 3']);
+    // slow holds its lease until the test releases it, once the second runner has said it waits
+    // (no race with that runner's start-up on a loaded machine); bounded, so a failure leaves no process.
+    const release = join(project.dir, 'release');
+    const waitForRelease = `for i in $(seq 1200); do [ -e ${release} ] && exit 0; sleep 0.05; done; exit 1`;
+    await project.ok(['add', 'Slow', '--id', 'slow', '--exec', waitForRelease]);
     await project.ok(['add', 'After', '--id', 'after', '--blocked-by', 'slow', '--exec', 'true']);
     const first = execa('node', [WG_BIN, 'run', 'slow', '--json'], {
       cwd: project.dir,
@@ -189,10 +195,16 @@ describe('two runners on one graph.jsonl', () => {
       held = await project.json<ShownTask & { claim?: { expires?: string } }>(['show', 'slow']);
       if (held.status === 'done') throw new Error('slow finished before the second runner could start');
     }
-    const second = await runWg(['run', '--json'], { cwd: project.dir });
-    expect(second.exitCode, second.stderr).toBe(0);
+    const running = execa('node', [WG_BIN, 'run', '--json'], { cwd: project.dir, env: cleanEnv(), reject: false });
+    let seen = '';
+    running.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('other runners hold: slow')) writeFileSync(release, '');
+    });
+    const second = await running;
+    expect(second.exitCode, String(second.stderr)).toBe(0);
     expect((await first).exitCode).toBe(0);
-    const events = second.stdout
+    const events = String(second.stdout)
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { at: string; type: string; task?: string; message?: string });
