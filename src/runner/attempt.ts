@@ -177,6 +177,7 @@ function finish(
     outcome,
     reason: reasonFor(outcome, subject.taskId),
     elapsedMs: Date.now() - started,
+    ...(outcome.kind === 'succeeded' && ending.held ? { heldForReview: true as const } : {}),
   });
   return { outcome, recorded, ...extra };
 }

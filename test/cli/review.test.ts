@@ -125,6 +125,7 @@ describe('review before landing', () => {
     const ended = await run;
     expect(ended.exitCode).toBe(0);
     expect(output.match(/waiting for the review/g)).toHaveLength(1);
+    expect(output).toMatch(/review first succeeded in .*; waits for wg approve first or wg reject first/);
     expect((await project.show('second')).status).toBe('done');
     expect(await git(project.dir, 'log', '--format=%s', 'main')).toBe('Second\nFirst\ninitial');
   }, 180_000);
