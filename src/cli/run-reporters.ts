@@ -39,6 +39,8 @@ function eventLine(event: RunEvent): string | undefined {
     case 'start':
       return `${pc.blue('start')} ${event.task} ${pc.dim(`(${event.actor}, attempt ${event.attempt}, ${event.backend})`)}`;
     case 'end':
+      if (event.outcome.kind === 'succeeded' && event.heldForReview)
+        return `${pc.magenta('review')} ${event.task} ${pc.dim(`succeeded in ${formatDuration(event.elapsedMs)}; waits for wg approve ${event.task} or wg reject ${event.task}`)}`;
       if (event.outcome.kind === 'succeeded')
         return `${pc.green('done')} ${event.task} ${pc.dim(`in ${formatDuration(event.elapsedMs)}`)}`;
       // Not a failure: the task is reopened as it was.

@@ -63,6 +63,12 @@ const SCALAR_FLAGS: Array<[flag: string, key: string, field: ScalarField, help: 
   ['--verify <command>', 'verify', 'verify', 'a shell command that must pass for the task to be done'],
   ['--assign <actor>', 'assign', 'assigned', 'the actor this task is assigned to'],
   ['--not-before <time>', 'notBefore', 'not_before', 'an RFC 3339 time before which the task is not ready'],
+  [
+    '--validation <mode>',
+    'validation',
+    'validation',
+    'who accepts a result before it lands: none, external (wg approve) or llm; default: [run] validation',
+  ],
 ];
 
 function camel(flag: string): string {

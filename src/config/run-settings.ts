@@ -37,6 +37,8 @@ export interface RunSettings {
   rateLimitPauseMs: number;
   /** How long a lease holds without renewal; renewed every third of it. */
   leaseTtlMs: number;
+  /** Who accepts a successful result of a task that sets no `validation`. */
+  validation: Config['run']['validation'];
 }
 
 /** The config with each override in place of its setting (a copy; `config` is left as it was). */
@@ -76,6 +78,7 @@ export function resolveRun(
       expectedCostUsd: run.expected_cost_usd,
       rateLimitPauseMs: parseDuration(run.rate_limit_pause),
       leaseTtlMs: parseDuration(store.lease_ttl),
+      validation: run.validation,
     },
   };
 }

@@ -16,6 +16,9 @@ export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
 export const RETRY_FROM_SETTINGS = ['auto', 'clean', 'previous'] as const;
 
 export const ISOLATION_SETTINGS = ['worktree', 'none'] as const;
+
+/** `[run] validation`: who accepts a successful result before it lands (see graph/review.ts). */
+export const VALIDATION_SETTINGS = ['none', 'external', 'llm'] as const;
 export const ORDER_SETTINGS = ['critical-path', 'listed'] as const;
 export const UPSTREAM_CHANGES_SETTINGS = ['diff', 'whole'] as const;
 
@@ -306,6 +309,17 @@ const run = {
         value: '<mode>',
         help: 'worktree: each attempt in a git worktree of its own, results landed on the target in graph order; none: in place',
         parse: oneOf(ISOLATION_SETTINGS),
+      },
+    }),
+    validation: setting({
+      schema: z.enum(VALIDATION_SETTINGS),
+      default: 'none',
+      doc: 'Who accepts a successful result of a task that sets no `validation` of its own: `none` lands it at once; `external` keeps it unlanded (status `pending-validation`) until `wg approve` lands it or `wg reject` sends it back; `llm` is meant for a reviewer agent and waits for a person the same way until that reviewer exists. See [review.md](review.md).',
+      flag: {
+        name: '--validation',
+        value: '<mode>',
+        help: 'who accepts a successful result of a task that sets no validation: none (land at once) or external (wait for wg approve)',
+        parse: oneOf(VALIDATION_SETTINGS),
       },
     }),
     reverify: setting({

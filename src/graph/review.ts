@@ -25,7 +25,7 @@ export function awaitValidation(
   graph: Graph,
   id: string,
   by: Caller,
-  pending: Pick<PendingResult, 'attempt' | 'branch' | 'base' | 'head' | 'worktree'>,
+  pending: Pick<PendingResult, 'attempt' | 'branch' | 'base' | 'head' | 'target' | 'worktree' | 'session' | 'backend'>,
   options: { mode: ValidationMode; summary?: string | undefined },
 ): Task {
   const task = getTask(graph, id);
@@ -46,7 +46,8 @@ export function awaitValidation(
   return put(graph, withLog(waiting, ...forced, entry(by, said)));
 }
 
-function pendingOf(task: Task): PendingResult {
+/** The task's result pending validation; a TransitionError when there is none to approve or reject. */
+export function pendingOf(task: Task): PendingResult {
   if (task.status !== 'pending-validation' || !task.pending_result)
     throw new TransitionError(
       `${task.id} is ${task.status}: only a result pending validation can be approved or rejected`,
@@ -58,8 +59,8 @@ function pendingOf(task: Task): PendingResult {
 export interface Approval {
   reviewer: Review['reviewer'];
   comment?: string | undefined;
-  /** Where the approved result landed (the caller rebased and landed it). */
-  landed: Pick<Landed, 'attempt' | 'target' | 'base' | 'commit'>;
+  /** Where the approved result landed (the caller rebased and landed it); undefined: it ran in place, nothing to land. */
+  landed: Pick<Landed, 'attempt' | 'target' | 'base' | 'commit'> | undefined;
 }
 
 /** The approved result landed: the task is done. */
@@ -80,19 +81,13 @@ export function approveResult(graph: Graph, id: string, by: Caller, approval: Ap
     completed_at: by.now.toISOString(),
     pending_result: undefined,
     review,
-    landed: { ...approval.landed, at: by.now.toISOString() },
+    ...(approval.landed ? { landed: { ...approval.landed, at: by.now.toISOString() } } : {}),
   };
   const comment = approval.comment ? `: ${approval.comment}` : '';
-  return put(
-    graph,
-    withLog(
-      done,
-      entry(
-        by,
-        `approved attempt ${pending.attempt}${comment}; landed ${approval.landed.commit.slice(0, 12)} on ${approval.landed.target}`,
-      ),
-    ),
-  );
+  const where = approval.landed
+    ? `; landed ${approval.landed.commit.slice(0, 12)} on ${approval.landed.target}`
+    : ' (it ran in place: nothing to land)';
+  return put(graph, withLog(done, entry(by, `approved attempt ${pending.attempt}${comment}${where}`)));
 }
 
 export interface Rejection {
@@ -153,4 +148,38 @@ export function parseReviewComment(text: string): ReviewComment {
   const match = /^(?<path>[^:\s][^:]*):(?<line>[1-9]\d*):\s*(?<body>\S[\s\S]*)$/.exec(text.trim());
   if (!match?.groups) throw new InvalidInputError(`a comment is "path:line: text", not ${JSON.stringify(text)}`);
   return { path: match.groups.path!, line: Number(match.groups.line), text: match.groups.body!.trim() };
+}
+
+/**
+ * An approved result that could not land (a conflict with the target, or its check failing on
+ * the target's newer head): the task reopens with why, counting an attempt, as a failed landing
+ * in a run would. The result stays in `pending_result` for the retry to start from.
+ */
+export function reopenUnlanded(
+  graph: Graph,
+  id: string,
+  by: Caller,
+  failure: { reason: string; output?: string | undefined; defaultMaxRetries: number },
+): Task {
+  const task = getTask(graph, id);
+  const pending = pendingOf(task);
+  const retries = (task.retry_count ?? 0) + 1;
+  const exhausted = retries >= (task.max_retries ?? failure.defaultMaxRetries);
+  const reopened: Task = {
+    ...task,
+    status: exhausted ? 'failed' : 'open',
+    assigned: undefined,
+    claim: undefined,
+    retry_count: retries,
+    failure_reason: failure.reason,
+    failure_output: failure.output?.trim() ? failure.output : undefined,
+  };
+  const next = exhausted ? '; no retries left' : '; reopened';
+  return put(
+    graph,
+    withLog(
+      reopened,
+      entry(by, `approved attempt ${pending.attempt}, but it could not land: ${failure.reason}${next}`),
+    ),
+  );
 }

@@ -126,11 +126,17 @@ export type Claim = z.infer<typeof ClaimSchema>;
  */
 export const PendingResultSchema = z.looseObject({
   attempt: z.number().int().positive(),
-  branch: z.string(),
-  base: z.string(),
-  head: z.string(),
+  /** Unset when the attempt ran in place (no git isolation): the status is gated, the files are already where they go. */
+  branch: z.string().optional(),
+  base: z.string().optional(),
+  head: z.string().optional(),
+  /** The branch the result lands on once approved. */
+  target: z.string().optional(),
   /** The attempt's worktree, kept until the verdict. */
   worktree: z.string().optional(),
+  /** The agent's session and backend, for a retry after a rejection to continue it. */
+  session: z.string().optional(),
+  backend: z.string().optional(),
   since: Timestamp,
 });
 export type PendingResult = z.infer<typeof PendingResultSchema>;

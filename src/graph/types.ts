@@ -9,8 +9,9 @@ export const TASK_STATUSES = [
   'failed',
   'abandoned',
   'pending-review',
-  // Statuses of the Rust project's newer graphs (graphwork/wg). wg keeps and shows them but never sets them:
-  // only upstream's own tools move a task out of them. None is ready, claimable, or satisfies a dependency.
+  // Statuses of the Rust project's newer graphs (graphwork/wg). wg keeps and shows them but never sets them
+  // (only upstream's own tools move a task out of them), but for `pending-validation`: a successful result
+  // waiting for `wg approve` / `wg reject` (see graph/review.ts). None is ready, claimable, or satisfies a dependency.
   'waiting',
   'blocked',
   'pending-validation',
@@ -51,7 +52,6 @@ export function canonicalStatus(label: string): TaskStatus | undefined {
 export const UPSTREAM_STATUSES: ReadonlySet<TaskStatus> = new Set([
   'waiting',
   'blocked',
-  'pending-validation',
   'pending-eval',
   'failed-pending-eval',
   'incomplete',
@@ -197,5 +197,6 @@ export const SCALAR_FIELDS = [
   'verify',
   'assigned',
   'not_before',
+  'validation',
 ] as const;
 export type ScalarField = (typeof SCALAR_FIELDS)[number];

@@ -275,7 +275,22 @@ function retryNote(task: Task, basis: RetryBasis | undefined, target: string | u
   // What a person was told to do about it (see runner/outcome.ts, remedyFor) is not the agent's to do.
   const reason = task.failure_reason.replace(/; not retried[ :].*$/s, '');
   const start = basis ? `\n\n${startNote(basis, target ? `\`${target}\`` : 'the target branch')}` : '';
+  const rejected = rejectionNote(task);
+  if (rejected) return `\n\n${rejected}${start}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
   return `\n\n**This is a retry.** The previous attempt failed: ${reason}.${output}${start}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
+}
+
+/** A reviewer's rejection (`wg reject`): its reason, and each line comment with the lines of the diff it points at. */
+function rejectionNote(task: Task): string | undefined {
+  const review = task.review;
+  if (review?.verdict !== 'reject' || task.failure_reason !== `rejected: ${review.reason ?? ''}`) return undefined;
+  const who = review.reviewer === 'llm' ? 'A reviewer agent' : `A reviewer (${review.by})`;
+  const comments = (review.comments ?? []).map((comment) => {
+    const lines = comment.diff ? `\n\n${fenced(comment.diff, 'diff')}` : ' (a line the change did not touch)';
+    return `- \`${comment.path}\` line ${comment.line}: ${comment.text}${lines}`;
+  });
+  const listed = comments.length > 0 ? `\n\nTheir comments on the change:\n\n${comments.join('\n\n')}` : '';
+  return `**This is a retry.** ${who} rejected attempt ${review.attempt}'s result: ${review.reason}.${listed}\n\nAddress the reason and every comment.`;
 }
 
 const codeList = (paths: readonly string[]) => paths.map((path) => `\`${path}\``).join(', ');

@@ -10,14 +10,16 @@ import type { Caller } from '../graph/transitions.js';
 import { checkDeliverables } from './attempt/deliverables.js';
 import type { AttemptContext, AttemptResult, AttemptStep, AttemptSubject } from './attempt/context.js';
 import { judge, underStop, type Evidence } from './attempt/judge.js';
-import { land } from './attempt/land.js';
+import { hold, land } from './attempt/land.js';
 import { launchAttempt, type Launched } from './attempt/launch.js';
 import { prepareAttempt, type Ready } from './attempt/prepare.js';
 import { reasonFor, recordVerdict, type Ending } from './attempt/record.js';
 import { intendedBackend } from './attempt/step.js';
 import { TaskLog } from './attempt/task-log.js';
 import { runVerify } from './attempt/verify.js';
-import type { LandResult } from './isolation.js';
+import type { HeldResult, LandResult } from './isolation.js';
+import { needsReview } from '../graph/review.js';
+import type { ValidationMode } from '../graph/types.js';
 import type { Outcome } from './outcome.js';
 import type { AttemptIdentity } from './prepare.js';
 import { redactText } from './redact.js';
@@ -69,7 +71,7 @@ export async function runAttempt(
   reportStart(ready.launch.backendName);
   const launched = await launchAttempt(context, ready, identity.attempt, log);
   const { report, spend, secrets } = launched;
-  const { landed, present } = await judgeAndLand(context, task, ready, launched);
+  const { landed, present, held } = await judgeAndLand(context, task, ready, launched);
 
   const succeeded = landed.outcome.kind === 'succeeded';
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
@@ -85,8 +87,14 @@ export async function runAttempt(
     context,
     subject,
     started,
-    { ...landed, summary, defaultMaxRetries: context.defaultMaxRetries },
     {
+      ...landed,
+      summary,
+      defaultMaxRetries: context.defaultMaxRetries,
+      held: held && { ...held, session: report.result?.sessionId, backend: ready.launch.backendName },
+    },
+    {
+      heldForReview: held !== undefined && landed.outcome.kind === 'succeeded',
       lastText: report.lastText,
       summary,
       sessionId: report.result?.sessionId,
@@ -101,14 +109,15 @@ export async function runAttempt(
 
 /**
  * Judge the run, look at what it left only while it still stands (its deliverables, then its
- * check), and land it or keep its tree. `present`: the declared deliverables it wrote.
+ * check), and land it or keep its tree; a success on a task that needs review is held instead
+ * (`held`), unlanded. `present`: the declared deliverables it wrote.
  */
 async function judgeAndLand(
   context: AttemptContext,
   task: Task,
   ready: Ready,
   { end, report, spend, secrets }: Launched,
-): Promise<{ landed: LandResult; present: string[] }> {
+): Promise<{ landed: LandResult; present: string[]; held?: { mode: ValidationMode; result: HeldResult | undefined } }> {
   const evidence: Evidence = {
     end,
     result: report.result,
@@ -125,11 +134,18 @@ async function judgeAndLand(
   }
   const check = () => runCheck(context, task, ready, secrets);
   if (judge(evidence).kind === 'succeeded' && task.verify) evidence.check = await check();
-  return { landed: await land(ready.tree, task, judge(evidence), check), present };
+  const judged = judge(evidence);
+  if (judged.kind === 'succeeded' && needsReview(task, context.defaultValidation)) {
+    const mode = task.validation ?? context.defaultValidation;
+    const kept = await hold(ready.tree, task);
+    if ('outcome' in kept) return { landed: kept, present };
+    return { landed: { outcome: judged }, present, held: { mode, result: kept.result } };
+  }
+  return { landed: await land(ready.tree, task, judged, check), present };
 }
 
 function runCheck(context: AttemptContext, task: Task, ready: Ready, secrets: string[]): Promise<Outcome> {
-  return runVerify(task.verify!, ready.launch, ready.runDir, {
+  return runVerify(task.verify!, { workdir: ready.launch.workdir, env: ready.launch.spec.env }, ready.runDir, {
     timeoutMs: ready.timeoutMs ?? 10 * 60_000,
     graceMs: context.graceMs,
     signal: context.signal,
@@ -161,6 +177,7 @@ function finish(
     outcome,
     reason: reasonFor(outcome, subject.taskId),
     elapsedMs: Date.now() - started,
+    ...(outcome.kind === 'succeeded' && ending.held ? { heldForReview: true as const } : {}),
   });
   return { outcome, recorded, ...extra };
 }

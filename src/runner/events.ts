@@ -14,7 +14,16 @@ export type RunEvent =
       step?: { index: number; of: number } | undefined;
     }
   | { type: 'agent'; task: string; event: AgentEvent }
-  | { type: 'end'; task: string; attempt: number; outcome: Outcome; reason: string; elapsedMs: number }
+  | {
+      type: 'end';
+      task: string;
+      attempt: number;
+      outcome: Outcome;
+      reason: string;
+      elapsedMs: number;
+      /** It succeeded, and its result waits for a verdict (pending-validation) instead of landing. */
+      heldForReview?: true;
+    }
   | { type: 'retry'; task: string; attempt: number; inMs: number; reason: string }
   | { type: 'unassignable'; task: string; reasons: string[] }
   | { type: 'warning'; message: string }

@@ -26,6 +26,15 @@ export interface Landing {
   commit: string;
 }
 
+/** A successful result kept unlanded for review: committed on its branch, in its worktree. */
+export interface HeldResult {
+  branch: string;
+  base: string;
+  head: string;
+  target: string;
+  worktree: string;
+}
+
 /** What landing came to: the outcome that stands, and where the work went when it landed. */
 export interface LandResult {
   outcome: Outcome;
@@ -70,6 +79,12 @@ export interface AttemptTree {
   land(task: Task, reverify: () => Promise<Outcome>): Promise<LandResult>;
   /** After a failure: nothing lands; the tree stays for inspection until pruned. */
   keep(outcome: Outcome): Promise<void>;
+  /**
+   * After a success that needs review: commit the work on the tree's branch and keep the tree
+   * until the verdict. Undefined in place (the files are already where they go). Throws a
+   * WgError when git fails.
+   */
+  hold(task: Task): Promise<HeldResult | undefined>;
 }
 
 export interface Isolation {
@@ -80,6 +95,8 @@ export interface Isolation {
   open(task: Task, attempt: number, signal?: AbortSignal, retry?: RetryRequest, step?: StepPlace): Promise<AttemptTree>;
   /** A tree kept for a next step that did not run (the job ended first): remove it, as landing would have. */
   discard?(tree: TreeInfo): Promise<void>;
+  /** The tree of a result held for review (see AttemptTree.hold), to land it once approved. */
+  resume?(held: { worktree: string; branch: string; base: string }): AttemptTree;
   /** At the start of a run, once dead runs are recovered: remove trees that no live attempt holds. */
   sweep?(graph: Graph): Promise<unknown>;
 }
@@ -91,6 +108,7 @@ export function inPlace(root: string): Isolation {
     info: undefined,
     land: async () => ({ outcome: { kind: 'succeeded' } }),
     keep: async () => {},
+    hold: async () => undefined,
   };
   return { open: async () => tree };
 }

@@ -19,6 +19,26 @@ export interface PreviousAttempt {
   /** Its agent's session, when the backend reported one. */
   sessionId: string | undefined;
   backend: string | undefined;
+  /** A reviewer rejected its result: the retry continues that work (unless `retry_from = "clean"`). */
+  rejected?: true;
+}
+
+/**
+ * The rejected result a task's next attempt continues from, as recorded on the task (the
+ * verdict came from another process, `wg reject`): its kept worktree, branch and session.
+ */
+export function rejectedAttempt(task: Task): PreviousAttempt | undefined {
+  const pending = task.pending_result;
+  if (task.review?.verdict !== 'reject' || !pending || task.review.attempt !== pending.attempt) return undefined;
+  if (!pending.worktree || !pending.branch || !pending.base) return undefined;
+  return {
+    attempt: pending.attempt,
+    outcome: { kind: 'succeeded' },
+    tree: { path: pending.worktree, branch: pending.branch, target: pending.target ?? '', base: pending.base },
+    sessionId: pending.session,
+    backend: pending.backend,
+    rejected: true,
+  };
 }
 
 /** What the retry's tree should start from; undefined: clean, as a first attempt. */
@@ -29,7 +49,11 @@ export function retryRequest(
   setting: RetryFromSetting,
 ): RetryRequest | undefined {
   if (!previous?.tree) return undefined;
-  const from = retryFrom(previous.outcome, setting);
+  const from = previous.rejected
+    ? setting === 'clean'
+      ? 'clean'
+      : 'previous-attempt'
+    : retryFrom(previous.outcome, setting);
   if (from === 'clean') return undefined;
   const landings = [...graph.tasks.values()]
     .filter((other) => other.id !== task.id && other.landed !== undefined)

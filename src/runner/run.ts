@@ -9,7 +9,7 @@ import { dependencyIndex, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
 import { getTask, type Graph } from '../graph/model.js';
 import { BudgetLedger, type BudgetSummary, type Job, type Spending } from './budget.js';
-import type { Actor } from '../graph/schema.js';
+import type { Actor, Task } from '../graph/schema.js';
 import { UPSTREAM_STATUSES } from '../graph/types.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
@@ -35,6 +35,8 @@ export interface RunOptions extends RunSettings {
   /** `--actor`: run as this actor only; undefined: any. */
   actor: string | undefined;
   failFast: boolean;
+  /** When only results pending review are left: wait for their verdicts (true), or end the run (`--no-wait`). */
+  waitForReviews: boolean;
 }
 
 /** Also what this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
@@ -48,6 +50,8 @@ export interface RunSummary extends Spending {
   open: string[];
   /** Tasks in one of upstream's newer statuses (pending-eval, waiting, …), which only upstream's tools move on. */
   held: Array<{ id: string; status: string }>;
+  /** Results waiting for `wg approve` / `wg reject`, each with the tasks in scope that wait on it. */
+  pendingValidation: Array<{ id: string; waitedOnBy: string[] }>;
   recovered: Recovered[];
   interrupted: boolean;
   /** Tasks this run stopped and reopened: a running attempt (Ctrl-C, --fail-fast; no attempt counted), or a retry Ctrl-C cut short. */
@@ -57,6 +61,17 @@ export interface RunSummary extends Spending {
   elapsedMs: number;
   /** 0 only if every task in scope is done (or abandoned). */
   exitCode: number;
+}
+
+/** `wg run`'s exit code when everything it could do is done and the rest waits only for verdicts (`--no-wait`). */
+export const EXIT_AWAITING_REVIEW = 3;
+
+/** Results in scope that wait for `wg approve` / `wg reject` (a pending-validation the Rust wg set has none). */
+function awaitingReview(graph: Graph, scope: Set<string> | undefined): Task[] {
+  return [...graph.tasks.values()].filter(
+    (task) =>
+      (!scope || scope.has(task.id)) && task.status === 'pending-validation' && task.pending_result !== undefined,
+  );
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -101,6 +116,7 @@ export class Runner {
   private stopWatching: (() => Promise<void>) | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private reportedWaiting = false;
+  private reportedReviews = false;
 
   constructor(
     private readonly store: GraphStore & Partial<Pick<WorkspaceStore, 'watch'>>,
@@ -176,6 +192,7 @@ export class Runner {
       stallMs: this.options.stallMs,
       defaultTimeoutMs: this.options.timeoutMs,
       defaultMaxRetries: this.options.maxRetries,
+      defaultValidation: this.options.validation,
     };
   }
 
@@ -266,7 +283,9 @@ export class Runner {
         task.status !== 'done' &&
         task.status !== 'abandoned',
     );
-    if (held.length === 0 || !this.store.watch) return 'finished';
+    // Results waiting for a verdict: a person's `wg approve` (or `wg reject`) wakes the run through the store.
+    const reviews = this.options.waitForReviews ? awaitingReview(graph, this.scope) : [];
+    if ((held.length === 0 && reviews.length === 0) || !this.store.watch) return 'finished';
     if (!this.stopWatching) {
       this.stopWatching = await this.store.watch(() => {
         if (this.waitingOnOthers) this.wake?.();
@@ -277,7 +296,19 @@ export class Runner {
     const expiry = nextExpiry(graph, this.process);
     if (expiry !== undefined)
       this.expiryTimer = setTimeout(() => this.wake?.(), Math.max(0, expiry - Date.now()) + 100);
-    if (!this.reportedWaiting) {
+    if (held.length === 0 && !this.reportedReviews) {
+      this.reportedReviews = true;
+      this.reporter.event({
+        type: 'notice',
+        message: `waiting for the review of ${reviews.length} result(s): ${reviews
+          .slice(0, 5)
+          .map((task) => task.id)
+          .join(
+            ', ',
+          )}${reviews.length > 5 ? ', ...' : ''} (wg diff ID, then wg approve ID or wg reject ID --reason TEXT; wg run --no-wait does not wait)`,
+      });
+    }
+    if (held.length > 0 && !this.reportedWaiting) {
       this.reportedWaiting = true;
       this.reporter.event({
         type: 'notice',
@@ -437,6 +468,12 @@ export class Runner {
         if (result.tree) walk.handOver = undefined;
         this.scheduler.took(id, (Date.now() - attemptStarted) / 3_600_000);
         this.ledger.account(job, result);
+        if (result.outcome.kind === 'succeeded' && result.heldForReview) {
+          // Its dependents wait for the verdict, so the steps reserved after it are given back.
+          await result.recorded;
+          await this.release(steps, actor);
+          return;
+        }
         if (result.outcome.kind === 'succeeded') {
           this.expectDone(id, result.recorded);
           walk.previous = id;
@@ -592,10 +629,31 @@ export class Runner {
     const open = inScope
       .filter((task) => task.status === 'open' || task.status === 'in-progress' || task.status === 'pending-review')
       .map((task) => task.id);
+    // A pending-validation that the Rust wg set has no result wg could land: only upstream's tools (or wg done) move it on.
     const held = inScope
-      .filter((task) => UPSTREAM_STATUSES.has(task.status))
+      .filter(
+        (task) => UPSTREAM_STATUSES.has(task.status) || (task.status === 'pending-validation' && !task.pending_result),
+      )
       .map((task) => ({ id: task.id, status: task.status }));
+    const pendingValidation = awaitingReview(graph, this.scope).map((task) => ({
+      id: task.id,
+      waitedOnBy: blocked
+        .filter((item) => item.waitingFor.includes(`${task.id} (pending-validation)`))
+        .map((item) => item.id),
+    }));
     const finished = inScope.every((task) => task.status === 'done' || task.status === 'abandoned');
+    // Nothing failed or stuck: only verdicts are missing. A script tells that apart (exit 3) from a failure (1).
+    const onlyReviews =
+      pendingValidation.length > 0 &&
+      held.length === 0 &&
+      inScope.every(
+        (task) =>
+          task.status === 'done' ||
+          task.status === 'abandoned' ||
+          (task.status === 'pending-validation' && task.pending_result !== undefined) ||
+          // Blocked work ends, down its chain, at a pending result (a failed blocker would be a failure here too).
+          (task.status === 'open' && unsatisfiedBlockers(graph, index, task.id).length > 0),
+      );
     const interrupted = this.interrupt.aborted;
     const writeFailure = this.writer.failure
       ? String((this.writer.failure as Error).message ?? this.writer.failure)
@@ -610,6 +668,7 @@ export class Runner {
       unassignable,
       open,
       held,
+      pendingValidation,
       recovered,
       interrupted,
       reopened: [...this.reopened].filter((id) => graph.tasks.get(id)?.status === 'open'),
@@ -617,7 +676,7 @@ export class Runner {
       budget: this.ledger.summary(graph),
       ...this.ledger.spending(),
       elapsedMs: Date.now() - started,
-      exitCode: finished && !writeFailure ? 0 : 1,
+      exitCode: writeFailure ? 1 : finished ? 0 : onlyReviews ? EXIT_AWAITING_REVIEW : 1,
     };
   }
 }

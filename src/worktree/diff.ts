@@ -12,12 +12,15 @@ import { worktreeBranch } from './inventory.js';
 import type { Repo } from './repo.js';
 import { snapshotTree, wgOwnPaths } from './stage.js';
 
-export type ChangeSource = 'landed' | 'running' | 'kept' | 'branch';
+export type ChangeSource = 'landed' | 'running' | 'pending' | 'kept' | 'branch';
 
 export interface AttemptChange {
   task: string;
   attempt: number;
-  /** landed: on the target; running/kept: the attempt's worktree as it stands; branch: its branch only (worktree gone). */
+  /**
+   * landed: on the target; running/kept: the attempt's worktree as it stands; pending: its result
+   * waiting for a verdict (wg approve / wg reject), in its kept worktree; branch: its branch only (worktree gone).
+   */
   source: ChangeSource;
   target: string | undefined;
   branch: string | undefined;
@@ -75,7 +78,8 @@ export async function findAttemptChange(
   linkNames: readonly string[],
 ): Promise<AttemptChange> {
   const attempts = recordedAttempts(workgraphDir, task.id);
-  const attempt = wanted ?? task.landed?.attempt ?? attempts.at(-1);
+  const pendingAttempt = task.status === 'pending-validation' ? task.pending_result?.attempt : undefined;
+  const attempt = wanted ?? task.landed?.attempt ?? pendingAttempt ?? attempts.at(-1);
   if (attempt === undefined)
     throw new InvalidInputError(
       `${task.id} has no attempt yet, so it changed nothing`,
@@ -119,7 +123,7 @@ export async function findAttemptChange(
       tree.path,
       wgOwnPaths(repo.prefix, basename(workgraphDir), ownLinks(tree.path, repo.prefix, linkNames)),
     );
-    source = running ? 'running' : 'kept';
+    source = running ? 'running' : attempt === pendingAttempt ? 'pending' : 'kept';
   } else {
     const branchHead = await git(repo.top, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
     if (branchHead.exitCode !== 0) {

@@ -255,6 +255,10 @@ export async function worktreeIsolation(
     basis,
     land: (landing, reverify) => land(path, branch, base, landing, links, reverify, step?.more ?? false),
     keep: async (outcome) => markFailed(path, describeOutcome(outcome), outcome.kind === 'landing-failed'),
+    hold: async (held) => {
+      await commitLeftovers(path, held, links);
+      return { branch, base, head: await gitOk(path, ['rev-parse', 'HEAD']), target: settings.target, worktree: path };
+    },
   });
 
   /** A new tree at the target's head, on the attempt's own branch. */
@@ -422,14 +426,18 @@ export async function worktreeIsolation(
 
     discard,
 
+    resume: (held) => attemptTree(held.worktree, held.branch, held.base, madeLinks(held.worktree)),
+
     /** Trees no live attempt holds and no failure marked were left by a run that died: remove them. */
     async sweep(graph: Graph): Promise<WgWorktree[]> {
       const live = (tree: WgWorktree) => {
         const task = graph.tasks.get(tree.task);
         return task?.status === 'in-progress' && task.claim?.attempt === tree.attempt;
       };
+      // A result held for review (or rejected, for its retry to continue) is not a dead run's leftover.
+      const held = (tree: WgWorktree) => graph.tasks.get(tree.task)?.pending_result?.branch === tree.branch;
       return admin.run(() =>
-        pruneWorktrees(repo.top, workgraphDir, (tree) => tree.failed === undefined && !live(tree)),
+        pruneWorktrees(repo.top, workgraphDir, (tree) => tree.failed === undefined && !live(tree) && !held(tree)),
       );
     },
   };

@@ -170,7 +170,7 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
         expectOneLineError(
           result,
           new RegExp(
-            `^error: cannot claim ${id.replace('.', '\\.')}: status is ${status}\\nhint: ${status} is a status of the Rust wg`,
+            `^error: cannot claim ${id.replace('.', '\\.')}: status is ${status}\\nhint: ${status} (is a|was set by the) .*Rust wg`,
           ),
         );
       }

@@ -6,7 +6,9 @@ import {
   needsReview,
   parseReviewComment,
   rejectResult,
+  reopenUnlanded,
 } from '../../src/graph/review.js';
+import { linesAround } from '../../src/worktree/review.js';
 import type { Caller } from '../../src/graph/transitions.js';
 import { graphOf } from '../support/graph.js';
 
@@ -110,5 +112,46 @@ describe('review before landing', () => {
     });
     expect(() => parseReviewComment('no line here')).toThrow(/path:line: text/);
     expect(() => parseReviewComment('a.ts:0: zero')).toThrow(/path:line: text/);
+  });
+
+  it('an approved result that cannot land reopens with why, counting an attempt, and keeps the result', () => {
+    const task = reopenUnlanded(pendingGraph(), 'build', person, {
+      reason: 'merge conflict in a.ts',
+      defaultMaxRetries: 3,
+    });
+    expect(task).toMatchObject({
+      status: 'open',
+      retry_count: 1,
+      failure_reason: 'merge conflict in a.ts',
+      pending_result: result,
+    });
+    expect(task.log!.at(-1)!.message).toBe(
+      'approved attempt 1, but it could not land: merge conflict in a.ts; reopened',
+    );
+  });
+
+  it("picks the diff lines around a comment's line, in the new file's numbering", () => {
+    const patch = [
+      'diff --git a/a.ts b/a.ts',
+      '--- a/a.ts',
+      '+++ b/a.ts',
+      '@@ -10,4 +10,5 @@ function f() {',
+      ' ten',
+      '-eleven',
+      '+eleven!',
+      '+twelve',
+      ' thirteen',
+      ' fourteen',
+    ].join('\n');
+    expect(linesAround(patch, 11)).toBe(
+      ['@@ -10,4 +10,5 @@ function f() {', ' ten', '-eleven', '+eleven!', '+twelve', ' thirteen', ' fourteen'].join(
+        '\n',
+      ),
+    );
+    // The removed line sits where its replacement begins (new line 11), within reach of 14.
+    expect(linesAround(patch, 14)).toBe(
+      ['@@ -10,4 +10,5 @@ function f() {', '-eleven', '+eleven!', '+twelve', ' thirteen', ' fourteen'].join('\n'),
+    );
+    expect(linesAround(patch, 40)).toBeUndefined();
   });
 });

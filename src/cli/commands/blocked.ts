@@ -30,9 +30,10 @@ function rootCause(node: BlockerTree): string {
       return ' ← being worked on';
     case 'pending-review':
       return ' ← waiting for review';
+    case 'pending-validation':
+      return ' ← its result waits for wg approve or wg reject';
     case 'waiting':
     case 'blocked':
-    case 'pending-validation':
     case 'pending-eval':
     case 'failed-pending-eval':
     case 'incomplete':

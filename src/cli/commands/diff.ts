@@ -22,6 +22,8 @@ function describe(change: AttemptChange): string {
       return `${where}: landed on ${change.target} as ${short(change.base)}..${short(change.head)}`;
     case 'running':
       return `${where}: still running in ${change.worktree} (its work so far, from ${short(change.base)})`;
+    case 'pending':
+      return `${where}: waits for review in ${change.worktree} on branch ${change.branch} (from ${short(change.base)}); wg approve ${change.task} lands it, wg reject ${change.task} --reason TEXT sends it back`;
     case 'kept':
       return `${where}: not landed; kept in ${change.worktree} on branch ${change.branch} (from ${short(change.base)})`;
     case 'branch':
@@ -33,10 +35,14 @@ export function register(program: Command): void {
   const command = program
     .command('diff')
     .description(
-      'show what one attempt of a task changed: the landed commits, or the kept worktree or branch of one that did not land',
+      'show what one attempt of a task changed: the landed commits, the result waiting for review, or the kept worktree or branch of one that did not land',
     )
     .argument('<id>', 'the task')
-    .option('--attempt <n>', 'which attempt (default: the one that landed, else the latest)', parseAttempt)
+    .option(
+      '--attempt <n>',
+      'which attempt (default: the one that landed, else the one pending review, else the latest)',
+      parseAttempt,
+    )
     .option('--stat', 'a summary of the changed files instead of the patch')
     .option('--json', 'print the change as JSON: where it is, the files, and the patch (unless --stat)')
     .action(async (id: string, options: { attempt?: number; stat?: boolean; json?: boolean }) => {

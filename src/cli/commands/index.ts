@@ -35,6 +35,8 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['doctor', ['doctor'], () => import('./doctor.js')],
   ['worktree', ['worktree'], () => import('./worktree.js')],
   ['diff', ['diff'], () => import('./diff.js')],
+  ['approve', ['approve'], () => import('./approve.js')],
+  ['reject', ['reject'], () => import('./reject.js')],
   ['cost', ['cost'], () => import('./cost.js')],
   ['serve', ['serve'], () => import('./serve.js')],
   ['transfer', ['import', 'export'], () => import('./transfer.js')],

@@ -17,6 +17,7 @@ interface Flags extends Record<string, unknown> {
   backend?: string;
   model?: string;
   failFast?: boolean;
+  wait?: boolean;
   dryRun?: boolean;
   json?: boolean;
   allowOutside?: boolean;
@@ -102,6 +103,10 @@ function printSummary(summary: RunSummary, dir: string): void {
   for (const item of summary.blocked)
     print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
+  for (const item of summary.pendingValidation)
+    print(
+      `${colors.magenta('review')}   ${item.id}: waits for wg approve ${item.id} or wg reject ${item.id} --reason TEXT (wg diff ${item.id} shows it)${item.waitedOnBy.length > 0 ? `; ${item.waitedOnBy.join(', ')} wait${item.waitedOnBy.length === 1 ? 's' : ''} on it` : ''}`,
+    );
   for (const item of summary.held)
     print(
       `${colors.yellow('held')}     ${item.id}: ${item.status} (a status of the Rust wg: its tools move it on, or wg done / wg abandon)`,
@@ -164,6 +169,10 @@ export function register(program: Command): void {
     .option('--backend <name>', 'use this backend for every task (shell, command, or a [backends.NAME])')
     .option('--model <name>', 'use this model for every task')
     .option('--fail-fast', 'stop everything at the first task that fails for good')
+    .option(
+      '--no-wait',
+      `when only results pending review are left, end the run (listing what waits on whom; exit 3 when nothing but reviews is unfinished) instead of waiting for wg approve / wg reject`,
+    )
     .option('--allow-outside', 'let a working_dir lead outside the project')
     .option('--target <branch>', 'the branch results land on (default: the branch checked out now)');
   // --parallel, --timeout, ...: every setting the table gives a flag.
@@ -194,6 +203,7 @@ export function register(program: Command): void {
         trajectory: flags.trajectory ?? false,
         actor: flags.actor,
         failFast: flags.failFast ?? false,
+        waitForReviews: flags.wait ?? true,
       };
 
       const { preflight } = await import('../../runner/preflight.js');

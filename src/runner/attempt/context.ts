@@ -6,7 +6,7 @@ import type { GraphWriter } from '../graph-writer.js';
 import type { Isolation, StepPlace, TreeInfo } from '../isolation.js';
 import type { Outcome } from '../outcome.js';
 import type { AttemptIdentity, LaunchOptions } from '../prepare.js';
-import type { TaskStatus } from '../../graph/schema.js';
+import type { TaskStatus, ValidationMode } from '../../graph/schema.js';
 
 export interface AttemptContext {
   launch: LaunchOptions;
@@ -20,6 +20,8 @@ export interface AttemptContext {
   stallMs?: number | undefined;
   defaultTimeoutMs?: number | undefined;
   defaultMaxRetries: number;
+  /** Who accepts a successful result of a task that sets no `validation` ([run] validation). */
+  defaultValidation: ValidationMode;
 }
 
 /** A step of a trajectory: where it works (see StepPlace), and where the step before it ran its agent. */
@@ -64,4 +66,6 @@ export interface AttemptResult {
   tree?: TreeInfo | undefined;
   /** The agent's working directory: a session continues only where it began (Claude Code keeps sessions per folder). */
   workdir?: string | undefined;
+  /** It succeeded on a task that needs review: its result waits unlanded (pending-validation), its tree kept for the verdict. */
+  heldForReview?: boolean;
 }

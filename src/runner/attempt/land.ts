@@ -4,7 +4,7 @@
  */
 import { WgError } from '../../errors.js';
 import type { Task } from '../../graph/schema.js';
-import type { AttemptTree, LandResult } from '../isolation.js';
+import type { AttemptTree, HeldResult, LandResult } from '../isolation.js';
 import type { Outcome } from '../outcome.js';
 
 /** `check` runs the task's check again, when landing met newer work on the target. */
@@ -35,5 +35,26 @@ async function landOrFail(tree: AttemptTree, task: Task, check: () => Promise<Ou
         branch: tree.info?.branch,
       },
     };
+  }
+}
+
+/**
+ * A success on a task that needs review: its work is committed on its branch and its tree kept,
+ * unlanded, for `wg diff` and the verdict. A git failure fails the attempt, as in landing.
+ */
+export async function hold(tree: AttemptTree, task: Task): Promise<{ result: HeldResult | undefined } | LandResult> {
+  try {
+    return { result: await tree.hold(task) };
+  } catch (error) {
+    if (!(error instanceof WgError)) throw error;
+    const outcome: LandResult['outcome'] = {
+      kind: 'landing-failed',
+      taskId: task.id,
+      message: error.message,
+      worktree: tree.info?.path,
+      branch: tree.info?.branch,
+    };
+    await tree.keep(outcome);
+    return { outcome };
   }
 }

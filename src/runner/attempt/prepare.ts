@@ -13,7 +13,13 @@ import type { AttemptTree } from '../isolation.js';
 import type { Outcome } from '../outcome.js';
 import { prepareLaunch, type AttemptIdentity, type PreparedLaunch } from '../prepare.js';
 import { maskEnv } from '../redact.js';
-import { describeStart, retryRequest, sessionToContinue, type PreviousAttempt } from '../retry-start.js';
+import {
+  describeStart,
+  rejectedAttempt,
+  retryRequest,
+  sessionToContinue,
+  type PreviousAttempt,
+} from '../retry-start.js';
 import type { AttemptContext, AttemptStep } from './context.js';
 import type { Allowance } from './judge.js';
 import { backendTraits, describeStep, intendedBackend, stepSession } from './step.js';
@@ -55,6 +61,8 @@ export async function prepareAttempt(
     capUsd === undefined ? undefined : { capUsd, spentBeforeUsd: task.token_usage?.cost_usd ?? 0 };
   if (allowance && allowance.spentBeforeUsd >= allowance.capUsd)
     return notStarted({ kind: 'budget-exhausted', spentUsd: allowance.spentBeforeUsd, capUsd: allowance.capUsd });
+  // A retry after a rejection continues the rejected work (and session), as a retry after a failed check would.
+  previous ??= rejectedAttempt(task);
   let tree: AttemptTree;
   try {
     const retry = retryRequest(graph, task, previous, context.launch.config.run.retry_from);

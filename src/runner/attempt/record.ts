@@ -5,10 +5,11 @@
  */
 import { StaleAttemptError } from '../../errors.js';
 import { getTask } from '../../graph/model.js';
-import type { TaskStatus } from '../../graph/schema.js';
+import type { TaskStatus, ValidationMode } from '../../graph/schema.js';
+import { awaitValidation } from '../../graph/review.js';
 import { completeTask, failTask, recordLanding, recordSummary, reopenTask } from '../../graph/transitions.js';
 import type { GraphWriter } from '../graph-writer.js';
-import type { Landing } from '../isolation.js';
+import type { HeldResult, Landing } from '../isolation.js';
 import { describeOutcome, remedyFor, type Outcome } from '../outcome.js';
 import type { AttemptSubject, Verdict } from './context.js';
 
@@ -18,6 +19,15 @@ export interface Ending {
   summary?: string | undefined;
   /** Where the work landed, when it did. */
   landing?: Landing | undefined;
+  /** A success that waits for review instead of landing: where its result is kept (nothing, in place). */
+  held?:
+    | {
+        mode: ValidationMode;
+        result: HeldResult | undefined;
+        session?: string | undefined;
+        backend?: string | undefined;
+      }
+    | undefined;
   /** For a reopened task: the retry limit that applies when the task sets none. */
   defaultMaxRetries: number;
 }
@@ -55,6 +65,17 @@ export async function recordVerdict(writer: GraphWriter, subject: AttemptSubject
           exitCode: outcome.kind === 'failed' ? outcome.exitCode : 0,
           reason: current.failure_reason ?? 'the agent failed the task',
         });
+      }
+      if (outcome.kind === 'succeeded' && ending.held) {
+        const { mode, result, session, backend } = ending.held;
+        const waiting = awaitValidation(
+          graph,
+          taskId,
+          caller(),
+          { attempt: identity.attempt, ...result, session, backend },
+          { mode, summary },
+        );
+        return recorded(waiting.status);
       }
       if (outcome.kind === 'succeeded') {
         const done = completeTask(graph, taskId, caller(), summary);

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { spawnViaHelper } from '../../process/helper.js';
 import { supervise } from '../../process/supervise.js';
 import type { Outcome } from '../outcome.js';
-import type { PreparedLaunch } from '../prepare.js';
 import { StreamRedactor } from '../redact.js';
 import { judgeCheck } from './judge.js';
 
 /** The check's last lines: what a retry's prompt, `wg show` and the page show of its output. */
 export const TAIL_LINES = 20;
 
+/** `where`: the agent's working directory and environment (or, for `wg approve`, the kept tree's and the caller's). */
 export async function runVerify(
   command: string,
-  prepared: PreparedLaunch,
+  where: { workdir: string; env: Record<string, string | undefined> },
   runDir: string,
   options: { timeoutMs: number; graceMs: number; signal: AbortSignal; secrets: string[] },
 ): Promise<Outcome> {
@@ -21,7 +21,7 @@ export async function runVerify(
   const raw = createWriteStream(log);
   const tail: string[] = [];
   const end = await supervise({
-    spec: { file: 'sh', args: ['-c', command], cwd: prepared.workdir, env: prepared.spec.env },
+    spec: { file: 'sh', args: ['-c', command], cwd: where.workdir, env: where.env },
     spawn: spawnViaHelper,
     timeoutMs: options.timeoutMs,
     graceMs: options.graceMs,
