@@ -25,15 +25,22 @@ export function flagHelp({ section, key, setting, flag }: FlaggedSetting): strin
   return `${flag.help} (${SETTINGS[section].table} ${key}; default: ${defaultText(setting)})`;
 }
 
-function option(flagged: FlaggedSetting): Option {
-  return new Option(`${flagged.flag.name} ${flagged.flag.value}`, flagHelp(flagged)).argParser((text: string) => {
+/** A value check of config/flag-values.ts as a commander parser: its refusal becomes commander's "argument is invalid". */
+export function asFlagParser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
     try {
-      return flagged.flag.parse(text);
+      return parse(text);
     } catch (error) {
       if (error instanceof InvalidInputError) throw new InvalidArgumentError(error.message);
       throw error;
     }
-  });
+  };
+}
+
+function option(flagged: FlaggedSetting): Option {
+  return new Option(`${flagged.flag.name} ${flagged.flag.value}`, flagHelp(flagged)).argParser(
+    asFlagParser(flagged.flag.parse),
+  );
 }
 
 /** Add a flag for every setting the table gives one, in the table's order. */

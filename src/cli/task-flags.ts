@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../graph/duration.js';
 import type { TaskChanges } from '../graph/edit.js';
 import { LIST_FIELDS, type ListField, type ScalarField } from '../graph/types.js';
+import { count, nonNegativeNumber } from '../config/flag-values.js';
+import { asFlagParser } from './setting-flags.js';
 
 /** Repeatable flags that also accept comma lists: `--tag a,b --tag c`. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -15,12 +17,7 @@ export function collect(value: string, previous: string[] = []): string[] {
   ];
 }
 
-export function parseNumber(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0)
-    throw new InvalidArgumentError('expected a non-negative number');
-  return number;
-}
+export const parseNumber = asFlagParser(nonNegativeNumber);
 
 export function parseDurationFlag(value: string): number {
   try {
@@ -30,11 +27,7 @@ export function parseDurationFlag(value: string): number {
   }
 }
 
-export function parseCount(value: string): number {
-  const number = parseNumber(value);
-  if (!Number.isInteger(number)) throw new InvalidArgumentError('expected a whole number');
-  return number;
-}
+export const parseCount = asFlagParser(count);
 
 const LIST_HELP: Record<ListField, string> = {
   blocked_by: 'a task this one waits for',
