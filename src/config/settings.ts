@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Duration } from '../graph/schema.js';
-import { count, durationText, nonNegativeNumber, oneOf, positiveCount } from './flag-values.js';
+import { count, durationText, loopLimit, nonNegativeNumber, oneOf, positiveCount } from './flag-values.js';
 
 /** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
 export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
@@ -288,6 +288,20 @@ const run = {
         value: '<policy>',
         help: "what a call the agent's permissions refuse does: fail (end the attempt), continue (the agent is told and goes on; verify decides) or auto (continue when the task has a verify)",
         parse: oneOf(REFUSAL_SETTINGS),
+      },
+    }),
+    loop_limit: setting({
+      schema: z
+        .number()
+        .int()
+        .refine((n) => n === 0 || n >= 2, 'expected 0 (off) or at least 2'),
+      default: 5,
+      doc: "An agent whose last this-many tool calls were the same call (the same tool with the same input) is stopped at once, as `looping`; its retry's prompt names the call. `0` turns it off.",
+      flag: {
+        name: '--loop-limit',
+        value: '<n>',
+        help: 'stop an agent whose last n tool calls were the same call (0: never)',
+        parse: loopLimit,
       },
     }),
     retry_from: setting({

@@ -35,7 +35,12 @@ export async function launchAttempt(
   const raw = new FileOnFirstWrite(join(runDir, 'output.log'));
   const eventsFile = new FileOnFirstWrite(join(runDir, 'events.jsonl'));
   const halt = new AbortController();
-  const report = new AgentReport(log, () => halt.abort(), launch.onPermissionDenied);
+  const report = new AgentReport(
+    log,
+    () => halt.abort(),
+    launch.onPermissionDenied,
+    context.launch.config.run.loop_limit,
+  );
   const spend = new SpendMeter(
     {
       attempt,
