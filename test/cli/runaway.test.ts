@@ -32,15 +32,14 @@ describe('a looping agent', () => {
       '--timeout',
       '10m',
       '--max-retries',
-      '1',
+      '2',
       '--prompt',
       script([
         { print: '::tool bash ls' },
         ...Array.from({ length: 5 }, () => repeat),
-        // Never reached: the runner stops the agent on the fifth repeat.
-        { sleep: 200 },
-        { print: '::tool bash echo sixth' },
+        // The agent would think for 10 minutes, then call on: the runner stops it on the fifth repeat.
         { sleep: 600_000 },
+        { print: '::tool bash echo sixth' },
       ]),
     ]);
     const started = Date.now();
