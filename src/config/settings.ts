@@ -119,6 +119,11 @@ const defaults = {
       example: 200000,
       doc: 'Context limit, in tokens, of the default local actor used when no actor is defined.',
     }),
+    max_turns: setting({
+      schema: z.number().int().positive(),
+      default: 100,
+      doc: "Model turns one attempt may take, on backends that have turns (Claude Code's `--max-turns`, the built-in agent); a task's own `max_turns` wins, then the backend table's. Codex has no turn limit: the loop limit, `timeout` and budgets stop it.",
+    }),
     max_cost_usd: setting({
       schema: z.number().nonnegative(),
       default: undefined,

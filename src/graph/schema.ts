@@ -180,6 +180,8 @@ export const TaskSchema = z.looseObject({
   log: z.array(LogEntrySchema).optional(),
   retry_count: z.number().int().nonnegative().optional(),
   max_retries: z.number().int().nonnegative().optional(),
+  /** Model turns per attempt, on backends that have turns; over `[backends.NAME] max_turns` and `[defaults] max_turns`. */
+  max_turns: z.number().int().positive().optional(),
   failure_reason: z.string().optional(),
   /** The last lines the failed attempt's check printed: for the retry's prompt, `wg show` and the page. */
   failure_output: z.string().optional(),

@@ -1,8 +1,10 @@
 /** Runaway agents stop: one repeating a tool call ends `looping` at once; its retry is told which call it was. */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { FAKE_AGENT, script } from '../support/fake.js';
+import { startModelServer, type ModelServerScript } from '../support/model-server.js';
 import { tempProject, type Project } from '../support/wg.js';
 
 /** The settings `wg init` wrote, plus a command backend running the fake agent. */
@@ -77,4 +79,78 @@ describe('a looping agent', () => {
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect((await project.show('repeat')).status).toBe('done');
   }, 60_000);
+});
+
+/** The settings `wg init` wrote, the built-in agent pointed at a scripted model on 127.0.0.1. */
+async function builtInAgent(model: ModelServerScript) {
+  const server = await startModelServer(model);
+  onTestFinished(() => server.close());
+  const project = await tempProject();
+  appendFileSync(
+    join(project.dir, '.workgraph', 'config.toml'),
+    `\n[backends.anthropic]\nbase_url = "${server.url}"\nmax_retries = 0\n`,
+  );
+  const env = { ...OFFLINE_ENV, ANTHROPIC_API_KEY: TEST_API_KEY };
+  return { project, server, env };
+}
+
+describe('max_turns', () => {
+  it("reaches Claude Code's argv: [defaults] max_turns from the settings wg init writes, a task's own over it", async () => {
+    const claude = await findClaude();
+    if (!claude.path) throw new Error(claude.skipReason);
+    const project = await tempProject();
+    appendFileSync(
+      join(project.dir, '.workgraph', 'config.toml'),
+      `\n[backends.claude]\ncommand = ${JSON.stringify(claude.path)}\n`,
+    );
+    await project.ok(['add', 'Default turns', '--id', 'default-turns']);
+    await project.ok(['add', 'Own turns', '--id', 'own-turns', '--max-turns', '7']);
+    const plan = await project.json<{ steps: Array<{ task: string; args: string[] }> }>(
+      ['run', '--dry-run', '--backend', 'claude'],
+      { env: { ...OFFLINE_ENV, ANTHROPIC_API_KEY: TEST_API_KEY } },
+    );
+    const turnsOf = (id: string) => {
+      const args = plan.steps.find((step) => step.task === id)!.args;
+      return args[args.indexOf('--max-turns') + 1];
+    };
+    expect(turnsOf('default-turns')).toBe('100');
+    expect(turnsOf('own-turns')).toBe('7');
+  });
+
+  it("stops the built-in agent at a task's max_turns", async () => {
+    const listing = { tool: 'list_files', input: {} };
+    const { project, server, env } = await builtInAgent({ anthropic: [listing, listing, listing, listing] });
+    await project.ok([
+      'add',
+      'Wander',
+      '--id',
+      'wander',
+      '--backend',
+      'anthropic',
+      '--max-turns',
+      '2',
+      '--max-retries',
+      '0',
+    ]);
+    const result = await project.wg(['run'], { env });
+    expect(result.exitCode).toBe(1);
+    expect((await project.show('wander')).failure_reason).toBe(
+      'the built-in agent stopped at its turn limit (2 turns)',
+    );
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe('scoped tools on the built-in agent', () => {
+  it('`Bash(npm test)` refuses `npm install` as permission-denied, naming the call', async () => {
+    const { project, env } = await builtInAgent({
+      anthropic: [{ tool: 'bash', input: { command: 'npm install' } }, { text: 'Done.' }],
+    });
+    await project.ok(['add', 'Test only', '--id', 'test-only', '--backend', 'anthropic', '--tool', 'Bash(npm test)']);
+    const result = await project.wg(['run'], { env });
+    expect(result.exitCode).toBe(1);
+    const task = await project.show('test-only');
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toMatch(/^permission denied: bash \(npm install\)/);
+  });
 });
