@@ -274,6 +274,24 @@ const run = {
         parse: nonNegativeNumber,
       },
     }),
+    budget_usd_per_day: setting({
+      schema: z.number().nonnegative(),
+      default: undefined,
+      unset: 'no limit',
+      example: 50,
+      doc: "The most all runs together may spend in any 24 hours, in US dollars, whichever runner they run on: what attempts spent is recorded on their tasks with its time, in the graph's store. A run does not start while the last 24 hours' spend has reached it, and within a run it limits what may start as `budget_usd` does.",
+      flag: {
+        name: '--budget-usd-per-day',
+        value: '<usd>',
+        help: 'the most all runs together may spend in any 24 hours',
+        parse: nonNegativeNumber,
+      },
+    }),
+    budget_warn: setting({
+      schema: z.number().min(0).max(100),
+      default: 80,
+      doc: "A warning, in the task's log and the run's view, once spend reaches this percentage of a budget (the run's `budget_usd`, the day's `budget_usd_per_day`, a task's `max_cost_usd`); `0` turns the warnings off.",
+    }),
     expected_cost_usd: setting({
       schema: z.number().nonnegative(),
       default: 1,

@@ -74,6 +74,8 @@ export const AttemptCostSchema = z.looseObject({
   output_tokens: z.number().int().nonnegative().optional(),
   /** False when tokens were spent on a model with no price in config.toml: cost_usd then undercounts. */
   priced: z.boolean().optional(),
+  /** When it was recorded (ISO time): what `[run] budget_usd_per_day` counts. Older records have none. */
+  at: z.string().optional(),
 });
 export type AttemptCost = z.infer<typeof AttemptCostSchema>;
 

@@ -1,5 +1,5 @@
 /** Runaway agents stop: one repeating a tool call ends `looping` at once; its retry is told which call it was. */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
@@ -153,4 +153,40 @@ describe('scoped tools on the built-in agent', () => {
     expect(task.status).toBe('failed');
     expect(task.failure_reason).toMatch(/^permission denied: bash \(npm install\)/);
   });
+});
+
+describe('a budget per day', () => {
+  it('spent by one run, stops the next from starting work; reaching budget_warn is said in the task log', async () => {
+    const project = await initProject();
+    const path = join(project.dir, '.workgraph', 'config.toml');
+    const config = readFileSync(path, 'utf8');
+    expect(config).toMatch(/^\[run\]$/m);
+    writeFileSync(path, config.replace(/^\[run\]$/m, '[run]\nbudget_usd_per_day = 1'));
+    const spend = (usd: number) => script([{ print: `::usage {"cost_usd": ${usd}}` }]);
+    await project.ok(['add', 'First', '--id', 'first', '--backend', 'fake', '--cost', '0.5', '--prompt', spend(1.2)]);
+    await project.ok(['add', 'Second', '--id', 'second', '--backend', 'fake', '--cost', '0.5', '--prompt', spend(0.1)]);
+
+    const first = await project.wg(['run', '--parallel', '1', '--order', 'listed']);
+    expect(first.exitCode).toBe(1);
+    expect((await project.show('first')).status).toBe('done');
+    expect((await project.show('second')).status).toBe('open');
+    const logged = (await project.show('first')).log.map((entry) => entry.message);
+    expect(logged).toContain("budget: $1.20 spent of the day's budget of $1.00 (120%, warning at 80%)");
+    expect(first.stdout).toContain("budget: $1.20 spent of the day's budget of $1.00");
+
+    // A new run, with the same settings: the store says the day's money is gone.
+    const next = await project.wg(['run']);
+    expect(next.exitCode).toBe(1);
+    expect(next.stderr).toMatch(
+      /^error: the day budget is spent: \$1\.20 of \$1\.00 in the last 24 hours \(\[run\] budget_usd_per_day\); spend starts leaving the window in .+; nothing was started\nhint: wait, or raise it/,
+    );
+    const second = await project.show('second');
+    expect(second.status).toBe('open');
+    expect(second.attempts ?? 0).toBe(0);
+    expect(second.retry_count ?? 0).toBe(0);
+
+    // More money for the day lets it go on.
+    const raised = await project.wg(['run', '--budget-usd-per-day', '5']);
+    expect(raised.exitCode, raised.stdout + raised.stderr).toBe(0);
+  }, 60_000);
 });
