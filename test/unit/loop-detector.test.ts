@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toolCallKey } from '../../src/protocol/tool-call-key.js';
+import { judge } from '../../src/runner/attempt/judge.js';
 import { LoopDetector } from '../../src/runner/attempt/loop-detector.js';
 import { describeOutcome, isRetryable, retryFrom } from '../../src/runner/outcome.js';
 
@@ -55,5 +56,20 @@ describe('the looping outcome', () => {
   it('is retried from a clean tree', () => {
     expect(isRetryable(looping)).toBe(true);
     expect(retryFrom(looping)).toBe('clean');
+  });
+});
+
+describe('judging a stopped loop', () => {
+  const loop = { tool: 'bash', summary: 'ls', times: 5 };
+  it('is looping when the runner stopped the agent for it', () => {
+    expect(judge({ end: { kind: 'halted' }, loop, spentUsd: 0 })).toEqual({
+      kind: 'looping',
+      tool: 'bash',
+      call: 'ls',
+      times: 5,
+    });
+  });
+  it('is interrupted when Ctrl-C stopped the run meanwhile', () => {
+    expect(judge({ end: { kind: 'interrupted' }, loop, spentUsd: 0 })).toEqual({ kind: 'interrupted' });
   });
 });
