@@ -1,11 +1,13 @@
 /** Runaway agents stop: one repeating a tool call ends `looping` at once; its retry is told which call it was. */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { FAKE_AGENT, script } from '../support/fake.js';
 import { startModelServer, type ModelServerScript } from '../support/model-server.js';
-import { tempProject, type Project } from '../support/wg.js';
+import { createDatabase } from '../support/postgres.js';
+import { runWg, tempProject, type Project } from '../support/wg.js';
 
 /** The settings `wg init` wrote, plus a command backend running the fake agent. */
 async function initProject(): Promise<Project> {
@@ -188,5 +190,39 @@ describe('a budget per day', () => {
     // More money for the day lets it go on.
     const raised = await project.wg(['run', '--budget-usd-per-day', '5']);
     expect(raised.exitCode, raised.stdout + raised.stderr).toBe(0);
+  }, 60_000);
+});
+
+describe('a budget per day in PostgreSQL', () => {
+  it('spent by a runner in one folder, stops a runner in another folder on the same graph', async () => {
+    const database = await createDatabase();
+    onTestFinished(() => database.drop());
+    /** A runner's folder: `wg init --store URL`, the fake agent, and $1 a day under [run]. */
+    const runnerFolder = async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wg-runaway-pg-'));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      const init = await runWg(['init', '--store', database.url], { cwd: dir });
+      expect(init.exitCode, init.stderr).toBe(0);
+      const path = join(dir, '.workgraph', 'config.toml');
+      const config = readFileSync(path, 'utf8').replace(/^\[run\]$/m, '[run]\nbudget_usd_per_day = 1');
+      writeFileSync(
+        path,
+        `${config}\n[backends.fake]\ntype = "command"\nargv = ["node", ${JSON.stringify(FAKE_AGENT)}, "{prompt_file}"]\n`,
+      );
+      return (args: string[]) => runWg(args, { cwd: dir });
+    };
+    const one = await runnerFolder();
+    const two = await runnerFolder();
+    const spend = script([{ print: '::usage {"cost_usd": 1.5}' }]);
+    expect((await one(['add', 'Spend', '--id', 'spend', '--backend', 'fake', '--prompt', spend])).exitCode).toBe(0);
+    expect((await one(['add', 'Later', '--id', 'later', '--backend', 'fake', '--prompt', spend])).exitCode).toBe(0);
+    const first = await one(['run', 'spend']);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+
+    const second = await two(['run']);
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toContain('error: the day budget is spent: $1.50 of $1.00 in the last 24 hours');
+    const later = JSON.parse((await two(['show', 'later', '--json'])).stdout) as { status: string };
+    expect(later.status).toBe('open');
   }, 60_000);
 });
