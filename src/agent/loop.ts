@@ -7,6 +7,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentEvent } from '../protocol/agent-event.js';
+import { toolCallKey } from '../protocol/tool-call-key.js';
 import { describeToolCall, runTool, TOOL_DEFINITIONS, type AgentToolName, type ToolContext } from './tools.js';
 
 export interface AgentLoopOptions {
@@ -93,7 +94,12 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
       case 'tool_use': {
         const results: Anthropic.ToolResultBlockParam[] = [];
         for (const call of calls) {
-          emit({ type: 'tool', name: call.name, summary: describeToolCall(call.name, call.input) });
+          emit({
+            type: 'tool',
+            name: call.name,
+            summary: describeToolCall(call.name, call.input),
+            input: toolCallKey(call.input),
+          });
           const outcome = await runTool(call.name, call.input, options.toolContext);
           if (outcome.refused) {
             emit({

@@ -32,7 +32,7 @@ import { ConfigError } from '../errors.js';
 import { Duration } from '../graph/schema.js';
 import { capText, progressFromLine } from './lines.js';
 import { parseJsonObject } from './json-lines.js';
-import { parseSettings, withEnv } from './settings.js';
+import { parseSettings, turnLimit, withEnv } from './settings.js';
 import { protocolCommandList } from './protocol.js';
 import { protocolRules } from './claude.js';
 import { allowsAnyBash, narrowBashRules } from '../protocol/tool-rules.js';
@@ -46,7 +46,7 @@ export const AnthropicSettingsSchema = z.strictObject({
   model: z.string().trim().min(1).optional(),
   base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   tools: z.array(z.enum(AGENT_TOOL_NAMES)).default([...AGENT_TOOL_NAMES]),
-  max_turns: z.number().int().positive().default(50),
+  max_turns: z.number().int().positive().optional(),
   max_tokens: z.number().int().positive().default(8192),
   token_budget: z.number().int().positive().optional(),
   bash_timeout: Duration.default('2m'),
@@ -94,7 +94,8 @@ export function anthropicArgs(
     context.model ?? settings.model ?? DEFAULT_ANTHROPIC_MODEL,
     `--tools=${tools.join(',')}`,
     '--max-turns',
-    String(settings.max_turns),
+    // The agent's own default (50) only when wg was given no limit at all.
+    String(turnLimit(context, settings.max_turns) ?? 50),
     '--max-tokens',
     String(settings.max_tokens),
     '--bash-timeout',

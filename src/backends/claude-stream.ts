@@ -15,6 +15,7 @@ import {
   summarizeToolInput,
   type JsonObject,
 } from './json-lines.js';
+import { toolCallKey } from '../protocol/tool-call-key.js';
 import { bashRuleFor, ruleForCall } from '../protocol/tool-rules.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
 
@@ -144,7 +145,7 @@ function assistantEvents(object: JsonObject, toolNames: Map<string, ToolCall>): 
       const id = asString(item.id);
       const summary = summarizeToolInput(item.input);
       if (id) toolNames.set(id, { name, summary, rule: ruleForCall(name, item.input) });
-      events.push({ type: 'tool', name, summary });
+      events.push({ type: 'tool', name, summary, input: toolCallKey(item.input) });
     }
   }
   return events;

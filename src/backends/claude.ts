@@ -32,7 +32,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { claudeStreamParser } from './claude-stream.js';
 import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
-import { parseSettings, withEnv } from './settings.js';
+import { parseSettings, turnLimit, withEnv } from './settings.js';
 import { protocolCommandList, PROTOCOL_COMMANDS } from './protocol.js';
 import type { Task } from '../graph/schema.js';
 import type { Backend, LaunchSpec, OutputParser, PermissionContext, RunContext } from './types.js';
@@ -105,7 +105,7 @@ export function claudeAllowedTools(
 /** Everything after the program name. Pure: the same inputs give the same command line. */
 export function claudeArgs(
   settings: ClaudeSettings,
-  context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd'>,
+  context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd' | 'defaultMaxTurns'>,
 ): string[] {
   const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
   if (context.model) args.push('--model', context.model);
@@ -114,7 +114,8 @@ export function claudeArgs(
   // A tool the task asks for by name is allowed even if it would leave the folder: the task's author chose it.
   const disallowed = settings.disallowed_tools.filter((tool) => !allowed.includes(tool));
   if (disallowed.length > 0) args.push('--disallowedTools', ...disallowed);
-  if (settings.max_turns !== undefined) args.push('--max-turns', String(settings.max_turns));
+  const turns = turnLimit(context, settings.max_turns);
+  if (turns !== undefined) args.push('--max-turns', String(turns));
   // The tighter of the table's per-session limit and what the task's cap still allows; Claude Code enforces it itself.
   const budget = Math.min(settings.max_budget_usd ?? Infinity, context.maxCostUsd ?? Infinity);
   if (Number.isFinite(budget)) args.push('--max-budget-usd', String(Math.round(budget * 1e4) / 1e4));

@@ -15,6 +15,7 @@ import {
   type JsonObject,
 } from './json-lines.js';
 import type { AgentEvent, OutputParser, Stream, Usage } from './types.js';
+import { toolCallKey } from '../protocol/tool-call-key.js';
 
 /** How Codex says it has no usable credentials: a missing provider key variable, or the API refusing the key. */
 /** How Codex reports a rate or usage limit once its own retries are spent. */
@@ -139,6 +140,8 @@ function completedItem(item: JsonObject): AgentEvent[] {
           type: 'tool',
           name: 'shell',
           summary: capText(`${command}${failed && exitCode !== undefined ? ` (exit code ${exitCode})` : ''}`, 200),
+          // The command alone: a command repeated is the same call whatever it exits with.
+          input: toolCallKey(command),
           ...(failed ? { isError: true } : {}),
         },
       ];

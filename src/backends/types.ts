@@ -30,6 +30,8 @@ export interface RunContext {
   continueSession?: string | undefined;
   /** Dollars this attempt may still spend (the task's cap less what earlier attempts spent), for backends that can enforce it themselves. */
   maxCostUsd?: number | undefined;
+  /** `[defaults] max_turns`: the turn limit when neither the task nor the backend's table sets one. */
+  defaultMaxTurns?: number | undefined;
   /** What a refused call does (`[run] on_permission_denied`, resolved for the task), for agents that answer refusals themselves. */
   onPermissionDenied?: 'fail' | 'continue' | undefined;
 }

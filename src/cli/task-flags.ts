@@ -29,6 +29,12 @@ export function parseDurationFlag(value: string): number {
 
 export const parseCount = asFlagParser(count);
 
+function parsePositiveCount(value: string): number {
+  const number = parseCount(value);
+  if (number < 1) throw new InvalidArgumentError('expected at least 1');
+  return number;
+}
+
 const LIST_HELP: Record<ListField, string> = {
   blocked_by: 'a task this one waits for',
   skills: 'a required skill',
@@ -50,6 +56,7 @@ const SCALAR_FLAGS: Array<[flag: string, key: string, field: ScalarField, help: 
   ['--working-dir <path>', 'workingDir', 'working_dir', 'where the agent runs, relative to the project'],
   ['--timeout <duration>', 'timeout', 'timeout', 'wall-clock limit per attempt: 90s, 30m, 2h'],
   ['--max-retries <n>', 'maxRetries', 'max_retries', 'automatic retries after a failure'],
+  ['--max-turns <n>', 'maxTurns', 'max_turns', 'model turns per attempt, on backends that have turns'],
   ['--max-cost <usd>', 'maxCost', 'max_cost_usd', 'stop the task once its attempts have spent this many US dollars'],
   ['--model <name>', 'model', 'model', 'the model an agent backend should use'],
   ['--backend <name>', 'backend', 'backend', 'shell, command, claude, codex or anthropic'],
@@ -74,9 +81,11 @@ export function addTaskFlags(command: Command, mode: 'add' | 'edit'): Command {
   for (const [flag, , , help] of SCALAR_FLAGS) {
     const parser = flag.startsWith('--max-retries')
       ? parseCount
-      : flag.startsWith('--max-cost')
-        ? parseNumber
-        : undefined;
+      : flag.startsWith('--max-turns')
+        ? parsePositiveCount
+        : flag.startsWith('--max-cost')
+          ? parseNumber
+          : undefined;
     if (parser) command.option(flag, mode === 'edit' ? `${help} ("" clears)` : help, parser);
     else command.option(flag, mode === 'edit' ? `${help} ("" clears)` : help);
   }

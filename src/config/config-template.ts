@@ -94,7 +94,7 @@ const BACKEND_EXAMPLES = `# Agent backends. A task runs on its own \`backend\`, 
 # allowed; these are added for tasks that name no tools of their own:
 # allowed_tools = ["Read", "Edit", "Bash(npm test:*)"]
 # disallowed_tools = ["Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow", "SendMessage"]
-# max_turns = 40
+# max_turns = 40                     # over [defaults] max_turns; a task's own max_turns wins
 # max_budget_usd = 2.5
 # resume = true                       # a trajectory step resumes the previous step's session
 #                                     # (same folder); false: each step starts its own
@@ -109,7 +109,7 @@ const BACKEND_EXAMPLES = `# Agent backends. A task runs on its own \`backend\`, 
 # [backends.anthropic]                # wg's own agent on the Anthropic API (ANTHROPIC_API_KEY)
 # base_url = "https://api.anthropic.com"   # default: $ANTHROPIC_BASE_URL, else this
 # tools = ["read_file", "write_file", "edit_file", "list_files", "search_files", "bash"]
-# max_turns = 50
+# max_turns = 50                     # over [defaults] max_turns; a task's own max_turns wins
 # max_tokens = 8192                   # output limit of one response
 # token_budget = 2000000              # input + output tokens for the whole session
 # bash_timeout = "2m"

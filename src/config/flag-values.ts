@@ -20,6 +20,13 @@ export function count(text: string): number {
   return number;
 }
 
+/** `[run] loop_limit`: 0 (off), or at least 2 (one call is no repetition). */
+export function loopLimit(text: string): number {
+  const number = count(text);
+  if (number === 1) throw new InvalidInputError('expected 0 (off) or at least 2');
+  return number;
+}
+
 export function positiveCount(text: string): number {
   const number = count(text);
   if (number < 1) throw new InvalidInputError('expected at least 1');

@@ -31,6 +31,10 @@ export interface RunSettings {
   order: Config['run']['order'];
   /** Dollars the whole run may spend; undefined: no limit. */
   budgetUsd: number | undefined;
+  /** Dollars all runs may spend in any 24 hours; undefined: no limit. */
+  budgetUsdPerDay: number | undefined;
+  /** The percentage of a budget at which a warning is given; 0: none. */
+  budgetWarnPercent: number;
   /** What to reserve for a task with neither a cost estimate nor a history. */
   expectedCostUsd: number;
   /** How long a backend pauses after a rate limit whose reset time nobody said. */
@@ -75,6 +79,8 @@ export function resolveRun(
       contextLimit: defaults.context_limit,
       order: run.order,
       budgetUsd: run.budget_usd,
+      budgetUsdPerDay: run.budget_usd_per_day,
+      budgetWarnPercent: run.budget_warn,
       expectedCostUsd: run.expected_cost_usd,
       rateLimitPauseMs: parseDuration(run.rate_limit_pause),
       leaseTtlMs: parseDuration(store.lease_ttl),

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Duration } from '../graph/schema.js';
-import { count, durationText, nonNegativeNumber, oneOf, positiveCount } from './flag-values.js';
+import { count, durationText, loopLimit, nonNegativeNumber, oneOf, positiveCount } from './flag-values.js';
 
 /** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
 export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
@@ -121,6 +121,11 @@ const defaults = {
       default: undefined,
       example: 200000,
       doc: 'Context limit, in tokens, of the default local actor used when no actor is defined.',
+    }),
+    max_turns: setting({
+      schema: z.number().int().positive(),
+      default: 100,
+      doc: "Model turns one attempt may take, on backends that have turns (Claude Code's `--max-turns`, the built-in agent); a task's own `max_turns` wins, then the backend table's. Codex has no turn limit: the loop limit, `timeout` and budgets stop it.",
     }),
     max_cost_usd: setting({
       schema: z.number().nonnegative(),
@@ -272,6 +277,24 @@ const run = {
         parse: nonNegativeNumber,
       },
     }),
+    budget_usd_per_day: setting({
+      schema: z.number().nonnegative(),
+      default: undefined,
+      unset: 'no limit',
+      example: 50,
+      doc: "The most all runs together may spend in any 24 hours, in US dollars, whichever runner they run on: what attempts spent is recorded on their tasks with its time, in the graph's store. A run does not start while the last 24 hours' spend has reached it, and within a run it limits what may start as `budget_usd` does.",
+      flag: {
+        name: '--budget-usd-per-day',
+        value: '<usd>',
+        help: 'the most all runs together may spend in any 24 hours',
+        parse: nonNegativeNumber,
+      },
+    }),
+    budget_warn: setting({
+      schema: z.number().min(0).max(100),
+      default: 80,
+      doc: "A warning, in the task's log and the run's view, once spend reaches this percentage of a budget (the run's `budget_usd`, the day's `budget_usd_per_day`, a task's `max_cost_usd`); `0` turns the warnings off.",
+    }),
     expected_cost_usd: setting({
       schema: z.number().nonnegative(),
       default: 1,
@@ -291,6 +314,20 @@ const run = {
         value: '<policy>',
         help: "what a call the agent's permissions refuse does: fail (end the attempt), continue (the agent is told and goes on; verify decides) or auto (continue when the task has a verify)",
         parse: oneOf(REFUSAL_SETTINGS),
+      },
+    }),
+    loop_limit: setting({
+      schema: z
+        .number()
+        .int()
+        .refine((n) => n === 0 || n >= 2, 'expected 0 (off) or at least 2'),
+      default: 5,
+      doc: "An agent whose last this-many tool calls were the same call (the same tool with the same input) is stopped at once, as `looping`; its retry's prompt names the call. `0` turns it off.",
+      flag: {
+        name: '--loop-limit',
+        value: '<n>',
+        help: 'stop an agent whose last n tool calls were the same call (0: never)',
+        parse: loopLimit,
       },
     }),
     retry_from: setting({

@@ -74,6 +74,8 @@ export const AttemptCostSchema = z.looseObject({
   output_tokens: z.number().int().nonnegative().optional(),
   /** False when tokens were spent on a model with no price in config.toml: cost_usd then undercounts. */
   priced: z.boolean().optional(),
+  /** When it was recorded (ISO time): what `[run] budget_usd_per_day` counts. Older records have none. */
+  at: z.string().optional(),
 });
 export type AttemptCost = z.infer<typeof AttemptCostSchema>;
 
@@ -186,6 +188,8 @@ export const TaskSchema = z.looseObject({
   log: z.array(LogEntrySchema).optional(),
   retry_count: z.number().int().nonnegative().optional(),
   max_retries: z.number().int().nonnegative().optional(),
+  /** Model turns per attempt, on backends that have turns; over `[backends.NAME] max_turns` and `[defaults] max_turns`. */
+  max_turns: z.number().int().positive().optional(),
   failure_reason: z.string().optional(),
   /** The last lines the failed attempt's check printed: for the retry's prompt, `wg show` and the page. */
   failure_output: z.string().optional(),

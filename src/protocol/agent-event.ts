@@ -15,7 +15,12 @@ export interface Usage {
 /** What a run reports, whatever the agent program. */
 export type AgentEvent =
   | { type: 'progress'; message: string; percent?: number }
-  | { type: 'tool'; name: string; summary: string; isError?: boolean }
+  /**
+   * A tool call. `input`: a key of its whole input (protocol/tool-call-key.ts) when the
+   * backend sees it; calls are compared by it, else by name and summary (a loop, see
+   * runner/attempt/loop-detector.ts).
+   */
+  | { type: 'tool'; name: string; summary: string; isError?: boolean; input?: string | undefined }
   | { type: 'text'; text: string }
   /**
    * The agent's own account of what it did, from its final message (a command agent's

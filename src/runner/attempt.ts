@@ -122,6 +122,7 @@ async function judgeAndLand(
     end,
     result: report.result,
     halt: report.halt,
+    loop: report.loop,
     spentUsd: spend.spentUsd,
     allowance: ready.allowance,
     tools: task.tools,

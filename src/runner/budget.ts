@@ -4,9 +4,50 @@
  * only if that fits in what is left beside everything already spent or reserved, so
  * parallel jobs cannot overshoot the budget together.
  */
+import { WgError } from '../errors.js';
+import { formatDuration } from '../graph/format.js';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import { expectedCost } from './cost.js';
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/** What every run together spent in the 24 hours before `now`, from the attempt costs on the tasks, and when the oldest of it leaves that window. */
+export function spentInLastDay(graph: Graph, now: Date): { spentUsd: number; oldestAt: number | undefined } {
+  const since = now.getTime() - DAY_MS;
+  let spentUsd = 0;
+  let oldestAt: number | undefined;
+  for (const task of graph.tasks.values())
+    for (const cost of task.costs ?? []) {
+      const at = cost.at === undefined ? NaN : Date.parse(cost.at);
+      if (!(at > since) || cost.cost_usd === 0) continue;
+      spentUsd += cost.cost_usd;
+      oldestAt = Math.min(oldestAt ?? at, at);
+    }
+  return { spentUsd: round(spentUsd), oldestAt };
+}
+
+/** `[run] budget_usd_per_day`, as a run starting `now` finds it: the dollars it may spend, or an error when none are left. */
+export function dayBudgetLeft(graph: Graph, limitUsd: number, now: Date): { spentUsd: number; leftUsd: number } {
+  const { spentUsd, oldestAt } = spentInLastDay(graph, now);
+  const leftUsd = round(limitUsd - spentUsd);
+  if (leftUsd > 1e-9) return { spentUsd, leftUsd };
+  const frees =
+    oldestAt === undefined
+      ? ''
+      : `; spend starts leaving the window in ${formatDuration(oldestAt + DAY_MS - now.getTime())}`;
+  throw new WgError(
+    `the day budget is spent: $${spentUsd.toFixed(2)} of $${limitUsd.toFixed(2)} in the last 24 hours ([run] budget_usd_per_day)${frees}; nothing was started`,
+    'wait, or raise it: wg run --budget-usd-per-day <usd>, or budget_usd_per_day under [run] in config.toml',
+  );
+}
+
+/** A budget watched for its warning: `baseUsd` was spent before this run began. */
+export interface WatchedBudget {
+  name: string;
+  limitUsd: number;
+  baseUsd: number;
+}
 
 export interface Job {
   reservedUsd: number;
@@ -35,13 +76,46 @@ export class BudgetLedger {
   private readonly notStarted = new Set<string>();
   /** Whether the budget has kept anything from starting yet. */
   stopped = false;
+  private readonly warned = new Set<string>();
 
   constructor(
     /** Undefined: no limit (spend is still counted). */
-    private readonly limitUsd: number | undefined,
+    private limitUsd: number | undefined,
     /** What a task with neither a cost estimate nor a history is expected to cost. */
     private readonly fallbackUsd: number,
-  ) {}
+    /** A warning once this run's spend brings a watched budget to this percentage; 0: none. */
+    private readonly warnPercent = 0,
+  ) {
+    if (limitUsd !== undefined) this.watched.push({ name: "the run's budget", limitUsd, baseUsd: 0 });
+  }
+
+  private readonly watched: WatchedBudget[] = [];
+
+  /** The day's budget, as this run found it: what it may spend is the tighter of what is left of it and the run's own budget. */
+  limitToDay(limitUsd: number, spentUsd: number): void {
+    this.limitUsd = Math.min(this.limitUsd ?? Infinity, round(limitUsd - spentUsd));
+    this.watched.push({ name: "the day's budget", limitUsd, baseUsd: spentUsd });
+  }
+
+  get limit(): number | undefined {
+    return this.limitUsd;
+  }
+
+  /** The warnings this run's spend now calls for, each budget's once: "$8.10 of the day's budget of $10.00 (81%)". */
+  warnings(): string[] {
+    if (this.warnPercent <= 0) return [];
+    const found: string[] = [];
+    for (const budget of this.watched) {
+      const spent = budget.baseUsd + this.spentUsd;
+      if (this.warned.has(budget.name) || budget.limitUsd <= 0 || spent < (budget.limitUsd * this.warnPercent) / 100)
+        continue;
+      this.warned.add(budget.name);
+      found.push(
+        `$${spent.toFixed(2)} spent of ${budget.name} of $${budget.limitUsd.toFixed(2)} (${Math.round((spent / budget.limitUsd) * 100)}%, warning at ${this.warnPercent}%)`,
+      );
+    }
+    return found;
+  }
 
   expected(task: Task): number {
     return expectedCost(task, this.fallbackUsd);

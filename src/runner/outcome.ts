@@ -31,6 +31,8 @@ export type Outcome =
   | { kind: 'permission-denied'; request: string; rule?: string | undefined; tools?: readonly string[] | undefined }
   /** The agent asked for something only a person can give (an approval, an answer, a login); stopped at once. */
   | { kind: 'input-required'; request: string }
+  /** The agent made the same tool call (`tool`, described by `call`) `times` times in a row; stopped at once (`[run] loop_limit`). */
+  | { kind: 'looping'; tool: string; call: string; times: number }
   /** The attempt's work could not be brought onto the target branch; `files` are the ones in the way. */
   | { kind: 'merge-conflict'; files: string[]; detail?: string | undefined }
   /**
@@ -93,6 +95,9 @@ export function describeOutcome(outcome: Outcome): string {
       return `permission denied: ${outcome.request}`;
     case 'input-required':
       return `input required: ${outcome.request}`;
+    case 'looping':
+      // Read by the retry in its prompt: it names the call, so the next attempt can do something else.
+      return `looping: the agent made the same call ${outcome.times} times in a row and was stopped: ${outcome.tool}${outcome.call ? ` ${outcome.call}` : ''}. Repeating it did not get the work further; do something different`;
     case 'rate-limited':
       return `rate limited${outcome.resetAt ? ` until ${outcome.resetAt}` : ''}: ${outcome.detail}`;
     case 'budget-exhausted':
@@ -148,6 +153,8 @@ const RETRY: Readonly<Record<OutcomeKind, RetryRule>> = {
   // Refused again as long as the permissions stay as they were (isRetryable compares them).
   'permission-denied': 'clean',
   'input-required': false,
+  // The tree and session hold whatever the circling left: the retry starts clean, its prompt naming the call.
+  looping: 'clean',
   // The retry starts from the target's new head with its own change offered again, and its prompt shows what clashed.
   'merge-conflict': 'previous-diff',
   'budget-exhausted': false,

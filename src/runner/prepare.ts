@@ -197,6 +197,7 @@ function assemble(
             resumeSession: identity.resumeSession,
             continueSession: identity.continueSession,
             maxCostUsd: identity.allowanceUsd,
+            defaultMaxTurns: options.config.defaults.max_turns,
             onPermissionDenied,
           }),
         )

@@ -8,12 +8,20 @@ import { AlreadyClaimedError, NotReadyError, StaleAttemptError, TransitionError 
 import { dependencyIndex, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
 import { getTask, type Graph } from '../graph/model.js';
-import { BudgetLedger, type BudgetSummary, type Job, type Spending } from './budget.js';
+import { BudgetLedger, dayBudgetLeft, type BudgetSummary, type Job, type Spending } from './budget.js';
 import type { Actor, Task } from '../graph/schema.js';
 import { UPSTREAM_STATUSES } from '../graph/types.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
-import { claimTask, heldBy, renewLeases, retryTask, type Caller, type ClaimRequest } from '../graph/transitions.js';
+import {
+  appendLog,
+  claimTask,
+  heldBy,
+  renewLeases,
+  retryTask,
+  type Caller,
+  type ClaimRequest,
+} from '../graph/transitions.js';
 import type { RunSettings } from '../config/run-settings.js';
 import type { GraphStore, WorkspaceStore } from '../store/store.js';
 import { currentProcess, type ProcessIdentity } from '../system/process.js';
@@ -129,7 +137,7 @@ export class Runner {
     this.writer = new GraphWriter(store);
     this.queue = new PQueue({ concurrency: options.parallel });
     this.signal = AbortSignal.any([interrupt, this.stop.signal]);
-    this.ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd);
+    this.ledger = new BudgetLedger(options.budgetUsd, options.expectedCostUsd, options.budgetWarnPercent);
     this.scheduler = this.newScheduler();
   }
 
@@ -199,6 +207,11 @@ export class Runner {
   async run(): Promise<RunSummary> {
     const started = Date.now();
     const atStart = await this.store.load();
+    // Spend of every run in the last 24 hours, from the store: throws (nothing started) when the day's budget is spent.
+    if (this.options.budgetUsdPerDay !== undefined) {
+      const day = dayBudgetLeft(atStart, this.options.budgetUsdPerDay, new Date());
+      this.ledger.limitToDay(this.options.budgetUsdPerDay, day.spentUsd);
+    }
     for (const task of atStart.tasks.values()) if (task.status === 'done') this.doneAtStart.add(task.id);
     await this.recover(atStart);
     // Worktrees of attempts that died with their runner hold nothing that will land.
@@ -333,7 +346,7 @@ export class Runner {
         if (held.kind === 'budget' && !this.budgetWarned) {
           this.reporter.event({
             type: 'warning',
-            message: `budget: $${this.ledger.committed().toFixed(2)} of $${this.options.budgetUsd} spent or reserved; no new task starts`,
+            message: `budget: $${this.ledger.committed().toFixed(2)} of $${this.ledger.limit?.toFixed(2)} spent or reserved; no new task starts`,
           });
           this.budgetWarned = true;
         }
@@ -468,6 +481,7 @@ export class Runner {
         if (result.tree) walk.handOver = undefined;
         this.scheduler.took(id, (Date.now() - attemptStarted) / 3_600_000);
         this.ledger.account(job, result);
+        this.warnOfBudgets(id);
         if (result.outcome.kind === 'succeeded' && result.heldForReview) {
           // Its dependents wait for the verdict, so the steps reserved after it are given back.
           await result.recorded;
@@ -556,6 +570,16 @@ export class Runner {
         this.projectedDone.delete(id);
         this.wake?.();
       });
+  }
+
+  /** A budget this attempt's spend brought to its warning: said in the run's view and the task's log, once per budget. */
+  private warnOfBudgets(id: string): void {
+    for (const message of this.ledger.warnings()) {
+      this.reporter.event({ type: 'warning', message: `budget: ${message}` });
+      this.writer
+        .apply((graph) => appendLog(graph, id, { actor: 'runner', now: new Date() }, `budget: ${message}`))
+        .catch(() => undefined);
+    }
   }
 
   /** Milliseconds to wait before retrying, or undefined when the failure is final. */

@@ -305,7 +305,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
       'claude-scripted-1',
       '--tools=read_file,search_files',
       '--max-turns',
-      '50',
+      '100',
       '--max-tokens',
       '8192',
       '--bash-timeout',

@@ -109,7 +109,15 @@ describe('budgets', () => {
     const result = await project.wg(['run']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect((await project.show('tokens')).costs).toEqual([
-      { attempt: 1, backend: 'fake', model: 'm1', cost_usd: 4.5, input_tokens: 1_000_000, output_tokens: 100_000 },
+      {
+        attempt: 1,
+        backend: 'fake',
+        model: 'm1',
+        cost_usd: 4.5,
+        input_tokens: 1_000_000,
+        output_tokens: 100_000,
+        at: expect.any(String),
+      },
     ]);
     const cost = await project.json<{
       total_usd: number;

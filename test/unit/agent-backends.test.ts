@@ -17,6 +17,7 @@ import { codexStreamParser, unwrapShellCommand } from '../../src/backends/codex-
 import { findProgram } from '../../src/backends/find-program.js';
 import type { AgentEvent, OutputParser, RunContext } from '../../src/backends/types.js';
 import { ConfigError } from '../../src/errors.js';
+import { toolCallKey } from '../../src/protocol/tool-call-key.js';
 
 function context(fields: Partial<RunContext> = {}): RunContext {
   return {
@@ -260,7 +261,7 @@ describe('claude backend', () => {
     ]);
     expect(events).toEqual([
       { type: 'progress', message: 'Claude Code 2.1.197 started with model m-1, session s-1' },
-      { type: 'tool', name: 'Bash', summary: 'npm test' },
+      { type: 'tool', name: 'Bash', summary: 'npm test', input: toolCallKey({ command: 'npm test' }) },
       { type: 'error', message: 'Bash failed: This command requires approval' },
       {
         type: 'halt',
@@ -413,7 +414,7 @@ describe('codex backend', () => {
       { type: 'progress', message: 'Codex thread th-1 started' },
       { type: 'progress', message: 'Reconnecting... 1/5 (stream disconnected)' },
       { type: 'progress', message: 'running npm test' },
-      { type: 'tool', name: 'shell', summary: 'npm test (exit code 1)', isError: true },
+      { type: 'tool', name: 'shell', summary: 'npm test (exit code 1)', isError: true, input: toolCallKey('npm test') },
       { type: 'tool', name: 'edit', summary: 'update src/a.ts' },
       { type: 'error', message: 'Model metadata not found' },
       { type: 'text', text: 'Fixed.' },

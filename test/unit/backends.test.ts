@@ -38,7 +38,10 @@ function context(fields: Partial<RunContext> = {}): RunContext {
 
 /** Only the parts of the config that backend choice reads, so other tables can grow without touching these tests. */
 type BackendConfig = Pick<Config, 'defaults' | 'backends'>;
-const config = (fields: Partial<BackendConfig> = {}): BackendConfig => ({ defaults: { max_retries: 2 }, ...fields });
+const config = (fields: Partial<BackendConfig> = {}): BackendConfig => ({
+  defaults: { max_retries: 2, max_turns: 100 },
+  ...fields,
+});
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -235,7 +238,7 @@ describe('command backend: output lines', () => {
 });
 
 describe('chooseBackendName', () => {
-  const withDefault = config({ defaults: { max_retries: 2, backend: 'command' } });
+  const withDefault = config({ defaults: { max_retries: 2, max_turns: 100, backend: 'command' } });
   const agent: Actor = { id: 'claude-1', backend: 'writer' };
 
   it("takes the task's backend first, whatever else is set", () => {

@@ -127,6 +127,8 @@ describe('the flags that take a setting’s place', () => {
       contextLimit: undefined,
       order: 'critical-path',
       budgetUsd: undefined,
+      budgetUsdPerDay: undefined,
+      budgetWarnPercent: 80,
       expectedCostUsd: 1,
       rateLimitPauseMs: 120_000,
       leaseTtlMs: 30_000,

@@ -208,6 +208,11 @@ export function register(program: Command): void {
 
       const { preflight } = await import('../../runner/preflight.js');
       preflight(await workspace.store.load(), workspace.root, { allowOutside: launch.allowOutside });
+      // Refused before anything is claimed when every run together spent the day's budget (the runner checks it again).
+      if (!flags.dryRun && options.budgetUsdPerDay !== undefined) {
+        const { dayBudgetLeft } = await import('../../runner/budget.js');
+        dayBudgetLeft(await workspace.store.load(), options.budgetUsdPerDay, new Date());
+      }
       // A backend that cannot launch is refused before any task is claimed, failed or given a worktree.
       if (!flags.dryRun)
         (await import('../../doctor/launch.js')).assertLaunchable(await workspace.store.load(), launch, {

@@ -6,6 +6,7 @@
 import type { AgentEvent } from '../../backends/types.js';
 import type { ProcessEnd } from '../../process/supervise.js';
 import type { Outcome } from '../outcome.js';
+import type { Loop } from './loop-detector.js';
 
 export type ResultEvent = Extract<AgentEvent, { type: 'result' }>;
 export type HaltEvent = Extract<AgentEvent, { type: 'halt' }>;
@@ -20,6 +21,8 @@ export interface Evidence {
   end: ProcessEnd;
   result?: ResultEvent | undefined;
   halt?: HaltEvent | undefined;
+  /** The call the agent kept repeating, when that is why it was stopped. */
+  loop?: Loop | undefined;
   spentUsd: number;
   allowance?: Allowance | undefined;
   /** What the task granted (its `tools`) when it ran: a refused call is worth retrying only once that changed. */
@@ -39,7 +42,9 @@ export function judge(evidence: Evidence): Outcome {
 }
 
 /** How the agent's run went, before anything it left behind is looked at. */
-function judgeRun({ end, result, halt, spentUsd, allowance, tools }: Evidence): Outcome {
+function judgeRun({ end, result, halt, loop, spentUsd, allowance, tools }: Evidence): Outcome {
+  // We stopped it for repeating itself.
+  if (loop && end.kind === 'halted') return { kind: 'looping', tool: loop.tool, call: loop.summary, times: loop.times };
   // What the agent asked for explains the end better than how its process ended (we stopped it).
   if (halt && end.kind !== 'interrupted') {
     if (halt.kind === 'rate-limited') return { kind: 'rate-limited', detail: halt.request, resetAt: halt.resetAt };

@@ -13,7 +13,8 @@ import { secretValues, StreamRedactor } from '../redact.js';
 import type { AttemptContext } from './context.js';
 import type { Ready } from './prepare.js';
 import { AgentReport } from './report.js';
-import { SpendMeter } from './spend.js';
+import type { Allowance } from './judge.js';
+import { SpendMeter, type SpendTerms } from './spend.js';
 import type { TaskLog } from './task-log.js';
 
 export interface Launched {
@@ -35,7 +36,12 @@ export async function launchAttempt(
   const raw = new FileOnFirstWrite(join(runDir, 'output.log'));
   const eventsFile = new FileOnFirstWrite(join(runDir, 'events.jsonl'));
   const halt = new AbortController();
-  const report = new AgentReport(log, () => halt.abort(), launch.onPermissionDenied);
+  const report = new AgentReport(
+    log,
+    () => halt.abort(),
+    launch.onPermissionDenied,
+    context.launch.config.run.loop_limit,
+  );
   const spend = new SpendMeter(
     {
       attempt,
@@ -43,9 +49,14 @@ export async function launchAttempt(
       model: launch.model,
       prices: context.launch.config.prices,
       allowanceUsd: allowance && allowance.capUsd - allowance.spentBeforeUsd,
+      warnAt: allowance && capWarning(allowance, context.launch.config.run.budget_warn),
     },
     log,
     (request) => report.take({ type: 'halt', kind: 'budget-exhausted', request }),
+    (message) => {
+      log.log(`budget: ${message}`);
+      context.reporter.event({ type: 'warning', message: `${log.taskId}: budget: ${message}` });
+    },
   );
   const emit = (event: AgentEvent) => {
     eventsFile.write(`${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
@@ -76,6 +87,16 @@ export async function launchAttempt(
   progress.flush();
   await Promise.all([closeStream(raw), closeStream(eventsFile)]);
   return { end, report, spend, secrets };
+}
+
+/** Where this attempt's spend reaches `[run] budget_warn` of the task's cap; none when an earlier attempt already passed it. */
+function capWarning(allowance: Allowance, percent: number): SpendTerms['warnAt'] {
+  const atUsd = (allowance.capUsd * percent) / 100;
+  if (percent <= 0 || allowance.spentBeforeUsd >= atUsd) return undefined;
+  return {
+    usd: atUsd - allowance.spentBeforeUsd,
+    message: `the task has spent ${percent}% or more of its $${allowance.capUsd.toFixed(2)} cap (max_cost_usd)`,
+  };
 }
 
 function closeStream(stream: Writable): Promise<void> {

@@ -5,6 +5,7 @@
 import type { AgentEvent } from '../../backends/types.js';
 import type { RefusalPolicy } from '../refusals.js';
 import type { HaltEvent, ResultEvent } from './judge.js';
+import { LoopDetector, type Loop } from './loop-detector.js';
 import type { TaskLog } from './task-log.js';
 
 type Said = Extract<AgentEvent, { type: 'tool' | 'error' | 'text' | 'summary' | 'result' | 'halt' }>;
@@ -14,19 +15,26 @@ export class AgentReport {
   halt: HaltEvent | undefined;
   lastText: string | undefined;
   summary: string | undefined;
+  /** The call the agent kept repeating, when that is why it was stopped. */
+  loop: Loop | undefined;
+  private readonly loops: LoopDetector;
 
   constructor(
     private readonly log: TaskLog,
     /** Called once, with the first halt that stops the agent. */
     private readonly stopAgent: () => void,
     private readonly onRefusal: RefusalPolicy = 'fail',
-  ) {}
+    /** `[run] loop_limit`: the same call this many times in a row stops the agent; 0 never. */
+    loopLimit = 0,
+  ) {
+    this.loops = new LoopDetector(loopLimit);
+  }
 
   take(event: Said): void {
     switch (event.type) {
       case 'tool':
         this.log.log(`tool ${event.name}: ${event.summary}${event.isError ? ' (error)' : ''}`);
-        return;
+        return this.takeLoop(this.loops.offer(event));
       case 'error':
         this.log.log(`error: ${event.message}`);
         return;
@@ -45,8 +53,18 @@ export class AgentReport {
     }
   }
 
+  /** Only the first reason to stop counts: a loop found after a halt (or a halt after a loop) changes nothing. */
+  private takeLoop(loop: Loop | undefined): void {
+    if (!loop || this.halt || this.loop) return;
+    this.loop = loop;
+    this.log.log(
+      `stopping the agent: looping: the same call ${loop.times} times in a row: ${loop.tool} ${loop.summary}`,
+    );
+    this.stopAgent();
+  }
+
   private takeHalt(event: HaltEvent): void {
-    if (this.halt) return;
+    if (this.halt || this.loop) return;
     if (event.kind === 'permission-denied' && this.onRefusal === 'continue') {
       // The agent got the refusal as its call's result and goes on; the task's check still decides.
       const allow = event.rule

@@ -13,6 +13,8 @@ export interface SpendTerms {
   prices: PriceTable;
   /** Dollars this attempt may spend (undefined: no cap). */
   allowanceUsd?: number | undefined;
+  /** `[run] budget_warn` of the task's cap, less what earlier attempts spent: reaching it is warned of once. */
+  warnAt?: { usd: number; message: string } | undefined;
 }
 
 export class SpendMeter {
@@ -20,6 +22,7 @@ export class SpendMeter {
   private sawUsage = false;
   private priced = true;
   private exhausted = false;
+  private warned = false;
   /** The model the agent said it used, which wins over the one wg asked for (or did not name). */
   reportedModel: string | undefined;
   spentUsd = 0;
@@ -29,6 +32,8 @@ export class SpendMeter {
     private readonly log: TaskLog,
     /** Called once, when the spend reaches the allowance: the agent must stop. */
     private readonly onExhausted: (request: string) => void,
+    /** Called once, when the spend reaches `warnAt`. */
+    private readonly onWarning: (message: string) => void = () => undefined,
   ) {}
 
   get model(): string | undefined {
@@ -47,6 +52,11 @@ export class SpendMeter {
       );
     this.priced &&= spend.priced;
     this.spentUsd = Math.round((this.spentUsd + spend.costUsd) * 1e6) / 1e6;
+    const warnAt = this.terms.warnAt;
+    if (warnAt && !this.warned && this.spentUsd >= warnAt.usd) {
+      this.warned = true;
+      this.onWarning(warnAt.message);
+    }
     const allowance = this.terms.allowanceUsd;
     if (allowance !== undefined && this.spentUsd >= allowance && !this.exhausted) {
       this.exhausted = true;
@@ -69,6 +79,7 @@ export class SpendMeter {
         backend,
         ...(model ? { model } : {}),
         cost_usd: this.spentUsd,
+        at: new Date().toISOString(),
         ...tokens,
         ...(this.priced ? {} : { priced: false }),
       }),
