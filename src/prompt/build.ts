@@ -202,7 +202,7 @@ function render(
   const vars: Record<string, string> = {
     task_id: task.id,
     task_title: task.title,
-    task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task, sources.retry, sources.tree?.target)}`,
+    task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task, sources.retry, sources.tree?.target)}${answerNote(task)}`,
     deliverables:
       (task.deliverables ?? []).length === 0
         ? 'None declared.'
@@ -276,6 +276,28 @@ function retryNote(task: Task, basis: RetryBasis | undefined, target: string | u
   const reason = task.failure_reason.replace(/; not retried[ :].*$/s, '');
   const start = basis ? `\n\n${startNote(basis, target ? `\`${target}\`` : 'the target branch')}` : '';
   return `\n\n**This is a retry.** The previous attempt failed: ${reason}.${output}${start}\n\nIts log (\`wg log ${task.id}\`) has the details.`;
+}
+
+const quoted = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+
+/** What the agent asked a person (or which of its calls was refused), and the answer: what this attempt goes on from. */
+function answerNote(task: Task): string {
+  const question = task.question;
+  if (!question?.answer) return '';
+  const when = question.attempt ? ` in attempt ${question.attempt}` : '';
+  const asked =
+    question.kind === 'refusal'
+      ? `**A call of yours was refused${when}:**\n\n${quoted(question.text)}`
+      : `**You asked a person${when} (\`wg ask\`):**\n\n${quoted(question.text)}`;
+  const allowed = question.answer.allow?.length
+    ? `\n\nThey allowed this task from now on: ${codeList(question.answer.allow)}.`
+    : '';
+  return `\n\n${asked}\n\n**${question.answer.by} answered:**\n\n${quoted(question.answer.text)}${allowed}`;
 }
 
 const codeList = (paths: readonly string[]) => paths.map((path) => `\`${path}\``).join(', ');

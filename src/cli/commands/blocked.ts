@@ -31,6 +31,7 @@ function rootCause(node: BlockerTree): string {
     case 'pending-review':
       return ' ← waiting for review';
     case 'waiting':
+      return ' ← waits on a person: `wg show` says for what (`wg answer` a question, `wg done` a human task)';
     case 'blocked':
     case 'pending-validation':
     case 'pending-eval':

@@ -102,6 +102,8 @@ function printSummary(summary: RunSummary, dir: string): void {
   for (const item of summary.blocked)
     print(`${colors.yellow('blocked')}  ${item.id}: waits for ${item.waitingFor.join(', ')}`);
   for (const item of summary.unassignable) print(`${colors.yellow('no actor')} ${item.id}: ${item.reasons.join('; ')}`);
+  for (const item of summary.waiting)
+    print(`${colors.yellow('waiting')}  ${item.id}: ${item.for} (next: ${item.next})`);
   for (const item of summary.held)
     print(
       `${colors.yellow('held')}     ${item.id}: ${item.status} (a status of the Rust wg: its tools move it on, or wg done / wg abandon)`,
