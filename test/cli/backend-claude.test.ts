@@ -120,12 +120,49 @@ describe.skipIf(claude.skipReason !== undefined)(
       const result = await agent.project.wg(['run'], { env: { ...agent.env, ANTHROPIC_API_KEY: undefined } });
       expect(result.exitCode).toBe(1);
       const task = await agent.project.show('needs-login');
-      expect(task.status).toBe('failed');
-      expect(task.failure_reason).toBe(
-        'input required: a login or an API key for Claude Code (Not logged in · Please run /login)',
-      );
+      // Only a person can log in: the task waits for them (`wg answer` once they did).
+      expect(task.status).toBe('waiting');
+      expect(task.question?.text).toBe('a login or an API key for Claude Code (Not logged in · Please run /login)');
       expect(task.attempts).toBe(1);
       expect(agent.server.scripted('anthropic')).toEqual([]);
+    });
+
+    it('its own AskUserQuestion tool ends the attempt at once as a question for a person, with its text and options', async () => {
+      agent = await claudeProject({
+        anthropic: [
+          {
+            tool: 'AskUserQuestion',
+            input: {
+              questions: [
+                {
+                  question: 'Which database should I use?',
+                  header: 'Database',
+                  multiSelect: false,
+                  options: [
+                    { label: 'PostgreSQL', description: 'the server' },
+                    { label: 'SQLite', description: 'a file' },
+                  ],
+                },
+              ],
+            },
+          },
+          // Were the agent left running, it would go on to write this file.
+          { tool: 'Write', input: { file_path: 'guessed.txt', content: 'guessed' }, delayMs: 4000 },
+          { text: 'I guessed.' },
+        ],
+      });
+      await agent.project.ok(['add', 'Pick a database', '--id', 'pick-db', '--max-retries', '0']);
+      const result = await agent.project.wg(['run'], { env: agent.env });
+      expect(result.exitCode).toBe(1);
+      const task = await agent.project.show('pick-db');
+      expect(task.status).toBe('waiting');
+      expect(task.question).toMatchObject({
+        kind: 'question',
+        text: 'Which database should I use? (PostgreSQL / SQLite)',
+        attempt: 1,
+      });
+      expect(task.retry_count ?? 0).toBe(0);
+      expect(existsSync(join(agent.project.dir, 'guessed.txt'))).toBe(false);
     });
 
     it("the task's cost cap becomes Claude Code's own --max-budget-usd, and reaching it ends the attempt as budget-exhausted", async () => {
