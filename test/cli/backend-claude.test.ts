@@ -16,7 +16,7 @@ import {
   sentFor,
   summaryBlock,
 } from '../support/agents.js';
-import type { ModelServerScript } from '../support/model-server.js';
+import { startModelServer, type ModelServerScript } from '../support/model-server.js';
 
 const claude: AgentProgram = await findClaude();
 announceSkip('claude backend tests', claude);
@@ -112,6 +112,42 @@ describe.skipIf(claude.skipReason !== undefined)(
       expect(task.failure_reason).toMatch(/^permission denied: Bash \(node -e .*\): This command requires approval/);
       expect(existsSync(join(agent.project.dir, 'sneaky.txt'))).toBe(false);
       expect(existsSync(join(agent.project.dir, 'after-denial.txt'))).toBe(false);
+    });
+
+    it('`wg answer --allow` grants a refused call: the task reopens, uncounted, and the next attempt runs the call', async () => {
+      const write = { command: "node -e \"require('fs').writeFileSync('granted.txt', 'yes')\"" };
+      agent = await claudeProject({
+        anthropic: [
+          { tool: 'Bash', input: write },
+          { text: 'I could not run it.', delayMs: 4000 },
+        ],
+      });
+      await agent.project.ok(['add', 'Write with node', '--id', 'node-write', '--tool', 'Read', '--max-retries', '0']);
+      const refused = await agent.project.wg(['run'], { env: agent.env });
+      expect(refused.exitCode).toBe(1);
+      const failed = await agent.project.show('node-write');
+      expect(failed.status).toBe('failed');
+      expect(failed.question).toMatchObject({ kind: 'refusal', rule: 'Bash(node -e:*)', attempt: 1 });
+
+      await agent.project.ok(['answer', 'node-write', 'Yes, you may run node -e.', '--allow', 'Bash(node -e:*)']);
+      const reopened = await agent.project.show('node-write');
+      expect(reopened.status).toBe('open');
+      expect(reopened.tools).toEqual(['Read', 'Bash(node -e:*)']);
+      // The refusal is not held against the task: max_retries 0 and it runs again.
+      expect(reopened.retry_count ?? 0).toBe(0);
+
+      const second = await startModelServer({ anthropic: [{ tool: 'Bash', input: write }, { text: 'Wrote it.' }] });
+      try {
+        const granted = await agent.project.wg(['run'], { env: { ...agent.env, ANTHROPIC_BASE_URL: second.url } });
+        expect(granted.exitCode, granted.stdout + granted.stderr).toBe(0);
+        expect(readFileSync(join(agent.project.dir, 'granted.txt'), 'utf8')).toBe('yes');
+        const prompt = JSON.stringify(second.scripted('anthropic')[0]!.body);
+        expect(prompt).toContain('A call of yours was refused in attempt 1:');
+        expect(prompt).toContain('Yes, you may run node -e.');
+      } finally {
+        await second.close();
+      }
+      expect((await agent.project.show('node-write')).status).toBe('done');
     });
 
     it('without credentials the attempt ends as input-required and is not retried', async () => {
