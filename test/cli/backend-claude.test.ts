@@ -329,6 +329,7 @@ describe.skipIf(claude.skipReason !== undefined)(
         'Bash(wg log:*)',
         'Bash(wg progress:*)',
         'Bash(wg artifact:*)',
+        'Bash(wg ask:*)',
         'Bash(wg fail:*)',
         'Bash(wg show:*)',
         'Bash(wg context:*)',
