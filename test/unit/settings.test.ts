@@ -132,6 +132,7 @@ describe('the flags that take a setting’s place', () => {
       expectedCostUsd: 1,
       rateLimitPauseMs: 120_000,
       leaseTtlMs: 30_000,
+      validation: 'none',
     });
     expect(resolved.config.run.on_permission_denied).toBe('fail');
     expect(config.run.on_permission_denied).toBe('auto');
