@@ -74,6 +74,8 @@ export const AttemptCostSchema = z.looseObject({
   output_tokens: z.number().int().nonnegative().optional(),
   /** False when tokens were spent on a model with no price in config.toml: cost_usd then undercounts. */
   priced: z.boolean().optional(),
+  /** What the llm reviewer spent reviewing this attempt's result (see src/review/llm.ts). */
+  review: z.boolean().optional(),
 });
 export type AttemptCost = z.infer<typeof AttemptCostSchema>;
 
