@@ -11,7 +11,7 @@ const FLOORS = [
   ['store', 'prompt', 'agent', 'backends'],
   ['runner'],
   // Capabilities built on the runner.
-  ['worktree', 'doctor', 'serve'],
+  ['worktree', 'doctor', 'serve', 'review'],
   ['cli'],
 ];
 

@@ -67,7 +67,7 @@ const SCALAR_FLAGS: Array<[flag: string, key: string, field: ScalarField, help: 
     '--validation <mode>',
     'validation',
     'validation',
-    'who accepts a result before it lands: none, external (wg approve) or llm; default: [run] validation',
+    'who accepts a result before it lands: none, external (wg approve) or llm (a reviewer agent, [review] in config.toml); default: [run] validation',
   ],
 ];
 

@@ -30,6 +30,7 @@ function shape<T extends Record<string, Setting>>(settings: T): Shape<T> {
 const ConfigSchema = z.looseObject({
   defaults: z.looseObject(shape(SETTINGS.defaults.settings)).prefault({}),
   run: z.looseObject(shape(SETTINGS.run.settings)).prefault({}),
+  review: z.looseObject(shape(SETTINGS.review.settings)).prefault({}),
   /** `[store] url`: the graph lives in PostgreSQL instead of graph.jsonl (WG_STORE_URL overrides it). */
   store: z.looseObject(shape(SETTINGS.store.settings)).prefault({}),
   prices: z.record(z.string(), z.strictObject(shape(SETTINGS.prices.settings))).default({}),

@@ -351,11 +351,11 @@ const run = {
     validation: setting({
       schema: z.enum(VALIDATION_SETTINGS),
       default: 'none',
-      doc: 'Who accepts a successful result of a task that sets no `validation` of its own: `none` lands it at once; `external` keeps it unlanded (status `pending-validation`) until `wg approve` lands it or `wg reject` sends it back; `llm` is meant for a reviewer agent and waits for a person the same way until that reviewer exists. See [review.md](review.md).',
+      doc: 'Who accepts a successful result of a task that sets no `validation` of its own: `none` lands it at once; `external` keeps it unlanded (status `pending-validation`) until `wg approve` lands it or `wg reject` sends it back; `llm` has a reviewer agent (`[review]`) approve or reject it, and waits for a person when it gives no usable verdict. See [review.md](review.md).',
       flag: {
         name: '--validation',
         value: '<mode>',
-        help: 'who accepts a successful result of a task that sets no validation: none (land at once) or external (wait for wg approve)',
+        help: 'who accepts a successful result of a task that sets no validation: none (land at once), external (wait for wg approve) or llm (a reviewer agent)',
         parse: oneOf(VALIDATION_SETTINGS),
       },
     }),
@@ -401,8 +401,30 @@ const store = {
   },
 } satisfies Section;
 
+/** `[review]`: the reviewer agent of tasks whose `validation` is `llm` (see src/review/llm.ts). */
+const review = {
+  table: '[review]',
+  doc: 'The reviewer agent that gives the verdict on a result of a task whose `validation` is `llm`. See [review.md](review.md).',
+  settings: {
+    backend: setting({
+      schema: z.string().trim().min(1),
+      default: undefined,
+      unset: "the backend the task's own attempts run on",
+      example: 'claude',
+      doc: 'The backend the reviewer runs on: a backend type or a `[backends.NAME]` table (a `command` backend prints its verdict as JSON).',
+    }),
+    model: setting({
+      schema: z.string().trim().min(1),
+      default: undefined,
+      unset: "the task's `validator_model`, else the backend's default",
+      example: 'claude-opus-4',
+      doc: "The reviewer's model when the task sets no `validator_model`.",
+    }),
+  },
+} satisfies Section;
+
 /** The tables of config.toml, in the order `wg init` writes them. */
-export const SETTINGS = { store, defaults, prices, backends, run } as const;
+export const SETTINGS = { store, defaults, prices, backends, run, review } as const;
 export type SectionName = keyof typeof SETTINGS;
 
 /** A setting that a command-line flag can take the place of. */

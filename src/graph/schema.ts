@@ -76,6 +76,8 @@ export const AttemptCostSchema = z.looseObject({
   priced: z.boolean().optional(),
   /** When it was recorded (ISO time): what `[run] budget_usd_per_day` counts. Older records have none. */
   at: z.string().optional(),
+  /** What the llm reviewer spent reviewing this attempt's result (see src/review/llm.ts). */
+  review: z.boolean().optional(),
 });
 export type AttemptCost = z.infer<typeof AttemptCostSchema>;
 

@@ -373,7 +373,13 @@ export function recordAttemptCost(graph: Graph, id: string, cost: AttemptCost): 
   const task = getTask(graph, id);
   return put(graph, {
     ...task,
-    costs: [...(task.costs ?? []).filter((entry) => entry.attempt !== cost.attempt), cost],
+    // An attempt's own cost and its review's are separate entries.
+    costs: [
+      ...(task.costs ?? []).filter(
+        (entry) => entry.attempt !== cost.attempt || (entry.review === true) !== (cost.review === true),
+      ),
+      cost,
+    ],
   });
 }
 

@@ -9,7 +9,7 @@ import { dependencyIndex, unsatisfiedBlockers } from '../graph/deps.js';
 import { hashToken, newToken } from '../graph/lease.js';
 import { getTask, type Graph } from '../graph/model.js';
 import { BudgetLedger, dayBudgetLeft, type BudgetSummary, type Job, type Spending } from './budget.js';
-import type { Actor, Task } from '../graph/schema.js';
+import type { Actor, Task, TaskStatus } from '../graph/schema.js';
 import { UPSTREAM_STATUSES } from '../graph/types.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
@@ -46,7 +46,16 @@ export interface RunOptions extends RunSettings {
   failFast: boolean;
   /** When only results pending review are left: wait for their verdicts (true), or end the run (`--no-wait`). */
   waitForReviews: boolean;
+  /** Gives the verdict on a result held for an `llm` review (src/review/llm.ts); unset: such results wait for a person. */
+  llmReview?: LlmReviewer | undefined;
 }
+
+/** The reviewer agent, given by `wg run`: reviews `taskId`'s pending result, writing through `apply`, and applies its verdict. */
+export type LlmReviewer = (
+  taskId: string,
+  apply: <T>(change: (graph: Graph) => T) => Promise<T>,
+  signal: AbortSignal,
+) => Promise<{ status: TaskStatus; costUsd: number; backend: string; model: string | undefined }>;
 
 /** Also what this run's attempts spent, as their usage reports said (see `wg cost`), in all and by backend and model. */
 export interface RunSummary extends Spending {
@@ -508,6 +517,7 @@ export class Runner {
         if (result.outcome.kind === 'succeeded' && result.heldForReview) {
           // Its dependents wait for the verdict, so the steps reserved after it are given back.
           await result.recorded;
+          await this.reviewWithLlm(id, job);
           await this.release(steps, actor);
           return;
         }
@@ -580,6 +590,17 @@ export class Runner {
       }
     }
     await this.release(steps, actor);
+  }
+
+  /** A result held for an `llm` review: the reviewer's verdict lands it or reopens the task (it counts toward the budget). */
+  private async reviewWithLlm(id: string, job: Job): Promise<void> {
+    const reviewer = this.options.llmReview;
+    if (!reviewer || this.signal.aborted) return;
+    const task = (await this.writer.snapshot()).tasks.get(id);
+    if (task?.status !== 'pending-validation' || (task.validation ?? this.options.validation) !== 'llm') return;
+    const reviewed = await reviewer(id, (change) => this.writer.apply(change), this.signal);
+    this.ledger.account(job, reviewed);
+    if (reviewed.status === 'done') this.done.add(id);
   }
 
   /**

@@ -8,12 +8,96 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import { parseDuration } from '../graph/duration.js';
-import type { PendingResult, ReviewComment, Task } from '../graph/schema.js';
+import { getTask, type Graph } from '../graph/model.js';
+import { approveResult, pendingOf, rejectResult, reopenUnlanded } from '../graph/review.js';
+import type { PendingResult, Review, ReviewComment, Task } from '../graph/schema.js';
+import type { Caller } from '../graph/transitions.js';
 import { runDirectory } from '../runner/attempt/prepare.js';
+import { reasonFor } from '../runner/attempt/record.js';
 import { runVerify } from '../runner/attempt/verify.js';
-import type { LandResult } from '../runner/isolation.js';
+import type { LandResult, Landing } from '../runner/isolation.js';
 import { chooseIsolation } from './choose.js';
 import { git, gitOk, gitSaid } from './git.js';
+import { findRepo } from './repo.js';
+
+/** How a verdict writes the graph: a store's `transact`, or a runner's GraphWriter `apply`. */
+export type ApplyChange = <T>(change: (graph: Graph) => T) => Promise<T>;
+
+/** Where a verdict is given: the project, and its settings. */
+export interface VerdictPlace {
+  root: string;
+  workgraphDir: string;
+  config: Config;
+}
+
+export type ApprovalResult =
+  { kind: 'landed'; task: Task; landing: Landing | undefined } | { kind: 'not-landed'; task: Task; reason: string };
+
+/**
+ * Approve a pending result, whoever gives the verdict (`wg approve`, the llm reviewer): land
+ * it through the merge queue, then mark the task done; a result that no longer lands reopens
+ * the task with why.
+ */
+export async function approvePending(
+  place: VerdictPlace,
+  apply: ApplyChange,
+  id: string,
+  by: Caller,
+  verdict: { reviewer: Review['reviewer']; comment?: string | undefined },
+  signal: AbortSignal,
+): Promise<ApprovalResult> {
+  const task = await apply((graph) => getTask(graph, id));
+  const pending = pendingOf(task);
+  const landed = keptInGit(pending) ? await landApproved(place, task, pending, signal) : undefined;
+  if (landed && landed.outcome.kind !== 'succeeded') {
+    const outcome = landed.outcome;
+    const reason = reasonFor(outcome, id);
+    const reopened = await apply((graph) =>
+      reopenUnlanded(graph, id, by, {
+        reason,
+        output: outcome.kind === 'verification-failed' ? outcome.output : undefined,
+        defaultMaxRetries: place.config.defaults.max_retries,
+      }),
+    );
+    return { kind: 'not-landed', task: reopened, reason };
+  }
+  const landing = landed?.landing;
+  const done = await apply((graph) =>
+    approveResult(graph, id, by, {
+      reviewer: verdict.reviewer,
+      comment: verdict.comment,
+      landed: landing && { attempt: pending.attempt, ...landing },
+    }),
+  );
+  return { kind: 'landed', task: done, landing };
+}
+
+/**
+ * Reject a pending result, whoever gives the verdict (`wg reject`, the llm reviewer): each
+ * comment gets the diff lines it points at, and the task reopens for a retry that reads them.
+ */
+export async function rejectPending(
+  place: VerdictPlace,
+  apply: ApplyChange,
+  id: string,
+  by: Caller,
+  verdict: { reviewer: Review['reviewer']; reason: string; comments: ReviewComment[] },
+): Promise<Task> {
+  const pending = pendingOf(await apply((graph) => getTask(graph, id)));
+  let comments = verdict.comments;
+  if (comments.length > 0 && keptInGit(pending)) {
+    const repo = await findRepo(place.root);
+    if (!('none' in repo)) comments = await attachDiffLines(repo.top, pending, comments);
+  }
+  return apply((graph) =>
+    rejectResult(graph, id, by, {
+      reviewer: verdict.reviewer,
+      reason: verdict.reason,
+      comments,
+      defaultMaxRetries: place.config.defaults.max_retries,
+    }),
+  );
+}
 
 /** A re-verify that runs longer than this (when the task sets no timeout) is stopped and counts as failed. */
 const REVERIFY_TIMEOUT_MS = 10 * 60_000;

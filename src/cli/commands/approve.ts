@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { getTask } from '../../graph/model.js';
-import { approveResult, pendingOf, reopenUnlanded } from '../../graph/review.js';
+import { pendingOf } from '../../graph/review.js';
 import { callerFor, openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, status } from '../output.js';
@@ -35,49 +35,30 @@ export function register(program: Command): void {
       refuseAgents('approve');
       const workspace = await openWorkspace(command);
       const config = await workspace.config();
-      const task = getTask(await workspace.store.load(), id);
-      const by = () => ({ ...callerFor(id, { actor: options.actor }), credentials: undefined });
+      const by = { ...callerFor(id, { actor: options.actor }), credentials: undefined };
       // Refused before git is touched when there is nothing to approve.
-      const pending = pendingOf(task);
-      const { keptInGit, landApproved } = await import('../../worktree/review.js');
-      let landed: Awaited<ReturnType<typeof landApproved>> | undefined;
-      if (keptInGit(pending)) {
-        const interrupt = new AbortController();
-        process.once('SIGINT', () => interrupt.abort());
-        landed = await landApproved(
-          { root: workspace.root, workgraphDir: workspace.dir, config },
-          task,
-          pending,
-          interrupt.signal,
-        );
-      }
-      if (landed && landed.outcome.kind !== 'succeeded') {
-        const { reasonFor } = await import('../../runner/attempt/record.js');
-        const outcome = landed.outcome;
-        const reason = reasonFor(outcome, id);
-        const reopened = await workspace.store.transact((graph) =>
-          reopenUnlanded(graph, id, by(), {
-            reason,
-            output: outcome.kind === 'verification-failed' ? outcome.output : undefined,
-            defaultMaxRetries: config.defaults.max_retries,
-          }),
-        );
-        if (options.json) printJson(reopened);
+      pendingOf(getTask(await workspace.store.load(), id));
+      const { approvePending } = await import('../../worktree/review.js');
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => interrupt.abort());
+      const result = await approvePending(
+        { root: workspace.root, workgraphDir: workspace.dir, config },
+        (change) => workspace.store.transact(change),
+        id,
+        by,
+        { reviewer: 'person', comment: options.comment },
+        interrupt.signal,
+      );
+      if (result.kind === 'not-landed') {
+        if (options.json) printJson(result.task);
         else {
-          print(`${colors.bold(id)} did not land: ${reason}`);
-          print(`${colors.bold(id)} is now ${status(reopened.status)}`);
+          print(`${colors.bold(id)} did not land: ${result.reason}`);
+          print(`${colors.bold(id)} is now ${status(result.task.status)}`);
         }
         process.exitCode = 1;
         return;
       }
-      const landing = landed?.landing;
-      const done = await workspace.store.transact((graph) =>
-        approveResult(graph, id, by(), {
-          reviewer: 'person',
-          comment: options.comment,
-          landed: landing && { attempt: pending.attempt, ...landing },
-        }),
-      );
+      const { task: done, landing } = result;
       if (options.json) return printJson(done);
       const where = landing
         ? landing.base === landing.commit

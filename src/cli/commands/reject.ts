@@ -1,7 +1,7 @@
 /** `wg reject`: send a result pending validation back, with why; the next attempt's prompt carries it. */
 import type { Command } from 'commander';
 import { getTask } from '../../graph/model.js';
-import { parseReviewComment, pendingOf, rejectResult } from '../../graph/review.js';
+import { parseReviewComment, pendingOf } from '../../graph/review.js';
 import type { ReviewComment } from '../../graph/schema.js';
 import { callerFor, openWorkspace } from '../context.js';
 import { examples } from '../help.js';
@@ -34,24 +34,18 @@ export function register(program: Command): void {
     .option('--json', 'print the task as JSON')
     .action(async (id: string, options: Options) => {
       refuseAgents('reject');
-      let comments: ReviewComment[] = (options.comment ?? []).map(parseReviewComment);
+      const comments: ReviewComment[] = (options.comment ?? []).map(parseReviewComment);
       const workspace = await openWorkspace(command);
       const config = await workspace.config();
-      const pending = pendingOf(getTask(await workspace.store.load(), id));
-      if (comments.length > 0) {
-        const { keptInGit, attachDiffLines } = await import('../../worktree/review.js');
-        const { findRepo } = await import('../../worktree/repo.js');
-        const repo = await findRepo(workspace.root);
-        if (keptInGit(pending) && !('none' in repo)) comments = await attachDiffLines(repo.top, pending, comments);
-      }
+      pendingOf(getTask(await workspace.store.load(), id));
+      const { rejectPending } = await import('../../worktree/review.js');
       const by = { ...callerFor(id, { actor: options.actor }), credentials: undefined };
-      const task = await workspace.store.transact((graph) =>
-        rejectResult(graph, id, by, {
-          reviewer: 'person',
-          reason: options.reason,
-          comments,
-          defaultMaxRetries: config.defaults.max_retries,
-        }),
+      const task = await rejectPending(
+        { root: workspace.root, workgraphDir: workspace.dir, config },
+        (change) => workspace.store.transact(change),
+        id,
+        by,
+        { reviewer: 'person', reason: options.reason, comments },
       );
       if (options.json) return printJson(task);
       print(`${colors.bold(id)} is now ${status(task.status)}`);

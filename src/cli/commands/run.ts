@@ -206,6 +206,10 @@ export function register(program: Command): void {
         actor: flags.actor,
         failFast: flags.failFast ?? false,
         waitForReviews: flags.wait ?? true,
+        llmReview: async (taskId, apply, signal) => {
+          const { reviewWithLlm } = await import('../../review/llm.js');
+          return reviewWithLlm({ launch, apply, signal, graceMs: settings.graceMs }, taskId);
+        },
       };
 
       const { preflight } = await import('../../runner/preflight.js');
