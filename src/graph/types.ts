@@ -179,6 +179,7 @@ export const LIST_FIELDS = {
   context_files: 'context-file',
   tools: 'tool',
   requires: 'require',
+  env_pass: 'env-pass',
 } as const;
 export type ListField = keyof typeof LIST_FIELDS;
 
