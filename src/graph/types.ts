@@ -127,6 +127,7 @@ export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
     'context_files',
     'prompt',
     'tools',
+    'env_pass',
     'working_dir',
     'timeout',
     'backend',
