@@ -203,3 +203,42 @@ describe('the environment of an agent is an allowlist, for every backend', () =>
     },
   );
 });
+
+describe('what an agent gets is shown before it runs', () => {
+  it('wg run --dry-run and wg doctor list what is passed and, by name only, what is withheld', async () => {
+    project = await tempProject();
+    await project.ok(['add', 'Print env', '--id', 'show-env', '--exec', ENV_COMMAND, '--env-pass', 'TASK_NEEDS_THIS']);
+    const env = runEnv({});
+
+    const text = await project.wg(['run', '--dry-run'], { env });
+    expect(text.exitCode, text.stderr).toBe(0);
+    const withheldLine = text.stdout.split('\n').find((line) => line.startsWith('withheld: '));
+    expect(withheldLine?.split(' ')).toEqual(expect.arrayContaining(Object.keys(PLANTED)));
+    expect(text.stdout).toMatch(/^env: {6}.*\bTASK_NEEDS_THIS\b.*from wg's environment/m);
+    expect(text.stdout).not.toMatch(/^env: .*\bPROJECT_REGION\b/m);
+
+    const json = await project.json<{ steps: Array<{ envPassed: string[]; envWithheld: string[] }> }>(
+      ['run', '--dry-run', '--json'],
+      { env },
+    );
+    expect(json.steps[0]!.envPassed).toContain('TASK_NEEDS_THIS');
+    expect(json.steps[0]!.envWithheld).toEqual(expect.arrayContaining([...Object.keys(PLANTED), 'PROJECT_REGION']));
+
+    const doctor = await project.wg(['doctor'], { env });
+    const line = doctor.stdout.split('\n').find((candidate) => candidate.includes('backend shell environment'));
+    expect(line, doctor.stdout).toBeDefined();
+    for (const name of Object.keys(PLANTED)) expect(line).toContain(name);
+    expect(line).toMatch(/passes .*\bTASK_NEEDS_THIS\b.*; withholds /);
+
+    for (const output of [text.stdout, JSON.stringify(json), doctor.stdout])
+      for (const value of Object.values(PLANTED)) expect(output).not.toContain(value);
+  });
+
+  it('wg add refuses an env_pass that is not a variable name, in one line', async () => {
+    project = await tempProject();
+    const result = await project.wg(['add', 'Bad', '--env-pass', 'NOT-A-NAME']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/--env-pass NOT-A-NAME: not a variable name/);
+  });
+});
