@@ -39,7 +39,13 @@ export const NETWORK_NAMES: readonly string[] = [
   'REQUESTS_CA_BUNDLE',
   'CURL_CA_BUNDLE',
   'GIT_SSL_CAINFO',
+  'NIX_SSL_CERT_FILE',
+  'PIP_CERT',
+  'AWS_CA_BUNDLE',
 ];
+
+/** A shell's own bookkeeping: never passed (the agent's shell sets its own), and not worth naming as withheld. */
+const SHELL_BOOKKEEPING = new Set(['_', 'PWD', 'OLDPWD', 'SHLVL']);
 
 /** wg's own variables (WG_DIR, WG_TASK_ID, WG_TOKEN...; wg sets the agent's own over any inherited ones). */
 export const WG_NAMES: readonly string[] = ['WG_*'];
@@ -85,6 +91,7 @@ export function buildAgentEnv(request: AgentEnvRequest): AgentEnv {
   const withheld: string[] = [];
   for (const [name, value] of Object.entries(request.parent)) {
     if (value === undefined) continue;
+    if (SHELL_BOOKKEEPING.has(name)) continue;
     if (matchesAny(allowed, name)) env[name] = value;
     else withheld.push(name);
   }

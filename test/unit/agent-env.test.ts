@@ -40,7 +40,6 @@ describe('the agent environment allowlist', () => {
       'AWS_SECRET_ACCESS_KEY',
       'GITHUB_TOKEN',
       'NPM_TOKEN',
-      'OLDPWD',
     ]);
     expect(built.passed).toEqual(Object.keys(built.env).sort());
   });
@@ -52,7 +51,16 @@ describe('the agent environment allowlist', () => {
       GITHUB_TOKEN: 'ghp_secret',
       AWS_REGION: 'eu-west-1',
     });
-    expect(built.withheld).toEqual(['AWS_SECRET_ACCESS_KEY', 'NPM_TOKEN', 'OLDPWD']);
+    expect(built.withheld).toEqual(['AWS_SECRET_ACCESS_KEY', 'NPM_TOKEN']);
+  });
+
+  it("leaves out a shell's bookkeeping (PWD, OLDPWD, SHLVL, _) without naming it", () => {
+    const built = buildAgentEnv({
+      parent: { PWD: '/x', SHLVL: '2', _: '/usr/bin/wg', PATH: '/bin' },
+      program: [],
+      pass: [],
+    });
+    expect(built).toEqual({ env: { PATH: '/bin' }, passed: ['PATH'], withheld: [] });
   });
 
   it('globs match whole names, case-sensitively; other characters are literal', () => {
