@@ -140,6 +140,8 @@ describe('the environment of an agent is an allowlist, for every backend', () =>
       'TASK_NEEDS_THIS',
       '-d',
       `Never use ${PLANTED.GITHUB_TOKEN} here.`,
+      '--verify',
+      'env > check-env.txt',
     ]);
     const result = await agent.project.wg(['run'], { env: runEnv(agent.env) });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
@@ -147,6 +149,10 @@ describe('the environment of an agent is an allowlist, for every backend', () =>
     expectAllowlisted(dir, 'show-env', { ANTHROPIC_API_KEY: TEST_API_KEY }, { withGraph: false });
     // The agent program had the key: the model server was called with it.
     expect(sentKey(agent.server.scripted('anthropic')[0]!.headers)).toBe(TEST_API_KEY);
+    // The task's check runs the agent's work, as its commands do: the same allowlist, without the key.
+    const check = readFileSync(join(dir, 'check-env.txt'), 'utf8');
+    expect(check).toContain(`TASK_NEEDS_THIS=${PASSED.TASK_NEEDS_THIS}`);
+    for (const value of [...Object.values(PLANTED), TEST_API_KEY]) expect(check).not.toContain(value);
     expect(readFileSync(join(dir, '.workgraph', 'runs', 'show-env', '1', 'prompt.md'), 'utf8')).toContain(
       'Never use *** here.',
     );

@@ -21,7 +21,7 @@ export async function runVerify(
   const raw = createWriteStream(log);
   const tail: string[] = [];
   const end = await supervise({
-    spec: { file: 'sh', args: ['-c', command], cwd: prepared.workdir, env: prepared.spec.env },
+    spec: { file: 'sh', args: ['-c', command], cwd: prepared.workdir, env: checkEnv(prepared) },
     spawn: spawnViaHelper,
     timeoutMs: options.timeoutMs,
     graceMs: options.graceMs,
@@ -35,4 +35,11 @@ export async function runVerify(
   });
   await new Promise((resolve) => raw.end(resolve));
   return judgeCheck(end, { command, tail, log });
+}
+
+/** The agent's environment less its program's credential: a check runs the code the agent wrote, as the agent's commands do. */
+function checkEnv(prepared: PreparedLaunch): Record<string, string | undefined> {
+  const env = { ...prepared.spec.env };
+  for (const name of prepared.backend.environment?.(prepared.spec.env).credentials ?? []) delete env[name];
+  return env;
 }
