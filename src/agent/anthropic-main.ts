@@ -86,6 +86,12 @@ export function rateLimitReset(headers: Headers | undefined, now = Date.now()): 
   return resets.length > 0 ? new Date(Math.max(...resets)).toISOString() : undefined;
 }
 
+/** The agent's own key stays with the agent: its bash tool's commands run without it. */
+export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { ANTHROPIC_API_KEY: _key, ANTHROPIC_AUTH_TOKEN: _token, ...rest } = env;
+  return rest;
+}
+
 /** Runs the agent; resolves to the process's exit code. */
 export async function runAnthropicAgent(
   options: AnthropicAgentOptions,
@@ -143,7 +149,7 @@ export async function runAnthropicAgent(
       toolContext: {
         workdir: options.workdir,
         bashTimeoutMs: options.bashTimeoutMs,
-        env,
+        env: withoutCredentials(env),
         bashRules: options.allowBash,
       },
       onRefusal: options.onPermissionDenied,

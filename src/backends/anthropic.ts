@@ -32,6 +32,7 @@ import { ConfigError } from '../errors.js';
 import { Duration } from '../graph/schema.js';
 import { capText, progressFromLine } from './lines.js';
 import { parseJsonObject } from './json-lines.js';
+import { anthropicEnvironment } from './program-env.js';
 import { parseSettings, turnLimit, withEnv } from './settings.js';
 import { protocolCommandList } from './protocol.js';
 import { protocolRules } from './claude.js';
@@ -132,6 +133,8 @@ export function anthropicBackend(name: string): Backend {
       // The same Node that runs wg runs the agent: no dependence on which `node` is on PATH.
       return { file: process.execPath, args: anthropicArgs(settings, context), cwd: context.workdir, env };
     },
+
+    environment: () => anthropicEnvironment,
 
     permissions(context: PermissionContext): string[] {
       const settings = parseAnthropicSettings(name, context.settings);

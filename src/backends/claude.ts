@@ -28,10 +28,12 @@
  * whatever `resume` says) in the same worktree, which Claude Code needs: it keeps sessions
  * per folder. The agent then repairs its own work, remembering what it did.
  */
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { claudeStreamParser } from './claude-stream.js';
 import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
+import { claudeEnvironment } from './program-env.js';
 import { parseSettings, turnLimit, withEnv } from './settings.js';
 import { protocolCommandList, PROTOCOL_COMMANDS } from './protocol.js';
 import type { Task } from '../graph/schema.js';
@@ -133,6 +135,19 @@ export function claudeEnv(settings: ClaudeSettings, env: RunContext['env']): Rec
   return childEnv;
 }
 
+/**
+ * Claude Code sources the file named by CLAUDE_ENV_FILE in the shell of every Bash command
+ * before running it, so unsetting its credential there keeps the key from the agent's
+ * commands while Claude Code itself keeps it. (Its own CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1
+ * would scrub too, but it also forces the permission mode to `default` and refuses to
+ * start without bubblewrap: checked against Claude Code 2.1.197.)
+ */
+export const CLAUDE_ENV_FILE = 'claude-env.sh';
+
+export function claudeScrubScript(): string {
+  return `# Written by wg: the agent's commands run without Claude Code's credential.\nunset ${claudeEnvironment.credentials.join(' ')}\n`;
+}
+
 export function locateClaude(
   configured: string | undefined,
   pathVariable: string | undefined,
@@ -209,10 +224,13 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
         file: program.path,
         args: claudeArgs(settings, context),
         cwd: context.workdir,
-        env,
+        env: { ...env, CLAUDE_ENV_FILE: join(dirname(context.promptFile), CLAUDE_ENV_FILE) },
         stdin: context.prompt,
+        files: [{ name: CLAUDE_ENV_FILE, content: claudeScrubScript() }],
       };
     },
+
+    environment: () => claudeEnvironment,
 
     permissions(context: PermissionContext): string[] {
       return claudePermissions(parseClaudeSettings(name, context.settings), context.task, context.onPermissionDenied);

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { codexStreamParser } from './codex-stream.js';
 import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
+import { codexEnvironment } from './program-env.js';
 import { parseSettings, withEnv } from './settings.js';
 import { leadsOutside } from '../system/paths.js';
 import { protocolCommandList } from './protocol.js';
@@ -65,6 +66,7 @@ function graphOutsideWorkdir(context: Pick<RunContext, 'workdir' | 'workgraphDir
 export function codexArgs(
   settings: CodexSettings,
   context: Pick<RunContext, 'model' | 'workdir' | 'workgraphDir' | 'resumeSession' | 'continueSession'>,
+  credentials: readonly string[] = [],
 ): string[] {
   const thread = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
   const extraRoot = settings.sandbox === 'workspace-write' && graphOutsideWorkdir(context);
@@ -96,9 +98,24 @@ export function codexArgs(
         ...(extraRoot ? ['--add-dir', context.workgraphDir] : []),
       ];
   if (context.model) args.push('-m', context.model);
+  args.push(...shellEnvironmentPolicy(credentials));
   for (const [key, value] of Object.entries(settings.config)) args.push('-c', configOverride(key, value));
   args.push(...settings.extra_args, '-');
   return args;
+}
+
+/**
+ * The commands codex runs get its environment less its credential. Codex's own default
+ * excludes (every *KEY*, *SECRET*, *TOKEN*) are switched off: what reaches codex has
+ * passed wg's allowlist, so a GITHUB_TOKEN named in `env_pass` is meant for the commands.
+ */
+export function shellEnvironmentPolicy(credentials: readonly string[]): string[] {
+  return [
+    '-c',
+    'shell_environment_policy.ignore_default_excludes=true',
+    '-c',
+    `shell_environment_policy.exclude=${JSON.stringify(credentials)}`,
+  ];
 }
 
 /** Rust target triples the npm package uses for its vendored binaries. */
@@ -180,12 +197,14 @@ export function codexBackend(name: string, locate: typeof locateCodex = locateCo
       }
       return {
         file: program.path,
-        args: codexArgs(settings, context),
+        args: codexArgs(settings, context, codexEnvironment(env).credentials),
         cwd: context.workdir,
         env,
         stdin: context.prompt,
       };
     },
+
+    environment: codexEnvironment,
 
     permissions(context: PermissionContext): string[] {
       return codexPermissions(parseCodexSettings(name, context.settings), context);

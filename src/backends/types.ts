@@ -5,6 +5,8 @@
  */
 import type { Task } from '../graph/schema.js';
 import type { AgentEvent, Usage } from '../protocol/agent-event.js';
+import type { Env } from '../system/agent-env.js';
+import type { ProgramEnvironment } from './program-env.js';
 
 export type { AgentEvent, Usage };
 
@@ -22,7 +24,7 @@ export interface RunContext {
   model: string | undefined;
   /** This backend's table from config.toml (`[backends.<name>]`), unvalidated: each backend validates its own. */
   settings: Record<string, unknown>;
-  /** The environment the agent gets (the parent's plus WG_*); a backend may add or remove variables. */
+  /** The environment the agent gets (the allowlist of src/system/agent-env.ts, plus WG_*); a backend may add or remove variables. */
   env: Record<string, string | undefined>;
   /** A session id from the previous step of a trajectory, for backends that can resume one. */
   resumeSession?: string | undefined;
@@ -48,6 +50,8 @@ export interface LaunchSpec {
   env: Record<string, string | undefined>;
   /** Written to stdin, which is then closed. Undefined: stdin is not connected at all. */
   stdin?: string | undefined;
+  /** Files the program reads, written into the attempt's run directory (beside prompt.md) before it starts. */
+  files?: Array<{ name: string; content: string }> | undefined;
 }
 
 /** Each Usage field under its name in the graph's `token_usage` (and on a `::usage` line). */
@@ -97,5 +101,10 @@ export interface Backend {
    * and `wg backends`. Throws ConfigError like `launch` when the settings are unusable.
    */
   permissions(context: PermissionContext): string[];
+  /**
+   * What the program reads from wg's environment (passed through the allowlist) and which
+   * of it is its credential (kept from the commands it runs). None: `command` and `shell`.
+   */
+  environment?(env: Env): ProgramEnvironment;
   parser(): OutputParser;
 }

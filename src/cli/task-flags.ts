@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from '../graph/duration.js';
 import type { TaskChanges } from '../graph/edit.js';
+import { InvalidInputError } from '../errors.js';
+import { ENV_PASS_NAME } from '../graph/schema.js';
 import { LIST_FIELDS, type ListField, type ScalarField } from '../graph/types.js';
 import { count, nonNegativeNumber } from '../config/flag-values.js';
 import { asFlagParser } from './setting-flags.js';
@@ -45,6 +47,7 @@ const LIST_HELP: Record<ListField, string> = {
   context_files: 'a file whose content the agent should see',
   tools: 'a tool the agent may use',
   requires: 'a resource this task needs',
+  env_pass: "a variable of wg's environment the agent also gets (a name, or a glob like AWS_*)",
 };
 
 /** Flag name (commander's camelCase key) -> scalar field. */
@@ -109,6 +112,13 @@ export function changesFromFlags(options: Record<string, unknown>): TaskChanges 
   for (const [field, flag] of Object.entries(LIST_FIELDS) as Array<[ListField, string]>) {
     const added = options[camel(flag)];
     const removed = options[camel(`remove-${flag}`)];
+    if (field === 'env_pass' && Array.isArray(added)) {
+      const bad = (added as string[]).find((name) => !ENV_PASS_NAME.test(name));
+      if (bad !== undefined)
+        throw new InvalidInputError(
+          `--env-pass ${bad}: not a variable name (letters, digits and _, with * or ? as wildcards)`,
+        );
+    }
     if (Array.isArray(added)) add[field] = added as string[];
     if (Array.isArray(removed)) remove[field] = removed as string[];
   }

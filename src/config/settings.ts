@@ -6,7 +6,7 @@
  * entry here, plus the code that reads it.
  */
 import { z } from 'zod';
-import { Duration } from '../graph/schema.js';
+import { Duration, ENV_PASS_NAME } from '../graph/schema.js';
 import { count, durationText, loopLimit, nonNegativeNumber, oneOf, positiveCount } from './flag-values.js';
 
 /** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
@@ -379,6 +379,12 @@ const run = {
       schema: z.enum(UPSTREAM_CHANGES_SETTINGS),
       default: 'diff',
       doc: "How a file an upstream task edited reaches the prompts after it: as the diff of that task's landed commit (`diff`; files it created are shown whole), or always whole (`whole`). Without worktrees there is no landed commit, and files are shown whole.",
+    }),
+    env_pass: setting({
+      schema: z.array(z.string().regex(ENV_PASS_NAME, 'a variable name, or a glob with * or ?')),
+      default: [],
+      example: ['GITHUB_TOKEN', 'AWS_*'],
+      doc: "Variables of wg's environment that every agent also gets (names, or globs with `*` and `?`). An agent's environment is an allowlist: the basics (`PATH`, `HOME`, `USER`, `LANG`, `LC_*`, `TERM`, `TMPDIR`, `TZ`...), proxy and CA settings, `WG_*`, its backend's own credential, this list and the task's `env_pass`; everything else is withheld ([run.md](run.md#the-agents-environment)).",
     }),
   },
 } satisfies Section;

@@ -91,8 +91,20 @@ export function backendChecks(backend: BackendFacts): Check[] {
       fix: `unset ANTHROPIC_API_KEY to use the login, or set env = { ANTHROPIC_API_KEY = "" } under [backends.${name}]`,
     });
   }
+  if (launch.environment) checks.push(environmentCheck(label, launch.environment));
   if (backend.flags) checks.push(flagsCheck(name ?? '', type, launch.spec?.file ?? '', backend.flags));
   return checks;
+}
+
+/** What of wg's environment the agent gets, and (by name only) what it does not. */
+function environmentCheck(label: string, environment: { passed: string[]; withheld: string[] }): Check {
+  const withheld = environment.withheld.length > 0 ? environment.withheld.join(' ') : 'nothing';
+  return {
+    area: 'backend',
+    name: `${label} environment`,
+    status: 'ok',
+    detail: `passes ${environment.passed.join(' ') || 'nothing'}; withholds ${withheld} (add a name to [run] env_pass or a task's env_pass to pass it)`,
+  };
 }
 
 function flagsCheck(backend: string, type: string, program: string, flags: NonNullable<BackendFacts['flags']>): Check {

@@ -8,6 +8,7 @@
  * No process is started here: the backend builds its launch exactly as a run would, and
  * the program it names is looked up on the agent's PATH.
  */
+import { buildAgentEnv } from '../system/agent-env.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { chooseBackendName, resolveBackend } from '../backends/index.js';
 import { searchPath } from '../backends/find-program.js';
@@ -35,6 +36,8 @@ export interface BackendLaunch {
   spec: LaunchSpec | undefined;
   /** Why no task on it could start; undefined when it can launch. */
   fault: Fault | undefined;
+  /** Names of wg's environment its agent gets, and those withheld from it (for the first of its tasks). */
+  environment?: { passed: string[]; withheld: string[] } | undefined;
 }
 
 export interface LaunchScope {
@@ -130,7 +133,13 @@ function inspectLaunch(task: Task, actor: Actor, name: string, options: LaunchOp
   const entry: BackendLaunch = { name, type, tasks: [], spec: undefined, fault: undefined };
   try {
     const { backend, settings } = resolveBackend(name, options.config);
-    const env = { ...options.baseEnv, ...agentEnv(options, task, { actor, attempt: 1, token: '<lease token>' }) };
+    const allowed = buildAgentEnv({
+      parent: options.baseEnv,
+      program: backend.environment?.(options.baseEnv).program ?? [],
+      pass: [...options.config.run.env_pass, ...(task.env_pass ?? [])],
+    });
+    entry.environment = { passed: allowed.passed, withheld: allowed.withheld };
+    const env = { ...allowed.env, ...agentEnv(options, task, { actor, attempt: 1, token: '<lease token>' }) };
     entry.spec = backend.launch({
       task,
       prompt: '',

@@ -34,6 +34,8 @@ export const Timestamp = z
 export const Duration = z.string().regex(DURATION_PATTERN, 'not a duration like 90s, 30m or 2h');
 
 const StringList = z.array(z.string());
+/** An entry of `env_pass`: a variable's name, or a glob of names with `*` and `?`. */
+export const ENV_PASS_NAME = /^[A-Za-z_*?][A-Za-z0-9_*?]*$/;
 /**
  * A description or prompt is for a person or an agent to read; beyond 1 MB (about a
  * quarter of a million tokens, more than any context window) it is a mistake or an
@@ -229,6 +231,8 @@ export const TaskSchema = z.looseObject({
   context_files: StringList.optional(),
   prompt: Text.optional(),
   tools: StringList.optional(),
+  /** Variables of wg's environment this task's agent also gets (names, or globs with `*`), beyond `[run] env_pass`. */
+  env_pass: StringList.optional(),
   working_dir: z.string().optional(),
   timeout: Duration.optional(),
   backend: z.string().optional(),

@@ -129,6 +129,7 @@ export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
     'context_files',
     'prompt',
     'tools',
+    'env_pass',
     'working_dir',
     'timeout',
     'backend',
@@ -182,6 +183,7 @@ export const LIST_FIELDS = {
   context_files: 'context-file',
   tools: 'tool',
   requires: 'require',
+  env_pass: 'env-pass',
 } as const;
 export type ListField = keyof typeof LIST_FIELDS;
 

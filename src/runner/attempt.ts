@@ -16,7 +16,7 @@ import { prepareAttempt, type Ready } from './attempt/prepare.js';
 import { reasonFor, recordVerdict, type Ending } from './attempt/record.js';
 import { intendedBackend } from './attempt/step.js';
 import { TaskLog } from './attempt/task-log.js';
-import { runVerify } from './attempt/verify.js';
+import { checkEnv, runVerify } from './attempt/verify.js';
 import type { HeldResult, LandResult } from './isolation.js';
 import { needsReview } from '../graph/review.js';
 import type { ValidationMode } from '../graph/types.js';
@@ -158,7 +158,7 @@ async function questionAsked(context: AttemptContext, taskId: string, attempt: n
 }
 
 function runCheck(context: AttemptContext, task: Task, ready: Ready, secrets: string[]): Promise<Outcome> {
-  return runVerify(task.verify!, { workdir: ready.launch.workdir, env: ready.launch.spec.env }, ready.runDir, {
+  return runVerify(task.verify!, { workdir: ready.launch.workdir, env: checkEnv(ready.launch) }, ready.runDir, {
     timeoutMs: ready.timeoutMs ?? 10 * 60_000,
     graceMs: context.graceMs,
     signal: context.signal,

@@ -32,6 +32,9 @@ export interface PlannedStep {
   stdin?: string | undefined;
   addedEnv?: Record<string, string> | undefined;
   env?: Record<string, string> | undefined;
+  /** Names of wg's environment the agent gets and, by name only, those withheld from it. */
+  envPassed?: string[] | undefined;
+  envWithheld?: string[] | undefined;
   prompt?: string | undefined;
   promptTokens?: number | undefined;
   omitted?: string[] | undefined;
@@ -152,6 +155,8 @@ function plannedStep(
     stdin: built.spec?.stdin === undefined ? undefined : 'the prompt',
     addedEnv: maskEnv(built.addedEnv ?? {}),
     env: built.spec ? maskEnv(built.spec.env) : undefined,
+    envPassed: built.environment?.passed,
+    envWithheld: built.environment?.withheld,
     prompt: usesPrompt ? built.prompt : undefined,
     promptTokens: usesPrompt ? built.promptTokens : undefined,
     omitted: built.omitted,

@@ -12,6 +12,8 @@ import { preparePrompt, type UpstreamChangeReader } from '../prompt/index.js';
 import type { RetryBasis } from '../prompt/types.js';
 import type { Config } from '../config/config.js';
 import type { TreeInfo } from './isolation.js';
+import { buildAgentEnv } from '../system/agent-env.js';
+import { redactText, secretValues } from './redact.js';
 import { refusalPolicy } from './refusals.js';
 import { futureWorkdir, resolveWorkdir } from './workdir.js';
 
@@ -67,6 +69,10 @@ export interface PreparedLaunch {
   spec: LaunchSpec;
   /** The variables wg itself adds to the agent's environment (for display). */
   addedEnv: Record<string, string>;
+  /** Names of wg's environment the agent gets, and those it does not (src/system/agent-env.ts). */
+  environment: { passed: string[]; withheld: string[] };
+  /** Values masked in all the attempt writes: every secret-looking value of wg's environment, passed or withheld, and of the agent's. */
+  secrets: string[];
   /** What the agent may do without asking, as its backend grants it (also in the prompt). */
   permissions: string[];
   /** What a refused call does to this attempt (`[run] on_permission_denied`, resolved for the task). */
@@ -162,8 +168,15 @@ function assemble(
           backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied }),
         )
       : undefined;
+  // The allowlist: wg's environment less what neither the rule, the backend nor env_pass lets through.
+  const allowed = buildAgentEnv({
+    parent: options.baseEnv,
+    program: backend?.environment?.(options.baseEnv).program ?? [],
+    pass: [...options.config.run.env_pass, ...(task.env_pass ?? [])],
+  });
+  const environment = { passed: allowed.passed, withheld: allowed.withheld };
   // With no backend known, the prompt is shown as an agent would get it.
-  const prompt =
+  const built =
     (backend?.usesPrompt ?? true)
       ? attempt(() =>
           preparePrompt(root, options.workgraphDir, graph, task, {
@@ -182,6 +195,9 @@ function assemble(
         )
       : { text: '', omitted: [], estimatedTokens: 0 };
   const addedEnv = agentEnv(options, task, identity);
+  const baseSecrets = secretValues({ ...options.baseEnv, ...addedEnv });
+  // A secret a task's text or an upstream file carries is masked in the prompt too.
+  const prompt = built && { ...built, text: redactText(built.text, baseSecrets) };
   const spec =
     backend && workdir !== undefined && permissions !== undefined && prompt !== undefined
       ? attempt(() =>
@@ -193,7 +209,7 @@ function assemble(
             workgraphDir: options.workgraphDir,
             model,
             settings,
-            env: { ...options.baseEnv, ...addedEnv },
+            env: { ...allowed.env, ...addedEnv },
             resumeSession: identity.resumeSession,
             continueSession: identity.continueSession,
             maxCostUsd: identity.allowanceUsd,
@@ -213,8 +229,15 @@ function assemble(
     omitted: prompt?.omitted,
     spec,
     addedEnv,
+    environment,
+    secrets: spec ? mergeSecrets(baseSecrets, secretValues(spec.env)) : baseSecrets,
     permissions,
     onPermissionDenied,
     errors,
   };
+}
+
+/** Both lists, longest first (so a secret containing another is masked whole). */
+function mergeSecrets(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])].sort((x, y) => y.length - x.length);
 }

@@ -3,6 +3,7 @@
  * landing an approved result through the same merge queue an attempt lands by (rebase onto
  * the target, check again when it moved, advance), and the diff lines a review comment points at.
  */
+import { buildAgentEnv } from '../system/agent-env.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
@@ -132,7 +133,15 @@ export async function landApproved(
   const reverify = () =>
     runVerify(
       task.verify!,
-      { workdir: join(tree.root, task.working_dir ?? '.'), env: process.env },
+      // The allowlist an agent's check gets: the code being checked is the agent's.
+      {
+        workdir: join(tree.root, task.working_dir ?? '.'),
+        env: buildAgentEnv({
+          parent: process.env,
+          program: [],
+          pass: [...place.config.run.env_pass, ...(task.env_pass ?? [])],
+        }).env,
+      },
       runDirectory(place.workgraphDir, task.id, pending.attempt),
       {
         timeoutMs: task.timeout ? parseDuration(task.timeout) : REVERIFY_TIMEOUT_MS,

@@ -195,6 +195,11 @@ describe.skipIf(codex.skipReason !== undefined)(
         'allow_login_shell=false',
         '-m',
         'gpt-scripted',
+        // Its commands run without its provider's key (LOCAL_MODEL_KEY, the env_key in CODEX_HOME/config.toml).
+        '-c',
+        'shell_environment_policy.ignore_default_excludes=true',
+        '-c',
+        'shell_environment_policy.exclude=["OPENAI_API_KEY","CODEX_API_KEY","LOCAL_MODEL_KEY"]',
         '-c',
         'model_reasoning_effort="low"',
         '-',

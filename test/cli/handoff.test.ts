@@ -197,8 +197,11 @@ describe('a summary', () => {
       'Leaky',
       '--id',
       'leaky',
+      '--env-pass',
+      'DEPLOY_API_KEY',
       '--prompt',
-      script([{ print: `::summary Deployed with key ${secret}.` }]),
+      // The agent reads the key from its environment: a secret in the prompt itself is masked before it gets there.
+      script([{ printEnv: '::summary Deployed with key ${DEPLOY_API_KEY}.' }]),
     ]);
     const result = await project.wg(['run'], { env: { DEPLOY_API_KEY: secret } });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);

@@ -167,6 +167,8 @@ describe('after a landing conflict', () => {
         '  if [ -f other.txt ]; then echo applied; else echo missing; fi > seen.txt; echo second > same.txt',
         'fi',
       ].join('\n'),
+      // The agent waits on the checkout, which it is told of by name.
+      'env_pass = ["CHECKOUT"]\n',
     );
     await project!.ok(['add', 'First', '--id', 'first', '--exec', 'echo first > same.txt']);
     await project!.ok(['add', 'Second', '--id', 'second']);

@@ -80,6 +80,8 @@ describe('wg run options', () => {
       'leaky',
       '--exec',
       'echo "key is $SERVICE_API_KEY"; echo "token $WG_TOKEN"',
+      '--env-pass',
+      'SERVICE_API_KEY',
     ]);
     const secret = 'sk-test-0123456789abcdef';
     const result = await project.wg(['run'], { env: { SERVICE_API_KEY: secret } });

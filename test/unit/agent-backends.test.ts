@@ -364,7 +364,10 @@ describe('claude backend', () => {
 describe('codex backend', () => {
   it('reads the prompt from a closed stdin and passes config overrides as TOML values', () => {
     const spec = codexBackend('codex', found).launch(
-      context({ settings: { sandbox: 'read-only', config: { a: 'x', b: 2, c: true } } }),
+      context({
+        settings: { sandbox: 'read-only', config: { a: 'x', b: 2, c: true } },
+        env: { PATH: '/bin', CODEX_HOME: '/nonexistent/codex-home' },
+      }),
     );
     expect(spec.args).toEqual([
       'exec',
@@ -378,6 +381,11 @@ describe('codex backend', () => {
       'allow_login_shell=false',
       '-m',
       'm-1',
+      // The commands codex runs get its environment less its key.
+      '-c',
+      'shell_environment_policy.ignore_default_excludes=true',
+      '-c',
+      'shell_environment_policy.exclude=["OPENAI_API_KEY","CODEX_API_KEY"]',
       '-c',
       'a="x"',
       '-c',

@@ -50,8 +50,11 @@ function printPlan(plan: DryRunPlan): void {
       print(`may:      ${[firstPermission, ...otherPermissions.map((line) => `          ${line}`)].join('\n')}`);
     if (step.stdin) print(`stdin:    ${step.stdin}`);
     if (step.env !== undefined) {
-      print(`env:      the parent's environment (secrets masked in --json) plus`);
+      print(
+        `env:      ${step.envPassed?.join(' ') || 'nothing'} from wg's environment (values in --json, secrets masked), plus`,
+      );
       for (const [name, value] of Object.entries(step.addedEnv ?? {})) print(`          ${name}=${value}`);
+      if (step.envWithheld?.length) print(`withheld: ${step.envWithheld.join(' ')}`);
     }
     if (step.prompt !== undefined) {
       print(

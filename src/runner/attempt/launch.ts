@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import type { AgentEvent } from '../../backends/types.js';
 import { spawnViaHelper } from '../../process/helper.js';
 import { supervise, type ProcessEnd } from '../../process/supervise.js';
-import { secretValues, StreamRedactor } from '../redact.js';
+import { StreamRedactor } from '../redact.js';
 import type { AttemptContext } from './context.js';
 import type { Ready } from './prepare.js';
 import { AgentReport } from './report.js';
@@ -32,7 +32,7 @@ export async function launchAttempt(
   log: TaskLog,
 ): Promise<Launched> {
   const { launch, runDir, allowance } = ready;
-  const secrets = secretValues(launch.spec.env);
+  const secrets = launch.secrets;
   const raw = new FileOnFirstWrite(join(runDir, 'output.log'));
   const eventsFile = new FileOnFirstWrite(join(runDir, 'events.jsonl'));
   const halt = new AbortController();

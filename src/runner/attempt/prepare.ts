@@ -115,6 +115,7 @@ export async function prepareAttempt(
   }
   const timeoutMs = task.timeout ? parseDuration(task.timeout) : context.defaultTimeoutMs;
   if (launch.backend.usesPrompt) writeFileSync(join(runDir, 'prompt.md'), launch.prompt);
+  for (const file of launch.spec.files ?? []) writeFileSync(join(runDir, file.name), file.content);
   writeFileSync(join(runDir, 'command.json'), commandRecord(task, identity, launch, tree, timeoutMs, context.stallMs));
   return { kind: 'ready', ready: { runDir, tree, launch, allowance, timeoutMs } };
 }
@@ -143,6 +144,8 @@ function commandRecord(
     timeout_ms: timeoutMs ?? null,
     stall_timeout_ms: stallMs ?? null,
     env: maskEnv(spec.env),
+    // By name only: a withheld value is never written.
+    env_withheld: launch.environment.withheld,
   };
   return `${JSON.stringify(record, null, 2)}\n`;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { spawnViaHelper } from '../../process/helper.js';
 import { supervise } from '../../process/supervise.js';
 import type { Outcome } from '../outcome.js';
+import type { PreparedLaunch } from '../prepare.js';
 import { StreamRedactor } from '../redact.js';
 import { judgeCheck } from './judge.js';
 
@@ -35,4 +36,11 @@ export async function runVerify(
   });
   await new Promise((resolve) => raw.end(resolve));
   return judgeCheck(end, { command, tail, log });
+}
+
+/** The agent's environment less its program's credential: a check runs the code the agent wrote, as the agent's commands do. */
+export function checkEnv(prepared: PreparedLaunch): Record<string, string | undefined> {
+  const env = { ...prepared.spec.env };
+  for (const name of prepared.backend.environment?.(prepared.spec.env).credentials ?? []) delete env[name];
+  return env;
 }
