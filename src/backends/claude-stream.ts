@@ -145,9 +145,30 @@ function assistantEvents(object: JsonObject, toolNames: Map<string, ToolCall>): 
       const summary = summarizeToolInput(item.input);
       if (id) toolNames.set(id, { name, summary, rule: ruleForCall(name, item.input) });
       events.push({ type: 'tool', name, summary });
+      // Its own ask-the-user tool: nobody answers in print mode, so the attempt ends as a question for a person.
+      if (name === ASK_USER_TOOL) events.push({ type: 'halt', kind: 'input-required', request: askedText(item.input) });
     }
   }
   return events;
+}
+
+/** Claude Code's tool for asking the user a question (with options to choose from). */
+const ASK_USER_TOOL = 'AskUserQuestion';
+
+/** The questions of an AskUserQuestion call, each with its options: `question (a / b)`, one a line. */
+function askedText(input: unknown): string {
+  const questions = asArray(asObject(input)?.questions)
+    .map((entry) => {
+      const question = asObject(entry);
+      const text = asString(question?.question)?.trim();
+      if (!text) return undefined;
+      const options = asArray(question?.options)
+        .map((option) => asString(asObject(option)?.label) ?? asString(option))
+        .filter((label): label is string => Boolean(label));
+      return options.length > 0 ? `${text} (${options.join(' / ')})` : text;
+    })
+    .filter((line): line is string => line !== undefined);
+  return capText(questions.join('\n') || `Claude Code asked the user: ${summarizeToolInput(input)}`, 2_000);
 }
 
 /**

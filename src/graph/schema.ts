@@ -163,6 +163,32 @@ export const ReviewSchema = z.looseObject({
 });
 export type Review = z.infer<typeof ReviewSchema>;
 
+/** A person's answer to a task's question (`wg answer`); `allow`: the tools it granted the task. */
+export const AnswerSchema = z.looseObject({
+  text: Text,
+  by: z.string(),
+  at: Timestamp,
+  allow: StringList.optional(),
+});
+
+/**
+ * What an attempt needs from a person: a question its agent asked (`wg ask`, or the agent
+ * program's own ask-the-user tool; the task then waits, status `waiting`), or a call its
+ * permissions refused (`refusal`; the task failed). `wg answer` records the answer and
+ * reopens the task; the next prompt carries both.
+ */
+export const QuestionSchema = z.looseObject({
+  kind: z.enum(['question', 'refusal']),
+  text: Text,
+  attempt: z.number().int().positive().optional(),
+  by: z.string(),
+  asked_at: Timestamp,
+  /** refusal: the task `tools` rule that would allow the refused call. */
+  rule: z.string().optional(),
+  answer: AnswerSchema.optional(),
+});
+export type Question = z.infer<typeof QuestionSchema>;
+
 export const TaskSchema = z.looseObject({
   id: Id,
   title: z.string(),
@@ -220,6 +246,7 @@ export const TaskSchema = z.looseObject({
   max_rejections: z.number().int().nonnegative().optional(),
   pending_result: PendingResultSchema.optional(),
   review: ReviewSchema.optional(),
+  question: QuestionSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

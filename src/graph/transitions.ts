@@ -70,13 +70,15 @@ export function claimTask(graph: Graph, id: string, by: Caller, request: ClaimRe
       `cannot claim ${id}: status is ${task.status}`,
       task.status === 'failed'
         ? '`wg retry` reopens a failed task'
-        : task.status === 'pending-validation'
-          ? task.pending_result
-            ? `its result waits for a review: \`wg approve ${id}\` or \`wg reject ${id} --reason TEXT\``
-            : `pending-validation was set by the Rust wg, whose tools move it on; \`wg done\` or \`wg abandon\` settle it by hand`
-          : UPSTREAM_STATUSES.has(task.status)
-            ? `${task.status} is a status of the Rust wg, whose tools move it on; \`wg done\` or \`wg abandon\` settle it by hand`
-            : undefined,
+        : task.status === 'waiting'
+          ? `it waits on a person: \`wg answer ${id} "..."\` answers its question; \`wg done\` or \`wg abandon\` settle it by hand`
+          : task.status === 'pending-validation'
+            ? task.pending_result
+              ? `its result waits for a review: \`wg approve ${id}\` or \`wg reject ${id} --reason TEXT\``
+              : `pending-validation was set by the Rust wg, whose tools move it on; \`wg done\` or \`wg abandon\` settle it by hand`
+            : UPSTREAM_STATUSES.has(task.status)
+              ? `${task.status} is a status of the Rust wg, whose tools move it on; \`wg done\` or \`wg abandon\` settle it by hand`
+              : undefined,
     );
   const forcedPast: LogEntry[] = [];
   const ready = readiness(graph, singleTaskIndex(graph, id), { ...task, claim: undefined }, by.now);

@@ -9,10 +9,12 @@ export const TASK_STATUSES = [
   'failed',
   'abandoned',
   'pending-review',
+  // Waits on a person: a question its agent asked (`wg answer` reopens it), or a task for a human actor (`wg done`).
+  // Upstream's name; like the statuses below, it is not ready, not claimable, and satisfies no dependency.
+  'waiting',
   // Statuses of the Rust project's newer graphs (graphwork/wg). wg keeps and shows them but never sets them
   // (only upstream's own tools move a task out of them), but for `pending-validation`: a successful result
   // waiting for `wg approve` / `wg reject` (see graph/review.ts). None is ready, claimable, or satisfies a dependency.
-  'waiting',
   'blocked',
   'pending-validation',
   'pending-eval',
@@ -50,7 +52,6 @@ export function canonicalStatus(label: string): TaskStatus | undefined {
 
 /** The statuses only upstream's tools set (see TASK_STATUSES). */
 export const UPSTREAM_STATUSES: ReadonlySet<TaskStatus> = new Set([
-  'waiting',
   'blocked',
   'pending-eval',
   'failed-pending-eval',
@@ -145,6 +146,7 @@ export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
     'max_rejections',
     'pending_result',
     'review',
+    'question',
   ],
   actor: [
     'id',

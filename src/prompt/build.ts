@@ -202,7 +202,7 @@ function render(
   const vars: Record<string, string> = {
     task_id: task.id,
     task_title: task.title,
-    task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task, sources.retry, sources.tree?.target)}`,
+    task_body: `${task.prompt ?? task.description ?? '(no description)'}${retryNote(task, sources.retry, sources.tree?.target)}${answerNote(task)}`,
     deliverables:
       (task.deliverables ?? []).length === 0
         ? 'None declared.'
@@ -291,6 +291,28 @@ function rejectionNote(task: Task): string | undefined {
   });
   const listed = comments.length > 0 ? `\n\nTheir comments on the change:\n\n${comments.join('\n\n')}` : '';
   return `**This is a retry.** ${who} rejected attempt ${review.attempt}'s result: ${review.reason}.${listed}\n\nAddress the reason and every comment.`;
+}
+
+const quoted = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n');
+
+/** What the agent asked a person (or which of its calls was refused), and the answer: what this attempt goes on from. */
+function answerNote(task: Task): string {
+  const question = task.question;
+  if (!question?.answer) return '';
+  const when = question.attempt ? ` in attempt ${question.attempt}` : '';
+  const asked =
+    question.kind === 'refusal'
+      ? `**A call of yours was refused${when}:**\n\n${quoted(question.text)}`
+      : `**You asked a person${when} (\`wg ask\`):**\n\n${quoted(question.text)}`;
+  const allowed = question.answer.allow?.length
+    ? `\n\nThey allowed this task from now on: ${codeList(question.answer.allow)}.`
+    : '';
+  return `\n\n${asked}\n\n**${question.answer.by} answered:**\n\n${quoted(question.answer.text)}${allowed}`;
 }
 
 const codeList = (paths: readonly string[]) => paths.map((path) => `\`${path}\``).join(', ');

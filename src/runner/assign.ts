@@ -39,7 +39,10 @@ export function assignActor(graph: Graph, task: Task, actors: readonly Actor[]):
   if (actors.length === 0) return { reasons: ['no such actor'] };
   const allowed = new Set(actors.map((actor) => actor.id));
   const ranked = rankActors(graph, task).filter((entry) => allowed.has(entry.actor.id));
-  const best = ranked.find((entry) => entry.match.eligible);
+  // An agent that may do the task does it; a person gets only what no agent may do.
+  const best =
+    ranked.find((entry) => entry.match.eligible && entry.actor.actor_type !== 'human') ??
+    ranked.find((entry) => entry.match.eligible);
   if (best) return { actor: best.actor };
   return { reasons: ranked.map((entry) => `${entry.actor.id}: ${entry.match.reasons.join(', ') || 'not eligible'}`) };
 }

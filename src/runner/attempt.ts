@@ -9,7 +9,7 @@ import type { Task } from '../graph/schema.js';
 import type { Caller } from '../graph/transitions.js';
 import { checkDeliverables } from './attempt/deliverables.js';
 import type { AttemptContext, AttemptResult, AttemptStep, AttemptSubject } from './attempt/context.js';
-import { judge, underStop, type Evidence } from './attempt/judge.js';
+import { judge, underStop, type Evidence, type HaltEvent } from './attempt/judge.js';
 import { hold, land } from './attempt/land.js';
 import { launchAttempt, type Launched } from './attempt/launch.js';
 import { prepareAttempt, type Ready } from './attempt/prepare.js';
@@ -71,7 +71,7 @@ export async function runAttempt(
   reportStart(ready.launch.backendName);
   const launched = await launchAttempt(context, ready, identity.attempt, log);
   const { report, spend, secrets } = launched;
-  const { landed, present, held } = await judgeAndLand(context, task, ready, launched);
+  const { landed, present, held } = await judgeAndLand(context, task, ready, launched, identity.attempt);
 
   const succeeded = landed.outcome.kind === 'succeeded';
   // Downstream prompts see only registered files: a declared deliverable is registered even if the agent forgot.
@@ -117,11 +117,12 @@ async function judgeAndLand(
   task: Task,
   ready: Ready,
   { end, report, spend, secrets }: Launched,
+  attempt: number,
 ): Promise<{ landed: LandResult; present: string[]; held?: { mode: ValidationMode; result: HeldResult | undefined } }> {
   const evidence: Evidence = {
     end,
     result: report.result,
-    halt: report.halt,
+    halt: report.halt ?? (await questionAsked(context, task.id, attempt)),
     spentUsd: spend.spentUsd,
     allowance: ready.allowance,
     tools: task.tools,
@@ -142,6 +143,17 @@ async function judgeAndLand(
     return { landed: { outcome: judged }, present, held: { mode, result: kept.result } };
   }
   return { landed: await land(ready.tree, task, judged, check), present };
+}
+
+/**
+ * The question the agent asked with `wg ask` during this attempt, as a halt: whatever its
+ * process did after, the attempt ends there (its work is not checked or landed).
+ */
+async function questionAsked(context: AttemptContext, taskId: string, attempt: number): Promise<HaltEvent | undefined> {
+  const now = (await context.load()).tasks.get(taskId);
+  const question = now?.status === 'waiting' ? now.question : undefined;
+  if (question?.kind !== 'question' || question.attempt !== attempt || question.answer) return undefined;
+  return { type: 'halt', kind: 'input-required', request: question.text };
 }
 
 function runCheck(context: AttemptContext, task: Task, ready: Ready, secrets: string[]): Promise<Outcome> {

@@ -195,7 +195,7 @@ export function remedyFor(outcome: Outcome, taskId: string): string | undefined 
       return `not retried: fix the check (\`wg edit ${taskId} --verify "<a command that runs>"\`, or install what it needs), then \`wg retry ${taskId}\``;
     case 'permission-denied':
       return outcome.rule
-        ? `not retried while the task's tools stay as they are: \`wg edit ${taskId} --tool ${JSON.stringify(outcome.rule)}\`, then \`wg retry ${taskId}\``
+        ? `not retried while the task's tools stay as they are: \`wg answer ${taskId} "..." --allow ${JSON.stringify(outcome.rule)}\` grants it and reopens the task`
         : `not retried while the task's permissions stay as they are: widen them (\`wg edit ${taskId} --tool ...\`, or the backend's settings), then \`wg retry ${taskId}\``;
     case 'invalid-configuration':
       return `not retried: fix the task (\`wg edit ${taskId} ...\`) or config.toml, then \`wg retry ${taskId}\``;

@@ -13,6 +13,7 @@ import type { Actor, Task } from '../graph/schema.js';
 import { UPSTREAM_STATUSES } from '../graph/types.js';
 import { planTrajectory } from '../graph/trajectory.js';
 import { releaseReservations, reserveTrajectory } from '../graph/trajectory-reserve.js';
+import { awaitPerson } from '../graph/questions.js';
 import { claimTask, heldBy, renewLeases, retryTask, type Caller, type ClaimRequest } from '../graph/transitions.js';
 import type { RunSettings } from '../config/run-settings.js';
 import type { GraphStore, WorkspaceStore } from '../store/store.js';
@@ -52,6 +53,8 @@ export interface RunSummary extends Spending {
   held: Array<{ id: string; status: string }>;
   /** Results waiting for `wg approve` / `wg reject`, each with the tasks in scope that wait on it. */
   pendingValidation: Array<{ id: string; waitedOnBy: string[] }>;
+  /** Tasks that wait on a person (status `waiting`): what for, and the command that moves them on. */
+  waiting: Array<{ id: string; for: string; next: string }>;
   recovered: Recovered[];
   interrupted: boolean;
   /** Tasks this run stopped and reopened: a running attempt (Ctrl-C, --fail-fast; no attempt counted), or a retry Ctrl-C cut short. */
@@ -328,6 +331,10 @@ export class Runner {
     const picked = this.scheduler.pick(graph, new Date(), free, this.projectedDone);
     this.heldByPause = picked.held.some((held) => held.kind === 'paused');
     for (const held of picked.held) {
+      if (held.kind === 'person') {
+        await this.awaitPerson(held.task, held.actor);
+        continue;
+      }
       if (held.kind !== 'unassignable') {
         this.unassignable.delete(held.task);
         if (held.kind === 'budget' && !this.budgetWarned) {
@@ -349,6 +356,22 @@ export class Runner {
         this.claimAndStart(start.steps, start.actor, () => this.scheduler.end(start), start.job),
       ),
     );
+  }
+
+  /** A task only a person may do is never spawned: it waits for them (status `waiting`) until they run `wg done`. */
+  private async awaitPerson(id: string, person: string): Promise<void> {
+    const waiting = await this.writer
+      .apply((graph) => awaitPerson(graph, id, { actor: 'runner', now: new Date() }, person))
+      .catch((error: unknown) => {
+        // Someone changed it meanwhile (claimed, done): nothing to wait for.
+        if (error instanceof TransitionError) return undefined;
+        throw error;
+      });
+    if (waiting)
+      this.reporter.event({
+        type: 'notice',
+        message: `${id} waits for ${person}, a person: nothing is spawned for it (\`wg done ${id}\` when it is done)`,
+      });
   }
 
   /** Start nothing more on `backend` until the limit lifts (plus a little jitter, so runners do not all return at once). */
@@ -499,6 +522,11 @@ export class Runner {
           walk.previous = id;
           break;
         }
+        if (status === 'waiting') {
+          // A question for a person is no failure (--fail-fast goes on): the task waits for `wg answer`.
+          await this.release(steps, actor);
+          return;
+        }
         const retry = await this.retryDecision(id, outcome, job);
         if (retry === undefined) {
           if (outcome.kind !== 'interrupted') this.onPermanentFailure();
@@ -641,6 +669,13 @@ export class Runner {
         .filter((item) => item.waitingFor.includes(`${task.id} (pending-validation)`))
         .map((item) => item.id),
     }));
+    const waiting = inScope
+      .filter((task) => task.status === 'waiting')
+      .map((task) =>
+        task.question && !task.question.answer
+          ? { id: task.id, for: `asked: ${task.question.text}`, next: `wg answer ${task.id} "..."` }
+          : { id: task.id, for: `${task.assigned ?? 'a person'} to do it`, next: `wg done ${task.id}` },
+      );
     const finished = inScope.every((task) => task.status === 'done' || task.status === 'abandoned');
     // Nothing failed or stuck: only verdicts are missing. A script tells that apart (exit 3) from a failure (1).
     const onlyReviews =
@@ -669,6 +704,7 @@ export class Runner {
       open,
       held,
       pendingValidation,
+      waiting,
       recovered,
       interrupted,
       reopened: [...this.reopened].filter((id) => graph.tasks.get(id)?.status === 'open'),

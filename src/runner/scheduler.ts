@@ -48,6 +48,8 @@ export interface Start {
 /** A ready task that did not start, and why. */
 export type Held =
   | { kind: 'unassignable'; task: string; reasons: string[] }
+  /** Only a person (an actor with `actor_type = "human"`) may do it: nothing is spawned, it waits for them. */
+  | { kind: 'person'; task: string; actor: string }
   | { kind: 'paused'; task: string; backend: string; until: number }
   | { kind: 'max-parallel'; task: string; backend: string; limit: number }
   | { kind: 'budget'; task: string; steps: string[] };
@@ -160,6 +162,10 @@ export class Scheduler {
       const choice = assignActor(graph, task, actors);
       if ('reasons' in choice) {
         picked.held.push({ kind: 'unassignable', task: task.id, reasons: choice.reasons });
+        continue;
+      }
+      if (choice.actor.actor_type === 'human') {
+        picked.held.push({ kind: 'person', task: task.id, actor: choice.actor.id });
         continue;
       }
       const backend = this.backendOf(task, choice.actor);

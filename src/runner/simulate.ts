@@ -118,5 +118,10 @@ function note(held: readonly Held[], unassignable: Map<string, string[]>, overBu
   for (const item of held) {
     if (item.kind === 'unassignable') unassignable.set(item.task, item.reasons);
     if (item.kind === 'budget') overBudget.add(item.task);
+    // wg run would not spawn it: it sets it waiting for that person.
+    if (item.kind === 'person')
+      unassignable.set(item.task, [
+        `waits for ${item.actor}, a person (never spawned; \`wg done ${item.task}\` when done)`,
+      ]);
   }
 }

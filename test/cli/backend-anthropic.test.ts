@@ -202,16 +202,17 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     ).toHaveLength(4);
   });
 
-  it('a rejected API key ends the attempt as input-required, naming the authentication error', async () => {
+  it('a rejected API key ends the attempt as input-required: the task waits for a person, naming the authentication error', async () => {
     agent = await anthropicProject({ anthropic: [{ status: 401, message: 'invalid x-api-key' }] });
     await agent.project.ok(['add', 'Doomed', '--id', 'doomed']);
     const result = await agent.project.wg(['run'], { env: agent.env });
     expect(result.exitCode).toBe(1);
     const task = await agent!.project.show('doomed');
-    expect(task.status).toBe('failed');
-    expect(task.failure_reason).toBe(
-      'input required: a valid API key (the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY)',
+    expect(task.status).toBe('waiting');
+    expect(task.question?.text).toBe(
+      'a valid API key (the Anthropic API rejected the API key (HTTP 401: invalid x-api-key); check ANTHROPIC_API_KEY)',
     );
+    expect(task.retry_count ?? 0).toBe(0);
     expect(agent.server.scripted('anthropic')).toHaveLength(1);
   });
 

@@ -16,7 +16,7 @@ import {
   sentFor,
   summaryBlock,
 } from '../support/agents.js';
-import type { ModelServerScript } from '../support/model-server.js';
+import { startModelServer, type ModelServerScript } from '../support/model-server.js';
 
 const claude: AgentProgram = await findClaude();
 announceSkip('claude backend tests', claude);
@@ -114,18 +114,91 @@ describe.skipIf(claude.skipReason !== undefined)(
       expect(existsSync(join(agent.project.dir, 'after-denial.txt'))).toBe(false);
     });
 
+    it('`wg answer --allow` grants a refused call: the task reopens, uncounted, and the next attempt runs the call', async () => {
+      const write = { command: "node -e \"require('fs').writeFileSync('granted.txt', 'yes')\"" };
+      agent = await claudeProject({
+        anthropic: [
+          { tool: 'Bash', input: write },
+          { text: 'I could not run it.', delayMs: 4000 },
+        ],
+      });
+      await agent.project.ok(['add', 'Write with node', '--id', 'node-write', '--tool', 'Read', '--max-retries', '0']);
+      const refused = await agent.project.wg(['run'], { env: agent.env });
+      expect(refused.exitCode).toBe(1);
+      const failed = await agent.project.show('node-write');
+      expect(failed.status).toBe('failed');
+      expect(failed.question).toMatchObject({ kind: 'refusal', rule: 'Bash(node -e:*)', attempt: 1 });
+
+      await agent.project.ok(['answer', 'node-write', 'Yes, you may run node -e.', '--allow', 'Bash(node -e:*)']);
+      const reopened = await agent.project.show('node-write');
+      expect(reopened.status).toBe('open');
+      expect(reopened.tools).toEqual(['Read', 'Bash(node -e:*)']);
+      // The refusal is not held against the task: max_retries 0 and it runs again.
+      expect(reopened.retry_count ?? 0).toBe(0);
+
+      const second = await startModelServer({ anthropic: [{ tool: 'Bash', input: write }, { text: 'Wrote it.' }] });
+      try {
+        const granted = await agent.project.wg(['run'], { env: { ...agent.env, ANTHROPIC_BASE_URL: second.url } });
+        expect(granted.exitCode, granted.stdout + granted.stderr).toBe(0);
+        expect(readFileSync(join(agent.project.dir, 'granted.txt'), 'utf8')).toBe('yes');
+        const prompt = JSON.stringify(second.scripted('anthropic')[0]!.body);
+        expect(prompt).toContain('A call of yours was refused in attempt 1:');
+        expect(prompt).toContain('Yes, you may run node -e.');
+      } finally {
+        await second.close();
+      }
+      expect((await agent.project.show('node-write')).status).toBe('done');
+    });
+
     it('without credentials the attempt ends as input-required and is not retried', async () => {
       agent = await claudeProject({ anthropic: [{ text: 'never reached' }] }, '', { ANTHROPIC_API_KEY: '' });
       await agent.project.ok(['add', 'Needs login', '--id', 'needs-login', '--max-retries', '3']);
       const result = await agent.project.wg(['run'], { env: { ...agent.env, ANTHROPIC_API_KEY: undefined } });
       expect(result.exitCode).toBe(1);
       const task = await agent.project.show('needs-login');
-      expect(task.status).toBe('failed');
-      expect(task.failure_reason).toBe(
-        'input required: a login or an API key for Claude Code (Not logged in · Please run /login)',
-      );
+      // Only a person can log in: the task waits for them (`wg answer` once they did).
+      expect(task.status).toBe('waiting');
+      expect(task.question?.text).toBe('a login or an API key for Claude Code (Not logged in · Please run /login)');
       expect(task.attempts).toBe(1);
       expect(agent.server.scripted('anthropic')).toEqual([]);
+    });
+
+    it('its own AskUserQuestion tool ends the attempt at once as a question for a person, with its text and options', async () => {
+      agent = await claudeProject({
+        anthropic: [
+          {
+            tool: 'AskUserQuestion',
+            input: {
+              questions: [
+                {
+                  question: 'Which database should I use?',
+                  header: 'Database',
+                  multiSelect: false,
+                  options: [
+                    { label: 'PostgreSQL', description: 'the server' },
+                    { label: 'SQLite', description: 'a file' },
+                  ],
+                },
+              ],
+            },
+          },
+          // Were the agent left running, it would go on to write this file.
+          { tool: 'Write', input: { file_path: 'guessed.txt', content: 'guessed' }, delayMs: 4000 },
+          { text: 'I guessed.' },
+        ],
+      });
+      await agent.project.ok(['add', 'Pick a database', '--id', 'pick-db', '--max-retries', '0']);
+      const result = await agent.project.wg(['run'], { env: agent.env });
+      expect(result.exitCode).toBe(1);
+      const task = await agent.project.show('pick-db');
+      expect(task.status).toBe('waiting');
+      expect(task.question).toMatchObject({
+        kind: 'question',
+        text: 'Which database should I use? (PostgreSQL / SQLite)',
+        attempt: 1,
+      });
+      expect(task.retry_count ?? 0).toBe(0);
+      expect(existsSync(join(agent.project.dir, 'guessed.txt'))).toBe(false);
     });
 
     it("the task's cost cap becomes Claude Code's own --max-budget-usd, and reaching it ends the attempt as budget-exhausted", async () => {
@@ -256,6 +329,7 @@ describe.skipIf(claude.skipReason !== undefined)(
         'Bash(wg log:*)',
         'Bash(wg progress:*)',
         'Bash(wg artifact:*)',
+        'Bash(wg ask:*)',
         'Bash(wg fail:*)',
         'Bash(wg show:*)',
         'Bash(wg context:*)',

@@ -87,8 +87,10 @@ describe.skipIf(codex.skipReason !== undefined)(
       const result = await agent.project.wg(['run'], { env: { ...agent.env, LOCAL_MODEL_KEY: undefined } });
       expect(result.exitCode).toBe(1);
       const task = await agent.project.show('needs-key');
-      expect(task.failure_reason).toBe(
-        'input required: a login or an API key for Codex (Missing environment variable: `LOCAL_MODEL_KEY`.)',
+      // Only a person can set the key: the task waits for them (`wg answer` once it is set).
+      expect(task.status).toBe('waiting');
+      expect(task.question?.text).toBe(
+        'a login or an API key for Codex (Missing environment variable: `LOCAL_MODEL_KEY`.)',
       );
       expect(task.attempts).toBe(1);
       expect(agent.server.scripted('openai')).toEqual([]);

@@ -66,7 +66,7 @@ describe('wg backends', () => {
     expect(table).toMatch(/^anthropic\s+missing\s+/m);
     // What an agent may do by default, per backend: exactly the protocol's commands for Claude Code.
     expect(byName.get('claude')!.permissions).toContain(
-      'run `wg log`, `wg progress`, `wg artifact`, `wg fail`, `wg show`, `wg context` with Bash',
+      'run `wg log`, `wg progress`, `wg artifact`, `wg ask`, `wg fail`, `wg show`, `wg context` with Bash',
     );
     expect(byName.get('codex')!.permissions.join('\n')).toContain('`wg` is on PATH in its (non-login) shell');
     expect(byName.get('anthropic')!.permissions.join('\n')).toContain(

@@ -8,7 +8,7 @@
  * The real Claude Code and Codex from npm run here, pointed at the scripted server; the
  * built-in agent runs through @anthropic-ai/sdk with ANTHROPIC_BASE_URL.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -207,6 +207,52 @@ for (const subject of SUBJECTS) {
           results.map((entry) => entry.ok),
           JSON.stringify(results, null, 1),
         ).toEqual(Array(5).fill(true));
+      });
+    },
+  );
+}
+
+for (const subject of SUBJECTS) {
+  describe.skipIf(subject.program?.skipReason !== undefined)(
+    `${subject.backend} asks a person with \`wg ask\`, with wg init settings`,
+    () => {
+      it('the question ends the attempt, the task waits, and after `wg answer` the next attempt uses the answer', async () => {
+        const { project, server, env } = await setUp(subject);
+        const question = 'Which colour should the banner be?';
+        await project.ok([
+          'add',
+          'Paint banner',
+          '-d',
+          `Paint the banner.\n\nAsk a person first: ${question}`,
+          '--deliverable',
+          'banner.txt',
+        ]);
+        const asked = await project.wg(['run', '--backend', subject.backend], { env });
+        expect(asked.exitCode, asked.stdout + asked.stderr).toBe(1);
+        expect(server.followerErrors).toEqual([]);
+        const waiting = await project.show('paint-banner');
+        expect(waiting.status, JSON.stringify(waiting.log, null, 1)).toBe('waiting');
+        expect(waiting.question).toMatchObject({ kind: 'question', text: question, attempt: 1 });
+        expect(waiting.retry_count ?? 0).toBe(0);
+        // The agent program ran `wg ask` and reported it as successful (its default permissions allow it).
+        const askResults = toolResults(subject.api, server.scripted(subject.api).at(-1)!.body);
+        expect(
+          askResults.map((entry) => entry.ok),
+          JSON.stringify(askResults, null, 1),
+        ).toEqual([true]);
+        expect(existsSync(join(project.dir, 'banner.txt'))).toBe(false);
+
+        await project.ok(['answer', 'paint-banner', 'Dark blue, please.', '--actor', 'alice']);
+        const answered = await project.wg(['run', '--backend', subject.backend], { env });
+        expect(answered.exitCode, answered.stdout + answered.stderr).toBe(0);
+        expect(server.followerErrors).toEqual([]);
+        const done = await project.show('paint-banner');
+        expect(done.status).toBe('done');
+        expect(readFileSync(join(project.dir, 'banner.txt'), 'utf8')).toContain('answer: Dark blue, please.');
+        // The prompt of the attempt after the answer carried the question and the answer.
+        const last = JSON.stringify(server.scripted(subject.api).at(-1)!.body);
+        expect(last).toContain('**alice answered:**');
+        expect(last).toContain(question);
       });
     },
   );

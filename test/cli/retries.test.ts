@@ -301,14 +301,16 @@ describe('refused calls', () => {
     const task = await project!.show('out');
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
     expect(task.failure_reason).toMatch(/^permission denied: bash \(npx ava --verbose\)/);
-    expect(task.failure_reason).toContain('`wg edit out --tool "Bash(npx ava:*)"`, then `wg retry out`');
+    expect(task.failure_reason).toContain(
+      '`wg answer out "..." --allow "Bash(npx ava:*)"` grants it and reopens the task',
+    );
     expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
     // The agent ended at the refusal: the model was not asked again.
     expect(server!.scripted('anthropic')).toHaveLength(1);
 
     // The fix the failure names works: the command is now allowed and runs.
-    await project!.ok(['edit', 'out', '--tool', 'Bash(npx ava:*)']);
-    await project!.ok(['retry', 'out']);
+    await project!.ok(['answer', 'out', 'Yes, run ava.', '--allow', 'Bash(npx ava:*)']);
+    expect((await project!.show('out')).status).toBe('open');
     const args = (await project!.json<{ steps: Array<{ args: string[] }> }>(['run', '--dry-run'], { env })).steps[0]!
       .args;
     expect(args).toContain('--allow-bash=Bash(npx ava:*)');
@@ -395,7 +397,9 @@ describe('refused calls', () => {
       expect((await project!.wg(['run', '--on-permission-denied', 'fail'], { env: again.env })).exitCode).toBe(1);
       const task = await project!.show('out');
       expect(task).toMatchObject({ status: 'failed', attempts: 1 });
-      expect(task.failure_reason).toContain('`wg edit out --tool "Bash(npx ava:*)"`, then `wg retry out`');
+      expect(task.failure_reason).toContain(
+        '`wg answer out "..." --allow "Bash(npx ava:*)"` grants it and reopens the task',
+      );
       expect(existsSync(join(project!.dir, 'out.txt'))).toBe(false);
     },
   );

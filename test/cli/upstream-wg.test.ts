@@ -170,7 +170,9 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
         expectOneLineError(
           result,
           new RegExp(
-            `^error: cannot claim ${id.replace('.', '\\.')}: status is ${status}\\nhint: ${status} (is a|was set by the) .*Rust wg`,
+            status === 'waiting'
+              ? `^error: cannot claim ${id}: status is waiting\\nhint: it waits on a person: \`wg answer ${id} "..."\` answers its question`
+              : `^error: cannot claim ${id.replace('.', '\\.')}: status is ${status}\\nhint: ${status} (is a|was set by the) .*Rust wg`,
           ),
         );
       }
@@ -192,7 +194,11 @@ describe("an upstream graph with every newer status, in upstream's .wg/", () => 
     expect(run.exitCode).toBe(1); // not everything in the graph is finished
     expect(run.stdout).toMatch(/Run finished in [\d.]+s: 1 done, 0 failed, 2 blocked/);
     for (const [status, id] of Object.entries(BY_STATUS))
-      expect(run.stdout).toContain(`held     ${id}: ${status} (a status of the Rust wg`);
+      expect(run.stdout).toContain(
+        status === 'waiting'
+          ? `waiting  ${id}: a person to do it (next: wg done ${id})`
+          : `held     ${id}: ${status} (a status of the Rust wg`,
+      );
     expect(readFileSync(join(root, 'CHANGELOG.md'), 'utf8')).toBe('changed\n');
     const after = readFileSync(join(dir, 'graph.jsonl'), 'utf8').split('\n');
     for (const line of FIXTURE.split('\n')) if (!line.includes('"id":"changelog"')) expect(after).toContain(line);

@@ -9,6 +9,10 @@
  *
  * Deliverable contents name their task and carry the first line of every upstream file
  * the prompt inlined, so a test can see context flow from one task to the next.
+ *
+ * A task whose prompt says `Ask a person first: QUESTION` makes it ask, with the Protocol
+ * section's `wg ask` command, and end its turn; once the prompt carries the answer, it does
+ * the task, and its deliverables say what the answer was (`answer: ...`).
  */
 import { isAbsolute, join, relative } from 'node:path';
 import type { ScriptedReply } from './model-server.js';
@@ -23,9 +27,13 @@ export interface TaskPrompt {
   deliverables: string[];
   verify: string | undefined;
   /** Command prefixes from the Protocol section, up to and including the task id. */
-  commands: { log: string; progress: string; artifact: string };
+  commands: { log: string; progress: string; artifact: string; ask?: string | undefined };
   /** First lines of the files inlined under "Context from upstream". */
   upstreamLines: string[];
+  /** What the task says to ask a person before anything else (`Ask a person first: ...`). */
+  ask?: string | undefined;
+  /** A person's answer to the agent's question, when the prompt carries one. */
+  answer?: string | undefined;
 }
 
 /** The section of a prompt under `## heading`, up to the next `## `. */
@@ -62,6 +70,9 @@ export function parseTaskPrompt(prompt: string): TaskPrompt {
   const upstreamLines = [
     ...section(prompt, 'Context from upstream').matchAll(/^#### .*\n\n(`{3,})(diff)?\n([\s\S]*?)\n\1$/gm),
   ].map((match) => (match[2] ? (/^\+(.*)$/m.exec(match[3]!)?.[1] ?? '') : match[3]!.split('\n')[0]!));
+  const body = prompt.slice(heading.index, prompt.indexOf('\n## '));
+  const ask = /^Ask a person first: (.+)$/m.exec(body)?.[1]?.trim();
+  const answer = /\*\*[^*\n]+ answered:\*\*\n\n> (.*)/.exec(body)?.[1]?.trim();
   return {
     taskId,
     title: heading[2]!,
@@ -73,24 +84,38 @@ export function parseTaskPrompt(prompt: string): TaskPrompt {
       log: commandPrefix(protocol, taskId, 'log'),
       progress: commandPrefix(protocol, taskId, 'progress'),
       artifact: commandPrefix(protocol, taskId, 'artifact'),
+      ask: ask ? commandPrefix(protocol, taskId, 'ask') : undefined,
     },
     upstreamLines,
+    ask,
+    answer,
   };
 }
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** What the follower writes into a deliverable. */
-export function deliverableContent(task: Pick<TaskPrompt, 'taskId' | 'upstreamLines'>, path: string): string {
+export function deliverableContent(
+  task: Pick<TaskPrompt, 'taskId' | 'upstreamLines'> & { answer?: string | undefined },
+  path: string,
+): string {
   return (
-    [`${path} written by ${task.taskId}`, ...task.upstreamLines.map((line) => `from upstream: ${line}`)].join('\n') +
-    '\n'
+    [
+      `${path} written by ${task.taskId}`,
+      ...task.upstreamLines.map((line) => `from upstream: ${line}`),
+      ...(task.answer ? [`answer: ${task.answer}`] : []),
+    ].join('\n') + '\n'
   );
 }
+
+/** What the follower says when it ends its turn after asking. */
+export const ASKED_TEXT = 'I asked a person and stop here until they answer.';
 
 type Step = { shell: string } | { write: string; content: string };
 
 export function plan(task: TaskPrompt): Step[] {
+  // Asked and not answered yet: the question is the only step.
+  if (task.ask && !task.answer) return [{ shell: `${task.commands.ask!} "${task.ask.replace(/"/g, '')}"` }];
   const absolute = (path: string) => (isAbsolute(path) ? path : join(task.root, path));
   return [
     { shell: `${task.commands.log} "starting: ${task.title.replace(/"/g, '')}"` },
@@ -232,7 +257,8 @@ export function followProtocol(api: Api, body: any): ScriptedReply {
     if (written !== undefined) task.upstreamLines.push(written.split('\n')[0]!);
   }
   const steps = plan(task);
-  if (toolCalls >= steps.length) return { text: `Task ${task.taskId} is complete.` };
+  if (toolCalls >= steps.length)
+    return { text: task.ask && !task.answer ? ASKED_TEXT : `Task ${task.taskId} is complete.` };
   return toToolCall(steps[toolCalls]!, task, offeredTools(body));
 }
 

@@ -63,6 +63,14 @@ export interface ShownTask {
   };
   costs?: Array<{ attempt: number; backend: string; model?: string; cost_usd: number }>;
   log: Array<{ message: string; actor?: string }>;
+  question?: {
+    kind: 'question' | 'refusal';
+    text: string;
+    attempt?: number;
+    by: string;
+    rule?: string;
+    answer?: { text: string; by: string; allow?: string[] };
+  };
 }
 
 export interface Project {

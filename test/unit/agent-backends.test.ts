@@ -37,6 +37,7 @@ const PROTOCOL_RULES = [
   'Bash(wg log:*)',
   'Bash(wg progress:*)',
   'Bash(wg artifact:*)',
+  'Bash(wg ask:*)',
   'Bash(wg fail:*)',
   'Bash(wg show:*)',
   'Bash(wg context:*)',
@@ -95,7 +96,7 @@ describe('claude backend', () => {
     );
     expect(claudePermissions(settings, task)).toEqual([
       'read files, and create and edit files in the working directory (permission mode acceptEdits)',
-      'run `wg log`, `wg progress`, `wg artifact`, `wg fail`, `wg show`, `wg context` with Bash',
+      'run `wg log`, `wg progress`, `wg artifact`, `wg ask`, `wg fail`, `wg show`, `wg context` with Bash',
       "run the task's check with Bash: `npm test`",
       'use Read, Bash(make lint)',
       'no other Bash command but those Claude Code itself judges read-only (ls, cat, git status): any other call is refused and ends the attempt',

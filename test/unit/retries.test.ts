@@ -67,7 +67,7 @@ describe('which outcomes are retried', () => {
   it('says what would change an outcome no retry fixes, naming the task', () => {
     const denied: Outcome = { kind: 'permission-denied', request: 'Bash (npx ava)', rule: 'Bash(npx ava:*)' };
     expect(remedyFor(denied, 'build-api')).toBe(
-      'not retried while the task\'s tools stay as they are: `wg edit build-api --tool "Bash(npx ava:*)"`, then `wg retry build-api`',
+      'not retried while the task\'s tools stay as they are: `wg answer build-api "..." --allow "Bash(npx ava:*)"` grants it and reopens the task',
     );
     expect(remedyFor({ kind: 'verify-cannot-run', exitCode: 127, command: 'x', output: '' }, 'build-api')).toContain(
       '`wg retry build-api`',
@@ -196,7 +196,7 @@ describe('failing, retrying, resetting', () => {
         ...retried,
         failure_output: undefined,
         failure_reason:
-          'permission denied: bash (npx ava); not retried while the task\'s tools stay as they are: `wg edit t --tool "Bash(npx ava:*)"`, then `wg retry t`',
+          'permission denied: bash (npx ava); not retried while the task\'s tools stay as they are: `wg answer t "..." --allow "Bash(npx ava:*)"` grants it and reopens the task',
       }),
       templates,
       10_000,

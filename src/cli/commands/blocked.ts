@@ -33,6 +33,7 @@ function rootCause(node: BlockerTree): string {
     case 'pending-validation':
       return ' ← its result waits for wg approve or wg reject';
     case 'waiting':
+      return ' ← waits on a person: `wg show` says for what (`wg answer` a question, `wg done` a human task)';
     case 'blocked':
     case 'pending-eval':
     case 'failed-pending-eval':

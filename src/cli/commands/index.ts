@@ -21,6 +21,8 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['log', ['log'], () => import('./log.js')],
   ['progress', ['progress'], () => import('./progress.js')],
   ['artifact', ['artifact'], () => import('./artifact.js')],
+  ['ask', ['ask'], () => import('./ask.js')],
+  ['answer', ['answer'], () => import('./answer.js')],
   ['run', ['run'], () => import('./run.js')],
   ['actor', ['actor'], () => import('./actor.js')],
   ['match', ['match'], () => import('./match.js')],

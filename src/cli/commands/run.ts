@@ -107,6 +107,8 @@ function printSummary(summary: RunSummary, dir: string): void {
     print(
       `${colors.magenta('review')}   ${item.id}: waits for wg approve ${item.id} or wg reject ${item.id} --reason TEXT (wg diff ${item.id} shows it)${item.waitedOnBy.length > 0 ? `; ${item.waitedOnBy.join(', ')} wait${item.waitedOnBy.length === 1 ? 's' : ''} on it` : ''}`,
     );
+  for (const item of summary.waiting)
+    print(`${colors.yellow('waiting')}  ${item.id}: ${item.for} (next: ${item.next})`);
   for (const item of summary.held)
     print(
       `${colors.yellow('held')}     ${item.id}: ${item.status} (a status of the Rust wg: its tools move it on, or wg done / wg abandon)`,

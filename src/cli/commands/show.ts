@@ -65,6 +65,14 @@ function showDetails(task: Task): void {
         : `${commit} on ${target} (attempt ${attempt}, from ${base.slice(0, 12)}; \`wg diff ${task.id}\` shows the change)`,
     );
   }
+  if (task.question) {
+    const { question } = task;
+    const what = question.kind === 'refusal' ? 'refused call' : 'question';
+    const open = question.answer
+      ? `answered by ${question.answer.by}: ${question.answer.text}${question.answer.allow?.length ? ` (allowed ${question.answer.allow.join(', ')})` : ''}`
+      : `waits for \`wg answer ${task.id} "..."\`${question.rule ? ` (\`--allow ${JSON.stringify(question.rule)}\` grants it)` : ''}`;
+    print(`${colors.dim(`${what}:`)}\n${indented(`${question.text}\n${open}`)}`);
+  }
   if (task.summary) print(`${colors.dim('summary:')}\n${indented(task.summary)}`);
   if (task.failure_output) print(`${colors.dim('check output:')}\n${indented(task.failure_output)}`);
   if (task.claim)

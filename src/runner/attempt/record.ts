@@ -7,6 +7,7 @@ import { StaleAttemptError } from '../../errors.js';
 import { getTask } from '../../graph/model.js';
 import type { TaskStatus, ValidationMode } from '../../graph/schema.js';
 import { awaitValidation } from '../../graph/review.js';
+import { askQuestion, recordRefusal } from '../../graph/questions.js';
 import { completeTask, failTask, recordLanding, recordSummary, reopenTask } from '../../graph/transitions.js';
 import type { GraphWriter } from '../graph-writer.js';
 import type { HeldResult, Landing } from '../isolation.js';
@@ -66,6 +67,10 @@ export async function recordVerdict(writer: GraphWriter, subject: AttemptSubject
           reason: current.failure_reason ?? 'the agent failed the task',
         });
       }
+      if (!ownAttempt && current.status === 'waiting' && current.question?.attempt === identity.attempt) {
+        // The agent ran `wg ask` itself: its question is the outcome, whatever its process did after.
+        return recorded('waiting', { kind: 'input-required', request: current.question.text });
+      }
       if (outcome.kind === 'succeeded' && ending.held) {
         const { mode, result, session, backend } = ending.held;
         const waiting = awaitValidation(
@@ -88,7 +93,18 @@ export async function recordVerdict(writer: GraphWriter, subject: AttemptSubject
         });
         return recorded(reopened.status);
       }
-      return recorded(failTask(graph, taskId, caller(), reasonFor(outcome, taskId), checkOutput(outcome)).status);
+      // Only a person can give what was asked for: the task waits for `wg answer`, no retry counted.
+      if (outcome.kind === 'input-required')
+        return recorded(askQuestion(graph, taskId, caller(), outcome.request).status);
+      const failed = failTask(graph, taskId, caller(), reasonFor(outcome, taskId), checkOutput(outcome));
+      // A refused call is something a person can answer too (`wg answer ID --allow RULE`).
+      if (outcome.kind === 'permission-denied')
+        recordRefusal(graph, taskId, caller(), {
+          request: outcome.request,
+          rule: outcome.rule,
+          attempt: identity.attempt,
+        });
+      return recorded(failed.status);
     });
   } catch (error) {
     if (!(error instanceof StaleAttemptError)) throw error;
