@@ -288,6 +288,7 @@ export function register(program: Command): void {
         interrupt.signal,
         isolated.isolation,
       ).run();
+      if (summary.budget?.stopped) reporter.budgetStop(summary.budget);
       reporter.close();
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
       else printSummary(summary, workspace.dir);
