@@ -39,6 +39,8 @@ const ConfigSchema = z.looseObject({
    * table when it launches (see src/backends/).
    */
   backends: z.record(z.string(), z.looseObject(shape(SETTINGS.backends.settings))).optional(),
+  /** `[notify]`: who hears of what waits on a person (see notify/). */
+  notify: z.looseObject(shape(SETTINGS.notify.settings)).prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -429,8 +429,40 @@ const review = {
   },
 } satisfies Section;
 
+/** `[notify]`: who is told when something waits on a person (see src/notify/). */
+const notify = {
+  table: '[notify]',
+  doc: 'Tell a person when something waits on them (see [notifications.md](notifications.md)): each event is one JSON object, given to `command` on its stdin and/or POSTed to `webhook`. A notifier that fails or takes over 10 seconds is logged and never fails or slows the run.',
+  settings: {
+    command: setting({
+      schema: z.array(z.string()).min(1),
+      default: undefined,
+      unset: 'no command',
+      example: ['notify-send', 'wg'],
+      doc: 'A program and its arguments (argv, no shell), run once per event with the event as JSON on its stdin.',
+    }),
+    webhook: setting({
+      schema: z.url(),
+      default: undefined,
+      unset: 'no webhook',
+      example: 'https://chat.example.com/hooks/wg',
+      doc: 'A URL each event is POSTed to as JSON.',
+    }),
+    debounce: setting({
+      schema: Duration,
+      default: '5m',
+      doc: 'At most one message per task per kind of event in this long, however many runs see it.',
+    }),
+    long_pause: setting({
+      schema: Duration,
+      default: '15m',
+      doc: 'A backend paused by a rate limit for longer than this is news to a person: it is notified and listed by `wg inbox`.',
+    }),
+  },
+} satisfies Section;
+
 /** The tables of config.toml, in the order `wg init` writes them. */
-export const SETTINGS = { store, defaults, prices, backends, run, review } as const;
+export const SETTINGS = { store, defaults, prices, backends, run, review, notify } as const;
 export type SectionName = keyof typeof SETTINGS;
 
 /** A setting that a command-line flag can take the place of. */

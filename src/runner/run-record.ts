@@ -16,7 +16,14 @@ export const ACTIVE_RUNS_DIR = 'active-runs';
 /** When the last run that ended began and ended, beside the live records (not `.json`, so never read as one). */
 export const LAST_RUN_FILE = 'last.run';
 
-const LastRunSchema = z.object({ started_at: z.string(), ended_at: z.string() });
+const LastRunSchema = z.object({
+  started_at: z.string(),
+  ended_at: z.string(),
+  /** Its budget stopped it: for `wg inbox`, until another run ends. */
+  budget_stopped: z
+    .object({ limit_usd: z.number(), spent_usd: z.number(), not_started: z.array(z.string()) })
+    .optional(),
+});
 export type LastRun = z.infer<typeof LastRunSchema>;
 
 export const ActiveRunSchema = z.object({
@@ -29,6 +36,8 @@ export const ActiveRunSchema = z.object({
   parallel: z.number().int().positive(),
   /** Backends a rate limit paused, and until when. */
   paused: z.record(z.string(), z.string()),
+  /** When each pause began (`wg inbox` orders by it). */
+  paused_at: z.record(z.string(), z.string()).optional(),
 });
 export type ActiveRun = z.infer<typeof ActiveRunSchema>;
 
@@ -37,6 +46,7 @@ export class RunRecordReporter implements Reporter {
   private readonly path: string;
   private readonly record: ActiveRun;
   private writing = Promise.resolve();
+  private budgetStopped: LastRun['budget_stopped'];
 
   constructor(
     workgraphDir: string,
@@ -65,14 +75,24 @@ export class RunRecordReporter implements Reporter {
   event(event: RunEvent): void {
     if (event.type === 'paused') {
       this.record.paused[event.backend] = event.until;
+      this.record.paused_at = { ...this.record.paused_at, [event.backend]: new Date().toISOString() };
       this.save();
     }
     this.inner.event(event);
   }
 
+  /** The run stopped at its budget: the last run's record says so, for `wg inbox`. Called before close(). */
+  budgetStop(stop: { limitUsd: number; spentUsd: number; notStarted: string[] }): void {
+    this.budgetStopped = { limit_usd: stop.limitUsd, spent_usd: stop.spentUsd, not_started: stop.notStarted };
+  }
+
   close(): void {
     this.inner.close();
-    const last: LastRun = { started_at: this.record.started_at, ended_at: new Date().toISOString() };
+    const last: LastRun = {
+      started_at: this.record.started_at,
+      ended_at: new Date().toISOString(),
+      ...(this.budgetStopped ? { budget_stopped: this.budgetStopped } : {}),
+    };
     // After any write still under way, so the record does not come back; the last run's span first, so a reader never sees neither.
     void this.writing.then(async () => {
       await writeFileAtomic(join(dirname(this.path), LAST_RUN_FILE), `${JSON.stringify(last)}\n`).catch(

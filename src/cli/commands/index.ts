@@ -23,6 +23,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['artifact', ['artifact'], () => import('./artifact.js')],
   ['ask', ['ask'], () => import('./ask.js')],
   ['answer', ['answer'], () => import('./answer.js')],
+  ['inbox', ['inbox'], () => import('./inbox.js')],
   ['run', ['run'], () => import('./run.js')],
   ['actor', ['actor'], () => import('./actor.js')],
   ['match', ['match'], () => import('./match.js')],

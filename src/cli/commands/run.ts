@@ -261,9 +261,17 @@ export function register(program: Command): void {
         : process.stdout.isTTY
           ? new reporters.LiveReporter((await import('log-update')).default)
           : new reporters.LineReporter();
-      const reporter = new RunRecordReporter(workspace.dir, shown, {
+      const recordReporter = new RunRecordReporter(workspace.dir, shown, {
         budgetUsd: options.budgetUsd,
         parallel: options.parallel,
+      });
+      const { NotifyReporter } = await import('../../notify/notifier.js');
+      const { parseDuration } = await import('../../graph/duration.js');
+      const reporter = new NotifyReporter(workspace.dir, recordReporter, {
+        command: config.notify.command,
+        webhook: config.notify.webhook,
+        debounceMs: parseDuration(config.notify.debounce),
+        longPauseMs: parseDuration(config.notify.long_pause),
       });
       const interrupt = new AbortController();
       // First Ctrl-C: stop cleanly (SIGTERM to running trees, SIGKILL after the grace, reopen their
@@ -300,10 +308,14 @@ export function register(program: Command): void {
         interrupt.signal,
         isolated.isolation,
       ).run();
+      if (summary.budget?.stopped) recordReporter.budgetStop(summary.budget);
+      reporter.finished(summary);
       reporter.close();
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
       else printSummary(summary, workspace.dir);
       process.exitCode = summary.interrupted ? 130 : summary.exitCode;
+      // The last messages (the run's end) go out before wg exits; each is capped at 10 s.
+      await reporter.settled();
     });
   examples(
     command,
