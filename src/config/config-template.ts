@@ -135,7 +135,7 @@ export interface TemplateChoices {
 
 /** The whole config.toml; `[store]` only when the graph lives in PostgreSQL. */
 export function configTemplate(choices: TemplateChoices = {}): string {
-  const { store, defaults, prices, backends, run, review } = SETTINGS;
+  const { store, defaults, prices, backends, run, review, notify } = SETTINGS;
   const chosen: Record<string, { value: unknown; note?: string }> = {};
   if (choices.backend !== undefined)
     chosen['backend'] = {
@@ -159,6 +159,8 @@ export function configTemplate(choices: TemplateChoices = {}): string {
     ...table(run),
     '',
     ...table(review),
+    '',
+    ...table(notify),
   ].join('\n');
 }
 
