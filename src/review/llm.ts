@@ -80,6 +80,14 @@ export async function reviewWithLlm(context: LlmReviewContext, taskId: string): 
   let spent = 0;
   let reportedModel: string | undefined;
   let why = '';
+  // No verdict to act on: the result stays pending, for a person (or the next wg run).
+  const leftToPerson = (): LlmReviewResult => ({
+    status: 'pending-validation',
+    decided: 'person',
+    costUsd: spent,
+    backend: backendName,
+    model: reportedModel,
+  });
   for (let ask = 1; ask <= ASKS; ask++) {
     await note(
       `review of attempt ${pending.attempt} by the llm reviewer on ${backendName}${ask > 1 ? ` (asked again: ${why})` : ''}`,
@@ -96,13 +104,7 @@ export async function reviewWithLlm(context: LlmReviewContext, taskId: string): 
     await recordReviewCost(apply, taskId, pending.attempt, backendName, reportedModel, spent);
     if (context.signal.aborted) {
       await note('review stopped with the run; the result waits for a person or the next wg run');
-      return {
-        status: 'pending-validation',
-        decided: 'person',
-        costUsd: spent,
-        backend: backendName,
-        model: reportedModel,
-      };
+      return leftToPerson();
     }
     const reading = heard.failure ? { kind: 'unusable' as const, why: heard.failure } : readVerdict(heard.said);
     if (reading.kind === 'unusable') {
@@ -135,13 +137,7 @@ export async function reviewWithLlm(context: LlmReviewContext, taskId: string): 
   await note(
     `the llm reviewer gave no usable verdict (${why}); the result waits for a person: wg approve ${taskId} or wg reject ${taskId} --reason TEXT`,
   );
-  return {
-    status: 'pending-validation',
-    decided: 'person',
-    costUsd: spent,
-    backend: backendName,
-    model: reportedModel,
-  };
+  return leftToPerson();
 }
 
 /** One run of the reviewer, in the result's kept worktree (else the project), told to change nothing. */
