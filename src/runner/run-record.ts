@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
+import type { RunFacts } from '../graph/inbox.js';
 import { currentProcess, isProcessGone } from '../system/process.js';
 import type { Reporter, RunEvent } from './events.js';
 
@@ -146,4 +147,23 @@ export function activeRuns(workgraphDir: string): ActiveRun[] {
     runs.push(record);
   }
   return runs.sort((a, b) => a.started_at.localeCompare(b.started_at));
+}
+
+/** What the runners recorded that the inbox needs (`wg inbox`, `wg serve`): live pauses, and the last run's budget stop. */
+export function inboxRunFacts(workgraphDir: string): RunFacts {
+  const paused = activeRuns(workgraphDir).flatMap((run) =>
+    Object.entries(run.paused).map(([backend, until]) => ({
+      backend,
+      until,
+      since: run.paused_at?.[backend] ?? run.started_at,
+    })),
+  );
+  const last = lastRun(workgraphDir);
+  const stop = last?.budget_stopped;
+  return {
+    paused,
+    budgetStopped: stop
+      ? { endedAt: last.ended_at, limitUsd: stop.limit_usd, spentUsd: stop.spent_usd, notStarted: stop.not_started }
+      : undefined,
+  };
 }

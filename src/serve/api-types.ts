@@ -151,3 +151,48 @@ export interface FileChunk {
   text: string;
   offset: number;
 }
+
+/** One thing that waits on a person (GET /api/inbox; the same items as `wg inbox --json`). */
+export interface InboxItem {
+  kind:
+    | 'pending-validation'
+    | 'input-required'
+    | 'permission-denied'
+    | 'failed'
+    | 'human-task'
+    | 'budget-stopped'
+    | 'rate-limit-paused';
+  /** The task it is about; a budget stop or a paused backend has none. */
+  task?: string;
+  text: string;
+  /** The one command that resolves it. */
+  command: string;
+  /** Since when it waits (ISO time): the list is oldest first. */
+  since: string;
+}
+
+/** GET /api/inbox. */
+export interface InboxPayload {
+  items: InboxItem[];
+}
+
+/** GET /api/tasks/ID/diff: what an attempt changed, as `wg diff --json` gives it. */
+export interface DiffPayload {
+  task: string;
+  attempt: number;
+  /** landed, running, pending (waits for a verdict), kept (worktree) or branch (worktree gone). */
+  source: string;
+  target: string | undefined;
+  branch: string | undefined;
+  worktree: string | undefined;
+  base: string;
+  head: string;
+  files: Array<{ path: string; status: string; additions: number | undefined; deletions: number | undefined }>;
+  patch?: string;
+}
+
+/** What an action (POST /api/tasks/ID/ACTION) answers: the task's new status. */
+export interface ActionResult {
+  id: string;
+  status: string;
+}

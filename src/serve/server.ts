@@ -10,23 +10,35 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { Config } from '../config/config.js';
 import { NotFoundError, WgError } from '../errors.js';
-import type { Graph } from '../graph/model.js';
+import { parseDuration } from '../graph/duration.js';
+import { computeInbox } from '../graph/inbox.js';
+import { getTask, type Graph } from '../graph/model.js';
+import { answerQuestion } from '../graph/questions.js';
+import { parseReviewComment, pendingOf } from '../graph/review.js';
+import type { ReviewComment } from '../graph/schema.js';
 import { abandonTask, retryTask, unclaimTask, type Caller } from '../graph/transitions.js';
+import { attemptDiff, findAttemptChange } from '../worktree/diff.js';
+import { findRepo } from '../worktree/repo.js';
+import { approvePending, rejectPending } from '../worktree/review.js';
 import type { WorkspaceStore } from '../store/store.js';
 import type {
+  ActionResult,
   AttemptView,
+  DiffPayload,
   FileChunk,
   FileStart,
   GraphEvent,
   GraphPayload,
   Hello,
+  InboxPayload,
   Info,
   Layout,
   TaskDetail,
 } from './api-types.js';
 import { LayoutCache, NODE_HEIGHT, NODE_WIDTH } from './layout.js';
-import { activeRuns, lastRun } from '../runner/run-record.js';
+import { activeRuns, inboxRunFacts, lastRun } from '../runner/run-record.js';
 import { watchActiveRuns } from './runs.js';
 import { attemptFolder, unlinkedFile } from './attempt-files.js';
 import { oneAtATime } from './one-at-a-time.js';
@@ -47,9 +59,12 @@ export interface ServeOptions {
   store: WorkspaceStore;
   /** The .workgraph folder: attempts' files are read from its runs/ folder only. */
   workgraphDir: string;
+  /** The project's folder (diffs and verdicts are git's work) and its settings. */
+  root: string;
+  config: Config;
   host: string;
   port: number;
-  /** When set, retry/abandon/unclaim are allowed to a request carrying this token. */
+  /** When set, the actions (retry, abandon, unclaim, approve, reject, answer) are allowed to a request carrying this token. */
   actionToken?: string | undefined;
   actor: string;
   budgetUsd?: number | undefined;
@@ -74,7 +89,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 
 const OUTPUT_BACKLOG = 256 * 1024;
 
-export const ACTIONS = ['retry', 'abandon', 'unclaim'] as const;
+export const ACTIONS = ['retry', 'abandon', 'unclaim', 'approve', 'reject', 'answer'] as const;
+type ActionName = (typeof ACTIONS)[number];
 
 const GraphQuery = z.strictObject({
   status: z.string().min(1).max(40).optional(),
@@ -83,6 +99,20 @@ const GraphQuery = z.strictObject({
 });
 const OutputQuery = z.strictObject({ from: z.coerce.number().int().nonnegative().optional() });
 const ActionBody = z.strictObject({ reason: z.string().trim().min(1).max(2000).optional() });
+const ApproveBody = z.strictObject({ comment: z.string().trim().min(1).max(2000).optional() });
+const RejectBody = z.strictObject({
+  reason: z.string().trim().min(1).max(2000),
+  /** Each as `wg reject --comment` takes it: "path:line: text". */
+  comments: z.array(z.string().max(4000)).max(200).optional(),
+});
+const AnswerBody = z.strictObject({
+  text: z.string().trim().min(1).max(20_000),
+  allow: z.array(z.string().trim().min(1).max(500)).max(50).optional(),
+});
+const DiffQuery = z.strictObject({
+  attempt: z.coerce.number().int().positive().optional(),
+  stat: z.enum(['0', '1']).optional(),
+});
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -212,7 +242,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   };
 
-  const act = async (req: IncomingMessage, id: string, action: (typeof ACTIONS)[number]) => {
+  /** The token check every action makes, then its JSON body checked against its schema. */
+  const actionBody = async <T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> => {
     if (options.actionToken === undefined)
       throw new HttpError(403, 'actions are off: start wg serve with --allow-actions');
     const header = req.headers.authorization ?? '';
@@ -229,18 +260,82 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (error instanceof HttpError) throw error;
       throw new HttpError(400, 'the body is not JSON');
     }
-    const body = ActionBody.safeParse(raw);
+    const body = schema.safeParse(raw);
     if (!body.success) throw new HttpError(400, `bad body: ${zodLine(body.error)}`);
-    const reason = body.data.reason;
+    return body.data;
+  };
+  const caller = (): Caller => ({ actor: options.actor, now: new Date(), credentials: undefined, force: false });
+  const place = { root: options.root, workgraphDir: options.workgraphDir, config: options.config };
+  const apply = <T>(change: (graph: Graph) => T) => store.transact(change);
+  /** Aborts a re-verify still running when the server stops. */
+  const stopping = new AbortController();
+
+  const act = async (req: IncomingMessage, id: string, action: ActionName): Promise<ActionResult> => {
+    const done = (task: { id: string; status: string }) => {
+      refresh();
+      return { id: task.id, status: task.status };
+    };
+    if (action === 'approve') {
+      const body = await actionBody(req, ApproveBody);
+      // Refused before git is touched when there is nothing to approve.
+      pendingOf(getTask(await store.load(), id));
+      const result = await approvePending(
+        place,
+        apply,
+        id,
+        caller(),
+        { reviewer: 'person', comment: body.comment },
+        stopping.signal,
+      );
+      if (result.kind === 'not-landed') {
+        refresh();
+        throw new HttpError(409, `${id} did not land: ${result.reason} (it is now ${result.task.status})`);
+      }
+      return done(result.task);
+    }
+    if (action === 'reject') {
+      const body = await actionBody(req, RejectBody);
+      let comments: ReviewComment[];
+      try {
+        comments = (body.comments ?? []).map(parseReviewComment);
+      } catch (error) {
+        throw new HttpError(400, (error as Error).message);
+      }
+      pendingOf(getTask(await store.load(), id));
+      return done(
+        await rejectPending(place, apply, id, caller(), { reviewer: 'person', reason: body.reason, comments }),
+      );
+    }
+    if (action === 'answer') {
+      const body = await actionBody(req, AnswerBody);
+      return done(await apply((current) => answerQuestion(current, id, caller(), body.text, body.allow ?? [])));
+    }
+    const { reason } = await actionBody(req, ActionBody);
     if (action === 'abandon' && reason === undefined) throw new HttpError(400, 'abandon needs a reason');
-    const caller: Caller = { actor: options.actor, now: new Date(), credentials: undefined, force: false };
-    const task = await store.transact((current) => {
-      if (action === 'retry') return retryTask(current, id, caller, options.defaultMaxRetries);
-      if (action === 'abandon') return abandonTask(current, id, caller, reason!);
-      return unclaimTask(current, id, caller, reason ?? 'from wg serve');
-    });
-    refresh();
-    return { id: task.id, status: task.status };
+    const by = caller();
+    return done(
+      await store.transact((current) => {
+        if (action === 'retry') return retryTask(current, id, by, options.defaultMaxRetries);
+        if (action === 'abandon') return abandonTask(current, id, by, reason!);
+        return unclaimTask(current, id, by, reason ?? 'from wg serve');
+      }),
+    );
+  };
+
+  const diffOf = async (id: string, url: URL): Promise<DiffPayload> => {
+    const query = parseQuery(DiffQuery, url);
+    const task = taskOf(id);
+    const repo = await findRepo(options.root);
+    if ('none' in repo)
+      throw new HttpError(409, `${options.root}: ${repo.none}, so wg keeps no record of what a task changed`);
+    const change = await findAttemptChange(
+      repo,
+      options.workgraphDir,
+      task,
+      query.attempt,
+      options.config.run.worktree_link,
+    );
+    return attemptDiff(repo.top, change, { stat: query.stat === '1' });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, allowedHosts: Set<string> | undefined) => {
@@ -249,10 +344,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://wg.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    const action = /^\/api\/tasks\/([^/]+)\/(retry|abandon|unclaim)$/.exec(path);
+    const action = new RegExp(`^/api/tasks/([^/]+)/(${ACTIONS.join('|')})$`).exec(path);
     if (action) {
       if (method !== 'POST') throw new HttpError(405, 'use POST');
-      return sendJson(res, 200, await act(req, decodeURIComponent(action[1]!), action[2] as (typeof ACTIONS)[number]));
+      return sendJson(res, 200, await act(req, decodeURIComponent(action[1]!), action[2] as ActionName));
     }
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'only GET, except for actions');
 
@@ -281,6 +376,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         header: view.header,
       } satisfies GraphPayload);
     }
+    if (path === '/api/inbox') {
+      parseQuery(z.strictObject({}), url);
+      const items = computeInbox(
+        graph,
+        inboxRunFacts(options.workgraphDir),
+        new Date(),
+        parseDuration(options.config.notify.long_pause),
+      );
+      return sendJson(res, 200, { items } satisfies InboxPayload);
+    }
     if (path === '/api/layout') {
       parseQuery(z.strictObject({}), url);
       const layout: Layout = await layouts.get(structure, layoutInput(view));
@@ -300,6 +405,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       req.on('close', close);
       return;
     }
+    const diff = /^\/api\/tasks\/([^/]+)\/diff$/.exec(path);
+    if (diff) return sendJson(res, 200, await diffOf(decodeURIComponent(diff[1]!), url));
     const task = /^\/api\/tasks\/([^/]+)$/.exec(path);
     if (task) return sendJson(res, 200, await taskDetail(decodeURIComponent(task[1]!)));
     const file = /^\/api\/tasks\/([^/]+)\/attempts\/([^/]+)\/(prompt|output|events)$/.exec(path);
@@ -377,6 +484,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     port,
     close: async () => {
       clearInterval(keepAlive);
+      stopping.abort();
       await stopWatching();
       stopWatchingRuns();
       for (const close of [...closers]) close();

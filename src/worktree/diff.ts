@@ -184,3 +184,21 @@ export async function renderChange(
     change.head,
   ]);
 }
+
+/** An attempt's change as `wg diff --json` and `wg serve` give it: where it is, its files, and the patch (unless `stat`). */
+export interface AttemptDiff extends AttemptChange {
+  files: ChangedFile[];
+  patch?: string;
+}
+
+export async function attemptDiff(
+  top: string,
+  change: AttemptChange,
+  options: { stat: boolean },
+): Promise<AttemptDiff> {
+  const files = await changedFiles(top, change);
+  if (options.stat) return { ...change, files };
+  // Our git runner strips git's last newline, and `git apply` wants a patch to end with one.
+  const patch = await renderChange(top, change, { stat: false, color: false });
+  return { ...change, files, patch: patch === '' ? '' : `${patch}\n` };
+}

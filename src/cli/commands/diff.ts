@@ -54,7 +54,7 @@ export function register(program: Command): void {
         throw new InvalidInputError(
           `${workspace.root} is ${repo.none === 'not a git work tree' ? 'not a git work tree' : `a git repository without a commit`}, so wg keeps no record of what a task changed`,
         );
-      const { changedFiles, findAttemptChange, renderChange } = await import('../../worktree/diff.js');
+      const { attemptDiff, findAttemptChange, renderChange } = await import('../../worktree/diff.js');
       const change = await findAttemptChange(
         repo,
         workspace.dir,
@@ -64,11 +64,7 @@ export function register(program: Command): void {
       );
       const stat = options.stat ?? false;
       if (options.json) {
-        const files = await changedFiles(repo.top, change);
-        let patch = stat ? undefined : await renderChange(repo.top, change, { stat: false, color: false });
-        // Our git runner strips git's last newline, and `git apply` wants a patch to end with one.
-        if (patch) patch += '\n';
-        return printJson({ ...change, files, ...(patch === undefined ? {} : { patch }) });
+        return printJson(await attemptDiff(repo.top, change, { stat }));
       }
       const text = await renderChange(repo.top, change, { stat, color: colors.isColorSupported });
       print(colors.dim(describe(change)));

@@ -1,30 +1,11 @@
 /** `wg inbox`: everything that waits on a person, oldest first, each with the command that resolves it. */
 import type { Command } from 'commander';
-import { computeInbox, type InboxItem, type RunFacts } from '../../graph/inbox.js';
+import { computeInbox, type InboxItem } from '../../graph/inbox.js';
 import { parseDuration } from '../../graph/duration.js';
-import { activeRuns, lastRun } from '../../runner/run-record.js';
+import { inboxRunFacts } from '../../runner/run-record.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
-
-/** What the runners recorded beside the graph: live pauses, and the last run's budget stop. */
-function runFacts(workgraphDir: string): RunFacts {
-  const paused = activeRuns(workgraphDir).flatMap((run) =>
-    Object.entries(run.paused).map(([backend, until]) => ({
-      backend,
-      until,
-      since: run.paused_at?.[backend] ?? run.started_at,
-    })),
-  );
-  const last = lastRun(workgraphDir);
-  const stop = last?.budget_stopped;
-  return {
-    paused,
-    budgetStopped: stop
-      ? { endedAt: last.ended_at, limitUsd: stop.limit_usd, spentUsd: stop.spent_usd, notStarted: stop.not_started }
-      : undefined,
-  };
-}
 
 const LABELS: Record<InboxItem['kind'], string> = {
   'pending-validation': colors.magenta('review'),
@@ -48,7 +29,7 @@ export function register(program: Command): void {
       const config = await workspace.config();
       const items = computeInbox(
         await workspace.store.load(),
-        runFacts(workspace.dir),
+        inboxRunFacts(workspace.dir),
         new Date(),
         parseDuration(config.notify.long_pause),
       );

@@ -45,6 +45,8 @@ export function register(program: Command): void {
       const server = await startServer({
         store: workspace.store,
         workgraphDir: workspace.dir,
+        root: workspace.root,
+        config,
         host: options.host,
         port: options.port,
         actionToken: token,
