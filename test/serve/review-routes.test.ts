@@ -116,7 +116,7 @@ describe('wg serve: inbox, diff, approve, reject, answer', () => {
     }>(['show', 'calc']);
     expect(reopened.review).toMatchObject({ verdict: 'reject', reviewer: 'person', reason: 'two is wrong' });
     expect(reopened.review.comments[0]).toMatchObject({ path: 'calc.txt', line: 2, text: 'should be 2' });
-    expect(reopened.review.comments[0].diff).toContain('+two');
+    expect(reopened.review.comments[0]!.diff).toContain('+two');
 
     const again = await project.wg(['run', '--no-wait']);
     expect(again.exitCode, again.stderr).toBe(3);
