@@ -3,11 +3,13 @@
  * (src/serve/api-types.ts): the JSON routes, an action, and the event streams.
  */
 import type {
+  DiffPayload,
   FileChunk,
   FileStart,
   GraphEvent,
   GraphPayload,
   Hello,
+  InboxPayload,
   Info,
   Layout,
   TaskDetail,
@@ -15,6 +17,8 @@ import type {
 
 export type {
   AttemptView,
+  DiffPayload,
+  InboxItem,
   GraphEvent,
   GraphPayload,
   Header,
@@ -50,25 +54,28 @@ export const fetchInfo = () => getJson<Info>('/api/info');
 export const fetchGraph = () => getJson<GraphPayload>('/api/graph');
 export const fetchLayout = () => getJson<Layout>('/api/layout');
 export const fetchTask = (id: string) => getJson<TaskDetail>(taskUrl(id));
+export const fetchInbox = () => getJson<InboxPayload>('/api/inbox');
+/** What the task's attempt changed: the pending result by default (as `wg diff`). */
+export const fetchDiff = (id: string) => getJson<DiffPayload>(`${taskUrl(id)}/diff`);
 
 /** The prompt an attempt was given, as text (or the server's error, as it says it). */
 export async function fetchPrompt(id: string, attempt: number): Promise<string> {
   return (await fetch(`${attemptUrl(id, String(attempt))}/prompt`)).text();
 }
 
-export type Action = 'retry' | 'unclaim' | 'abandon';
+export type Action = 'retry' | 'unclaim' | 'abandon' | 'approve' | 'reject' | 'answer';
 
-/** Retry, unclaim or abandon a task with the action token; the error the server gave, if any. */
+/** An action on a task with the action token (its body as the server's route checks it); the error the server gave, if any. */
 export async function postAction(
   id: string,
   action: Action,
   token: string,
-  reason: string | undefined,
+  body: Record<string, unknown>,
 ): Promise<{ ok: true } | { ok: false; error: string | undefined }> {
   const response = await fetch(`${taskUrl(id)}/${action}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(reason ? { reason } : {}),
+    body: JSON.stringify(body),
   });
   const result = (await response.json()) as { error?: string };
   return response.ok ? { ok: true } : { ok: false, error: result.error };

@@ -1,5 +1,5 @@
 /**
- * wg serve's page: a header, the drawn graph, a filterable list and a task page (one module
+ * wg serve's page: a header, the drawn graph, a filterable list, the inbox and a task page (one module
  * each in views/), all kept current by /api/events (no reload, no polling). This file only
  * wires them together: the token, the routes, the event stream and the first load.
  */
@@ -9,6 +9,7 @@ import { applyEvent, EMPTY, fromGraph, type State } from './state.js';
 import { timings } from './timings.js';
 import * as graphView from './views/graph.js';
 import * as headerView from './views/header.js';
+import * as inboxView from './views/inbox.js';
 import * as listView from './views/list.js';
 import * as taskView from './views/task.js';
 
@@ -16,6 +17,7 @@ const openTask = (id: string) => (location.hash = `#/task/${encodeURIComponent(i
 const header = headerView.mount($('header'));
 const graph = graphView.mount($('graph-view'), openTask);
 const list = listView.mount($('list-view'), openTask);
+const inbox = inboxView.mount($('inbox-view'));
 let task: ReturnType<typeof taskView.mount> | undefined;
 let state: State = EMPTY;
 
@@ -24,20 +26,25 @@ function show(next: State): Promise<void> {
   header.update(state);
   list.update(state);
   task?.update(state);
+  inbox.update();
   return graph.update(state);
 }
 
 function route(): void {
   const hash = location.hash || '#/graph';
   const taskMatch = /^#\/task\/(.+)$/.exec(hash);
-  const view = taskMatch ? 'task' : hash === '#/list' ? 'list' : 'graph';
+  const view = taskMatch ? 'task' : hash === '#/list' ? 'list' : hash === '#/inbox' ? 'inbox' : 'graph';
   $('graph-view').hidden = view !== 'graph';
   $('list-view').hidden = view !== 'list';
+  $('inbox-view').hidden = view !== 'inbox';
   $('task-view').hidden = view !== 'task';
   $('nav-graph').classList.toggle('active', view === 'graph');
   $('nav-list').classList.toggle('active', view === 'list');
+  $('nav-inbox').classList.toggle('active', view === 'inbox');
   if (taskMatch) task?.show(decodeURIComponent(taskMatch[1]!));
   else task?.hide();
+  if (view === 'inbox') inbox.show();
+  else inbox.hide();
 }
 
 async function loadAll(): Promise<void> {

@@ -127,6 +127,10 @@ export interface TaskRecord {
   failure_output?: string | undefined;
   summary?: string | undefined;
   landed?: Landed | undefined;
+  /** The result waiting for a verdict (status pending-validation). */
+  pending_result?: { attempt: number; since: string } | undefined;
+  /** What the task asked (a question) or the call its permissions refused, and the answer once given. */
+  question?: { kind: 'question' | 'refusal'; text: string; rule?: string; answer?: { text: string } } | undefined;
   log?: Array<{ timestamp: string; actor?: string | undefined; message: string }> | undefined;
 }
 

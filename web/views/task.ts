@@ -1,9 +1,19 @@
 /**
- * A task's page: its facts, attempts, prompt, streaming output and log, and (with
- * --allow-actions) retry, unclaim and abandon. Rendered again whenever the task changes;
+ * A task's page: its facts, attempts, prompt, streaming output and log, a pending result's
+ * diff or the task's open question, and (with --allow-actions) retry, unclaim, abandon,
+ * approve, reject (with line comments) and answer. Rendered again whenever the task changes;
  * the output view keeps its boxes and streams across those renders.
  */
-import { fetchPrompt, fetchTask, postAction, type Action, type Landed, type TaskDetail } from '../api.js';
+import {
+  fetchDiff,
+  fetchPrompt,
+  fetchTask,
+  postAction,
+  type Action,
+  type DiffPayload,
+  type Landed,
+  type TaskDetail,
+} from '../api.js';
 import { el } from '../dom.js';
 import { formatUsd } from '../format.js';
 import { EMPTY, type State } from '../state.js';
@@ -47,6 +57,7 @@ export function mount(root: HTMLElement, options: TaskPageOptions) {
         el('p', {}, el('a', { href: '#/graph', text: '← graph' }), ' · ', el('a', { href: '#/list', text: 'list' })),
         el('h1', { text: `${task.id}: ${task.title}` }),
         actions(id, task.status),
+        waitsOnPerson(id, detail),
         facts(detail, latest.tasks.get(id)?.blocked_by ?? []),
         task.description ? el('p', { text: task.description }) : '',
         el('h2', { text: 'attempts' }),
@@ -71,7 +82,7 @@ export function mount(root: HTMLElement, options: TaskPageOptions) {
       node.onclick = async () => {
         const reason = needsReason ? prompt(`Why ${name} ${id}?`) : undefined;
         if (needsReason && !reason) return;
-        const result = await postAction(id, name, token, reason ?? undefined);
+        const result = await postAction(id, name, token, reason ? { reason } : {});
         // The page may have been rendered again meanwhile: say it where it is now.
         const said = document.getElementById('action-result');
         if (said) said.textContent = result.ok ? `${name}: done` : `${name}: ${result.error}`;
@@ -85,6 +96,120 @@ export function mount(root: HTMLElement, options: TaskPageOptions) {
       el('span', { id: 'action-result', class: 'note' }),
     );
     return box;
+  };
+
+  /** Send an action, and say how it went where the page now says it (it may have been rendered again). */
+  const send = async (id: string, name: Action, body: Record<string, unknown>): Promise<boolean> => {
+    const result = await postAction(id, name, options.token!, body);
+    const said = document.getElementById('action-result');
+    if (said) said.textContent = result.ok ? `${name}: done` : `${name}: ${result.error}`;
+    return result.ok;
+  };
+
+  /** What waits on a person here: a result to review (its diff, approve, reject) or a question to answer. */
+  const waitsOnPerson = (id: string, detail: TaskDetail): Node | string => {
+    const task = detail.task;
+    if (task.status === 'pending-validation' && task.pending_result) {
+      const diffBox = el('div', { id: 'diff', class: 'diff' }, el('p', { class: 'note', text: 'loading the diff…' }));
+      fetchDiff(id).then(
+        (diff) => diffBox.replaceChildren(...renderDiff(diff)),
+        (error: unknown) =>
+          diffBox.replaceChildren(el('p', { class: 'error', text: `no diff: ${(error as Error).message}` })),
+      );
+      return el(
+        'section',
+        { id: 'review', 'data-attempt': String(task.pending_result.attempt) },
+        el('h2', { text: `attempt ${task.pending_result.attempt}'s result waits for a review` }),
+        diffBox,
+        options.token
+          ? verdictForms(id)
+          : el('p', { class: 'note', text: `wg approve ${id} or wg reject ${id} --reason TEXT` }),
+      );
+    }
+    const question = task.question;
+    const open =
+      question &&
+      !question.answer &&
+      ((task.status === 'waiting' && question.kind === 'question') ||
+        (task.status === 'failed' && question.kind === 'refusal'));
+    if (!open) return '';
+    return el(
+      'section',
+      { id: 'question', 'data-kind': question.kind },
+      el('h2', { text: question.kind === 'question' ? `${id} asks` : 'a call was refused' }),
+      el('pre', { id: 'question-text', text: question.text }),
+      options.token ? answerForm(id, question.rule) : el('p', { class: 'note', text: `wg answer ${id} "..."` }),
+    );
+  };
+
+  const verdictForms = (id: string): HTMLElement => {
+    const comment = el('input', {
+      id: 'approve-comment',
+      type: 'text',
+      placeholder: 'a comment for the record (optional)',
+    });
+    const approve = el('button', { type: 'button', 'data-action': 'approve', text: 'approve' });
+    approve.onclick = async () => {
+      approve.disabled = true;
+      const text = comment.value.trim();
+      if (!(await send(id, 'approve', text ? { comment: text } : {}))) approve.disabled = false;
+    };
+    const reason = el('textarea', { id: 'reject-reason', rows: '2', placeholder: 'why (the next attempt reads it)' });
+    const lines = el('textarea', {
+      id: 'reject-comments',
+      rows: '3',
+      placeholder: 'line comments, one a line: path:line: text',
+    });
+    const reject = el('button', { type: 'button', 'data-action': 'reject', text: 'reject' });
+    reject.onclick = async () => {
+      const why = reason.value.trim();
+      if (!why) {
+        reason.focus();
+        return;
+      }
+      const comments = lines.value
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+      reject.disabled = true;
+      if (!(await send(id, 'reject', { reason: why, comments }))) reject.disabled = false;
+    };
+    return el(
+      'div',
+      { class: 'verdict' },
+      el('div', { class: 'form' }, comment, approve),
+      el('div', { class: 'form' }, reason, lines, reject),
+    );
+  };
+
+  const answerForm = (id: string, rule: string | undefined): HTMLElement => {
+    const text = el('textarea', {
+      id: 'answer-text',
+      rows: '3',
+      placeholder: 'your answer (the next attempt reads it)',
+    });
+    const allow = el('input', {
+      id: 'answer-allow',
+      type: 'text',
+      placeholder: 'also allow these tool rules, comma-separated (optional)',
+    });
+    if (rule) allow.value = rule;
+    const answer = el('button', { type: 'button', 'data-action': 'answer', text: 'answer' });
+    answer.onclick = async () => {
+      const said = text.value.trim();
+      if (!said) {
+        text.focus();
+        return;
+      }
+      const rules = allow.value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      answer.disabled = true;
+      if (!(await send(id, 'answer', { text: said, ...(rules.length ? { allow: rules } : {}) })))
+        answer.disabled = false;
+    };
+    return el('div', { class: 'form' }, text, allow, answer);
   };
 
   const attempts = (id: string, detail: TaskDetail, promptBox: HTMLElement) => {
@@ -214,6 +339,42 @@ function landedText(id: string, landed: Landed): Node {
       ? `nothing: attempt ${landed.attempt} changed no file`
       : `${landed.commit.slice(0, 12)} on ${landed.target} (attempt ${landed.attempt}, from ${landed.base.slice(0, 12)})`;
   return el('span', { id: 'task-landed', 'data-commit': landed.commit, title: `wg diff ${id}` }, el('code', { text }));
+}
+
+/** The changed files, then the patch with each line marked added, removed or a hunk header. */
+function renderDiff(diff: DiffPayload): Node[] {
+  const files = el(
+    'ul',
+    { id: 'diff-files' },
+    ...diff.files.map((file) =>
+      el('li', {
+        'data-path': file.path,
+        text: `${file.status} ${file.path} +${file.additions ?? '?'} −${file.deletions ?? '?'}`,
+      }),
+    ),
+  );
+  const patch = el('pre', { id: 'diff-patch' });
+  for (const line of (diff.patch ?? '').split('\n')) {
+    const kind =
+      line.startsWith('+++') || line.startsWith('---') || line.startsWith('diff ') || line.startsWith('index ')
+        ? 'meta'
+        : line.startsWith('+')
+          ? 'add'
+          : line.startsWith('-')
+            ? 'del'
+            : line.startsWith('@@')
+              ? 'hunk'
+              : 'same';
+    patch.append(el('span', { class: `diff-${kind}`, text: `${line}\n` }));
+  }
+  return [
+    el('p', {
+      class: 'note',
+      text: `against ${diff.base.slice(0, 12)} on ${diff.target ?? '?'} (branch ${diff.branch ?? '?'})`,
+    }),
+    diff.files.length === 0 ? el('p', { text: 'No change.' }) : files,
+    patch,
+  ];
 }
 
 function log(detail: TaskDetail): HTMLElement {
