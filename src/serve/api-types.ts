@@ -54,7 +54,7 @@ export interface GraphPayload extends GraphView {
 
 /** GET /api/info. */
 export interface Info {
-  /** Whether retry/abandon/unclaim are allowed (to a request with the token). */
+  /** Whether the actions (retry, abandon, unclaim, approve, reject, answer) are allowed (to a request with the token). */
   actions: boolean;
   version: number;
 }

@@ -18,7 +18,7 @@ export function register(program: Command): void {
   const command = program
     .command('serve')
     .description(
-      "serve a live dashboard of the graph: the drawn DAG, a filterable list, each task's attempts and output (read-only unless --allow-actions)",
+      "serve a live dashboard of the graph: the drawn DAG, a filterable list, the inbox, each task's attempts and output, a pending result's diff (read-only unless --allow-actions)",
     )
     .option('--port <n>', 'the port (0 picks a free one)', '7070')
     .option(
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     )
     .option(
       '--allow-actions',
-      'allow retry, abandon and unclaim from the page, with a random token printed with the URL',
+      'allow retry, abandon, unclaim, approve, reject and answer from the page, with a random token printed with the URL',
     )
     .option('--json', 'print {"url", "api", "token"} as JSON instead of text')
     .action(async (raw: unknown) => {
@@ -72,8 +72,8 @@ export function register(program: Command): void {
         print(`wg serve: ${pageUrl}`);
         print(
           token
-            ? 'actions (retry, abandon, unclaim) are on for whoever has this URL'
-            : 'read-only (--allow-actions enables retry, abandon and unclaim)',
+            ? 'actions (retry, abandon, unclaim, approve, reject, answer) are on for whoever has this URL'
+            : 'read-only (--allow-actions enables retry, abandon, unclaim, approve, reject and answer)',
         );
         print('press Ctrl-C to stop');
       }
