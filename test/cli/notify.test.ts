@@ -4,7 +4,7 @@
  * most once per task and kind per debounce; a notifier that fails or hangs is logged and
  * changes nothing else about the run.
  */
-import { appendFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -37,11 +37,12 @@ async function withWebhook<T>(use: (url: string, received: Sent[]) => Promise<T>
   }
 }
 
-/** The config wg init wrote, plus a [notify] table. */
+/** The config wg init wrote, with these settings in its [notify] table. */
 async function projectWith(notify: string): Promise<Project> {
   const project = await tempProject();
   await initRepo(project.dir);
-  appendFileSync(join(project.dir, '.workgraph', 'config.toml'), `\n[notify]\n${notify}\n`);
+  const configPath = join(project.dir, '.workgraph', 'config.toml');
+  writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/^\[notify\]$/m, `[notify]\n${notify}`));
   await project.ok(['add', 'Review me', '--id', 'review-me', '--exec', 'echo ok > r.txt', '--validation', 'external']);
   await project.ok(['add', 'Break', '--id', 'break', '--exec', 'exit 1', '--max-retries', '0']);
   return project;

@@ -3,7 +3,7 @@
  * through the built `wg`, in projects as `wg init` leaves them (the built-in agent reached
  * through ANTHROPIC_BASE_URL, the scripted model server standing in for the model).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findClaude, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
@@ -410,8 +410,11 @@ describe('refused calls', () => {
     const flag = await project.wg(['run', '--on-permission-denied', 'maybe']);
     expect(flag.exitCode).not.toBe(0);
     expect(flag.stderr).toMatch(/expected auto, fail or continue/);
-    // wg init's config ends in its [run] table.
-    appendFileSync(join(project.dir, '.workgraph', 'config.toml'), 'on_permission_denied = "maybe"\n');
+    const configPath = join(project.dir, '.workgraph', 'config.toml');
+    writeFileSync(
+      configPath,
+      readFileSync(configPath, 'utf8').replace(/^\[run\]$/m, '[run]\non_permission_denied = "maybe"'),
+    );
     const config = await project.wg(['run']);
     expect(config.exitCode).not.toBe(0);
     expect(config.stderr).toMatch(/^error: config\.toml: run\.on_permission_denied: /);
