@@ -42,7 +42,7 @@ import { activeRuns, inboxRunFacts, lastRun } from '../runner/run-record.js';
 import { watchActiveRuns } from './runs.js';
 import { attemptFolder, unlinkedFile } from './attempt-files.js';
 import { oneAtATime } from './one-at-a-time.js';
-import { tailFile } from './tail.js';
+import { tailFile, whenFolderExists, type Tail } from './tail.js';
 import {
   EventStream,
   HttpError,
@@ -421,22 +421,48 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
         return res.end(text);
       }
-      if (!existsSync(dir)) throw new HttpError(404, 'this attempt has no files on disk');
+      const taskId = decodeURIComponent(file[1]!);
+      const running = attemptsOf(taskOf(taskId)).some(
+        (attempt) => String(attempt.attempt) === file[2] && attempt.outcome === 'running',
+      );
+      // A running attempt's folder may be made a moment after its claim: its stream waits for it.
+      if (!existsSync(dir) && !running) throw new HttpError(404, 'this attempt has no files on disk');
       const query = parseQuery(OutputQuery, url);
       const name = file[3] === 'output' ? 'output.log' : 'events.jsonl';
-      await attemptFile(dir, name);
-      const size = (await stat(join(dir, name)).catch(() => undefined))?.size ?? 0;
-      const from = query.from ?? Math.max(0, size - OUTPUT_BACKLOG);
+      // A link is refused before the stream starts, so it is answered with its status.
+      if (existsSync(dir)) await attemptFile(dir, name);
       const stream = new EventStream(res);
-      stream.send('start', { from, skipped: from } satisfies FileStart);
-      const tail = tailFile(
-        join(dir, name),
-        from,
-        (text, offset) => stream.send('output', { text, offset } satisfies FileChunk),
-        (error) => stream.send('problem', { error: error.message }),
-      );
+      let tail: Tail | undefined;
+      let closed = false;
+      const startTail = async () => {
+        await attemptFile(dir, name);
+        const size = (await stat(join(dir, name)).catch(() => undefined))?.size ?? 0;
+        const from = query.from ?? Math.max(0, size - OUTPUT_BACKLOG);
+        if (closed) return;
+        stream.send('start', { from, skipped: from } satisfies FileStart);
+        tail = tailFile(
+          join(dir, name),
+          from,
+          (text, offset) => stream.send('output', { text, offset } satisfies FileChunk),
+          (error) => stream.send('problem', { error: error.message }),
+        );
+      };
+      let stopWaiting: (() => void) | undefined;
+      if (existsSync(dir)) await startTail();
+      else
+        stopWaiting = whenFolderExists(
+          dir,
+          () =>
+            void startTail().catch((error: unknown) => {
+              stream.send('problem', { error: (error as Error).message });
+              close();
+            }),
+          (error) => stream.send('problem', { error: error.message }),
+        );
       const close = () => {
-        tail.stop();
+        closed = true;
+        stopWaiting?.();
+        tail?.stop();
         closers.delete(close);
         res.end();
       };

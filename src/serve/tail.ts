@@ -2,6 +2,7 @@
  * Follow a file as it grows: read what is there from an offset, then read each new
  * part when the folder's watch says the file changed (no timer loop).
  */
+import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -66,4 +67,40 @@ export function tailFile(
       stopWatching?.();
     },
   };
+}
+
+/**
+ * Calls `onExists` once `dir` exists, watching the nearest existing folder above it and
+ * stepping down as each folder on the way appears. Returns the function that stops waiting.
+ */
+export function whenFolderExists(dir: string, onExists: () => void, onError: (error: Error) => void): () => void {
+  let stopWatching: (() => void) | undefined;
+  let stopped = false;
+  const check = () => {
+    if (stopped) return;
+    stopWatching?.();
+    stopWatching = undefined;
+    if (existsSync(dir)) return onExists();
+    let above = dirname(dir);
+    while (!existsSync(above) && dirname(above) !== above) above = dirname(above);
+    try {
+      stopWatching = watchFolder(above, check, { onError });
+    } catch (error) {
+      return onError(error as Error);
+    }
+    // It may have appeared between the look and the watch.
+    if (existsSync(dir) || existsSync(childOn(above, dir))) check();
+  };
+  check();
+  return () => {
+    stopped = true;
+    stopWatching?.();
+  };
+}
+
+/** The folder just below `above` on the way to `dir`. */
+function childOn(above: string, dir: string): string {
+  let child = dir;
+  while (dirname(child) !== above && dirname(child) !== child) child = dirname(child);
+  return child;
 }

@@ -227,6 +227,34 @@ describe('wg serve routes', () => {
     expect(output[0]).toEqual({ event: 'start', data: { from: 0, skipped: 0 } });
   });
 
+  it("streams a running attempt's output even when its folder is made after the page asks", async () => {
+    const { project, served } = await setup();
+    await project.ok(['claim', 'design', '--actor', 'alice']);
+    const runs = join(project.dir, '.workgraph', 'runs');
+    rmSync(runs, { recursive: true, force: true });
+    // Not yet attempted: a 404, as before.
+    expect((await raw(served.port, '/api/tasks/build/attempts/1/output')).status).toBe(404);
+    const abort = new AbortController();
+    try {
+      const response = await fetch(`${served.api}api/tasks/design/attempts/1/output`, { signal: abort.signal });
+      expect(response.status).toBe(200);
+      // The runner makes the folders and writes output only now, after the stream was opened.
+      mkdirSync(join(runs, 'design', '1'), { recursive: true });
+      writeFileSync(join(runs, 'design', '1', 'output.log'), 'first words\n');
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes('first words')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      expect(text).toContain('event: start');
+      expect(text).toContain('first words');
+    } finally {
+      abort.abort();
+    }
+  });
+
   it('serves a PostgreSQL store, and a change committed there arrives on /api/events', async () => {
     const db = await createDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'wg-serve-pg-'));

@@ -45,7 +45,7 @@ export function mount(root: HTMLElement, options: TaskPageOptions) {
     const wanted =
       pinnedAttempt && detail.attempts.some((attempt) => String(attempt.attempt) === pinnedAttempt)
         ? pinnedAttempt
-        : last && last.output_bytes !== null
+        : last && (last.output_bytes !== null || last.outcome === 'running')
           ? String(last.attempt)
           : undefined;
     const promptBox = el('pre', { id: 'prompt', hidden: '' });
