@@ -5,8 +5,9 @@
  * close a cycle.
  */
 const FLOORS = [
-  // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share.
-  ['system', 'process', 'config', 'protocol'],
+  // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share,
+  // and the protocol as MCP tools (which runs `wg` itself, so it needs nothing of ours but the OS).
+  ['system', 'process', 'config', 'protocol', 'mcp'],
   // Storage, prompts and the agents.
   ['store', 'prompt', 'agent', 'backends'],
   ['runner'],
@@ -18,9 +19,11 @@ const FLOORS = [
 /** Folders on the same floor that must not import each other either. */
 const APART = {
   // Starting and stopping processes needs neither settings nor agents' events: a runner's concerns.
-  process: ['config', 'protocol'],
-  config: ['protocol'],
-  protocol: ['config'],
+  process: ['config', 'protocol', 'mcp'],
+  system: ['mcp'],
+  config: ['protocol', 'mcp'],
+  protocol: ['config', 'mcp'],
+  mcp: ['process', 'config', 'protocol'],
   store: ['prompt', 'agent', 'backends'],
   prompt: ['store', 'agent', 'backends'],
   agent: ['store', 'prompt', 'backends'],

@@ -24,8 +24,8 @@
  * and that file's path is the session's id. A retry that repairs its own work, and the next
  * step of a trajectory (unless `resume = false`), continue that conversation.
  */
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { WG_ENTRY } from '../system/wg-entry.js';
 import { z } from 'zod';
 import { AGENT_TOOL_NAMES, chooseTools } from '../protocol/tool-names.js';
 import { ConfigError } from '../errors.js';
@@ -61,8 +61,6 @@ export function parseAnthropicSettings(name: string, settings: Record<string, un
   return parseSettings(AnthropicSettingsSchema, name, settings);
 }
 
-/** bin/wg.js of this installation (this file is dist/backends/anthropic.js). */
-export const WG_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/wg.js');
 
 /**
  * The rules bash is held to, when the task's tools narrow it (`Bash(npm test:*)` and no bare

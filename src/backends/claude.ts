@@ -36,6 +36,8 @@ import { findProgram, platformSuffix, type FoundProgram } from './find-program.j
 import { claudeEnvironment } from './program-env.js';
 import { parseSettings, turnLimit, withEnv } from './settings.js';
 import { protocolCommandList, PROTOCOL_COMMANDS } from './protocol.js';
+import { mcpServerSpec, type McpServerSpec } from '../mcp/spec.js';
+import { WG_TOOL_NAMES, MCP_SERVER_NAME, type WgToolName } from '../mcp/tools.js';
 import type { Task } from '../graph/schema.js';
 import type { Backend, LaunchSpec, OutputParser, PermissionContext, RunContext } from './types.js';
 
@@ -96,22 +98,54 @@ export function protocolRules(verify: string | undefined): string[] {
   return rules;
 }
 
-/** The tools pre-approved for a task: the protocol's, plus the task's own `tools`, else the table's `allowed_tools`. */
+/** How Claude Code names an MCP server's tool to the model, and in its permission rules. */
+export const claudeToolName = (tool: WgToolName): string => `mcp__${MCP_SERVER_NAME}__${tool}`;
+
+/**
+ * The tools pre-approved for a task: the protocol's (its `wg` commands, and with
+ * `protocolTools` the `wg mcp` tools), plus the task's own `tools`, else the table's `allowed_tools`.
+ */
 export function claudeAllowedTools(
   settings: ClaudeSettings,
   task: Pick<Task, 'tools' | 'verify'> | undefined,
+  protocolTools = false,
 ): string[] {
-  return [...new Set([...protocolRules(task?.verify), ...(task?.tools ?? settings.allowed_tools ?? [])])];
+  return [
+    ...new Set([
+      ...(protocolTools ? WG_TOOL_NAMES.map(claudeToolName) : []),
+      ...protocolRules(task?.verify),
+      ...(task?.tools ?? settings.allowed_tools ?? []),
+    ]),
+  ];
 }
+
+/**
+ * `--mcp-config`'s JSON for `wg mcp`. No environment in it (it is on the command line):
+ * Claude Code starts its servers with its own, which holds the attempt's WG_TASK_ID and WG_TOKEN.
+ * `alwaysLoad`: print mode otherwise connects its servers in the background and may send
+ * the first request before the tools are there (checked against Claude Code 2.1.197);
+ * with it, Claude Code waits for the server, up to MCP_CONNECT_TIMEOUT_MS (see claudeEnv).
+ */
+export function claudeMcpConfig(spec: McpServerSpec): string {
+  return JSON.stringify({
+    mcpServers: { [spec.name]: { type: 'stdio', command: spec.command, args: spec.args, alwaysLoad: true } },
+  });
+}
+
+/** How long Claude Code waits for `wg mcp` to start (its default, 5 s, is short on a loaded machine). */
+export const CLAUDE_MCP_CONNECT_TIMEOUT_MS = '30000';
 
 /** Everything after the program name. Pure: the same inputs give the same command line. */
 export function claudeArgs(
   settings: ClaudeSettings,
   context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd' | 'defaultMaxTurns'>,
+  /** `wg mcp` for this attempt, when the protocol is offered as tools. */
+  mcp?: McpServerSpec,
 ): string[] {
   const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
   if (context.model) args.push('--model', context.model);
-  const allowed = claudeAllowedTools(settings, context.task);
+  if (mcp) args.push('--mcp-config', claudeMcpConfig(mcp));
+  const allowed = claudeAllowedTools(settings, context.task, mcp !== undefined);
   args.push('--allowedTools', ...allowed);
   // A tool the task asks for by name is allowed even if it would leave the folder: the task's author chose it.
   const disallowed = settings.disallowed_tools.filter((tool) => !allowed.includes(tool));
@@ -180,14 +214,17 @@ export function claudePermissions(
   settings: ClaudeSettings,
   task: Pick<Task, 'tools' | 'verify'> | undefined,
   onRefusal: 'fail' | 'continue' = 'fail',
+  protocolTools = false,
 ): string[] {
-  const allowed = claudeAllowedTools(settings, task);
+  const allowed = claudeAllowedTools(settings, task, protocolTools);
   const check = task?.verify?.trim();
-  const granted = new Set(protocolRules(check));
+  const toolNames = protocolTools ? WG_TOOL_NAMES.map(claudeToolName) : [];
+  const granted = new Set([...toolNames, ...protocolRules(check)]);
   const extra = allowed.filter((tool) => !granted.has(tool));
   const disallowed = settings.disallowed_tools.filter((tool) => !allowed.includes(tool));
   return [
     MODE_EFFECT[settings.permission_mode],
+    ...(protocolTools ? [`use wg's tools: ${toolNames.map((name) => `\`${name}\``).join(', ')}`] : []),
     `run ${protocolCommandList()} with Bash`,
     ...(check ? [`run the task's check with Bash: \`${check}\``] : []),
     ...(extra.length > 0 ? [`use ${extra.join(', ')}`] : []),
@@ -220,9 +257,11 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
             : 'npm install -g @anthropic-ai/claude-code, or set command under [backends.claude] in .workgraph/config.toml',
         );
       }
+      const mcp = context.protocolTools ? mcpServerSpec(context.env) : undefined;
+      if (mcp) env.MCP_CONNECT_TIMEOUT_MS ??= CLAUDE_MCP_CONNECT_TIMEOUT_MS;
       return {
         file: program.path,
-        args: claudeArgs(settings, context),
+        args: claudeArgs(settings, context, mcp),
         cwd: context.workdir,
         env: { ...env, CLAUDE_ENV_FILE: join(dirname(context.promptFile), CLAUDE_ENV_FILE) },
         stdin: context.prompt,
@@ -232,8 +271,15 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
 
     environment: () => claudeEnvironment,
 
+    protocolToolName: claudeToolName,
+
     permissions(context: PermissionContext): string[] {
-      return claudePermissions(parseClaudeSettings(name, context.settings), context.task, context.onPermissionDenied);
+      return claudePermissions(
+        parseClaudeSettings(name, context.settings),
+        context.task,
+        context.onPermissionDenied,
+        context.protocolTools ?? false,
+      );
     },
 
     parser(): OutputParser {

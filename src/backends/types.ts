@@ -4,6 +4,7 @@
  * normalized events. The runner owns everything else (spawning, timeouts, logs).
  */
 import type { Task } from '../graph/schema.js';
+import type { WgToolName } from '../mcp/tools.js';
 import type { AgentEvent, Usage } from '../protocol/agent-event.js';
 import type { Env } from '../system/agent-env.js';
 import type { ProgramEnvironment } from './program-env.js';
@@ -36,10 +37,15 @@ export interface RunContext {
   defaultMaxTurns?: number | undefined;
   /** What a refused call does (`[run] on_permission_denied`, resolved for the task), for agents that answer refusals themselves. */
   onPermissionDenied?: 'fail' | 'continue' | undefined;
+  /** Offer the protocol as tools (`[run] mcp`; only asked of backends with `protocolToolName`): `wg mcp`, or the built-in agent's own. */
+  protocolTools?: boolean | undefined;
 }
 
 /** What a backend needs to say what an agent may do (a task, or none for the backend's defaults). */
-export type PermissionContext = Pick<RunContext, 'settings' | 'workdir' | 'workgraphDir' | 'onPermissionDenied'> & {
+export type PermissionContext = Pick<
+  RunContext,
+  'settings' | 'workdir' | 'workgraphDir' | 'onPermissionDenied' | 'protocolTools'
+> & {
   task: Task | undefined;
 };
 
@@ -94,6 +100,11 @@ export interface Backend {
   readonly usesPrompt: boolean;
   /** Whether `launch` continues a previous attempt's session given its id (`continueSession`). */
   readonly continuesSessions?: boolean;
+  /**
+   * The name the model sees for a protocol tool (`log` → `mcp__wg__log`), for backends that
+   * can offer the protocol as tools (src/mcp/); the prompt then names these instead of `wg` commands.
+   */
+  protocolToolName?(tool: WgToolName): string;
   /** The process to launch. Throws ConfigError when the configuration is unusable (never retried). */
   launch(context: RunContext): LaunchSpec;
   /**

@@ -232,6 +232,7 @@ function render(
       task_id: task.id,
       task_title: task.title,
       workdir: sources.workdir,
+      ...Object.fromEntries(Object.entries(sources.protocolTools ?? {}).map(([name, tool]) => [`${name}_tool`, tool])),
     }).trim(),
   };
   return { text: `${renderTemplate(templates.task, vars).trim()}\n`, omitted };

@@ -45,6 +45,8 @@ export interface PrepareOptions {
   sessionContinues?: boolean | undefined;
   /** What a retry started from. */
   retry?: PromptSources['retry'];
+  /** The protocol's tools by command (`log` → `mcp__wg__log`), when the agent is offered them: the Protocol section names these. */
+  protocolTools?: PromptSources['protocolTools'];
 }
 
 /** Gather (reads files under `root`), load the templates (project overrides first) and build. */
@@ -56,6 +58,6 @@ export function preparePrompt(
   options: PrepareOptions,
 ): BuiltPrompt {
   const sources = gatherPromptSources(root, graph, task, options);
-  const templates = loadPromptTemplates(workgraphDir);
+  const templates = loadPromptTemplates(workgraphDir, options.protocolTools !== undefined);
   return buildPrompt(sources, templates, promptBudget(options.actor?.context_limit ?? options.contextLimit));
 }

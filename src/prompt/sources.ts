@@ -27,6 +27,7 @@ export interface GatherOptions {
   permissions?: string[] | undefined;
   tree?: PromptSources['tree'];
   retry?: PromptSources['retry'];
+  protocolTools?: PromptSources['protocolTools'];
   /** Absolute working directory of the agent. */
   workdir: string;
   /**
@@ -129,5 +130,6 @@ export function gatherPromptSources(root: string, graph: Graph, task: Task, opti
     changes,
     wholeFiles: reader ? undefined : options.wholeFiles,
     retry: options.retry,
+    protocolTools: options.protocolTools,
   };
 }

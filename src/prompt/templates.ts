@@ -39,6 +39,10 @@ export function loadTemplate(workgraphDir: string, name: string): Template {
   return { name, source: packaged, text };
 }
 
-export function loadPromptTemplates(workgraphDir: string): PromptTemplates {
-  return { task: loadTemplate(workgraphDir, 'task'), protocol: loadTemplate(workgraphDir, 'protocol') };
+/** `protocolTools`: the agent is offered the protocol as tools, and its Protocol section (`protocol-tools.md`) names them. */
+export function loadPromptTemplates(workgraphDir: string, protocolTools = false): PromptTemplates {
+  return {
+    task: loadTemplate(workgraphDir, 'task'),
+    protocol: loadTemplate(workgraphDir, protocolTools ? 'protocol-tools' : 'protocol'),
+  };
 }

@@ -45,6 +45,12 @@ export interface PromptSources {
   wholeFiles?: string | undefined;
   /** What a retry's tree (and session) started from; undefined for a first attempt, or a retry that started clean as always. */
   retry?: RetryBasis | undefined;
+  /**
+   * The protocol's tools as the agent sees them, by command (`log` → `mcp__wg__log`), when it
+   * is offered them (`[run] mcp`): the Protocol section (template `protocol-tools`) names them
+   * as `{{log_tool}}`, ... Undefined: it names the `wg` shell commands.
+   */
+  protocolTools?: Record<string, string> | undefined;
 }
 
 /**

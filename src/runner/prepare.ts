@@ -13,6 +13,7 @@ import type { RetryBasis } from '../prompt/types.js';
 import type { Config } from '../config/config.js';
 import type { TreeInfo } from './isolation.js';
 import { buildAgentEnv } from '../system/agent-env.js';
+import { WG_TOOL_NAMES } from '../mcp/tools.js';
 import { redactText, secretValues } from './redact.js';
 import { refusalPolicy } from './refusals.js';
 import { futureWorkdir, resolveWorkdir } from './workdir.js';
@@ -162,10 +163,20 @@ function assemble(
   );
   const model = options.model ?? task.model ?? identity.actor.model ?? options.config.defaults.model;
   const onPermissionDenied = refusalPolicy(options.config.run.on_permission_denied, task);
+  // The protocol as tools, where the backend can offer them (`[run] mcp`): the prompt names them instead of `wg` commands.
+  const toolName = options.config.run.mcp ? backend?.protocolToolName : undefined;
+  const protocolTools = toolName && Object.fromEntries(WG_TOOL_NAMES.map((tool) => [tool, toolName(tool)]));
   const permissions =
     backend && workdir !== undefined
       ? attempt(() =>
-          backend.permissions({ task, settings, workdir, workgraphDir: options.workgraphDir, onPermissionDenied }),
+          backend.permissions({
+            task,
+            settings,
+            workdir,
+            workgraphDir: options.workgraphDir,
+            onPermissionDenied,
+            protocolTools: protocolTools !== undefined,
+          }),
         )
       : undefined;
   // The allowlist: wg's environment less what neither the rule, the backend nor env_pass lets through.
@@ -191,6 +202,7 @@ function assemble(
             wholeFiles: options.wholeFiles,
             retry: identity.place?.retry,
             sessionContinues: identity.resumeSession !== undefined && identity.previousStepId !== undefined,
+            protocolTools,
           }),
         )
       : { text: '', omitted: [], estimatedTokens: 0 };
@@ -215,6 +227,7 @@ function assemble(
             maxCostUsd: identity.allowanceUsd,
             defaultMaxTurns: options.config.defaults.max_turns,
             onPermissionDenied,
+            protocolTools: protocolTools !== undefined,
           }),
         )
       : undefined;

@@ -13,6 +13,9 @@
  * A task whose prompt says `Ask a person first: QUESTION` makes it ask, with the Protocol
  * section's `wg ask` command, and end its turn; once the prompt carries the answer, it does
  * the task, and its deliverables say what the answer was (`answer: ...`).
+ *
+ * Where the Protocol section names wg's tools (`mcp__wg__log`, `wg_log`: prompts/protocol-tools.md)
+ * and the request offers a tool of that name, it calls the tool instead of a shell command.
  */
 import { isAbsolute, join, relative } from 'node:path';
 import type { ScriptedReply } from './model-server.js';
@@ -26,8 +29,10 @@ export interface TaskPrompt {
   root: string;
   deliverables: string[];
   verify: string | undefined;
-  /** Command prefixes from the Protocol section, up to and including the task id. */
-  commands: { log: string; progress: string; artifact: string; ask?: string | undefined };
+  /** Command prefixes from the Protocol section, up to and including the task id (none where it names tools instead). */
+  commands: Partial<Record<Verb, string>>;
+  /** The tools the Protocol section names for each command, where it names tools. */
+  tools: Partial<Record<Verb, string>>;
   /** First lines of the files inlined under "Context from upstream". */
   upstreamLines: string[];
   /** What the task says to ask a person before anything else (`Ask a person first: ...`). */
@@ -45,14 +50,22 @@ function section(prompt: string, heading: string): string {
   return end < 0 ? body : body.slice(0, end);
 }
 
-function commandPrefix(protocol: string, taskId: string, verb: string): string {
+const VERBS = ['log', 'progress', 'artifact', 'ask'] as const;
+type Verb = (typeof VERBS)[number];
+
+function commandPrefix(protocol: string, taskId: string, verb: string): string | undefined {
   for (const match of protocol.matchAll(/`([^`\n]+)`/g)) {
     const span = match[1]!;
     const words = span.split(' ');
     const at = words.indexOf(taskId);
     if (at > 0 && words[at - 1] === verb) return words.slice(0, at + 1).join(' ');
   }
-  throw new Error(`the prompt's Protocol section gives no \`... ${verb} ${taskId} ...\` command`);
+  return undefined;
+}
+
+/** A tool the Protocol section names for `verb`: one word in backticks ending in `_verb` (`mcp__wg__log`, `wg_log`). */
+function toolName(protocol: string, verb: string): string | undefined {
+  return [...protocol.matchAll(/`([A-Za-z0-9_-]+)`/g)].map((match) => match[1]!).find((name) => name.endsWith(`_${verb}`));
 }
 
 export function parseTaskPrompt(prompt: string): TaskPrompt {
@@ -80,12 +93,8 @@ export function parseTaskPrompt(prompt: string): TaskPrompt {
     root,
     deliverables,
     verify,
-    commands: {
-      log: commandPrefix(protocol, taskId, 'log'),
-      progress: commandPrefix(protocol, taskId, 'progress'),
-      artifact: commandPrefix(protocol, taskId, 'artifact'),
-      ask: ask ? commandPrefix(protocol, taskId, 'ask') : undefined,
-    },
+    commands: Object.fromEntries(VERBS.map((verb) => [verb, commandPrefix(protocol, taskId, verb)])),
+    tools: Object.fromEntries(VERBS.map((verb) => [verb, toolName(protocol, verb)])),
     upstreamLines,
     ask,
     answer,
@@ -111,20 +120,36 @@ export function deliverableContent(
 /** What the follower says when it ends its turn after asking. */
 export const ASKED_TEXT = 'I asked a person and stop here until they answer.';
 
-type Step = { shell: string } | { write: string; content: string };
+/** A protocol step: a tool call where the prompt names the tool, else the prompt's `wg` command. */
+type Call =
+  | { call: 'log'; input: { message: string } }
+  | { call: 'progress'; input: { percent: number; message: string } }
+  | { call: 'artifact'; input: { path: string } }
+  | { call: 'ask'; input: { question: string } };
+type Step = { shell: string } | { write: string; content: string } | Call;
 
 export function plan(task: TaskPrompt): Step[] {
   // Asked and not answered yet: the question is the only step.
-  if (task.ask && !task.answer) return [{ shell: `${task.commands.ask!} "${task.ask.replace(/"/g, '')}"` }];
+  if (task.ask && !task.answer) return [{ call: 'ask', input: { question: task.ask.replace(/"/g, '') } }];
   const absolute = (path: string) => (isAbsolute(path) ? path : join(task.root, path));
   return [
-    { shell: `${task.commands.log} "starting: ${task.title.replace(/"/g, '')}"` },
-    { shell: `${task.commands.progress} 50 "writing the deliverables"` },
+    { call: 'log', input: { message: `starting: ${task.title.replace(/"/g, '')}` } },
+    { call: 'progress', input: { percent: 50, message: 'writing the deliverables' } },
     ...task.deliverables.map((path): Step => ({ write: absolute(path), content: deliverableContent(task, path) })),
-    ...task.deliverables.map((path): Step => ({ shell: `${task.commands.artifact} ${absolute(path)}` })),
+    ...task.deliverables.map((path): Step => ({ call: 'artifact', input: { path: absolute(path) } })),
     ...(task.verify ? [{ shell: task.verify }] : []),
-    { shell: `${task.commands.log} "done: ${task.deliverables.length} deliverable(s) written"` },
+    { call: 'log', input: { message: `done: ${task.deliverables.length} deliverable(s) written` } },
   ];
+}
+
+/** A protocol step as the prompt's `wg` command. */
+function shellForm(step: Call, task: TaskPrompt): string {
+  const command = task.commands[step.call];
+  if (!command) throw new Error(`the prompt's Protocol section gives no \`... ${step.call} ${task.taskId} ...\` command`);
+  const input = step.input as Record<string, string | number>;
+  if (step.call === 'progress') return `${command} ${step.input.percent} "${step.input.message}"`;
+  if (step.call === 'artifact') return `${command} ${step.input.path}`;
+  return `${command} "${String(input.message ?? input.question)}"`;
 }
 
 /** Tool names an agent program offers, from a request body of either API. */
@@ -186,6 +211,11 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
 /** The step as a call of a tool the program offers. */
 function toToolCall(step: Step, task: TaskPrompt, tools: string[]): ScriptedReply {
   const has = (name: string) => tools.includes(name);
+  if ('call' in step) {
+    const tool = task.tools[step.call];
+    if (tool && has(tool)) return { tool, input: step.input };
+    step = { shell: shellForm(step, task) };
+  }
   if ('write' in step) {
     if (has('Write')) return { tool: 'Write', input: { file_path: step.write, content: step.content } };
     if (has('write_file'))

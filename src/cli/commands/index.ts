@@ -43,6 +43,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['cost', ['cost'], () => import('./cost.js')],
   ['serve', ['serve'], () => import('./serve.js')],
   ['transfer', ['import', 'export'], () => import('./transfer.js')],
+  ['mcp', ['mcp'], () => import('./mcp.js')],
   ['agent-anthropic', ['agent-anthropic'], () => import('./agent-anthropic.js')],
 ];
 

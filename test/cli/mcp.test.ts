@@ -1,0 +1,157 @@
+/**
+ * `wg mcp`: the agent protocol as MCP tools. First the server itself, started as a real
+ * stdio process and driven by the MCP SDK's own client: its tools act on the lease in its
+ * environment, change the graph as the CLI would, answer what the CLI prints, and are
+ * refused with the CLI's message once the lease is gone. Then the real Claude Code, with
+ * the settings `wg init` writes and no shell at all, completing the protocol through the
+ * tools alone (the scripted model calls them because the prompt names them).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { describe, expect, it } from 'vitest';
+import { agentProject, announceSkip, findClaude, TEST_API_KEY } from '../support/agents.js';
+import { deliverableContent, toolResults } from '../support/protocol-follower.js';
+import { cleanEnv, tempProject, WG_BIN } from '../support/wg.js';
+
+type CallResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
+const textOf = (result: unknown) =>
+  (result as CallResult).content.map((part) => part.text ?? '').join('\n');
+
+describe('wg mcp, driven by the MCP SDK client', () => {
+  it("offers the protocol's tools, changes the graph as the CLI does, and refuses a call once the lease is gone", async () => {
+    const project = await tempProject();
+    await project.ok(['add', 'Build API', '--deliverable', 'api.md']);
+    await project.ok(['add', 'Use API', '--blocked-by', 'build-api']);
+    const { token } = await project.json<{ token: string }>(['claim', 'build-api', '--actor', 'agent-1']);
+    const env = { WG_TASK_ID: 'build-api', WG_TOKEN: token, WG_ACTOR: 'agent-1', WG_DIR: join(project.dir, '.workgraph') };
+    const client = new Client({ name: 'wg-test', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [WG_BIN, 'mcp'],
+        cwd: project.dir,
+        // Only what an agent passes on: the basics and wg's own variables.
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(['log', 'progress', 'artifact', 'ask', 'fail', 'show', 'context']);
+      expect(tools.find((tool) => tool.name === 'log')!.inputSchema).toMatchObject({ required: ['message'] });
+
+      // A message that looks like an option stays a message.
+      expect(await client.callTool({ name: 'log', arguments: { message: '--force is not a flag here' } })).toMatchObject({
+        isError: false,
+      });
+      const progress = await client.callTool({ name: 'progress', arguments: { percent: 40, message: 'half way' } });
+      expect(textOf(progress)).toBe('build-api: 40%');
+      writeFileSync(join(project.dir, 'api.md'), '# API\n');
+      const artifact = await client.callTool({ name: 'artifact', arguments: { path: 'api.md' } });
+      expect(textOf(artifact)).toBe('Registered api.md for build-api');
+      const invalid = await client.callTool({ name: 'progress', arguments: { percent: 140 } });
+      expect(invalid.isError).toBe(true);
+
+      // The graph as the CLI sees it.
+      const task = await project.show('build-api');
+      expect(task.log.map((entry) => [entry.actor, entry.message])).toEqual(
+        expect.arrayContaining([
+          ['agent-1', '--force is not a flag here'],
+          ['agent-1', 'progress 40%: half way'],
+        ]),
+      );
+      expect(task.progress).toBe(40);
+      expect(task.artifacts).toEqual(['api.md']);
+
+      // Reads answer exactly what the CLI prints; another task may be read.
+      const cliEnv = { ...env, NO_COLOR: '1' };
+      expect(textOf(await client.callTool({ name: 'show', arguments: {} }))).toBe(
+        (await project.ok(['show', 'build-api'], { env: cliEnv })).trimEnd(),
+      );
+      expect(textOf(await client.callTool({ name: 'context', arguments: { id: 'use-api' } }))).toBe(
+        (await project.ok(['context', 'use-api'], { env: cliEnv })).trimEnd(),
+      );
+
+      // The lease goes (a person takes the task back): the next write is refused, in the CLI's words.
+      await project.ok(['unclaim', 'build-api', '--force', '--reason', 'taken back']);
+      const refused = await client.callTool({ name: 'log', arguments: { message: 'still here?' } });
+      const cli = await project.wg(['log', 'build-api', 'still here?'], { env: cliEnv });
+      expect(cli.exitCode).not.toBe(0);
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toBe(cli.stderr.trim());
+      expect(textOf(refused)).toMatch(/^error: /);
+      expect((await project.show('build-api')).log.map((entry) => entry.message)).not.toContain('still here?');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses to start without an attempt to serve', async () => {
+    const project = await tempProject();
+    const result = await project.wg(['mcp'], { env: cleanEnv() });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('WG_TASK_ID is not set');
+  });
+});
+
+const claude = await findClaude();
+announceSkip('claude through wg mcp', claude);
+
+describe.skipIf(claude.skipReason !== undefined)('Claude Code through wg mcp, with no shell at all', () => {
+  it("completes the protocol with the tools alone: logs, progress, artifact, and the task's summary", async () => {
+    const agent = await agentProject({
+      script: { followProtocol: true },
+      // wg init's settings, with Bash taken away from Claude Code altogether.
+      config: () => '',
+      env: (server) => ({
+        ANTHROPIC_BASE_URL: server.url,
+        ANTHROPIC_API_KEY: TEST_API_KEY,
+        CLAUDE_CODE_MAX_RETRIES: '0',
+      }),
+    });
+    try {
+      const { project, server, env } = agent;
+      const config = join(project.dir, '.workgraph', 'config.toml');
+      writeFileSync(
+        config,
+        `${readFileSync(config, 'utf8')}\n[backends.claude]\ndisallowed_tools = ["Bash", "Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow", "SendMessage"]\n`,
+      );
+      await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt', '--tool', 'Write']);
+      const result = await project.wg(['run', '--backend', 'claude'], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(server.followerErrors).toEqual([]);
+
+      const requests = server.scripted('anthropic');
+      const first = requests[0]!.body;
+      const offered = (first.tools as Array<{ name: string }>).map((tool) => tool.name);
+      expect(offered).not.toContain('Bash');
+      expect(offered).toEqual(expect.arrayContaining(['mcp__wg__log', 'mcp__wg__progress', 'mcp__wg__artifact']));
+      expect(JSON.stringify(first)).toContain('`mcp__wg__log`');
+      // Every call the model made was a wg tool or the file write, and each succeeded.
+      const calls = requests
+        .at(-1)!
+        .body.messages.flatMap((message: any) => (Array.isArray(message.content) ? message.content : []))
+        .filter((block: any) => block.type === 'tool_use')
+        .map((block: any) => block.name);
+      expect(calls).toEqual(['mcp__wg__log', 'mcp__wg__progress', 'Write', 'mcp__wg__artifact', 'mcp__wg__log']);
+      const results = toolResults('anthropic', requests.at(-1)!.body);
+      expect(results.map((entry) => entry.ok), JSON.stringify(results, null, 1)).toEqual(Array(5).fill(true));
+
+      const task = await project.show('make-alpha');
+      expect(task.status).toBe('done');
+      const messages = task.log.map((entry) => entry.message);
+      expect(messages).toEqual(
+        expect.arrayContaining(['starting: Make alpha', 'done: 1 deliverable(s) written', 'progress 50%: writing the deliverables']),
+      );
+      expect(task.artifacts).toEqual(['alpha.txt']);
+      expect(task.summary).toBe('Task make-alpha is complete.');
+      expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
+        deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
+      );
+    } finally {
+      await agent.cleanup();
+    }
+  });
+});
