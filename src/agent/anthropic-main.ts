@@ -16,6 +16,8 @@ export interface AnthropicAgentOptions {
   workdir: string;
   model: string;
   tools: AgentToolName[];
+  /** Also offer the protocol's own tools (`wg_log`, ...), bound to the task in WG_TASK_ID. */
+  wgTools?: boolean | undefined;
   maxTurns: number;
   maxTokens: number;
   tokenBudget?: number | undefined;
@@ -116,7 +118,7 @@ export async function runAnthropicAgent(
     const client = new Anthropic({ apiKey, baseURL, maxRetries: options.maxRetries });
     emit({
       type: 'progress',
-      message: `built-in agent started with model ${options.model}, tools: ${options.tools.join(', ') || 'none'}`,
+      message: `built-in agent started with model ${options.model}, tools: ${[...options.tools, ...(options.wgTools ? ["wg's protocol tools"] : [])].join(', ') || 'none'}`,
     });
     let history: Anthropic.MessageParam[] | undefined;
     if (options.resumeFrom) {
@@ -143,6 +145,7 @@ export async function runAnthropicAgent(
       model: options.model,
       prompt,
       tools: options.tools,
+      wgTools: options.wgTools,
       maxTurns: options.maxTurns,
       maxTokens: options.maxTokens,
       tokenBudget: options.tokenBudget,

@@ -9,12 +9,15 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentEvent } from '../protocol/agent-event.js';
 import { toolCallKey } from '../protocol/tool-call-key.js';
 import { describeToolCall, runTool, TOOL_DEFINITIONS, type AgentToolName, type ToolContext } from './tools.js';
+import { isWgToolCall, runWgToolCall, wgToolDefinitions } from './wg-tools.js';
 
 export interface AgentLoopOptions {
   client: Anthropic;
   model: string;
   prompt: string;
   tools: AgentToolName[];
+  /** Also offer the protocol's tools (`wg_log`, ...; see wg-tools.ts). */
+  wgTools?: boolean | undefined;
   maxTurns: number;
   maxTokens: number;
   /** Input plus output tokens over the whole session; undefined: no budget. */
@@ -45,7 +48,7 @@ export interface AgentVerdict {
   summary?: string | undefined;
 }
 
-function systemPrompt(workdir: string, tools: AgentToolName[]): string {
+function systemPrompt(workdir: string, tools: string[]): string {
   const using =
     tools.length > 0 ? `Use the tools (${tools.join(', ')}) to do the work` : 'You have no tools: answer in text';
   return `You are an autonomous agent working in the folder ${workdir}. ${using}. Every path is relative to that folder and must stay inside it. Nobody will answer questions: decide, act, and finish with a short summary of what you did.`;
@@ -53,7 +56,10 @@ function systemPrompt(workdir: string, tools: AgentToolName[]): string {
 
 export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerdict> {
   const { client, emit } = options;
-  const tools = options.tools.map((name) => TOOL_DEFINITIONS[name]);
+  const tools = [
+    ...options.tools.map((name) => TOOL_DEFINITIONS[name]),
+    ...(options.wgTools ? wgToolDefinitions() : []),
+  ];
   const messages: Anthropic.MessageParam[] = options.history
     ? continueConversation(options.history, options.prompt)
     : [{ role: 'user', content: options.prompt }];
@@ -63,7 +69,10 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
     const stream = client.messages.stream({
       model: options.model,
       max_tokens: options.maxTokens,
-      system: systemPrompt(options.toolContext.workdir, options.tools),
+      system: systemPrompt(
+        options.toolContext.workdir,
+        tools.map((tool) => tool.name),
+      ),
       messages,
       ...(tools.length > 0 ? { tools } : {}),
     });
@@ -100,7 +109,9 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentVerd
             summary: describeToolCall(call.name, call.input),
             input: toolCallKey(call.input),
           });
-          const outcome = await runTool(call.name, call.input, options.toolContext);
+          const outcome = isWgToolCall(call.name)
+            ? await runWgToolCall(call.name, call.input, options.toolContext)
+            : await runTool(call.name, call.input, options.toolContext);
           if (outcome.refused) {
             emit({
               type: 'halt',

@@ -280,6 +280,7 @@ const TOOLS: {
 /** A one-line summary of a call, for the task's log. */
 export function describeToolCall(name: string, input: unknown): string {
   const object = (input ?? {}) as Record<string, unknown>;
-  const value = object.command ?? object.path ?? object.pattern ?? '';
+  const value =
+    object.command ?? object.path ?? object.pattern ?? object.message ?? object.question ?? object.reason ?? '';
   return typeof value === 'string' ? value.replace(/\s+/g, ' ').slice(0, 200) : '';
 }

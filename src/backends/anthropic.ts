@@ -26,6 +26,7 @@
  */
 import { dirname, join } from 'node:path';
 import { WG_ENTRY } from '../system/wg-entry.js';
+import { builtInToolName, WG_TOOL_NAMES } from '../mcp/tools.js';
 import { z } from 'zod';
 import { AGENT_TOOL_NAMES, chooseTools } from '../protocol/tool-names.js';
 import { ConfigError } from '../errors.js';
@@ -61,7 +62,6 @@ export function parseAnthropicSettings(name: string, settings: Record<string, un
   return parseSettings(AnthropicSettingsSchema, name, settings);
 }
 
-
 /**
  * The rules bash is held to, when the task's tools narrow it (`Bash(npm test:*)` and no bare
  * `Bash`): those, plus the protocol's `wg` commands and the task's check, as Claude Code gets
@@ -78,7 +78,14 @@ export function anthropicArgs(
   settings: AnthropicSettings,
   context: Pick<
     RunContext,
-    'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied' | 'resumeSession' | 'continueSession'
+    | 'task'
+    | 'model'
+    | 'promptFile'
+    | 'workdir'
+    | 'onPermissionDenied'
+    | 'resumeSession'
+    | 'continueSession'
+    | 'protocolTools'
   >,
 ): string[] {
   const tools = chooseTools(context.task.tools, settings.tools);
@@ -92,6 +99,7 @@ export function anthropicArgs(
     '--model',
     context.model ?? settings.model ?? DEFAULT_ANTHROPIC_MODEL,
     `--tools=${tools.join(',')}`,
+    ...(context.protocolTools ? ['--wg-tools'] : []),
     '--max-turns',
     // The agent's own default (50) only when wg was given no limit at all.
     String(turnLimit(context, settings.max_turns) ?? 50),
@@ -134,18 +142,25 @@ export function anthropicBackend(name: string): Backend {
 
     environment: () => anthropicEnvironment,
 
+    protocolToolName: builtInToolName,
+
     permissions(context: PermissionContext): string[] {
       const settings = parseAnthropicSettings(name, context.settings);
       const tools = chooseTools(context.task?.tools, settings.tools);
       const files = tools.filter((tool) => tool !== 'bash');
       const rules = anthropicBashRules(context.task);
       return [
+        ...(context.protocolTools
+          ? [`use wg's tools: ${WG_TOOL_NAMES.map((tool) => `\`${builtInToolName(tool)}\``).join(', ')}`]
+          : []),
         ...(files.length > 0 ? [`use ${files.join(', ')}, with every path inside the working directory`] : []),
         rules
           ? `run with bash, in the working directory, only what these rules allow: ${rules.join(', ')}; any other command is refused (\`wg edit ${context.task!.id} --tool "Bash(...)"\` widens them)`
           : tools.includes('bash')
             ? `run any command with bash in the working directory, as you (${protocolCommandList()} and the task's check included)`
-            : "no commands at all: the task's tools leave out bash, so the agent cannot run `wg`; wg still registers its declared deliverables",
+            : context.protocolTools
+              ? "no commands at all: the task's tools leave out bash (wg's tools above still report)"
+              : "no commands at all: the task's tools leave out bash, so the agent cannot run `wg`; wg still registers its declared deliverables",
       ];
     },
 

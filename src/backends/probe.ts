@@ -88,7 +88,7 @@ export interface ProbePlace {
 }
 
 /** The backend's own account of its defaults; a table it cannot use is something missing. */
-function permissionsOf(name: string, config: Pick<Config, 'backends'>, place: ProbePlace, report: BackendReport): void {
+function permissionsOf(name: string, config: ProbeConfig, place: ProbePlace, report: BackendReport): void {
   try {
     const { backend, settings } = resolveBackend(name, config);
     report.permissions = backend.permissions({
@@ -96,6 +96,8 @@ function permissionsOf(name: string, config: Pick<Config, 'backends'>, place: Pr
       settings,
       workdir: place.cwd,
       workgraphDir: place.workgraphDir,
+      // `[run] mcp` (on unless a project turns it off): the protocol's tools, where the backend offers them.
+      protocolTools: backend.protocolToolName !== undefined && (config.run?.mcp ?? true),
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -191,9 +193,12 @@ async function probeOne(
   }
 }
 
+/** The settings a probe reads: the backend tables, and `[run] mcp` when there is a project. */
+type ProbeConfig = Pick<Config, 'backends'> & { run?: Pick<Config['run'], 'mcp'> };
+
 /** Every built-in backend and every typed `[backends.NAME]` table, probed in parallel. */
 export async function probeBackends(
-  config: Pick<Config, 'backends'>,
+  config: ProbeConfig,
   env: Env,
   place: ProbePlace,
   options: ProbeOptions = {},

@@ -383,7 +383,7 @@ const run = {
     mcp: setting({
       schema: z.boolean(),
       default: true,
-      doc: "Offer the agent protocol (`log`, `progress`, `artifact`, `ask`, `fail`, `show`, `context`) as tools to agents that take them: `wg mcp` as an MCP server for Claude Code and Codex, the same tools built in for the `anthropic` agent. The prompt then names the tools, and an agent needs no shell to report. `false`: the prompt names the `wg` shell commands only ([backends.md](backends.md#the-protocol-as-tools-wg-mcp)).",
+      doc: 'Offer the agent protocol (`log`, `progress`, `artifact`, `ask`, `fail`, `show`, `context`) as tools to agents that take them: `wg mcp` as an MCP server for Claude Code and Codex, the same tools built in for the `anthropic` agent. The prompt then names the tools, and an agent needs no shell to report. `false`: the prompt names the `wg` shell commands only ([backends.md](backends.md#the-protocol-as-tools-wg-mcp)).',
     }),
     env_pass: setting({
       schema: z.array(z.string().regex(ENV_PASS_NAME, 'a variable name, or a glob with * or ?')),

@@ -149,6 +149,7 @@ function inspectLaunch(task: Task, actor: Actor, name: string, options: LaunchOp
       model: options.model ?? task.model ?? actor.model ?? options.config.defaults.model,
       settings,
       env,
+      protocolTools: options.config.run.mcp && backend.protocolToolName !== undefined,
     });
   } catch (error) {
     if (!(error instanceof WgError)) throw error;

@@ -17,6 +17,15 @@ export type WgToolName = (typeof WG_TOOL_NAMES)[number];
 /** The server's name in an agent's MCP configuration: Claude Code calls its tools `mcp__wg__log`, ... */
 export const MCP_SERVER_NAME = 'wg';
 
+/** The built-in agent offers the same tools itself, as `wg_log`, ... */
+export const builtInToolName = (tool: WgToolName): string => `wg_${tool}`;
+
+/** The protocol tool a built-in agent's call names, if it names one. */
+export function builtInTool(callName: string): WgToolName | undefined {
+  const tool = callName.startsWith('wg_') ? callName.slice(3) : '';
+  return isWgToolName(tool) ? tool : undefined;
+}
+
 const text = (description: string) => z.string().trim().min(1).describe(description);
 const otherTask = z
   .string()
@@ -58,13 +67,11 @@ function tool<T extends WgToolName>(
 
 export const WG_TOOLS: { [T in WgToolName]: WgTool<T> } = {
   log: tool('log', "Append a message to your task's log (`wg log`).", (input, id) => ['log', '--', id, input.message]),
-  progress: tool('progress', 'Record how far your task is, 0-100, with an optional message (`wg progress`).', (input, id) => [
+  progress: tool(
     'progress',
-    '--',
-    id,
-    String(input.percent),
-    ...(input.message ? [input.message] : []),
-  ]),
+    'Record how far your task is, 0-100, with an optional message (`wg progress`).',
+    (input, id) => ['progress', '--', id, String(input.percent), ...(input.message ? [input.message] : [])],
+  ),
   artifact: tool(
     'artifact',
     'Register a file you produced, so the tasks downstream see it (`wg artifact`).',
@@ -75,12 +82,11 @@ export const WG_TOOLS: { [T in WgToolName]: WgTool<T> } = {
     'Ask a person what only a person can tell you; your attempt then ends: stop after this call (`wg ask`).',
     (input, id) => ['ask', '--', id, input.question],
   ),
-  fail: tool('fail', 'Give up on your task, saying why; the next attempt reads the reason (`wg fail`).', (input, id) => [
+  fail: tool(
     'fail',
-    `--reason=${input.reason}`,
-    '--',
-    id,
-  ]),
+    'Give up on your task, saying why; the next attempt reads the reason (`wg fail`).',
+    (input, id) => ['fail', `--reason=${input.reason}`, '--', id],
+  ),
   show: tool('show', 'Show your task (or another one): status, log, artifacts (`wg show`).', (input, id) => [
     'show',
     '--',
@@ -94,11 +100,7 @@ export const WG_TOOLS: { [T in WgToolName]: WgTool<T> } = {
 };
 
 /** A call's arguments checked against its tool's schema: the argv to run, or what was wrong with them. */
-export function toolArgv(
-  name: WgToolName,
-  input: unknown,
-  taskId: string,
-): { argv: string[] } | { error: string } {
+export function toolArgv(name: WgToolName, input: unknown, taskId: string): { argv: string[] } | { error: string } {
   const tool = WG_TOOLS[name] as WgTool;
   const parsed = tool.input.safeParse(input ?? {});
   if (!parsed.success) return { error: z.prettifyError(parsed.error) };

@@ -17,6 +17,7 @@ import {
   summaryBlock,
 } from '../support/agents.js';
 import { startModelServer, type ModelServerScript } from '../support/model-server.js';
+import { WG_BIN } from '../support/wg.js';
 
 const claude: AgentProgram = await findClaude();
 announceSkip('claude backend tests', claude);
@@ -325,7 +326,16 @@ describe.skipIf(claude.skipReason !== undefined)(
         'acceptEdits',
         '--model',
         'claude-scripted-1',
+        '--mcp-config',
+        expect.any(String),
         '--allowedTools',
+        'mcp__wg__log',
+        'mcp__wg__progress',
+        'mcp__wg__artifact',
+        'mcp__wg__ask',
+        'mcp__wg__fail',
+        'mcp__wg__show',
+        'mcp__wg__context',
         'Bash(wg log:*)',
         'Bash(wg progress:*)',
         'Bash(wg artifact:*)',
@@ -347,11 +357,19 @@ describe.skipIf(claude.skipReason !== undefined)(
         '--max-budget-usd',
         '1.5',
       ]);
+      // wg mcp, started by the same node and wg as the runner: no wg on PATH needed, and no token on the command line.
+      const mcpConfig = JSON.parse(step.args[step.args.indexOf('--mcp-config') + 1]!);
+      expect(mcpConfig).toEqual({
+        mcpServers: { wg: { type: 'stdio', command: expect.any(String), args: [WG_BIN, 'mcp'], alwaysLoad: true } },
+      });
+      expect(mcpConfig.mcpServers.wg.command).toMatch(/node$/);
       expect(step.cwd).toBe(agent.project.dir);
       expect(step.stdin).toBe('the prompt');
       expect(step.permissions).toContain('use Read, Edit');
       const text = await agent.project.ok(['run', '--dry-run'], { env: agent.env });
-      expect(text).toMatch(/^may: +read files, and create and edit files in the working directory.*\n +run `wg log`/m);
+      expect(text).toMatch(
+        /^may: +read files, and create and edit files in the working directory.*\n +use wg's tools: `mcp__wg__log`.*\n +run `wg log`/m,
+      );
       expect(text).toContain('What you may do without asking:');
       expect(step.env.ANTHROPIC_API_KEY).toBe('***');
       expect(step.env.WG_TOKEN).toBe('***');

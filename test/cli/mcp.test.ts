@@ -16,8 +16,7 @@ import { deliverableContent, toolResults } from '../support/protocol-follower.js
 import { cleanEnv, tempProject, WG_BIN } from '../support/wg.js';
 
 type CallResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
-const textOf = (result: unknown) =>
-  (result as CallResult).content.map((part) => part.text ?? '').join('\n');
+const textOf = (result: unknown) => (result as CallResult).content.map((part) => part.text ?? '').join('\n');
 
 describe('wg mcp, driven by the MCP SDK client', () => {
   it("offers the protocol's tools, changes the graph as the CLI does, and refuses a call once the lease is gone", async () => {
@@ -25,7 +24,12 @@ describe('wg mcp, driven by the MCP SDK client', () => {
     await project.ok(['add', 'Build API', '--deliverable', 'api.md']);
     await project.ok(['add', 'Use API', '--blocked-by', 'build-api']);
     const { token } = await project.json<{ token: string }>(['claim', 'build-api', '--actor', 'agent-1']);
-    const env = { WG_TASK_ID: 'build-api', WG_TOKEN: token, WG_ACTOR: 'agent-1', WG_DIR: join(project.dir, '.workgraph') };
+    const env = {
+      WG_TASK_ID: 'build-api',
+      WG_TOKEN: token,
+      WG_ACTOR: 'agent-1',
+      WG_DIR: join(project.dir, '.workgraph'),
+    };
     const client = new Client({ name: 'wg-test', version: '1.0.0' });
     await client.connect(
       new StdioClientTransport({
@@ -43,7 +47,9 @@ describe('wg mcp, driven by the MCP SDK client', () => {
       expect(tools.find((tool) => tool.name === 'log')!.inputSchema).toMatchObject({ required: ['message'] });
 
       // A message that looks like an option stays a message.
-      expect(await client.callTool({ name: 'log', arguments: { message: '--force is not a flag here' } })).toMatchObject({
+      expect(
+        await client.callTool({ name: 'log', arguments: { message: '--force is not a flag here' } }),
+      ).toMatchObject({
         isError: false,
       });
       const progress = await client.callTool({ name: 'progress', arguments: { percent: 40, message: 'half way' } });
@@ -99,59 +105,81 @@ describe('wg mcp, driven by the MCP SDK client', () => {
 const claude = await findClaude();
 announceSkip('claude through wg mcp', claude);
 
-describe.skipIf(claude.skipReason !== undefined)('Claude Code through wg mcp, with no shell at all', () => {
-  it("completes the protocol with the tools alone: logs, progress, artifact, and the task's summary", async () => {
-    const agent = await agentProject({
-      script: { followProtocol: true },
-      // wg init's settings, with Bash taken away from Claude Code altogether.
-      config: () => '',
-      env: (server) => ({
-        ANTHROPIC_BASE_URL: server.url,
-        ANTHROPIC_API_KEY: TEST_API_KEY,
-        CLAUDE_CODE_MAX_RETRIES: '0',
-      }),
-    });
-    try {
-      const { project, server, env } = agent;
-      const config = join(project.dir, '.workgraph', 'config.toml');
-      writeFileSync(
-        config,
-        `${readFileSync(config, 'utf8')}\n[backends.claude]\ndisallowed_tools = ["Bash", "Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow", "SendMessage"]\n`,
-      );
-      await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt', '--tool', 'Write']);
-      const result = await project.wg(['run', '--backend', 'claude'], { env });
-      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-      expect(server.followerErrors).toEqual([]);
+const SUBJECTS = [
+  {
+    backend: 'claude',
+    skip: claude.skipReason !== undefined,
+    tool: (name: string) => `mcp__wg__${name}`,
+    write: 'Write',
+  },
+  { backend: 'anthropic', skip: false, tool: (name: string) => `wg_${name}`, write: 'write_file' },
+];
 
-      const requests = server.scripted('anthropic');
-      const first = requests[0]!.body;
-      const offered = (first.tools as Array<{ name: string }>).map((tool) => tool.name);
-      expect(offered).not.toContain('Bash');
-      expect(offered).toEqual(expect.arrayContaining(['mcp__wg__log', 'mcp__wg__progress', 'mcp__wg__artifact']));
-      expect(JSON.stringify(first)).toContain('`mcp__wg__log`');
-      // Every call the model made was a wg tool or the file write, and each succeeded.
-      const calls = requests
-        .at(-1)!
-        .body.messages.flatMap((message: any) => (Array.isArray(message.content) ? message.content : []))
-        .filter((block: any) => block.type === 'tool_use')
-        .map((block: any) => block.name);
-      expect(calls).toEqual(['mcp__wg__log', 'mcp__wg__progress', 'Write', 'mcp__wg__artifact', 'mcp__wg__log']);
-      const results = toolResults('anthropic', requests.at(-1)!.body);
-      expect(results.map((entry) => entry.ok), JSON.stringify(results, null, 1)).toEqual(Array(5).fill(true));
+describe.each(SUBJECTS)("$backend through wg's tools, with no shell at all", ({ backend, skip, tool, write }) => {
+  it.skipIf(skip)(
+    "completes the protocol with the tools alone: logs, progress, artifact, and the task's summary",
+    async () => {
+      const agent = await agentProject({
+        script: { followProtocol: true },
+        // wg init's settings, with Bash taken away from Claude Code altogether (the built-in agent's is the task's tools).
+        config: () => '',
+        env: (server) => ({
+          ANTHROPIC_BASE_URL: server.url,
+          ANTHROPIC_API_KEY: TEST_API_KEY,
+          CLAUDE_CODE_MAX_RETRIES: '0',
+        }),
+      });
+      try {
+        const { project, server, env } = agent;
+        const config = join(project.dir, '.workgraph', 'config.toml');
+        writeFileSync(
+          config,
+          `${readFileSync(config, 'utf8')}\n[backends.claude]\ndisallowed_tools = ["Bash", "Task", "Agent", "EnterWorktree", "ExitWorktree", "Workflow", "SendMessage"]\n`,
+        );
+        await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt', '--tool', 'Write']);
+        const result = await project.wg(['run', '--backend', backend], { env });
+        expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+        expect(server.followerErrors).toEqual([]);
 
-      const task = await project.show('make-alpha');
-      expect(task.status).toBe('done');
-      const messages = task.log.map((entry) => entry.message);
-      expect(messages).toEqual(
-        expect.arrayContaining(['starting: Make alpha', 'done: 1 deliverable(s) written', 'progress 50%: writing the deliverables']),
-      );
-      expect(task.artifacts).toEqual(['alpha.txt']);
-      expect(task.summary).toBe('Task make-alpha is complete.');
-      expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
-        deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
-      );
-    } finally {
-      await agent.cleanup();
-    }
-  });
+        const requests = server.scripted('anthropic');
+        const first = requests[0]!.body;
+        const offered = (first.tools as Array<{ name: string }>).map((entry) => entry.name);
+        expect(offered).not.toContain('Bash');
+        expect(offered).not.toContain('bash');
+        expect(offered).toEqual(expect.arrayContaining(['log', 'progress', 'artifact', 'ask', 'fail'].map(tool)));
+        // The prompt names the tools, and no shell command.
+        expect(JSON.stringify(first)).toContain(`\`${tool('log')}\``);
+        expect(JSON.stringify(first)).not.toContain('`wg log make-alpha');
+        // Every call the model made was a wg tool or the file write, and each succeeded.
+        const calls = requests
+          .at(-1)!
+          .body.messages.flatMap((message: any) => (Array.isArray(message.content) ? message.content : []))
+          .filter((block: any) => block.type === 'tool_use')
+          .map((block: any) => block.name);
+        expect(calls).toEqual([tool('log'), tool('progress'), write, tool('artifact'), tool('log')]);
+        const results = toolResults('anthropic', requests.at(-1)!.body);
+        expect(
+          results.map((entry) => entry.ok),
+          JSON.stringify(results, null, 1),
+        ).toEqual(Array(5).fill(true));
+
+        const task = await project.show('make-alpha');
+        expect(task.status).toBe('done');
+        expect(task.log.map((entry) => entry.message)).toEqual(
+          expect.arrayContaining([
+            'starting: Make alpha',
+            'progress 50%: writing the deliverables',
+            'done: 1 deliverable(s) written',
+          ]),
+        );
+        expect(task.artifacts).toEqual(['alpha.txt']);
+        expect(task.summary).toBe('Task make-alpha is complete.');
+        expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
+          deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
+        );
+      } finally {
+        await agent.cleanup();
+      }
+    },
+  );
 });

@@ -65,7 +65,9 @@ function commandPrefix(protocol: string, taskId: string, verb: string): string |
 
 /** A tool the Protocol section names for `verb`: one word in backticks ending in `_verb` (`mcp__wg__log`, `wg_log`). */
 function toolName(protocol: string, verb: string): string | undefined {
-  return [...protocol.matchAll(/`([A-Za-z0-9_-]+)`/g)].map((match) => match[1]!).find((name) => name.endsWith(`_${verb}`));
+  return [...protocol.matchAll(/`([A-Za-z0-9_-]+)`/g)]
+    .map((match) => match[1]!)
+    .find((name) => name.endsWith(`_${verb}`));
 }
 
 export function parseTaskPrompt(prompt: string): TaskPrompt {
@@ -145,7 +147,8 @@ export function plan(task: TaskPrompt): Step[] {
 /** A protocol step as the prompt's `wg` command. */
 function shellForm(step: Call, task: TaskPrompt): string {
   const command = task.commands[step.call];
-  if (!command) throw new Error(`the prompt's Protocol section gives no \`... ${step.call} ${task.taskId} ...\` command`);
+  if (!command)
+    throw new Error(`the prompt's Protocol section gives no \`... ${step.call} ${task.taskId} ...\` command`);
   const input = step.input as Record<string, string | number>;
   if (step.call === 'progress') return `${command} ${step.input.percent} "${step.input.message}"`;
   if (step.call === 'artifact') return `${command} ${step.input.path}`;

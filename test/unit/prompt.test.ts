@@ -120,6 +120,21 @@ describe('buildPrompt', () => {
     expect(built.text).toContain('What you may do: whatever your environment allows.');
   });
 
+  it("names wg's tools instead of the shell commands when the agent is offered them", () => {
+    const names = ['log', 'progress', 'artifact', 'ask', 'fail', 'show', 'context'];
+    const protocolTools = Object.fromEntries(names.map((name) => [name, `mcp__wg__${name}`]));
+    const withTools = buildPrompt(
+      sources({ protocolTools }),
+      loadPromptTemplates(emptyWorkgraph, true),
+      100_000,
+    ).text.split('## Protocol')[1]!;
+    for (const name of names) expect(withTools).toContain(`\`mcp__wg__${name}\``);
+    expect(withTools).not.toMatch(/`wg (log|progress|artifact|ask|fail) build/);
+    const withCommands = buildPrompt(sources(), templates, 100_000).text.split('## Protocol')[1]!;
+    expect(withCommands).toContain('`wg log build "');
+    expect(withCommands).not.toContain('mcp__wg__');
+  });
+
   it('inlines files while they fit, then first lines, then only the path, and names what was cut', () => {
     const big = Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(40)}`).join('\n');
     const withFiles = sources({

@@ -39,6 +39,7 @@ export function register(program: Command): void {
     .option('--tools <names>', `comma-separated, from: ${AGENT_TOOL_NAMES.join(', ')} (empty: none)`, toolList, [
       ...AGENT_TOOL_NAMES,
     ])
+    .option('--wg-tools', "also offer wg's protocol tools (wg_log, wg_progress, ...), bound to the task in $WG_TASK_ID")
     .option('--max-turns <n>', 'stop after this many model responses', parseCount, 50)
     .option('--max-tokens <n>', 'output limit of one response', parseCount, 8192)
     .option('--token-budget <n>', 'stop once the session has used this many tokens', parseCount)
