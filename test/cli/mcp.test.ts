@@ -102,6 +102,27 @@ describe('wg mcp, driven by the MCP SDK client', () => {
   });
 });
 
+describe('[run] mcp', () => {
+  it("is on with wg init's settings, and `false` gives the agent shell commands instead of tools", async () => {
+    const project = await tempProject();
+    await project.ok(['add', 'Make alpha']);
+    const env = { ANTHROPIC_API_KEY: TEST_API_KEY };
+    type Plan = { steps: Array<{ args: string[]; prompt: string; permissions: string[] }> };
+    const on = (await project.json<Plan>(['run', '--dry-run', '--backend', 'anthropic'], { env })).steps[0]!;
+    expect(on.args).toContain('--wg-tools');
+    expect(on.prompt).toContain('`wg_log`');
+    expect(on.permissions[0]).toMatch(/^use wg's tools: `wg_log`/);
+    const config = join(project.dir, '.workgraph', 'config.toml');
+    const template = readFileSync(config, 'utf8');
+    expect(template).toContain('\n# mcp = true\n');
+    writeFileSync(config, template.replace('\n# mcp = true\n', '\nmcp = false\n'));
+    const off = (await project.json<Plan>(['run', '--dry-run', '--backend', 'anthropic'], { env })).steps[0]!;
+    expect(off.args).not.toContain('--wg-tools');
+    expect(off.prompt).not.toContain('wg_log');
+    expect(off.prompt).toContain('`wg log make-alpha "');
+  });
+});
+
 const claude = await findClaude();
 announceSkip('claude through wg mcp', claude);
 
