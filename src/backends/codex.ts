@@ -28,6 +28,8 @@ import { codexEnvironment } from './program-env.js';
 import { parseSettings, withEnv } from './settings.js';
 import { leadsOutside } from '../system/paths.js';
 import { protocolCommandList } from './protocol.js';
+import { mcpServerSpec, type McpServerSpec } from '../mcp/spec.js';
+import { MCP_SERVER_NAME, WG_TOOL_NAMES, type WgToolName } from '../mcp/tools.js';
 import type { Backend, LaunchSpec, OutputParser, PermissionContext, RunContext } from './types.js';
 
 export const CODEX_SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -67,6 +69,8 @@ export function codexArgs(
   settings: CodexSettings,
   context: Pick<RunContext, 'model' | 'workdir' | 'workgraphDir' | 'resumeSession' | 'continueSession'>,
   credentials: readonly string[] = [],
+  /** `wg mcp` for this attempt, when the protocol is offered as tools. */
+  mcp?: McpServerSpec,
 ): string[] {
   const thread = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
   const extraRoot = settings.sandbox === 'workspace-write' && graphOutsideWorkdir(context);
@@ -98,10 +102,36 @@ export function codexArgs(
         ...(extraRoot ? ['--add-dir', context.workgraphDir] : []),
       ];
   if (context.model) args.push('-m', context.model);
+  if (mcp) args.push(...codexMcpConfig(mcp));
   args.push(...shellEnvironmentPolicy(credentials));
   for (const [key, value] of Object.entries(settings.config)) args.push('-c', configOverride(key, value));
   args.push(...settings.extra_args, '-');
   return args;
+}
+
+/**
+ * `wg mcp` as one of codex's MCP servers, as `-c` overrides. Its environment is forwarded
+ * by name (`env_vars`) from codex's own, which holds the attempt's WG_* variables: the
+ * lease token never appears on the command line. Codex would otherwise start its first
+ * turn before the server has listed its tools (checked against codex-cli 0.169.0):
+ * `startup_readiness = "catalog"` waits for the list, and `required` fails the start
+ * rather than go on without the tools the prompt names.
+ */
+/** Codex offers an MCP server's tools as one namespace (`mcp__wg`) of functions: the qualified name, as the prompt gives it. */
+export const codexToolName = (tool: WgToolName): string => `mcp__${MCP_SERVER_NAME}__${tool}`;
+
+export function codexMcpConfig(spec: McpServerSpec): string[] {
+  const key = `mcp_servers.${spec.name}`;
+  return [
+    `${key}.command=${JSON.stringify(spec.command)}`,
+    `${key}.args=${JSON.stringify(spec.args)}`,
+    `${key}.env_vars=${JSON.stringify(Object.keys(spec.env))}`,
+    `${key}.startup_timeout_sec=30`,
+    `${key}.startup_readiness="catalog"`,
+    `${key}.required=true`,
+    // `codex exec` never asks: without this, every call is refused as needing an approval.
+    `${key}.default_tools_approval_mode="approve"`,
+  ].flatMap((override) => ['-c', override]);
 }
 
 /**
@@ -158,7 +188,7 @@ const SANDBOX_EFFECT: Record<CodexSettings['sandbox'], string> = {
 
 export function codexPermissions(
   settings: CodexSettings,
-  context: Pick<PermissionContext, 'workdir' | 'workgraphDir'>,
+  context: Pick<PermissionContext, 'workdir' | 'workgraphDir' | 'protocolTools'>,
 ): string[] {
   const writable =
     settings.sandbox === 'workspace-write'
@@ -167,6 +197,9 @@ export function codexPermissions(
         ]
       : [];
   return [
+    ...(context.protocolTools
+      ? [`use wg's tools: ${WG_TOOL_NAMES.map((tool) => `\`${codexToolName(tool)}\``).join(', ')}`]
+      : []),
     SANDBOX_EFFECT[settings.sandbox],
     ...writable,
     `run ${protocolCommandList()} and the task's check: \`wg\` is on PATH in its (non-login) shell`,
@@ -197,7 +230,12 @@ export function codexBackend(name: string, locate: typeof locateCodex = locateCo
       }
       return {
         file: program.path,
-        args: codexArgs(settings, context, codexEnvironment(env).credentials),
+        args: codexArgs(
+          settings,
+          context,
+          codexEnvironment(env).credentials,
+          context.protocolTools ? mcpServerSpec(env) : undefined,
+        ),
         cwd: context.workdir,
         env,
         stdin: context.prompt,
@@ -205,6 +243,8 @@ export function codexBackend(name: string, locate: typeof locateCodex = locateCo
     },
 
     environment: codexEnvironment,
+
+    protocolToolName: codexToolName,
 
     permissions(context: PermissionContext): string[] {
       return codexPermissions(parseCodexSettings(name, context.settings), context);

@@ -19,7 +19,10 @@ export interface McpServerSpec {
 /** The stdio server for the attempt whose environment (the agent's, with wg's WG_* in it) is `env`. */
 export function mcpServerSpec(env: Readonly<Record<string, string | undefined>>): McpServerSpec {
   const bound: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env))
+  // Sorted: the same attempt gives the same command line (codex names the variables on it).
+  for (const name of Object.keys(env).sort()) {
+    const value = env[name];
     if (name.startsWith('WG_') && value !== undefined) bound[name] = value;
+  }
   return { name: MCP_SERVER_NAME, command: process.execPath, args: [WG_ENTRY, 'mcp'], env: bound };
 }

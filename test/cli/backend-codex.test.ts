@@ -17,6 +17,7 @@ import {
   summaryBlock,
 } from '../support/agents.js';
 import { git, initRepo } from '../support/git.js';
+import { WG_BIN } from '../support/wg.js';
 import type { ModelServerScript } from '../support/model-server.js';
 
 const codex: AgentProgram = await findCodex();
@@ -195,6 +196,21 @@ describe.skipIf(codex.skipReason !== undefined)(
         'allow_login_shell=false',
         '-m',
         'gpt-scripted',
+        // wg mcp, by the same node and wg as the runner; its WG_* (the lease token among them) forwarded by name only.
+        '-c',
+        `mcp_servers.wg.command=${JSON.stringify(process.execPath)}`,
+        '-c',
+        `mcp_servers.wg.args=${JSON.stringify([WG_BIN, 'mcp'])}`,
+        '-c',
+        'mcp_servers.wg.env_vars=["WG_ACTOR","WG_ATTEMPT","WG_DIR","WG_TASK_ID","WG_TOKEN"]',
+        '-c',
+        'mcp_servers.wg.startup_timeout_sec=30',
+        '-c',
+        'mcp_servers.wg.startup_readiness="catalog"',
+        '-c',
+        'mcp_servers.wg.required=true',
+        '-c',
+        'mcp_servers.wg.default_tools_approval_mode="approve"',
         // Its commands run without its provider's key (LOCAL_MODEL_KEY, the env_key in CODEX_HOME/config.toml).
         '-c',
         'shell_environment_policy.ignore_default_excludes=true',

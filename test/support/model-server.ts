@@ -21,7 +21,7 @@ import { followProtocol } from './protocol-follower.js';
 export type ScriptedReply =
   /** The model calls a tool. */
   (
-    | { tool: string; input: Record<string, unknown> }
+    | { tool: string; input: Record<string, unknown>; namespace?: string }
     /** The model answers with text and ends its turn. */
     | { text: string }
     /** The request fails with this HTTP status (and an API error body naming `message`), with these response headers. */
@@ -299,6 +299,8 @@ function sendOpenAi(
           id: nextId('fc'),
           call_id: nextId('call'),
           name: reply.tool,
+          // A function of a Responses `namespace` tool (Codex offers an MCP server's tools so).
+          ...(reply.namespace ? { namespace: reply.namespace } : {}),
           arguments: JSON.stringify(reply.input),
           status: 'completed',
         }

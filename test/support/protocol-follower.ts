@@ -155,11 +155,24 @@ function shellForm(step: Call, task: TaskPrompt): string {
   return `${command} "${String(input.message ?? input.question)}"`;
 }
 
-/** Tool names an agent program offers, from a request body of either API. */
+/**
+ * Tool names an agent program offers, from a request body of either API. A function of a
+ * Responses `namespace` tool (Codex's MCP servers) is named `NAMESPACE__FUNCTION`.
+ */
 function offeredTools(body: any): string[] {
-  return (Array.isArray(body.tools) ? body.tools : []).map((tool: any) =>
-    String(tool?.name ?? tool?.function?.name ?? ''),
+  return (Array.isArray(body.tools) ? body.tools : []).flatMap((tool: any) =>
+    tool?.type === 'namespace' && Array.isArray(tool.tools)
+      ? tool.tools.map((inner: any) => `${tool.name}__${inner?.name}`)
+      : [String(tool?.name ?? tool?.function?.name ?? '')],
   );
+}
+
+/** A call of an offered tool: a namespaced one names its namespace apart. */
+function callOf(name: string, input: Record<string, unknown>, body: any): ScriptedReply {
+  for (const tool of Array.isArray(body.tools) ? body.tools : [])
+    if (tool?.type === 'namespace' && name.startsWith(`${tool.name}__`))
+      return { tool: name.slice(tool.name.length + 2), namespace: tool.name, input };
+  return { tool: name, input };
 }
 
 const TASK_PROMPT = /^# Task `/m;
@@ -212,11 +225,11 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
 }
 
 /** The step as a call of a tool the program offers. */
-function toToolCall(step: Step, task: TaskPrompt, tools: string[]): ScriptedReply {
+function toToolCall(step: Step, task: TaskPrompt, tools: string[], body: any): ScriptedReply {
   const has = (name: string) => tools.includes(name);
   if ('call' in step) {
     const tool = task.tools[step.call];
-    if (tool && has(tool)) return { tool, input: step.input };
+    if (tool && has(tool)) return callOf(tool, step.input, body);
     step = { shell: shellForm(step, task) };
   }
   if ('write' in step) {
@@ -292,7 +305,7 @@ export function followProtocol(api: Api, body: any): ScriptedReply {
   const steps = plan(task);
   if (toolCalls >= steps.length)
     return { text: task.ask && !task.answer ? ASKED_TEXT : `Task ${task.taskId} is complete.` };
-  return toToolCall(steps[toolCalls]!, task, offeredTools(body));
+  return toToolCall(steps[toolCalls]!, task, offeredTools(body), body);
 }
 
 export interface ToolResult {
@@ -325,7 +338,9 @@ export function toolResults(api: Api, body: any): ToolResult[] {
       );
       if (STILL_RUNNING.test(output)) continue; // Not a result yet: the poll that follows has it.
       const exit = /(?:exited with code|exit code:?|"exit_code":)\s*(-?\d+)/i.exec(output);
-      results.push({ ok: exit ? exit[1] === '0' : false, output });
+      // An MCP tool's result (Codex sends its content parts) has no exit code: wg's tools answer `error: ...` when refused.
+      const mcpOk = Array.isArray(item.output) && !/^error: |requires approval|tool call failed/im.test(output);
+      results.push({ ok: exit ? exit[1] === '0' : mcpOk, output });
     }
   }
   return results;
