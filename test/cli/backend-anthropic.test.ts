@@ -129,6 +129,8 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
       'list_files',
       'search_files',
       'bash',
+      // wg's own protocol tools, offered with wg init's settings ([run] mcp).
+      ...['log', 'progress', 'artifact', 'ask', 'fail', 'show', 'context'].map((name) => `wg_${name}`),
     ]);
     expect(second!.body.messages.at(-1).content[0]).toMatchObject({ type: 'tool_result', is_error: false });
   });
@@ -145,6 +147,8 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(agent.server.scripted('anthropic')[0]!.body.tools.map((tool: { name: string }) => tool.name)).toEqual([
       'read_file',
       'bash',
+      // wg's own protocol tools, offered with wg init's settings ([run] mcp).
+      ...['log', 'progress', 'artifact', 'ask', 'fail', 'show', 'context'].map((name) => `wg_${name}`),
     ]);
     expect(toolResults(1)[0]!.content).toBe('exit code 0\nmade it');
   });
@@ -305,6 +309,7 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
       '--model',
       'claude-scripted-1',
       '--tools=read_file,search_files',
+      '--wg-tools',
       '--max-turns',
       '100',
       '--max-tokens',
