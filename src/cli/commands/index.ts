@@ -59,6 +59,8 @@ function subcommandOf(args: readonly string[]): string | undefined {
 /** Register the named command only, or every command (for help and unknown names). */
 export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
   const name = subcommandOf(args);
+  // `wg --version` answers before any command runs: loading them all would only slow it down.
+  if (name === undefined && args.some((arg) => arg === '-V' || arg === '--version')) return;
   const wanted = MODULES.filter(([, commands]) => name !== undefined && commands.includes(name));
   const modules = await Promise.all((wanted.length > 0 ? wanted : MODULES).map(([, , load]) => load()));
   for (const module of modules) module.register(program);
