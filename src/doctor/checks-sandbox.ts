@@ -11,7 +11,7 @@ export function sandboxCheck(facts: SandboxFacts): Check {
       area: 'agent',
       name,
       status: 'skip',
-      detail: "no open task runs in the sandbox ([run] sandbox, a task's sandbox; claude and codex keep their own)",
+      detail: "no open task runs in the sandbox ([run] sandbox, a task's sandbox; codex keeps its own)",
     };
   const used = `for ${listed(facts.tasks)}`;
   if (!facts.probe.ok)

@@ -12,8 +12,8 @@ import { findBwrap, probeSandbox } from '../sandbox/probe.js';
 import type { BackendLaunch } from './launch.js';
 import type { SandboxFacts } from './types.js';
 
-/** Backend types whose programs keep a sandbox of their own: `[run] sandbox` leaves them be. */
-const OWN_SANDBOX = new Set(['claude', 'codex']);
+/** Backend types whose programs keep a sandbox of their own that `[run] sandbox` leaves be (Claude Code's it turns on: bubblewrap too). */
+const OWN_SANDBOX = new Set(['codex']);
 
 export async function gatherSandbox(
   graph: Graph,

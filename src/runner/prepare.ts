@@ -238,6 +238,7 @@ function assemble(
             defaultMaxTurns: options.config.defaults.max_turns,
             onPermissionDenied,
             sandbox: sandbox?.kind === 'commands' ? bwrapOptions(sandbox.plan, workdir) : undefined,
+            ownSandbox: sandbox?.kind === 'own' && sandbox.turnedOn,
           }),
         )
       : undefined;

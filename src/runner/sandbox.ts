@@ -14,8 +14,8 @@ import { SANDBOX_MARKER, type SandboxPlan } from '../sandbox/bwrap.js';
 /** How an attempt's sandbox applies; undefined: it runs without one. */
 export type SandboxUse =
   | { kind: 'process' | 'commands'; plan: SandboxPlan; marker: string }
-  /** The backend's program has a sandbox of its own (Claude Code, Codex): wg leaves it be. */
-  | { kind: 'own'; backend: string };
+  /** The backend's program has a sandbox of its own: turned on (Claude Code's), or left as it is (Codex's). */
+  | { kind: 'own'; backend: string; turnedOn: boolean };
 
 export interface SandboxPlace {
   task: Task;
@@ -35,9 +35,18 @@ export interface SandboxPlace {
 export function sandboxFor(place: SandboxPlace): SandboxUse | undefined {
   const { task, config } = place;
   if ((task.sandbox ?? config.run.sandbox) !== 'bwrap') return undefined;
-  if (!place.backend.sandbox) return { kind: 'own', backend: place.backendName };
+  const postgres = Boolean(place.env.WG_STORE_URL || config.store.url);
+  if (!place.backend.sandbox) return { kind: 'own', backend: place.backendName, turnedOn: false };
+  if (place.backend.sandbox === 'own') {
+    if (postgres)
+      throw new ConfigError(
+        `${place.backendName}'s own sandbox keeps its commands off the network, and with a PostgreSQL store the agent's wg commands reach the graph over it`,
+        `run its tasks without the sandbox (wg edit ${task.id} --sandbox none)`,
+      );
+    return { kind: 'own', backend: place.backendName, turnedOn: true };
+  }
   const network = config.run.sandbox_network;
-  if (!network && (place.env.WG_STORE_URL || config.store.url))
+  if (!network && postgres)
     throw new ConfigError(
       'sandbox = "bwrap" keeps the network off, and with a PostgreSQL store the agent\'s wg commands reach the graph over it',
       'set sandbox_network = true under [run] (the agent then has the network too), or run this task with --sandbox none',
@@ -60,7 +69,9 @@ export function sandboxFor(place: SandboxPlace): SandboxUse | undefined {
 /** One line for the task's log and the dry run: what the sandbox does, or why there is none. */
 export function describeSandbox(use: SandboxUse): string {
   if (use.kind === 'own')
-    return `sandbox: ${use.backend} keeps its own sandbox ([run] sandbox = "bwrap" wraps shell, command and anthropic agents)`;
+    return use.turnedOn
+      ? `sandbox: ${use.backend}'s own sandbox is on: its commands run in bubblewrap, writing only in the working directory, temp folders and the graph folder, with no network`
+      : `sandbox: ${use.backend} runs in its own sandbox, as its settings say ([run] sandbox wraps shell, command and anthropic agents, and turns Claude Code's on)`;
   const what = use.kind === 'process' ? 'the agent runs' : "the agent's commands run";
   return `sandbox: ${what} in bubblewrap: writable only ${use.plan.tree}, the graph folder and a private /tmp; network ${use.plan.network ? 'on' : 'off'}`;
 }

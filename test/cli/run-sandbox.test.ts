@@ -10,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeSandbox } from '../../src/sandbox/probe.js';
-import { agentProject, TEST_API_KEY } from '../support/agents.js';
+import { agentProject, findClaude, TEST_API_KEY } from '../support/agents.js';
 import { git, initRepo } from '../support/git.js';
 import { tempProject, type ShownTask } from '../support/wg.js';
 
 const probe = await probeSandbox(false);
 if (!probe.ok) process.stderr.write(`\n*** SKIPPED the bubblewrap sandbox tests: ${probe.reason}\n\n`);
+const claude = await findClaude();
+if (claude.skipReason) process.stderr.write(`\n*** SKIPPED Claude Code's own sandbox test: ${claude.skipReason}\n\n`);
 
 /** A server on loopback that counts who reached it. */
 let server: Server;
@@ -143,6 +145,52 @@ describe.skipIf(!probe.ok)(`bubblewrap sandbox (${probe.ok ? probe.version : 'bw
       expect(hits).toBe(before);
       expect(existsSync(join(outside, 'agent.txt'))).toBe(false);
       expect(messages(await agent.project.show('bashing'))).toContain('from bash');
+    } finally {
+      await agent.cleanup();
+    }
+  });
+});
+
+describe.skipIf(!probe.ok || claude.skipReason !== undefined)(`Claude Code's own sandbox (${claude.version})`, () => {
+  it('[run] sandbox = "bwrap" turns it on: Bash writes only in the worktree and the graph, and reaches no loopback server', async () => {
+    const command = [
+      'wg log confined "from claude"',
+      'echo made > made.txt',
+      `echo x > ${outside}/claude.txt || echo "outside: refused"`,
+      fetchLine(),
+    ].join('; ');
+    const agent = await agentProject({
+      script: { anthropic: [{ tool: 'Bash', input: { command, description: 'try' } }, { text: 'Done.' }] },
+      config: () =>
+        `[defaults]\nbackend = "claude"\nmodel = "claude-scripted-1"\nmax_retries = 0\n\n[backends.claude]\ncommand = ${JSON.stringify(claude.path)}\n\n[run]\nsandbox = "bwrap"\n`,
+      env: (server) => ({
+        ANTHROPIC_BASE_URL: server.url,
+        ANTHROPIC_API_KEY: TEST_API_KEY,
+        CLAUDE_CODE_MAX_RETRIES: '0',
+      }),
+    });
+    try {
+      await initRepo(agent.project.dir);
+      // Being sandboxed approves no command: the task grants Bash.
+      await agent.project.ok(['add', 'Confined', '--id', 'confined', '--tool', 'Bash']);
+      const before = hits;
+      const result = await agent.project.wg(['run'], { env: agent.env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const last = agent.server.scripted('anthropic').at(-1)!.body.messages.at(-1);
+      const text = JSON.stringify(last.content.find((block: { type: string }) => block.type === 'tool_result').content);
+      expect(text).toContain('outside: refused');
+      expect(text).toContain('net: unreachable');
+      expect(hits).toBe(before);
+      expect(existsSync(join(outside, 'claude.txt'))).toBe(false);
+      expect(await git(agent.project.dir, 'show', 'main:made.txt')).toBe('made');
+      expect(messages(await agent.project.show('confined'))).toContain('from claude');
+      const args: string[] = JSON.parse(
+        readFileSync(join(agent.project.dir, '.workgraph', 'runs', 'confined', '1', 'command.json'), 'utf8'),
+      ).args;
+      expect(JSON.parse(args[args.indexOf('--settings') + 1]!).sandbox).toMatchObject({
+        enabled: true,
+        allowUnsandboxedCommands: false,
+      });
     } finally {
       await agent.cleanup();
     }

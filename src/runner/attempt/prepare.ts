@@ -163,7 +163,8 @@ function commandRecord(
 
 /** Why the sandbox cannot start on this machine (bwrap missing, namespaces forbidden); undefined: it can. */
 async function sandboxCannotStart(use: SandboxUse): Promise<string | undefined> {
-  if (use.kind === 'own') return undefined;
-  const probe = await probeSandbox(use.plan.network);
+  if (use.kind === 'own' && !use.turnedOn) return undefined;
+  // Claude Code's own sandbox is bubblewrap too, with the network off.
+  const probe = await probeSandbox(use.kind === 'own' ? false : use.plan.network);
   return probe.ok ? undefined : `sandbox = "bwrap": ${probe.reason}`;
 }
