@@ -107,17 +107,8 @@ export function claudeAllowedTools(
 /** Everything after the program name. Pure: the same inputs give the same command line. */
 export function claudeArgs(
   settings: ClaudeSettings,
-  context: Pick<
-    RunContext,
-    | 'model'
-    | 'task'
-    | 'resumeSession'
-    | 'continueSession'
-    | 'maxCostUsd'
-    | 'defaultMaxTurns'
-    | 'ownSandbox'
-    | 'workgraphDir'
-  >,
+  context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd' | 'defaultMaxTurns'> &
+    Partial<Pick<RunContext, 'ownSandbox' | 'workgraphDir'>>,
 ): string[] {
   const args = ['-p', '--verbose', '--output-format', 'stream-json', '--permission-mode', settings.permission_mode];
   if (context.model) args.push('--model', context.model);
@@ -134,7 +125,8 @@ export function claudeArgs(
   // A retry continuing its own attempt's session needs no setting; a trajectory step resumes the previous step's unless `resume = false`.
   if (context.continueSession) args.push('--resume', context.continueSession);
   else if (settings.resume && context.resumeSession) args.push('--resume', context.resumeSession);
-  if (context.ownSandbox) args.push('--settings', JSON.stringify(claudeSandboxSettings(context.workgraphDir)));
+  if (context.ownSandbox && context.workgraphDir)
+    args.push('--settings', JSON.stringify(claudeSandboxSettings(context.workgraphDir)));
   args.push(...settings.extra_args);
   return args;
 }
