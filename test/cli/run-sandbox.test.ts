@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeSandbox } from '../../src/sandbox/probe.js';
-import { agentProject, findClaude, TEST_API_KEY } from '../support/agents.js';
+import { agentProject, findClaude, findCodex, TEST_API_KEY } from '../support/agents.js';
 import { git, initRepo } from '../support/git.js';
 import { tempProject, type ShownTask } from '../support/wg.js';
 
 const probe = await probeSandbox(false);
 if (!probe.ok) process.stderr.write(`\n*** SKIPPED the bubblewrap sandbox tests: ${probe.reason}\n\n`);
 const claude = await findClaude();
+const codex = await findCodex();
 if (claude.skipReason) process.stderr.write(`\n*** SKIPPED Claude Code's own sandbox test: ${claude.skipReason}\n\n`);
 
 /** A server on loopback that counts who reached it. */
@@ -225,10 +226,14 @@ describe('a sandbox that cannot start', () => {
     const config = join(project.dir, '.workgraph', 'config.toml');
     writeFileSync(config, inRun(readFileSync(config, 'utf8'), 'sandbox = "bwrap"'));
     await project.ok(['retry', 'never']);
-    const doctor = await project.wg(['doctor'], { env });
+    // A codex task whose CODEX_HOME lies under the temp folder, with a bwrap on PATH: Codex's own sandbox would fail.
+    await project.ok(['add', 'Codex', '--id', 'codexed', '--backend', 'codex']);
+    const doctor = await project.wg(['doctor'], { env: { ...env, CODEX_HOME: join(tmpdir(), 'wg-codex-home') } });
     expect(doctor.exitCode, doctor.stdout).toBe(1);
     expect(doctor.stdout).toMatch(
       /FAIL\s+sandbox: for task never: bwrap cannot start a sandbox here: bwrap: No permissions/,
     );
+    if (codex.skipReason === undefined)
+      expect(doctor.stdout).toMatch(/warn\s+backend codex CODEX_HOME: .*wg-codex-home is under the temp folder/);
   });
 });
