@@ -9,13 +9,15 @@ import { execa } from 'execa';
 
 export type SandboxProbe = { ok: true; version: string } | { ok: false; reason: string };
 
-const trials = new Map<boolean, Promise<SandboxProbe>>();
+/** Trials by network setting and PATH (which bwrap is found). */
+const trials = new Map<string, Promise<SandboxProbe>>();
 
 export function probeSandbox(network: boolean, env: NodeJS.ProcessEnv = process.env): Promise<SandboxProbe> {
-  let trial = trials.get(network);
+  const key = `${network} ${env.PATH ?? ''}`;
+  let trial = trials.get(key);
   if (!trial) {
     trial = tryBwrap(network, env);
-    trials.set(network, trial);
+    trials.set(key, trial);
   }
   return trial;
 }

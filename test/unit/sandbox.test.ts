@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bwrapOptions, sandboxMounts, type SandboxPlan } from '../../src/sandbox/bwrap.js';
 import { codexHomeCheck, sandboxCheck } from '../../src/doctor/checks-sandbox.js';
 import { claudeSandboxSettings } from '../../src/backends/claude.js';
+import { probeSandbox } from '../../src/sandbox/probe.js';
 
 const plan = (over: Partial<SandboxPlan> = {}): SandboxPlan => ({
   tree: '/tmp/p/.workgraph/worktrees/t/1',
@@ -74,5 +75,12 @@ it("Claude Code's sandbox as wg turns it on: must start, no escape, no auto-appr
       autoAllowBashIfSandboxed: false,
       filesystem: { allowWrite: ['/p/.workgraph'] },
     },
+  });
+});
+
+it('where bwrap is not installed, the trial says so and how to install it', async () => {
+  expect(await probeSandbox(false, { PATH: '/nonexistent-wg-bin' })).toEqual({
+    ok: false,
+    reason: 'bwrap is not installed (on Debian and Ubuntu: apt-get install bubblewrap)',
   });
 });
