@@ -58,8 +58,13 @@ export function sandboxFor(place: SandboxPlace): SandboxUse | undefined {
     plan: {
       tree: place.worktree ?? place.workdir,
       workgraphDir: place.workgraphDir,
-      // The project (its node_modules), wg's install and node: the agent's `wg` must start.
-      keep: [place.root, dirname(place.wgBinDir), dirname(process.execPath)],
+      // The project (its node_modules), wg's install and node (the agent's `wg` must start), and HOME, read-only.
+      keep: [
+        place.root,
+        dirname(place.wgBinDir),
+        dirname(process.execPath),
+        ...(place.env.HOME ? [place.env.HOME] : []),
+      ],
       temp,
       network,
     },
