@@ -7,8 +7,8 @@
 const FLOORS = [
   // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share.
   ['system', 'process', 'config', 'protocol'],
-  // Storage, prompts and the agents.
-  ['store', 'prompt', 'agent', 'backends'],
+  // Storage, prompts, the agents and the sandbox they may run in.
+  ['store', 'prompt', 'agent', 'backends', 'sandbox'],
   ['runner'],
   // Capabilities built on the runner.
   ['worktree', 'doctor', 'serve', 'review'],
@@ -21,10 +21,12 @@ const APART = {
   process: ['config', 'protocol'],
   config: ['protocol'],
   protocol: ['config'],
-  store: ['prompt', 'agent', 'backends'],
-  prompt: ['store', 'agent', 'backends'],
-  agent: ['store', 'prompt', 'backends'],
-  backends: ['store', 'prompt', 'agent'],
+  store: ['prompt', 'agent', 'backends', 'sandbox'],
+  prompt: ['store', 'agent', 'backends', 'sandbox'],
+  agent: ['store', 'prompt', 'backends', 'sandbox'],
+  backends: ['store', 'prompt', 'agent', 'sandbox'],
+  // bwrap's options reach an agent as arguments: the sandbox is the runner's to set up.
+  sandbox: ['store', 'prompt', 'agent', 'backends'],
   doctor: ['serve'],
 };
 

@@ -30,6 +30,8 @@ export interface AnthropicAgentOptions {
   onPermissionDenied?: 'fail' | 'continue' | undefined;
   /** Where this session's conversation is kept: its path is the session's id, for the next attempt or step to continue. */
   sessionFile?: string | undefined;
+  /** bwrap's options (ending with `--`): each bash command runs in that sandbox. Undefined: none. */
+  sandbox?: string[] | undefined;
   /** An earlier session's file to continue from. */
   resumeFrom?: string | undefined;
 }
@@ -151,6 +153,7 @@ export async function runAnthropicAgent(
         bashTimeoutMs: options.bashTimeoutMs,
         env: withoutCredentials(env),
         bashRules: options.allowBash,
+        sandbox: options.sandbox,
       },
       onRefusal: options.onPermissionDenied,
       history,

@@ -80,7 +80,7 @@ export function anthropicArgs(
   settings: AnthropicSettings,
   context: Pick<
     RunContext,
-    'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied' | 'resumeSession' | 'continueSession'
+    'task' | 'model' | 'promptFile' | 'workdir' | 'onPermissionDenied' | 'resumeSession' | 'continueSession' | 'sandbox'
   >,
 ): string[] {
   const tools = chooseTools(context.task.tools, settings.tools);
@@ -112,6 +112,7 @@ export function anthropicArgs(
   args.push('--session-file', join(dirname(context.promptFile), 'session.json'));
   const resumeFrom = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
   if (resumeFrom) args.push('--resume-from', resumeFrom);
+  if (context.sandbox) args.push('--sandbox', JSON.stringify(context.sandbox));
   return args;
 }
 
@@ -119,6 +120,7 @@ export function anthropicBackend(name: string): Backend {
   return {
     name,
     usesPrompt: true,
+    sandbox: 'commands',
     continuesSessions: true,
 
     launch(context: RunContext): LaunchSpec {

@@ -14,6 +14,7 @@ import {
   RECORD_KINDS,
   TASK_STATUSES,
   TRUST_LEVELS,
+  SANDBOX_MODES,
   VALIDATION_MODES,
   type RecordKind,
 } from './types.js';
@@ -233,6 +234,8 @@ export const TaskSchema = z.looseObject({
   tools: StringList.optional(),
   /** Variables of wg's environment this task's agent also gets (names, or globs with `*`), beyond `[run] env_pass`. */
   env_pass: StringList.optional(),
+  /** What its agent runs in, over `[run] sandbox`. */
+  sandbox: z.enum(SANDBOX_MODES).optional(),
   working_dir: z.string().optional(),
   timeout: Duration.optional(),
   backend: z.string().optional(),
