@@ -8,7 +8,7 @@ const FLOORS = [
   // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share.
   ['system', 'process', 'config', 'protocol'],
   // Storage, prompts and the agents.
-  ['store', 'prompt', 'agent', 'backends'],
+  ['store', 'prompt', 'agent', 'acp', 'backends'],
   ['runner'],
   // Capabilities built on the runner.
   ['worktree', 'doctor', 'serve', 'review'],
@@ -21,9 +21,11 @@ const APART = {
   process: ['config', 'protocol'],
   config: ['protocol'],
   protocol: ['config'],
-  store: ['prompt', 'agent', 'backends'],
-  prompt: ['store', 'agent', 'backends'],
-  agent: ['store', 'prompt', 'backends'],
+  store: ['prompt', 'agent', 'acp', 'backends'],
+  prompt: ['store', 'agent', 'acp', 'backends'],
+  agent: ['store', 'prompt', 'acp', 'backends'],
+  // The ACP client is an agent runner beside agent/: the acp backend reads its table of agents.
+  acp: ['store', 'prompt', 'agent', 'backends'],
   backends: ['store', 'prompt', 'agent'],
   doctor: ['serve'],
 };
