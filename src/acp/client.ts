@@ -107,6 +107,7 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
       if (decision.allowed) {
         options.note(`wg: allowed ${decision.request}`);
       } else {
+        options.note(`wg: refused ${decision.request}`);
         options.emit({
           type: 'halt',
           kind: 'permission-denied',
@@ -152,13 +153,18 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
         options.signal.removeEventListener('abort', onAbort);
       }
     });
-    turn = { kind: 'stopped', stopReason: response.stopReason, response: response as PromptResponse & Record<string, unknown> };
+    turn = {
+      kind: 'stopped',
+      stopReason: response.stopReason,
+      response: response as PromptResponse & Record<string, unknown>,
+    };
   } catch (error) {
     const code = error instanceof RequestError ? error.code : undefined;
     let message = error instanceof Error ? error.message : String(error);
     const data = error instanceof RequestError ? (error.data as { details?: unknown } | undefined) : undefined;
     if (typeof data?.details === 'string') message = `${message}: ${data.details}`;
-    if (exited !== undefined) message = `${message} (the agent ended: ${exited}${stderrTail.trim() ? `; ${stderrTail.trim().split('\n').at(-1)}` : ''})`;
+    if (exited !== undefined)
+      message = `${message} (the agent ended: ${exited}${stderrTail.trim() ? `; ${stderrTail.trim().split('\n').at(-1)}` : ''})`;
     turn = cancelled ? { kind: 'stopped', stopReason: 'cancelled', response: {} } : { kind: 'failed', message, code };
   }
   emit(mapper.end(turn));

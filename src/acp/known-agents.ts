@@ -30,6 +30,8 @@ export interface KnownAcpAgent {
   credentials: readonly string[];
   /** Variables wg sets for it (a person's own values win). */
   setEnv?: Readonly<Record<string, string>>;
+  /** Whether `PROGRAM --version` prints its version (an ACP-only adapter would start serving instead). */
+  versionFlag: boolean;
   /** Whether it takes stdio MCP servers in `session/new` (Copilot takes only http ones). */
   stdioMcp: boolean;
   /** What a person sets up once before wg can run it. */
@@ -64,6 +66,7 @@ export const KNOWN_ACP_AGENTS = {
       OPENCODE_DISABLE_AUTOUPDATE: '1',
       OPENCODE_PERMISSION: '{"bash":"ask","webfetch":"ask","external_directory":"ask"}',
     },
+    versionFlag: true,
     stdioMcp: true,
     setup: 'a provider and model in opencode.json (or the file OPENCODE_CONFIG names), or `opencode auth login`',
     cost: 'usage_update.cost (USD, from the model cost in its config); PromptResponse.usage is of the last step only',
@@ -78,8 +81,10 @@ export const KNOWN_ACP_AGENTS = {
     npm: '@github/copilot',
     env: ['COPILOT_*', 'GH_TOKEN', 'GITHUB_TOKEN', 'GH_HOST', 'XDG_CONFIG_HOME', 'XDG_STATE_HOME'],
     credentials: ['GH_TOKEN', 'GITHUB_TOKEN', 'COPILOT_PROVIDER_API_KEY'],
+    versionFlag: true,
     stdioMcp: false,
-    setup: '`copilot` then /login, or a BYOK provider: COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_API_KEY, COPILOT_MODEL',
+    setup:
+      '`copilot` then /login, or a BYOK provider: COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_API_KEY, COPILOT_MODEL',
     cost: 'PromptResponse.usage, cumulative tokens; no cost (priced from [prices])',
   },
   'claude-acp': {
@@ -98,6 +103,7 @@ export const KNOWN_ACP_AGENTS = {
       'DISABLE_ERROR_REPORTING',
     ],
     credentials: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'],
+    versionFlag: false,
     stdioMcp: true,
     setup: 'ANTHROPIC_API_KEY, or a Claude Code login',
     cost: 'PromptResponse.usage, cumulative tokens; usage_update.cost (USD)',
@@ -110,8 +116,10 @@ export const KNOWN_ACP_AGENTS = {
     mode: 'default',
     env: ['GEMINI_*', 'GOOGLE_*'],
     credentials: ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_APPLICATION_CREDENTIALS'],
+    versionFlag: true,
     stdioMcp: true,
-    setup: '~/.gemini/settings.json selecting an auth type (e.g. gemini-api-key) and GEMINI_API_KEY; GEMINI_CLI_TRUST_WORKSPACE=true',
+    setup:
+      '~/.gemini/settings.json selecting an auth type (e.g. gemini-api-key) and GEMINI_API_KEY; GEMINI_CLI_TRUST_WORKSPACE=true',
     cost: 'PromptResponse._meta.quota.token_count; no cost (priced from [prices])',
   },
   qwen: {
@@ -122,8 +130,10 @@ export const KNOWN_ACP_AGENTS = {
     mode: 'default',
     env: ['OPENAI_*', 'QWEN_*', 'DASHSCOPE_API_KEY'],
     credentials: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
+    versionFlag: true,
     stdioMcp: true,
-    setup: '~/.qwen/settings.json, or extra_args: --auth-type openai --openai-base-url URL --openai-api-key KEY -m MODEL',
+    setup:
+      '~/.qwen/settings.json, or extra_args: --auth-type openai --openai-base-url URL --openai-api-key KEY -m MODEL',
     cost: 'none in 0.15 (priced from [prices] when tokens are known: they are not)',
   },
   'codex-acp': {
@@ -134,8 +144,10 @@ export const KNOWN_ACP_AGENTS = {
     mode: 'auto',
     env: ['OPENAI_API_KEY', 'CODEX_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
     credentials: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+    versionFlag: false,
     stdioMcp: true,
-    setup: '$CODEX_HOME/config.toml with allow_login_shell = false (else `wg` is not on its PATH) and a provider, or `codex login`',
+    setup:
+      '$CODEX_HOME/config.toml with allow_login_shell = false (else `wg` is not on its PATH) and a provider, or `codex login`',
     cost: 'usage_update.used only; no tokens per request and no cost',
   },
 } as const satisfies Record<string, KnownAcpAgent>;

@@ -51,11 +51,7 @@ const EDIT_TOOLS = /^(write|edit|multiedit|write_file|edit_file|notebookedit)$/i
 const FETCH_TOOLS = /^(webfetch|web_fetch|fetch)$/i;
 
 /** The tool name of a rule: `Bash(npm test:*)` -> `bash`. */
-const ruleName = (rule: string) =>
-  rule
-    .trim()
-    .replace(/\(.*$/s, '')
-    .toLowerCase();
+const ruleName = (rule: string) => rule.trim().replace(/\(.*$/s, '').toLowerCase();
 
 /** Whether the task's `tools` (when it names any) let the agent edit files. */
 export function editsAllowed(taskTools: readonly string[] | undefined): boolean {
@@ -123,9 +119,7 @@ function judge(call: PermissionCall, policy: PermissionPolicy): { allowed: boole
     case 'move': {
       if (!policy.edits) return { allowed: false, rule: 'Write' };
       const roots = [policy.workdir, ...(policy.writableRoots ?? [])];
-      const outside = pathsOf(call).find(
-        (path) => !roots.some((root) => inside(root, resolve(policy.workdir, path))),
-      );
+      const outside = pathsOf(call).find((path) => !roots.some((root) => inside(root, resolve(policy.workdir, path))));
       return outside === undefined ? { allowed: true } : { allowed: false };
     }
     case 'fetch':

@@ -137,10 +137,18 @@ export class UpdateMapper {
         events.push({ type: 'result', ok: true });
         break;
       case 'max_tokens':
-        events.push({ type: 'result', ok: false, reason: `${name} stopped: the model reached its output limit (max_tokens)` });
+        events.push({
+          type: 'result',
+          ok: false,
+          reason: `${name} stopped: the model reached its output limit (max_tokens)`,
+        });
         break;
       case 'max_turn_requests':
-        events.push({ type: 'result', ok: false, reason: `${name} stopped: it reached its turn limit (max_turn_requests)` });
+        events.push({
+          type: 'result',
+          ok: false,
+          reason: `${name} stopped: it reached its turn limit (max_turn_requests)`,
+        });
         break;
       case 'refusal':
         events.push({ type: 'result', ok: false, reason: `${name} refused to go on (stopReason refusal)` });
@@ -149,7 +157,11 @@ export class UpdateMapper {
         events.push({ type: 'result', ok: false, reason: `${name}'s turn was cancelled` });
         break;
       default:
-        events.push({ type: 'result', ok: false, reason: `${name} stopped with an unknown reason: ${turn.stopReason}` });
+        events.push({
+          type: 'result',
+          ok: false,
+          reason: `${name} stopped with an unknown reason: ${turn.stopReason}`,
+        });
     }
     return events;
   }
@@ -176,7 +188,8 @@ function planProgress(entries: unknown): AgentEvent[] {
   const list = Array.isArray(entries) ? entries.map((entry) => obj(entry) ?? {}) : [];
   if (list.length === 0) return [];
   const done = list.filter((entry) => entry.status === 'completed').length;
-  const current = list.find((entry) => entry.status === 'in_progress') ?? list.find((entry) => entry.status !== 'completed');
+  const current =
+    list.find((entry) => entry.status === 'in_progress') ?? list.find((entry) => entry.status !== 'completed');
   const now = current ? `: ${str(current.content) ?? ''}` : '';
   return [{ type: 'progress', message: cap(`plan ${done}/${list.length} done${now}`) }];
 }

@@ -79,15 +79,24 @@ export function locateAcpAgent(
   cwd: string,
 ): (FoundProgram & { node: boolean }) | undefined {
   const suffix = platformSuffix();
-  const packaged = agent.packaged.map((entry) => ({ ...entry, packageName: entry.packageName.replace('{platform}', suffix) }));
+  const packaged = agent.packaged.map((entry) => ({
+    ...entry,
+    packageName: entry.packageName.replace('{platform}', suffix),
+  }));
   const found = findProgram(agent.program, { configured, pathVariable, cwd, packaged });
   if (!found) return undefined;
-  const entry = found.source === 'package' ? packaged.find((item) => found.path.endsWith(item.relativePath)) : undefined;
+  const entry =
+    found.source === 'package' ? packaged.find((item) => found.path.endsWith(item.relativePath)) : undefined;
   return { ...found, node: entry?.node === true };
 }
 
 /** The program and its arguments, or a ConfigError that says how to get it. */
-function agentCommand(name: string, settings: AcpSettings, env: RunContext['env'], cwd: string): { file: string; args: string[] } {
+function agentCommand(
+  name: string,
+  settings: AcpSettings,
+  env: RunContext['env'],
+  cwd: string,
+): { file: string; args: string[] } {
   const agentName = acpAgentName(name, settings);
   const agent = agentName === undefined ? undefined : knownAcpAgent(agentName);
   if (settings.argv && !agent) {

@@ -386,24 +386,33 @@ function sendChat(
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: toolCall ? null : text, ...(toolCall ? { tool_calls: [toolCall] } : {}) },
+          message: {
+            role: 'assistant',
+            content: toolCall ? null : text,
+            ...(toolCall ? { tool_calls: [toolCall] } : {}),
+          },
           finish_reason: finish,
         },
       ],
       usage: tokens,
     });
   }
-  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-    response.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
+    response.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`,
+    );
   if ('streamError' in reply) {
     response.write(`data: ${JSON.stringify({ error: { message: reply.streamError, type: 'server_error' } })}\n\n`);
     response.end();
     return;
   }
   chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
-  if (toolCall)
-    chunk([{ index: 0, delta: { tool_calls: [{ index: 0, ...toolCall } ] }, finish_reason: null }]);
+  if (toolCall) chunk([{ index: 0, delta: { tool_calls: [{ index: 0, ...toolCall }] }, finish_reason: null }]);
   else chunk([{ index: 0, delta: { content: text }, finish_reason: null }]);
   chunk([{ index: 0, delta: {}, finish_reason: finish }]);
   if (body.stream_options?.include_usage) chunk([], { usage: tokens });

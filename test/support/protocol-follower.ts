@@ -166,7 +166,8 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
   } else if (api === 'chat') {
     for (const message of body.messages ?? []) {
       if (message?.role === 'user') collect(message.content);
-      else if (message?.role === 'assistant' && Array.isArray(message.tool_calls)) toolCalls += message.tool_calls.length;
+      else if (message?.role === 'assistant' && Array.isArray(message.tool_calls))
+        toolCalls += message.tool_calls.length;
     }
   } else {
     for (const item of body.input ?? []) {
@@ -201,7 +202,10 @@ function toToolCall(api: Api, step: Step, task: TaskPrompt, tools: string[]): Sc
   }
   if (has('Bash')) return { tool: 'Bash', input: { command: step.shell, description: 'run a step of the task' } };
   if (has('bash'))
-    return { tool: 'bash', input: { command: step.shell, ...(api === 'chat' ? { description: 'run a step of the task' } : {}) } };
+    return {
+      tool: 'bash',
+      input: { command: step.shell, ...(api === 'chat' ? { description: 'run a step of the task' } : {}) },
+    };
   // As long as Codex allows: a command that outlives the yield time is still running when the result comes back.
   if (has('exec_command')) return { tool: 'exec_command', input: { cmd: step.shell, yield_time_ms: 30000 } };
   if (has('shell')) return { tool: 'shell', input: { command: ['bash', '-lc', step.shell] } };
