@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
 import { locateAcpAgent } from '../../src/backends/acp.js';
-import { OFFLINE_ENV } from '../support/agents.js';
+import { OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
 import { deliverableContent, toolResults } from '../support/protocol-follower.js';
 import { tempProject, type Project } from '../support/wg.js';
@@ -81,19 +81,24 @@ async function opencodeEnv(
   };
 }
 
-function events(taskId: string): Array<Record<string, any>> {
+/** The contents of a task's run files of this name (events.jsonl, output.log), attempts in order. */
+function runFiles(taskId: string, name: string): string[] {
   const runs = join(project.dir, '.workgraph', 'runs');
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name === 'events.jsonl' && path.includes(taskId)) files.push(path);
+      else if (entry.name === name && path.includes(taskId)) files.push(path);
     }
   };
   if (existsSync(runs)) walk(runs);
-  return files.flatMap((file) =>
-    readFileSync(file, 'utf8')
+  return files.map((file) => readFileSync(file, 'utf8'));
+}
+
+function events(taskId: string): Array<Record<string, any>> {
+  return runFiles(taskId, 'events.jsonl').flatMap((text) =>
+    text
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, any>),
@@ -182,3 +187,53 @@ describe.skipIf(!version)('acp:opencode with the settings wg init writes', () =>
     expect(processesOfProject()).toEqual([]);
   });
 });
+
+/** Other known agents, each once through the protocol with `wg init`'s settings (they ask wg for every call). */
+const OTHERS = [
+  {
+    agent: 'claude-acp' as const,
+    api: 'anthropic' as const,
+    env: (server: ModelServer) => ({
+      ANTHROPIC_BASE_URL: server.url,
+      ANTHROPIC_API_KEY: TEST_API_KEY,
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    }),
+  },
+  {
+    agent: 'copilot' as const,
+    api: 'chat' as const,
+    env: (server: ModelServer) => ({
+      COPILOT_OFFLINE: 'true',
+      COPILOT_PROVIDER_BASE_URL: `${server.url}/v1`,
+      COPILOT_PROVIDER_API_KEY: TEST_API_KEY,
+      COPILOT_MODEL: 'claude-sonnet-4.5',
+    }),
+  },
+];
+
+for (const other of OTHERS) {
+  const found = locateAcpAgent(KNOWN_ACP_AGENTS[other.agent], undefined, '', process.cwd());
+  if (!found) process.stderr.write(`\n*** SKIPPED acp:${other.agent}: its npm package is not installed beside wg\n\n`);
+  describe.skipIf(!found)(`acp:${other.agent} with the settings wg init writes`, () => {
+    it('completes the protocol, every call it asked about answered', async () => {
+      const server = await startModelServer({ followProtocol: true });
+      servers.push(server);
+      const id = `make-${other.agent}`;
+      await project.ok(['add', `Make ${other.agent}`, '--id', id, '--deliverable', `${other.agent}.txt`]);
+      const env = { HOME: home, ...OFFLINE_ENV, ...other.env(server) };
+      const result = await project.wg(['run', id, '--backend', `acp:${other.agent}`], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(server.followerErrors).toEqual([]);
+      const task = await project.show(id);
+      expect(task.status).toBe('done');
+      expect(task.log.map((entry) => entry.message)).toContain(`starting: Make ${other.agent}`);
+      expect(task.artifacts).toContain(`${other.agent}.txt`);
+      expect(readFileSync(join(project.dir, `${other.agent}.txt`), 'utf8')).toBe(
+        deliverableContent({ taskId: id, upstreamLines: [] }, `${other.agent}.txt`),
+      );
+      expect(toolResults(other.api, server.scripted(other.api).at(-1)!.body).filter((call) => !call.ok)).toEqual([]);
+      // It asked, and wg allowed (output.log has every line; events coalesce progress).
+      expect(runFiles(id, 'output.log').join('')).toMatch(/^wg: allowed /m);
+    });
+  });
+}

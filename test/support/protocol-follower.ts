@@ -196,8 +196,9 @@ function toToolCall(api: Api, step: Step, task: TaskPrompt, tools: string[]): Sc
     if (has('Write')) return { tool: 'Write', input: { file_path: step.write, content: step.content } };
     if (has('write_file'))
       return { tool: 'write_file', input: { path: relative(task.workdir, step.write), content: step.content } };
-    // opencode's file tool.
+    // opencode's file tool, and Copilot's.
     if (has('write')) return { tool: 'write', input: { filePath: step.write, content: step.content } };
+    if (has('create')) return { tool: 'create', input: { path: step.write, file_text: step.content } };
     step = { shell: `printf '%s' ${quote(step.content)} > ${quote(step.write)}` };
   }
   if (has('Bash')) return { tool: 'Bash', input: { command: step.shell, description: 'run a step of the task' } };
