@@ -126,9 +126,9 @@ export function acpRules(settings: AcpSettings, task: Pick<Task, 'tools' | 'veri
 function agentEnv(agent: KnownAcpAgent | undefined, settings: AcpSettings, env: RunContext['env']): RunContext['env'] {
   const set: Record<string, string> = {};
   for (const [key, value] of Object.entries(agent?.setEnv ?? {})) if (env[key] === undefined) set[key] = value;
-  // Claude Code refuses to start able to bypass permissions as root unless it is told it is sandboxed.
-  if (agent === KNOWN_ACP_AGENTS['claude-acp'] && process.getuid?.() === 0 && env.IS_SANDBOX === undefined)
-    set.IS_SANDBOX = '1';
+  // Claude Code refuses to start able to bypass permissions as root unless told it is sandboxed, and only `1` tells it
+  // (an inherited IS_SANDBOX=yes does not: checked against claude-agent-acp 0.49.0).
+  if (agent === KNOWN_ACP_AGENTS['claude-acp'] && process.getuid?.() === 0) set.IS_SANDBOX = '1';
   const merged = withEnv({ ...env, ...set }, settings.env);
   delete merged.CLAUDECODE;
   return merged;
