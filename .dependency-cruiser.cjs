@@ -8,7 +8,7 @@ const FLOORS = [
   // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share.
   ['system', 'process', 'config', 'protocol'],
   // Storage, prompts, the agents and the sandbox they may run in.
-  ['store', 'prompt', 'agent', 'backends', 'sandbox'],
+  ['store', 'prompt', 'agent', 'acp', 'backends', 'sandbox'],
   ['runner'],
   // Capabilities built on the runner.
   ['worktree', 'doctor', 'serve', 'review'],
@@ -21,12 +21,14 @@ const APART = {
   process: ['config', 'protocol'],
   config: ['protocol'],
   protocol: ['config'],
-  store: ['prompt', 'agent', 'backends', 'sandbox'],
-  prompt: ['store', 'agent', 'backends', 'sandbox'],
-  agent: ['store', 'prompt', 'backends', 'sandbox'],
+  store: ['prompt', 'agent', 'acp', 'backends', 'sandbox'],
+  prompt: ['store', 'agent', 'acp', 'backends', 'sandbox'],
+  agent: ['store', 'prompt', 'acp', 'backends', 'sandbox'],
+  // The ACP client is an agent runner beside agent/: the acp backend reads its table of agents.
+  acp: ['store', 'prompt', 'agent', 'backends', 'sandbox'],
   backends: ['store', 'prompt', 'agent', 'sandbox'],
   // bwrap's options reach an agent as arguments: the sandbox is the runner's to set up.
-  sandbox: ['store', 'prompt', 'agent', 'backends'],
+  sandbox: ['store', 'prompt', 'agent', 'acp', 'backends'],
   doctor: ['serve'],
 };
 

@@ -162,7 +162,7 @@ export function anthropicBackend(name: string): Backend {
 const EVENT_TYPES = new Set(['progress', 'tool', 'text', 'summary', 'usage', 'result', 'error', 'halt']);
 
 /** The agent prints normalized events already: read them back, and anything else as progress. */
-export function anthropicEventParser(): OutputParser {
+export function anthropicEventParser(label = 'the built-in agent'): OutputParser {
   let sawResult = false;
   let lastStderr: string | undefined;
   return {
@@ -182,7 +182,7 @@ export function anthropicEventParser(): OutputParser {
         {
           type: 'result',
           ok: false,
-          reason: `the built-in agent ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`,
+          reason: `${label} ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`,
         },
       ];
     },

@@ -44,6 +44,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['serve', ['serve'], () => import('./serve.js')],
   ['transfer', ['import', 'export'], () => import('./transfer.js')],
   ['agent-anthropic', ['agent-anthropic'], () => import('./agent-anthropic.js')],
+  ['agent-acp', ['agent-acp'], () => import('./agent-acp.js')],
 ];
 
 /** The subcommand named on the command line, skipping global options (and `--dir`'s value). */
