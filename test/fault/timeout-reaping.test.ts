@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { alive, waitFor } from '../support/fake.js';
-import { count, parseLines, processesOf } from '../support/fault.js';
+import { burnCpu, count, parseLines, processesOf } from '../support/fault.js';
 import { cleanEnv, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 let project: Project;
@@ -58,6 +58,35 @@ describe('timed-out agents with grandchildren', () => {
     const grandchildren = tasks.map((_, i) => Number(readFileSync(join(project.dir, `gc-${i}.pid`), 'utf8')));
     expect(grandchildren.every((pid) => pid > 0)).toBe(true);
     expect(grandchildren.filter(alive)).toEqual([]);
+    expect(processesOf(join(project.dir, '.workgraph'))).toEqual([]);
+  });
+
+  it('an agent that dies on SIGTERM leaves no grandchild that moved to a session of its own and ignores SIGTERM, on a busy machine', async () => {
+    // The agent is gone at once, so its group is empty and no walk of parent links reaches the grandchild any more:
+    // only its mark (WG_PROC_...) finds it.
+    project = await tempProject();
+    writeFileSync(
+      join(project.dir, '.workgraph', 'config.toml'),
+      '[defaults]\nbackend = "shell"\nmax_retries = 0\n\n[run]\ngrace = "200ms"\n',
+    );
+    const grandchild = `setsid sh -c 'trap "" TERM; echo $$ > gc.pid; while :; do sleep 0.2; done' >/dev/null 2>&1 &`;
+    const exec = `${grandchild} while [ ! -s gc.pid ]; do sleep 0.05; done; sleep 600`;
+    project.writeGraph(
+      `${JSON.stringify({ kind: 'task', id: 'escape', title: 'Escape', status: 'open', timeout: '2s', exec })}\n`,
+    );
+    const burner = burnCpu();
+    try {
+      expect((await project.wg(['run'])).exitCode).toBe(1);
+    } finally {
+      burner.stop();
+    }
+    expect(parseLines(project.graphText())[0]).toMatchObject({
+      status: 'failed',
+      failure_reason: 'timed out after 2s',
+    });
+    const pid = Number(readFileSync(join(project.dir, 'gc.pid'), 'utf8'));
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(false);
     expect(processesOf(join(project.dir, '.workgraph'))).toEqual([]);
   });
 });
