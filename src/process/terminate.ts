@@ -79,11 +79,8 @@ export function waiveGrace(): void {
 
 /** After the SIGKILL, how long to go on sweeping for marked processes (one in uninterruptible sleep may take its time to die). */
 const KILL_SWEEP_MS = 5000;
-
-/** Whether anything of the tree is left: in the group, or anywhere carrying the mark. */
-export function treeAlive(pid: number, mark?: string): boolean {
-  return groupAlive(pid) || (mark !== undefined && (markedProcesses(mark)?.length ?? 0) > 0);
-}
+/** During the grace period, how often to sweep /proc for marked processes once the group is empty (a sweep costs milliseconds). */
+const GRACE_SWEEP_MS = 100;
 
 /**
  * SIGTERM to the tree, then SIGKILL to whatever is still there after `graceMs` (at once
@@ -96,9 +93,27 @@ export async function terminateTree(pid: number, graceMs: number, mark?: string)
   await signalTree(pid, 'SIGTERM');
   if (mark !== undefined) signalMarked(mark, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (!graceWaived && treeAlive(pid, mark) && Date.now() < deadline) await sleep(25);
-  if (groupAlive(pid)) await signalTree(pid, 'SIGKILL');
-  if (mark === undefined) return;
+  let swept = 0;
+  /** Whether the last sweep found nothing: then none is needed after the grace period. */
+  let clean = false;
+  while (!graceWaived && Date.now() < deadline) {
+    if (!groupAlive(pid)) {
+      if (mark === undefined) break;
+      if (Date.now() - swept >= GRACE_SWEEP_MS) {
+        swept = Date.now();
+        if ((markedProcesses(mark)?.length ?? 0) === 0) {
+          clean = true;
+          break;
+        }
+      }
+    }
+    await sleep(25);
+  }
+  if (groupAlive(pid)) {
+    clean = false;
+    await signalTree(pid, 'SIGKILL');
+  }
+  if (mark === undefined || clean) return;
   const giveUp = Date.now() + KILL_SWEEP_MS;
   while (signalMarked(mark, 'SIGKILL') > 0 && Date.now() < giveUp) await sleep(10);
 }
