@@ -55,7 +55,7 @@ export async function launchAttempt(
     (request) => report.take({ type: 'halt', kind: 'budget-exhausted', request }),
     (message) => {
       log.log(`budget: ${message}`);
-      context.reporter.event({ type: 'warning', message: `${log.taskId}: budget: ${message}` });
+      context.reporter.event({ type: 'budget-warning', budget: 'task', task: log.taskId, message });
     },
   );
   const emit = (event: AgentEvent) => {
