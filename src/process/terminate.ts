@@ -117,3 +117,15 @@ export async function terminateTree(pid: number, graceMs: number, mark?: string)
   const giveUp = Date.now() + KILL_SWEEP_MS;
   while (signalMarked(mark, 'SIGKILL') > 0 && Date.now() < giveUp) await sleep(10);
 }
+
+/**
+ * What is left of a tree whose leader is gone (a runner's crash left it), found by its mark
+ * alone: SIGTERM, then SIGKILL after `graceMs` until none is left.
+ */
+export async function terminateMarked(mark: string, graceMs: number): Promise<void> {
+  if (signalMarked(mark, 'SIGTERM') === 0) return;
+  const deadline = Date.now() + graceMs;
+  while (!graceWaived && Date.now() < deadline && (markedProcesses(mark)?.length ?? 0) > 0) await sleep(GRACE_SWEEP_MS);
+  const giveUp = Date.now() + KILL_SWEEP_MS;
+  while (signalMarked(mark, 'SIGKILL') > 0 && Date.now() < giveUp) await sleep(10);
+}

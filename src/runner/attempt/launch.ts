@@ -81,7 +81,7 @@ export async function launchAttempt(
     raw,
     filter: () => new StreamRedactor(secrets),
     onLine: (text, stream) => parser.line(text, stream).forEach(handle),
-    onSpawn: (pid) => log.recordProcess(pid),
+    onSpawn: (pid, mark) => log.recordProcess(pid, mark),
   });
   (parser.end?.() ?? []).forEach(handle);
   progress.flush();
