@@ -107,8 +107,10 @@ export async function runAnthropicAgent(
   }
   const baseURL = options.baseURL ?? env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com';
   // The runner stops an agent by signalling its process group; bash calls run in groups of their own.
+  // `on`, not `once`: the runner's signal often comes twice (to the group, and down the tree), and
+  // with no listener left the second would take the default action before the commands were killed.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       killRunningCommands();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });

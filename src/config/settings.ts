@@ -294,7 +294,7 @@ const run = {
     budget_warn: setting({
       schema: z.number().min(0).max(100),
       default: 80,
-      doc: "A warning, in the task's log and the run's view, once spend reaches this percentage of a budget (the run's `budget_usd`, the day's `budget_usd_per_day`, a task's `max_cost_usd`); `0` turns the warnings off.",
+      doc: "A warning, in the task's log, the run's view and (with `[notify]`) a notification, once per budget per run, when spend reaches this percentage of a budget (the run's `budget_usd`, the day's `budget_usd_per_day`, a task's `max_cost_usd`); `0` turns the warnings off.",
     }),
     expected_cost_usd: setting({
       schema: z.number().nonnegative(),
@@ -468,7 +468,7 @@ const notify = {
     debounce: setting({
       schema: Duration,
       default: '5m',
-      doc: 'At most one message per task per kind of event in this long, however many runs see it.',
+      doc: 'At most one message per task (or budget) per kind of event in this long, however many runs see it.',
     }),
     long_pause: setting({
       schema: Duration,

@@ -123,6 +123,11 @@ export const ClaimSchema = z.looseObject({
   /** The agent process a runner launched for this attempt, so a later runner can stop it if it outlived its runner. */
   agent_pid: z.number().int().positive().optional(),
   agent_start: z.string().optional(),
+  /** The environment variable every process of the attempt carries (src/process/marked.ts), so that later runner finds them all. */
+  agent_mark: z
+    .string()
+    .regex(/^WG_PROC_[0-9a-f]+$/)
+    .optional(),
 });
 export type Claim = z.infer<typeof ClaimSchema>;
 
