@@ -8,8 +8,8 @@ const FLOORS = [
   // What everything may use: the OS (which may use the core's types), child processes, settings, what agents and backends share,
   // and the protocol as MCP tools (which runs `wg` itself, so it needs nothing of ours but the OS).
   ['system', 'process', 'config', 'protocol', 'mcp'],
-  // Storage, prompts and the agents.
-  ['store', 'prompt', 'agent', 'backends'],
+  // Storage, prompts, the agents and the sandbox they may run in.
+  ['store', 'prompt', 'agent', 'acp', 'backends', 'sandbox'],
   ['runner'],
   // Capabilities built on the runner.
   ['worktree', 'doctor', 'serve', 'review'],
@@ -24,10 +24,14 @@ const APART = {
   config: ['protocol', 'mcp'],
   protocol: ['config', 'mcp'],
   mcp: ['process', 'config', 'protocol'],
-  store: ['prompt', 'agent', 'backends'],
-  prompt: ['store', 'agent', 'backends'],
-  agent: ['store', 'prompt', 'backends'],
-  backends: ['store', 'prompt', 'agent'],
+  store: ['prompt', 'agent', 'acp', 'backends', 'sandbox'],
+  prompt: ['store', 'agent', 'acp', 'backends', 'sandbox'],
+  agent: ['store', 'prompt', 'acp', 'backends', 'sandbox'],
+  // The ACP client is an agent runner beside agent/: the acp backend reads its table of agents.
+  acp: ['store', 'prompt', 'agent', 'backends', 'sandbox'],
+  backends: ['store', 'prompt', 'agent', 'sandbox'],
+  // bwrap's options reach an agent as arguments: the sandbox is the runner's to set up.
+  sandbox: ['store', 'prompt', 'agent', 'acp', 'backends'],
   doctor: ['serve'],
 };
 

@@ -18,6 +18,7 @@ const plan = quick
       ['schedule.mjs', '--dags', '1'],
       ['worktree.mjs', '--reps', '2', '--tasks', '8'],
       ['store-compare.mjs', '--tasks', '300', '--claims', '40', '--reps', '1'],
+      ['stop-sweep.mjs', '--reps', '50', '--stops', '2'],
     ]
   : [
       ['runner-overhead.mjs', '--sizes', '100,1000,10000'],
@@ -27,6 +28,7 @@ const plan = quick
       ['schedule.mjs'],
       ['worktree.mjs'],
       ['store-compare.mjs'],
+      ['stop-sweep.mjs'],
     ];
 
 const started = Date.now();

@@ -32,6 +32,8 @@ export interface AnthropicAgentOptions {
   onPermissionDenied?: 'fail' | 'continue' | undefined;
   /** Where this session's conversation is kept: its path is the session's id, for the next attempt or step to continue. */
   sessionFile?: string | undefined;
+  /** bwrap's options (ending with `--`): each bash command runs in that sandbox. Undefined: none. */
+  sandbox?: string[] | undefined;
   /** An earlier session's file to continue from. */
   resumeFrom?: string | undefined;
 }
@@ -107,8 +109,10 @@ export async function runAnthropicAgent(
   }
   const baseURL = options.baseURL ?? env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com';
   // The runner stops an agent by signalling its process group; bash calls run in groups of their own.
+  // `on`, not `once`: the runner's signal often comes twice (to the group, and down the tree), and
+  // with no listener left the second would take the default action before the commands were killed.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       killRunningCommands();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
@@ -154,6 +158,7 @@ export async function runAnthropicAgent(
         bashTimeoutMs: options.bashTimeoutMs,
         env: withoutCredentials(env),
         bashRules: options.allowBash,
+        sandbox: options.sandbox,
       },
       onRefusal: options.onPermissionDenied,
       history,

@@ -65,9 +65,13 @@ class OutputTail {
 
 export async function runBash(
   command: string,
-  options: { cwd: string; timeoutMs: number; env: NodeJS.ProcessEnv },
+  options: { cwd: string; timeoutMs: number; env: NodeJS.ProcessEnv; sandbox?: readonly string[] | undefined },
 ): Promise<BashResult> {
-  const subprocess = execa('bash', ['-c', command], {
+  // In the sandbox, bwrap starts bash: bwrap's own failure to start is the command's output, as bash's would be.
+  const [file, args] = options.sandbox
+    ? ['bwrap', [...options.sandbox, 'bash', '-c', command]]
+    : ['bash', ['-c', command]];
+  const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,

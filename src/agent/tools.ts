@@ -21,6 +21,8 @@ export interface ToolContext {
   env: NodeJS.ProcessEnv;
   /** The task's `Bash(...)` rules (and the protocol's and its check's): only commands they allow run. Undefined: any command. */
   bashRules?: readonly string[] | undefined;
+  /** bwrap's options (ending with `--`): each bash command runs in that sandbox. */
+  sandbox?: readonly string[] | undefined;
 }
 
 export interface ToolOutcome {
@@ -249,7 +251,7 @@ const TOOLS: {
     return ok(`${matches.join('\n')}${matches.length >= MAX_MATCHES ? `\n[stopped at ${MAX_MATCHES} matches]` : ''}`);
   },
 
-  async bash(input, { workdir, bashTimeoutMs, env, bashRules }) {
+  async bash(input, { workdir, bashTimeoutMs, env, bashRules, sandbox }) {
     const refused = bashRules ? refusedPart(input.command, bashRules) : undefined;
     if (refused !== undefined) {
       const rule = bashRuleFor(refused);
@@ -266,7 +268,7 @@ const TOOLS: {
       bashTimeoutMs,
       input.timeout_seconds !== undefined ? input.timeout_seconds * 1000 : bashTimeoutMs,
     );
-    const result = await runBash(input.command, { cwd: workdir, timeoutMs, env });
+    const result = await runBash(input.command, { cwd: workdir, timeoutMs, env, sandbox });
     const status = result.timedOut
       ? `timed out after ${timeoutMs / 1000}s`
       : result.exitCode !== undefined

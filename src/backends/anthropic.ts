@@ -86,6 +86,7 @@ export function anthropicArgs(
     | 'resumeSession'
     | 'continueSession'
     | 'protocolTools'
+    | 'sandbox'
   >,
 ): string[] {
   const tools = chooseTools(context.task.tools, settings.tools);
@@ -118,6 +119,7 @@ export function anthropicArgs(
   args.push('--session-file', join(dirname(context.promptFile), 'session.json'));
   const resumeFrom = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
   if (resumeFrom) args.push('--resume-from', resumeFrom);
+  if (context.sandbox) args.push('--sandbox', JSON.stringify(context.sandbox));
   return args;
 }
 
@@ -125,6 +127,7 @@ export function anthropicBackend(name: string): Backend {
   return {
     name,
     usesPrompt: true,
+    sandbox: 'commands',
     continuesSessions: true,
 
     launch(context: RunContext): LaunchSpec {
@@ -173,7 +176,7 @@ export function anthropicBackend(name: string): Backend {
 const EVENT_TYPES = new Set(['progress', 'tool', 'text', 'summary', 'usage', 'result', 'error', 'halt']);
 
 /** The agent prints normalized events already: read them back, and anything else as progress. */
-export function anthropicEventParser(): OutputParser {
+export function anthropicEventParser(label = 'the built-in agent'): OutputParser {
   let sawResult = false;
   let lastStderr: string | undefined;
   return {
@@ -193,7 +196,7 @@ export function anthropicEventParser(): OutputParser {
         {
           type: 'result',
           ok: false,
-          reason: `the built-in agent ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`,
+          reason: `${label} ended without a result${lastStderr ? `: ${capText(lastStderr, 300)}` : ''}`,
         },
       ];
     },

@@ -138,7 +138,8 @@ export const CLAUDE_MCP_CONNECT_TIMEOUT_MS = '30000';
 /** Everything after the program name. Pure: the same inputs give the same command line. */
 export function claudeArgs(
   settings: ClaudeSettings,
-  context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd' | 'defaultMaxTurns'>,
+  context: Pick<RunContext, 'model' | 'task' | 'resumeSession' | 'continueSession' | 'maxCostUsd' | 'defaultMaxTurns'> &
+    Partial<Pick<RunContext, 'ownSandbox' | 'workgraphDir'>>,
   /** `wg mcp` for this attempt, when the protocol is offered as tools. */
   mcp?: McpServerSpec,
 ): string[] {
@@ -158,8 +159,30 @@ export function claudeArgs(
   // A retry continuing its own attempt's session needs no setting; a trajectory step resumes the previous step's unless `resume = false`.
   if (context.continueSession) args.push('--resume', context.continueSession);
   else if (settings.resume && context.resumeSession) args.push('--resume', context.resumeSession);
+  if (context.ownSandbox && context.workgraphDir)
+    args.push('--settings', JSON.stringify(claudeSandboxSettings(context.workgraphDir)));
   args.push(...settings.extra_args);
   return args;
+}
+
+/**
+ * Claude Code's own sandbox, as `[run] sandbox = "bwrap"` turns it on: its Bash commands run
+ * in bubblewrap, writing only in the working directory, temp folders and the graph folder
+ * (where the agent's `wg` commands write), with no network but through Claude Code's proxy,
+ * which lets through only the domains its own `sandbox.network.allowedDomains` lists (wg adds
+ * none). It must start or Claude Code exits; no command may leave it; and being sandboxed
+ * approves no command: wg's tool rules still decide.
+ */
+export function claudeSandboxSettings(workgraphDir: string): { sandbox: Record<string, unknown> } {
+  return {
+    sandbox: {
+      enabled: true,
+      failIfUnavailable: true,
+      allowUnsandboxedCommands: false,
+      autoAllowBashIfSandboxed: false,
+      filesystem: { allowWrite: [workgraphDir] },
+    },
+  };
 }
 
 /** The child's environment: Claude Code refuses to start when CLAUDECODE says it is nested in a session. */
@@ -241,6 +264,7 @@ export function claudeBackend(name: string, locate: typeof locateClaude = locate
   return {
     name,
     usesPrompt: true,
+    sandbox: 'own',
     continuesSessions: true,
 
     launch(context: RunContext): LaunchSpec {

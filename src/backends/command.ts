@@ -76,6 +76,7 @@ export function commandBackend(name: string): Backend {
   return {
     name,
     usesPrompt: true,
+    sandbox: 'process',
 
     launch(context: RunContext): LaunchSpec {
       const settings = parseCommandSettings(name, context.settings);

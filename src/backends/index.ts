@@ -5,6 +5,8 @@
 import { ConfigError } from '../errors.js';
 import type { Actor, Task } from '../graph/schema.js';
 import type { Config } from '../config/config.js';
+import { ACP_PREFIX, acpBackend } from './acp.js';
+import { KNOWN_ACP_AGENT_NAMES } from '../acp/known-agents.js';
 import { anthropicBackend } from './anthropic.js';
 import { claudeBackend } from './claude.js';
 import { codexBackend } from './codex.js';
@@ -29,7 +31,11 @@ export const BACKEND_TYPES: Readonly<Record<string, (name: string) => Backend>> 
   claude: (name) => claudeBackend(name),
   codex: (name) => codexBackend(name),
   anthropic: anthropicBackend,
+  acp: acpBackend,
 };
+
+/** `acp:NAME` for every known ACP agent: backends by name, no table needed. */
+export const ACP_BACKEND_NAMES: readonly string[] = KNOWN_ACP_AGENT_NAMES.map((name) => `${ACP_PREFIX}${name}`);
 
 export interface ResolvedBackend {
   backend: Backend;
@@ -42,7 +48,7 @@ export function knownBackendNames(config: Pick<Config, 'backends'>): string[] {
   const configured = Object.entries(config.backends ?? {})
     .filter(([, table]) => table.type !== undefined)
     .map(([name]) => name);
-  return [...new Set([...Object.keys(BUILTIN_BACKENDS), ...configured])];
+  return [...new Set([...Object.keys(BUILTIN_BACKENDS), ...ACP_BACKEND_NAMES, ...configured])];
 }
 
 export function resolveBackend(name: string, config: Pick<Config, 'backends'>): ResolvedBackend {
@@ -61,6 +67,10 @@ export function resolveBackend(name: string, config: Pick<Config, 'backends'>): 
       );
     }
     return { backend: builtin, settings };
+  }
+  if (ACP_BACKEND_NAMES.includes(name) && (type === undefined || type === 'acp')) {
+    // A known agent (`acp:opencode`), its table optional; an unknown one is refused when it is used.
+    return { backend: acpBackend(name), settings };
   }
   if (type !== undefined) {
     const make = Object.hasOwn(BACKEND_TYPES, type) ? BACKEND_TYPES[type] : undefined;

@@ -3,13 +3,15 @@
  * it still lacks (an API key, a login). Looks at the disk and runs `--version`, so it is
  * kept apart from the backends themselves, which only build launches.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
-import { BUILTIN_BACKENDS, resolveBackend } from './index.js';
+import { ACP_BACKEND_NAMES, BUILTIN_BACKENDS, resolveBackend } from './index.js';
+import { acpAgentName, locateAcpAgent } from './acp.js';
+import { knownAcpAgent } from '../acp/known-agents.js';
 import { locateClaude } from './claude.js';
 import { locateCodex } from './codex.js';
 import { packageFolder, searchPath } from './find-program.js';
@@ -187,6 +189,36 @@ async function probeOne(
         report.missing.push('an API key (ANTHROPIC_API_KEY)');
       return report;
     }
+    case 'acp': {
+      const agentName = acpAgentName(name, { agent: typeof table.agent === 'string' ? table.agent : undefined });
+      const agent = agentName === undefined ? undefined : knownAcpAgent(agentName);
+      if (!agent) {
+        // Another ACP agent: its argv, as a command table's.
+        const argv = Array.isArray(table.argv) ? table.argv : undefined;
+        const program = typeof argv?.[0] === 'string' ? argv[0] : undefined;
+        report.program = program ? (program.includes('/') ? program : (searchPath(program, env.PATH) ?? null)) : null;
+        report.source = report.program ? (program?.includes('/') ? 'config' : 'PATH') : null;
+        if (!report.program)
+          report.missing.push(program ? `${program} (argv[0]) was not found` : `argv under [backends.${name}]`);
+        return report;
+      }
+      const found = locateAcpAgent(agent, command, env.PATH, cwd);
+      if (!found) {
+        report.missing.push(`the ${agent.program} program (npm install -g ${agent.npm})`);
+        return report;
+      }
+      Object.assign(report, { program: found.path, source: found.source });
+      // Beside wg (found there, or on a PATH leading there) its package says its version; elsewhere the program does.
+      const folder = packageFolder(agent.npm);
+      const real = realpathSync(found.path);
+      const inPackage = folder !== undefined && (found.source === 'package' || isInside(realpathSync(folder), real));
+      report.version = inPackage
+        ? `${agent.npm} ${(JSON.parse(readFileSync(join(folder!, 'package.json'), 'utf8')) as { version?: string }).version ?? '?'}`
+        : agent.versionFlag
+          ? await version(found.path)
+          : null;
+      return report;
+    }
     default:
       report.missing.push(`a known type (this table has type "${type}")`);
       return report;
@@ -205,8 +237,11 @@ export async function probeBackends(
 ): Promise<BackendReport[]> {
   const tables = config.backends ?? {};
   const entries: Array<[name: string, type: string]> = Object.keys(BUILTIN_BACKENDS).map((name) => [name, name]);
+  // The known ACP agents, installed or not: which are is what people ask `wg backends` and `wg doctor`.
+  for (const name of ACP_BACKEND_NAMES) entries.push([name, 'acp']);
   for (const [name, table] of Object.entries(tables)) {
-    if (!Object.hasOwn(BUILTIN_BACKENDS, name) && typeof table.type === 'string') entries.push([name, table.type]);
+    if (!Object.hasOwn(BUILTIN_BACKENDS, name) && !ACP_BACKEND_NAMES.includes(name) && typeof table.type === 'string')
+      entries.push([name, table.type]);
   }
   return Promise.all(
     entries.map(async ([name, type]) => {
@@ -222,4 +257,9 @@ export async function probeBackends(
       return report;
     }),
   );
+}
+
+function isInside(folder: string, path: string): boolean {
+  const back = relative(folder, path);
+  return back !== '' && !back.startsWith('..');
 }

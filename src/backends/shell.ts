@@ -10,6 +10,7 @@ import type { Backend, LaunchSpec, OutputParser, RunContext } from './types.js';
 export const shellBackend: Backend = {
   name: 'shell',
   usesPrompt: false,
+  sandbox: 'process',
 
   launch(context: RunContext): LaunchSpec {
     const { task } = context;

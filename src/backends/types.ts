@@ -39,6 +39,10 @@ export interface RunContext {
   onPermissionDenied?: 'fail' | 'continue' | undefined;
   /** Offer the protocol as tools (`[run] mcp`; only asked of backends with `protocolToolName`): `wg mcp`, or the built-in agent's own. */
   protocolTools?: boolean | undefined;
+  /** bwrap's options, up to `--`, for a backend that runs each of its agent's commands in the sandbox (`sandbox: 'commands'`). */
+  sandbox?: readonly string[] | undefined;
+  /** `[run] sandbox = "bwrap"` asked for a sandbox, for a backend whose program has its own (Claude Code turns it on). */
+  ownSandbox?: boolean | undefined;
 }
 
 /** What a backend needs to say what an agent may do (a task, or none for the backend's defaults). */
@@ -98,6 +102,13 @@ export interface Backend {
   readonly name: string;
   /** Whether the agent receives a prompt (the shell backend runs `exec` and does not). */
   readonly usesPrompt: boolean;
+  /**
+   * How `[run] sandbox = "bwrap"` applies: `process`, the runner wraps the whole program;
+   * `commands`, the agent runs each of its commands in it (it needs the network itself);
+   * `own`, the program's own sandbox is turned on (Claude Code, see `ownSandbox`).
+   * Undefined: the program always runs in a sandbox of its own (Codex), and wg leaves it be.
+   */
+  readonly sandbox?: 'process' | 'commands' | 'own';
   /** Whether `launch` continues a previous attempt's session given its id (`continueSession`). */
   readonly continuesSessions?: boolean;
   /**

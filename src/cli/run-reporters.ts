@@ -53,11 +53,16 @@ function eventLine(event: RunEvent): string | undefined {
       return `${pc.yellow('unassignable')} ${event.task}: ${event.reasons.join('; ')}`;
     case 'warning':
       return `${pc.yellow('warning')} ${event.message}`;
+    case 'budget-warning':
+      return `${pc.yellow('warning')} ${event.budget === 'task' ? `${event.task}: ` : ''}budget: ${event.message}`;
     case 'notice':
       return pc.dim(`note: ${event.message}`);
     case 'paused':
       return `${pc.yellow('paused')} backend ${event.backend} until ${event.until} (${event.reason})`;
     case 'agent':
+      return undefined;
+    case 'failed':
+      // Its `end` has said how it failed.
       return undefined;
   }
 }

@@ -72,6 +72,12 @@ const SCALAR_FLAGS: Array<[flag: string, key: string, field: ScalarField, help: 
     'validation',
     'who accepts a result before it lands: none, external (wg approve) or llm (a reviewer agent, [review] in config.toml); default: [run] validation',
   ],
+  [
+    '--sandbox <mode>',
+    'sandbox',
+    'sandbox',
+    'what the agent runs in: bwrap (bubblewrap) or none; default: [run] sandbox',
+  ],
 ];
 
 function camel(flag: string): string {

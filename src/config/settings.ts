@@ -6,7 +6,7 @@
  * entry here, plus the code that reads it.
  */
 import { z } from 'zod';
-import { Duration, ENV_PASS_NAME } from '../graph/schema.js';
+import { Duration, ENV_PASS_NAME, SANDBOX_MODES } from '../graph/schema.js';
 import { count, durationText, loopLimit, nonNegativeNumber, oneOf, positiveCount } from './flag-values.js';
 
 /** `[run] on_permission_denied`: what a refused tool call does to the attempt (see runner/refusals.ts). */
@@ -16,6 +16,7 @@ export const REFUSAL_SETTINGS = ['auto', 'fail', 'continue'] as const;
 export const RETRY_FROM_SETTINGS = ['auto', 'clean', 'previous'] as const;
 
 export const ISOLATION_SETTINGS = ['worktree', 'none'] as const;
+export const SANDBOX_SETTINGS = SANDBOX_MODES;
 
 /** `[run] validation`: who accepts a successful result before it lands (see graph/review.ts). */
 export const VALIDATION_SETTINGS = ['none', 'external', 'llm'] as const;
@@ -293,7 +294,7 @@ const run = {
     budget_warn: setting({
       schema: z.number().min(0).max(100),
       default: 80,
-      doc: "A warning, in the task's log and the run's view, once spend reaches this percentage of a budget (the run's `budget_usd`, the day's `budget_usd_per_day`, a task's `max_cost_usd`); `0` turns the warnings off.",
+      doc: "A warning, in the task's log, the run's view and (with `[notify]`) a notification, once per budget per run, when spend reaches this percentage of a budget (the run's `budget_usd`, the day's `budget_usd_per_day`, a task's `max_cost_usd`); `0` turns the warnings off.",
     }),
     expected_cost_usd: setting({
       schema: z.number().nonnegative(),
@@ -347,6 +348,22 @@ const run = {
         help: 'worktree: each attempt in a git worktree of its own, results landed on the target in graph order; none: in place',
         parse: oneOf(ISOLATION_SETTINGS),
       },
+    }),
+    sandbox: setting({
+      schema: z.enum(SANDBOX_SETTINGS),
+      default: 'none',
+      doc: "What the agents of tasks that set no `sandbox` of their own run in. `bwrap`: bubblewrap's sandbox (Linux, the `bubblewrap` package): the file system read-only except the attempt's worktree (or working directory), the graph folder and a private temp folder, and no network unless `sandbox_network`. It wraps `shell` and `command` agents and the built-in agent's commands; Claude Code and Codex keep their own sandboxes. A sandbox that cannot start ends the attempt as `invalid-configuration`. See [isolation.md](isolation.md#a-sandbox-on-request).",
+      flag: {
+        name: '--sandbox',
+        value: '<mode>',
+        help: 'what agents run in when their task sets no sandbox: bwrap (bubblewrap: writes only in their worktree, no network) or none',
+        parse: oneOf(SANDBOX_SETTINGS),
+      },
+    }),
+    sandbox_network: setting({
+      schema: z.boolean(),
+      default: false,
+      doc: "Whether a sandboxed agent keeps the network (a PostgreSQL store needs it: the agent's `wg` commands reach the graph over it).",
     }),
     validation: setting({
       schema: z.enum(VALIDATION_SETTINGS),
@@ -456,7 +473,7 @@ const notify = {
     debounce: setting({
       schema: Duration,
       default: '5m',
-      doc: 'At most one message per task per kind of event in this long, however many runs see it.',
+      doc: 'At most one message per task (or budget) per kind of event in this long, however many runs see it.',
     }),
     long_pause: setting({
       schema: Duration,

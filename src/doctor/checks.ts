@@ -6,6 +6,7 @@
 import type { AgentPathFacts, BackendFacts, Check, DoctorFacts, LockFacts, StoreFacts } from './types.js';
 import { gitChecks } from './checks-git.js';
 import { graphChecks } from './checks-graph.js';
+import { codexHomeCheck, sandboxCheck } from './checks-sandbox.js';
 
 const listed = (ids: readonly string[], most = 3) =>
   `${ids.slice(0, most).join(', ')}${ids.length > most ? ` and ${ids.length - most} more` : ''}`;
@@ -92,6 +93,7 @@ export function backendChecks(backend: BackendFacts): Check[] {
     });
   }
   if (launch.environment) checks.push(environmentCheck(label, launch.environment));
+  if (backend.codexHomeUnderTemp) checks.push(codexHomeCheck(label, backend.codexHomeUnderTemp));
   if (backend.flags) checks.push(flagsCheck(name ?? '', type, launch.spec?.file ?? '', backend.flags));
   return checks;
 }
@@ -227,6 +229,7 @@ export function doctorChecks(facts: DoctorFacts): Check[] {
     });
   for (const backend of facts.backends) checks.push(...backendChecks(backend));
   for (const path of facts.agentPath ?? []) checks.push(agentPathCheck(path));
+  if (facts.sandbox) checks.push(sandboxCheck(facts.sandbox));
   if (facts.store) checks.push(storeCheck(facts.store));
   if (facts.lock) checks.push(lockCheck(facts.lock));
   if (facts.graph) checks.push(...graphChecks(facts.graph));

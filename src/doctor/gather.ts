@@ -19,6 +19,7 @@ import { inspectLock } from '../store/file/lock.js';
 import type { WorkspaceStore } from '../store/store.js';
 import { runBriefly } from './brief.js';
 import { gatherGit } from './gather-git.js';
+import { codexHomeUnderTemp, gatherSandbox } from './gather-sandbox.js';
 import { backendLaunches, type BackendLaunch } from './launch.js';
 import type {
   AgentPathFacts,
@@ -292,7 +293,7 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
   };
   const launches = graph && launch ? backendLaunches(graph, launch) : [];
   const used = new Set(launches.map((entry) => entry.name));
-  const [reports, flags, agent, git] = await Promise.all([
+  const [reports, flags, agent, git, sandbox] = await Promise.all([
     config
       ? probeBackends(
           config,
@@ -304,6 +305,7 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
     Promise.all(launches.map((entry) => flagsProbe(entry, timeoutMs))),
     agentPaths(options, launches, timeoutMs),
     gitFacts,
+    graph && config ? gatherSandbox(graph, config, launches, options.env) : undefined,
   ]);
   const backends: BackendFacts[] = launches.map((entry, i) => ({
     launch: entry,
@@ -311,6 +313,8 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
     flags: flags[i],
     isDefault: entry.name === config?.defaults.backend,
     claudeLogin: entry.type === 'claude' && entry.spec ? claudeLoginStored(entry.spec.env) : undefined,
+    codexHomeUnderTemp:
+      entry.type === 'codex' && entry.spec ? codexHomeUnderTemp(entry.spec.env, options.env) : undefined,
   }));
   for (const report of reports) {
     if (!used.has(report.name))
@@ -333,5 +337,6 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
         : undefined,
     graph: graph ? graphFacts(graph, problems, place.root, pathVariable) : undefined,
     git,
+    sandbox,
   };
 }

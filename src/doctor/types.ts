@@ -2,6 +2,7 @@
 import type { BackendReport } from '../backends/probe.js';
 import type { Problem } from '../graph/check.js';
 import type { BackendLaunch } from './launch.js';
+import type { SandboxProbe } from '../sandbox/probe.js';
 
 /** fail: `wg run` would fail (or refuse); warn: it would run, but something is off; skip: not checked, and why. */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -42,6 +43,8 @@ export interface BackendFacts {
   isDefault: boolean;
   /** claude: whether a login (subscription) is stored where Claude Code keeps it on Linux. */
   claudeLogin?: boolean | undefined;
+  /** codex, with bubblewrap installed: its CODEX_HOME lies under the temp folder, where Codex will not make its sandbox's helper. */
+  codexHomeUnderTemp?: { home: string; temp: string } | undefined;
 }
 
 /** Where a shell started with the agent's environment finds `wg`. */
@@ -96,6 +99,16 @@ export interface GitFacts {
   freeBytes: number | undefined;
 }
 
+/** `[run] sandbox = "bwrap"` (or a task's `sandbox`): the open tasks that would run in it, and whether it starts. */
+export interface SandboxFacts {
+  tasks: string[];
+  network: boolean;
+  /** The store is PostgreSQL: the agent's wg reaches it over the network. */
+  postgres: boolean;
+  /** Undefined when no task uses the sandbox (then it is not tried). */
+  probe: SandboxProbe | undefined;
+}
+
 export interface DoctorFacts {
   /** The project, or why there is none (then only the backends are checked). */
   project: { root: string; dir: string } | { error: string; fix: string | undefined };
@@ -106,4 +119,5 @@ export interface DoctorFacts {
   lock: LockFacts | undefined;
   graph: GraphFacts | undefined;
   git: GitFacts | undefined;
+  sandbox?: SandboxFacts | undefined;
 }

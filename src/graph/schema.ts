@@ -14,6 +14,7 @@ import {
   RECORD_KINDS,
   TASK_STATUSES,
   TRUST_LEVELS,
+  SANDBOX_MODES,
   VALIDATION_MODES,
   type RecordKind,
 } from './types.js';
@@ -122,6 +123,11 @@ export const ClaimSchema = z.looseObject({
   /** The agent process a runner launched for this attempt, so a later runner can stop it if it outlived its runner. */
   agent_pid: z.number().int().positive().optional(),
   agent_start: z.string().optional(),
+  /** The environment variable every process of the attempt carries (src/process/marked.ts), so that later runner finds them all. */
+  agent_mark: z
+    .string()
+    .regex(/^WG_PROC_[0-9a-f]+$/)
+    .optional(),
 });
 export type Claim = z.infer<typeof ClaimSchema>;
 
@@ -233,6 +239,8 @@ export const TaskSchema = z.looseObject({
   tools: StringList.optional(),
   /** Variables of wg's environment this task's agent also gets (names, or globs with `*`), beyond `[run] env_pass`. */
   env_pass: StringList.optional(),
+  /** What its agent runs in, over `[run] sandbox`. */
+  sandbox: z.enum(SANDBOX_MODES).optional(),
   working_dir: z.string().optional(),
   timeout: Duration.optional(),
   backend: z.string().optional(),

@@ -403,12 +403,13 @@ export function recordAgentProcess(
   graph: Graph,
   id: string,
   by: Caller,
-  agent: { pid: number; start?: string | undefined },
+  agent: { pid: number; start?: string | undefined; mark?: string | undefined },
 ): Task {
   const task = getTask(graph, id);
   checkLease(task, by.credentials, false);
   if (!task.claim) return task;
   const claim: Claim = { ...task.claim, agent_pid: agent.pid };
   if (agent.start !== undefined) claim.agent_start = agent.start;
+  if (agent.mark !== undefined) claim.agent_mark = agent.mark;
   return put(graph, { ...task, claim });
 }

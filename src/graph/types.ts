@@ -66,6 +66,10 @@ export const UPSTREAM_STATUSES: ReadonlySet<TaskStatus> = new Set([
 export const VALIDATION_MODES = ['none', 'integrated', 'external', 'llm'] as const;
 export type ValidationMode = (typeof VALIDATION_MODES)[number];
 
+/** What a task's agent runs in: `bwrap`, bubblewrap's sandbox (see src/sandbox/), or `none`. */
+export const SANDBOX_MODES = ['none', 'bwrap'] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
 export const COMPLEXITIES = ['simple', 'moderate', 'complex'] as const;
 export type Complexity = (typeof COMPLEXITIES)[number];
 
@@ -130,6 +134,7 @@ export const KNOWN_FIELDS: Record<RecordKind, readonly string[]> = {
     'prompt',
     'tools',
     'env_pass',
+    'sandbox',
     'working_dir',
     'timeout',
     'backend',
@@ -204,5 +209,6 @@ export const SCALAR_FIELDS = [
   'assigned',
   'not_before',
   'validation',
+  'sandbox',
 ] as const;
 export type ScalarField = (typeof SCALAR_FIELDS)[number];

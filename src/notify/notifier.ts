@@ -1,17 +1,18 @@
 /**
  * Notifications (`[notify]`): what a run's events mean to a person, sent as one JSON object
- * each to a command's stdin and/or a webhook. A reporter in the run's event stream, like
+ * each to a command's stdin and/or a webhook: what waits on them, a task failed for good
+ * (when it fails), a budget's warning. A reporter in the run's event stream, like
  * the run record: it passes every event on unchanged. Sending never blocks the run: each
  * message goes off on its own, capped at 10 s, and a failure is only logged (a warning).
- * One message per task per kind per `debounce`, across runs: the last sends are kept in
- * `.workgraph/notify-sent.json`.
+ * One message per task (or budget) per kind per `debounce`, across runs: the last sends are
+ * kept in `.workgraph/notify-sent.json`.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { reviewCommand } from '../graph/review.js';
-import type { Reporter, RunEvent } from '../runner/events.js';
+import type { BudgetKind, Reporter, RunEvent } from '../runner/events.js';
 import { redactText, secretValues } from '../runner/redact.js';
 import type { RunSummary } from '../runner/run.js';
 
@@ -20,6 +21,7 @@ export type NotifyKind =
   | 'input-required'
   | 'permission-denied'
   | 'failed'
+  | 'budget-warning'
   | 'budget-stopped'
   | 'rate-limit-paused'
   | 'run-finished';
@@ -27,6 +29,8 @@ export type NotifyKind =
 export interface NotifyEvent {
   kind: NotifyKind;
   task?: string;
+  /** A budget-warning's budget: the run's, the day's, or `task`'s own cap. */
+  budget?: BudgetKind;
   text: string;
   command?: string;
   at: string;
@@ -72,6 +76,18 @@ export function notificationFor(event: RunEvent, longPauseMs: number, now = new 
         at,
       };
   }
+  if (event.type === 'failed') return failedTask(event.task, event.reason, at);
+  if (event.type === 'budget-warning')
+    return event.budget === 'task'
+      ? {
+          kind: 'budget-warning',
+          task: event.task,
+          budget: 'task',
+          text: `${event.task}: budget: ${event.message}`,
+          command: `wg edit ${event.task} --max-cost <usd> (a larger cap)`,
+          at,
+        }
+      : { kind: 'budget-warning', budget: event.budget, text: `budget: ${event.message}`, command: 'wg cost', at };
   if (event.type === 'paused' && Date.parse(event.until) - now.getTime() > longPauseMs)
     return {
       kind: 'rate-limit-paused',
@@ -82,16 +98,23 @@ export function notificationFor(event: RunEvent, longPauseMs: number, now = new 
   return undefined;
 }
 
-/** What the end of a run means to a person: tasks failed for good, a budget stop, and the end itself. */
-export function notificationsForSummary(summary: RunSummary, now = new Date()): NotifyEvent[] {
+function failedTask(id: string, reason: string, at: string): NotifyEvent {
+  return { kind: 'failed', task: id, text: `${id} failed: ${reason.split('\n')[0]}`, command: `wg retry ${id}`, at };
+}
+
+/**
+ * What the end of a run means to a person: tasks failed for good (but those `told` of as
+ * they failed), a budget stop, and the end itself.
+ */
+export function notificationsForSummary(
+  summary: RunSummary,
+  now = new Date(),
+  told: ReadonlySet<string> = new Set(),
+): NotifyEvent[] {
   const at = now.toISOString();
-  const events: NotifyEvent[] = summary.failed.map((item) => ({
-    kind: 'failed' as const,
-    task: item.id,
-    text: `${item.id} failed: ${item.reason.split('\n')[0]}`,
-    command: `wg retry ${item.id}`,
-    at,
-  }));
+  const events: NotifyEvent[] = summary.failed
+    .filter((item) => !told.has(item.id))
+    .map((item) => failedTask(item.id, item.reason, at));
   if (summary.budget?.stopped)
     events.push({
       kind: 'budget-stopped',
@@ -113,6 +136,8 @@ export function notificationsForSummary(summary: RunSummary, now = new Date()): 
 export class NotifyReporter implements Reporter {
   private readonly secrets = secretValues(process.env);
   private readonly sends = new Set<Promise<void>>();
+  /** Tasks whose failure was notified as it happened: the summary does not repeat them. */
+  private readonly failuresTold = new Set<string>();
 
   constructor(
     private readonly workgraphDir: string,
@@ -123,12 +148,14 @@ export class NotifyReporter implements Reporter {
   event(event: RunEvent): void {
     this.inner.event(event);
     const notification = notificationFor(event, this.settings.longPauseMs);
+    if (event.type === 'failed') this.failuresTold.add(event.task);
     if (notification) this.notify(notification);
   }
 
-  /** The run's summary: failed tasks, a budget stop, and the end of the run. */
+  /** The run's summary: failed tasks not told of yet (those that failed before this run), a budget stop, and the end of the run. */
   finished(summary: RunSummary): void {
-    for (const notification of notificationsForSummary(summary)) this.notify(notification);
+    for (const notification of notificationsForSummary(summary, new Date(), this.failuresTold))
+      this.notify(notification);
   }
 
   /** Wait for the messages under way (each is capped at 10 s), so the last ones are not cut off at exit. */
@@ -173,7 +200,11 @@ export class NotifyReporter implements Reporter {
       // None yet, or unreadable: start over.
     }
     const now = Date.now();
-    const key = `${notification.kind}:${notification.task ?? ''}`;
+    const key = [
+      notification.kind,
+      notification.task ?? '',
+      ...(notification.budget ? [notification.budget] : []),
+    ].join(':');
     const last = sent[key] ? Date.parse(sent[key]) : NaN;
     if (now - last < this.settings.debounceMs) return false;
     const kept = Object.fromEntries(

@@ -3,6 +3,7 @@
  * process (helper.ts). supervise.ts knows only this interface, so the two are interchangeable.
  */
 import { EventEmitter } from 'node:events';
+import { newMark } from './marked.js';
 import { groupAlive, terminateTree } from './terminate.js';
 
 export type Stream = 'stdout' | 'stderr';
@@ -41,6 +42,11 @@ export interface ChildHandle extends EventEmitter<ChildEvents> {
   /** Stop reading a stream while its reader is behind (backpressure); `resume` starts again. */
   pause(stream: Stream): void;
   resume(stream: Stream): void;
+  /**
+   * The environment variable (its name; the value is `1`) the child and everything it starts
+   * carry, by which its stop finds them wherever they moved (marked.ts).
+   */
+  readonly mark: string;
   /** Whether anything live is left in the child's process group (the child runs in a group of its own). */
   groupAlive(): boolean;
   /** SIGTERM to the child's whole tree, SIGKILL after `graceMs`; resolves once nothing is left. */
@@ -52,6 +58,7 @@ export type SpawnChild = (spec: SpawnSpec) => ChildHandle;
 /** The tree handling both implementations share: every child leads a process group of its own. */
 export abstract class ChildBase extends EventEmitter<ChildEvents> implements ChildHandle {
   pid: number | undefined;
+  readonly mark = newMark();
 
   abstract pause(stream: Stream): void;
   abstract resume(stream: Stream): void;
@@ -61,6 +68,11 @@ export abstract class ChildBase extends EventEmitter<ChildEvents> implements Chi
   }
 
   killTree(graceMs: number): Promise<void> {
-    return this.pid === undefined ? Promise.resolve() : terminateTree(this.pid, graceMs);
+    return this.pid === undefined ? Promise.resolve() : terminateTree(this.pid, graceMs, this.mark);
+  }
+
+  /** The environment to start the child with: `env` and its mark. */
+  envFor(env: SpawnSpec['env']): SpawnSpec['env'] {
+    return { ...env, [this.mark]: '1' };
   }
 }

@@ -8,9 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ChildBase, type ChildHandle, type SpawnSpec, type Stream } from './child.js';
 
 class DirectChild extends ChildBase {
-  constructor(private readonly child: ChildProcess) {
-    super();
-  }
+  child!: ChildProcess;
 
   pause(stream: Stream): void {
     this.child[stream]?.pause();
@@ -22,14 +20,15 @@ class DirectChild extends ChildBase {
 }
 
 export function spawnDirect(spec: SpawnSpec): ChildHandle {
+  const handle = new DirectChild();
   const child = spawn(spec.file, spec.args, {
     cwd: spec.cwd,
-    env: spec.env,
+    env: handle.envFor(spec.env),
     // Its own process group, so everything it starts can be signalled at once.
     detached: true,
     stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
-  const handle = new DirectChild(child);
+  handle.child = child;
   let failed: string | undefined;
   child.once('error', (error) => {
     // Only a process that never started ends here; a later error (a pipe) is the process's end's business.

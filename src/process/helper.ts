@@ -82,7 +82,8 @@ class Spawner {
     const child = new HelperChild(id, this);
     if (this.children.size === 0) this.busy();
     this.children.set(id, child);
-    const { env, ...rest } = spec;
+    const { env: given, ...rest } = spec;
+    const env = child.envFor(given);
     this.post({ type: 'spawn', id, spec: rest, env: envChange(this.lastEnv, env) });
     this.lastEnv = env;
     return child;

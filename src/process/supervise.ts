@@ -21,7 +21,8 @@ export interface SuperviseOptions {
   /** Receives every byte of stdout and stderr, in arrival order. */
   raw: Writable;
   onLine(text: string, stream: Stream): void;
-  onSpawn?(pid: number): void;
+  /** `mark`: what every process of its tree carries in its environment (marked.ts). */
+  onSpawn?(pid: number, mark: string): void;
   maxLineLength?: number;
   /** Rewrites output before anything sees it (secret redaction); `end` flushes what it held back. */
   filter?: (stream: Stream) => { push(chunk: Buffer): Buffer; end(): Buffer };
@@ -92,7 +93,7 @@ export async function supervise(options: SuperviseOptions): Promise<ProcessEnd> 
 
   child.once('spawned', (pid) => {
     if (stop) stopping = child.killTree(options.graceMs);
-    options.onSpawn?.(pid);
+    options.onSpawn?.(pid, child.mark);
     armStall();
     if (options.timeoutMs !== undefined) timers.push(setTimeout(() => stopWith('timed-out'), options.timeoutMs));
   });

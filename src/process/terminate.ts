@@ -1,11 +1,14 @@
 /**
  * Killing a whole process tree. Agents run in their own process group, so one signal
  * to the group reaches every descendant that stayed in it; tree-kill walks parent
- * links as well, which also finds descendants that moved to a session of their own.
+ * links as well, which finds descendants that moved to a session of their own while
+ * their parents live; and the mark every descendant inherits (marked.ts) finds the rest,
+ * however they moved and whoever their parent now is.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import treeKill from 'tree-kill';
+import { markedProcesses, signalMarked } from './marked.js';
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -74,14 +77,55 @@ export function waiveGrace(): void {
   graceWaived = true;
 }
 
+/** After the SIGKILL, how long to go on sweeping for marked processes (one in uninterruptible sleep may take its time to die). */
+const KILL_SWEEP_MS = 5000;
+/** During the grace period, how often to sweep /proc for marked processes once the group is empty (a sweep costs milliseconds). */
+const GRACE_SWEEP_MS = 100;
+
 /**
  * SIGTERM to the tree, then SIGKILL to whatever is still there after `graceMs` (at once
- * once `waiveGrace` was called). Resolves once the group is empty (or after the SIGKILL,
- * which cannot be ignored).
+ * once `waiveGrace` was called). With the tree's `mark`, every process carrying it is
+ * signalled too, and the SIGKILL is repeated until none is left, so nothing forked during
+ * the stop escapes. Resolves once nothing of the tree is left (or, should a killed
+ * process not die, `KILL_SWEEP_MS` after the SIGKILL).
  */
-export async function terminateTree(pid: number, graceMs: number): Promise<void> {
+export async function terminateTree(pid: number, graceMs: number, mark?: string): Promise<void> {
   await signalTree(pid, 'SIGTERM');
+  if (mark !== undefined) signalMarked(mark, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (!graceWaived && groupAlive(pid) && Date.now() < deadline) await sleep(25);
-  if (groupAlive(pid)) await signalTree(pid, 'SIGKILL');
+  let swept = 0;
+  /** Whether the last sweep found nothing: then none is needed after the grace period. */
+  let clean = false;
+  while (!graceWaived && Date.now() < deadline) {
+    if (!groupAlive(pid)) {
+      if (mark === undefined) break;
+      if (Date.now() - swept >= GRACE_SWEEP_MS) {
+        swept = Date.now();
+        if ((markedProcesses(mark)?.length ?? 0) === 0) {
+          clean = true;
+          break;
+        }
+      }
+    }
+    await sleep(25);
+  }
+  if (groupAlive(pid)) {
+    clean = false;
+    await signalTree(pid, 'SIGKILL');
+  }
+  if (mark === undefined || clean) return;
+  const giveUp = Date.now() + KILL_SWEEP_MS;
+  while (signalMarked(mark, 'SIGKILL') > 0 && Date.now() < giveUp) await sleep(10);
+}
+
+/**
+ * What is left of a tree whose leader is gone (a runner's crash left it), found by its mark
+ * alone: SIGTERM, then SIGKILL after `graceMs` until none is left.
+ */
+export async function terminateMarked(mark: string, graceMs: number): Promise<void> {
+  if (signalMarked(mark, 'SIGTERM') === 0) return;
+  const deadline = Date.now() + graceMs;
+  while (!graceWaived && Date.now() < deadline && (markedProcesses(mark)?.length ?? 0) > 0) await sleep(GRACE_SWEEP_MS);
+  const giveUp = Date.now() + KILL_SWEEP_MS;
+  while (signalMarked(mark, 'SIGKILL') > 0 && Date.now() < giveUp) await sleep(10);
 }

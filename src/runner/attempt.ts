@@ -4,6 +4,7 @@
  * → launch (attempt/launch.ts) → judge (attempt/judge.ts, pure) → land (attempt/land.ts) →
  * record (attempt/record.ts). The lease fences the record out if the task moved on.
  */
+import { join } from 'node:path';
 import { getTask } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import type { Caller } from '../graph/transitions.js';
@@ -23,6 +24,7 @@ import type { ValidationMode } from '../graph/types.js';
 import type { Outcome } from './outcome.js';
 import type { AttemptIdentity } from './prepare.js';
 import { redactText } from './redact.js';
+import { sandboxNeverStarted } from './sandbox.js';
 import type { PreviousAttempt } from './retry-start.js';
 
 export type { AttemptContext, AttemptResult, AttemptStep, Verdict } from './attempt/context.js';
@@ -121,6 +123,7 @@ async function judgeAndLand(
 ): Promise<{ landed: LandResult; present: string[]; held?: { mode: ValidationMode; result: HeldResult | undefined } }> {
   const evidence: Evidence = {
     end,
+    sandboxFailure: sandboxNeverStarted(ready.launch.sandbox, end, join(ready.runDir, 'output.log')),
     result: report.result,
     halt: report.halt ?? (await questionAsked(context, task.id, attempt)),
     loop: report.loop,

@@ -9,6 +9,7 @@ import { formatDuration } from '../graph/format.js';
 import type { Graph } from '../graph/model.js';
 import type { Task } from '../graph/schema.js';
 import { expectedCost } from './cost.js';
+import type { BudgetKind } from './events.js';
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -44,6 +45,7 @@ export function dayBudgetLeft(graph: Graph, limitUsd: number, now: Date): { spen
 
 /** A budget watched for its warning: `baseUsd` was spent before this run began. */
 export interface WatchedBudget {
+  kind: Exclude<BudgetKind, 'task'>;
   name: string;
   limitUsd: number;
   baseUsd: number;
@@ -86,7 +88,7 @@ export class BudgetLedger {
     /** A warning once this run's spend brings a watched budget to this percentage; 0: none. */
     private readonly warnPercent = 0,
   ) {
-    if (limitUsd !== undefined) this.watched.push({ name: "the run's budget", limitUsd, baseUsd: 0 });
+    if (limitUsd !== undefined) this.watched.push({ kind: 'run', name: "the run's budget", limitUsd, baseUsd: 0 });
   }
 
   private readonly watched: WatchedBudget[] = [];
@@ -94,7 +96,7 @@ export class BudgetLedger {
   /** The day's budget, as this run found it: what it may spend is the tighter of what is left of it and the run's own budget. */
   limitToDay(limitUsd: number, spentUsd: number): void {
     this.limitUsd = Math.min(this.limitUsd ?? Infinity, round(limitUsd - spentUsd));
-    this.watched.push({ name: "the day's budget", limitUsd, baseUsd: spentUsd });
+    this.watched.push({ kind: 'day', name: "the day's budget", limitUsd, baseUsd: spentUsd });
   }
 
   get limit(): number | undefined {
@@ -102,17 +104,18 @@ export class BudgetLedger {
   }
 
   /** The warnings this run's spend now calls for, each budget's once: "$8.10 of the day's budget of $10.00 (81%)". */
-  warnings(): string[] {
+  warnings(): Array<{ budget: WatchedBudget['kind']; message: string }> {
     if (this.warnPercent <= 0) return [];
-    const found: string[] = [];
+    const found: Array<{ budget: WatchedBudget['kind']; message: string }> = [];
     for (const budget of this.watched) {
       const spent = budget.baseUsd + this.spentUsd;
       if (this.warned.has(budget.name) || budget.limitUsd <= 0 || spent < (budget.limitUsd * this.warnPercent) / 100)
         continue;
       this.warned.add(budget.name);
-      found.push(
-        `$${spent.toFixed(2)} spent of ${budget.name} of $${budget.limitUsd.toFixed(2)} (${Math.round((spent / budget.limitUsd) * 100)}%, warning at ${this.warnPercent}%)`,
-      );
+      found.push({
+        budget: budget.kind,
+        message: `$${spent.toFixed(2)} spent of ${budget.name} of $${budget.limitUsd.toFixed(2)} (${Math.round((spent / budget.limitUsd) * 100)}%, warning at ${this.warnPercent}%)`,
+      });
     }
     return found;
   }

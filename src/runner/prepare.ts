@@ -17,6 +17,8 @@ import { WG_TOOL_NAMES } from '../mcp/tools.js';
 import { redactText, secretValues } from './redact.js';
 import { refusalPolicy } from './refusals.js';
 import { futureWorkdir, resolveWorkdir } from './workdir.js';
+import { sandboxed, bwrapOptions } from '../sandbox/bwrap.js';
+import { sandboxFor, type SandboxUse } from './sandbox.js';
 
 export interface LaunchOptions {
   root: string;
@@ -78,6 +80,8 @@ export interface PreparedLaunch {
   permissions: string[];
   /** What a refused call does to this attempt (`[run] on_permission_denied`, resolved for the task). */
   onPermissionDenied: 'fail' | 'continue';
+  /** The sandbox it runs in (`[run] sandbox`, the task's `sandbox`); undefined: none. */
+  sandbox: SandboxUse | undefined;
 }
 
 export function agentEnv(options: LaunchOptions, task: Task, identity: AttemptIdentity): Record<string, string> {
@@ -210,7 +214,25 @@ function assemble(
   const baseSecrets = secretValues({ ...options.baseEnv, ...addedEnv });
   // A secret a task's text or an upstream file carries is masked in the prompt too.
   const prompt = built && { ...built, text: redactText(built.text, baseSecrets) };
-  const spec =
+  const sandbox =
+    backend && backendName !== undefined && workdir !== undefined
+      ? attempt(() =>
+          sandboxFor({
+            task,
+            config: options.config,
+            backend,
+            backendName,
+            worktree: identity.place?.info ? root : undefined,
+            workdir,
+            root: options.root,
+            workgraphDir: options.workgraphDir,
+            wgBinDir: options.wgBinDir,
+            promptFile,
+            env: options.baseEnv,
+          }),
+        )
+      : undefined;
+  const launched =
     backend && workdir !== undefined && permissions !== undefined && prompt !== undefined
       ? attempt(() =>
           backend.launch({
@@ -228,9 +250,15 @@ function assemble(
             defaultMaxTurns: options.config.defaults.max_turns,
             onPermissionDenied,
             protocolTools: protocolTools !== undefined,
+            sandbox: sandbox?.kind === 'commands' ? bwrapOptions(sandbox.plan, workdir) : undefined,
+            ownSandbox: sandbox?.kind === 'own' && sandbox.turnedOn,
           }),
         )
       : undefined;
+  const spec =
+    launched && sandbox?.kind === 'process'
+      ? { ...launched, ...sandboxed(launched, sandbox.plan, sandbox.marker) }
+      : launched;
   return {
     taskId: task.id,
     backendName,
@@ -246,6 +274,7 @@ function assemble(
     secrets: spec ? mergeSecrets(baseSecrets, secretValues(spec.env)) : baseSecrets,
     permissions,
     onPermissionDenied,
+    sandbox,
     errors,
   };
 }

@@ -11,7 +11,7 @@ import type { Graph } from '../graph/model.js';
 import type { Claim, Task } from '../graph/schema.js';
 import { heldBy, reopenTask, type Caller } from '../graph/transitions.js';
 import { isLocal, isProcessAlive, isProcessGone, type ProcessIdentity } from '../system/process.js';
-import { terminateTree } from '../process/terminate.js';
+import { terminateMarked, terminateTree } from '../process/terminate.js';
 
 export interface Recovered {
   task: string;
@@ -67,8 +67,11 @@ export async function stopOrphanedAgents(tasks: Task[], graceMs: number): Promis
       const claim = task.claim;
       const holder = claim && holderOf(claim);
       if (!holder || !isLocal(holder)) return;
-      if (claim?.agent_pid !== undefined && isProcessAlive(claim.agent_pid, claim.agent_start))
-        await terminateTree(claim.agent_pid, graceMs);
+      if (claim?.agent_pid === undefined) return;
+      if (isProcessAlive(claim.agent_pid, claim.agent_start))
+        await terminateTree(claim.agent_pid, graceMs, claim.agent_mark);
+      // The agent is gone, but what it started may not be (the pid alone no longer leads to it).
+      else if (claim.agent_mark !== undefined) await terminateMarked(claim.agent_mark, graceMs);
     }),
   );
 }

@@ -553,7 +553,7 @@ export class Runner {
         }
         const retry = await this.retryDecision(id, outcome, job);
         if (retry === undefined) {
-          if (outcome.kind !== 'interrupted') this.onPermanentFailure();
+          if (outcome.kind !== 'interrupted') await this.onPermanentFailure(id, outcome);
           await this.release(steps, actor);
           return;
         }
@@ -623,8 +623,8 @@ export class Runner {
 
   /** A budget this attempt's spend brought to its warning: said in the run's view and the task's log, once per budget. */
   private warnOfBudgets(id: string): void {
-    for (const message of this.ledger.warnings()) {
-      this.reporter.event({ type: 'warning', message: `budget: ${message}` });
+    for (const { budget, message } of this.ledger.warnings()) {
+      this.reporter.event({ type: 'budget-warning', budget, task: id, message });
       this.writer
         .apply((graph) => appendLog(graph, id, { actor: 'runner', now: new Date() }, `budget: ${message}`))
         .catch(() => undefined);
@@ -679,8 +679,11 @@ export class Runner {
       .catch(() => undefined);
   }
 
-  private onPermanentFailure(): void {
+  private async onPermanentFailure(id: string, outcome: Parameters<typeof describeOutcome>[0]): Promise<void> {
     if (this.options.failFast) this.stop.abort();
+    const task = (await this.writer.snapshot()).tasks.get(id);
+    if (task?.status === 'failed')
+      this.reporter.event({ type: 'failed', task: id, reason: task.failure_reason ?? describeOutcome(outcome) });
   }
 
   private async summarize(recovered: Recovered[], started: number): Promise<RunSummary> {

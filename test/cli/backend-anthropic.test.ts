@@ -16,7 +16,7 @@ import {
 } from '../support/agents.js';
 import { alive } from '../support/fake.js';
 import { git, initRepo } from '../support/git.js';
-import { processesOf } from '../support/fault.js';
+import { burnCpu, processesOf } from '../support/fault.js';
 import type { ModelServerScript } from '../support/model-server.js';
 import { REPO_ROOT } from '../support/wg.js';
 
@@ -153,17 +153,24 @@ describe('anthropic backend (built-in agent on @anthropic-ai/sdk)', () => {
     expect(toolResults(1)[0]!.content).toBe('exit code 0\nmade it');
   });
 
-  it('a timed-out agent takes the bash command it is running with it, even one that ignores SIGTERM', async () => {
-    // The tool's bash runs in a process group of its own, which the runner's signal to the agent's group misses.
-    const command = `trap "" TERM; echo $$ > tool.pid; while :; do sleep 0.2; done`;
+  it('a timed-out agent takes its bash command with it, and what that moved to a session of its own, on a busy machine', async () => {
+    // The tool's bash runs in a session of its own, which the runner's signal to the agent's group misses; its
+    // grandchild moves to yet another session and ignores SIGTERM too, and the cores are kept busy meanwhile.
+    const grandchild = `setsid bash -c 'trap "" TERM; echo $$ > grand.pid; while :; do sleep 0.2; done' >/dev/null 2>&1 &`;
+    const command = `trap "" TERM; echo $$ > tool.pid; ${grandchild} while [ ! -s grand.pid ]; do sleep 0.05; done; while :; do sleep 0.2; done`;
     agent = await anthropicProject({ anthropic: [{ tool: 'bash', input: { command } }, { text: 'Never reached.' }] });
     await agent.project.ok(['add', 'Hang in bash', '--id', 'hang', '--timeout', '3s']);
-    const result = await agent.project.wg(['run'], { env: agent.env });
-    expect(result.exitCode).toBe(1);
+    const burner = burnCpu();
+    try {
+      const result = await agent.project.wg(['run'], { env: agent.env });
+      expect(result.exitCode).toBe(1);
+    } finally {
+      burner.stop();
+    }
     expect(await agent!.project.show('hang')).toMatchObject({ status: 'failed', failure_reason: 'timed out after 3s' });
-    const toolPid = Number(readFileSync(join(agent.project.dir, 'tool.pid'), 'utf8'));
-    expect(toolPid).toBeGreaterThan(0);
-    expect(alive(toolPid)).toBe(false);
+    const pids = ['tool.pid', 'grand.pid'].map((file) => Number(readFileSync(join(agent!.project.dir, file), 'utf8')));
+    expect(pids.every((pid) => pid > 0)).toBe(true);
+    expect(pids.filter(alive)).toEqual([]);
     expect(processesOf(join(agent.project.dir, '.workgraph'))).toEqual([]);
   });
 

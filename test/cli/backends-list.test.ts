@@ -36,7 +36,25 @@ describe('wg backends', () => {
     };
     const reports = await project.json<BackendReport[]>(['backends'], { env });
     const byName = new Map(reports.map((report) => [report.name, report]));
-    expect([...byName.keys()]).toEqual(['shell', 'command', 'claude', 'codex', 'anthropic', 'reviewer', 'lister']);
+    expect([...byName.keys()]).toEqual([
+      'shell',
+      'command',
+      'claude',
+      'codex',
+      'anthropic',
+      'acp:opencode',
+      'acp:copilot',
+      'acp:claude-acp',
+      'acp:gemini',
+      'acp:qwen',
+      'acp:codex-acp',
+      'reviewer',
+      'lister',
+    ]);
+    // The ACP agents installed beside wg (the test dependencies) are found; the others are named as missing.
+    expect(byName.get('acp:opencode')!.version).toMatch(/1\.18\.33/);
+    expect(byName.get('acp:claude-acp')!.program).toMatch(/claude-agent-acp/);
+    expect(byName.get('acp:gemini')!.missing).toEqual(['the gemini program (npm install -g @google/gemini-cli)']);
     expect(byName.get('shell')!.missing).toEqual([]);
     expect(byName.get('command')!.missing).toEqual(['argv under [backends.command] in .workgraph/config.toml']);
     expect(byName.get('lister')).toMatchObject({ type: 'command', source: 'PATH', missing: [] });
@@ -93,6 +111,12 @@ describe('wg backends', () => {
       'claude',
       'codex',
       'anthropic',
+      'acp:opencode',
+      'acp:copilot',
+      'acp:claude-acp',
+      'acp:gemini',
+      'acp:qwen',
+      'acp:codex-acp',
     ]);
     expect((await runWg(['backends', '--help'])).stdout).toContain('Examples:\n  wg backends');
   });

@@ -140,7 +140,8 @@ describe('wg doctor', () => {
         ...env,
         ANTHROPIC_API_KEY: 'sk-ant-oat01-planted',
         OPENAI_API_KEY: undefined,
-        CODEX_HOME: join(dir, 'no-codex-home'),
+        // Not under the temp folder: with bubblewrap installed, doctor would warn about that too (not planted here).
+        CODEX_HOME: '/nonexistent/wg-no-codex-home',
       },
     });
     expect(result.exitCode, result.stderr).toBe(1);

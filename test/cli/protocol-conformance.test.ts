@@ -9,11 +9,11 @@
  * built-in agent runs through @anthropic-ai/sdk with ANTHROPIC_BASE_URL.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AGENT_HOMES,
   announceSkip,
   codexHome,
   findClaude,
@@ -79,7 +79,9 @@ async function setUp(
 ): Promise<{ project: Project; server: ModelServer; env: Record<string, string | undefined> }> {
   const server = await startModelServer({ followProtocol: true });
   const project = await tempProject(base);
-  const home = mkdtempSync(join(tmpdir(), 'wg-conformance-home-'));
+  // Not under the temp folder: Codex's bubblewrap sandbox refuses a CODEX_HOME there (see AGENT_HOMES).
+  mkdirSync(AGENT_HOMES, { recursive: true });
+  const home = mkdtempSync(join(AGENT_HOMES, 'conformance-'));
   cleanups.push(
     () => server.close(),
     () => project.cleanup(),

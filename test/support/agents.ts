@@ -5,14 +5,13 @@
  * gets a temporary HOME, so no user settings, logins or sessions leak in or out.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { locateClaude } from '../../src/backends/claude.js';
 import { locateCodex } from '../../src/backends/codex.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from './model-server.js';
 import type { Api } from './protocol-follower.js';
-import { tempProject, type Project } from './wg.js';
+import { REPO_ROOT, tempProject, type Project } from './wg.js';
 export type { ShownTask } from './wg.js';
 
 export interface AgentProgram {
@@ -57,6 +56,14 @@ export interface AgentProject {
   cleanup(): Promise<void>;
 }
 
+/**
+ * Where the agents' temporary homes go: outside the temp folder. Codex refuses to create the
+ * helper its bubblewrap sandbox runs commands through under the temp folder (TMPDIR, else
+ * /tmp), so with bubblewrap installed a CODEX_HOME there fails every command with
+ * `bwrap: execvp codex-linux-sandbox`. node_modules is git-ignored; each home is removed after its test.
+ */
+export const AGENT_HOMES = join(REPO_ROOT, 'node_modules', '.cache', 'wg-agent-homes');
+
 export const TEST_API_KEY = 'sk-test-not-a-real-key-0123456789';
 
 /** Variables that keep the agent programs off the network (everything else goes to 127.0.0.1). */
@@ -81,7 +88,8 @@ export async function agentProject(options: {
 }): Promise<AgentProject> {
   const server = await startModelServer(options.script);
   const project = await tempProject();
-  const home = mkdtempSync(join(tmpdir(), 'wg-agent-home-'));
+  mkdirSync(AGENT_HOMES, { recursive: true });
+  const home = mkdtempSync(join(AGENT_HOMES, 'home-'));
   writeFileSync(join(project.dir, '.workgraph', 'config.toml'), options.config(server.url));
   const env = { HOME: home, ...OFFLINE_ENV, ...(options.env?.(server, home) ?? {}) };
   return {

@@ -2,7 +2,9 @@
  * Helpers for the fault-injection suite (test/fault). `npm test` runs light counts;
  * `npm run test:stress` sets WG_STRESS=1 (vitest.stress.config.ts) for the heavy ones.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 export const STRESS = process.env.WG_STRESS === '1';
@@ -111,4 +113,16 @@ export function spawnersIn(dir: string): number[] {
 
 export function setConfig(workgraphDir: string, toml: string): void {
   writeFileSync(join(workgraphDir, 'config.toml'), toml);
+}
+
+/**
+ * Keeps every core busy (one spinning process each) so a test runs on a loaded machine, as
+ * CI's often is. Each spinner stops by itself after `ms`; `stop` ends them sooner (call it in
+ * afterEach or finally).
+ */
+export function burnCpu(ms = 30_000): { stop(): void } {
+  const spinners = Array.from({ length: availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end);`], { stdio: 'ignore' }),
+  );
+  return { stop: () => spinners.forEach((spinner) => spinner.kill('SIGKILL')) };
 }

@@ -5,7 +5,9 @@
  * - Anthropic Messages (`POST /v1/messages`, SSE when `"stream": true`), used by the
  *   `claude` CLI and by @anthropic-ai/sdk (which sends `authorization: Bearer`, the CLI
  *   sends `x-api-key`: both are accepted);
- * - OpenAI Responses (`POST /v1/responses`, SSE), used by the `codex` CLI.
+ * - OpenAI Responses (`POST /v1/responses`, SSE), used by the `codex` CLI;
+ * - OpenAI Chat Completions (`POST /v1/chat/completions`, SSE when `"stream": true`, tool
+ *   calls as `delta.tool_calls`), used by opencode, Copilot (BYOK) and Qwen Code.
  *
  * Each protocol has its own queue of scripted replies; every agent-loop request takes
  * the next one. A request that offers no tools is a side request of the program (a
@@ -39,7 +41,11 @@ export interface RecordedRequest {
   body: any;
   /** Whether it took a scripted reply (false for side requests and unknown paths). */
   scripted: boolean;
+  /** When its answer was sent (ms since the epoch). */
+  answeredAt?: number;
 }
+
+export type Api = 'anthropic' | 'openai' | 'chat';
 
 export interface ModelServer {
   /** `http://127.0.0.1:PORT` (no trailing slash, no /v1). */
@@ -48,13 +54,14 @@ export interface ModelServer {
   /** What the protocol follower could not make sense of (it then answered with text). */
   followerErrors: string[];
   /** Agent-loop requests of one protocol, in order. */
-  scripted(api: 'anthropic' | 'openai'): RecordedRequest[];
+  scripted(api: Api): RecordedRequest[];
   close(): Promise<void>;
 }
 
 export interface ModelServerScript {
   anthropic?: ScriptedReply[];
   openai?: ScriptedReply[];
+  chat?: ScriptedReply[];
   /** Tokens reported for every reply. */
   usage?: { input: number; output: number };
   /** Instead of the queues, answer every agent-loop request by following the wg prompt it carries (see protocol-follower.ts). */
@@ -64,12 +71,16 @@ export interface ModelServerScript {
 const FINAL_TEXT = 'All done.';
 
 export async function startModelServer(script: ModelServerScript): Promise<ModelServer> {
-  const queues = { anthropic: [...(script.anthropic ?? [])], openai: [...(script.openai ?? [])] };
+  const queues = {
+    anthropic: [...(script.anthropic ?? [])],
+    openai: [...(script.openai ?? [])],
+    chat: [...(script.chat ?? [])],
+  };
   const usage = script.usage ?? { input: 100, output: 20 };
   const requests: RecordedRequest[] = [];
   const followerErrors: string[] = [];
   const pending = new Set<NodeJS.Timeout>();
-  const follow = (api: 'anthropic' | 'openai', body: any): ScriptedReply => {
+  const follow = (api: Api, body: any): ScriptedReply => {
     try {
       return followProtocol(api, body);
     } catch (error) {
@@ -94,7 +105,13 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       }
       const recorded: RecordedRequest = { path, headers: request.headers, body, scripted: false };
       requests.push(recorded);
-      const api = path.endsWith('/messages') ? 'anthropic' : path.endsWith('/responses') ? 'openai' : undefined;
+      const api: Api | undefined = path.endsWith('/messages')
+        ? 'anthropic'
+        : path.endsWith('/responses')
+          ? 'openai'
+          : path.endsWith('/chat/completions')
+            ? 'chat'
+            : undefined;
       if (request.method !== 'POST' || api === undefined)
         return sendJson(response, 404, { error: { message: `not scripted: ${request.method} ${path}` } });
       if (!hasKey(request)) return sendApiError(response, api, 401, 'no API key was sent');
@@ -105,6 +122,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
         reply = script.followProtocol ? follow(api, body) : (queues[api].shift() ?? { text: FINAL_TEXT });
       }
       const answer = (reply: ScriptedReply) => {
+        recorded.answeredAt = Date.now();
         if ('status' in reply)
           return sendApiError(
             response,
@@ -114,6 +132,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
             reply.headers,
           );
         if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
+        if (api === 'chat') return sendChat(response, body, reply, usage, nextId);
         return sendOpenAi(response, body, reply, usage, nextId);
       };
       if (reply.delayMs === undefined) return answer(reply);
@@ -134,7 +153,9 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       requests.filter(
         (request) =>
           request.scripted &&
-          (api === 'anthropic' ? request.path.endsWith('/messages') : request.path.endsWith('/responses')),
+          request.path.endsWith(
+            api === 'anthropic' ? '/messages' : api === 'openai' ? '/responses' : '/chat/completions',
+          ),
       ),
     close: () =>
       new Promise<void>((resolve) => {
@@ -160,7 +181,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 
 function sendApiError(
   response: ServerResponse,
-  api: 'anthropic' | 'openai',
+  api: Api,
   status: number,
   message: string,
   headers: Record<string, string> = {},
@@ -332,5 +353,71 @@ function sendOpenAi(
       },
     },
   });
+  response.end();
+}
+
+/** OpenAI Chat Completions: one choice; streamed as `chat.completion.chunk`s ending in `[DONE]`, usage last when asked for. */
+function sendChat(
+  response: ServerResponse,
+  body: any,
+  reply: Reply,
+  usage: Usage,
+  nextId: (prefix: string) => string,
+): void {
+  const model = typeof body.model === 'string' ? body.model : 'scripted-model';
+  const id = nextId('chatcmpl');
+  const created = Math.floor(Date.now() / 1000);
+  const toolCall =
+    'tool' in reply
+      ? { id: nextId('call'), type: 'function', function: { name: reply.tool, arguments: JSON.stringify(reply.input) } }
+      : undefined;
+  const text = 'text' in reply ? reply.text : '';
+  const finish = toolCall ? 'tool_calls' : 'stop';
+  const tokens = {
+    prompt_tokens: usage.input,
+    completion_tokens: usage.output,
+    total_tokens: usage.input + usage.output,
+  };
+  if (body.stream !== true) {
+    if ('streamError' in reply) return sendApiError(response, 'chat', 500, reply.streamError);
+    return sendJson(response, 200, {
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: toolCall ? null : text,
+            ...(toolCall ? { tool_calls: [toolCall] } : {}),
+          },
+          finish_reason: finish,
+        },
+      ],
+      usage: tokens,
+    });
+  }
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    response.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`,
+    );
+  if ('streamError' in reply) {
+    response.write(`data: ${JSON.stringify({ error: { message: reply.streamError, type: 'server_error' } })}\n\n`);
+    response.end();
+    return;
+  }
+  chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+  if (toolCall) chunk([{ index: 0, delta: { tool_calls: [{ index: 0, ...toolCall }] }, finish_reason: null }]);
+  else chunk([{ index: 0, delta: { content: text }, finish_reason: null }]);
+  chunk([{ index: 0, delta: {}, finish_reason: finish }]);
+  if (body.stream_options?.include_usage) chunk([], { usage: tokens });
+  response.write('data: [DONE]\n\n');
   response.end();
 }

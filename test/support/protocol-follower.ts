@@ -18,9 +18,9 @@
  * and the request offers a tool of that name, it calls the tool instead of a shell command.
  */
 import { isAbsolute, join, relative } from 'node:path';
-import type { ScriptedReply } from './model-server.js';
+import type { Api, ScriptedReply } from './model-server.js';
 
-export type Api = 'anthropic' | 'openai';
+export type { Api };
 
 export interface TaskPrompt {
   taskId: string;
@@ -204,6 +204,12 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
       else if (Array.isArray(message.content))
         toolCalls += message.content.filter((block: any) => block?.type === 'tool_use').length;
     }
+  } else if (api === 'chat') {
+    for (const message of body.messages ?? []) {
+      if (message?.role === 'user') collect(message.content);
+      else if (message?.role === 'assistant' && Array.isArray(message.tool_calls))
+        toolCalls += message.tool_calls.length;
+    }
   } else {
     for (const item of body.input ?? []) {
       if (item?.type === 'message' && item.role === 'user') collect(item.content);
@@ -225,7 +231,7 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
 }
 
 /** The step as a call of a tool the program offers. */
-function toToolCall(step: Step, task: TaskPrompt, tools: string[], body: any): ScriptedReply {
+function toToolCall(api: Api, step: Step, task: TaskPrompt, tools: string[], body: any): ScriptedReply {
   const has = (name: string) => tools.includes(name);
   if ('call' in step) {
     const tool = task.tools[step.call];
@@ -236,10 +242,17 @@ function toToolCall(step: Step, task: TaskPrompt, tools: string[], body: any): S
     if (has('Write')) return { tool: 'Write', input: { file_path: step.write, content: step.content } };
     if (has('write_file'))
       return { tool: 'write_file', input: { path: relative(task.workdir, step.write), content: step.content } };
+    // opencode's file tool, and Copilot's.
+    if (has('write')) return { tool: 'write', input: { filePath: step.write, content: step.content } };
+    if (has('create')) return { tool: 'create', input: { path: step.write, file_text: step.content } };
     step = { shell: `printf '%s' ${quote(step.content)} > ${quote(step.write)}` };
   }
   if (has('Bash')) return { tool: 'Bash', input: { command: step.shell, description: 'run a step of the task' } };
-  if (has('bash')) return { tool: 'bash', input: { command: step.shell } };
+  if (has('bash'))
+    return {
+      tool: 'bash',
+      input: { command: step.shell, ...(api === 'chat' ? { description: 'run a step of the task' } : {}) },
+    };
   // As long as Codex allows: a command that outlives the yield time is still running when the result comes back.
   if (has('exec_command')) return { tool: 'exec_command', input: { cmd: step.shell, yield_time_ms: 30000 } };
   if (has('shell')) return { tool: 'shell', input: { command: ['bash', '-lc', step.shell] } };
@@ -305,7 +318,7 @@ export function followProtocol(api: Api, body: any): ScriptedReply {
   const steps = plan(task);
   if (toolCalls >= steps.length)
     return { text: task.ask && !task.answer ? ASKED_TEXT : `Task ${task.taskId} is complete.` };
-  return toToolCall(steps[toolCalls]!, task, offeredTools(body), body);
+  return toToolCall(api, steps[toolCalls]!, task, offeredTools(body), body);
 }
 
 export interface ToolResult {
@@ -327,6 +340,14 @@ export function toolResults(api: Api, body: any): ToolResult[] {
       for (const block of Array.isArray(message.content) ? message.content : []) {
         if (block?.type === 'tool_result') results.push({ ok: block.is_error !== true, output: text(block.content) });
       }
+    }
+  } else if (api === 'chat') {
+    for (const message of body.messages ?? []) {
+      if (message?.role !== 'tool') continue;
+      const output = text(message.content);
+      // opencode's bash result carries the output, and an exit code only when it is not 0.
+      const exit = /(?:exited with code|exit code:?|"exit_code":)\s*(-?\d+)/i.exec(output);
+      results.push({ ok: exit ? exit[1] === '0' : !/^(error|Error:)/.test(output), output });
     }
   } else {
     for (const item of body.input ?? []) {

@@ -317,12 +317,21 @@ describe('resolveBackend', () => {
       'claude',
       'codex',
       'anthropic',
+      'acp:opencode',
+      'acp:copilot',
+      'acp:claude-acp',
+      'acp:gemini',
+      'acp:qwen',
+      'acp:codex-acp',
       'writer',
       'reviewer',
     ]);
     expect(configError(() => resolveBackend('gemini', configured)).message).toBe(
-      'unknown backend "gemini" (known: shell, command, claude, codex, anthropic, writer, reviewer)',
+      'unknown backend "gemini" (known: shell, command, claude, codex, anthropic, acp:opencode, acp:copilot, acp:claude-acp, acp:gemini, acp:qwen, acp:codex-acp, writer, reviewer)',
     );
+    // acp:NAME of an agent wg does not know is no backend either (a table with type = "acp" would define it).
+    expect(configError(() => resolveBackend('acp:nope', configured)).message).toMatch(/^unknown backend "acp:nope"/);
+    expect(resolveBackend('acp:opencode', configured).backend.name).toBe('acp:opencode');
   });
 
   it('refuses a table without a type, an unknown type, and a type that would redefine a built-in', () => {
@@ -330,7 +339,7 @@ describe('resolveBackend', () => {
       'config.toml [backends.gemini] has no type, and gemini is not a built-in backend',
     );
     expect(configError(() => resolveBackend('x', config({ backends: { x: { type: 'rocket' } } }))).message).toBe(
-      'config.toml [backends.x]: unknown type "rocket" (known: command, claude, codex, anthropic)',
+      'config.toml [backends.x]: unknown type "rocket" (known: command, claude, codex, anthropic, acp)',
     );
     expect(
       configError(() => resolveBackend('shell', config({ backends: { shell: { type: 'command' } } }))).message,

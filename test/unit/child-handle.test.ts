@@ -5,7 +5,8 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { SpawnChild, SpawnSpec } from '../../src/process/child.js';
+import type { ChildHandle, SpawnChild, SpawnSpec } from '../../src/process/child.js';
+import { alive } from '../support/fake.js';
 
 const dist = new URL('../../dist/process/', import.meta.url);
 const fromDist = <T>(file: string) => import(new URL(file, dist).href) as Promise<T>;
@@ -13,6 +14,7 @@ const { spawnDirect } = await fromDist<typeof import('../../src/process/direct.j
 const { spawnViaHelper } = await fromDist<typeof import('../../src/process/helper.js')>('helper.js');
 const { supervise } = await fromDist<typeof import('../../src/process/supervise.js')>('supervise.js');
 const { groupAlive } = await fromDist<typeof import('../../src/process/terminate.js')>('terminate.js');
+const { markedProcesses } = await fromDist<typeof import('../../src/process/marked.js')>('marked.js');
 
 /** A file that takes its time: every write waits a turn, so a fast child must be paused. */
 class SlowSink extends Writable {
@@ -30,7 +32,11 @@ function sh(script: string, stdin?: string): SpawnSpec {
   return { file: 'sh', args: ['-c', script], cwd: process.cwd(), env: { PATH: process.env.PATH }, stdin };
 }
 
-async function run(spawn: SpawnChild, spec: SpawnSpec, options: { timeoutMs?: number } = {}) {
+async function run(
+  spawn: SpawnChild,
+  spec: SpawnSpec,
+  options: { timeoutMs?: number; signal?: AbortSignal; onLine?: (text: string) => void } = {},
+) {
   const lines: string[] = [];
   const raw = new SlowSink();
   let pid: number | undefined;
@@ -39,9 +45,13 @@ async function run(spawn: SpawnChild, spec: SpawnSpec, options: { timeoutMs?: nu
     spawn,
     graceMs: 2000,
     raw,
-    onLine: (text, stream) => lines.push(`${stream}: ${text}`),
+    onLine: (text, stream) => {
+      lines.push(`${stream}: ${text}`);
+      options.onLine?.(text);
+    },
     onSpawn: (spawned) => (pid = spawned),
-    ...options,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
   });
   // As an attempt does: what was written is on disk once the file is closed.
   await new Promise((resolve) => raw.end(resolve));
@@ -82,5 +92,22 @@ describe.each([
     expect(result.end).toEqual({ kind: 'exited', exitCode: 0 });
     expect(result.lines).toEqual(['stdout: started']);
     expect(groupAlive(result.pid!)).toBe(false);
+  });
+
+  it('is stopped with a descendant that moved to a session of its own and ignores SIGTERM, found by its mark', async () => {
+    // sh dies of the SIGTERM at once, so its group is empty and no parent link leads to the grandchild any more.
+    const grandchild = `setsid sh -c 'trap "" TERM; echo $$; while :; do sleep 0.2; done' &`;
+    const stop = new AbortController();
+    let handle: ChildHandle | undefined;
+    const tracked: SpawnChild = (spec) => (handle = spawn(spec));
+    const result = await run(tracked, sh(`${grandchild} sleep 30`), {
+      signal: stop.signal,
+      onLine: () => stop.abort(),
+    });
+    expect(result.end).toEqual({ kind: 'interrupted' });
+    const escaped = Number(result.lines[0]!.replace('stdout: ', ''));
+    expect(escaped).toBeGreaterThan(0);
+    expect(alive(escaped)).toBe(false);
+    expect(markedProcesses(handle!.mark)).toEqual([]);
   });
 });

@@ -41,7 +41,9 @@ describe('the day budget', () => {
     expect(ledger.limit).toBe(0.25);
     const job = { reservedUsd: 0, spentUsd: 0 };
     ledger.account(job, { costUsd: 0.1 });
-    expect(ledger.warnings()).toEqual(["$0.85 spent of the day's budget of $1.00 (85%, warning at 80%)"]);
+    expect(ledger.warnings()).toEqual([
+      { budget: 'day', message: "$0.85 spent of the day's budget of $1.00 (85%, warning at 80%)" },
+    ]);
     ledger.account(job, { costUsd: 0.1 });
     expect(ledger.warnings()).toEqual([]);
   });

@@ -11,6 +11,18 @@ import { parseCount, parseDurationFlag } from '../task-flags.js';
 /** The agent's options as commander names the flags (it camel-cases `--bash-timeout` and `--base-url`). */
 type Flags = Omit<AnthropicAgentOptions, 'bashTimeoutMs' | 'baseURL'> & { bashTimeout: number; baseUrl?: string };
 
+function sandboxOptions(value: string): string[] {
+  let options: unknown;
+  try {
+    options = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('expected a JSON array of strings');
+  }
+  if (!Array.isArray(options) || !options.every((option) => typeof option === 'string') || options.at(-1) !== '--')
+    throw new InvalidArgumentError("expected a JSON array of strings ending with '--'");
+  return options as string[];
+}
+
 function toolList(value: string): AgentToolName[] {
   const names = value
     .split(',')
@@ -50,6 +62,11 @@ export function register(program: Command): void {
       '--allow-bash <rule>',
       'only bash commands a rule allows run, e.g. "Bash(npm test:*)" (repeatable; none: any command)',
       (rule: string, rules: string[] | undefined) => [...(rules ?? []), rule],
+    )
+    .option(
+      '--sandbox <json>',
+      "run each bash command in bubblewrap with these options (a JSON array ending with '--')",
+      sandboxOptions,
     )
     .option('--session-file <path>', "keep the conversation in this file (its path is the session's id)")
     .option('--resume-from <path>', "continue the conversation kept in this file (an earlier session's --session-file)")

@@ -45,6 +45,7 @@ const MODULES: Array<[file: string, commands: string[], load: () => Module]> = [
   ['transfer', ['import', 'export'], () => import('./transfer.js')],
   ['mcp', ['mcp'], () => import('./mcp.js')],
   ['agent-anthropic', ['agent-anthropic'], () => import('./agent-anthropic.js')],
+  ['agent-acp', ['agent-acp'], () => import('./agent-acp.js')],
 ];
 
 /** The subcommand named on the command line, skipping global options (and `--dir`'s value). */
@@ -60,6 +61,8 @@ function subcommandOf(args: readonly string[]): string | undefined {
 /** Register the named command only, or every command (for help and unknown names). */
 export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
   const name = subcommandOf(args);
+  // `wg --version` answers before any command runs: loading them all would only slow it down.
+  if (name === undefined && args.some((arg) => arg === '-V' || arg === '--version')) return;
   const wanted = MODULES.filter(([, commands]) => name !== undefined && commands.includes(name));
   const modules = await Promise.all((wanted.length > 0 ? wanted : MODULES).map(([, , load]) => load()));
   for (const module of modules) module.register(program);

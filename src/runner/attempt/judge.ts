@@ -19,6 +19,8 @@ export interface Allowance {
 
 export interface Evidence {
   end: ProcessEnd;
+  /** Why the sandbox the agent was to run in never started: then the agent never ran. */
+  sandboxFailure?: string | undefined;
   result?: ResultEvent | undefined;
   halt?: HaltEvent | undefined;
   /** The call the agent kept repeating, when that is why it was stopped. */
@@ -42,7 +44,8 @@ export function judge(evidence: Evidence): Outcome {
 }
 
 /** How the agent's run went, before anything it left behind is looked at. */
-function judgeRun({ end, result, halt, loop, spentUsd, allowance, tools }: Evidence): Outcome {
+function judgeRun({ end, result, halt, loop, spentUsd, allowance, tools, sandboxFailure }: Evidence): Outcome {
+  if (sandboxFailure) return { kind: 'invalid-configuration', message: sandboxFailure };
   // We stopped it for repeating itself.
   if (loop && end.kind === 'halted') return { kind: 'looping', tool: loop.tool, call: loop.summary, times: loop.times };
   // What the agent asked for explains the end better than how its process ended (we stopped it).

@@ -55,7 +55,7 @@ export async function launchAttempt(
     (request) => report.take({ type: 'halt', kind: 'budget-exhausted', request }),
     (message) => {
       log.log(`budget: ${message}`);
-      context.reporter.event({ type: 'warning', message: `${log.taskId}: budget: ${message}` });
+      context.reporter.event({ type: 'budget-warning', budget: 'task', task: log.taskId, message });
     },
   );
   const emit = (event: AgentEvent) => {
@@ -81,7 +81,7 @@ export async function launchAttempt(
     raw,
     filter: () => new StreamRedactor(secrets),
     onLine: (text, stream) => parser.line(text, stream).forEach(handle),
-    onSpawn: (pid) => log.recordProcess(pid),
+    onSpawn: (pid, mark) => log.recordProcess(pid, mark),
   });
   (parser.end?.() ?? []).forEach(handle);
   progress.flush();

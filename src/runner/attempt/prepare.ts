@@ -24,6 +24,8 @@ import type { AttemptContext, AttemptStep } from './context.js';
 import type { Allowance } from './judge.js';
 import { backendTraits, describeStep, intendedBackend, stepSession } from './step.js';
 import type { TaskLog } from './task-log.js';
+import { describeSandbox, type SandboxUse } from '../sandbox.js';
+import { probeSandbox } from '../../sandbox/probe.js';
 
 export function runDirectory(workgraphDir: string, taskId: string, attempt: number): string {
   return join(workgraphDir, 'runs', taskId, String(attempt));
@@ -113,6 +115,15 @@ export async function prepareAttempt(
     await tree.keep(outcome);
     return notStarted(outcome);
   }
+  if (launch.sandbox) {
+    const failure = await sandboxCannotStart(launch.sandbox);
+    if (failure) {
+      const outcome: Outcome = { kind: 'invalid-configuration', message: failure };
+      await tree.keep(outcome);
+      return notStarted(outcome);
+    }
+    log.note(describeSandbox(launch.sandbox));
+  }
   const timeoutMs = task.timeout ? parseDuration(task.timeout) : context.defaultTimeoutMs;
   if (launch.backend.usesPrompt) writeFileSync(join(runDir, 'prompt.md'), launch.prompt);
   for (const file of launch.spec.files ?? []) writeFileSync(join(runDir, file.name), file.content);
@@ -148,4 +159,12 @@ function commandRecord(
     env_withheld: launch.environment.withheld,
   };
   return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+/** Why the sandbox cannot start on this machine (bwrap missing, namespaces forbidden); undefined: it can. */
+async function sandboxCannotStart(use: SandboxUse): Promise<string | undefined> {
+  if (use.kind === 'own' && !use.turnedOn) return undefined;
+  // Claude Code's own sandbox is bubblewrap too, with the network off.
+  const probe = await probeSandbox(use.kind === 'own' ? false : use.plan.network);
+  return probe.ok ? undefined : `sandbox = "bwrap": ${probe.reason}`;
 }

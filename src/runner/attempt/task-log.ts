@@ -56,9 +56,9 @@ export class TaskLog {
     else this.note(event.message);
   }
 
-  recordProcess(pid: number): void {
+  recordProcess(pid: number, mark: string): void {
     this.write((graph) =>
-      recordAgentProcess(graph, this.taskId, this.subject.caller(), { pid, start: processStartTime(pid) }),
+      recordAgentProcess(graph, this.taskId, this.subject.caller(), { pid, start: processStartTime(pid), mark }),
     );
   }
 

@@ -1,0 +1,161 @@
+/**
+ * The ACP agents wg knows by name (`backend = "acp:NAME"`): how each is started, where its
+ * program is found, what it reads from the environment (so it passes the allowlist of
+ * src/system/agent-env.ts), which session mode to select, and what a person must set up
+ * first. Pure data, measured against the versions named (see docs/backends.md).
+ */
+
+/** A program inside an npm package installed beside wg: `relativePath` from the package's folder. */
+export interface PackagedProgram {
+  packageName: string;
+  relativePath: string;
+  /** A JavaScript entry point, run with wg's own Node (its execute bit may be missing). */
+  node?: boolean;
+}
+
+export interface KnownAcpAgent {
+  /** The program looked up on PATH. */
+  program: string;
+  /** Arguments that start it speaking ACP on stdio. */
+  args: readonly string[];
+  /** Where else it may be, in order: packages installed beside wg (`{platform}` is `linux-x64`...). */
+  packaged: readonly PackagedProgram[];
+  /** The npm package a person installs to get it. */
+  npm: string;
+  /** `session/set_mode` after `session/new`, when the agent's default would not ask wg for permissions. */
+  mode?: string;
+  /** Names (or globs) it reads from wg's environment: passed to it. */
+  env: readonly string[];
+  /** Its credentials among them: kept out of the commands it runs where the agent allows (see docs). */
+  credentials: readonly string[];
+  /** Variables wg sets for it (a person's own values win). */
+  setEnv?: Readonly<Record<string, string>>;
+  /** Whether `PROGRAM --version` prints its version (an ACP-only adapter would start serving instead). */
+  versionFlag: boolean;
+  /** Whether it takes stdio MCP servers in `session/new` (Copilot takes only http ones). */
+  stdioMcp: boolean;
+  /** What a person sets up once before wg can run it. */
+  setup: string;
+  /** How it reports tokens and cost over ACP. */
+  cost: string;
+}
+
+export const KNOWN_ACP_AGENTS = {
+  opencode: {
+    program: 'opencode',
+    args: ['acp'],
+    packaged: [
+      { packageName: 'opencode-ai', relativePath: 'bin/opencode.exe' },
+      { packageName: 'opencode-{platform}', relativePath: 'bin/opencode' },
+      { packageName: 'opencode-{platform}-baseline', relativePath: 'bin/opencode' },
+    ],
+    npm: 'opencode-ai',
+    env: [
+      'OPENCODE_*',
+      'XDG_CONFIG_HOME',
+      'XDG_DATA_HOME',
+      'XDG_CACHE_HOME',
+      'XDG_STATE_HOME',
+      'OPENAI_API_KEY',
+      'ANTHROPIC_API_KEY',
+      'OPENROUTER_API_KEY',
+    ],
+    credentials: ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENROUTER_API_KEY'],
+    // Without a `permission` config opencode asks nothing: told to ask for commands, it asks wg, which answers from the task's tools.
+    setEnv: {
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+      OPENCODE_PERMISSION: '{"bash":"ask","webfetch":"ask","external_directory":"ask"}',
+    },
+    versionFlag: true,
+    stdioMcp: true,
+    setup: 'a provider and model in opencode.json (or the file OPENCODE_CONFIG names), or `opencode auth login`',
+    cost: 'usage_update.cost (USD, from the model cost in its config); PromptResponse.usage is of the last step only',
+  },
+  copilot: {
+    program: 'copilot',
+    args: ['--acp', '--stdio', '--no-auto-update'],
+    packaged: [
+      { packageName: '@github/copilot-{platform}', relativePath: 'copilot' },
+      { packageName: '@github/copilot', relativePath: 'npm-loader.js', node: true },
+    ],
+    npm: '@github/copilot',
+    env: ['COPILOT_*', 'GH_TOKEN', 'GITHUB_TOKEN', 'GH_HOST', 'XDG_CONFIG_HOME', 'XDG_STATE_HOME'],
+    credentials: ['GH_TOKEN', 'GITHUB_TOKEN', 'COPILOT_PROVIDER_API_KEY'],
+    versionFlag: true,
+    stdioMcp: false,
+    setup:
+      '`copilot` then /login, or a BYOK provider: COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_API_KEY, COPILOT_MODEL',
+    cost: 'PromptResponse.usage, cumulative tokens; no cost (priced from [prices])',
+  },
+  'claude-acp': {
+    program: 'claude-agent-acp',
+    args: [],
+    packaged: [{ packageName: '@agentclientprotocol/claude-agent-acp', relativePath: 'dist/index.js', node: true }],
+    npm: '@agentclientprotocol/claude-agent-acp',
+    mode: 'default',
+    env: [
+      'ANTHROPIC_*',
+      'CLAUDE_CODE_*',
+      'CLAUDE_CONFIG_DIR',
+      'IS_SANDBOX',
+      'DISABLE_AUTOUPDATER',
+      'DISABLE_TELEMETRY',
+      'DISABLE_ERROR_REPORTING',
+    ],
+    credentials: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'],
+    versionFlag: false,
+    stdioMcp: true,
+    setup: 'ANTHROPIC_API_KEY, or a Claude Code login',
+    cost: 'PromptResponse.usage, cumulative tokens; usage_update.cost (USD)',
+  },
+  gemini: {
+    program: 'gemini',
+    args: ['--acp'],
+    packaged: [{ packageName: '@google/gemini-cli', relativePath: 'bundle/gemini.js', node: true }],
+    npm: '@google/gemini-cli',
+    mode: 'default',
+    env: ['GEMINI_*', 'GOOGLE_*'],
+    credentials: ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_APPLICATION_CREDENTIALS'],
+    versionFlag: true,
+    stdioMcp: true,
+    setup:
+      '~/.gemini/settings.json selecting an auth type (e.g. gemini-api-key) and GEMINI_API_KEY; GEMINI_CLI_TRUST_WORKSPACE=true',
+    cost: 'PromptResponse._meta.quota.token_count; no cost (priced from [prices])',
+  },
+  qwen: {
+    program: 'qwen',
+    args: ['--acp'],
+    packaged: [{ packageName: '@qwen-code/qwen-code', relativePath: 'cli.js', node: true }],
+    npm: '@qwen-code/qwen-code',
+    mode: 'default',
+    env: ['OPENAI_*', 'QWEN_*', 'DASHSCOPE_API_KEY'],
+    credentials: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
+    versionFlag: true,
+    stdioMcp: true,
+    setup:
+      '~/.qwen/settings.json, or extra_args: --auth-type openai --openai-base-url URL --openai-api-key KEY -m MODEL',
+    cost: 'none in 0.15 (priced from [prices] when tokens are known: they are not)',
+  },
+  'codex-acp': {
+    program: 'codex-acp',
+    args: [],
+    packaged: [{ packageName: '@zed-industries/codex-acp', relativePath: 'bin/codex-acp.js', node: true }],
+    npm: '@zed-industries/codex-acp',
+    mode: 'auto',
+    env: ['OPENAI_API_KEY', 'CODEX_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
+    credentials: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+    versionFlag: false,
+    stdioMcp: true,
+    setup:
+      '$CODEX_HOME/config.toml with allow_login_shell = false (else `wg` is not on its PATH) and a provider, or `codex login`',
+    cost: 'usage_update.used only; no tokens per request and no cost',
+  },
+} as const satisfies Record<string, KnownAcpAgent>;
+
+export type KnownAcpAgentName = keyof typeof KNOWN_ACP_AGENTS;
+
+export const KNOWN_ACP_AGENT_NAMES = Object.keys(KNOWN_ACP_AGENTS) as KnownAcpAgentName[];
+
+export function knownAcpAgent(name: string): KnownAcpAgent | undefined {
+  return Object.hasOwn(KNOWN_ACP_AGENTS, name) ? KNOWN_ACP_AGENTS[name as KnownAcpAgentName] : undefined;
+}

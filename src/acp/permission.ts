@@ -1,0 +1,159 @@
+/**
+ * How wg answers an ACP agent's `session/request_permission`, pure: from the call the agent
+ * describes and what the task allows, pick one of the options the agent offers, by its
+ * kind (option ids differ between agents: `once`, `proceed_once`, `allow`...). Every request
+ * gets an answer at once; nothing is ever left pending for a person who is not there.
+ *
+ * What is allowed, as for the claude backend: the protocol's `wg` commands and the task's
+ * check; the task's `tools` (Claude Code rules: `Bash(npm test:*)`, `Write`...), else the
+ * table's `allowed_tools`; reading and searching; and editing files inside the working
+ * directory unless the task's `tools` leave out Write and Edit.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { allowsAnyBash, refusedPart, ruleForCall } from '../protocol/tool-rules.js';
+
+export type OptionKind = 'allow_once' | 'allow_always' | 'reject_once' | 'reject_always';
+
+export interface PermissionOption {
+  optionId: string;
+  kind: OptionKind | string;
+  name?: string;
+}
+
+export interface PermissionCall {
+  title?: string | null | undefined;
+  kind?: string | null | undefined;
+  rawInput?: unknown;
+}
+
+export interface PermissionPolicy {
+  /** Claude Code style rules: the protocol's, the check's, the task's (or the table's). */
+  rules: readonly string[];
+  /** Whether file edits inside the working directory are allowed. */
+  edits: boolean;
+  workdir: string;
+  /** Further folders edits may touch (the graph folder when it lies outside the working directory). */
+  writableRoots?: readonly string[];
+}
+
+export type PermissionAnswer = { outcome: 'selected'; optionId: string } | { outcome: 'cancelled' };
+
+export interface PermissionDecision {
+  allowed: boolean;
+  answer: PermissionAnswer;
+  /** What was asked, in one line: `bash (rm -rf x)`. */
+  request: string;
+  /** The task `tools` rule that would allow it, when one can be named. */
+  rule?: string | undefined;
+}
+
+const EDIT_TOOLS = /^(write|edit|multiedit|write_file|edit_file|notebookedit)$/i;
+const FETCH_TOOLS = /^(webfetch|web_fetch|fetch)$/i;
+
+/** The tool name of a rule: `Bash(npm test:*)` -> `bash`. */
+const ruleName = (rule: string) => rule.trim().replace(/\(.*$/s, '').toLowerCase();
+
+/** Whether the task's `tools` (when it names any) let the agent edit files. */
+export function editsAllowed(taskTools: readonly string[] | undefined): boolean {
+  return taskTools === undefined || taskTools.some((tool) => EDIT_TOOLS.test(ruleName(tool)));
+}
+
+function field(input: unknown, ...keys: string[]): unknown {
+  if (input === null || typeof input !== 'object') return undefined;
+  for (const key of keys) {
+    const value = (input as Record<string, unknown>)[key];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The shell command of a call, if it carries one (`command` as a string or an argv array, `cmd`). */
+export function commandOf(call: PermissionCall): string | undefined {
+  const value = field(call.rawInput, 'command', 'cmd');
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  if (Array.isArray(value) && value.every((part) => typeof part === 'string')) {
+    // ['bash', '-lc', 'npm test'] is `npm test`.
+    const parts = value as string[];
+    if (parts.length === 3 && /(^|\/)(ba|z)?sh$/.test(parts[0]!) && /^-l?c$/.test(parts[1]!)) return parts[2];
+    return parts.join(' ');
+  }
+  return undefined;
+}
+
+/** The paths a file call touches, as given. */
+function pathsOf(call: PermissionCall): string[] {
+  const keys = ['filePath', 'file_path', 'path', 'abs_path', 'destination', 'new_path', 'old_path', 'notebook_path'];
+  const input = call.rawInput;
+  if (input === null || typeof input !== 'object') return [];
+  return keys
+    .map((key) => (input as Record<string, unknown>)[key])
+    .filter((value): value is string => typeof value === 'string');
+}
+
+function inside(folder: string, path: string): boolean {
+  const back = relative(folder, path);
+  return back === '' || (!back.startsWith('..') && !isAbsolute(back));
+}
+
+function describe(call: PermissionCall, command: string | undefined): string {
+  const name = call.kind && call.kind !== 'other' ? call.kind : 'tool';
+  const what = command ?? call.title ?? pathsOf(call)[0] ?? '';
+  const text = `${name} (${what.replace(/\s+/g, ' ').trim()})`;
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
+function judge(call: PermissionCall, policy: PermissionPolicy): { allowed: boolean; rule?: string | undefined } {
+  const command = commandOf(call);
+  if (call.kind === 'execute' || command !== undefined) {
+    if (command === undefined) return { allowed: allowsAnyBash(policy.rules), rule: 'Bash' };
+    const refused = refusedPart(command, policy.rules);
+    return refused === undefined ? { allowed: true } : { allowed: false, rule: ruleForCall('Bash', { command }) };
+  }
+  switch (call.kind) {
+    case 'read':
+    case 'search':
+    case 'think':
+      return { allowed: true };
+    case 'edit':
+    case 'delete':
+    case 'move': {
+      if (!policy.edits) return { allowed: false, rule: 'Write' };
+      const roots = [policy.workdir, ...(policy.writableRoots ?? [])];
+      const outside = pathsOf(call).find((path) => !roots.some((root) => inside(root, resolve(policy.workdir, path))));
+      return outside === undefined ? { allowed: true } : { allowed: false };
+    }
+    case 'fetch':
+      return policy.rules.some((rule) => FETCH_TOOLS.test(ruleName(rule)))
+        ? { allowed: true }
+        : { allowed: false, rule: 'WebFetch' };
+    default: {
+      // Another tool (an MCP tool, a mode switch): allowed only when the task's tools name it.
+      const title = call.title?.trim() ?? '';
+      const named = policy.rules.some((rule) => ruleName(rule) === title.toLowerCase() && title !== '');
+      return named ? { allowed: true } : { allowed: false, rule: /^[A-Za-z][\w.-]*$/.test(title) ? title : undefined };
+    }
+  }
+}
+
+/** The option of the first kind present, in order of preference. */
+function pick(options: readonly PermissionOption[], kinds: readonly OptionKind[]): PermissionAnswer {
+  for (const kind of kinds) {
+    const option = options.find((candidate) => candidate.kind === kind);
+    if (option) return { outcome: 'selected', optionId: option.optionId };
+  }
+  // No option of a fitting kind: cancelling is the one answer that never grants anything.
+  return { outcome: 'cancelled' };
+}
+
+export function decidePermission(
+  call: PermissionCall,
+  options: readonly PermissionOption[],
+  policy: PermissionPolicy,
+): PermissionDecision {
+  const verdict = judge(call, policy);
+  const request = describe(call, commandOf(call));
+  const answer = verdict.allowed
+    ? pick(options, ['allow_once', 'allow_always'])
+    : pick(options, ['reject_once', 'reject_always']);
+  return { allowed: verdict.allowed && answer.outcome === 'selected', answer, request, rule: verdict.rule };
+}

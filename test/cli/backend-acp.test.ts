@@ -1,0 +1,239 @@
+/**
+ * The `acp` backend against a real ACP agent from npm (opencode), pointed at the scripted
+ * model server's Chat Completions endpoint. With `wg init`'s settings and only
+ * `--backend acp:opencode`: the task completes the protocol and its cost shows in
+ * `wg cost`; a permission request outside the task's tools is refused at once and
+ * recorded; a timed-out agent leaves no process behind.
+ *
+ * One project for the file; each case is one agent process (opencode is a large binary
+ * and this machine is small).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
+import { locateAcpAgent } from '../../src/backends/acp.js';
+import { OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
+import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
+import { deliverableContent, toolResults } from '../support/protocol-follower.js';
+import { tempProject, type Project } from '../support/wg.js';
+
+const opencode = locateAcpAgent(KNOWN_ACP_AGENTS.opencode, undefined, '', process.cwd());
+const version = opencode
+  ? String((await execa(opencode.path, ['--version'], { reject: false, timeout: 30_000 })).stdout).trim()
+  : undefined;
+if (!version) process.stderr.write('\n*** SKIPPED acp:opencode: opencode-ai is not installed beside wg\n\n');
+
+let project: Project;
+let home: string;
+const servers: ModelServer[] = [];
+
+beforeAll(async () => {
+  project = await tempProject();
+  home = mkdtempSync(join(tmpdir(), 'wg-acp-home-'));
+});
+
+afterAll(async () => {
+  for (const server of servers) await server.close();
+  project?.cleanup();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+/** A model server and an opencode whose only provider is it (its model priced at $3/$15 per million tokens). */
+async function opencodeEnv(
+  script: ModelServerScript,
+  name: string,
+): Promise<{ server: ModelServer; env: Record<string, string | undefined> }> {
+  const server = await startModelServer(script);
+  servers.push(server);
+  const config = join(home, `${name}.json`);
+  mkdirSync(home, { recursive: true });
+  writeFileSync(
+    config,
+    JSON.stringify({
+      provider: {
+        fake: {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'fake',
+          options: { baseURL: `${server.url}/v1`, apiKey: 'sk-test-not-a-real-key' },
+          models: {
+            m: { name: 'm', tool_call: true, limit: { context: 200000, output: 8192 }, cost: { input: 3, output: 15 } },
+          },
+        },
+      },
+      model: 'fake/m',
+      small_model: 'fake/m',
+      autoupdate: false,
+      share: 'disabled',
+    }),
+  );
+  return {
+    server,
+    env: {
+      HOME: home,
+      ...OFFLINE_ENV,
+      OPENCODE_CONFIG: config,
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+    },
+  };
+}
+
+/** The contents of a task's run files of this name (events.jsonl, output.log), attempts in order. */
+function runFiles(taskId: string, name: string): string[] {
+  const runs = join(project.dir, '.workgraph', 'runs');
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === name && path.includes(taskId)) files.push(path);
+    }
+  };
+  if (existsSync(runs)) walk(runs);
+  return files.map((file) => readFileSync(file, 'utf8'));
+}
+
+function events(taskId: string): Array<Record<string, any>> {
+  return runFiles(taskId, 'events.jsonl').flatMap((text) =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>),
+  );
+}
+
+/** Live processes whose environment names this project's graph: whatever the agent started. */
+function processesOfProject(): string[] {
+  const marker = `WG_DIR=${join(project.dir, '.workgraph')}`;
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+      if (state === 'Z' || state === 'X') continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(marker))
+        found.push(`${entry}: ${readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
+}
+
+describe.skipIf(!version)('acp:opencode with the settings wg init writes', () => {
+  it('completes the protocol (log, progress, artifact, deliverable), and the cost opencode reports shows in wg cost', async () => {
+    const { server, env } = await opencodeEnv({ followProtocol: true }, 'follow');
+    await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt']);
+    const result = await project.wg(['run', 'make-alpha', '--backend', 'acp:opencode'], { env });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(server.followerErrors).toEqual([]);
+    const alpha = await project.show('make-alpha');
+    expect(alpha.status).toBe('done');
+    const messages = alpha.log.map((entry) => entry.message);
+    expect(messages).toContain('starting: Make alpha');
+    expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
+    expect(alpha.artifacts).toContain('alpha.txt');
+    expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
+      deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
+    );
+    // Every call the model made succeeded: the `wg` commands were asked about and allowed.
+    const last = server.scripted('chat').at(-1)!;
+    expect(toolResults('chat', last.body).filter((call) => !call.ok)).toEqual([]);
+    const seen = events('make-alpha');
+    expect(seen.some((event) => event.type === 'tool' && /wg .*log/.test(event.summary))).toBe(true);
+    // opencode prices the tokens from its model config and reports dollars: wg records them as reported.
+    const usage = seen.filter((event) => event.type === 'usage');
+    expect(usage).toHaveLength(1);
+    expect(usage[0]!.costUsd).toBeGreaterThan(0);
+    const cost = await project.json<{ by_task: Array<{ key: string; costUsd: number }> }>(['cost']);
+    const line = cost.by_task.find((entry) => entry.key === 'make-alpha');
+    expect(line?.costUsd).toBeCloseTo(usage[0]!.costUsd, 6);
+  });
+
+  it('refuses a command outside the task tools within 2 s, and records it', async () => {
+    const { server, env } = await opencodeEnv(
+      { chat: [{ tool: 'bash', input: { command: 'touch refused.txt', description: 'make a file' } }] },
+      'refuse',
+    );
+    await project.ok(['add', 'Refused work']);
+    const result = await project.wg(['run', 'refused-work', '--backend', 'acp:opencode'], { env });
+    expect(result.exitCode).not.toBe(0);
+    const task = await project.show('refused-work');
+    expect(task.status).toBe('failed');
+    expect(task.failure_reason).toMatch(/permission denied.*touch refused\.txt/i);
+    expect(existsSync(join(project.dir, 'refused.txt'))).toBe(false);
+    const halt = events('refused-work').find((event) => event.type === 'halt' && event.kind === 'permission-denied');
+    expect(halt?.rule).toBe('Bash(touch:*)');
+    // Answered as it came, and the session over within 2 s of the question (opencode itself takes
+    // seconds between the model's call and its question: it parses the command first).
+    const seen = events('refused-work');
+    expect(seen.some((event) => event.type === 'progress' && /^wg: refused/.test(event.message))).toBe(true);
+    const end = seen.find((event) => event.type === 'result');
+    expect(Date.parse(halt!.at)).toBeGreaterThan(server.scripted('chat')[0]!.answeredAt!);
+    expect(Date.parse(end!.at) - Date.parse(halt!.at)).toBeLessThan(2000);
+  });
+
+  it('stops a timed-out agent and everything it started', async () => {
+    const { env } = await opencodeEnv({ chat: [{ text: 'too late', delayMs: 120_000 }] }, 'slow');
+    await project.ok(['add', 'Slow work', '--timeout', '4s']);
+    const result = await project.wg(['run', 'slow-work', '--backend', 'acp:opencode'], { env });
+    expect(result.exitCode).not.toBe(0);
+    const task = await project.show('slow-work');
+    expect(task.failure_reason).toMatch(/timed out/);
+    expect(processesOfProject()).toEqual([]);
+  });
+});
+
+/** Other known agents, each once through the protocol with `wg init`'s settings (they ask wg for every call). */
+const OTHERS = [
+  {
+    agent: 'claude-acp' as const,
+    api: 'anthropic' as const,
+    env: (server: ModelServer) => ({
+      ANTHROPIC_BASE_URL: server.url,
+      ANTHROPIC_API_KEY: TEST_API_KEY,
+      CLAUDE_CODE_MAX_RETRIES: '0',
+    }),
+  },
+  {
+    agent: 'copilot' as const,
+    api: 'chat' as const,
+    env: (server: ModelServer) => ({
+      COPILOT_OFFLINE: 'true',
+      COPILOT_PROVIDER_BASE_URL: `${server.url}/v1`,
+      COPILOT_PROVIDER_API_KEY: TEST_API_KEY,
+      COPILOT_MODEL: 'claude-sonnet-4.5',
+    }),
+  },
+];
+
+for (const other of OTHERS) {
+  const found = locateAcpAgent(KNOWN_ACP_AGENTS[other.agent], undefined, '', process.cwd());
+  if (!found) process.stderr.write(`\n*** SKIPPED acp:${other.agent}: its npm package is not installed beside wg\n\n`);
+  describe.skipIf(!found)(`acp:${other.agent} with the settings wg init writes`, () => {
+    it('completes the protocol, every call it asked about answered', async () => {
+      const server = await startModelServer({ followProtocol: true });
+      servers.push(server);
+      const id = `make-${other.agent}`;
+      await project.ok(['add', `Make ${other.agent}`, '--id', id, '--deliverable', `${other.agent}.txt`]);
+      const env = { HOME: home, ...OFFLINE_ENV, ...other.env(server) };
+      const result = await project.wg(['run', id, '--backend', `acp:${other.agent}`], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(server.followerErrors).toEqual([]);
+      const task = await project.show(id);
+      expect(task.status).toBe('done');
+      expect(task.log.map((entry) => entry.message)).toContain(`starting: Make ${other.agent}`);
+      expect(task.artifacts).toContain(`${other.agent}.txt`);
+      expect(readFileSync(join(project.dir, `${other.agent}.txt`), 'utf8')).toBe(
+        deliverableContent({ taskId: id, upstreamLines: [] }, `${other.agent}.txt`),
+      );
+      expect(toolResults(other.api, server.scripted(other.api).at(-1)!.body).filter((call) => !call.ok)).toEqual([]);
+      // It asked, and wg allowed (output.log has every line; events coalesce progress).
+      expect(runFiles(id, 'output.log').join('')).toMatch(/^wg: allowed /m);
+    });
+  });
+}
