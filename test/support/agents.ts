@@ -4,8 +4,9 @@
  * programs' own background traffic (telemetry, updates) is switched off. Each program
  * gets a temporary HOME, so no user settings, logins or sessions leak in or out.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { locateClaude } from '../../src/backends/claude.js';
 import { locateCodex } from '../../src/backends/codex.js';
@@ -61,8 +62,16 @@ export interface AgentProject {
  * helper its bubblewrap sandbox runs commands through under the temp folder (TMPDIR, else
  * /tmp), so with bubblewrap installed a CODEX_HOME there fails every command with
  * `bwrap: execvp codex-linux-sandbox`. node_modules is git-ignored; each home is removed after its test.
+ * A checkout that itself lies in the temp folder (a clone in /tmp) puts them in the user's cache instead.
  */
-export const AGENT_HOMES = join(REPO_ROOT, 'node_modules', '.cache', 'wg-agent-homes');
+export const AGENT_HOMES = underTempFolder(REPO_ROOT)
+  ? join(homedir(), '.cache', 'wg-agent-homes')
+  : join(REPO_ROOT, 'node_modules', '.cache', 'wg-agent-homes');
+
+function underTempFolder(path: string): boolean {
+  const inside = relative(realpathSync(tmpdir()), realpathSync(path));
+  return inside === '' || (!inside.startsWith('..') && !isAbsolute(inside));
+}
 
 export const TEST_API_KEY = 'sk-test-not-a-real-key-0123456789';
 
