@@ -34,6 +34,12 @@ export interface KnownAcpAgent {
   versionFlag: boolean;
   /** Whether it takes stdio MCP servers in `session/new` (Copilot takes only http ones). */
   stdioMcp: boolean;
+  /**
+   * How its model sees a tool of the MCP server `wg`: this prefix, then the tool (`wg_log`).
+   * Set only where that was seen in the tools of the agent's model requests; the prompt then
+   * names these tools instead of the shell commands.
+   */
+  mcpToolPrefix?: string;
   /** What a person sets up once before wg can run it. */
   setup: string;
   /** How it reports tokens and cost over ACP. */
@@ -68,6 +74,7 @@ export const KNOWN_ACP_AGENTS = {
     },
     versionFlag: true,
     stdioMcp: true,
+    mcpToolPrefix: 'wg_',
     setup: 'a provider and model in opencode.json (or the file OPENCODE_CONFIG names), or `opencode auth login`',
     cost: 'usage_update.cost (USD, from the model cost in its config); PromptResponse.usage is of the last step only',
   },
@@ -105,6 +112,7 @@ export const KNOWN_ACP_AGENTS = {
     credentials: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'],
     versionFlag: false,
     stdioMcp: true,
+    mcpToolPrefix: 'mcp__wg__',
     setup: 'ANTHROPIC_API_KEY, or a Claude Code login',
     cost: 'PromptResponse.usage, cumulative tokens; usage_update.cost (USD)',
   },

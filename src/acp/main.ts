@@ -29,6 +29,7 @@ export const AcpSpecSchema = z.strictObject({
     edits: z.boolean(),
     workdir: z.string(),
     writableRoots: z.array(z.string()).optional(),
+    protocolTools: z.array(z.string()).optional(),
   }),
 });
 export type AcpSpec = z.infer<typeof AcpSpecSchema>;

@@ -34,6 +34,8 @@ export interface PermissionPolicy {
   workdir: string;
   /** Further folders edits may touch (the graph folder when it lies outside the working directory). */
   writableRoots?: readonly string[];
+  /** wg's own MCP tools as the agent names them (`wg_log`...): the protocol, always allowed. */
+  protocolTools?: readonly string[];
 }
 
 export type PermissionAnswer = { outcome: 'selected'; optionId: string } | { outcome: 'cancelled' };
@@ -127,8 +129,10 @@ function judge(call: PermissionCall, policy: PermissionPolicy): { allowed: boole
         ? { allowed: true }
         : { allowed: false, rule: 'WebFetch' };
     default: {
-      // Another tool (an MCP tool, a mode switch): allowed only when the task's tools name it.
+      // Another tool (an MCP tool, a mode switch): allowed only when the task's tools name it, or it is wg's own.
       const title = call.title?.trim() ?? '';
+      if (title !== '' && (policy.protocolTools ?? []).some((tool) => new RegExp(`(^|\\W)${tool}(\\W|$)`).test(title)))
+        return { allowed: true };
       const named = policy.rules.some((rule) => ruleName(rule) === title.toLowerCase() && title !== '');
       return named ? { allowed: true } : { allowed: false, rule: /^[A-Za-z][\w.-]*$/.test(title) ? title : undefined };
     }

@@ -29,8 +29,9 @@ import { wgMcpServer } from '../acp/wg-mcp.js';
 import { ConfigError } from '../errors.js';
 import type { Task } from '../graph/schema.js';
 import { leadsOutside } from '../system/paths.js';
-import { anthropicEventParser } from './anthropic.js';
+import { WG_TOOL_NAMES, type WgToolName } from '../mcp/tools.js';
 import { WG_ENTRY } from '../system/wg-entry.js';
+import { anthropicEventParser } from './anthropic.js';
 import { protocolRules } from './claude.js';
 import { findProgram, platformSuffix, type FoundProgram } from './find-program.js';
 import { protocolCommandList } from './protocol.js';
@@ -142,16 +143,22 @@ export function acpBackend(name: string): Backend {
     const agent = acpAgentName(name, settings);
     return agent === undefined ? undefined : knownAcpAgent(agent);
   };
+  // The prompt names wg's MCP tools for a known agent whose naming of them was seen (see known-agents.ts).
+  const toolPrefix = known({})?.mcpToolPrefix;
   return {
     name,
     usesPrompt: true,
+    ...(toolPrefix !== undefined ? { protocolToolName: (tool: WgToolName) => `${toolPrefix}${tool}` } : {}),
 
     launch(context: RunContext): LaunchSpec {
       const settings = parseAcpSettings(name, context.settings);
       const agent = known(settings);
       const env = agentEnv(agent, settings, context.env);
       const command = agentCommand(name, settings, env, context.workdir);
-      const mcp = settings.mcp && (agent?.stdioMcp ?? true) ? wgMcpServer(env) : undefined;
+      // A prompt that names the tools always gets the server; otherwise the table's `mcp` decides.
+      const mcp = (context.protocolTools || settings.mcp) && (agent?.stdioMcp ?? true) ? wgMcpServer(env) : undefined;
+      const protocolTools =
+        context.protocolTools && toolPrefix !== undefined ? WG_TOOL_NAMES.map((tool) => `${toolPrefix}${tool}`) : [];
       const specFile = join(dirname(context.promptFile), ACP_SPEC_FILE);
       const spec = {
         agentName: name,
@@ -166,6 +173,7 @@ export function acpBackend(name: string): Backend {
           edits: editsAllowed(context.task.tools),
           workdir: context.workdir,
           ...(leadsOutside(context.workdir, context.workgraphDir) ? { writableRoots: [context.workgraphDir] } : {}),
+          ...(protocolTools.length > 0 ? { protocolTools } : {}),
         },
       };
       return {

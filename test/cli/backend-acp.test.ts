@@ -144,7 +144,13 @@ describe.skipIf(!version)('acp:opencode with the settings wg init writes', () =>
     const last = server.scripted('chat').at(-1)!;
     expect(toolResults('chat', last.body).filter((call) => !call.ok)).toEqual([]);
     const seen = events('make-alpha');
-    expect(seen.some((event) => event.type === 'tool' && /wg .*log/.test(event.summary))).toBe(true);
+    // The prompt named wg's MCP tools as opencode offers them, and the model reported through them.
+    expect(runFiles('make-alpha', 'prompt.md').join('')).toContain('`wg_log`');
+    const tools = seen.filter((event) => event.type === 'tool').map((event) => String(event.summary));
+    expect(
+      tools.some((summary) => /wg_log/.test(summary)),
+      tools.join('\n'),
+    ).toBe(true);
     // opencode prices the tokens from its model config and reports dollars: wg records them as reported.
     const usage = seen.filter((event) => event.type === 'usage');
     expect(usage).toHaveLength(1);

@@ -49,6 +49,15 @@ describe('answering permission requests', () => {
     });
   });
 
+  it("allows wg's own MCP tools as the agent names them, and no other MCP tool", () => {
+    const withTools = { ...policy(), protocolTools: ['mcp__wg__log', 'mcp__wg__artifact'] };
+    expect(decidePermission({ kind: 'other', title: 'mcp__wg__log' }, OPENCODE, withTools).allowed).toBe(true);
+    expect(decidePermission({ kind: 'other', title: 'log (mcp__wg__log)' }, OPENCODE, withTools).allowed).toBe(true);
+    expect(decidePermission({ kind: 'other', title: 'mcp__wg__logout' }, OPENCODE, withTools).allowed).toBe(false);
+    expect(decidePermission({ kind: 'other', title: 'mcp__evil__run' }, OPENCODE, withTools).allowed).toBe(false);
+    expect(decidePermission({ kind: 'other', title: 'mcp__wg__log' }, OPENCODE, policy()).allowed).toBe(false);
+  });
+
   it("widens with the task's tools, and a compound command needs every part allowed", () => {
     const tools = ['Bash(npm test:*)'];
     expect(
