@@ -180,6 +180,18 @@ describe('session updates as events', () => {
       message: 'Rate limit exceeded: 429 Too Many Requests',
     });
     expect(limited[0]).toMatchObject({ type: 'halt', kind: 'rate-limited' });
+    // What opencode 1.18.33 answers session/prompt with once its own retries of a 429 are spent (seen here, against the
+    // scripted model answering 429 "Rate limit reached for requests"): JSON-RPC -32603, errorName APIError.
+    const opencode = new UpdateMapper('acp:opencode').end({
+      kind: 'failed',
+      message: 'Internal error: Rate limit reached for requests',
+      code: -32603,
+    });
+    expect(opencode[0]).toEqual({
+      type: 'halt',
+      kind: 'rate-limited',
+      request: 'acp:opencode: Internal error: Rate limit reached for requests',
+    });
     // Gemini reports tokens in _meta.quota only.
     const gemini = new UpdateMapper('a').end({
       kind: 'stopped',
