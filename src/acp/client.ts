@@ -1,9 +1,11 @@
 /**
  * One ACP session with one agent program, on `@agentclientprotocol/sdk`: start the agent
  * in a process group of its own, `initialize`, `session/new` (the attempt's working
- * directory, wg's MCP server), `session/set_mode` when the agent needs one to ask for
- * permissions, then one `session/prompt` with the task's prompt. Updates, permission
- * answers and the turn's end come out as normalized events.
+ * directory, wg's MCP server) or, to continue an earlier attempt's session, `session/resume`
+ * (else `session/load`, whose replay of the old turns is not reported again), then
+ * `session/set_mode` when the agent needs one to ask for permissions, then one
+ * `session/prompt` with the task's prompt. Updates, permission answers and the turn's end
+ * come out as normalized events; the result names the session, so a later step can continue it.
  *
  * Stopping: when `signal` aborts (the runner's timeout or Ctrl-C reached this process as
  * SIGTERM), wg sends `session/cancel`, waits a moment for the turn to end, then stops the
@@ -14,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { client, ndJsonStream, PROTOCOL_VERSION, RequestError } from '@agentclientprotocol/sdk/unstable';
-import type { McpServer, PromptResponse } from '@agentclientprotocol/sdk/unstable';
+import type { McpServer, PromptResponse, SessionModeState } from '@agentclientprotocol/sdk/unstable';
 import type { AgentEvent } from '../protocol/agent-event.js';
 import { decidePermission, type PermissionPolicy } from './permission.js';
 import { UpdateMapper, type TurnEnd } from './updates.js';
@@ -29,6 +31,8 @@ export interface AcpSessionOptions {
   prompt: string;
   mode?: string | undefined;
   mcpServers: McpServer[];
+  /** An earlier attempt's session to continue (the previous trajectory step's, or this task's last attempt's). */
+  resumeSession?: string | undefined;
   policy: PermissionPolicy;
   emit(event: AgentEvent): void;
   /** A diagnostic line (the agent's stderr, what wg did). */
@@ -36,6 +40,13 @@ export interface AcpSessionOptions {
   signal: AbortSignal;
   /** How long a cancelled turn may take to end before the agent is stopped. */
   cancelGraceMs?: number;
+}
+
+/** The earlier session could not be continued: the attempt fails, and its retry starts a fresh session. */
+class ResumeFailure extends Error {
+  constructor(session: string, why: string) {
+    super(`could not continue the earlier session ${session} (${why}); a retry starts a fresh session`);
+  }
 }
 
 /** SIGTERM to the group, SIGKILL to what is left after `graceMs`. */
@@ -101,6 +112,8 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
     await ctx.notify('session/cancel', { sessionId }).catch(() => undefined);
   };
 
+  // While `session/load` replays the old session's turns, they are history, not this attempt's work.
+  let replaying = false;
   const app = client({ name: 'wg' })
     .onRequest('session/request_permission', ({ params }) => {
       const decision = decidePermission(params.toolCall, params.options, options.policy);
@@ -117,7 +130,9 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
       }
       return { outcome: decision.answer };
     })
-    .onNotification('session/update', ({ params }) => emit(mapper.update(params.update)));
+    .onNotification('session/update', ({ params }) => {
+      if (!replaying) emit(mapper.update(params.update));
+    });
 
   const stream = ndJsonStream(
     Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
@@ -130,14 +145,33 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
       const onAbort = () => void cancel(ctx);
       options.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        await ctx.request('initialize', {
+        const init = await ctx.request('initialize', {
           protocolVersion: PROTOCOL_VERSION,
           // No fs and no terminal: the agent reads, writes and runs commands itself, in its
           // working directory (Gemini cannot create files through a client's fs).
           clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
           clientInfo: { name: 'wg', version: '1' },
         });
-        const session = await ctx.request('session/new', { cwd: options.cwd, mcpServers: options.mcpServers });
+        const where = { cwd: options.cwd, mcpServers: options.mcpServers };
+        const resumed = options.resumeSession;
+        let session: { sessionId: string; modes?: SessionModeState | null | undefined };
+        if (resumed === undefined) {
+          session = await ctx.request('session/new', where);
+        } else {
+          const caps = init.agentCapabilities;
+          const how = caps?.sessionCapabilities?.resume ? 'resume' : caps?.loadSession ? 'load' : undefined;
+          if (how === undefined) throw new ResumeFailure(resumed, 'the agent can neither resume nor load a session');
+          try {
+            replaying = how === 'load';
+            const answer = await ctx.request(`session/${how}`, { ...where, sessionId: resumed });
+            session = { sessionId: resumed, modes: answer?.modes };
+          } catch (error) {
+            throw new ResumeFailure(resumed, error instanceof Error ? error.message : String(error));
+          } finally {
+            replaying = false;
+          }
+          options.note(`wg: continues ${options.agentName} session ${resumed} (session/${how})`);
+        }
         sessionId = session.sessionId;
         const modes = session.modes?.availableModes?.map((mode) => mode.id) ?? [];
         const mode = options.mode && modes.find((id) => id === options.mode || id.endsWith(`#${options.mode}`));
@@ -167,7 +201,8 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
       message = `${message} (the agent ended: ${exited}${stderrTail.trim() ? `; ${stderrTail.trim().split('\n').at(-1)}` : ''})`;
     turn = cancelled ? { kind: 'stopped', stopReason: 'cancelled', response: {} } : { kind: 'failed', message, code };
   }
-  emit(mapper.end(turn));
+  // The session is named in the result, so the next step (or a retry that repairs this work) can continue it.
+  emit(mapper.end(turn).map((event) => (event.type === 'result' && sessionId ? { ...event, sessionId } : event)));
   if (stopTimer) clearTimeout(stopTimer);
   // The turn is over; whatever the agent left running (MCP servers, a re-executed child) goes with its group.
   if (child.pid !== undefined) await stopGroup(child.pid, graceMs);

@@ -40,6 +40,12 @@ export interface KnownAcpAgent {
    * names these tools instead of the shell commands.
    */
   mcpToolPrefix?: string;
+  /**
+   * Whether it continues an earlier session (its `initialize` offers `session/resume` or
+   * `loadSession`, and continuing was seen to work): a trajectory's next step then keeps the
+   * conversation, and a retry that repairs its own work too.
+   */
+  continuesSessions: boolean;
   /** What a person sets up once before wg can run it. */
   setup: string;
   /** How it reports tokens and cost over ACP. */
@@ -75,6 +81,7 @@ export const KNOWN_ACP_AGENTS = {
     versionFlag: true,
     stdioMcp: true,
     mcpToolPrefix: 'wg_',
+    continuesSessions: true,
     setup: 'a provider and model in opencode.json (or the file OPENCODE_CONFIG names), or `opencode auth login`',
     cost: 'usage_update.cost (USD, from the model cost in its config); PromptResponse.usage is of the last step only',
   },
@@ -90,6 +97,7 @@ export const KNOWN_ACP_AGENTS = {
     credentials: ['GH_TOKEN', 'GITHUB_TOKEN', 'COPILOT_PROVIDER_API_KEY'],
     versionFlag: true,
     stdioMcp: false,
+    continuesSessions: true,
     setup:
       '`copilot` then /login, or a BYOK provider: COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_API_KEY, COPILOT_MODEL',
     cost: 'PromptResponse.usage, cumulative tokens; no cost (priced from [prices])',
@@ -113,6 +121,7 @@ export const KNOWN_ACP_AGENTS = {
     versionFlag: false,
     stdioMcp: true,
     mcpToolPrefix: 'mcp__wg__',
+    continuesSessions: true,
     setup: 'ANTHROPIC_API_KEY, or a Claude Code login',
     cost: 'PromptResponse.usage, cumulative tokens; usage_update.cost (USD)',
   },
@@ -126,6 +135,7 @@ export const KNOWN_ACP_AGENTS = {
     credentials: ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_APPLICATION_CREDENTIALS'],
     versionFlag: true,
     stdioMcp: true,
+    continuesSessions: false,
     setup:
       '~/.gemini/settings.json selecting an auth type (e.g. gemini-api-key) and GEMINI_API_KEY; GEMINI_CLI_TRUST_WORKSPACE=true',
     cost: 'PromptResponse._meta.quota.token_count; no cost (priced from [prices])',
@@ -140,6 +150,7 @@ export const KNOWN_ACP_AGENTS = {
     credentials: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
     versionFlag: true,
     stdioMcp: true,
+    continuesSessions: false,
     setup:
       '~/.qwen/settings.json, or extra_args: --auth-type openai --openai-base-url URL --openai-api-key KEY -m MODEL',
     cost: 'none in 0.15 (priced from [prices] when tokens are known: they are not)',
@@ -154,6 +165,7 @@ export const KNOWN_ACP_AGENTS = {
     credentials: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
     versionFlag: false,
     stdioMcp: true,
+    continuesSessions: false,
     setup:
       '$CODEX_HOME/config.toml with allow_login_shell = false (else `wg` is not on its PATH) and a provider, or `codex login`',
     cost: 'usage_update.used only; no tokens per request and no cost',

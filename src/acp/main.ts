@@ -24,6 +24,7 @@ export const AcpSpecSchema = z.strictObject({
   promptFile: z.string().min(1),
   mode: z.string().optional(),
   mcpServers: z.array(McpServerSpec),
+  resumeSession: z.string().min(1).optional(),
   policy: z.strictObject({
     rules: z.array(z.string()),
     edits: z.boolean(),
@@ -55,6 +56,7 @@ export async function runAcpAgent(specFile: string): Promise<number> {
     prompt,
     mode: spec.mode,
     mcpServers: spec.mcpServers,
+    resumeSession: spec.resumeSession,
     policy: spec.policy,
     emit,
     note: (line) => process.stderr.write(`${line}\n`),

@@ -10,6 +10,7 @@
  *   mode = "default"             # session/set_mode after session/new (default: the table of known agents)
  *   allowed_tools = ["Bash(npm test:*)"]     # added when the task names no tools
  *   mcp = true                   # pass wg's MCP server (`wg mcp`) in session/new
+ *   resume = true                # a trajectory step continues the previous step's session (known agents that can)
  *   env = { }
  *
  *   [backends.myagent]           # any other ACP agent
@@ -50,6 +51,7 @@ export const AcpSettingsSchema = z.strictObject({
   mode: z.string().trim().min(1).optional(),
   allowed_tools: z.array(z.string().trim().min(1)).optional(),
   mcp: z.boolean().default(true),
+  resume: z.boolean().default(true),
   env: z.record(z.string(), z.string()).optional(),
 });
 export type AcpSettings = z.infer<typeof AcpSettingsSchema>;
@@ -148,6 +150,8 @@ export function acpBackend(name: string): Backend {
   return {
     name,
     usesPrompt: true,
+    // Only agents seen to resume or load a session (session/resume, session/load) continue one; others start afresh.
+    continuesSessions: known({})?.continuesSessions === true,
     ...(toolPrefix !== undefined ? { protocolToolName: (tool: WgToolName) => `${toolPrefix}${tool}` } : {}),
 
     launch(context: RunContext): LaunchSpec {
@@ -159,6 +163,7 @@ export function acpBackend(name: string): Backend {
       const mcp = (context.protocolTools || settings.mcp) && (agent?.stdioMcp ?? true) ? wgMcpServer(env) : undefined;
       const protocolTools =
         context.protocolTools && toolPrefix !== undefined ? WG_TOOL_NAMES.map((tool) => `${toolPrefix}${tool}`) : [];
+      const resumeSession = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
       const specFile = join(dirname(context.promptFile), ACP_SPEC_FILE);
       const spec = {
         agentName: name,
@@ -168,6 +173,7 @@ export function acpBackend(name: string): Backend {
         promptFile: context.promptFile,
         ...((settings.mode ?? agent?.mode) ? { mode: settings.mode ?? agent?.mode } : {}),
         mcpServers: mcp ? [mcp] : [],
+        ...(resumeSession !== undefined ? { resumeSession } : {}),
         policy: {
           rules: acpRules(settings, context.task),
           edits: editsAllowed(context.task.tools),
