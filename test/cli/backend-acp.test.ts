@@ -8,14 +8,14 @@
  * One project for the file; each case is one agent process (opencode is a large binary
  * and this machine is small).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
 import { locateAcpAgent } from '../../src/backends/acp.js';
-import { OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
+import { OFFLINE_ENV, opencodeConfig, TEST_API_KEY } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
 import { deliverableContent, toolResults } from '../support/protocol-follower.js';
 import { tempProject, type Project } from '../support/wg.js';
@@ -48,27 +48,7 @@ async function opencodeEnv(
 ): Promise<{ server: ModelServer; env: Record<string, string | undefined> }> {
   const server = await startModelServer(script);
   servers.push(server);
-  const config = join(home, `${name}.json`);
-  mkdirSync(home, { recursive: true });
-  writeFileSync(
-    config,
-    JSON.stringify({
-      provider: {
-        fake: {
-          npm: '@ai-sdk/openai-compatible',
-          name: 'fake',
-          options: { baseURL: `${server.url}/v1`, apiKey: 'sk-test-not-a-real-key' },
-          models: {
-            m: { name: 'm', tool_call: true, limit: { context: 200000, output: 8192 }, cost: { input: 3, output: 15 } },
-          },
-        },
-      },
-      model: 'fake/m',
-      small_model: 'fake/m',
-      autoupdate: false,
-      share: 'disabled',
-    }),
-  );
+  const config = opencodeConfig(home, server.url, name);
   return {
     server,
     env: {

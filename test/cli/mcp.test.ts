@@ -3,15 +3,18 @@
  * stdio process and driven by the MCP SDK's own client: its tools act on the lease in its
  * environment, change the graph as the CLI would, answer what the CLI prints, and are
  * refused with the CLI's message once the lease is gone. Then the real Claude Code, with
- * the settings `wg init` writes and no shell at all, completing the protocol through the
- * tools alone (the scripted model calls them because the prompt names them).
+ * the settings `wg init` writes and no shell at all, the built-in agent, and opencode over
+ * ACP with its shell denied, each completing the protocol through the tools alone (the
+ * scripted model calls them because the prompt names them).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
-import { agentProject, announceSkip, findClaude, TEST_API_KEY } from '../support/agents.js';
+import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
+import { locateAcpAgent } from '../../src/backends/acp.js';
+import { ACP_AGENT_ENV, agentProject, announceSkip, findClaude, TEST_API_KEY } from '../support/agents.js';
 import { deliverableContent, toolResults } from '../support/protocol-follower.js';
 import { cleanEnv, tempProject, WG_BIN } from '../support/wg.js';
 
@@ -203,4 +206,56 @@ describe.each(SUBJECTS)("$backend through wg's tools, with no shell at all", ({ 
       }
     },
   );
+});
+
+const opencode = locateAcpAgent(KNOWN_ACP_AGENTS.opencode, undefined, '', process.cwd());
+if (!opencode)
+  process.stderr.write('\n*** SKIPPED acp:opencode through wg mcp: opencode-ai is not installed beside wg\n\n');
+
+describe.skipIf(!opencode)("acp:opencode through wg's tools, with its shell denied", () => {
+  it('completes the protocol with the tools alone, its shell tool never offered', async () => {
+    const agent = await agentProject({
+      script: { followProtocol: true },
+      config: () => '',
+      // wg init's settings; opencode itself told to deny every shell command (it then leaves bash out of the model's tools).
+      env: (server, home) => ({
+        ...ACP_AGENT_ENV.opencode(server.url, home),
+        OPENCODE_PERMISSION: '{"bash":"deny"}',
+      }),
+    });
+    try {
+      const { project, server, env } = agent;
+      await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt']);
+      const result = await project.wg(['run', '--backend', 'acp:opencode'], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(server.followerErrors).toEqual([]);
+      const requests = server.scripted('chat');
+      const offered = (requests[0]!.body.tools as Array<{ function: { name: string } }>).map(
+        (tool) => tool.function.name,
+      );
+      expect(offered).not.toContain('bash');
+      expect(offered).toEqual(expect.arrayContaining(['wg_log', 'wg_progress', 'wg_artifact', 'wg_ask', 'wg_fail']));
+      const calls = requests
+        .at(-1)!
+        .body.messages.flatMap((message: any) => message.tool_calls ?? [])
+        .map((call: any) => call.function.name);
+      expect(calls).toEqual(['wg_log', 'wg_progress', 'write', 'wg_artifact', 'wg_log']);
+      expect(toolResults('chat', requests.at(-1)!.body).map((entry) => entry.ok)).toEqual(Array(5).fill(true));
+      const task = await project.show('make-alpha');
+      expect(task.status).toBe('done');
+      expect(task.log.map((entry) => entry.message)).toEqual(
+        expect.arrayContaining([
+          'starting: Make alpha',
+          'progress 50%: writing the deliverables',
+          'done: 1 deliverable(s) written',
+        ]),
+      );
+      expect(task.artifacts).toEqual(['alpha.txt']);
+      expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
+        deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
+      );
+    } finally {
+      await agent.cleanup();
+    }
+  }, 240_000);
 });

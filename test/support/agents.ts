@@ -155,3 +155,49 @@ export function sentFor(server: ModelServer, api: Api, taskId: string): string {
 
 /** How a downstream prompt hands on an upstream task's summary (see src/prompt/build.ts). */
 export const summaryBlock = (summary: string) => `Its agent's summary of the work:\n\n\`\`\`\n${summary}\n\`\`\``;
+
+/** An OPENCODE_CONFIG whose only provider is the local server's Chat Completions (its model priced at $3/$15 per million tokens). */
+export function opencodeConfig(home: string, serverUrl: string, name = 'opencode'): string {
+  mkdirSync(home, { recursive: true });
+  const config = join(home, `${name}.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      provider: {
+        fake: {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'fake',
+          options: { baseURL: `${serverUrl}/v1`, apiKey: 'sk-test-not-a-real-key' },
+          models: {
+            m: { name: 'm', tool_call: true, limit: { context: 200000, output: 8192 }, cost: { input: 3, output: 15 } },
+          },
+        },
+      },
+      model: 'fake/m',
+      small_model: 'fake/m',
+      autoupdate: false,
+      share: 'disabled',
+    }),
+  );
+  return config;
+}
+
+/** What each tested ACP agent needs to reach only the local server (see ../../docs/backends.md). */
+export const ACP_AGENT_ENV = {
+  opencode: (serverUrl: string, home: string) => ({
+    OPENCODE_CONFIG: opencodeConfig(home, serverUrl),
+    OPENCODE_DISABLE_MODELS_FETCH: '1',
+    OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+  }),
+  'claude-acp': (serverUrl: string) => ({
+    ANTHROPIC_BASE_URL: serverUrl,
+    ANTHROPIC_API_KEY: TEST_API_KEY,
+    CLAUDE_CODE_MAX_RETRIES: '0',
+  }),
+  copilot: (serverUrl: string) => ({
+    COPILOT_OFFLINE: 'true',
+    COPILOT_PROVIDER_BASE_URL: `${serverUrl}/v1`,
+    COPILOT_PROVIDER_API_KEY: TEST_API_KEY,
+    COPILOT_MODEL: 'claude-sonnet-4.5',
+  }),
+};

@@ -269,6 +269,15 @@ function sessionFiles(prompt: string): string[] {
 const SHELL_WRITE = /^printf '%s' '((?:[^']|'\\'')*)' > '((?:[^']|'\\'')*)'$/s;
 const unquote = (text: string) => text.replace(/'\\''/g, "'");
 
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the agent wrote to `path` in an earlier turn of the conversation (a Write call, or its shell form), if it did. */
 function writtenEarlier(body: any, path: string): string | undefined {
   let content: string | undefined;
@@ -284,7 +293,14 @@ function writtenEarlier(body: any, path: string): string | undefined {
         typeof input.content === 'string'
       )
         content = input.content;
-      else if (value.type === 'function_call' && typeof value.arguments === 'string') {
+      else if (typeof value.function?.arguments === 'string') {
+        // A Chat Completions tool call: opencode's write {filePath, content}, Copilot's create {path, file_text}.
+        const args = parseJson(value.function.arguments);
+        const target = args?.filePath ?? args?.file_path ?? args?.path;
+        const text = args?.content ?? args?.file_text;
+        if (typeof target === 'string' && (target === path || target.endsWith(`/${path}`)) && typeof text === 'string')
+          content = text;
+      } else if (value.type === 'function_call' && typeof value.arguments === 'string') {
         const command = (() => {
           try {
             return JSON.parse(value.arguments).cmd as unknown;
