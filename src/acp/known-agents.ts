@@ -113,11 +113,16 @@ export const KNOWN_ACP_AGENTS = {
       'CLAUDE_CODE_*',
       'CLAUDE_CONFIG_DIR',
       'IS_SANDBOX',
+      'MCP_CONNECT_TIMEOUT_MS',
+      'MCP_CONNECTION_NONBLOCKING',
       'DISABLE_AUTOUPDATER',
       'DISABLE_TELEMETRY',
       'DISABLE_ERROR_REPORTING',
     ],
     credentials: ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'],
+    // Claude Code waits 5 s for MCP servers, then asks the model without them: `wg mcp` can take longer to start
+    // on a loaded machine, and the prompt names its tools (the claude backend sets the same; see claude.ts).
+    setEnv: { MCP_CONNECT_TIMEOUT_MS: '30000', MCP_CONNECTION_NONBLOCKING: 'false' },
     versionFlag: false,
     stdioMcp: true,
     mcpToolPrefix: 'mcp__wg__',
