@@ -1,9 +1,10 @@
 /**
  * One ACP session with one agent program, on `@agentclientprotocol/sdk`: start the agent
  * in a process group of its own, `initialize`, `session/new` (the attempt's working
- * directory, wg's MCP server), `session/set_mode` when the agent needs one to ask for
- * permissions, then one `session/prompt` with the task's prompt. Updates, permission
- * answers and the turn's end come out as normalized events.
+ * directory, wg's MCP server: stdio, or http served from this process when the agent takes
+ * only that), `session/set_mode` when the agent needs one to ask for permissions, then one
+ * `session/prompt` with the task's prompt. Updates, permission answers and the turn's end
+ * come out as normalized events.
  *
  * Stopping: when `signal` aborts (the runner's timeout or Ctrl-C reached this process as
  * SIGTERM), wg sends `session/cancel`, waits a moment for the turn to end, then stops the
@@ -16,8 +17,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { client, ndJsonStream, PROTOCOL_VERSION, RequestError } from '@agentclientprotocol/sdk/unstable';
 import type { McpServer, PromptResponse } from '@agentclientprotocol/sdk/unstable';
 import type { AgentEvent } from '../protocol/agent-event.js';
+import type { HttpMcpServer } from '../mcp/http.js';
 import { decidePermission, type PermissionPolicy } from './permission.js';
 import { UpdateMapper, type TurnEnd } from './updates.js';
+import { httpMcpEntry } from './wg-mcp.js';
 
 export interface AcpSessionOptions {
   /** For messages: `opencode`, `acp:opencode`. */
@@ -29,6 +32,11 @@ export interface AcpSessionOptions {
   prompt: string;
   mode?: string | undefined;
   mcpServers: McpServer[];
+  /**
+   * An http MCP server offered when the agent says it takes them (`initialize`:
+   * `mcpCapabilities.http`): started then, in this process, and closed when the session ends.
+   */
+  httpMcp?: { name: string; start(): Promise<HttpMcpServer> } | undefined;
   policy: PermissionPolicy;
   emit(event: AgentEvent): void;
   /** A diagnostic line (the agent's stderr, what wg did). */
@@ -103,7 +111,8 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
 
   const app = client({ name: 'wg' })
     .onRequest('session/request_permission', ({ params }) => {
-      const decision = decidePermission(params.toolCall, params.options, options.policy);
+      const announcedTitle = mapper.toolTitle(params.toolCall.toolCallId);
+      const decision = decidePermission({ ...params.toolCall, announcedTitle }, params.options, options.policy);
       if (decision.allowed) {
         options.note(`wg: allowed ${decision.request}`);
       } else {
@@ -124,20 +133,29 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
     Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
   );
 
+  let http: HttpMcpServer | undefined;
   let turn: TurnEnd;
   try {
     const response = await app.connectWith(stream, async (ctx) => {
       const onAbort = () => void cancel(ctx);
       options.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        await ctx.request('initialize', {
+        const init = await ctx.request('initialize', {
           protocolVersion: PROTOCOL_VERSION,
           // No fs and no terminal: the agent reads, writes and runs commands itself, in its
           // working directory (Gemini cannot create files through a client's fs).
           clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
           clientInfo: { name: 'wg', version: '1' },
         });
-        const session = await ctx.request('session/new', { cwd: options.cwd, mcpServers: options.mcpServers });
+        const mcpServers = [...options.mcpServers];
+        if (options.httpMcp && init.agentCapabilities?.mcpCapabilities?.http) {
+          http = await options.httpMcp.start();
+          mcpServers.push(httpMcpEntry(options.httpMcp.name, http));
+          options.note(`wg: serving wg's MCP tools to ${options.agentName} over http at ${http.url}`);
+        } else if (options.httpMcp) {
+          options.note(`wg: ${options.agentName} takes no http MCP servers: wg's MCP tools are not offered`);
+        }
+        const session = await ctx.request('session/new', { cwd: options.cwd, mcpServers });
         sessionId = session.sessionId;
         const modes = session.modes?.availableModes?.map((mode) => mode.id) ?? [];
         const mode = options.mode && modes.find((id) => id === options.mode || id.endsWith(`#${options.mode}`));
@@ -172,4 +190,5 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
   // The turn is over; whatever the agent left running (MCP servers, a re-executed child) goes with its group.
   if (child.pid !== undefined) await stopGroup(child.pid, graceMs);
   await Promise.race([exit, sleep(graceMs)]);
+  await http?.close();
 }

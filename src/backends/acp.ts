@@ -9,7 +9,7 @@
  *   extra_args = []
  *   mode = "default"             # session/set_mode after session/new (default: the table of known agents)
  *   allowed_tools = ["Bash(npm test:*)"]     # added when the task names no tools
- *   mcp = true                   # pass wg's MCP server (`wg mcp`) in session/new
+ *   mcp = true                   # pass wg's MCP server in session/new (`wg mcp`; over http for Copilot)
  *   env = { }
  *
  *   [backends.myagent]           # any other ACP agent
@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { KNOWN_ACP_AGENTS, knownAcpAgent, type KnownAcpAgent } from '../acp/known-agents.js';
 import { editsAllowed } from '../acp/permission.js';
-import { wgMcpServer } from '../acp/wg-mcp.js';
+import { wgHttpMcp, wgMcpServer } from '../acp/wg-mcp.js';
 import { ConfigError } from '../errors.js';
 import type { Task } from '../graph/schema.js';
 import { leadsOutside } from '../system/paths.js';
@@ -155,8 +155,12 @@ export function acpBackend(name: string): Backend {
       const agent = known(settings);
       const env = agentEnv(agent, settings, context.env);
       const command = agentCommand(name, settings, env, context.workdir);
-      // A prompt that names the tools always gets the server; otherwise the table's `mcp` decides.
-      const mcp = (context.protocolTools || settings.mcp) && (agent?.stdioMcp ?? true) ? wgMcpServer(env) : undefined;
+      // A prompt that names the tools always gets the server; otherwise the table's `mcp` decides. An agent
+      // that takes only http servers gets the same tools served by `wg agent-acp` over http instead.
+      const offered = context.protocolTools || settings.mcp;
+      const stdio = agent?.stdioMcp ?? true;
+      const mcp = offered && stdio ? wgMcpServer(env) : undefined;
+      const httpMcp = offered && !stdio ? wgHttpMcp(env) : undefined;
       const protocolTools =
         context.protocolTools && toolPrefix !== undefined ? WG_TOOL_NAMES.map((tool) => `${toolPrefix}${tool}`) : [];
       const specFile = join(dirname(context.promptFile), ACP_SPEC_FILE);
@@ -168,6 +172,7 @@ export function acpBackend(name: string): Backend {
         promptFile: context.promptFile,
         ...((settings.mode ?? agent?.mode) ? { mode: settings.mode ?? agent?.mode } : {}),
         mcpServers: mcp ? [mcp] : [],
+        ...(httpMcp ? { httpMcp } : {}),
         policy: {
           rules: acpRules(settings, context.task),
           edits: editsAllowed(context.task.tools),

@@ -14,7 +14,7 @@
  * section's `wg ask` command, and end its turn; once the prompt carries the answer, it does
  * the task, and its deliverables say what the answer was (`answer: ...`).
  *
- * Where the Protocol section names wg's tools (`mcp__wg__log`, `wg_log`: prompts/protocol-tools.md)
+ * Where the Protocol section names wg's tools (`mcp__wg__log`, `wg_log`, `wg-log`: prompts/protocol-tools.md)
  * and the request offers a tool of that name, it calls the tool instead of a shell command.
  */
 import { isAbsolute, join, relative } from 'node:path';
@@ -63,11 +63,11 @@ function commandPrefix(protocol: string, taskId: string, verb: string): string |
   return undefined;
 }
 
-/** A tool the Protocol section names for `verb`: one word in backticks ending in `_verb` (`mcp__wg__log`, `wg_log`). */
+/** A tool the Protocol section names for `verb`: one word in backticks ending in `_verb` or `-verb` (`mcp__wg__log`, `wg_log`, `wg-log`). */
 function toolName(protocol: string, verb: string): string | undefined {
   return [...protocol.matchAll(/`([A-Za-z0-9_-]+)`/g)]
     .map((match) => match[1]!)
-    .find((name) => name.endsWith(`_${verb}`));
+    .find((name) => name.endsWith(`_${verb}`) || name.endsWith(`-${verb}`));
 }
 
 export function parseTaskPrompt(prompt: string): TaskPrompt {
