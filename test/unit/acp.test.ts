@@ -58,6 +58,16 @@ describe('answering permission requests', () => {
     expect(decidePermission({ kind: 'other', title: 'mcp__wg__log' }, OPENCODE, policy()).allowed).toBe(false);
   });
 
+  it("allows Copilot's wg-log, which it announces by that name but asks about as `log`, and no look-alike", () => {
+    const withTools = { ...policy(), protocolTools: ['wg-log', 'wg-progress'] };
+    // As Copilot 1.0.102 sends them: the tool_call update titled `wg-log`, then the request titled `log`.
+    const asked = { kind: 'other', title: 'log', rawInput: { message: 'starting' } };
+    expect(decidePermission({ ...asked, announcedTitle: 'wg-log' }, OPENCODE, withTools).allowed).toBe(true);
+    expect(decidePermission(asked, OPENCODE, withTools).allowed).toBe(false);
+    expect(decidePermission({ ...asked, announcedTitle: 'other-wg-log' }, OPENCODE, withTools).allowed).toBe(false);
+    expect(decidePermission({ ...asked, announcedTitle: 'wg-log-all' }, OPENCODE, withTools).allowed).toBe(false);
+  });
+
   it("widens with the task's tools, and a compound command needs every part allowed", () => {
     const tools = ['Bash(npm test:*)'];
     expect(
@@ -192,6 +202,22 @@ describe('session updates as events', () => {
       kind: 'rate-limited',
       request: 'acp:opencode: Internal error: Rate limit reached for requests',
     });
+    // Claude's ACP adapter 0.49.0 (CLAUDE_CODE_MAX_RETRIES=0) against the same 429: -32603 with the API error as details.
+    const claude = new UpdateMapper('acp:claude-acp').end({
+      kind: 'failed',
+      message: 'Internal error: API Error: Request rejected (429) · Rate limit reached for requests',
+      code: -32603,
+    });
+    expect(claude[0]).toMatchObject({ type: 'halt', kind: 'rate-limited' });
+    // Copilot 1.0.102 retries 5 times, then ends its turn normally (end_turn) with the error as its message: not done.
+    const copilot = new UpdateMapper('acp:copilot');
+    const text =
+      'Error: Failed to get response from the AI model; retried 5 times (total retry wait time: 5.00 seconds) Last error: 429 Rate limit reached for requests';
+    copilot.update({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text } });
+    const gaveUp = copilot.end({ kind: 'stopped', stopReason: 'end_turn', response: {} });
+    expect(gaveUp.map((event) => event.type)).toEqual(['text', 'halt', 'result']);
+    expect(gaveUp[1]).toEqual({ type: 'halt', kind: 'rate-limited', request: `acp:copilot: ${text}` });
+    expect(gaveUp[2]).toMatchObject({ type: 'result', ok: false });
     // Gemini reports tokens in _meta.quota only.
     const gemini = new UpdateMapper('a').end({
       kind: 'stopped',
