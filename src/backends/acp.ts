@@ -207,6 +207,9 @@ export function acpBackend(name: string): Backend {
         editsAllowed(context.task?.tools)
           ? 'read files, and create and edit files in the working directory'
           : "read files; no edits (the task's tools leave out Write and Edit)",
+        ...(context.protocolTools && toolPrefix !== undefined
+          ? [`use wg's tools: ${WG_TOOL_NAMES.map((tool) => `\`${toolPrefix}${tool}\``).join(', ')}`]
+          : []),
         `run ${protocolCommandList()}${check ? ` and the task's check (\`${check}\`)` : ''}`,
         ...(extra.length > 0 ? [`use ${extra.join(', ')}`] : []),
         `anything else the agent asks about is refused ${onRefusal === 'continue' ? "(it is told so and goes on; the task's check decides)" : 'and ends the attempt'}; what the agent does without asking is up to its own settings`,
