@@ -194,7 +194,25 @@ describe.skipIf(!version)('acp:opencode with the settings wg init writes', () =>
   });
 });
 
-/** Other known agents, each once through the protocol with `wg init`'s settings (they ask wg for every call). */
+/** The names of the tools the model called, in the conversation of a request (it replays every earlier call). */
+function calledTools(api: 'anthropic' | 'chat', body: any): string[] {
+  const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
+  return api === 'anthropic'
+    ? messages.flatMap((message) =>
+        Array.isArray(message.content)
+          ? message.content.filter((block: any) => block?.type === 'tool_use').map((block: any) => String(block.name))
+          : [],
+      )
+    : messages.flatMap((message) =>
+        Array.isArray(message.tool_calls) ? message.tool_calls.map((call: any) => String(call.function?.name)) : [],
+      );
+}
+
+/**
+ * Other known agents, each once through the protocol with `wg init`'s settings (they ask wg for every call), and once
+ * against a model that answers 429: `limited` is what makes the agent give up (Copilot retries 5 times, the wait
+ * cut short by `retry-after: 0`; Claude Code not at all with CLAUDE_CODE_MAX_RETRIES=0).
+ */
 const OTHERS = [
   {
     agent: 'claude-acp' as const,
@@ -204,6 +222,7 @@ const OTHERS = [
       ANTHROPIC_API_KEY: TEST_API_KEY,
       CLAUDE_CODE_MAX_RETRIES: '0',
     }),
+    limited: 1,
   },
   {
     agent: 'copilot' as const,
@@ -214,6 +233,7 @@ const OTHERS = [
       COPILOT_PROVIDER_API_KEY: TEST_API_KEY,
       COPILOT_MODEL: 'claude-sonnet-4.5',
     }),
+    limited: 6,
   },
 ];
 
@@ -221,7 +241,7 @@ for (const other of OTHERS) {
   const found = locateAcpAgent(KNOWN_ACP_AGENTS[other.agent], undefined, '', process.cwd());
   if (!found) process.stderr.write(`\n*** SKIPPED acp:${other.agent}: its npm package is not installed beside wg\n\n`);
   describe.skipIf(!found)(`acp:${other.agent} with the settings wg init writes`, () => {
-    it('completes the protocol, every call it asked about answered', async () => {
+    it("completes the protocol through wg's MCP tools, every call it asked about answered", async () => {
       const server = await startModelServer({ followProtocol: true });
       servers.push(server);
       const id = `make-${other.agent}`;
@@ -232,14 +252,53 @@ for (const other of OTHERS) {
       expect(server.followerErrors).toEqual([]);
       const task = await project.show(id);
       expect(task.status).toBe('done');
-      expect(task.log.map((entry) => entry.message)).toContain(`starting: Make ${other.agent}`);
+      const messages = task.log.map((entry) => entry.message);
+      expect(messages).toContain(`starting: Make ${other.agent}`);
+      expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
+      expect(messages).toContain('done: 1 deliverable(s) written');
       expect(task.artifacts).toContain(`${other.agent}.txt`);
       expect(readFileSync(join(project.dir, `${other.agent}.txt`), 'utf8')).toBe(
         deliverableContent({ taskId: id, upstreamLines: [] }, `${other.agent}.txt`),
       );
-      expect(toolResults(other.api, server.scripted(other.api).at(-1)!.body).filter((call) => !call.ok)).toEqual([]);
+      const last = server.scripted(other.api).at(-1)!.body;
+      expect(toolResults(other.api, last).filter((call) => !call.ok)).toEqual([]);
+      // The prompt named wg's tools as this agent offers them, and the model reported through them, not a shell.
+      const prefix = KNOWN_ACP_AGENTS[other.agent].mcpToolPrefix;
+      expect(runFiles(id, 'prompt.md').join('')).toContain(`\`${prefix}log\``);
+      const called = calledTools(other.api, last);
+      expect(called).toEqual(expect.arrayContaining([`${prefix}log`, `${prefix}progress`, `${prefix}artifact`]));
+      expect(called.filter((name) => /^bash$/i.test(name))).toEqual([]);
       // It asked, and wg allowed (output.log has every line; events coalesce progress).
-      expect(runFiles(id, 'output.log').join('')).toMatch(/^wg: allowed /m);
+      const output = runFiles(id, 'output.log').join('');
+      expect(output).toMatch(/^wg: allowed /m);
+      expect(output).not.toMatch(/^wg: refused /m);
+      // Copilot takes only http MCP servers: wg agent-acp served the tools itself.
+      if (!KNOWN_ACP_AGENTS[other.agent].stdioMcp)
+        expect(output).toMatch(
+          /^wg: serving wg's MCP tools to acp:copilot over http at http:\/\/127\.0\.0\.1:\d+\/mcp$/m,
+        );
     });
+
+    it('a model answering 429 pauses the backend, and the task is tried again without counting an attempt', async () => {
+      const limited = { status: 429, message: 'Rate limit reached for requests', headers: { 'retry-after': '0' } };
+      const server = await startModelServer({
+        [other.api]: [...Array.from({ length: other.limited }, () => limited), { text: 'Done after the limit.' }],
+      });
+      servers.push(server);
+      const config = join(project.dir, '.workgraph', 'config.toml');
+      const settings = readFileSync(config, 'utf8');
+      if (!settings.includes('\nrate_limit_pause = "1s"\n'))
+        writeFileSync(config, settings.replace('[run]\n', '[run]\nrate_limit_pause = "1s"\n'));
+      const id = `limited-${other.agent}`;
+      await project.ok(['add', `Limited ${other.agent}`, '--id', id, '--max-retries', '0']);
+      const env = { HOME: home, ...OFFLINE_ENV, ...other.env(server) };
+      const result = await project.wg(['run', id, '--backend', `acp:${other.agent}`], { env });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`paused backend acp:${other.agent} until \\S+ \\(rate limited: .*429`));
+      const task = await project.json<{ status: string; attempts?: number; retry_count?: number }>(['show', id]);
+      expect(task).toMatchObject({ status: 'done', attempts: 2 });
+      expect(task.retry_count ?? 0).toBe(0);
+      expect(server.scripted(other.api)).toHaveLength(other.limited + 1);
+    }, 120_000);
   });
 }
