@@ -279,6 +279,19 @@ for (const other of OTHERS) {
         );
     });
 
+    it("shows wg's tools in a dry run: the prompt and what the agent may do name them", async () => {
+      const id = `dry-${other.agent}`;
+      await project.ok(['add', `Dry ${other.agent}`, '--id', id]);
+      const prefix = KNOWN_ACP_AGENTS[other.agent].mcpToolPrefix;
+      type Plan = { steps: Array<{ prompt: string; permissions: string[] }> };
+      const plan = await project.json<Plan>(['run', id, '--dry-run', '--backend', `acp:${other.agent}`]);
+      expect(plan.steps[0]!.prompt).toContain(`with the \`${prefix}log\` tool`);
+      expect(plan.steps[0]!.prompt).not.toContain(`\`wg log ${id}`);
+      expect(plan.steps[0]!.permissions[1]).toBe(
+        `use wg's tools: ${['log', 'progress', 'artifact', 'ask', 'fail', 'show', 'context'].map((tool) => `\`${prefix}${tool}\``).join(', ')}`,
+      );
+    });
+
     it('a model answering 429 pauses the backend, and the task is tried again without counting an attempt', async () => {
       const limited = { status: 429, message: 'Rate limit reached for requests', headers: { 'retry-after': '0' } };
       const server = await startModelServer({

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { decidePermission, editsAllowed, type PermissionOption } from '../../src/acp/permission.js';
 import { UpdateMapper } from '../../src/acp/updates.js';
-import { acpRules, parseAcpSettings } from '../../src/backends/acp.js';
+import { AcpSpecSchema } from '../../src/acp/main.js';
+import { acpBackend, acpRules, parseAcpSettings } from '../../src/backends/acp.js';
 
 /** The option sets agents really send (ids differ, kinds do not). */
 const OPENCODE: PermissionOption[] = [
@@ -225,6 +226,47 @@ describe('session updates as events', () => {
       response: { _meta: { quota: { token_count: { input_tokens: 7, output_tokens: 3 } } } },
     });
     expect(gemini[0]).toEqual({ type: 'usage', inputTokens: 7, outputTokens: 3 });
+  });
+});
+
+describe("the acp backend's session spec", () => {
+  const launch = (name: string, settings: Record<string, unknown>, protocolTools: boolean) => {
+    const spec = acpBackend(name).launch({
+      task: { id: 't', title: 'T', status: 'in-progress' },
+      prompt: 'Do it.',
+      promptFile: '/runs/t/1/prompt.md',
+      workdir: '/work',
+      workgraphDir: '/work/.workgraph',
+      model: undefined,
+      // An existing program stands in for the agent's: the spec only names it.
+      settings: { command: process.execPath, ...settings },
+      env: { PATH: '/bin', WG_TASK_ID: 't', WG_TOKEN: 'tok', WG_DIR: '/work/.workgraph' },
+      protocolTools,
+    });
+    return AcpSpecSchema.parse(JSON.parse(spec.files![0]!.content));
+  };
+
+  it('asks wg agent-acp to serve the tools over http to Copilot, bound by the same WG_* as wg mcp, and none when off', () => {
+    const copilot = launch('acp:copilot', {}, true);
+    expect(copilot.mcpServers).toEqual([]);
+    expect(copilot.httpMcp).toEqual({
+      name: 'wg',
+      env: [
+        { name: 'WG_DIR', value: '/work/.workgraph' },
+        { name: 'WG_TASK_ID', value: 't' },
+        { name: 'WG_TOKEN', value: 'tok' },
+      ],
+    });
+    expect(copilot.policy.protocolTools).toContain('wg-log');
+    // The token is made by wg agent-acp when it starts the server: the spec file on disk holds none.
+    expect(JSON.stringify(copilot)).not.toMatch(/Bearer/);
+    const off = launch('acp:copilot', { mcp: false }, false);
+    expect(off.httpMcp).toBeUndefined();
+    expect(off.mcpServers).toEqual([]);
+    // An agent that takes stdio servers gets `wg mcp`, not the http server.
+    const opencode = launch('acp:opencode', {}, true);
+    expect(opencode.httpMcp).toBeUndefined();
+    expect(opencode.mcpServers.map((server) => server.args.at(-1))).toEqual(['mcp']);
   });
 });
 
