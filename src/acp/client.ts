@@ -1,8 +1,9 @@
 /**
  * One ACP session with one agent program, on `@agentclientprotocol/sdk`: start the agent
  * in a process group of its own, `initialize`, `session/new` (the attempt's working
- * directory, wg's MCP server) or, to continue an earlier attempt's session, `session/resume`
- * (else `session/load`, whose replay of the old turns is not reported again), then
+ * directory, wg's MCP server: stdio, or http served from this process when the agent takes
+ * only that) or, to continue an earlier attempt's session, `session/resume` (else
+ * `session/load`, whose replay of the old turns is not reported again), then
  * `session/set_mode` when the agent needs one to ask for permissions, then one
  * `session/prompt` with the task's prompt. Updates, permission answers and the turn's end
  * come out as normalized events; the result names the session, so a later step can continue it.
@@ -18,8 +19,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { client, ndJsonStream, PROTOCOL_VERSION, RequestError } from '@agentclientprotocol/sdk/unstable';
 import type { McpServer, PromptResponse, SessionModeState } from '@agentclientprotocol/sdk/unstable';
 import type { AgentEvent } from '../protocol/agent-event.js';
+import type { HttpMcpServer } from '../mcp/http.js';
 import { decidePermission, type PermissionPolicy } from './permission.js';
 import { UpdateMapper, type TurnEnd } from './updates.js';
+import { httpMcpEntry } from './wg-mcp.js';
 
 export interface AcpSessionOptions {
   /** For messages: `opencode`, `acp:opencode`. */
@@ -33,6 +36,11 @@ export interface AcpSessionOptions {
   mcpServers: McpServer[];
   /** An earlier attempt's session to continue (the previous trajectory step's, or this task's last attempt's). */
   resumeSession?: string | undefined;
+  /**
+   * An http MCP server offered when the agent says it takes them (`initialize`:
+   * `mcpCapabilities.http`): started then, in this process, and closed when the session ends.
+   */
+  httpMcp?: { name: string; start(): Promise<HttpMcpServer> } | undefined;
   policy: PermissionPolicy;
   emit(event: AgentEvent): void;
   /** A diagnostic line (the agent's stderr, what wg did). */
@@ -116,7 +124,8 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
   let replaying = false;
   const app = client({ name: 'wg' })
     .onRequest('session/request_permission', ({ params }) => {
-      const decision = decidePermission(params.toolCall, params.options, options.policy);
+      const announcedTitle = mapper.toolTitle(params.toolCall.toolCallId);
+      const decision = decidePermission({ ...params.toolCall, announcedTitle }, params.options, options.policy);
       if (decision.allowed) {
         options.note(`wg: allowed ${decision.request}`);
       } else {
@@ -139,6 +148,7 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
     Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
   );
 
+  let http: HttpMcpServer | undefined;
   let turn: TurnEnd;
   try {
     const response = await app.connectWith(stream, async (ctx) => {
@@ -152,7 +162,15 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
           clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
           clientInfo: { name: 'wg', version: '1' },
         });
-        const where = { cwd: options.cwd, mcpServers: options.mcpServers };
+        const mcpServers = [...options.mcpServers];
+        if (options.httpMcp && init.agentCapabilities?.mcpCapabilities?.http) {
+          http = await options.httpMcp.start();
+          mcpServers.push(httpMcpEntry(options.httpMcp.name, http));
+          options.note(`wg: serving wg's MCP tools to ${options.agentName} over http at ${http.url}`);
+        } else if (options.httpMcp) {
+          options.note(`wg: ${options.agentName} takes no http MCP servers: wg's MCP tools are not offered`);
+        }
+        const where = { cwd: options.cwd, mcpServers };
         const resumed = options.resumeSession;
         let session: { sessionId: string; modes?: SessionModeState | null | undefined };
         if (resumed === undefined) {
@@ -207,4 +225,5 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
   // The turn is over; whatever the agent left running (MCP servers, a re-executed child) goes with its group.
   if (child.pid !== undefined) await stopGroup(child.pid, graceMs);
   await Promise.race([exit, sleep(graceMs)]);
+  await http?.close();
 }

@@ -32,7 +32,10 @@ export interface KnownAcpAgent {
   setEnv?: Readonly<Record<string, string>>;
   /** Whether `PROGRAM --version` prints its version (an ACP-only adapter would start serving instead). */
   versionFlag: boolean;
-  /** Whether it takes stdio MCP servers in `session/new` (Copilot takes only http ones). */
+  /**
+   * Whether it takes stdio MCP servers in `session/new`. Copilot takes only http ones: wg's
+   * tools are served to it over http by `wg agent-acp` (when its `initialize` says it takes http).
+   */
   stdioMcp: boolean;
   /**
    * How its model sees a tool of the MCP server `wg`: this prefix, then the tool (`wg_log`).
@@ -98,6 +101,8 @@ export const KNOWN_ACP_AGENTS = {
     versionFlag: true,
     stdioMcp: false,
     continuesSessions: true,
+    // Its http MCP server `wg` reaches the model as `wg-log`... (seen in 1.0.102's model requests).
+    mcpToolPrefix: 'wg-',
     setup:
       '`copilot` then /login, or a BYOK provider: COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_API_KEY, COPILOT_MODEL',
     cost: 'PromptResponse.usage, cumulative tokens; no cost (priced from [prices])',

@@ -6,14 +6,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { serveMcpHttp } from '../mcp/http.js';
 import type { AgentEvent } from '../protocol/agent-event.js';
+import { packageVersion } from '../version.js';
 import { runAcpSession } from './client.js';
+
+const EnvList = z.array(z.object({ name: z.string(), value: z.string() }));
 
 const McpServerSpec = z.object({
   name: z.string(),
   command: z.string(),
   args: z.array(z.string()),
-  env: z.array(z.object({ name: z.string(), value: z.string() })),
+  env: EnvList,
 });
 
 export const AcpSpecSchema = z.strictObject({
@@ -25,6 +29,8 @@ export const AcpSpecSchema = z.strictObject({
   mode: z.string().optional(),
   mcpServers: z.array(McpServerSpec),
   resumeSession: z.string().min(1).optional(),
+  /** wg's MCP server, served over http from this process, for an agent that takes only http servers. */
+  httpMcp: z.strictObject({ name: z.string().min(1), env: EnvList }).optional(),
   policy: z.strictObject({
     rules: z.array(z.string()),
     edits: z.boolean(),
@@ -47,6 +53,13 @@ export async function runAcpAgent(specFile: string): Promise<number> {
     if (event.type === 'result') ok = event.ok;
     process.stdout.write(`${JSON.stringify(event)}\n`);
   };
+  const httpMcp = spec.httpMcp;
+  // Bound to the attempt as `wg mcp` would be: the attempt's WG_* over this process's environment.
+  const bound = httpMcp && {
+    ...process.env,
+    ...Object.fromEntries(httpMcp.env.map((entry) => [entry.name, entry.value])),
+  };
+  const note = (line: string) => process.stderr.write(`${line}\n`);
   await runAcpSession({
     agentName: spec.agentName,
     file: spec.file,
@@ -57,9 +70,19 @@ export async function runAcpAgent(specFile: string): Promise<number> {
     mode: spec.mode,
     mcpServers: spec.mcpServers,
     resumeSession: spec.resumeSession,
+    httpMcp:
+      httpMcp && bound?.WG_TASK_ID
+        ? {
+            name: httpMcp.name,
+            start: () =>
+              serveMcpHttp({ taskId: bound.WG_TASK_ID!, cwd: spec.cwd, env: bound }, packageVersion(), (error) =>
+                note(`wg: the http MCP server failed a request: ${error.message}`),
+              ),
+          }
+        : undefined,
     policy: spec.policy,
     emit,
-    note: (line) => process.stderr.write(`${line}\n`),
+    note,
     signal: stop.signal,
   });
   return stop.signal.aborted ? 143 : ok ? 0 : 1;

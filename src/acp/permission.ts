@@ -24,6 +24,11 @@ export interface PermissionCall {
   title?: string | null | undefined;
   kind?: string | null | undefined;
   rawInput?: unknown;
+  /**
+   * The title the agent's `tool_call` update gave this call, where it said more than the
+   * request does: Copilot announces wg's tool as `wg-log` but asks about it as `log`.
+   */
+  announcedTitle?: string | undefined;
 }
 
 export interface PermissionPolicy {
@@ -51,6 +56,8 @@ export interface PermissionDecision {
 
 const EDIT_TOOLS = /^(write|edit|multiedit|write_file|edit_file|notebookedit)$/i;
 const FETCH_TOOLS = /^(webfetch|web_fetch|fetch)$/i;
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The tool name of a rule: `Bash(npm test:*)` -> `bash`. */
 const ruleName = (rule: string) => rule.trim().replace(/\(.*$/s, '').toLowerCase();
@@ -131,8 +138,10 @@ function judge(call: PermissionCall, policy: PermissionPolicy): { allowed: boole
     default: {
       // Another tool (an MCP tool, a mode switch): allowed only when the task's tools name it, or it is wg's own.
       const title = call.title?.trim() ?? '';
-      if (title !== '' && (policy.protocolTools ?? []).some((tool) => new RegExp(`(^|\\W)${tool}(\\W|$)`).test(title)))
-        return { allowed: true };
+      const titles = [title, call.announcedTitle?.trim() ?? ''].filter((text) => text !== '');
+      // A whole word: `wg-log`, not `x-wg-log` (another server's tool) nor `wg-log-x`.
+      const protocol = (policy.protocolTools ?? []).map((tool) => new RegExp(`(^|[^\\w-])${escape(tool)}([^\\w-]|$)`));
+      if (titles.some((text) => protocol.some((tool) => tool.test(text)))) return { allowed: true };
       const named = policy.rules.some((rule) => ruleName(rule) === title.toLowerCase() && title !== '');
       return named ? { allowed: true } : { allowed: false, rule: /^[A-Za-z][\w.-]*$/.test(title) ? title : undefined };
     }

@@ -34,6 +34,13 @@ export type TurnEnd =
 export const RATE_LIMITED =
   /\b429\b|rate[ _-]?limit|too many requests|quota|usage limit|resource[ _]exhausted|overloaded|insufficient_quota/i;
 
+/**
+ * An agent that gave up on the model but ends its turn as if it had finished (`end_turn`),
+ * its error as the turn's last message: Copilot after its retries ("Error: Failed to get
+ * response from the AI model; retried 5 times (…) Last error: 429 …", seen with 1.0.102).
+ */
+const GAVE_UP = /^Error: Failed to get response from the AI model\b/;
+
 /** ACP's "authentication required" error code. */
 const AUTH_REQUIRED = -32000;
 
@@ -55,6 +62,11 @@ export class UpdateMapper {
   private costUsd: number | undefined;
 
   constructor(private readonly agentName: string) {}
+
+  /** The title a tool call was announced with (its `tool_call` update), if it was. */
+  toolTitle(toolCallId: string): string | undefined {
+    return this.tools.get(toolCallId)?.title || undefined;
+  }
 
   /** Events for one `session/update` notification's `update`. */
   update(update: unknown): AgentEvent[] {
@@ -133,6 +145,8 @@ export class UpdateMapper {
     const name = this.agentName;
     switch (turn.stopReason) {
       case 'end_turn':
+        if (this.lastMessage && GAVE_UP.test(this.lastMessage))
+          return [...events, ...failure(name, { kind: 'failed', message: this.lastMessage })];
         if (this.lastMessage) events.push({ type: 'summary', text: this.lastMessage });
         events.push({ type: 'result', ok: true });
         break;

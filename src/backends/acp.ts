@@ -9,7 +9,7 @@
  *   extra_args = []
  *   mode = "default"             # session/set_mode after session/new (default: the table of known agents)
  *   allowed_tools = ["Bash(npm test:*)"]     # added when the task names no tools
- *   mcp = true                   # pass wg's MCP server (`wg mcp`) in session/new
+ *   mcp = true                   # pass wg's MCP server in session/new (`wg mcp`; over http for Copilot)
  *   resume = true                # a trajectory step continues the previous step's session (known agents that can)
  *   env = { }
  *
@@ -26,7 +26,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { KNOWN_ACP_AGENTS, knownAcpAgent, type KnownAcpAgent } from '../acp/known-agents.js';
 import { editsAllowed } from '../acp/permission.js';
-import { wgMcpServer } from '../acp/wg-mcp.js';
+import { wgHttpMcp, wgMcpServer } from '../acp/wg-mcp.js';
 import { ConfigError } from '../errors.js';
 import type { Task } from '../graph/schema.js';
 import { leadsOutside } from '../system/paths.js';
@@ -159,8 +159,12 @@ export function acpBackend(name: string): Backend {
       const agent = known(settings);
       const env = agentEnv(agent, settings, context.env);
       const command = agentCommand(name, settings, env, context.workdir);
-      // A prompt that names the tools always gets the server; otherwise the table's `mcp` decides.
-      const mcp = (context.protocolTools || settings.mcp) && (agent?.stdioMcp ?? true) ? wgMcpServer(env) : undefined;
+      // A prompt that names the tools always gets the server; otherwise the table's `mcp` decides. An agent
+      // that takes only http servers gets the same tools served by `wg agent-acp` over http instead.
+      const offered = context.protocolTools || settings.mcp;
+      const stdio = agent?.stdioMcp ?? true;
+      const mcp = offered && stdio ? wgMcpServer(env) : undefined;
+      const httpMcp = offered && !stdio ? wgHttpMcp(env) : undefined;
       const protocolTools =
         context.protocolTools && toolPrefix !== undefined ? WG_TOOL_NAMES.map((tool) => `${toolPrefix}${tool}`) : [];
       const resumeSession = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
@@ -174,6 +178,7 @@ export function acpBackend(name: string): Backend {
         ...((settings.mode ?? agent?.mode) ? { mode: settings.mode ?? agent?.mode } : {}),
         mcpServers: mcp ? [mcp] : [],
         ...(resumeSession !== undefined ? { resumeSession } : {}),
+        ...(httpMcp ? { httpMcp } : {}),
         policy: {
           rules: acpRules(settings, context.task),
           edits: editsAllowed(context.task.tools),
@@ -208,6 +213,9 @@ export function acpBackend(name: string): Backend {
         editsAllowed(context.task?.tools)
           ? 'read files, and create and edit files in the working directory'
           : "read files; no edits (the task's tools leave out Write and Edit)",
+        ...(context.protocolTools && toolPrefix !== undefined
+          ? [`use wg's tools: ${WG_TOOL_NAMES.map((tool) => `\`${toolPrefix}${tool}\``).join(', ')}`]
+          : []),
         `run ${protocolCommandList()}${check ? ` and the task's check (\`${check}\`)` : ''}`,
         ...(extra.length > 0 ? [`use ${extra.join(', ')}`] : []),
         `anything else the agent asks about is refused ${onRefusal === 'continue' ? "(it is told so and goes on; the task's check decides)" : 'and ends the attempt'}; what the agent does without asking is up to its own settings`,

@@ -8,14 +8,14 @@
  * One project for the file; each case is one agent process (opencode is a large binary
  * and this machine is small).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
 import { locateAcpAgent } from '../../src/backends/acp.js';
-import { OFFLINE_ENV, opencodeConfig, TEST_API_KEY } from '../support/agents.js';
+import { ACP_AGENT_ENV, OFFLINE_ENV, opencodeConfig } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
 import { deliverableContent, toolResults } from '../support/protocol-follower.js';
 import { tempProject, type Project } from '../support/wg.js';
@@ -174,26 +174,23 @@ describe.skipIf(!version)('acp:opencode with the settings wg init writes', () =>
   });
 });
 
-/** Other known agents, each once through the protocol with `wg init`'s settings (they ask wg for every call). */
+/**
+ * Other known agents (their protocol through wg's tools is in protocol-conformance-acp.test.ts): a dry run naming
+ * the tools, and a model that answers 429: `limited` is what makes the agent give up (Copilot retries 5 times, the wait
+ * cut short by `retry-after: 0`; Claude Code not at all with CLAUDE_CODE_MAX_RETRIES=0).
+ */
 const OTHERS = [
   {
     agent: 'claude-acp' as const,
     api: 'anthropic' as const,
-    env: (server: ModelServer) => ({
-      ANTHROPIC_BASE_URL: server.url,
-      ANTHROPIC_API_KEY: TEST_API_KEY,
-      CLAUDE_CODE_MAX_RETRIES: '0',
-    }),
+    env: (server: ModelServer) => ACP_AGENT_ENV['claude-acp'](server.url),
+    limited: 1,
   },
   {
     agent: 'copilot' as const,
     api: 'chat' as const,
-    env: (server: ModelServer) => ({
-      COPILOT_OFFLINE: 'true',
-      COPILOT_PROVIDER_BASE_URL: `${server.url}/v1`,
-      COPILOT_PROVIDER_API_KEY: TEST_API_KEY,
-      COPILOT_MODEL: 'claude-sonnet-4.5',
-    }),
+    env: (server: ModelServer) => ACP_AGENT_ENV.copilot(server.url),
+    limited: 6,
   },
 ];
 
@@ -201,25 +198,39 @@ for (const other of OTHERS) {
   const found = locateAcpAgent(KNOWN_ACP_AGENTS[other.agent], undefined, '', process.cwd());
   if (!found) process.stderr.write(`\n*** SKIPPED acp:${other.agent}: its npm package is not installed beside wg\n\n`);
   describe.skipIf(!found)(`acp:${other.agent} with the settings wg init writes`, () => {
-    it('completes the protocol, every call it asked about answered', async () => {
-      const server = await startModelServer({ followProtocol: true });
+    it("shows wg's tools in a dry run: the prompt and what the agent may do name them", async () => {
+      const id = `dry-${other.agent}`;
+      await project.ok(['add', `Dry ${other.agent}`, '--id', id]);
+      const prefix = KNOWN_ACP_AGENTS[other.agent].mcpToolPrefix;
+      type Plan = { steps: Array<{ prompt: string; permissions: string[] }> };
+      const plan = await project.json<Plan>(['run', id, '--dry-run', '--backend', `acp:${other.agent}`]);
+      expect(plan.steps[0]!.prompt).toContain(`with the \`${prefix}log\` tool`);
+      expect(plan.steps[0]!.prompt).not.toContain(`\`wg log ${id}`);
+      expect(plan.steps[0]!.permissions[1]).toBe(
+        `use wg's tools: ${['log', 'progress', 'artifact', 'ask', 'fail', 'show', 'context'].map((tool) => `\`${prefix}${tool}\``).join(', ')}`,
+      );
+    });
+
+    it('a model answering 429 pauses the backend, and the task is tried again without counting an attempt', async () => {
+      const limited = { status: 429, message: 'Rate limit reached for requests', headers: { 'retry-after': '0' } };
+      const server = await startModelServer({
+        [other.api]: [...Array.from({ length: other.limited }, () => limited), { text: 'Done after the limit.' }],
+      });
       servers.push(server);
-      const id = `make-${other.agent}`;
-      await project.ok(['add', `Make ${other.agent}`, '--id', id, '--deliverable', `${other.agent}.txt`]);
+      const config = join(project.dir, '.workgraph', 'config.toml');
+      const settings = readFileSync(config, 'utf8');
+      if (!settings.includes('\nrate_limit_pause = "1s"\n'))
+        writeFileSync(config, settings.replace('[run]\n', '[run]\nrate_limit_pause = "1s"\n'));
+      const id = `limited-${other.agent}`;
+      await project.ok(['add', `Limited ${other.agent}`, '--id', id, '--max-retries', '0']);
       const env = { HOME: home, ...OFFLINE_ENV, ...other.env(server) };
       const result = await project.wg(['run', id, '--backend', `acp:${other.agent}`], { env });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-      expect(server.followerErrors).toEqual([]);
-      const task = await project.show(id);
-      expect(task.status).toBe('done');
-      expect(task.log.map((entry) => entry.message)).toContain(`starting: Make ${other.agent}`);
-      expect(task.artifacts).toContain(`${other.agent}.txt`);
-      expect(readFileSync(join(project.dir, `${other.agent}.txt`), 'utf8')).toBe(
-        deliverableContent({ taskId: id, upstreamLines: [] }, `${other.agent}.txt`),
-      );
-      expect(toolResults(other.api, server.scripted(other.api).at(-1)!.body).filter((call) => !call.ok)).toEqual([]);
-      // It asked, and wg allowed (output.log has every line; events coalesce progress).
-      expect(runFiles(id, 'output.log').join('')).toMatch(/^wg: allowed /m);
-    });
+      expect(result.stdout).toMatch(new RegExp(`paused backend acp:${other.agent} until \\S+ \\(rate limited: .*429`));
+      const task = await project.json<{ status: string; attempts?: number; retry_count?: number }>(['show', id]);
+      expect(task).toMatchObject({ status: 'done', attempts: 2 });
+      expect(task.retry_count ?? 0).toBe(0);
+      expect(server.scripted(other.api)).toHaveLength(other.limited + 1);
+    }, 120_000);
   });
 }

@@ -2,18 +2,21 @@
  * `wg mcp`: the agent protocol as MCP tools. First the server itself, started as a real
  * stdio process and driven by the MCP SDK's own client: its tools act on the lease in its
  * environment, change the graph as the CLI would, answer what the CLI prints, and are
- * refused with the CLI's message once the lease is gone. Then the real Claude Code, with
- * the settings `wg init` writes and no shell at all, the built-in agent, and opencode over
- * ACP with its shell denied, each completing the protocol through the tools alone (the
- * scripted model calls them because the prompt names them).
+ * refused with the CLI's message once the lease is gone. The same server over http (what
+ * `wg agent-acp` serves to Copilot) refuses a caller without its token. Then the real
+ * Claude Code with the settings `wg init` writes and no shell at all, the built-in agent,
+ * and opencode over ACP with its shell denied, each completing the protocol through the
+ * tools alone (the scripted model calls them because the prompt names them).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { describe, expect, it } from 'vitest';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
 import { locateAcpAgent } from '../../src/backends/acp.js';
+import { serveMcpHttp } from '../../src/mcp/http.js';
 import { ACP_AGENT_ENV, agentProject, announceSkip, findClaude, TEST_API_KEY } from '../support/agents.js';
 import { deliverableContent, toolResults } from '../support/protocol-follower.js';
 import { cleanEnv, tempProject, WG_BIN } from '../support/wg.js';
@@ -102,6 +105,66 @@ describe('wg mcp, driven by the MCP SDK client', () => {
     const result = await project.wg(['mcp'], { env: cleanEnv() });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('WG_TASK_ID is not set');
+  });
+});
+
+describe("wg's MCP server over http (for agents that take only http servers, as Copilot)", () => {
+  it('answers only requests with its bearer token; with it, its tools act on the attempt as over stdio', async () => {
+    const project = await tempProject();
+    await project.ok(['add', 'Build API']);
+    const { token } = await project.json<{ token: string }>(['claim', 'build-api', '--actor', 'agent-1']);
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      WG_TASK_ID: 'build-api',
+      WG_TOKEN: token,
+      WG_ACTOR: 'agent-1',
+      WG_DIR: join(project.dir, '.workgraph'),
+    };
+    const served = await serveMcpHttp({ taskId: 'build-api', cwd: project.dir, env }, '0.0.0-test');
+    onTestFinished(() => served.close());
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(served.authorization).toMatch(/^Bearer [\w-]{40,}$/);
+
+    // Any other local process: refused before MCP sees the request, whatever it sends.
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'other', version: '1' } },
+    };
+    const post = (headers: Record<string, string>) =>
+      fetch(served.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify(initialize),
+      });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ authorization: 'Bearer not-the-token' })).status).toBe(401);
+    expect((await post({ authorization: `${served.authorization}x` })).status).toBe(401);
+    const stranger = new Client({ name: 'stranger', version: '1.0.0' });
+    await expect(stranger.connect(new StreamableHTTPClientTransport(new URL(served.url)))).rejects.toThrow();
+    expect((await post({ authorization: served.authorization })).status).toBe(200);
+
+    // The agent, with the header it was given in session/new.
+    const client = new Client({ name: 'wg-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(served.url), {
+        requestInit: { headers: { Authorization: served.authorization } },
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(['log', 'progress', 'artifact', 'ask', 'fail', 'show', 'context']);
+      const logged = await client.callTool({ name: 'log', arguments: { message: 'over http' } });
+      expect(logged.isError).toBe(false);
+      expect(textOf(await client.callTool({ name: 'progress', arguments: { percent: 30 } }))).toBe('build-api: 30%');
+      const task = await project.show('build-api');
+      expect(task.log.map((entry) => [entry.actor, entry.message])).toContainEqual(['agent-1', 'over http']);
+      expect(task.progress).toBe(30);
+    } finally {
+      await client.close();
+    }
   });
 });
 

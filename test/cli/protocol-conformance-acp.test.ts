@@ -27,6 +27,7 @@ const opencode: Subject = {
   api: 'chat',
   program: findAcp('opencode'),
   env: (server, home) => ACP_AGENT_ENV.opencode(server.url, home),
+  toolPrefix: KNOWN_ACP_AGENTS.opencode.mcpToolPrefix,
 };
 
 const SUBJECTS: Subject[] = [
@@ -37,13 +38,16 @@ const SUBJECTS: Subject[] = [
     api: 'anthropic',
     program: findAcp('claude-acp'),
     env: (server) => ACP_AGENT_ENV['claude-acp'](server.url),
+    toolPrefix: KNOWN_ACP_AGENTS['claude-acp'].mcpToolPrefix,
   },
   {
     backend: 'acp:copilot',
     slow: true,
     api: 'chat',
     program: findAcp('copilot'),
+    // Copilot takes only http MCP servers: wg agent-acp serves the tools to it itself.
     env: (server) => ACP_AGENT_ENV.copilot(server.url),
+    toolPrefix: KNOWN_ACP_AGENTS.copilot.mcpToolPrefix,
   },
 ];
 

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AGENT_HOMES, OFFLINE_ENV, sentFor, summaryBlock, type AgentProgram } from './agents.js';
 import { startModelServer, type ModelServer } from './model-server.js';
-import { deliverableContent, toolResults, type Api } from './protocol-follower.js';
+import { calledTools, deliverableContent, toolResults, type Api } from './protocol-follower.js';
 import { tempProject, type Project } from './wg.js';
 
 export interface Subject {
@@ -22,6 +22,8 @@ export interface Subject {
   api: Api;
   program?: AgentProgram;
   env(server: ModelServer, home: string): Record<string, string>;
+  /** How the agent's model sees wg's MCP tools, where the prompt names them (`wg_`: `wg_log`): it must report through them. */
+  toolPrefix?: string;
 }
 
 /** Not /tmp (writable in Codex's sandbox by default) and in no git repository. */
@@ -148,6 +150,13 @@ export function describeTwoTaskGraph(subjects: Subject[]): void {
             );
             expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
             expect(task.artifacts).toEqual([id === 'make-alpha' ? 'alpha.txt' : 'beta.txt']);
+            if (subject.toolPrefix !== undefined) {
+              // It reported through wg's tools as its prompt named them; make-alpha has no check, so it ran no shell at all.
+              const called = calledTools(subject.api, sinceLatestPrompt(subject.api, requests.at(-1)!.body));
+              const tool = (name: string) => `${subject.toolPrefix}${name}`;
+              expect(called).toEqual(expect.arrayContaining([tool('log'), tool('progress'), tool('artifact')]));
+              if (id === 'make-alpha') expect(called.filter((name) => /^(bash|Bash|shell)$/.test(name))).toEqual([]);
+            }
           }
           if (git) {
             const log = await execa('git', ['log', '--format=%s', 'main'], { cwd: project.dir });

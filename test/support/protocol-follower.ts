@@ -14,7 +14,7 @@
  * section's `wg ask` command, and end its turn; once the prompt carries the answer, it does
  * the task, and its deliverables say what the answer was (`answer: ...`).
  *
- * Where the Protocol section names wg's tools (`mcp__wg__log`, `wg_log`: prompts/protocol-tools.md)
+ * Where the Protocol section names wg's tools (`mcp__wg__log`, `wg_log`, `wg-log`: prompts/protocol-tools.md)
  * and the request offers a tool of that name, it calls the tool instead of a shell command.
  */
 import { isAbsolute, join, relative } from 'node:path';
@@ -63,11 +63,11 @@ function commandPrefix(protocol: string, taskId: string, verb: string): string |
   return undefined;
 }
 
-/** A tool the Protocol section names for `verb`: one word in backticks ending in `_verb` (`mcp__wg__log`, `wg_log`). */
+/** A tool the Protocol section names for `verb`: one word in backticks ending in `_verb` or `-verb` (`mcp__wg__log`, `wg_log`, `wg-log`). */
 function toolName(protocol: string, verb: string): string | undefined {
   return [...protocol.matchAll(/`([A-Za-z0-9_-]+)`/g)]
     .map((match) => match[1]!)
-    .find((name) => name.endsWith(`_${verb}`));
+    .find((name) => name.endsWith(`_${verb}`) || name.endsWith(`-${verb}`));
 }
 
 export function parseTaskPrompt(prompt: string): TaskPrompt {
@@ -381,4 +381,22 @@ export function toolResults(api: Api, body: any): ToolResult[] {
     }
   }
   return results;
+}
+
+/** The names of the tools the model called in a request's conversation (Anthropic Messages or Chat Completions). */
+export function calledTools(api: Api, body: any): string[] {
+  if (api === 'openai')
+    return (Array.isArray(body.input) ? body.input : [])
+      .filter((item: any) => item?.type === 'function_call' || item?.type === 'custom_tool_call')
+      .map((item: any) => String(item.name));
+  const messages: any[] = Array.isArray(body.messages) ? body.messages : [];
+  return api === 'anthropic'
+    ? messages.flatMap((message) =>
+        Array.isArray(message.content)
+          ? message.content.filter((block: any) => block?.type === 'tool_use').map((block: any) => String(block.name))
+          : [],
+      )
+    : messages.flatMap((message) =>
+        Array.isArray(message.tool_calls) ? message.tool_calls.map((call: any) => String(call.function?.name)) : [],
+      );
 }

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { decidePermission, editsAllowed, type PermissionOption } from '../../src/acp/permission.js';
 import { UpdateMapper } from '../../src/acp/updates.js';
-import { acpRules, parseAcpSettings } from '../../src/backends/acp.js';
+import { AcpSpecSchema } from '../../src/acp/main.js';
+import { acpBackend, acpRules, parseAcpSettings } from '../../src/backends/acp.js';
 
 /** The option sets agents really send (ids differ, kinds do not). */
 const OPENCODE: PermissionOption[] = [
@@ -56,6 +57,16 @@ describe('answering permission requests', () => {
     expect(decidePermission({ kind: 'other', title: 'mcp__wg__logout' }, OPENCODE, withTools).allowed).toBe(false);
     expect(decidePermission({ kind: 'other', title: 'mcp__evil__run' }, OPENCODE, withTools).allowed).toBe(false);
     expect(decidePermission({ kind: 'other', title: 'mcp__wg__log' }, OPENCODE, policy()).allowed).toBe(false);
+  });
+
+  it("allows Copilot's wg-log, which it announces by that name but asks about as `log`, and no look-alike", () => {
+    const withTools = { ...policy(), protocolTools: ['wg-log', 'wg-progress'] };
+    // As Copilot 1.0.102 sends them: the tool_call update titled `wg-log`, then the request titled `log`.
+    const asked = { kind: 'other', title: 'log', rawInput: { message: 'starting' } };
+    expect(decidePermission({ ...asked, announcedTitle: 'wg-log' }, OPENCODE, withTools).allowed).toBe(true);
+    expect(decidePermission(asked, OPENCODE, withTools).allowed).toBe(false);
+    expect(decidePermission({ ...asked, announcedTitle: 'other-wg-log' }, OPENCODE, withTools).allowed).toBe(false);
+    expect(decidePermission({ ...asked, announcedTitle: 'wg-log-all' }, OPENCODE, withTools).allowed).toBe(false);
   });
 
   it("widens with the task's tools, and a compound command needs every part allowed", () => {
@@ -192,6 +203,22 @@ describe('session updates as events', () => {
       kind: 'rate-limited',
       request: 'acp:opencode: Internal error: Rate limit reached for requests',
     });
+    // Claude's ACP adapter 0.49.0 (CLAUDE_CODE_MAX_RETRIES=0) against the same 429: -32603 with the API error as details.
+    const claude = new UpdateMapper('acp:claude-acp').end({
+      kind: 'failed',
+      message: 'Internal error: API Error: Request rejected (429) · Rate limit reached for requests',
+      code: -32603,
+    });
+    expect(claude[0]).toMatchObject({ type: 'halt', kind: 'rate-limited' });
+    // Copilot 1.0.102 retries 5 times, then ends its turn normally (end_turn) with the error as its message: not done.
+    const copilot = new UpdateMapper('acp:copilot');
+    const text =
+      'Error: Failed to get response from the AI model; retried 5 times (total retry wait time: 5.00 seconds) Last error: 429 Rate limit reached for requests';
+    copilot.update({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text } });
+    const gaveUp = copilot.end({ kind: 'stopped', stopReason: 'end_turn', response: {} });
+    expect(gaveUp.map((event) => event.type)).toEqual(['text', 'halt', 'result']);
+    expect(gaveUp[1]).toEqual({ type: 'halt', kind: 'rate-limited', request: `acp:copilot: ${text}` });
+    expect(gaveUp[2]).toMatchObject({ type: 'result', ok: false });
     // Gemini reports tokens in _meta.quota only.
     const gemini = new UpdateMapper('a').end({
       kind: 'stopped',
@@ -199,6 +226,47 @@ describe('session updates as events', () => {
       response: { _meta: { quota: { token_count: { input_tokens: 7, output_tokens: 3 } } } },
     });
     expect(gemini[0]).toEqual({ type: 'usage', inputTokens: 7, outputTokens: 3 });
+  });
+});
+
+describe("the acp backend's session spec", () => {
+  const launch = (name: string, settings: Record<string, unknown>, protocolTools: boolean) => {
+    const spec = acpBackend(name).launch({
+      task: { id: 't', title: 'T', status: 'in-progress' },
+      prompt: 'Do it.',
+      promptFile: '/runs/t/1/prompt.md',
+      workdir: '/work',
+      workgraphDir: '/work/.workgraph',
+      model: undefined,
+      // An existing program stands in for the agent's: the spec only names it.
+      settings: { command: process.execPath, ...settings },
+      env: { PATH: '/bin', WG_TASK_ID: 't', WG_TOKEN: 'tok', WG_DIR: '/work/.workgraph' },
+      protocolTools,
+    });
+    return AcpSpecSchema.parse(JSON.parse(spec.files![0]!.content));
+  };
+
+  it('asks wg agent-acp to serve the tools over http to Copilot, bound by the same WG_* as wg mcp, and none when off', () => {
+    const copilot = launch('acp:copilot', {}, true);
+    expect(copilot.mcpServers).toEqual([]);
+    expect(copilot.httpMcp).toEqual({
+      name: 'wg',
+      env: [
+        { name: 'WG_DIR', value: '/work/.workgraph' },
+        { name: 'WG_TASK_ID', value: 't' },
+        { name: 'WG_TOKEN', value: 'tok' },
+      ],
+    });
+    expect(copilot.policy.protocolTools).toContain('wg-log');
+    // The token is made by wg agent-acp when it starts the server: the spec file on disk holds none.
+    expect(JSON.stringify(copilot)).not.toMatch(/Bearer/);
+    const off = launch('acp:copilot', { mcp: false }, false);
+    expect(off.httpMcp).toBeUndefined();
+    expect(off.mcpServers).toEqual([]);
+    // An agent that takes stdio servers gets `wg mcp`, not the http server.
+    const opencode = launch('acp:opencode', {}, true);
+    expect(opencode.httpMcp).toBeUndefined();
+    expect(opencode.mcpServers.map((server) => server.args.at(-1))).toEqual(['mcp']);
   });
 });
 
