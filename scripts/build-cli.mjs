@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Bundle the CLI (tsc's dist/cli/main.js and everything it imports, libraries too) into
+// dist/wg.mjs, which bin/wg.js loads, and dist/chunks/. Every `wg` is a short process, and
+// agents and the tests start thousands: resolving and compiling ~130 small ES modules (95
+// of them zod's) cost more CPU than most commands themselves. Split, not one file: each
+// command is imported on demand (commands/index.ts), and one 4.5 MB file (the SDKs, zod,
+// every command) made `wg show` dearer than the ~20 modules it loads now (0.31 CPU-s
+// against 0.16). Runs after tsc in `npm run build`; tsc's output stays, for the helper and
+// worker processes (src/system/package-root.ts) and the tests that import it.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// Chunks are named by their content's hash: an earlier build's would pile up.
+rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
+const result = await build({
+  entryPoints: { wg: join(root, 'dist', 'cli', 'main.js') },
+  outdir: join(root, 'dist'),
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // tsc's source maps are read and chained, so a stack trace under WG_DEBUG names src/*.ts.
+  sourcemap: true,
+  // pg's optional native binding, required only if asked for and never installed by us.
+  external: ['pg-native'],
+  // Bundled CommonJS libraries call require() for Node's modules (commander, pg, ...), and
+  // write-file-atomic reads __filename: in ES modules neither exists unless defined.
+  banner: {
+    js: [
+      "import { createRequire as __wgCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __wgFileURLToPath } from 'node:url';",
+      'const require = __wgCreateRequire(import.meta.url);',
+      'const __filename = __wgFileURLToPath(import.meta.url);',
+    ].join(' '),
+  },
+  logLevel: 'warning',
+  metafile: true,
+});
+const bytes = Object.entries(result.metafile.outputs)
+  .filter(([file]) => !file.endsWith('.map'))
+  .reduce((sum, [, output]) => sum + output.bytes, 0);
+console.log(`bundled the CLI (${Math.round(bytes / 1024)} KiB)`);
