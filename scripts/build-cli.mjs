@@ -13,6 +13,26 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * zod's `z.locales` (and `z.core.locales`) export every language's error messages: 400 KB
+ * of the 750 KB any zod-validating command compiles at start, ~0.03 CPU-s a process. wg
+ * only ever shows English, the default zod sets itself, so `locales` holds `en` alone.
+ */
+const englishOnlyZod = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(importer)
+        ? { path: join(dirname(importer), '..', 'locales', 'index.js'), namespace: 'zod-english-only' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, ({ path }) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(path),
+    }));
+  },
+};
+
 // Chunks are named by their content's hash: an earlier build's would pile up.
 rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
 const result = await build({
@@ -39,6 +59,7 @@ const result = await build({
       'const __filename = __wgFileURLToPath(import.meta.url);',
     ].join(' '),
   },
+  plugins: [englishOnlyZod],
   logLevel: 'warning',
   metafile: true,
 });
