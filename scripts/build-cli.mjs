@@ -8,7 +8,7 @@
 // against 0.16). Runs after tsc in `npm run build`; tsc's output stays, for the helper and
 // worker processes (src/system/package-root.ts) and the tests that import it.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,27 @@ const englishOnlyZod = {
       contents: "export { default as en } from './en.js';",
       resolveDir: dirname(path),
     }));
+  },
+};
+
+/**
+ * commander requires node:child_process at load, for executable subcommands wg never
+ * has; loading it costs every `wg` ~0.01 CPU-s, and the light commands (log, show, list,
+ * progress) need it for nothing else. It is required on first spawn instead.
+ */
+const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+const lazyCommanderChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      // A commander that no longer has this line: fail the build rather than bundle it unchanged unnoticed.
+      if (!source.includes(COMMANDER_CHILD_PROCESS))
+        throw new Error(`${path} no longer has: ${COMMANDER_CHILD_PROCESS}`);
+      const lazy =
+        "let childProcessModule; const childProcess = { spawn: (...args) => (childProcessModule ??= require('node:child_process')).spawn(...args) };";
+      return { contents: source.replace(COMMANDER_CHILD_PROCESS, lazy), loader: 'js' };
+    });
   },
 };
 
@@ -59,7 +80,7 @@ const result = await build({
       'const __filename = __wgFileURLToPath(import.meta.url);',
     ].join(' '),
   },
-  plugins: [englishOnlyZod],
+  plugins: [englishOnlyZod, lazyCommanderChildProcess],
   logLevel: 'warning',
   metafile: true,
 });
