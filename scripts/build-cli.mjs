@@ -8,7 +8,7 @@
 // against 0.16). Runs after tsc in `npm run build`; tsc's output stays, for the helper and
 // worker processes (src/system/package-root.ts) and the tests that import it.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,9 +54,8 @@ const lazyCommanderChildProcess = {
   },
 };
 
-// Chunks are named by their content's hash: an earlier build's would pile up.
-rmSync(join(root, 'dist', 'chunks'), { recursive: true, force: true });
 const result = await build({
+  absWorkingDir: root,
   entryPoints: { wg: join(root, 'dist', 'cli', 'main.js') },
   outdir: join(root, 'dist'),
   splitting: true,
@@ -68,6 +67,8 @@ const result = await build({
   target: 'node20',
   // tsc's source maps are read and chained, so a stack trace under WG_DEBUG names src/*.ts.
   sourcemap: true,
+  // The maps name the lines; the sources themselves are in src/ and node_modules/.
+  sourcesContent: false,
   // pg's optional native binding, required only if asked for and never installed by us.
   external: ['pg-native'],
   // Bundled CommonJS libraries call require() for Node's modules (commander, pg, ...), and
@@ -84,6 +85,17 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
+// Chunks are named by their content's hash, so an earlier build's pile up. They are removed
+// only a day after: a wg started before this build (a long `wg run`, a test suite running
+// against this checkout) still imports its own chunks on demand.
+const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+const chunks = join(root, 'dist', 'chunks');
+const built = new Set(Object.keys(result.metafile.outputs).map((file) => resolve(root, file)));
+for (const name of readdirSync(chunks)) {
+  const file = join(chunks, name);
+  if (!built.has(file) && Date.now() - statSync(file).mtimeMs > STALE_AFTER_MS) rmSync(file, { force: true });
+}
+
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => !file.endsWith('.map'))
   .reduce((sum, [, output]) => sum + output.bytes, 0);
