@@ -11,6 +11,7 @@ import { load, ROOT } from './lib/stats.mjs';
 const quick = process.argv.includes('--quick');
 const plan = quick
   ? [
+      ['cli-startup.mjs', '--reps', '5'],
       ['runner-overhead.mjs', '--sizes', '100,1000', '--reps', '2'],
       ['cli-latency.mjs', '1000', '10000', '--reps', '5'],
       ['output-streaming.mjs', '--mb', '50', '--reps', '1'],
@@ -21,6 +22,7 @@ const plan = quick
       ['stop-sweep.mjs', '--reps', '50', '--stops', '2'],
     ]
   : [
+      ['cli-startup.mjs'],
       ['runner-overhead.mjs', '--sizes', '100,1000,10000'],
       ['cli-latency.mjs'],
       ['output-streaming.mjs', '--mb', '500', '--reps', '1'],

@@ -32,9 +32,9 @@ function newestSourceChange(dir) {
   return newest;
 }
 
-/** tsc rewrites every output file, so main.js older than any source means dist/ is stale. */
+/** Every build rewrites the bundle, so a dist/wg.mjs older than any source means dist/ is stale. */
 function buildIfNeeded() {
-  const built = join(REPO, 'dist', 'cli', 'main.js');
+  const built = join(REPO, 'dist', 'wg.mjs');
   if (existsSync(built) && statSync(built).mtimeMs >= newestSourceChange(join(REPO, 'src'))) return;
   console.log(
     pc.dim(existsSync(built) ? 'dist/ is older than src/: building first' : 'dist/ is missing: building first'),

@@ -8,6 +8,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { packagePath } from '../system/package-root.js';
 
 /** A binary inside an npm package: `relativePath` from the package's folder. */
 export interface PackagedBinary {
@@ -51,7 +52,8 @@ export function searchPath(name: string, pathVariable: string | undefined): stri
   return undefined;
 }
 
-const requireFromWg = createRequire(import.meta.url);
+// Resolved from the package root: the same answer from the bundle (dist/wg.mjs) and from tsc's output.
+const requireFromWg = createRequire(packagePath('package.json'));
 
 /** The folder of an installed package as wg's own code would resolve it, or undefined. */
 export function packageFolder(packageName: string): string | undefined {

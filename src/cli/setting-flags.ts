@@ -3,10 +3,10 @@
  * from the settings table: their value names, their help with the default from the table,
  * and their parsers.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SettingOverride } from '../config/run-settings.js';
 import { flaggedSettings, SETTINGS, type FlaggedSetting, type Setting } from '../config/settings.js';
-import { InvalidInputError } from '../errors.js';
+import { asFlagParser } from './flag-parsers.js';
 
 /** `--budget-usd` → `budgetUsd`, commander's key for the flag's value. */
 export function flagKey(name: string): string {
@@ -23,18 +23,6 @@ function defaultText(setting: Setting): string {
 /** The flag's help: what it does, then where its default comes from. */
 export function flagHelp({ section, key, setting, flag }: FlaggedSetting): string {
   return `${flag.help} (${SETTINGS[section].table} ${key}; default: ${defaultText(setting)})`;
-}
-
-/** A value check of config/flag-values.ts as a commander parser: its refusal becomes commander's "argument is invalid". */
-export function asFlagParser<T>(parse: (text: string) => T): (text: string) => T {
-  return (text) => {
-    try {
-      return parse(text);
-    } catch (error) {
-      if (error instanceof InvalidInputError) throw new InvalidArgumentError(error.message);
-      throw error;
-    }
-  };
 }
 
 function option(flagged: FlaggedSetting): Option {

@@ -1,35 +1,9 @@
 /** The task flags shared by `wg add` and `wg edit`, and their translation into changes. */
 import { Command, InvalidArgumentError } from 'commander';
-import { parseDuration } from '../graph/duration.js';
 import type { TaskChanges } from '../graph/edit.js';
 import { InvalidInputError } from '../errors.js';
-import { ENV_PASS_NAME } from '../graph/schema.js';
-import { LIST_FIELDS, type ListField, type ScalarField } from '../graph/types.js';
-import { count, nonNegativeNumber } from '../config/flag-values.js';
-import { asFlagParser } from './setting-flags.js';
-
-/** Repeatable flags that also accept comma lists: `--tag a,b --tag c`. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0),
-  ];
-}
-
-export const parseNumber = asFlagParser(nonNegativeNumber);
-
-export function parseDurationFlag(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch {
-    throw new InvalidArgumentError('expected a duration like 90s, 30m or 2h');
-  }
-}
-
-export const parseCount = asFlagParser(count);
+import { ENV_PASS_NAME, LIST_FIELDS, type ListField, type ScalarField } from '../graph/types.js';
+import { collect, parseCount, parseNumber } from './flag-parsers.js';
 
 function parsePositiveCount(value: string): number {
   const number = parseCount(value);

@@ -35,8 +35,6 @@ export const Timestamp = z
 export const Duration = z.string().regex(DURATION_PATTERN, 'not a duration like 90s, 30m or 2h');
 
 const StringList = z.array(z.string());
-/** An entry of `env_pass`: a variable's name, or a glob of names with `*` and `?`. */
-export const ENV_PASS_NAME = /^[A-Za-z_*?][A-Za-z0-9_*?]*$/;
 /**
  * A description or prompt is for a person or an agent to read; beyond 1 MB (about a
  * quarter of a million tokens, more than any context window) it is a mistake or an

@@ -212,3 +212,6 @@ export const SCALAR_FIELDS = [
   'sandbox',
 ] as const;
 export type ScalarField = (typeof SCALAR_FIELDS)[number];
+
+/** An entry of `env_pass`: a variable's name, or a glob of names with `*` and `?`. */
+export const ENV_PASS_NAME = /^[A-Za-z_*?][A-Za-z0-9_*?]*$/;

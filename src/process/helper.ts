@@ -7,9 +7,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../system/package-root.js';
 import { ChildBase, type ChildHandle, type SpawnSpec, type Stream } from './child.js';
 import { envChange, type FromSpawner, type ToSpawner } from './protocol.js';
+
+/** tsc's output, not the bundle `wg` runs: a small program of its own (two modules). */
+const HELPER_MAIN = packagePath('dist', 'process', 'helper-main.js');
 
 /** One child of a helper, as the main thread sees it. */
 class HelperChild extends ChildBase {
@@ -37,7 +40,7 @@ class Spawner {
   private lastEnv: Readonly<Record<string, string | undefined>> = {};
 
   constructor() {
-    this.helper = fork(fileURLToPath(new URL('./helper-main.js', import.meta.url)), [], {
+    this.helper = fork(HELPER_MAIN, [], {
       serialization: 'advanced',
       // Not the runner's own flags (a --cpu-prof or --inspect would apply twice).
       execArgv: [],

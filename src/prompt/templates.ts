@@ -1,16 +1,15 @@
 /**
  * Finding templates (IO). A project's `.workgraph/prompts/<name>.md` wins over the
  * copy packaged with wg in `prompts/`, so a team can reword the prompt without
- * forking. The packaged folder is found from this file's own location: two levels up
- * from dist/prompt/ (and from src/prompt/ under the tests) is the package root.
+ * forking. The packaged folder is `prompts/` in the package root (system/package-root.ts).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import { InvalidInputError, TemplateError } from '../errors.js';
+import { packagePath } from '../system/package-root.js';
 import type { PromptTemplates, Template } from './types.js';
 
-export const PACKAGED_PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
+export const PACKAGED_PROMPTS_DIR = `${packagePath('prompts')}${sep}`;
 export const PROJECT_PROMPTS_DIR = 'prompts';
 
 const TEMPLATE_NAME = /^[a-z][a-z0-9-]*$/;

@@ -4,6 +4,7 @@
  * edges) matters, so a layout is reused until a task or an edge is added or removed.
  */
 import { Worker } from 'node:worker_threads';
+import { packagePath } from '../system/package-root.js';
 import type { Layout } from './api-types.js';
 
 export type { Layout } from './api-types.js';
@@ -16,10 +17,13 @@ export interface LayoutInput {
 export const NODE_WIDTH = 180;
 export const NODE_HEIGHT = 34;
 
+/** tsc's output, not the bundle: the worker is a file of its own (it holds elkjs, 1.5 MB). */
+const LAYOUT_WORKER = packagePath('dist', 'serve', 'layout-worker.js');
+
 /** Run the layout in a fresh worker; it exits when done. */
 export function computeLayout(input: LayoutInput): Promise<Layout> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./layout-worker.js', import.meta.url), { workerData: input });
+    const worker = new Worker(LAYOUT_WORKER, { workerData: input });
     worker.once('message', (layout: Layout) => resolve(layout));
     worker.once('error', reject);
     worker.once('exit', (code) => {

@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import { NotFoundError, WgError } from '../errors.js';
@@ -21,6 +20,7 @@ import type { ReviewComment } from '../graph/schema.js';
 import { abandonTask, retryTask, unclaimTask, type Caller } from '../graph/transitions.js';
 import { attemptDiff, findAttemptChange } from '../worktree/diff.js';
 import { findRepo } from '../worktree/repo.js';
+import { packagePath } from '../system/package-root.js';
 import { approvePending, rejectPending } from '../worktree/review.js';
 import type { WorkspaceStore } from '../store/store.js';
 import type {
@@ -117,7 +117,7 @@ const DiffQuery = z.strictObject({
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export function defaultWebDir(): string {
-  return fileURLToPath(new URL('../web/', import.meta.url));
+  return `${packagePath('dist', 'web')}${sep}`;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {

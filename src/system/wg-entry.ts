@@ -1,5 +1,4 @@
-/** bin/wg.js of this installation (this file is dist/system/wg-entry.js): how wg starts itself again, PATH or not. */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/** bin/wg.js of this installation: how wg starts itself again, PATH or not. */
+import { packagePath } from './package-root.js';
 
-export const WG_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/wg.js');
+export const WG_ENTRY = packagePath('bin', 'wg.js');

@@ -35,7 +35,7 @@ it('npm install runs a prepare that builds the CLI: wg --help works in a fresh c
   const before = await execa('node', ['bin/wg.js', '--help'], { cwd: clone, reject: false, env: cleanEnv() });
   expect(before.exitCode).toBe(1);
   expect(before.stderr).toBe(
-    `error: wg is not built (${join(clone, 'dist', 'cli', 'main.js')} is missing)\nhint: run npm install (or npm run build) in ${clone}/`,
+    `error: wg is not built (${join(clone, 'dist', 'wg.mjs')} is missing)\nhint: run npm install (or npm run build) in ${clone}/`,
   );
 
   const manifest = JSON.parse(readFileSync(join(clone, 'package.json'), 'utf8')) as { scripts: Record<string, string> };

@@ -4,7 +4,7 @@ import type { Actor } from '../../graph/schema.js';
 import { loadGraph, openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson, status, table } from '../output.js';
-import { collect, parseCount } from '../task-flags.js';
+import { collect, parseCount } from '../flag-parsers.js';
 
 interface AddOptions {
   name?: string;

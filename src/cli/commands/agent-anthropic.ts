@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { AnthropicAgentOptions } from '../../agent/anthropic-main.js';
 import { AGENT_TOOL_NAMES, type AgentToolName } from '../../protocol/tool-names.js';
 import { examples } from '../help.js';
-import { parseCount, parseDurationFlag } from '../task-flags.js';
+import { parseCount, parseDurationFlag } from '../flag-parsers.js';
 
 /** The agent's options as commander names the flags (it camel-cases `--bash-timeout` and `--base-url`). */
 type Flags = Omit<AnthropicAgentOptions, 'bashTimeoutMs' | 'baseURL'> & { bashTimeout: number; baseUrl?: string };

@@ -3,7 +3,7 @@ import { bottlenecks } from '../../graph/analysis.js';
 import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson, status, table, truncate } from '../output.js';
-import { parseCount } from '../task-flags.js';
+import { parseCount } from '../flag-parsers.js';
 
 function parseLimit(value: string): number {
   const limit = parseCount(value);

@@ -6,7 +6,7 @@ import { reserveTrajectory } from '../../graph/trajectory-reserve.js';
 import { defaultActor, openWorkspace, type Workspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
-import { parseCount } from '../task-flags.js';
+import { parseCount } from '../flag-parsers.js';
 import { planFrom, printTrajectory } from './trajectory.js';
 
 interface ClaimFlags {

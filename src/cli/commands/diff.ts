@@ -5,7 +5,7 @@ import type { AttemptChange } from '../../worktree/diff.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
-import { parseCount } from '../task-flags.js';
+import { parseCount } from '../flag-parsers.js';
 
 function parseAttempt(value: string): number {
   const attempt = parseCount(value);

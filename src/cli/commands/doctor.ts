@@ -1,8 +1,7 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { NoWorkgraphError, WgError } from '../../errors.js';
 import type { Check, DoctorPlace } from '../../doctor/index.js';
+import { packagePath } from '../../system/package-root.js';
 import { locateWorkspace, storeOf } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
@@ -50,7 +49,7 @@ each for at most 2s (WG_DOCTOR_TIMEOUT=10s gives a slow machine longer).
         place = { error: error.message, fix: error.hint };
       }
       // The folder of this installation's `wg` executables, which `wg run` puts first on agents' PATH.
-      const wgBinDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
+      const wgBinDir = packagePath('bin');
       const { checks, exitCode } = await runDoctor({
         place,
         wgBinDir,

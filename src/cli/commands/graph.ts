@@ -4,7 +4,7 @@ import { TASK_STATUSES } from '../../graph/types.js';
 import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson } from '../output.js';
-import { collect } from '../task-flags.js';
+import { collect } from '../flag-parsers.js';
 
 /** `blocked` is also what an open task waiting on its blockers shows as. */
 const SHOWN_STATUSES: readonly string[] = TASK_STATUSES;

@@ -4,7 +4,7 @@ import { TASK_STATUSES } from '../../graph/types.js';
 import { loadGraph } from '../context.js';
 import { examples } from '../help.js';
 import { print, printJson, status, table, truncate } from '../output.js';
-import { collect } from '../task-flags.js';
+import { collect } from '../flag-parsers.js';
 
 export function register(program: Command): void {
   const command = program

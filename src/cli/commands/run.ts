@@ -1,10 +1,10 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveRun } from '../../config/run-settings.js';
 import type { DryRunPlan } from '../../runner/dry-run.js';
 import type { LaunchOptions } from '../../runner/prepare.js';
 import type { RunOptions, RunSummary } from '../../runner/run.js';
+import { packagePath } from '../../system/package-root.js';
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
@@ -26,7 +26,7 @@ interface Flags extends Record<string, unknown> {
 
 /** The folder of this installation's `wg` executables, for agents' PATH. */
 function wgBinDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
+  return packagePath('bin');
 }
 
 function printPlan(plan: DryRunPlan): void {

@@ -6,7 +6,7 @@ import { planTrajectory, trajectoryForActor, type StopReason, type Trajectory } 
 import { openWorkspace } from '../context.js';
 import { examples } from '../help.js';
 import { colors, print, printJson } from '../output.js';
-import { parseCount } from '../task-flags.js';
+import { parseCount } from '../flag-parsers.js';
 
 export interface PlanRequest {
   start: string | undefined;
