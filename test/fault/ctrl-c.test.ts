@@ -4,17 +4,25 @@
  * whole foreground process group (wg and everything in its group), not to wg's pid alone.
  * Once or twice, the running tasks must be reopened without counting a retry, the summary
  * must say so, nothing may be left in progress, and the next `wg run` must finish them.
+ * An ACP agent's session is cancelled and its whole process group stopped.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
+import { locateAcpAgent } from '../../src/backends/acp.js';
+import { ACP_AGENT_ENV, AGENT_HOMES, OFFLINE_ENV } from '../support/agents.js';
 import { waitFor } from '../support/fake.js';
 import { parseLines, processesOf, spawnersIn } from '../support/fault.js';
+import { startModelServer } from '../support/model-server.js';
 import { cleanEnv, tempProject, WG_BIN, type Project } from '../support/wg.js';
+
+const opencode = locateAcpAgent(KNOWN_ACP_AGENTS.opencode, undefined, '', process.cwd());
+if (!opencode) process.stderr.write('\n*** SKIPPED Ctrl-C of acp:opencode: opencode-ai is not installed beside wg\n\n');
 
 let project: Project | undefined;
 let scratch: string | undefined;
@@ -57,10 +65,10 @@ interface Terminal {
 }
 
 /** `wg run` under a pseudo-terminal of its own, as a person starts it. */
-function inTerminal(dir: string): Terminal {
-  const run = execa('script', ['-qfec', `node ${WG_BIN} run`, '/dev/null'], {
+function inTerminal(dir: string, args: string[] = [], env: Record<string, string | undefined> = {}): Terminal {
+  const run = execa('script', ['-qfec', [`node ${WG_BIN} run`, ...args].join(' '), '/dev/null'], {
     cwd: dir,
-    env: cleanEnv(),
+    env: cleanEnv(env),
     stdin: 'pipe',
     reject: false,
   });
@@ -282,6 +290,34 @@ describe('Ctrl-C in a terminal', () => {
       await expectReopened(ids, again.output());
       await expectNextRunFinishes(ids);
       expect(readFileSync(join(project!.dir, 'work.txt'), 'utf8')).toBe('work\n');
+    },
+  );
+
+  it.skipIf(!opencode)(
+    'an ACP agent (opencode, mid-turn): its session is cancelled, its whole process group stopped, its task reopened',
+    { timeout: 240_000 },
+    async () => {
+      await project_();
+      const server = await startModelServer({ chat: [{ text: 'too late', delayMs: 120_000 }] });
+      cleanups.push(() => void server.close());
+      mkdirSync(AGENT_HOMES, { recursive: true });
+      const home = mkdtempSync(join(AGENT_HOMES, 'ctrl-c-'));
+      cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+      await project!.ok(['add', 'Slow', '--id', 'slow']);
+      const env = { HOME: home, ...OFFLINE_ENV, ...ACP_AGENT_ENV.opencode(server.url, home) };
+      const terminal = inTerminal(project!.dir, ['--backend', 'acp:opencode'], env);
+      // opencode's turn has reached the model, which takes its time to answer.
+      await waitFor(() => server.scripted('chat').length > 0, "opencode's request to the model", 120_000);
+      terminal.ctrlC();
+      const result = await terminal.ended;
+      expect(result.exitCode, terminal.output()).toBe(130);
+      const task = tasks().find((entry) => entry.id === 'slow')!;
+      expect(task).toMatchObject({ status: 'open', failure_reason: 'interrupted' });
+      expect(task.retry_count ?? 0).toBe(0);
+      const output = readFileSync(join(project!.dir, '.workgraph', 'runs', 'slow', '1', 'output.log'), 'utf8');
+      expect(output).toContain('wg: cancelling the acp:opencode session');
+      // opencode and whatever it started (wg mcp) went with its process group.
+      await waitFor(() => processesOf(join(project!.dir, '.workgraph')).length === 0, 'the agent to be gone', 10_000);
     },
   );
 });
