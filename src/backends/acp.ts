@@ -158,7 +158,12 @@ export function acpBackend(name: string): Backend {
       // A prompt that names the tools always gets the server; otherwise the table's `mcp` decides.
       const mcp = (context.protocolTools || settings.mcp) && (agent?.stdioMcp ?? true) ? wgMcpServer(env) : undefined;
       const protocolTools =
-        context.protocolTools && toolPrefix !== undefined ? WG_TOOL_NAMES.map((tool) => `${toolPrefix}${tool}`) : [];
+        context.protocolTools && toolPrefix !== undefined
+          ? WG_TOOL_NAMES.flatMap((tool) => [
+              `${toolPrefix}${tool}`,
+              ...(agent?.mcpPermissionTitle ? [agent.mcpPermissionTitle.replace('{tool}', tool)] : []),
+            ])
+          : [];
       const specFile = join(dirname(context.promptFile), ACP_SPEC_FILE);
       const spec = {
         agentName: name,
@@ -173,7 +178,8 @@ export function acpBackend(name: string): Backend {
           edits: editsAllowed(context.task.tools),
           workdir: context.workdir,
           ...(leadsOutside(context.workdir, context.workgraphDir) ? { writableRoots: [context.workgraphDir] } : {}),
-          ...(protocolTools.length > 0 ? { protocolTools } : {}),
+          ...(protocolTools.length > 0 && mcp ? { protocolTools, protocolServer: mcp.name } : {}),
+          ...(agent?.commandInTitle ? { commandInTitle: true } : {}),
         },
       };
       return {
