@@ -40,7 +40,7 @@ export interface PermissionPolicy {
   protocolTools?: readonly string[];
   /**
    * The agent sends no rawInput and its shell call's title is the whole command, as given
-   * to the shell (Gemini CLI, Qwen Code): the title is judged as the command. For other
+   * to the shell (Gemini CLI 0.61): the title is judged as the command. For other
    * agents a title is only a label, and a shell call without a command is judged as any command.
    */
   commandInTitle?: boolean;

@@ -109,8 +109,9 @@ export class UpdateMapper {
     const state = this.tools.get(id) ?? { title: '', kind: 'other', input: undefined, done: false };
     if (state.title === '' && typeof call.title === 'string') state.title = call.title;
     if (state.kind === 'other' && typeof call.kind === 'string') state.kind = call.kind;
-    // Gemini CLI sends no rawInput, only the arguments of an MCP tool as text: they tell one `log` call from the next.
-    if (state.input === undefined) state.input = call.rawInput ?? textInput(call.content);
+    // Gemini CLI sends no rawInput: its title (a shell call's command) and text (an MCP tool's arguments, a shell
+    // call's folder) tell one call from the next.
+    if (state.input === undefined) state.input = call.rawInput ?? textInput(call.title, call.content);
     this.tools.set(id, state);
   }
 
@@ -155,14 +156,7 @@ export class UpdateMapper {
       const label = state.title || state.result || '';
       events.push({
         type: 'tool',
-        name:
-          state.kind !== 'other'
-            ? state.kind
-            : state.toolName
-              ? state.toolName
-              : label !== ''
-                ? cap(label, 80)
-                : 'other',
+        name: state.kind !== 'other' ? state.kind : (state.toolName ?? (label !== '' ? cap(label, 80) : 'other')),
         summary: summarize(state.input, label),
         ...(state.input !== undefined ? { input: toolCallKey(state.input) } : {}),
         ...(status === 'failed' ? { isError: true } : {}),
@@ -236,12 +230,12 @@ export class UpdateMapper {
   }
 }
 
-/** A call's text content (its arguments, as some agents show them) as an input, if it has any. */
-function textInput(content: unknown): Json | undefined {
+/** A call's title and text content (its arguments, as some agents show them) as an input, if it has any text. */
+function textInput(title: unknown, content: unknown): Json | undefined {
   const text = Array.isArray(content)
     ? content.map((item) => str(obj(obj(item)?.content)?.text)).find((value) => value?.trim())
     : undefined;
-  return text === undefined ? undefined : { text };
+  return text === undefined ? undefined : { title: str(title) ?? '', text };
 }
 
 function planProgress(entries: unknown): AgentEvent[] {

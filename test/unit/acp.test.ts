@@ -282,6 +282,19 @@ describe('session updates as events', () => {
     expect(codex[0]).toMatchObject({ type: 'halt', kind: 'rate-limited' });
   });
 
+  it('tells apart Gemini CLI calls that carry no input by their title and text', () => {
+    const mapper = new UpdateMapper('acp:gemini');
+    const folder = [{ type: 'content', content: { type: 'text', text: '[current working directory /p] (a step)' } }];
+    mapper.permission({ toolCallId: 'a', kind: 'execute', title: 'wg log t one', content: folder });
+    mapper.permission({ toolCallId: 'b', kind: 'execute', title: 'wg log t two', content: folder });
+    const done = (id: string) =>
+      mapper.update({ sessionUpdate: 'tool_call_update', toolCallId: id, status: 'completed' });
+    const [one, two] = [...done('a'), ...done('b')];
+    expect(one).toMatchObject({ type: 'tool', name: 'execute', input: expect.any(String) });
+    expect(two).toMatchObject({ type: 'tool', name: 'execute', input: expect.any(String) });
+    expect((one as { input: string }).input).not.toBe((two as { input: string }).input);
+  });
+
   it("learns Qwen Code's calls from its permission requests (its updates carry no title or input) and sums its per-request usage", () => {
     // As Qwen Code 0.15.10 sends them: no tool_call, a permission request, then bare updates.
     const mapper = new UpdateMapper('acp:qwen');
