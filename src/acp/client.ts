@@ -125,6 +125,7 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
   const app = client({ name: 'wg' })
     .onRequest('session/request_permission', ({ params }) => {
       const announcedTitle = mapper.toolTitle(params.toolCall.toolCallId);
+      mapper.permission(params.toolCall);
       const decision = decidePermission({ ...params.toolCall, announcedTitle }, params.options, options.policy);
       if (decision.allowed) {
         options.note(`wg: allowed ${decision.request}`);
@@ -213,8 +214,13 @@ export async function runAcpSession(options: AcpSessionOptions): Promise<void> {
   } catch (error) {
     const code = error instanceof RequestError ? error.code : undefined;
     let message = error instanceof Error ? error.message : String(error);
-    const data = error instanceof RequestError ? (error.data as { details?: unknown } | undefined) : undefined;
-    if (typeof data?.details === 'string') message = `${message}: ${data.details}`;
+    // What went wrong is often only in `data`: `details` (opencode), `message` (Codex's adapter: `Internal error` with
+    // data.message `exceeded retry limit, last status: 429 Too Many Requests`).
+    const data =
+      error instanceof RequestError ? (error.data as { details?: unknown; message?: unknown } | undefined) : undefined;
+    const detail =
+      typeof data?.details === 'string' ? data.details : typeof data?.message === 'string' ? data.message : undefined;
+    if (detail !== undefined && detail !== message) message = `${message}: ${detail}`;
     if (exited !== undefined)
       message = `${message} (the agent ended: ${exited}${stderrTail.trim() ? `; ${stderrTail.trim().split('\n').at(-1)}` : ''})`;
     turn = cancelled ? { kind: 'stopped', stopReason: 'cancelled', response: {} } : { kind: 'failed', message, code };

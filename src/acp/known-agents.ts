@@ -49,6 +49,13 @@ export interface KnownAcpAgent {
    * conversation, and a retry that repairs its own work too.
    */
   continuesSessions: boolean;
+  /**
+   * How it titles a permission request for one of wg's MCP tools, `{tool}` standing for the
+   * tool (`log`); without it the title is expected to name the tool as the model sees it.
+   */
+  mcpPermissionTitle?: string;
+  /** Its permission requests carry no rawInput, and a shell call's title is the whole command (see permission.ts). */
+  commandInTitle?: boolean;
   /** What a person sets up once before wg can run it. */
   setup: string;
   /** How it reports tokens and cost over ACP. */
@@ -135,6 +142,8 @@ export const KNOWN_ACP_AGENTS = {
     setup: 'ANTHROPIC_API_KEY, or a Claude Code login',
     cost: 'PromptResponse.usage, cumulative tokens; usage_update.cost (USD)',
   },
+  // Gemini CLI, Qwen Code and Codex's adapter: run against a scripted model on 2026-12-06
+  // (test/cli/backend-acp-more.test.ts; versions in docs/backends.md).
   gemini: {
     program: 'gemini',
     args: ['--acp'],
@@ -143,12 +152,20 @@ export const KNOWN_ACP_AGENTS = {
     mode: 'default',
     env: ['GEMINI_*', 'GOOGLE_*'],
     credentials: ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_APPLICATION_CREDENTIALS'],
+    // In a folder it does not trust, Gemini CLI drops the MCP servers of session/new (and project hooks and agents):
+    // the prompt would name tools its model does not have. wg runs it in the project it was asked to work on.
+    setEnv: { GEMINI_CLI_TRUST_WORKSPACE: 'true' },
     versionFlag: true,
     stdioMcp: true,
     continuesSessions: false,
+    mcpToolPrefix: 'mcp_wg_',
+    // Its MCP tools' display name, `${serverToolName} (${serverName} MCP Server)`, is the title it asks under.
+    mcpPermissionTitle: '{tool} (wg MCP Server)',
+    // Its shell tool's getDisplayTitle() is params.command, and its requests carry no rawInput.
+    commandInTitle: true,
     setup:
-      '~/.gemini/settings.json selecting an auth type (e.g. gemini-api-key) and GEMINI_API_KEY; GEMINI_CLI_TRUST_WORKSPACE=true',
-    cost: 'PromptResponse._meta.quota.token_count; no cost (priced from [prices])',
+      '~/.gemini/settings.json choosing an auth type (security.auth.selectedType, e.g. gemini-api-key) and GEMINI_API_KEY',
+    cost: 'PromptResponse._meta.quota.token_count, cumulative tokens; no cost (priced from [prices])',
   },
   qwen: {
     program: 'qwen',
@@ -159,16 +176,20 @@ export const KNOWN_ACP_AGENTS = {
     env: ['OPENAI_*', 'QWEN_*', 'DASHSCOPE_API_KEY'],
     credentials: ['OPENAI_API_KEY', 'DASHSCOPE_API_KEY'],
     versionFlag: true,
+    // Taken, but 0.15 defers MCP tools behind its tool_search: the prompt names the shell commands.
     stdioMcp: true,
     continuesSessions: false,
     setup:
-      '~/.qwen/settings.json, or extra_args: --auth-type openai --openai-base-url URL --openai-api-key KEY -m MODEL',
-    cost: 'none in 0.15 (priced from [prices] when tokens are known: they are not)',
+      '~/.qwen/settings.json with security.auth.selectedType "openai", and OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL (or extra_args: --auth-type openai --openai-base-url URL -m MODEL)',
+    cost: "tokens of each request in its message chunks' _meta.usage, summed by wg; no cost (priced from [prices])",
   },
   'codex-acp': {
     program: 'codex-acp',
     args: [],
-    packaged: [{ packageName: '@zed-industries/codex-acp', relativePath: 'bin/codex-acp.js', node: true }],
+    packaged: [
+      { packageName: '@zed-industries/codex-acp-{platform}', relativePath: 'bin/codex-acp' },
+      { packageName: '@zed-industries/codex-acp', relativePath: 'bin/codex-acp.js', node: true },
+    ],
     npm: '@zed-industries/codex-acp',
     mode: 'auto',
     env: ['OPENAI_API_KEY', 'CODEX_API_KEY', 'OPENAI_BASE_URL', 'CODEX_HOME'],
@@ -176,9 +197,11 @@ export const KNOWN_ACP_AGENTS = {
     versionFlag: false,
     stdioMcp: true,
     continuesSessions: false,
+    // A Responses `namespace` tool `mcp__wg` holding the functions `log`...; asked about as `Approve MCP tool call`.
+    mcpToolPrefix: 'mcp__wg__',
     setup:
-      '$CODEX_HOME/config.toml with allow_login_shell = false (else `wg` is not on its PATH) and a provider, or `codex login`',
-    cost: 'usage_update.used only; no tokens per request and no cost',
+      '$CODEX_HOME/config.toml with allow_login_shell = false (else `wg` is not on its PATH) and a provider (its env_key passed with env_pass unless it is OPENAI_API_KEY), or `codex login`',
+    cost: 'none: usage_update.used (the context) only, no tokens per request and no cost',
   },
 } as const satisfies Record<string, KnownAcpAgent>;
 

@@ -37,6 +37,8 @@ export const AcpSpecSchema = z.strictObject({
     workdir: z.string(),
     writableRoots: z.array(z.string()).optional(),
     protocolTools: z.array(z.string()).optional(),
+    commandInTitle: z.boolean().optional(),
+    protocolServer: z.string().optional(),
   }),
 });
 export type AcpSpec = z.infer<typeof AcpSpecSchema>;

@@ -29,6 +29,8 @@ export interface PermissionCall {
    * request does: Copilot announces wg's tool as `wg-log` but asks about it as `log`.
    */
   announcedTitle?: string | undefined;
+  /** The files it touches (Gemini CLI names them only here: its requests carry no rawInput). */
+  locations?: ReadonlyArray<{ path: string }> | null | undefined;
 }
 
 export interface PermissionPolicy {
@@ -41,6 +43,14 @@ export interface PermissionPolicy {
   writableRoots?: readonly string[];
   /** wg's own MCP tools as the agent names them (`wg_log`...): the protocol, always allowed. */
   protocolTools?: readonly string[];
+  /**
+   * The agent sends no rawInput and its shell call's title is the whole command, as given
+   * to the shell (Gemini CLI 0.61): the title is judged as the command. For other
+   * agents a title is only a label, and a shell call without a command is judged as any command.
+   */
+  commandInTitle?: boolean;
+  /** The name of wg's MCP server in the session (`wg`), when the prompt names its tools: every tool of it is the protocol. */
+  protocolServer?: string;
 }
 
 export type PermissionAnswer = { outcome: 'selected'; optionId: string } | { outcome: 'cancelled' };
@@ -76,9 +86,11 @@ function field(input: unknown, ...keys: string[]): unknown {
   return undefined;
 }
 
-/** The shell command of a call, if it carries one (`command` as a string or an argv array, `cmd`). */
-export function commandOf(call: PermissionCall): string | undefined {
+/** The shell command of a call, if it carries one (`command` as a string or an argv array, `cmd`; else see commandInTitle). */
+export function commandOf(call: PermissionCall, policy?: Pick<PermissionPolicy, 'commandInTitle'>): string | undefined {
   const value = field(call.rawInput, 'command', 'cmd');
+  if (value === undefined && policy?.commandInTitle && call.kind === 'execute' && call.title?.trim())
+    return call.title.trim();
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   if (Array.isArray(value) && value.every((part) => typeof part === 'string')) {
     // ['bash', '-lc', 'npm test'] is `npm test`.
@@ -89,19 +101,35 @@ export function commandOf(call: PermissionCall): string | undefined {
   return undefined;
 }
 
-/** The paths a file call touches, as given. */
+/** The paths a file call touches, as given in its input and its locations. */
 function pathsOf(call: PermissionCall): string[] {
   const keys = ['filePath', 'file_path', 'path', 'abs_path', 'destination', 'new_path', 'old_path', 'notebook_path'];
   const input = call.rawInput;
-  if (input === null || typeof input !== 'object') return [];
-  return keys
-    .map((key) => (input as Record<string, unknown>)[key])
-    .filter((value): value is string => typeof value === 'string');
+  const located = (call.locations ?? []).map((location) => location?.path).filter((path) => typeof path === 'string');
+  if (input === null || typeof input !== 'object') return located;
+  return [
+    ...keys
+      .map((key) => (input as Record<string, unknown>)[key])
+      .filter((value): value is string => typeof value === 'string'),
+    ...located,
+  ];
 }
 
 function inside(folder: string, path: string): boolean {
   const back = relative(folder, path);
   return back === '' || (!back.startsWith('..') && !isAbsolute(back));
+}
+
+/**
+ * The server of an MCP tool call Codex's ACP adapter asks about (title `Approve MCP tool
+ * call`; the tool is named only in a sentence, the server in rawInput.server_name).
+ */
+function codexMcpServer(call: PermissionCall): string | undefined {
+  const input = call.rawInput as { server_name?: unknown; request?: { _meta?: { codex_approval_kind?: unknown } } };
+  if (input === null || typeof input !== 'object') return undefined;
+  return input.request?._meta?.codex_approval_kind === 'mcp_tool_call' && typeof input.server_name === 'string'
+    ? input.server_name
+    : undefined;
 }
 
 function describe(call: PermissionCall, command: string | undefined): string {
@@ -112,7 +140,7 @@ function describe(call: PermissionCall, command: string | undefined): string {
 }
 
 function judge(call: PermissionCall, policy: PermissionPolicy): { allowed: boolean; rule?: string | undefined } {
-  const command = commandOf(call);
+  const command = commandOf(call, policy);
   if (call.kind === 'execute' || command !== undefined) {
     if (command === undefined) return { allowed: allowsAnyBash(policy.rules), rule: 'Bash' };
     const refused = refusedPart(command, policy.rules);
@@ -137,6 +165,8 @@ function judge(call: PermissionCall, policy: PermissionPolicy): { allowed: boole
         : { allowed: false, rule: 'WebFetch' };
     default: {
       // Another tool (an MCP tool, a mode switch): allowed only when the task's tools name it, or it is wg's own.
+      if (policy.protocolServer !== undefined && codexMcpServer(call) === policy.protocolServer)
+        return { allowed: true };
       const title = call.title?.trim() ?? '';
       const titles = [title, call.announcedTitle?.trim() ?? ''].filter((text) => text !== '');
       // A whole word: `wg-log`, not `x-wg-log` (another server's tool) nor `wg-log-x`.
@@ -164,7 +194,7 @@ export function decidePermission(
   policy: PermissionPolicy,
 ): PermissionDecision {
   const verdict = judge(call, policy);
-  const request = describe(call, commandOf(call));
+  const request = describe(call, commandOf(call, policy));
   const answer = verdict.allowed
     ? pick(options, ['allow_once', 'allow_always'])
     : pick(options, ['reject_once', 'reject_always']);

@@ -22,6 +22,10 @@ interface ToolState {
   title: string;
   kind: string;
   input: unknown;
+  /** The agent's own name of the tool, where it gives one (Qwen Code's `_meta.toolName`). */
+  toolName?: string | undefined;
+  /** The first line of its result, to tell calls apart when nothing else does. */
+  result?: string | undefined;
   done: boolean;
 }
 
@@ -43,6 +47,8 @@ const GAVE_UP = /^Error: Failed to get response from the AI model\b/;
 
 /** ACP's "authentication required" error code. */
 const AUTH_REQUIRED = -32000;
+/** The HTTP status Gemini CLI answers `session/prompt` with when its quota is spent (`429 You have exhausted your daily quota…`). */
+const TOO_MANY_REQUESTS = 429;
 
 function summarize(input: unknown, fallback: string): string {
   const object = obj(input);
@@ -60,6 +66,8 @@ export class UpdateMapper {
   private readonly tools = new Map<string, ToolState>();
   /** Dollars the agent reported (`usage_update.cost`, cumulative for the session). */
   private costUsd: number | undefined;
+  /** Tokens of each model request, summed, where the agent reports them only so (Qwen Code: `_meta.usage` of a message chunk). */
+  private readonly chunkUsage: Usage = {};
 
   constructor(private readonly agentName: string) {}
 
@@ -75,6 +83,7 @@ export class UpdateMapper {
     if (kind === 'agent_message_chunk') {
       const content = obj(value.content);
       if (content?.type === 'text' && typeof content.text === 'string') this.message += content.text;
+      this.addChunkUsage(obj(obj(value._meta)?.usage));
       return [];
     }
     const events = this.flushMessage();
@@ -99,6 +108,35 @@ export class UpdateMapper {
     }
   }
 
+  /**
+   * What the agent said of a call when it asked permission for it: Qwen Code 0.15 sends no
+   * `tool_call`, and its updates carry neither title nor input, so this is all wg learns of
+   * the call (and what tells one call from the next). It only fills gaps: Codex's adapter
+   * asks about a call it already described, under a title of the question's own.
+   */
+  permission(toolCall: unknown): void {
+    const call = obj(toolCall);
+    const id = str(call?.toolCallId);
+    if (!call || id === undefined) return;
+    const state = this.tools.get(id) ?? { title: '', kind: 'other', input: undefined, done: false };
+    if (state.title === '' && typeof call.title === 'string') state.title = call.title;
+    if (state.kind === 'other' && typeof call.kind === 'string') state.kind = call.kind;
+    // Gemini CLI sends no rawInput: its title (a shell call's command) and text (an MCP tool's arguments, a shell
+    // call's folder) tell one call from the next.
+    if (state.input === undefined) state.input = call.rawInput ?? textInput(call.title, call.content);
+    this.tools.set(id, state);
+  }
+
+  private addChunkUsage(usage: Json | undefined): void {
+    const add = (key: keyof Usage, value: unknown) => {
+      const count = num(value);
+      if (count !== undefined) this.chunkUsage[key] = (this.chunkUsage[key] ?? 0) + count;
+    };
+    add('inputTokens', usage?.inputTokens);
+    add('outputTokens', usage?.outputTokens);
+    add('cacheReadTokens', usage?.cachedReadTokens);
+  }
+
   private flushMessage(): AgentEvent[] {
     const text = this.message.trim();
     this.message = '';
@@ -114,6 +152,12 @@ export class UpdateMapper {
     if (typeof value.title === 'string' && value.title !== '') state.title = value.title;
     if (typeof value.kind === 'string') state.kind = value.kind;
     if (value.rawInput !== undefined) state.input = value.rawInput;
+    const toolName = str(obj(value._meta)?.toolName);
+    if (toolName) state.toolName = toolName;
+    const firstText = Array.isArray(value.content)
+      ? value.content.map((item) => str(obj(obj(item)?.content)?.text)).find((text) => text?.trim())
+      : undefined;
+    if (firstText) state.result = firstText.trim().split('\n')[0];
     this.tools.set(id, state);
     const status = str(value.status);
     const events: AgentEvent[] = [];
@@ -121,10 +165,11 @@ export class UpdateMapper {
       events.push({ type: 'progress', message: cap(`${state.kind}: ${summarize(state.input, state.title)}`) });
     if ((status === 'completed' || status === 'failed') && !state.done) {
       state.done = true;
+      const label = state.title || state.result || '';
       events.push({
         type: 'tool',
-        name: state.kind === 'other' && state.title !== '' ? cap(state.title, 80) : state.kind,
-        summary: summarize(state.input, state.title),
+        name: state.kind !== 'other' ? state.kind : (state.toolName ?? (label !== '' ? cap(label, 80) : 'other')),
+        summary: summarize(state.input, label),
         ...(state.input !== undefined ? { input: toolCallKey(state.input) } : {}),
         ...(status === 'failed' ? { isError: true } : {}),
       });
@@ -185,17 +230,26 @@ export class UpdateMapper {
     const usage: Usage = {};
     const standard = obj(response?.usage);
     const quota = obj(obj(obj(response?._meta)?.quota)?.token_count);
-    const input = num(standard?.inputTokens) ?? num(quota?.input_tokens);
-    const output = num(standard?.outputTokens) ?? num(quota?.output_tokens);
+    const input = num(standard?.inputTokens) ?? num(quota?.input_tokens) ?? this.chunkUsage.inputTokens;
+    const output = num(standard?.outputTokens) ?? num(quota?.output_tokens) ?? this.chunkUsage.outputTokens;
     if (input !== undefined) usage.inputTokens = input;
     if (output !== undefined) usage.outputTokens = output;
-    const cacheRead = num(standard?.cachedReadTokens);
+    const cacheRead =
+      num(standard?.cachedReadTokens) ?? (standard || quota ? undefined : this.chunkUsage.cacheReadTokens);
     const cacheWrite = num(standard?.cachedWriteTokens);
     if (cacheRead) usage.cacheReadTokens = cacheRead;
     if (cacheWrite) usage.cacheWriteTokens = cacheWrite;
     if (this.costUsd !== undefined) usage.costUsd = this.costUsd;
     return Object.keys(usage).length > 0 ? { type: 'usage', ...usage } : undefined;
   }
+}
+
+/** A call's title and text content (its arguments, as some agents show them) as an input, if it has any text. */
+function textInput(title: unknown, content: unknown): Json | undefined {
+  const text = Array.isArray(content)
+    ? content.map((item) => str(obj(obj(item)?.content)?.text)).find((value) => value?.trim())
+    : undefined;
+  return text === undefined ? undefined : { title: str(title) ?? '', text };
 }
 
 function planProgress(entries: unknown): AgentEvent[] {
@@ -216,7 +270,7 @@ export function failure(agentName: string, turn: Extract<TurnEnd, { kind: 'faile
       { type: 'halt', kind: 'input-required', request: `a login or an API key for ${agentName} (${message})` },
       { type: 'result', ok: false, reason: `${agentName} needs authentication: ${message}` },
     ];
-  if (RATE_LIMITED.test(message))
+  if (turn.code === TOO_MANY_REQUESTS || RATE_LIMITED.test(message))
     return [
       { type: 'halt', kind: 'rate-limited', request: `${agentName}: ${message}` },
       { type: 'result', ok: false, reason: `${agentName} was rate-limited: ${message}` },

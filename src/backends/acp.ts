@@ -166,7 +166,12 @@ export function acpBackend(name: string): Backend {
       const mcp = offered && stdio ? wgMcpServer(env) : undefined;
       const httpMcp = offered && !stdio ? wgHttpMcp(env) : undefined;
       const protocolTools =
-        context.protocolTools && toolPrefix !== undefined ? WG_TOOL_NAMES.map((tool) => `${toolPrefix}${tool}`) : [];
+        context.protocolTools && toolPrefix !== undefined
+          ? WG_TOOL_NAMES.flatMap((tool) => [
+              `${toolPrefix}${tool}`,
+              ...(agent?.mcpPermissionTitle ? [agent.mcpPermissionTitle.replace('{tool}', tool)] : []),
+            ])
+          : [];
       const resumeSession = context.continueSession ?? (settings.resume ? context.resumeSession : undefined);
       const specFile = join(dirname(context.promptFile), ACP_SPEC_FILE);
       const spec = {
@@ -184,7 +189,8 @@ export function acpBackend(name: string): Backend {
           edits: editsAllowed(context.task.tools),
           workdir: context.workdir,
           ...(leadsOutside(context.workdir, context.workgraphDir) ? { writableRoots: [context.workgraphDir] } : {}),
-          ...(protocolTools.length > 0 ? { protocolTools } : {}),
+          ...(protocolTools.length > 0 && mcp ? { protocolTools, protocolServer: mcp.name } : {}),
+          ...(agent?.commandInTitle ? { commandInTitle: true } : {}),
         },
       };
       return {

@@ -2,9 +2,9 @@
  * Protocol conformance of the ACP agents (the cases: ../support/conformance.ts): opencode,
  * Claude Code's ACP adapter and Copilot CLI, the real programs from npm over `acp:NAME`,
  * pointed at the scripted server, reporting through wg's MCP tools where their prompt
- * names them. Each runs the two-task graph; opencode also asks a person through `wg_ask`.
- * A subfolder working_dir is the runner's business, the same for every backend: the
- * headless file covers it.
+ * names them. Each runs the two-task graph in a git repository; opencode also asks a person
+ * through `wg_ask`. A plain folder and a subfolder working_dir are the runner's business,
+ * the same for every backend: the headless file covers them.
  */
 import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
 import { locateAcpAgent } from '../../src/backends/acp.js';
@@ -52,5 +52,6 @@ const SUBJECTS: Subject[] = [
 ];
 
 useCleanups();
-describeTwoTaskGraph(SUBJECTS);
+// Each is a large program, slow to start: the git repository alone (worktrees and a continued session), not the plain folder too.
+describeTwoTaskGraph(SUBJECTS, { gitOnly: true });
 describeAsking([opencode]);

@@ -81,94 +81,106 @@ async function makeGitRepository(dir: string): Promise<void> {
   await git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '--quiet', '-m', 'initial');
 }
 
-/** The two-task graph, in a plain folder and in a git repository (each attempt in a worktree, the second continuing the first one's session). */
-export function describeTwoTaskGraph(subjects: Subject[]): void {
+/**
+ * The two-task graph, in a plain folder and in a git repository (each attempt in a worktree, the second continuing
+ * the first one's session); `gitOnly`: the repository alone (the plain folder is the runner's business, the same
+ * for every backend).
+ */
+export function describeTwoTaskGraph(subjects: Subject[], options: { gitOnly?: boolean } = {}): void {
+  const places = [
+    { where: 'a plain folder', git: false },
+    { where: 'a git repository, each attempt in its own worktree', git: true },
+  ].filter((place) => place.git || !options.gitOnly);
   for (const subject of subjects) {
     const skip = subject.program?.skipReason !== undefined;
-    describe.skipIf(skip).each([
-      { where: 'a plain folder', git: false },
-      { where: 'a git repository, each attempt in its own worktree', git: true },
-    ])(`${subject.backend} follows the prompt's protocol with the settings wg init writes, in $where`, ({ git }) => {
-      it(
-        'registers, logs and checks its work, and the next task sees it; every call succeeds',
-        async () => {
-          const { project, server, env } = await setUp(subject);
-          if (git) await makeGitRepository(project.dir);
-          await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt']);
-          await project.ok([
-            'add',
-            'Make beta',
-            '--blocked-by',
-            'make-alpha',
-            '--input',
-            'alpha.txt',
-            '--deliverable',
-            'beta.txt',
-            '--verify',
-            'test -s beta.txt',
-          ]);
+    describe.skipIf(skip).each(places)(
+      `${subject.backend} follows the prompt's protocol with the settings wg init writes, in $where`,
+      ({ git }) => {
+        it(
+          'registers, logs and checks its work, and the next task sees it; every call succeeds',
+          async () => {
+            const { project, server, env } = await setUp(subject);
+            if (git) await makeGitRepository(project.dir);
+            await project.ok(['add', 'Make alpha', '--deliverable', 'alpha.txt']);
+            await project.ok([
+              'add',
+              'Make beta',
+              '--blocked-by',
+              'make-alpha',
+              '--input',
+              'alpha.txt',
+              '--deliverable',
+              'beta.txt',
+              '--verify',
+              'test -s beta.txt',
+            ]);
 
-          const result = await project.wg(['run', '--backend', subject.backend], { env });
-          expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-          expect(server.followerErrors).toEqual([]);
+            const result = await project.wg(['run', '--backend', subject.backend], { env });
+            expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+            expect(server.followerErrors).toEqual([]);
 
-          const alpha = await project.show('make-alpha');
-          const beta = await project.show('make-beta');
-          expect([alpha.status, beta.status]).toEqual(['done', 'done']);
-          const alphaText = deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt');
-          expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(alphaText);
-          // The second prompt carried the first task's file, and the agent used it.
-          const betaRequests = requestsOf(server, subject.api, 'make-beta');
-          expect(JSON.stringify(betaRequests[0]!.body)).toContain(JSON.stringify(alphaText.trim()).slice(1, -1));
-          expect(readFileSync(join(project.dir, 'beta.txt'), 'utf8')).toContain(`from upstream: ${alphaText.trim()}`);
-          // The model's closing words became each task's summary, and the second prompt handed the first one on.
-          expect([alpha.summary, beta.summary]).toEqual([
-            'Task make-alpha is complete.',
-            'Task make-beta is complete.',
-          ]);
-          // Every backend walks the trajectory in one session: the model already holds make-alpha's turns, so the prompt names them instead of handing them over.
-          expect(JSON.stringify(betaRequests[0]!.body)).toContain('Task make-alpha is complete.');
-          expect(sentFor(server, subject.api, 'make-beta')).toContain('You did this step earlier in this same session');
-          expect(sentFor(server, subject.api, 'make-beta')).not.toContain(summaryBlock('Task make-alpha is complete.'));
-
-          for (const [id, task, requests] of [
-            ['make-alpha', alpha, requestsOf(server, subject.api, 'make-alpha')],
-            ['make-beta', beta, betaRequests],
-          ] as const) {
-            // Each step of the protocol ran, and the agent program reported every one as successful.
-            const results = toolResults(subject.api, sinceLatestPrompt(subject.api, requests.at(-1)!.body));
-            const expected = id === 'make-alpha' ? 5 : 6; // log, progress, write, artifact, [verify,] log
-            expect(
-              results.map((entry) => entry.ok),
-              JSON.stringify(results, null, 1),
-            ).toEqual(Array(expected).fill(true));
-            // The agent's own wg calls landed in the task: its log messages, its progress, its artifact.
-            const messages = task.log.map((entry) => entry.message);
-            expect(messages).toContain(`starting: ${id === 'make-alpha' ? 'Make alpha' : 'Make beta'}`);
-            expect(messages, JSON.stringify({ log: task.log, results }, null, 1)).toContain(
-              'done: 1 deliverable(s) written',
+            const alpha = await project.show('make-alpha');
+            const beta = await project.show('make-beta');
+            expect([alpha.status, beta.status]).toEqual(['done', 'done']);
+            const alphaText = deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt');
+            expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(alphaText);
+            // The second prompt carried the first task's file, and the agent used it.
+            const betaRequests = requestsOf(server, subject.api, 'make-beta');
+            expect(JSON.stringify(betaRequests[0]!.body)).toContain(JSON.stringify(alphaText.trim()).slice(1, -1));
+            expect(readFileSync(join(project.dir, 'beta.txt'), 'utf8')).toContain(`from upstream: ${alphaText.trim()}`);
+            // The model's closing words became each task's summary, and the second prompt handed the first one on.
+            expect([alpha.summary, beta.summary]).toEqual([
+              'Task make-alpha is complete.',
+              'Task make-beta is complete.',
+            ]);
+            // Every backend walks the trajectory in one session: the model already holds make-alpha's turns, so the prompt names them instead of handing them over.
+            expect(JSON.stringify(betaRequests[0]!.body)).toContain('Task make-alpha is complete.');
+            expect(sentFor(server, subject.api, 'make-beta')).toContain(
+              'You did this step earlier in this same session',
             );
-            expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
-            expect(task.artifacts).toEqual([id === 'make-alpha' ? 'alpha.txt' : 'beta.txt']);
-            if (subject.toolPrefix !== undefined) {
-              // It reported through wg's tools as its prompt named them; make-alpha has no check, so it ran no shell at all.
-              const called = calledTools(subject.api, sinceLatestPrompt(subject.api, requests.at(-1)!.body));
-              const tool = (name: string) => `${subject.toolPrefix}${name}`;
-              expect(called).toEqual(expect.arrayContaining([tool('log'), tool('progress'), tool('artifact')]));
-              if (id === 'make-alpha') expect(called.filter((name) => /^(bash|Bash|shell)$/.test(name))).toEqual([]);
+            expect(sentFor(server, subject.api, 'make-beta')).not.toContain(
+              summaryBlock('Task make-alpha is complete.'),
+            );
+
+            for (const [id, task, requests] of [
+              ['make-alpha', alpha, requestsOf(server, subject.api, 'make-alpha')],
+              ['make-beta', beta, betaRequests],
+            ] as const) {
+              // Each step of the protocol ran, and the agent program reported every one as successful.
+              const results = toolResults(subject.api, sinceLatestPrompt(subject.api, requests.at(-1)!.body));
+              const expected = id === 'make-alpha' ? 5 : 6; // log, progress, write, artifact, [verify,] log
+              expect(
+                results.map((entry) => entry.ok),
+                JSON.stringify(results, null, 1),
+              ).toEqual(Array(expected).fill(true));
+              // The agent's own wg calls landed in the task: its log messages, its progress, its artifact.
+              const messages = task.log.map((entry) => entry.message);
+              expect(messages).toContain(`starting: ${id === 'make-alpha' ? 'Make alpha' : 'Make beta'}`);
+              expect(messages, JSON.stringify({ log: task.log, results }, null, 1)).toContain(
+                'done: 1 deliverable(s) written',
+              );
+              expect(messages.some((message) => message.startsWith('progress 50%'))).toBe(true);
+              expect(task.artifacts).toEqual([id === 'make-alpha' ? 'alpha.txt' : 'beta.txt']);
+              if (subject.toolPrefix !== undefined) {
+                // It reported through wg's tools as its prompt named them; make-alpha has no check, so it ran no shell at all.
+                const called = calledTools(subject.api, sinceLatestPrompt(subject.api, requests.at(-1)!.body));
+                const tool = (name: string) => `${subject.toolPrefix}${name}`;
+                expect(called).toEqual(expect.arrayContaining([tool('log'), tool('progress'), tool('artifact')]));
+                if (id === 'make-alpha') expect(called.filter((name) => /^(bash|Bash|shell)$/.test(name))).toEqual([]);
+              }
             }
-          }
-          if (git) {
-            const log = await execa('git', ['log', '--format=%s', 'main'], { cwd: project.dir });
-            expect(String(log.stdout)).toBe('Make beta\nMake alpha\ninitial');
-            expect(
-              String((await execa('git', ['worktree', 'list'], { cwd: project.dir })).stdout).split('\n'),
-            ).toHaveLength(1);
-          }
-        },
-        subject.slow ? 240_000 : undefined,
-      );
-    });
+            if (git) {
+              const log = await execa('git', ['log', '--format=%s', 'main'], { cwd: project.dir });
+              expect(String(log.stdout)).toBe('Make beta\nMake alpha\ninitial');
+              expect(
+                String((await execa('git', ['worktree', 'list'], { cwd: project.dir })).stdout).split('\n'),
+              ).toHaveLength(1);
+            }
+          },
+          subject.slow ? 240_000 : undefined,
+        );
+      },
+    );
   }
 }
 

@@ -1,13 +1,15 @@
 /**
  * A scripted model server on 127.0.0.1 for tests against the real agent programs. It
- * speaks just enough of two wire protocols:
+ * speaks just enough of four wire protocols:
  *
  * - Anthropic Messages (`POST /v1/messages`, SSE when `"stream": true`), used by the
  *   `claude` CLI and by @anthropic-ai/sdk (which sends `authorization: Bearer`, the CLI
  *   sends `x-api-key`: both are accepted);
  * - OpenAI Responses (`POST /v1/responses`, SSE), used by the `codex` CLI;
  * - OpenAI Chat Completions (`POST /v1/chat/completions`, SSE when `"stream": true`, tool
- *   calls as `delta.tool_calls`), used by opencode, Copilot (BYOK) and Qwen Code.
+ *   calls as `delta.tool_calls`), used by opencode, Copilot (BYOK) and Qwen Code;
+ * - the Gemini API (`POST /v1beta/models/{model}:streamGenerateContent?alt=sse`, function
+ *   calls in `parts`), used by Gemini CLI: see gemini-api.ts.
  *
  * Each protocol has its own queue of scripted replies; every agent-loop request takes
  * the next one. A request that offers no tools is a side request of the program (a
@@ -18,6 +20,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { geminiMethod, geminiToolNames, sendGemini, sendGeminiError } from './gemini-api.js';
 import { followProtocol } from './protocol-follower.js';
 
 export type ScriptedReply =
@@ -27,7 +30,13 @@ export type ScriptedReply =
     /** The model answers with text and ends its turn. */
     | { text: string }
     /** The request fails with this HTTP status (and an API error body naming `message`), with these response headers. */
-    | { status: number; message?: string; headers?: Record<string, string> }
+    | {
+        status: number;
+        message?: string;
+        headers?: Record<string, string>;
+        /** Gemini API only: the error's `details` (a QuotaFailure, a RetryInfo). */
+        details?: unknown[];
+      }
     /** The stream starts and then reports an error (Anthropic: an `error` event; OpenAI: `response.failed`). */
     | { streamError: string }
   ) & {
@@ -45,7 +54,7 @@ export interface RecordedRequest {
   answeredAt?: number;
 }
 
-export type Api = 'anthropic' | 'openai' | 'chat';
+export type Api = 'anthropic' | 'openai' | 'chat' | 'gemini';
 
 export interface ModelServer {
   /** `http://127.0.0.1:PORT` (no trailing slash, no /v1). */
@@ -62,6 +71,7 @@ export interface ModelServerScript {
   anthropic?: ScriptedReply[];
   openai?: ScriptedReply[];
   chat?: ScriptedReply[];
+  gemini?: ScriptedReply[];
   /** Tokens reported for every reply. */
   usage?: { input: number; output: number };
   /** Instead of the queues, answer every agent-loop request by following the wg prompt it carries (see protocol-follower.ts). */
@@ -75,6 +85,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
     anthropic: [...(script.anthropic ?? [])],
     openai: [...(script.openai ?? [])],
     chat: [...(script.chat ?? [])],
+    gemini: [...(script.gemini ?? [])],
   };
   const usage = script.usage ?? { input: 100, output: 20 };
   const requests: RecordedRequest[] = [];
@@ -105,17 +116,16 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
       }
       const recorded: RecordedRequest = { path, headers: request.headers, body, scripted: false };
       requests.push(recorded);
-      const api: Api | undefined = path.endsWith('/messages')
-        ? 'anthropic'
-        : path.endsWith('/responses')
-          ? 'openai'
-          : path.endsWith('/chat/completions')
-            ? 'chat'
-            : undefined;
+      const gemini = geminiMethod(path);
+      const api: Api | undefined = apiOf(path);
       if (request.method !== 'POST' || api === undefined)
         return sendJson(response, 404, { error: { message: `not scripted: ${request.method} ${path}` } });
       if (!hasKey(request)) return sendApiError(response, api, 401, 'no API key was sent');
-      const offersTools = Array.isArray(body.tools) && body.tools.length > 0;
+      // Gemini's tools are `functionDeclarations` inside `tools` entries; a token count is never an agent-loop request.
+      const offersTools =
+        api === 'gemini'
+          ? gemini !== 'count' && geminiToolNames(body).length > 0
+          : Array.isArray(body.tools) && body.tools.length > 0;
       let reply: ScriptedReply = { text: FINAL_TEXT };
       if (offersTools) {
         recorded.scripted = true;
@@ -130,9 +140,11 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
             reply.status,
             reply.message ?? `scripted HTTP ${reply.status}`,
             reply.headers,
+            reply.details,
           );
         if (api === 'anthropic') return sendAnthropic(response, body, reply, usage, nextId);
         if (api === 'chat') return sendChat(response, body, reply, usage, nextId);
+        if (api === 'gemini') return sendGemini(response, gemini!, body, reply, usage, nextId('resp'));
         return sendOpenAi(response, body, reply, usage, nextId);
       };
       if (reply.delayMs === undefined) return answer(reply);
@@ -149,14 +161,7 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
     url: `http://127.0.0.1:${port}`,
     requests,
     followerErrors,
-    scripted: (api) =>
-      requests.filter(
-        (request) =>
-          request.scripted &&
-          request.path.endsWith(
-            api === 'anthropic' ? '/messages' : api === 'openai' ? '/responses' : '/chat/completions',
-          ),
-      ),
+    scripted: (api) => requests.filter((request) => request.scripted && apiOf(request.path) === api),
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of pending) clearTimeout(timer);
@@ -166,10 +171,18 @@ export async function startModelServer(script: ModelServerScript): Promise<Model
   };
 }
 
+function apiOf(path: string): Api | undefined {
+  if (path.endsWith('/messages')) return 'anthropic';
+  if (path.endsWith('/responses')) return 'openai';
+  if (path.endsWith('/chat/completions')) return 'chat';
+  return geminiMethod(path) ? 'gemini' : undefined;
+}
+
 function hasKey(request: IncomingMessage): boolean {
   const bearer = request.headers.authorization;
   return (
     Boolean(request.headers['x-api-key']) ||
+    Boolean(request.headers['x-goog-api-key']) ||
     (typeof bearer === 'string' && bearer.startsWith('Bearer ') && bearer.length > 'Bearer '.length)
   );
 }
@@ -185,7 +198,9 @@ function sendApiError(
   status: number,
   message: string,
   headers: Record<string, string> = {},
+  details?: unknown[],
 ): void {
+  if (api === 'gemini') return sendGeminiError(response, status, message, headers, details);
   if (api === 'anthropic') {
     const type =
       status === 401

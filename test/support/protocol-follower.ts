@@ -18,6 +18,7 @@
  * and the request offers a tool of that name, it calls the tool instead of a shell command.
  */
 import { isAbsolute, join, relative } from 'node:path';
+import { geminiToolNames, geminiToolSchema } from './gemini-api.js';
 import type { Api, ScriptedReply } from './model-server.js';
 
 export type { Api };
@@ -156,15 +157,31 @@ function shellForm(step: Call, task: TaskPrompt): string {
 }
 
 /**
- * Tool names an agent program offers, from a request body of either API. A function of a
+ * Tool names an agent program offers, from a request body of any API. A function of a
  * Responses `namespace` tool (Codex's MCP servers) is named `NAMESPACE__FUNCTION`.
  */
-function offeredTools(body: any): string[] {
+function offeredTools(api: Api, body: any): string[] {
+  if (api === 'gemini') return geminiToolNames(body);
   return (Array.isArray(body.tools) ? body.tools : []).flatMap((tool: any) =>
     tool?.type === 'namespace' && Array.isArray(tool.tools)
       ? tool.tools.map((inner: any) => `${tool.name}__${inner?.name}`)
       : [String(tool?.name ?? tool?.function?.name ?? '')],
   );
+}
+
+/** The parameter names of an offered tool, whatever the API nests its schema in. */
+function parameters(api: Api, body: any, name: string): string[] {
+  const schema =
+    api === 'gemini'
+      ? geminiToolSchema(body, name)
+      : (Array.isArray(body.tools) ? body.tools : [])
+          .map((tool: any) =>
+            (tool?.name ?? tool?.function?.name) === name
+              ? (tool.input_schema ?? tool.parameters ?? tool.function?.parameters)
+              : undefined,
+          )
+          .find(Boolean);
+  return Object.keys(schema?.properties ?? {});
 }
 
 /** A call of an offered tool: a namespaced one names its namespace apart. */
@@ -210,6 +227,12 @@ function conversation(api: Api, body: any): { texts: string[]; toolCalls: number
       else if (message?.role === 'assistant' && Array.isArray(message.tool_calls))
         toolCalls += message.tool_calls.length;
     }
+  } else if (api === 'gemini') {
+    for (const content of body.contents ?? []) {
+      const parts: any[] = Array.isArray(content?.parts) ? content.parts : [];
+      if (content?.role === 'user') collect(parts.filter((part) => typeof part?.text === 'string'));
+      else toolCalls += parts.filter((part) => part?.functionCall).length;
+    }
   } else {
     for (const item of body.input ?? []) {
       if (item?.type === 'message' && item.role === 'user') collect(item.content);
@@ -240,8 +263,11 @@ function toToolCall(api: Api, step: Step, task: TaskPrompt, tools: string[], bod
   }
   if ('write' in step) {
     if (has('Write')) return { tool: 'Write', input: { file_path: step.write, content: step.content } };
+    // Gemini's and Qwen's take an absolute `file_path`; wg's own agent a `path` in its working directory.
     if (has('write_file'))
-      return { tool: 'write_file', input: { path: relative(task.workdir, step.write), content: step.content } };
+      return parameters(api, body, 'write_file').includes('file_path')
+        ? { tool: 'write_file', input: { file_path: step.write, content: step.content } }
+        : { tool: 'write_file', input: { path: relative(task.workdir, step.write), content: step.content } };
     // opencode's file tool, and Copilot's.
     if (has('write')) return { tool: 'write', input: { filePath: step.write, content: step.content } };
     if (has('create')) return { tool: 'create', input: { path: step.write, file_text: step.content } };
@@ -256,6 +282,9 @@ function toToolCall(api: Api, step: Step, task: TaskPrompt, tools: string[], bod
   // As long as Codex allows: a command that outlives the yield time is still running when the result comes back.
   if (has('exec_command')) return { tool: 'exec_command', input: { cmd: step.shell, yield_time_ms: 30000 } };
   if (has('shell')) return { tool: 'shell', input: { command: ['bash', '-lc', step.shell] } };
+  // Gemini CLI's and Qwen Code's.
+  if (has('run_shell_command'))
+    return { tool: 'run_shell_command', input: { command: step.shell, description: 'run a step of the task' } };
   throw new Error(`no shell tool among the offered tools: ${tools.join(', ')}`);
 }
 
@@ -334,7 +363,7 @@ export function followProtocol(api: Api, body: any): ScriptedReply {
   const steps = plan(task);
   if (toolCalls >= steps.length)
     return { text: task.ask && !task.answer ? ASKED_TEXT : `Task ${task.taskId} is complete.` };
-  return toToolCall(api, steps[toolCalls]!, task, offeredTools(body), body);
+  return toToolCall(api, steps[toolCalls]!, task, offeredTools(api, body), body);
 }
 
 export interface ToolResult {
@@ -357,6 +386,20 @@ export function toolResults(api: Api, body: any): ToolResult[] {
         if (block?.type === 'tool_result') results.push({ ok: block.is_error !== true, output: text(block.content) });
       }
     }
+  } else if (api === 'gemini') {
+    for (const content of body.contents ?? []) {
+      for (const part of Array.isArray(content?.parts) ? content.parts : []) {
+        const answer = part?.functionResponse?.response;
+        if (!answer) continue;
+        const output = text(answer.output ?? answer.error ?? answer);
+        // A shell result names its exit code only when it is not 0 (Gemini CLI: `Exit Code: 1`).
+        const exit = /exit code:?\s*(-?\d+)/i.exec(output);
+        results.push({
+          ok: answer.error === undefined && (exit ? exit[1] === '0' : !/^error\b/i.test(output)),
+          output,
+        });
+      }
+    }
   } else if (api === 'chat') {
     for (const message of body.messages ?? []) {
       if (message?.role !== 'tool') continue;
@@ -375,8 +418,10 @@ export function toolResults(api: Api, body: any): ToolResult[] {
       );
       if (STILL_RUNNING.test(output)) continue; // Not a result yet: the poll that follows has it.
       const exit = /(?:exited with code|exit code:?|"exit_code":)\s*(-?\d+)/i.exec(output);
-      // An MCP tool's result (Codex sends its content parts) has no exit code: wg's tools answer `error: ...` when refused.
-      const mcpOk = Array.isArray(item.output) && !/^error: |requires approval|tool call failed/im.test(output);
+      // An MCP tool's result has no exit code: Codex sends its content parts (`codex exec` as an array, its ACP adapter
+      // as their JSON after `Wall time: … Output:`); wg's tools answer `error: ...` when refused.
+      const mcp = Array.isArray(item.output) || /^Wall time: [^\n]*\nOutput:\n\[/.test(output);
+      const mcpOk = mcp && !/^error: |"text":"error: |requires approval|tool call failed/im.test(output);
       results.push({ ok: exit ? exit[1] === '0' : mcpOk, output });
     }
   }

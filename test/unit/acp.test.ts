@@ -103,6 +103,62 @@ describe('answering permission requests', () => {
     expect(decidePermission({ kind: 'other', title: 'mystery_tool' }, OPENCODE, policy()).rule).toBe('mystery_tool');
   });
 
+  it("judges Gemini CLI's requests, which carry no rawInput: the shell call's title is its command, files are in locations", () => {
+    // As Gemini CLI 0.61.0 sends them.
+    const GEMINI: PermissionOption[] = [
+      { optionId: 'proceed_always', kind: 'allow_always' },
+      { optionId: 'proceed_once', kind: 'allow_once' },
+      { optionId: 'cancel', kind: 'reject_once' },
+    ];
+    const gemini = { ...policy(), commandInTitle: true, protocolTools: ['mcp_wg_log', 'log (wg MCP Server)'] };
+    const shell = (title: string) => ({ toolCallId: 'run_shell_command__1', kind: 'execute', title, locations: [] });
+    expect(decidePermission(shell('wg log t "starting"'), GEMINI, gemini)).toMatchObject({
+      allowed: true,
+      answer: { outcome: 'selected', optionId: 'proceed_once' },
+    });
+    expect(decidePermission(shell('wg log t x; rm -rf /'), GEMINI, gemini).allowed).toBe(false);
+    // Without the agent saying so, a title is only a label: a shell call without a command is any command.
+    expect(decidePermission(shell('wg log t "starting"'), GEMINI, policy())).toMatchObject({
+      allowed: false,
+      rule: 'Bash',
+    });
+    const write = (path: string) => ({ kind: 'edit', title: 'Writing to a.txt', locations: [{ path }] });
+    expect(decidePermission(write('/work/project/a.txt'), GEMINI, gemini).allowed).toBe(true);
+    expect(decidePermission(write('/etc/a.txt'), GEMINI, gemini).allowed).toBe(false);
+    // Its MCP tools are titled `TOOL (SERVER MCP Server)`.
+    expect(decidePermission({ kind: 'other', title: 'log (wg MCP Server)' }, GEMINI, gemini).allowed).toBe(true);
+    expect(decidePermission({ kind: 'other', title: 'run (evil MCP Server)' }, GEMINI, gemini).allowed).toBe(false);
+  });
+
+  it("allows Codex's ACP adapter's MCP approvals for wg's server only (the tool is named only in a sentence)", () => {
+    const CODEX: PermissionOption[] = [
+      { optionId: 'approved', kind: 'allow_once' },
+      { optionId: 'approved-for-session', kind: 'allow_always' },
+      { optionId: 'cancel', kind: 'reject_once' },
+    ];
+    // As codex-acp 0.16.0 sends it.
+    const approval = (server: string) => ({
+      toolCallId: 'call_1',
+      title: 'Approve MCP tool call',
+      rawInput: {
+        server_name: server,
+        id: 'mcp_tool_call_approval_call_1',
+        request: {
+          mode: 'form',
+          _meta: { codex_approval_kind: 'mcp_tool_call', tool_params: { message: 'starting' } },
+          message: `Allow the ${server} MCP server to run tool "log"?`,
+        },
+      },
+    });
+    const codex = { ...policy(), protocolTools: ['mcp__wg__log'], protocolServer: 'wg' };
+    expect(decidePermission(approval('wg'), CODEX, codex)).toMatchObject({
+      allowed: true,
+      answer: { optionId: 'approved' },
+    });
+    expect(decidePermission(approval('other'), CODEX, codex).allowed).toBe(false);
+    expect(decidePermission(approval('wg'), CODEX, policy()).allowed).toBe(false);
+  });
+
   it('never leaves a request unanswered: with no option of a fitting kind it cancels', () => {
     const onlyAlways = [{ optionId: 'a', kind: 'allow_always' }];
     expect(decidePermission({ kind: 'execute', rawInput: { command: 'rm x' } }, onlyAlways, policy())).toMatchObject({
@@ -226,6 +282,89 @@ describe('session updates as events', () => {
       response: { _meta: { quota: { token_count: { input_tokens: 7, output_tokens: 3 } } } },
     });
     expect(gemini[0]).toEqual({ type: 'usage', inputTokens: 7, outputTokens: 3 });
+  });
+
+  it("reads the rate-limit answers seen from Gemini CLI and Codex's ACP adapter against the scripted model", () => {
+    // Gemini CLI 0.61.0, the Gemini API answering 429 RESOURCE_EXHAUSTED with a daily QuotaFailure: JSON-RPC error 429.
+    const gemini = new UpdateMapper('acp:gemini').end({
+      kind: 'failed',
+      message: 'You have exhausted your daily quota on this model.',
+      code: 429,
+    });
+    expect(gemini[0]).toEqual({
+      type: 'halt',
+      kind: 'rate-limited',
+      request: 'acp:gemini: You have exhausted your daily quota on this model.',
+    });
+    // The code alone says it, whatever the words.
+    expect(new UpdateMapper('acp:gemini').end({ kind: 'failed', message: 'Slow down.', code: 429 })[0]).toMatchObject({
+      kind: 'rate-limited',
+    });
+    // codex-acp 0.16.0 after a 429: -32603 `Internal error`, the cause in data.message (which the client appends).
+    const codex = new UpdateMapper('acp:codex-acp').end({
+      kind: 'failed',
+      message: 'Internal error: exceeded retry limit, last status: 429 Too Many Requests',
+      code: -32603,
+    });
+    expect(codex[0]).toMatchObject({ type: 'halt', kind: 'rate-limited' });
+  });
+
+  it('tells apart Gemini CLI calls that carry no input by their title and text', () => {
+    const mapper = new UpdateMapper('acp:gemini');
+    const folder = [{ type: 'content', content: { type: 'text', text: '[current working directory /p] (a step)' } }];
+    mapper.permission({ toolCallId: 'a', kind: 'execute', title: 'wg log t one', content: folder });
+    mapper.permission({ toolCallId: 'b', kind: 'execute', title: 'wg log t two', content: folder });
+    const done = (id: string) =>
+      mapper.update({ sessionUpdate: 'tool_call_update', toolCallId: id, status: 'completed' });
+    const [one, two] = [...done('a'), ...done('b')];
+    expect(one).toMatchObject({ type: 'tool', name: 'execute', input: expect.any(String) });
+    expect(two).toMatchObject({ type: 'tool', name: 'execute', input: expect.any(String) });
+    expect((one as { input: string }).input).not.toBe((two as { input: string }).input);
+  });
+
+  it("learns Qwen Code's calls from its permission requests (its updates carry no title or input) and sums its per-request usage", () => {
+    // As Qwen Code 0.15.10 sends them: no tool_call, a permission request, then bare updates.
+    const mapper = new UpdateMapper('acp:qwen');
+    mapper.permission({
+      toolCallId: 'call_1',
+      kind: 'execute',
+      title: 'wg log t "hi" (run a step)',
+      rawInput: { command: 'wg log t "hi"', description: 'run a step' },
+    });
+    const usage = (input: number) => ({
+      sessionUpdate: 'agent_message_chunk',
+      content: { type: 'text', text: '' },
+      _meta: { usage: { inputTokens: input, outputTokens: 20, totalTokens: input + 20, cachedReadTokens: 0 } },
+    });
+    const events = [
+      ...mapper.update(usage(100)),
+      ...mapper.update({
+        sessionUpdate: 'tool_call_update',
+        toolCallId: 'call_1',
+        status: 'completed',
+        content: [{ type: 'content', content: { type: 'text', text: 'Command: wg log t "hi"\nExit Code: 0' } }],
+        _meta: { toolName: 'run_shell_command' },
+      }),
+      // A call it did not ask about: named from its _meta, told apart by its result.
+      ...mapper.update({
+        sessionUpdate: 'tool_call_update',
+        toolCallId: 'call_2',
+        status: 'completed',
+        content: [{ type: 'content', content: { type: 'text', text: 'Found 3 files\n…' } }],
+        _meta: { toolName: 'glob' },
+      }),
+      ...mapper.update(usage(150)),
+      ...mapper.end({ kind: 'stopped', stopReason: 'end_turn', response: {} }),
+    ];
+    expect(events.filter((event) => event.type === 'tool')).toEqual([
+      { type: 'tool', name: 'execute', summary: 'wg log t "hi"', input: expect.any(String) },
+      { type: 'tool', name: 'glob', summary: 'Found 3 files' },
+    ]);
+    expect(events.find((event) => event.type === 'usage')).toEqual({
+      type: 'usage',
+      inputTokens: 250,
+      outputTokens: 40,
+    });
   });
 });
 
