@@ -189,7 +189,9 @@ export function acpBackend(name: string): Backend {
           edits: editsAllowed(context.task.tools),
           workdir: context.workdir,
           ...(leadsOutside(context.workdir, context.workgraphDir) ? { writableRoots: [context.workgraphDir] } : {}),
-          ...(protocolTools.length > 0 && mcp ? { protocolTools, protocolServer: mcp.name } : {}),
+          ...(protocolTools.length > 0 && (mcp ?? httpMcp)
+            ? { protocolTools, protocolServer: (mcp ?? httpMcp)!.name }
+            : {}),
           ...(agent?.commandInTitle ? { commandInTitle: true } : {}),
         },
       };
