@@ -19,7 +19,7 @@ import { locateAcpAgent } from '../../src/backends/acp.js';
 import { serveMcpHttp } from '../../src/mcp/http.js';
 import { ACP_AGENT_ENV, agentProject, announceSkip, findClaude, TEST_API_KEY } from '../support/agents.js';
 import { deliverableContent, toolResults } from '../support/protocol-follower.js';
-import { cleanEnv, tempProject, WG_BIN } from '../support/wg.js';
+import { cleanEnv, tempProject, WG_BIN, type Project } from '../support/wg.js';
 
 type CallResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 const textOf = (result: unknown) => (result as CallResult).content.map((part) => part.text ?? '').join('\n');
@@ -189,6 +189,24 @@ describe('[run] mcp', () => {
   });
 });
 
+/** What the protocol through the tools leaves in make-alpha: its log lines, progress, artifact, summary and deliverable. */
+async function expectAlphaLanded(project: Project): Promise<void> {
+  const task = await project.show('make-alpha');
+  expect(task.status).toBe('done');
+  expect(task.log.map((entry) => entry.message)).toEqual(
+    expect.arrayContaining([
+      'starting: Make alpha',
+      'progress 50%: writing the deliverables',
+      'done: 1 deliverable(s) written',
+    ]),
+  );
+  expect(task.artifacts).toEqual(['alpha.txt']);
+  expect(task.summary).toBe('Task make-alpha is complete.');
+  expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
+    deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
+  );
+}
+
 const claude = await findClaude();
 announceSkip('claude through wg mcp', claude);
 
@@ -250,20 +268,7 @@ describe.each(SUBJECTS)("$backend through wg's tools, with no shell at all", ({ 
           JSON.stringify(results, null, 1),
         ).toEqual(Array(5).fill(true));
 
-        const task = await project.show('make-alpha');
-        expect(task.status).toBe('done');
-        expect(task.log.map((entry) => entry.message)).toEqual(
-          expect.arrayContaining([
-            'starting: Make alpha',
-            'progress 50%: writing the deliverables',
-            'done: 1 deliverable(s) written',
-          ]),
-        );
-        expect(task.artifacts).toEqual(['alpha.txt']);
-        expect(task.summary).toBe('Task make-alpha is complete.');
-        expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
-          deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
-        );
+        await expectAlphaLanded(project);
       } finally {
         await agent.cleanup();
       }
@@ -304,19 +309,7 @@ describe.skipIf(!opencode)("acp:opencode through wg's tools, with its shell deni
         .map((call: any) => call.function.name);
       expect(calls).toEqual(['wg_log', 'wg_progress', 'write', 'wg_artifact', 'wg_log']);
       expect(toolResults('chat', requests.at(-1)!.body).map((entry) => entry.ok)).toEqual(Array(5).fill(true));
-      const task = await project.show('make-alpha');
-      expect(task.status).toBe('done');
-      expect(task.log.map((entry) => entry.message)).toEqual(
-        expect.arrayContaining([
-          'starting: Make alpha',
-          'progress 50%: writing the deliverables',
-          'done: 1 deliverable(s) written',
-        ]),
-      );
-      expect(task.artifacts).toEqual(['alpha.txt']);
-      expect(readFileSync(join(project.dir, 'alpha.txt'), 'utf8')).toBe(
-        deliverableContent({ taskId: 'make-alpha', upstreamLines: [] }, 'alpha.txt'),
-      );
+      await expectAlphaLanded(project);
     } finally {
       await agent.cleanup();
     }
