@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/sequencer.js';
 
 // Every Node process reads the NODE_EXTRA_CA_CERTS bundle before its first line runs: about
 // 0.1 s of CPU per process on machines that set it (CI's do). The suite starts thousands of
@@ -15,5 +16,6 @@ export default defineConfig({
     // CLI tests spawn many processes and often wait on them: a third worker fills the time the
     // other two wait, on the 2-core machines (a full run passed with three under a load of 8).
     maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });
