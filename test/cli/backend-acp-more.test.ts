@@ -13,13 +13,13 @@
  * @zed-industries/codex-acp@0.16.0`); one found only there is named by `command` in the
  * project's config.toml. One missing is skipped, loudly.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_ACP_AGENTS, type KnownAcpAgentName } from '../../src/acp/known-agents.js';
 import { locateAcpAgent } from '../../src/backends/acp.js';
 import { findProgram, platformSuffix } from '../../src/backends/find-program.js';
-import { AGENT_HOMES, OFFLINE_ENV, TEST_API_KEY } from '../support/agents.js';
+import { AGENT_HOMES, OFFLINE_ENV, runEvents, runFiles, TEST_API_KEY } from '../support/agents.js';
 import { processesOf } from '../support/fault.js';
 import {
   startModelServer,
@@ -168,30 +168,6 @@ const CASES: AgentCase[] = [
   },
 ];
 
-/** The contents of a task's run files of this name (events.jsonl, output.log, prompt.md), attempts in order. */
-function runFiles(project: Project, taskId: string, name: string): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name === name && path.includes(taskId)) files.push(path);
-    }
-  };
-  const runs = join(project.dir, '.workgraph', 'runs');
-  if (existsSync(runs)) walk(runs);
-  return files.map((file) => readFileSync(file, 'utf8'));
-}
-
-function events(project: Project, taskId: string): Array<Record<string, any>> {
-  return runFiles(project, taskId, 'events.jsonl').flatMap((text) =>
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, any>),
-  );
-}
-
 for (const agentCase of CASES) {
   const found = findAgent(agentCase.name);
   const version = found && versionOf(agentCase.name, found.path);
@@ -244,7 +220,7 @@ for (const agentCase of CASES) {
         const id = `make-${agentCase.name}`;
         const deliverable = `${agentCase.name}.txt`;
         const { server, result } = await run({ followProtocol: true }, id, ['--deliverable', deliverable]);
-        const output = runFiles(project, id, 'output.log').join('');
+        const output = runFiles(project.dir, id, 'output.log').join('');
         expect(result.exitCode, `${result.stdout}${result.stderr}\n${output}`).toBe(0);
         expect(server.followerErrors).toEqual([]);
         const task = await project.show(id);
@@ -266,12 +242,12 @@ for (const agentCase of CASES) {
         expect(output).toMatch(/^wg: allowed /m);
         expect(output).not.toMatch(/^wg: refused /m);
         // The prompt named wg's MCP tools as this agent's model sees them, where that was seen; else the shell commands.
-        const prompt = runFiles(project, id, 'prompt.md').join('');
+        const prompt = runFiles(project.dir, id, 'prompt.md').join('');
         if (agentCase.logTool) expect(prompt).toContain(`\`${agentCase.logTool}\``);
         else expect(prompt).toContain(`wg log ${id}`);
         // Each call is a tool event with an input of its own (the loop detector tells calls apart by it): Qwen Code's
         // updates carry none and Gemini CLI sends no rawInput, so wg takes what their permission requests say.
-        const tools = events(project, id).filter((event) => event.type === 'tool');
+        const tools = runEvents(project.dir, id).filter((event) => event.type === 'tool');
         expect(tools).toHaveLength(5);
         expect(new Set(tools.map((event) => event.input)).size).toBe(5);
         // The session's end stopped the agent's whole process group: its MCP server, Gemini's re-executed self.

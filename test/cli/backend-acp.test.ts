@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_ACP_AGENTS } from '../../src/acp/known-agents.js';
 import { locateAcpAgent } from '../../src/backends/acp.js';
-import { ACP_AGENT_ENV, OFFLINE_ENV, opencodeConfig } from '../support/agents.js';
+import { ACP_AGENT_ENV, OFFLINE_ENV, opencodeConfig, runEvents, runFiles as runFilesOf } from '../support/agents.js';
 import { startModelServer, type ModelServer, type ModelServerScript } from '../support/model-server.js';
 import { deliverableContent, toolResults } from '../support/protocol-follower.js';
 import { tempProject, type Project } from '../support/wg.js';
@@ -61,29 +61,9 @@ async function opencodeEnv(
   };
 }
 
-/** The contents of a task's run files of this name (events.jsonl, output.log), attempts in order. */
-function runFiles(taskId: string, name: string): string[] {
-  const runs = join(project.dir, '.workgraph', 'runs');
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name === name && path.includes(taskId)) files.push(path);
-    }
-  };
-  if (existsSync(runs)) walk(runs);
-  return files.map((file) => readFileSync(file, 'utf8'));
-}
-
-function events(taskId: string): Array<Record<string, any>> {
-  return runFiles(taskId, 'events.jsonl').flatMap((text) =>
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, any>),
-  );
-}
+/** This file's project's run files and events (see ../support/agents.ts). */
+const runFiles = (taskId: string, name: string) => runFilesOf(project.dir, taskId, name);
+const events = (taskId: string) => runEvents(project.dir, taskId);
 
 /** Live processes whose environment names this project's graph: whatever the agent started. */
 function processesOfProject(): string[] {

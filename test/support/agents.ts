@@ -4,7 +4,16 @@
  * programs' own background traffic (telemetry, updates) is switched off. Each program
  * gets a temporary HOME, so no user settings, logins or sessions leak in or out.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { execa } from 'execa';
@@ -201,3 +210,28 @@ export const ACP_AGENT_ENV = {
     COPILOT_MODEL: 'claude-sonnet-4.5',
   }),
 };
+
+/** The contents of a task's run files of this name (events.jsonl, output.log, prompt.md), attempts in order. */
+export function runFiles(projectDir: string, taskId: string, name: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === name && path.includes(taskId)) files.push(path);
+    }
+  };
+  const runs = join(projectDir, '.workgraph', 'runs');
+  if (existsSync(runs)) walk(runs);
+  return files.map((file) => readFileSync(file, 'utf8'));
+}
+
+/** A task's events (events.jsonl), attempts in order. */
+export function runEvents(projectDir: string, taskId: string): Array<Record<string, any>> {
+  return runFiles(projectDir, taskId, 'events.jsonl').flatMap((text) =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>),
+  );
+}
